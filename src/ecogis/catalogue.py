@@ -1,0 +1,495 @@
+"""The layer catalogue: what each kind of layer is, field by field.
+
+One :class:`LayerSpec` per kind declares the geometry type, the canonical fields
+(English snake_case) with types, units and allowed values, the Chinese and English
+display names, and the column names analysts actually use for each field
+(``名称``, ``站点名称``, ``水质类别`` ...).  :func:`canonicalize` renames an input's
+columns to the canonical ones, normalises allowed values (``"3类"`` -> ``"III"``)
+and returns the mapping it used, so the loader can say what it did.
+
+Examples
+--------
+>>> from ecogis.catalogue import get_spec
+>>> spec = get_spec("sections")
+>>> spec.name_zh, spec.geometry
+('水质监测断面', ('point',))
+>>> spec.field("target_class").allowed
+('I', 'II', 'III', 'IV', 'V', '劣V')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecogis.errors import CatalogueError
+
+__all__ = [
+    "FieldSpec",
+    "LayerSpec",
+    "RasterSpec",
+    "CATALOGUE",
+    "RASTERS",
+    "WATER_CLASSES",
+    "ZONE_LEVELS",
+    "SECTION_LEVELS",
+    "SCOPES",
+    "FACILITY_KINDS",
+    "CONTROL_ZONE_TYPES",
+    "get_spec",
+    "kinds",
+    "guess_kind",
+    "canonicalize",
+    "normalize_water_class",
+]
+
+WATER_CLASSES = ("I", "II", "III", "IV", "V", "劣V")
+ZONE_LEVELS = ("一级", "二级", "准保护区")
+SECTION_LEVELS = ("国控", "省控", "市控", "县控")
+SCOPES = ("市域", "中心城区", "主城区", "城市建成区", "区", "县", "乡镇")
+FACILITY_KINDS = (
+    "enterprise",
+    "outfall",
+    "livestock_farm",
+    "gas_station",
+    "construction_site",
+    "sewage_plant",
+    "waste_site",
+    "water_works",
+    "other",
+)
+CONTROL_ZONE_TYPES = ("禁燃区", "禁养区", "限养区", "禁止开发区")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical field of a layer kind.
+
+    Attributes
+    ----------
+    name : str
+        Canonical English snake_case name; a unit suffix says the unit (``_m2``, ``_ugm3``).
+    dtype : str
+        ``'str'``, ``'int'``, ``'float'`` or ``'bool'``.
+    required : bool
+        Validation fails when a required field is missing or empty.
+    name_zh, name_en : str
+        Display names.
+    unit : str or None
+        Unit, for display.
+    allowed : tuple of str
+        Allowed values (canonical spelling) for categorical fields.
+    aliases : tuple of str
+        Other column names meaning this field (case-insensitive).
+    value_aliases : dict
+        Other spellings of allowed values, mapped to the canonical one.
+    """
+
+    name: str
+    dtype: str = "str"
+    required: bool = False
+    name_zh: str = ""
+    name_en: str = ""
+    unit: str | None = None
+    allowed: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    value_aliases: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str = "zh") -> str:
+        """Display name in ``'zh'`` or ``'en'``, with the unit."""
+        base = (self.name_zh or self.name_en or self.name) if lang == "zh" else (self.name_en or self.name)
+        return f"{base} ({self.unit})" if self.unit else base
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What one kind of vector layer is."""
+
+    kind: str
+    geometry: tuple[str, ...]
+    name_zh: str
+    name_en: str
+    fields: tuple[FieldSpec, ...]
+    description: str = ""
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise CatalogueError(
+            f"kind {self.kind!r} has no field {name!r}; expected one of {[f.name for f in self.fields]}"
+        )
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class RasterSpec:
+    """What one kind of raster is."""
+
+    kind: str
+    name_zh: str
+    name_en: str
+    unit: str
+    description: str = ""
+
+
+def _id(*extra: str) -> FieldSpec:
+    return FieldSpec("id", "str", True, "编号", "ID", aliases=("fid_", "编号", "代码", "序号", "objectid", "code", *extra))
+
+
+def _name(*extra: str) -> FieldSpec:
+    return FieldSpec("name", "str", True, "名称", "Name", aliases=("名称", "名字", "name_zh", "mc", *extra))
+
+
+_CLASS_ALIASES: dict[str, str] = {}
+for _roman, _arabic, _cn in [("I", "1", "一"), ("II", "2", "二"), ("III", "3", "三"), ("IV", "4", "四"), ("V", "5", "五")]:
+    for _v in (_roman, _arabic, _cn, f"{_roman}类", f"{_arabic}类", f"{_cn}类", f"Ⅰ" if _roman == "I" else ""):
+        if _v:
+            _CLASS_ALIASES[_v.lower()] = _roman
+_CLASS_ALIASES.update({"ⅱ": "II", "ⅲ": "III", "ⅳ": "IV", "ⅴ": "V", "ⅱ类": "II", "ⅲ类": "III", "ⅳ类": "IV",
+                       "ⅴ类": "V", "ⅰ类": "I"})
+for _v in ("劣v", "劣5", "劣五", "劣v类", "劣5类", "劣五类", "劣ⅴ", "劣ⅴ类", "worse_than_v", "vi", "6"):
+    _CLASS_ALIASES[_v] = "劣V"
+
+_WATER_CLASS_FIELD_ALIASES = _CLASS_ALIASES
+
+_YES = {"1", "true", "t", "yes", "y", "是", "有", "√"}
+_NO = {"0", "false", "f", "no", "n", "否", "无", "×", ""}
+
+
+def normalize_water_class(value: Any) -> str | None:
+    """Canonical GB 3838 class ('I' ... 'V', '劣V') of a value, or None.
+
+    >>> normalize_water_class("Ⅲ类"), normalize_water_class(4), normalize_water_class("劣五类")
+    ('III', 'IV', '劣V')
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer():
+        text = str(int(value))
+    key = text.lower().replace(" ", "")
+    return _CLASS_ALIASES.get(key)
+
+
+CATALOGUE: dict[str, LayerSpec] = {
+    s.kind: s
+    for s in [
+        LayerSpec(
+            "study_area", ("polygon",), "研究区", "Study area",
+            (
+                _id(), _name("区县名称", "行政区名称"),
+                FieldSpec("scope", "str", True, "范围", "Scope", allowed=SCOPES,
+                          aliases=("范围", "类型", "类别", "level", "type"),
+                          value_aliases={"central_city": "中心城区", "main_city": "主城区", "built_up": "城市建成区",
+                                         "建成区": "城市建成区", "district": "区", "county": "县", "city": "市域",
+                                         "全市": "市域", "市辖区": "区", "township": "乡镇"}),
+                FieldSpec("parent", "str", False, "所属", "Parent", aliases=("所属", "上级")),
+            ),
+            "Study areas: the central city (中心城区), built-up area (城市建成区), districts (区) ...",
+        ),
+        LayerSpec(
+            "rivers", ("line", "polygon"), "河流", "Rivers",
+            (
+                _id(), _name("河流名称", "河名"),
+                FieldSpec("target_class", "str", False, "水质目标", "Target class", allowed=WATER_CLASSES,
+                          aliases=("水质目标", "目标水质", "功能区目标"), value_aliases=_WATER_CLASS_FIELD_ALIASES),
+                FieldSpec("basin", "str", False, "流域", "Basin", aliases=("流域", "水系")),
+            ),
+            "River centre lines (or water-surface polygons), digitised downstream where flow direction matters.",
+        ),
+        LayerSpec(
+            "sections", ("point",), "水质监测断面", "Monitored sections",
+            (
+                _id("断面编号"), _name("断面名称", "断面"),
+                FieldSpec("river", "str", False, "所在河流", "River", aliases=("河流", "所在河流", "河流名称")),
+                FieldSpec("level", "str", True, "断面级别", "Level", allowed=SECTION_LEVELS,
+                          aliases=("级别", "断面级别", "类型", "断面类型", "控制级别"),
+                          value_aliases={"national": "国控", "provincial": "省控", "municipal": "市控",
+                                         "county": "县控", "国考": "国控", "省考": "省控", "国家": "国控",
+                                         "省": "省控", "市": "市控", "县": "县控"}),
+                FieldSpec("target_class", "str", True, "目标水质", "Target class", allowed=WATER_CLASSES,
+                          aliases=("水质目标", "目标水质", "目标", "考核目标"), value_aliases=_WATER_CLASS_FIELD_ALIASES),
+                FieldSpec("measured_class", "str", False, "实测水质", "Measured class", allowed=WATER_CLASSES,
+                          aliases=("水质类别", "实测水质", "现状水质", "水质"), value_aliases=_WATER_CLASS_FIELD_ALIASES),
+                FieldSpec("drinking_source", "bool", False, "饮用水源断面", "Drinking-water section",
+                          aliases=("饮用水源",)),
+                FieldSpec("do_mgl", "float", False, "溶解氧", "Dissolved oxygen", "mg/L", aliases=("溶解氧", "do")),
+                FieldSpec("codmn_mgl", "float", False, "高锰酸盐指数", "Permanganate index", "mg/L",
+                          aliases=("高锰酸盐指数", "codmn")),
+                FieldSpec("cod_mgl", "float", False, "化学需氧量", "COD", "mg/L", aliases=("化学需氧量", "cod", "codcr")),
+                FieldSpec("bod5_mgl", "float", False, "五日生化需氧量", "BOD5", "mg/L", aliases=("五日生化需氧量", "bod5")),
+                FieldSpec("nh3n_mgl", "float", False, "氨氮", "Ammonia nitrogen", "mg/L", aliases=("氨氮", "nh3-n", "nh3n")),
+                FieldSpec("tp_mgl", "float", False, "总磷", "Total phosphorus", "mg/L", aliases=("总磷", "tp")),
+                FieldSpec("tn_mgl", "float", False, "总氮", "Total nitrogen", "mg/L", aliases=("总氮", "tn")),
+                FieldSpec("year", "int", False, "年份", "Year", aliases=("年份", "年度")),
+            ),
+            "Water-quality monitoring sections with level, target class and measured concentrations.",
+        ),
+        LayerSpec(
+            "water_sources", ("point",), "饮用水水源地", "Drinking-water sources",
+            (
+                _id(), _name("水源地名称", "水源名称", "水源地"),
+                FieldSpec("source_type", "str", True, "水源类型", "Source type",
+                          allowed=("河流型", "湖库型", "地下水型"), aliases=("水源类型", "类型", "type"),
+                          value_aliases={"river": "河流型", "lake": "湖库型", "reservoir": "湖库型",
+                                         "groundwater": "地下水型", "河流": "河流型", "湖库": "湖库型", "水库": "湖库型",
+                                         "水库型": "湖库型", "湖泊型": "湖库型", "地下水": "地下水型"}),
+                FieldSpec("supply_m3d", "float", False, "供水规模", "Supply", "m3/d", aliases=("供水规模", "取水量")),
+                FieldSpec("service", "str", False, "服务范围", "Serves", aliases=("服务范围", "级别")),
+            ),
+            "Intakes (取水口) or well fields of drinking-water sources.",
+        ),
+        LayerSpec(
+            "protection_zones", ("polygon",), "饮用水水源保护区", "Drinking-water protection zones",
+            (
+                _id(), _name("保护区名称"),
+                FieldSpec("source_id", "str", False, "水源地编号", "Source id", aliases=("水源地编号", "水源编号")),
+                FieldSpec("level", "str", True, "保护区级别", "Level", allowed=ZONE_LEVELS,
+                          aliases=("级别", "保护区级别", "等级"),
+                          value_aliases={"1": "一级", "2": "二级", "first": "一级", "second": "二级",
+                                         "quasi": "准保护区", "一级保护区": "一级", "二级保护区": "二级", "准保护": "准保护区"}),
+                FieldSpec("zone_part", "str", False, "水域/陆域", "Water or land", allowed=("水域", "陆域"),
+                          aliases=("水域陆域", "范围类型"), value_aliases={"water": "水域", "land": "陆域"}),
+            ),
+            "Protection zones by level (一级 / 二级 / 准保护区), as approved or delineated per HJ 338-2018.",
+        ),
+        LayerSpec(
+            "bus_stops", ("point",), "公交站点", "Bus stops",
+            (
+                _id("站点编号"), _name("站点名称", "站名"),
+                FieldSpec("harbour", "bool", False, "港湾式", "Harbour-style", aliases=("港湾式", "是否港湾式")),
+                FieldSpec("accessible", "bool", False, "无障碍站台", "Accessible platform",
+                          aliases=("无障碍", "无障碍站台", "是否无障碍")),
+                FieldSpec("mode", "str", False, "方式", "Mode", allowed=("bus", "brt", "rail"),
+                          aliases=("方式", "类型"), value_aliases={"公交": "bus", "快速公交": "brt", "轨道": "rail"}),
+            ),
+            "Bus stops (one point per stop, either side of the road may be separate).",
+        ),
+        LayerSpec(
+            "bus_routes", ("line",), "公交线路", "Bus routes",
+            (
+                _id("线路编号"), _name("线路名称", "线路"),
+                FieldSpec("bus_lane", "bool", False, "公交专用道", "Bus lane", aliases=("公交专用道", "专用道")),
+            ),
+            "Bus routes; segments flagged bus_lane count towards the plan's bus-lane kilometres.",
+        ),
+        LayerSpec(
+            "roads", ("line",), "道路", "Roads",
+            (
+                _id(), _name("道路名称", "路名"),
+                FieldSpec("road_class", "str", False, "道路等级", "Road class",
+                          allowed=("快速路", "主干路", "次干路", "支路", "other"),
+                          aliases=("道路等级", "等级", "highway", "fclass"),
+                          value_aliases={"expressway": "快速路", "motorway": "快速路", "trunk": "快速路",
+                                         "primary": "主干路", "arterial": "主干路", "secondary": "次干路",
+                                         "tertiary": "次干路", "residential": "支路", "local": "支路",
+                                         "unclassified": "支路", "service": "支路", "主干道": "主干路",
+                                         "次干道": "次干路"}),
+                FieldSpec("walkable", "bool", False, "可步行", "Walkable", aliases=("可步行",)),
+                FieldSpec("bus_lane", "bool", False, "公交专用道", "Bus lane", aliases=("公交专用道",)),
+            ),
+            "Street centre lines; the walking network for network coverage.",
+        ),
+        LayerSpec(
+            "intersections", ("point",), "交叉口", "Intersections",
+            (
+                _id(), _name("交叉口名称"),
+                FieldSpec("arterial", "bool", False, "主干路交叉口", "Arterial", aliases=("主干路",)),
+                FieldSpec("bus_priority", "bool", False, "公交优先", "Bus priority", aliases=("公交优先", "信号优先")),
+            ),
+            "Road intersections; the plan counts arterial ones with bus priority signals.",
+        ),
+        LayerSpec(
+            "eco_redlines", ("polygon",), "生态保护红线", "Ecological red lines",
+            (
+                _id(), _name("红线名称", "单元名称"),
+                FieldSpec("category", "str", False, "类型", "Category", aliases=("类型", "功能类型")),
+                FieldSpec("version", "str", False, "版本", "Version", aliases=("版本", "年份")),
+            ),
+            "Ecological protection red-line units (生态保护红线).",
+        ),
+        LayerSpec(
+            "control_zones", ("polygon",), "管控区", "Control zones",
+            (
+                _id(), _name("区域名称"),
+                FieldSpec("zone_type", "str", True, "管控类型", "Zone type", allowed=CONTROL_ZONE_TYPES,
+                          aliases=("类型", "管控类型", "区域类型"),
+                          value_aliases={"no_burn": "禁燃区", "no-burn": "禁燃区", "高污染燃料禁燃区": "禁燃区",
+                                         "no_livestock": "禁养区", "forbidden_livestock": "禁养区",
+                                         "畜禽禁养区": "禁养区", "restricted_livestock": "限养区"}),
+            ),
+            "Control zones: no-burn (禁燃区), forbidden-livestock (禁养区) ...",
+        ),
+        LayerSpec(
+            "facilities", ("point", "polygon"), "设施与污染源", "Facilities",
+            (
+                _id(), _name("企业名称", "单位名称"),
+                FieldSpec("kind", "str", True, "类型", "Kind", allowed=FACILITY_KINDS,
+                          aliases=("类型", "类别", "设施类型", "type"),
+                          value_aliases={"企业": "enterprise", "排污口": "outfall", "入河排污口": "outfall",
+                                         "养殖场": "livestock_farm", "畜禽养殖场": "livestock_farm",
+                                         "加油站": "gas_station", "工地": "construction_site",
+                                         "建筑工地": "construction_site", "污水处理厂": "sewage_plant",
+                                         "垃圾场": "waste_site", "水厂": "water_works", "其他": "other",
+                                         "farm": "livestock_farm"}),
+                FieldSpec("area_m2", "float", False, "占地面积", "Area", "m2", aliases=("面积", "占地面积", "area")),
+                FieldSpec("polluting", "bool", False, "污染型", "Polluting", aliases=("污染型", "是否污染")),
+                FieldSpec("water_supply_related", "bool", False, "供水设施", "Water-supply related",
+                          aliases=("供水相关",)),
+            ),
+            "Facilities that plans regulate: enterprises, outfalls (排污口), livestock farms, gas stations, "
+            "construction sites ...",
+        ),
+        LayerSpec(
+            "projects", ("polygon",), "建设项目", "Projects",
+            (_id(), _name("项目名称"), FieldSpec("kind", "str", False, "类型", "Kind", aliases=("类型",))),
+            "Planned or built project footprints, checked against red lines.",
+        ),
+        LayerSpec(
+            "air_stations", ("point",), "空气质量监测站", "Air-quality stations",
+            (
+                _id(), _name("站点名称", "监测站"),
+                FieldSpec("level", "str", False, "站点级别", "Level", allowed=SECTION_LEVELS,
+                          aliases=("级别",), value_aliases={"national": "国控", "provincial": "省控", "国考": "国控"}),
+                FieldSpec("pm25_ugm3", "float", True, "PM2.5年均浓度", "PM2.5 annual mean", "µg/m³",
+                          aliases=("pm2.5", "pm25", "细颗粒物")),
+                FieldSpec("pm10_ugm3", "float", False, "PM10年均浓度", "PM10 annual mean", "µg/m³",
+                          aliases=("pm10", "可吸入颗粒物")),
+                FieldSpec("year", "int", False, "年份", "Year", aliases=("年份", "年度")),
+            ),
+            "Air-quality monitoring stations with annual means.",
+        ),
+    ]
+}
+
+RASTERS: dict[str, RasterSpec] = {
+    "population": RasterSpec("population", "人口栅格", "Population raster", "persons per cell",
+                             "Gridded population (WorldPop / GHSL style), persons per cell, any CRS."),
+    "pollutant_surface": RasterSpec("pollutant_surface", "污染物浓度面", "Pollutant surface", "µg/m³",
+                                    "Interpolated pollutant concentration (e.g. PM2.5 annual mean)."),
+}
+
+
+def kinds() -> list[str]:
+    """All vector and raster kinds."""
+    return list(CATALOGUE) + list(RASTERS)
+
+
+def get_spec(kind: str) -> LayerSpec:
+    """The :class:`LayerSpec` of a vector kind; raises CatalogueError naming the choices."""
+    try:
+        return CATALOGUE[kind]
+    except KeyError:
+        raise CatalogueError(f"kind was {kind!r} but is expected to be one of {sorted(CATALOGUE)}") from None
+
+
+_KIND_WORDS = {
+    "stops": "bus_stops", "公交站点": "bus_stops", "站点": "bus_stops", "routes": "bus_routes",
+    "公交线路": "bus_routes", "河流": "rivers", "断面": "sections", "水源地": "water_sources",
+    "保护区": "protection_zones", "道路": "roads", "红线": "eco_redlines", "redlines": "eco_redlines",
+    "禁燃区": "control_zones", "禁养区": "control_zones", "企业": "facilities", "污染源": "facilities",
+    "空气站": "air_stations", "district": "study_area", "districts": "study_area", "中心城区": "study_area",
+    "area": "study_area", "boundary": "study_area",
+}
+
+
+def guess_kind(name: str) -> str | None:
+    """Guess a kind from a file or layer name (``'bus_stops.shp'`` -> ``'bus_stops'``)."""
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", name.rsplit("/", 1)[-1]).lower()
+    if stem in CATALOGUE or stem in RASTERS:
+        return stem
+    for word, kind in _KIND_WORDS.items():
+        if word in stem:
+            return kind
+    for kind in CATALOGUE:
+        if kind in stem:
+            return kind
+    return None
+
+
+def _to_bool(series: pd.Series) -> pd.Series:
+    def conv(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return pd.NA
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        t = str(v).strip().lower()
+        if t in _YES:
+            return True
+        if t in _NO:
+            return False
+        return v  # left as is; validation reports it
+
+    return series.map(conv)
+
+
+def canonicalize(df: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename columns to the kind's canonical fields and normalise values.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        Input; not modified.
+    kind : str
+        Catalogue kind.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The renamed copy and the mapping ``{original column: canonical field}``
+        that was applied (only renamed columns appear).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out, mapping = canonicalize(pd.DataFrame({"断面名称": ["漯河大陈"], "水质目标": ["Ⅲ类"]}), "sections")
+    >>> mapping, out["target_class"].tolist()
+    ({'断面名称': 'name', '水质目标': 'target_class'}, ['III'])
+    """
+    spec = get_spec(kind)
+    lower = {str(c).lower(): c for c in df.columns}
+    mapping: dict[str, str] = {}
+    taken = {f.name for f in spec.fields if f.name in df.columns}
+    for f in spec.fields:
+        if f.name in taken:
+            continue
+        for alias in f.aliases:
+            col = lower.get(alias.lower())
+            if col is not None and col not in mapping and col not in taken:
+                mapping[col] = f.name
+                taken.add(f.name)
+                break
+    out = df.rename(columns=mapping)
+    for f in spec.fields:
+        if f.name not in out.columns:
+            continue
+        col = out[f.name]
+        if f.dtype == "bool":
+            out[f.name] = _to_bool(col)
+        elif f.dtype == "str" and f.name == "id":
+            out[f.name] = col.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                  else (str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
+                                        else str(v)))
+        elif f.allowed:
+            if f.allowed == WATER_CLASSES:
+                out[f.name] = col.map(lambda v: normalize_water_class(v) or (None if pd.isna(v) else v))
+            else:
+                va = {k.lower(): v for k, v in f.value_aliases.items()}
+                out[f.name] = col.map(
+                    lambda v: v if (pd.isna(v) if not isinstance(v, str) else False)
+                    else va.get(str(v).strip().lower(), str(v).strip())
+                )
+        elif f.dtype in ("float", "int") and col.dtype == object:
+            out[f.name] = pd.to_numeric(col, errors="coerce")
+    return out, mapping

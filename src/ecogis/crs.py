@@ -1,0 +1,508 @@
+"""Coordinate reference systems as China uses them.
+
+Three jobs live here, and every metric operation in ecogis goes through them:
+
+* :func:`parse_crs` accepts anything an analyst may call a CRS (``"EPSG:4490"``,
+  ``4547``, WKT, a ``pyproj.CRS``) plus the two web-map pseudo systems ``"gcj02"``
+  (高德/腾讯 "Mars" coordinates) and ``"bd09"`` (百度).
+* vectorised GCJ-02 / BD-09 transforms in both directions; the inverses are
+  iterative and round-trip to well below 1 mm.  Points outside mainland China are
+  left untouched, because the web maps do not shift them either (Hong Kong, Macau
+  and Taiwan use WGS84 there).
+* :func:`metric_crs` picks the CGCS2000 3-degree Gauss-Kruger zone of the data's
+  centroid (EPSG:4534-4554, false easting 500 km, no zone prefix) or, outside
+  China, the UTM zone; :func:`to_metric` and :func:`to_crs` reproject
+  GeoDataFrames with ``always_xy`` axis order, never mutating their input.
+
+CGCS2000 (EPSG:4490) and WGS84 (EPSG:4326) differ by a few centimetres in China;
+ecogis treats them as interchangeable for geographic coordinates.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecogis.crs import wgs84_to_gcj02, gcj02_to_wgs84
+>>> lon, lat = wgs84_to_gcj02(np.array([114.0165]), np.array([33.5815]))
+>>> back = gcj02_to_wgs84(lon, lat)
+>>> float(abs(back[0][0] - 114.0165)) < 1e-9
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Union
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as _PyprojCRSError
+
+from ecogis.errors import CRSError, CRSMismatchError
+
+__all__ = [
+    "CGCS2000",
+    "WGS84",
+    "WEB_SYSTEMS",
+    "CRSLike",
+    "parse_crs",
+    "crs_label",
+    "in_mainland_china",
+    "wgs84_to_gcj02",
+    "gcj02_to_wgs84",
+    "gcj02_to_bd09",
+    "bd09_to_gcj02",
+    "wgs84_to_bd09",
+    "bd09_to_wgs84",
+    "transform_lonlat",
+    "gk_zone_crs",
+    "metric_crs",
+    "to_crs",
+    "to_metric",
+    "same_crs",
+    "require_same_crs",
+    "area_of_use_problems",
+]
+
+log = logging.getLogger(__name__)
+
+CGCS2000 = CRS.from_epsg(4490)
+WGS84 = CRS.from_epsg(4326)
+#: the web-map pseudo coordinate systems ecogis accepts wherever a CRS is accepted
+WEB_SYSTEMS = ("gcj02", "bd09")
+
+CRSLike = Union[str, int, CRS, Any]
+
+_WEB_ALIASES = {
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "gcj": "gcj02",
+    "mars": "gcj02",
+    "amap": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "bd09ll": "bd09",
+    "baidu": "bd09",
+}
+
+
+def parse_crs(value: CRSLike) -> CRS | str:
+    """Turn anything that names a CRS into a ``pyproj.CRS`` or ``"gcj02"``/``"bd09"``.
+
+    Parameters
+    ----------
+    value : str, int or pyproj.CRS
+        ``"EPSG:4547"``, ``4547``, WKT, PROJ string, ``"gcj02"``, ``"bd09"`` ...
+
+    Returns
+    -------
+    pyproj.CRS or str
+        A CRS, or one of :data:`WEB_SYSTEMS` for the web-map systems.
+
+    Raises
+    ------
+    ecogis.errors.CRSError
+        When the value names no CRS.
+
+    Examples
+    --------
+    >>> parse_crs("GCJ-02")
+    'gcj02'
+    >>> parse_crs(4490).to_epsg()
+    4490
+    """
+    if value is None:
+        raise CRSError("no CRS given: expected an EPSG code such as 'EPSG:4490', WKT, 'gcj02' or 'bd09'")
+    if isinstance(value, CRS):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _WEB_ALIASES:
+        return _WEB_ALIASES[value.strip().lower()]
+    try:
+        return CRS.from_user_input(value)
+    except _PyprojCRSError as exc:
+        raise CRSError(
+            f"CRS {value!r} is not recognised: expected an EPSG code ('EPSG:4490'), WKT, "
+            f"a PROJ string, 'gcj02' or 'bd09' ({exc})"
+        ) from None
+
+
+def crs_label(value: CRSLike) -> str:
+    """Short human label of a CRS: ``'EPSG:4490'``, ``'gcj02'`` or the CRS name."""
+    crs = parse_crs(value)
+    if isinstance(crs, str):
+        return crs
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+# --- GCJ-02 and BD-09 --------------------------------------------------------------
+# The GCJ-02 obfuscation as published in the open-source "eviltransform" family:
+# Krasovsky 1940 ellipsoid constants and two trigonometric series.
+_A = 6378245.0
+_EE = 0.00669342162296594323
+_X_PI = np.pi * 3000.0 / 180.0
+
+# Approximate outlines (lon, lat) of the places inside China's bounding box where
+# web maps use WGS84: Hong Kong, Macau and Taiwan.  Good to about 1 km at the
+# Shenzhen River; points nearer the border than that should be checked by hand.
+_WGS84_ENCLAVES = shapely.MultiPolygon(
+    [
+        shapely.Polygon(
+            [(113.82, 22.13), (113.83, 22.36), (113.90, 22.45), (113.96, 22.495), (114.03, 22.505),
+             (114.09, 22.527), (114.16, 22.548), (114.23, 22.558), (114.45, 22.56), (114.5, 22.13)]
+        ),
+        shapely.Polygon([(113.52, 22.10), (113.52, 22.22), (113.555, 22.218), (113.60, 22.17), (113.60, 22.10)]),
+        shapely.Polygon([(119.2, 21.8), (119.2, 25.5), (122.4, 25.5), (122.4, 21.8)]),
+    ]
+)
+
+
+def in_mainland_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Boolean mask of points where web maps apply the GCJ-02 shift.
+
+    Mainland China's bounding box, less Hong Kong, Macau and Taiwan.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    inside = _china_box(lon, lat)
+    if inside.any():
+        idx = np.flatnonzero(inside)
+        pts = shapely.points(lon[idx], lat[idx])
+        inside[idx] = ~shapely.contains_xy(_WGS84_ENCLAVES, lon[idx], lat[idx]) & ~shapely.is_missing(pts)
+    return inside
+
+
+def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = lon - 105.0
+    y = lat - 35.0
+    sq = np.sqrt(np.abs(x))
+    d_lat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sq
+    d_lon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sq
+    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    d_lat += common + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+    d_lat += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    d_lon += common + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+    d_lon += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * np.pi
+    magic = 1.0 - _EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrt_magic) * np.pi)
+    d_lon = (d_lon * 180.0) / (_A / sqrt_magic * np.cos(rad) * np.pi)
+    return d_lon, d_lat
+
+
+def _as_arrays(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.array(lon, dtype=float, ndmin=1, copy=True)
+    lat = np.array(lat, dtype=float, ndmin=1, copy=True)
+    if lon.shape != lat.shape:
+        raise ValueError(f"lon has shape {lon.shape} but lat has shape {lat.shape}; expected the same shape")
+    return lon, lat
+
+
+def wgs84_to_gcj02(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 longitude/latitude to GCJ-02 (the forward, closed-form transform).
+
+    Points outside mainland China are returned unchanged.
+    """
+    lon, lat = _as_arrays(lon, lat)
+    mask = in_mainland_china(lon, lat)
+    d_lon, d_lat = _gcj_delta(lon[mask], lat[mask])
+    lon[mask] += d_lon
+    lat[mask] += d_lat
+    return lon, lat
+
+
+def _invert(forward, lon: np.ndarray, lat: np.ndarray, first_guess, tol_deg: float = 1e-11, max_iter: int = 40):
+    """Solve forward(w) == target by fixed-point iteration (the Jacobian is close to I)."""
+    w_lon, w_lat = first_guess(lon, lat)
+    for _ in range(max_iter):
+        f_lon, f_lat = forward(w_lon, w_lat)
+        e_lon = f_lon - lon
+        e_lat = f_lat - lat
+        w_lon = w_lon - e_lon
+        w_lat = w_lat - e_lat
+        if e_lon.size == 0 or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tol_deg:
+            break
+    return w_lon, w_lat
+
+
+def _gcj_forward_raw(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d_lon, d_lat = _gcj_delta(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def _china_box(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return (lon >= 72.004) & (lon <= 137.8347) & (lat >= 0.8293) & (lat <= 55.8271)
+
+
+def _inverse_in_mainland(forward_raw, first_guess, lon: np.ndarray, lat: np.ndarray):
+    """Invert a mainland-only forward transform.
+
+    A shifted point may land in an enclave (or out of the box) although its true
+    position is on the mainland, so every point in the box is inverted, and the
+    result is kept where the solution lies in mainland China.
+    """
+    box = _china_box(lon, lat)
+    w_lon, w_lat = _invert(forward_raw, lon[box], lat[box], first_guess)
+    keep = in_mainland_china(w_lon, w_lat)
+    idx = np.flatnonzero(box)[keep]
+    lon[idx], lat[idx] = w_lon[keep], w_lat[keep]
+    return lon, lat
+
+
+def gcj02_to_wgs84(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 to WGS84 by iterating the forward formula to convergence (< 1e-11 deg).
+
+    Points whose true position is outside mainland China are returned unchanged.
+    """
+    lon, lat = _as_arrays(lon, lat)
+
+    def first(a, b):
+        d_lon, d_lat = _gcj_delta(a, b)
+        return a - d_lon, b - d_lat
+
+    return _inverse_in_mainland(_gcj_forward_raw, first, lon, lat)
+
+
+def _bd_forward_raw(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _bd_inverse_approx(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = lon - 0.0065
+    y = lat - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def gcj02_to_bd09(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 to BD-09 (Baidu), closed form; points outside mainland China unchanged."""
+    lon, lat = _as_arrays(lon, lat)
+    mask = in_mainland_china(lon, lat)
+    lon[mask], lat[mask] = _bd_forward_raw(lon[mask], lat[mask])
+    return lon, lat
+
+
+def bd09_to_gcj02(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 to GCJ-02: the usual closed-form approximation refined by iteration."""
+    lon, lat = _as_arrays(lon, lat)
+    return _inverse_in_mainland(_bd_forward_raw, _bd_inverse_approx, lon, lat)
+
+
+def wgs84_to_bd09(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 to BD-09 (through GCJ-02)."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 to WGS84 (through GCJ-02)."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+_WEB_TRANSFORMS = {
+    ("wgs84", "gcj02"): wgs84_to_gcj02,
+    ("gcj02", "wgs84"): gcj02_to_wgs84,
+    ("wgs84", "bd09"): wgs84_to_bd09,
+    ("bd09", "wgs84"): bd09_to_wgs84,
+    ("gcj02", "bd09"): gcj02_to_bd09,
+    ("bd09", "gcj02"): bd09_to_gcj02,
+}
+
+
+def transform_lonlat(lon: Any, lat: Any, src: str, dst: str) -> tuple[np.ndarray, np.ndarray]:
+    """Transform lon/lat arrays between ``'wgs84'``, ``'gcj02'`` and ``'bd09'``."""
+    if src == dst:
+        return _as_arrays(lon, lat)
+    try:
+        return _WEB_TRANSFORMS[(src, dst)](lon, lat)
+    except KeyError:
+        raise CRSError(f"transform {src!r} -> {dst!r} is not supported; expected 'wgs84', 'gcj02' or 'bd09'") from None
+
+
+# --- metric CRS ----------------------------------------------------------------------
+def gk_zone_crs(lon: float) -> CRS:
+    """CGCS2000 3-degree Gauss-Kruger CRS whose central meridian is nearest ``lon``.
+
+    EPSG:4534 (CM 75E) ... EPSG:4554 (CM 135E); these codes carry no zone prefix in
+    the false easting (500 000 m).
+    """
+    cm = int(round(lon / 3.0) * 3)
+    if not 75 <= cm <= 135:
+        raise CRSError(f"longitude {lon:.4f} is outside China's 3-degree Gauss-Kruger zones (CM 75E-135E)")
+    return CRS.from_epsg(4534 + (cm - 75) // 3)
+
+
+def _lonlat_centroid(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    if gdf.crs is None:
+        raise CRSError("the layer has no CRS; set one with crs='EPSG:4490' (or --crs) before metric work")
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        raise CRSError("the layer has no coordinates (empty or all geometries missing)")
+    cx, cy = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    if gdf.crs.is_geographic:
+        return float(cx), float(cy)
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(gdf.crs, WGS84, always_xy=True)
+    lon, lat = t.transform(cx, cy)
+    return float(lon), float(lat)
+
+
+def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
+    """The CRS ecogis does metric work in for this data.
+
+    The CGCS2000 3-degree Gauss-Kruger zone of the data's centre when it lies in
+    China, the UTM zone otherwise.  A layer already in a projected CRS keeps it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> luohe = gpd.GeoDataFrame(geometry=[shapely.Point(114.02, 33.58)], crs=4490)
+    >>> metric_crs(luohe).to_epsg()
+    4547
+    """
+    if gdf.crs is not None and gdf.crs.is_projected:
+        return gdf.crs
+    lon, lat = _lonlat_centroid(gdf)
+    if 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0:
+        return gk_zone_crs(lon)
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    info = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(lon, lat, lon, lat),
+    )
+    if not info:
+        raise CRSError(f"no UTM zone found for ({lon:.4f}, {lat:.4f}); pass metric_crs explicitly")
+    return CRS.from_epsg(int(info[0].code))
+
+
+def _transform_geoms_lonlat(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = transform_lonlat(coords[:, 0], coords[:, 1], src, dst)
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fn)
+
+
+def _web_kind(crs: CRS | str) -> str | None:
+    return crs if isinstance(crs, str) else None
+
+
+def to_crs(gdf: gpd.GeoDataFrame, crs: CRSLike, *, src_crs: CRSLike | None = None) -> gpd.GeoDataFrame:
+    """Reproject a GeoDataFrame to any CRS, ``'gcj02'`` and ``'bd09'`` included.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Input; never modified.
+    crs : CRS-like
+        Target: EPSG code, WKT, ``'gcj02'`` or ``'bd09'``.
+    src_crs : CRS-like, optional
+        What the coordinates really are when ``gdf.crs`` does not say it, e.g.
+        ``'gcj02'`` for points scraped from Amap that were labelled EPSG:4326.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy.  Data in GCJ-02/BD-09 is labelled EPSG:4326 (geographic degrees) and
+        carries ``attrs['coordinate_system'] = 'gcj02'`` or ``'bd09'``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> amap = gpd.GeoDataFrame(geometry=[shapely.Point(114.0225, 33.5798)], crs=4326)
+    >>> wgs = to_crs(amap, "EPSG:4490", src_crs="gcj02")
+    >>> round(wgs.geometry.x.iloc[0], 3)
+    114.016
+    """
+    src = parse_crs(src_crs) if src_crs is not None else (gdf.attrs.get("coordinate_system") or gdf.crs)
+    if src is None:
+        raise CRSError("the layer has no CRS; state it with src_crs='EPSG:4490' (or 'gcj02', 'bd09')")
+    src = parse_crs(src)
+    dst = parse_crs(crs)
+    out = gdf.copy()
+    src_web, dst_web = _web_kind(src), _web_kind(dst)
+    geoms = out.geometry.values
+    if src_web:
+        out = out.set_geometry(gpd.GeoSeries(_transform_geoms_lonlat(np.asarray(geoms), src_web, "wgs84"),
+                                             index=out.index), crs=WGS84)
+        out = out.rename_geometry(gdf.geometry.name) if out.geometry.name != gdf.geometry.name else out
+        src = WGS84
+    elif out.crs is None or not out.crs.equals(src):
+        out = out.set_crs(src, allow_override=True)
+    out.attrs.pop("coordinate_system", None)
+    if dst_web:
+        out = out.to_crs(WGS84)
+        new = _transform_geoms_lonlat(np.asarray(out.geometry.values), "wgs84", dst_web)
+        out[out.geometry.name] = gpd.GeoSeries(new, index=out.index, crs=WGS84)
+        out.attrs["coordinate_system"] = dst_web
+        return out
+    return out.to_crs(dst)
+
+
+def to_metric(gdf: gpd.GeoDataFrame, metric: CRSLike | None = None) -> gpd.GeoDataFrame:
+    """Reproject to the metric CRS (:func:`metric_crs` unless ``metric`` is given)."""
+    target = parse_crs(metric) if metric is not None else metric_crs(gdf)
+    if isinstance(target, str):
+        raise CRSError(f"{target!r} is not a metric CRS; expected a projected CRS such as 'EPSG:4547'")
+    if gdf.crs is not None and gdf.crs.equals(target) and "coordinate_system" not in gdf.attrs:
+        return gdf
+    return to_crs(gdf, target)
+
+
+def same_crs(a: Any, b: Any) -> bool:
+    """True when two CRS-likes are the same system (axis order ignored)."""
+    if a is None or b is None:
+        return a is b
+    pa, pb = parse_crs(a), parse_crs(b)
+    if isinstance(pa, str) or isinstance(pb, str):
+        return pa == pb
+    return pa.equals(pb, ignore_axis_order=True)
+
+
+def require_same_crs(named: dict[str, gpd.GeoDataFrame]) -> None:
+    """Raise :class:`CRSMismatchError` naming both CRSs when layers disagree."""
+    items = [(name, g.crs) for name, g in named.items() if g is not None]
+    for (n1, c1), (n2, c2) in zip(items, items[1:]):
+        if not same_crs(c1, c2):
+            raise CRSMismatchError(
+                f"layer {n1!r} is in {crs_label(c1) if c1 else 'no CRS'} but {n2!r} is in "
+                f"{crs_label(c2) if c2 else 'no CRS'}; reproject one with ecogis.crs.to_crs(layer, ...) "
+                f"or `ecogis convert`"
+            )
+
+
+def area_of_use_problems(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Mask of features whose coordinates fall outside the CRS's area of use.
+
+    For geographic CRSs this catches swapped longitude/latitude (a point at
+    lon 33.6, lat 114.0 is not in China and not even a latitude).
+    """
+    if gdf.crs is None or gdf.empty:
+        return np.zeros(len(gdf), dtype=bool)
+    aou = gdf.crs.area_of_use
+    geoms = gdf.geometry.values
+    b = shapely.bounds(np.asarray(geoms))
+    if gdf.crs.is_geographic:
+        west, south, east, north = aou.bounds if aou else (-180.0, -90.0, 180.0, 90.0)
+        pad = 0.5
+        bad = (b[:, 0] < west - pad) | (b[:, 2] > east + pad) | (b[:, 1] < south - pad) | (b[:, 3] > north + pad)
+        bad |= (np.abs(b[:, 1]) > 90) | (np.abs(b[:, 3]) > 90)
+        return bad & ~np.isnan(b[:, 0])
+    if aou is None:
+        return np.zeros(len(gdf), dtype=bool)
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(WGS84, gdf.crs, always_xy=True)
+    xs, ys = t.transform([aou.west, aou.east, aou.west, aou.east], [aou.south, aou.south, aou.north, aou.north])
+    # generous margin: GK zones are usable somewhat beyond their official 3-degree strip
+    margin = 200_000.0
+    minx, maxx = min(xs) - margin, max(xs) + margin
+    miny, maxy = min(ys) - margin, max(ys) + margin
+    bad = (b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy)
+    return bad & ~np.isnan(b[:, 0])

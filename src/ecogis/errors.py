@@ -1,0 +1,101 @@
+"""Public exception hierarchy of ecogis.
+
+Every error the library raises on purpose inherits from :class:`EcogisError`, so a
+script can catch them all with one ``except`` clause, and the command line turns
+them into a message and a documented exit code.
+
+Examples
+--------
+>>> from ecogis.errors import EcogisError, CRSError
+>>> issubclass(CRSError, EcogisError)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "EcogisError",
+    "InputError",
+    "LayerReadError",
+    "CRSError",
+    "CRSMismatchError",
+    "ValidationError",
+    "CatalogueError",
+    "CheckError",
+    "NotMeasurableError",
+    "OutputExistsError",
+    "TargetsError",
+]
+
+
+class EcogisError(Exception):
+    """Root of every error ecogis raises on purpose."""
+
+    #: exit code the command line uses for this kind of error
+    exit_code = 1
+
+
+class InputError(EcogisError):
+    """An argument or an input file is not what the function expects."""
+
+    exit_code = 2
+
+
+class LayerReadError(InputError):
+    """A layer file cannot be read (missing, unreadable, wrong format, no geometry)."""
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing, unknown or unusable."""
+
+
+class CRSMismatchError(CRSError):
+    """Two layers that must share a CRS do not."""
+
+
+class CatalogueError(InputError):
+    """An unknown layer kind or a layer that does not fit its kind's spec."""
+
+
+class NotMeasurableError(EcogisError):
+    """A check cannot be computed because a layer or field it needs is absent."""
+
+    exit_code = 4
+
+
+class CheckError(EcogisError):
+    """A check failed for a reason other than its input."""
+
+
+class OutputExistsError(EcogisError):
+    """Refusing to overwrite an existing output without ``overwrite=True``."""
+
+    exit_code = 2
+
+
+class TargetsError(EcogisError):
+    """The plans' targets registry is malformed."""
+
+
+class ValidationError(EcogisError):
+    """One or more layers failed validation.
+
+    All problems are gathered before raising, so one run shows every fix needed.
+
+    Parameters
+    ----------
+    problems : iterable of objects with a ``__str__``
+        The individual problems (``ecogis.validate.Problem`` instances).
+    """
+
+    exit_code = 3
+
+    def __init__(self, problems: Iterable[object], message: str | None = None) -> None:
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        head = message or f"{len(self.problems)} validation problem(s)"
+        shown = lines[:50]
+        more = f"\n  ... and {len(lines) - 50} more" if len(lines) > 50 else ""
+        super().__init__(head + ("\n  " + "\n  ".join(shown) if shown else "") + more)

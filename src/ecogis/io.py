@@ -1,0 +1,388 @@
+"""Reading and writing layers.
+
+Everything goes through GDAL (pyogrio for vectors, rasterio for rasters):
+
+* :func:`read_layer` reads any vector format GDAL reads, plus CSV / Excel with
+  longitude and latitude columns, decodes GBK / GB18030 Shapefile attributes when
+  no ``.cpg`` says otherwise, maps Chinese column names to the catalogue's
+  canonical fields, and converts GCJ-02 / BD-09 input to CGCS2000.
+* :func:`write_layers` writes several layers into one GeoPackage (or GeoJSON /
+  FlatGeobuf, one layer each), atomically: a temporary file beside the target,
+  then a rename.  Input files are never opened for writing.
+
+Examples
+--------
+>>> from ecogis.io import read_layer
+>>> stops = read_layer("layers/luohe.gpkg", kind="bus_stops", layer="bus_stops")  # doctest: +SKIP
+>>> stops.attrs["field_mapping"]  # doctest: +SKIP
+{}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ecogis.catalogue import canonicalize, get_spec
+from ecogis.crs import CGCS2000, CRSLike, WEB_SYSTEMS, parse_crs, to_crs
+from ecogis.errors import CRSError, LayerReadError, OutputExistsError
+
+__all__ = [
+    "VECTOR_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "read_layer",
+    "list_layers",
+    "detect_dbf_encoding",
+    "write_layers",
+    "write_layer",
+    "atomic_output",
+    "driver_for",
+]
+
+log = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite", ".gdb", ".zip")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
+_LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "point_x")
+_LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "point_y")
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf", ".shp": "ESRI Shapefile"}
+
+
+def driver_for(path: str | os.PathLike) -> str:
+    """OGR driver for an output path, from its suffix."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _DRIVERS[suffix]
+    except KeyError:
+        raise LayerReadError(
+            f"output {str(path)!r} has suffix {suffix!r} but is expected to end in one of {sorted(_DRIVERS)}"
+        ) from None
+
+
+# --- encodings ---------------------------------------------------------------------
+_LDID_CODEPAGES = {0x4D: "GB18030", 0x7A: "GB18030", 0x57: "cp1252", 0x00: None}
+
+
+def detect_dbf_encoding(shp_path: str | os.PathLike) -> str | None:
+    """The encoding of a Shapefile's attributes.
+
+    Order: the ``.cpg`` file; the DBF language-driver byte (codepage 936 means
+    GBK); otherwise the bytes of the text fields are tried as UTF-8 and then as
+    GB18030 (a superset of GBK and GB2312).  Returns None when every string is
+    plain ASCII.
+    """
+    shp = Path(shp_path)
+    for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
+        if cpg.exists():
+            text = cpg.read_text(errors="replace").strip()
+            if text:
+                return {"936": "GB18030", "gbk": "GB18030", "gb2312": "GB18030"}.get(text.lower(), text)
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    with open(dbf, "rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32:
+            return None
+        n_records, header_len, record_len = struct.unpack("<IHH", head[4:12])
+        ldid = head[29]
+        if ldid in (0x4D, 0x7A):
+            return "GB18030"
+        fh.seek(header_len)
+        sample = fh.read(min(n_records * record_len, 8 * 1024 * 1024))
+        fh.seek(32)
+        fields = fh.read(header_len - 32)
+    # only text fields matter, but field names can be Chinese too
+    blob = fields + sample
+    if all(b < 0x80 for b in blob):
+        return None
+    try:
+        blob.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        blob.decode("gb18030")
+        return "GB18030"
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_text_table(path: Path, encoding: str | None) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        try:
+            return pd.read_excel(path)
+        except ImportError as exc:
+            raise LayerReadError(f"{path}: reading Excel needs openpyxl: pip install 'ecogis[excel]' ({exc})") from None
+    tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    last: Exception | None = None
+    for enc in tried:
+        try:
+            return pd.read_csv(path, encoding=enc, sep=None, engine="python")
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise LayerReadError(f"{path}: cannot decode the text as {' or '.join(tried)}; pass encoding=... ({last})")
+
+
+def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None) -> gpd.GeoDataFrame:
+    cols = {str(c).strip().lower(): c for c in df.columns}
+    lon_col = lon or next((cols[n] for n in _LON_NAMES if n in cols), None)
+    lat_col = lat or next((cols[n] for n in _LAT_NAMES if n in cols), None)
+    if "wkt" in cols and (lon_col is None or lat_col is None):
+        geom = shapely.from_wkt(df[cols["wkt"]].astype(str).to_numpy(), on_invalid="ignore")
+        return gpd.GeoDataFrame(df.drop(columns=[cols["wkt"]]), geometry=geom)
+    if lon_col is None or lat_col is None:
+        raise LayerReadError(
+            f"{path}: no longitude/latitude columns found among {list(df.columns)}; expected one of "
+            f"{list(_LON_NAMES)} and one of {list(_LAT_NAMES)}, or pass lon='...', lat='...' "
+            f"(--lon/--lat on the command line)"
+        )
+    x = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(x) | ~np.isfinite(y))
+    if len(bad):
+        rows = ", ".join(str(i + 2) for i in bad[:10])
+        raise LayerReadError(
+            f"{path}: {len(bad)} row(s) have no numeric {lon_col!r}/{lat_col!r} (file lines {rows}"
+            f"{' ...' if len(bad) > 10 else ''}); fix or remove them"
+        )
+    return gpd.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=gpd.points_from_xy(x, y))
+
+
+def list_layers(path: str | os.PathLike) -> list[str]:
+    """Names of the vector layers in a file (one for single-layer formats)."""
+    p = Path(path)
+    if p.suffix.lower() in TABLE_SUFFIXES:
+        return [p.stem]
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise LayerReadError(f"{p}: GDAL cannot open it as a vector data set ({exc})") from None
+
+
+def read_layer(
+    path: str | os.PathLike,
+    kind: str | None = None,
+    *,
+    layer: str | int | None = None,
+    crs: CRSLike | None = None,
+    encoding: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    canonical: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read one vector layer into a GeoDataFrame in a known CRS.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML ...),
+        or a CSV / Excel table with longitude and latitude columns.
+    kind : str, optional
+        Catalogue kind; when given, columns are renamed to canonical fields and
+        values normalised (``attrs['field_mapping']`` records what was renamed).
+    layer : str or int, optional
+        Layer inside a multi-layer file (GeoPackage).
+    crs : CRS-like, optional
+        What the coordinates are, when the file does not say (CSV, Shapefile
+        without ``.prj``) or says it wrongly.  ``'gcj02'`` / ``'bd09'`` data is
+        converted to CGCS2000 (EPSG:4490) on reading.
+    encoding : str, optional
+        Attribute encoding; detected when not given.
+    lon, lat : str, optional
+        Coordinate column names of a table; detected when not given.
+    canonical : bool, default True
+        Map columns to the kind's canonical fields.
+
+    Returns
+    -------
+    GeoDataFrame
+        With ``attrs`` ``source``, ``layer``, ``kind``, ``encoding``,
+        ``field_mapping`` and ``source_crs``.
+
+    Raises
+    ------
+    LayerReadError
+        Missing or unreadable file, no geometry, no coordinate columns.
+    CRSError
+        No CRS in the file and none given.
+
+    Examples
+    --------
+    >>> stops = read_layer("stops.csv", "bus_stops", crs="gcj02")  # doctest: +SKIP
+    """
+    p = Path(path)
+    if not p.exists():
+        raise LayerReadError(f"{p}: no such file")
+    where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
+    suffix = p.suffix.lower()
+    used_encoding = encoding
+    if suffix in TABLE_SUFFIXES:
+        gdf = _table_to_gdf(_read_text_table(p, encoding), p, lon, lat)
+    else:
+        if suffix == ".shp" and encoding is None:
+            used_encoding = detect_dbf_encoding(p)
+        kwargs: dict[str, Any] = {}
+        if used_encoding:
+            kwargs["encoding"] = used_encoding
+        if layer is not None:
+            kwargs["layer"] = layer
+        try:
+            gdf = pyogrio.read_dataframe(p, **kwargs)
+        except Exception as exc:
+            raise LayerReadError(f"{where}: GDAL cannot read it ({exc})") from None
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise LayerReadError(f"{where}: has no geometry column; expected a vector layer")
+    source_crs = gdf.crs
+    if crs is not None:
+        stated = parse_crs(crs)
+        if isinstance(stated, str):
+            gdf = gdf.set_crs(None, allow_override=True) if gdf.crs is not None else gdf
+            gdf = to_crs(gdf, CGCS2000, src_crs=stated)
+            log.info("%s: converted %s coordinates to CGCS2000 (EPSG:4490)", where, stated)
+        else:
+            gdf = gdf.set_crs(stated, allow_override=True)
+        source_crs = stated
+    elif gdf.crs is None:
+        raise CRSError(
+            f"{where}: has no CRS. State it: read_layer(..., crs='EPSG:4490') in Python or --crs EPSG:4490 on the "
+            f"command line (also 'EPSG:4326', 'EPSG:4547' for a Gauss-Kruger zone, 'gcj02' or 'bd09' for web-map "
+            f"coordinates), or add a .prj file"
+        )
+    mapping: dict[str, str] = {}
+    if kind is not None and canonical:
+        get_spec(kind)
+        gdf, mapping = canonicalize(gdf, kind)
+        if mapping:
+            log.info("%s: mapped columns %s", where, ", ".join(f"{k} -> {v}" for k, v in mapping.items()))
+    gdf.attrs.update(
+        source=str(p),
+        layer=None if layer is None else str(layer),
+        kind=kind,
+        encoding=used_encoding,
+        field_mapping=mapping,
+        source_crs=source_crs if isinstance(source_crs, str) else (source_crs.to_string() if source_crs else None),
+    )
+    return gdf
+
+
+# --- writing --------------------------------------------------------------------------
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, copy_existing: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    Nothing is left behind on failure.  With ``copy_existing`` the temporary file
+    starts as a copy of the existing target (to add layers to a GeoPackage).
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists and neither ``overwrite`` nor ``copy_existing`` is set.
+    """
+    target = Path(path)
+    if target.exists() and not (overwrite or copy_existing):
+        raise OutputExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    if copy_existing and target.exists():
+        shutil.copyfile(target, tmp)
+    else:
+        tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        if out[col].dtype == object or str(out[col].dtype) in ("boolean", "string", "str"):
+            vals = out[col]
+            if vals.map(lambda v: isinstance(v, (bool, np.bool_)) or v is None or v is pd.NA).all() and \
+                    vals.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+                out[col] = vals.map(lambda v: None if v is None or v is pd.NA else bool(v)).astype(object)
+            elif str(out[col].dtype) == "boolean":
+                out[col] = vals.astype(object).where(vals.notna(), None)
+            elif vals.map(lambda v: isinstance(v, (list, dict, tuple))).any():
+                out[col] = vals.map(lambda v: None if v is None else str(v))
+    return out
+
+
+def write_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    append: bool = False,
+) -> Path:
+    """Write several named layers to one file, atomically.
+
+    Parameters
+    ----------
+    layers : mapping of layer name to GeoDataFrame
+        The layers; a GeoPackage takes any number, GeoJSON and FlatGeobuf one.
+    path : path-like
+        ``.gpkg``, ``.geojson`` or ``.fgb``.
+    overwrite : bool, default False
+        Replace an existing file.
+    append : bool, default False
+        Add (or replace) layers in an existing GeoPackage.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> write_layers({"gaps": gaps, "catchments": catchments}, "coverage.gpkg")  # doctest: +SKIP
+    """
+    target = Path(path)
+    driver = driver_for(target)
+    if driver != "GPKG" and len(layers) != 1:
+        raise LayerReadError(f"{target}: {driver} holds one layer but {len(layers)} were given; use a .gpkg")
+    if append and driver != "GPKG":
+        raise LayerReadError(f"{target}: append=True needs a GeoPackage (.gpkg)")
+    with atomic_output(target, overwrite=overwrite, copy_existing=append) as tmp:
+        for name, gdf in layers.items():
+            kwargs: dict[str, Any] = {"driver": driver}
+            if driver == "FlatGeobuf":
+                kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}  # keep feature order
+            if driver == "GPKG":
+                kwargs["layer"] = name
+                if tmp.exists():
+                    existing = {n for n, _ in pyogrio.list_layers(tmp)}
+                    if name in existing:
+                        kwargs["layer_options"] = {"OVERWRITE": "YES"}
+                    kwargs["append"] = False
+            if gdf.crs is None:
+                raise CRSError(f"layer {name!r} has no CRS; set one before writing {target}")
+            pyogrio.write_dataframe(_prepare_for_write(gdf), tmp, **kwargs)
+    log.info("wrote %d layer(s) to %s", len(layers), target)
+    return target
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None,
+                overwrite: bool = False) -> Path:
+    """Write one layer (see :func:`write_layers`)."""
+    return write_layers({layer or Path(path).stem: gdf}, path, overwrite=overwrite)

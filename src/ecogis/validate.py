@@ -1,0 +1,429 @@
+"""Validation of layers against the catalogue, feature by feature.
+
+:func:`validate_layer` checks one GeoDataFrame; :func:`validate_paths` reads files
+or directories and checks every layer in them, gathering every problem (unreadable
+files and missing CRSs included) into one :class:`ValidationReport` instead of
+stopping at the first.  :func:`fix_layer` repairs what can be repaired safely
+(``make_valid``, swapped longitude/latitude, empty geometries dropped) and logs
+every change; :func:`fix_paths` writes the repaired copies to a new file and
+never touches the input.
+
+Problems found (codes):
+
+=====================  ========  ====================================================
+code                   severity  meaning
+=====================  ========  ====================================================
+``unreadable``         error     GDAL cannot read the file or layer
+``no-crs``             error     the layer states no CRS
+``missing-geometry``   error     a feature has no geometry
+``empty-geometry``     error     a feature's geometry is empty
+``invalid-geometry``   error     not OGC-valid (the reason, e.g. Self-intersection)
+``geometry-type``      error     e.g. a line in a point layer
+``outside-crs-area``   error     coordinates outside the CRS's area of use
+                                 (``swapped-axes`` when swapping x/y would fix it)
+``missing-field``      error     a required field is absent
+``empty-value``        error     a required field is empty for a feature
+``bad-value``          error     a value outside the allowed domain
+``duplicate-id``       error     two features share an ``id``
+``unknown-kind``       warning   the layer's kind could not be told from its name
+``crs-differs``        warning   layers of one run are in different CRSs
+=====================  ========  ====================================================
+
+Examples
+--------
+>>> report = validate_paths(["layers/"])  # doctest: +SKIP
+>>> report.ok  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ecogis.catalogue import CATALOGUE, get_spec, guess_kind
+from ecogis.crs import CRSLike, area_of_use_problems, crs_label
+from ecogis.errors import EcogisError, InputError
+from ecogis.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, list_layers, read_layer, write_layers
+from ecogis.progress import progress_bar
+
+__all__ = [
+    "Problem",
+    "ValidationReport",
+    "validate_layer",
+    "validate_paths",
+    "fix_layer",
+    "fix_paths",
+]
+
+log = logging.getLogger(__name__)
+
+#: shapely type id -> geometry family (7, GeometryCollection, has none)
+_FAMILY_BY_TYPE_ID = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
+
+_GEOM_FAMILY = {
+    "Point": "point", "MultiPoint": "point",
+    "LineString": "line", "MultiLineString": "line", "LinearRing": "line",
+    "Polygon": "polygon", "MultiPolygon": "polygon",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one feature (or one layer, when ``feature`` is None)."""
+
+    severity: str
+    code: str
+    message: str
+    file: str | None = None
+    layer: str | None = None
+    feature: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<data>"
+        if self.layer:
+            where += f" [layer {self.layer}]"
+        if self.feature is not None:
+            where += f" feature {self.feature}"
+        tail = f" (fix: {self.fix})" if self.fix else ""
+        return f"{self.severity.upper()} {where}: {self.code}: {self.message}{tail}"
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found in one validation run."""
+
+    problems: list[Problem] = field(default_factory=list)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(p) for p in self.problems],
+                            columns=["severity", "code", "message", "file", "layer", "feature", "fix"])
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`ecogis.errors.ValidationError` with every error, if any."""
+        from ecogis.errors import ValidationError
+
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
+    if "id" in gdf.columns:
+        value = gdf["id"].iloc[pos]
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            return f"id={value} (row {pos})"
+    return f"row {pos}"
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    kind: str | None = None,
+    *,
+    source: str | None = None,
+    layer: str | None = None,
+) -> list[Problem]:
+    """Check one layer against its kind's spec; return every problem.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, with canonical field names (as :func:`ecogis.io.read_layer` gives).
+    kind : str, optional
+        Catalogue kind; without it only geometry and CRS are checked.
+    source, layer : str, optional
+        File and layer names, for the messages.
+
+    Returns
+    -------
+    list of Problem
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    >>> g = gpd.GeoDataFrame({"id": ["a"], "name": ["x"]}, geometry=[bowtie], crs=4547)
+    >>> [p.code for p in validate_layer(g)]
+    ['invalid-geometry']
+    """
+    problems: list[Problem] = []
+
+    def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
+        problems.append(Problem(severity, code, message, source, layer,
+                                None if pos is None else _feature_label(gdf, pos), fix))
+
+    if gdf.crs is None:
+        add("no-crs", "the layer states no CRS", fix="state it (read_layer(..., crs='EPSG:4490') or --crs) or add a .prj")
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    for pos in np.flatnonzero(missing):
+        add("missing-geometry", "no geometry", int(pos), "remove the feature or digitise it")
+    for pos in np.flatnonzero(empty):
+        add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
+    present = ~missing & ~empty
+    invalid = present & ~shapely.is_valid(geoms)
+    for pos in np.flatnonzero(invalid):
+        add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
+    if gdf.crs is not None:
+        outside = present & area_of_use_problems(gdf)
+        if outside.any():
+            swapped = gdf.iloc[np.flatnonzero(outside)].copy()
+            swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
+            fixed_by_swap = ~area_of_use_problems(swapped)
+            for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
+                b = shapely.bounds(geoms[pos])
+                if ok_swapped:
+                    add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside {crs_label(gdf.crs)}'s "
+                        f"area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
+                else:
+                    add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                        f"{crs_label(gdf.crs)}'s area of use", int(pos), "check the CRS the data was stated in")
+    if kind is None:
+        return problems
+    spec = get_spec(kind)
+    type_ids = shapely.get_type_id(geoms)
+    families = np.array([_FAMILY_BY_TYPE_ID.get(int(t)) for t in type_ids], dtype=object)
+    for pos in np.flatnonzero(present & ~np.isin(families, list(spec.geometry))):
+        add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
+            int(pos), "move it to the right layer")
+    for f in spec.fields:
+        if f.name not in gdf.columns:
+            if f.required:
+                aliases = ", ".join(f.aliases[:6])
+                add("missing-field", f"required field {f.name!r} ({f.name_zh}) is missing; columns are "
+                    f"{[c for c in gdf.columns if c != gdf.geometry.name]}", None,
+                    f"add it, or name an existing column one of: {f.name}, {aliases}")
+            continue
+        col = gdf[f.name]
+        isnull = col.isna().to_numpy() | col.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
+        if f.required:
+            for pos in np.flatnonzero(isnull):
+                add("empty-value", f"required field {f.name!r} is empty", int(pos), f"fill in {f.name}")
+        if f.allowed:
+            bad = ~isnull & ~col.isin(f.allowed).to_numpy()
+            for pos in np.flatnonzero(bad):
+                add("bad-value", f"{f.name}={col.iloc[pos]!r} but is expected to be one of {list(f.allowed)}",
+                    int(pos), f"use one of {list(f.allowed)}")
+        elif f.dtype == "bool":
+            bad = ~isnull & ~col.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
+            for pos in np.flatnonzero(bad):
+                add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a yes/no value", int(pos),
+                    "use 1/0, true/false or 是/否")
+        elif f.dtype in ("int", "float"):
+            bad = ~isnull & pd.to_numeric(col, errors="coerce").isna().to_numpy()
+            for pos in np.flatnonzero(bad):
+                add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a number", int(pos), f"give {f.name} in {f.unit or 'numbers'}")
+    if "id" in gdf.columns:
+        ids = gdf["id"]
+        dup = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
+        for pos in np.flatnonzero(dup):
+            add("duplicate-id", f"id {ids.iloc[pos]!r} is used by {int((ids == ids.iloc[pos]).sum())} features",
+                int(pos), "give every feature its own id")
+    return problems
+
+
+def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(q for q in p.iterdir() if not q.name.startswith(".")
+                            and (q.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES and q.suffix.lower() != ".json"
+                                 or q.suffix.lower() == ".geojson"))
+        else:
+            files.append(p)
+    return files
+
+
+def validate_paths(
+    paths: Sequence[str | os.PathLike],
+    *,
+    kind: str | None = None,
+    crs: CRSLike | None = None,
+    progress: bool | None = None,
+) -> ValidationReport:
+    """Validate every layer of some files and directories.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Files (any vector format, CSV) and directories (every vector file in them).
+    kind : str, optional
+        Kind for every layer; otherwise told from each layer's or file's name.
+    crs : CRS-like, optional
+        CRS to assume for files that state none.
+    progress : bool, optional
+        Show a progress bar.
+
+    Returns
+    -------
+    ValidationReport
+    """
+    if kind is not None:
+        get_spec(kind)
+    report = ValidationReport()
+    targets: list[tuple[Path, str | None]] = []
+    for path in _expand(paths):
+        if not path.exists():
+            report.problems.append(Problem("error", "unreadable", "no such file", str(path)))
+            continue
+        try:
+            layers = list_layers(path)
+        except EcogisError as exc:
+            report.problems.append(Problem("error", "unreadable", str(exc), str(path)))
+            continue
+        multi = path.suffix.lower() == ".gpkg" or len(layers) > 1
+        targets += [(path, name if multi else None) for name in layers]
+    crs_seen: dict[str, str] = {}
+    for path, layer in progress_bar(targets, desc="validating", unit="layer", progress=progress):
+        layer_kind = kind or (layer if layer in CATALOGUE else guess_kind(layer or path.name))
+        if layer_kind is None or layer_kind not in CATALOGUE:
+            report.problems.append(Problem("warning", "unknown-kind",
+                                           f"kind not told from the name; only geometry checked (pass --kind, "
+                                           f"one of {sorted(CATALOGUE)})", str(path), layer))
+            layer_kind = None
+        try:
+            gdf = read_layer(path, layer_kind, layer=layer, crs=crs)
+        except EcogisError as exc:
+            code = "no-crs" if "no CRS" in str(exc) else "unreadable"
+            report.problems.append(Problem("error", code, str(exc), str(path), layer))
+            continue
+        found = validate_layer(gdf, layer_kind, source=str(path), layer=layer)
+        report.problems += found
+        report.layers.append({"file": str(path), "layer": layer, "kind": layer_kind, "features": len(gdf),
+                              "crs": crs_label(gdf.crs) if gdf.crs else None,
+                              "errors": sum(p.severity == "error" for p in found),
+                              "field_mapping": gdf.attrs.get("field_mapping", {}),
+                              "encoding": gdf.attrs.get("encoding")})
+        if gdf.crs is not None:
+            crs_seen[f"{path}" + (f"|{layer}" if layer else "")] = crs_label(gdf.crs)
+    if len(set(crs_seen.values())) > 1:
+        listing = ", ".join(f"{k}: {v}" for k, v in crs_seen.items())
+        report.problems.append(Problem("warning", "crs-differs",
+                                       f"layers are in different CRSs ({listing}); ecogis reprojects them, but "
+                                       f"other tools may not", None, None, None,
+                                       "ecogis convert each to one CRS, e.g. --to EPSG:4490"))
+    return report
+
+
+def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Repair what can be repaired safely; return the copy and a log of every change.
+
+    Repairs: empty or missing geometries dropped; swapped x/y swapped back (when the
+    swapped coordinates fit the CRS's area of use); invalid geometries made valid
+    (``shapely.make_valid``, keeping only parts of the layer's geometry family).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    >>> fixed, log_ = fix_layer(gpd.GeoDataFrame({"id": ["a"]}, geometry=[bowtie], crs=4547))
+    >>> fixed.geometry.iloc[0].is_valid, log_[0]["change"]
+    (True, 'make_valid')
+    """
+    out = gdf.copy()
+    changes: list[dict[str, Any]] = []
+    geoms = np.asarray(out.geometry.values)
+    drop = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for pos in np.flatnonzero(drop):
+        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "dropped", "reason": "empty geometry",
+                        "before": None, "after": None})
+    if out.crs is not None:
+        outside = ~drop & area_of_use_problems(out)
+        for pos in np.flatnonzero(outside):
+            swapped = shapely.transform(geoms[pos], lambda c: c[:, ::-1])
+            probe = gpd.GeoDataFrame(geometry=[swapped], crs=out.crs)
+            if not area_of_use_problems(probe)[0]:
+                changes.append({"feature": _feature_label(gdf, int(pos)), "change": "swap_axes",
+                                "reason": "coordinates fit the CRS only with x and y swapped",
+                                "before": geoms[pos].wkt[:200], "after": swapped.wkt[:200]})
+                geoms[pos] = swapped
+    family = None
+    if kind is not None:
+        family = get_spec(kind).geometry
+    invalid = ~drop & ~shapely.is_valid(geoms)
+    for pos in np.flatnonzero(invalid):
+        reason = shapely.is_valid_reason(geoms[pos])
+        repaired = shapely.make_valid(geoms[pos])
+        fam = family or (_GEOM_FAMILY.get(geoms[pos].geom_type),)
+        if repaired.geom_type == "GeometryCollection":
+            parts = [g for g in shapely.get_parts(repaired) if _GEOM_FAMILY.get(g.geom_type) in fam]
+            repaired = shapely.union_all(parts) if parts else repaired
+        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "make_valid", "reason": reason,
+                        "before": geoms[pos].wkt[:200], "after": repaired.wkt[:200]})
+        geoms[pos] = repaired
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out = out.rename_geometry(gdf.geometry.name) if out.geometry.name != gdf.geometry.name else out
+    return out.loc[~drop].copy(), changes
+
+
+def fix_paths(
+    paths: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    kind: str | None = None,
+    crs: CRSLike | None = None,
+    overwrite: bool = False,
+) -> tuple[Path, Path, list[dict[str, Any]]]:
+    """Write repaired copies of every layer to ``out`` (a GeoPackage) and a change log.
+
+    The inputs are read only.  The change log is ``out`` with ``.changes.csv``
+    appended, one row per change.
+
+    Returns
+    -------
+    (Path, Path, list of dict)
+        The GeoPackage, the log, and the changes.
+    """
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg":
+        raise InputError(f"--fix output was {str(out)!r} but is expected to be a .gpkg file")
+    inputs = {p.resolve() for p in _expand(paths)}
+    if out.resolve() in inputs:
+        raise InputError(f"--fix output {out} is one of the inputs; write the repaired copy to a new file")
+    fixed_layers: dict[str, gpd.GeoDataFrame] = {}
+    all_changes: list[dict[str, Any]] = []
+    for path in _expand(paths):
+        layers = list_layers(path)
+        multi = path.suffix.lower() == ".gpkg" or len(layers) > 1
+        for name in layers:
+            layer = name if multi else None
+            layer_kind = kind or (name if name in CATALOGUE else guess_kind(name if multi else path.name))
+            gdf = read_layer(path, layer_kind if layer_kind in CATALOGUE else None, layer=layer, crs=crs)
+            fixed, changes = fix_layer(gdf, layer_kind if layer_kind in CATALOGUE else None)
+            out_name = name if multi else path.stem
+            if out_name in fixed_layers:
+                out_name = f"{path.stem}_{name}"
+            fixed_layers[out_name] = fixed
+            all_changes += [{"file": str(path), "layer": out_name, **c} for c in changes]
+    gpkg = write_layers(fixed_layers, out, overwrite=overwrite)
+    log_path = out.with_name(out.name + ".changes.csv")
+    from ecogis.io import atomic_output
+
+    with atomic_output(log_path, overwrite=True) as tmp:
+        pd.DataFrame(all_changes, columns=["file", "layer", "feature", "change", "reason", "before", "after"]
+                     ).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return gpkg, log_path, all_changes

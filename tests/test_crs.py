@@ -1,0 +1,159 @@
+"""CRS parsing, GCJ-02/BD-09 transforms (checked against an independent scalar
+implementation of the published formulas) and the metric-CRS choice."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from ecogis import crs as ecrs
+from ecogis.errors import CRSError, CRSMismatchError
+
+GEOD = Geod(ellps="WGS84")
+
+
+# --- an independent, scalar transcription of the published GCJ-02 / BD-09 forward formulas ---
+def _ref_transform_lat(x: float, y: float) -> float:
+    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return ret
+
+
+def _ref_transform_lon(x: float, y: float) -> float:
+    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return ret
+
+
+def ref_wgs_to_gcj(lon: float, lat: float) -> tuple[float, float]:
+    a, ee = 6378245.0, 0.00669342162296594323
+    dlat = _ref_transform_lat(lon - 105.0, lat - 35.0)
+    dlon = _ref_transform_lon(lon - 105.0, lat - 35.0)
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(radlat) ** 2
+    sqrtmagic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrtmagic) * math.pi)
+    dlon = (dlon * 180.0) / (a / sqrtmagic * math.cos(radlat) * math.pi)
+    return lon + dlon, lat + dlat
+
+
+def ref_gcj_to_bd(lon: float, lat: float) -> tuple[float, float]:
+    x_pi = math.pi * 3000.0 / 180.0
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * x_pi)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * x_pi)
+    return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+
+def _mainland_points(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(73.6, 134.7, n * 3)
+    lat = rng.uniform(18.2, 53.5, n * 3)
+    keep = ecrs.in_mainland_china(lon, lat)
+    return lon[keep][:n], lat[keep][:n]
+
+
+def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
+    return np.asarray(GEOD.inv(lon1, lat1, lon2, lat2)[2])
+
+
+def test_forward_matches_independent_reference():
+    lon, lat = _mainland_points(500)
+    ours = ecrs.wgs84_to_gcj02(lon, lat)
+    ref = np.array([ref_wgs_to_gcj(a, b) for a, b in zip(lon, lat)])
+    assert np.allclose(ours[0], ref[:, 0], atol=1e-12) and np.allclose(ours[1], ref[:, 1], atol=1e-12)
+    # the shift is the well-known few hundred metres
+    shift = _metres(lon, lat, ref[:, 0], ref[:, 1])
+    assert 50 < np.median(shift) < 1000
+
+
+def test_gcj02_inverse_round_trip_below_1cm_across_mainland():
+    lon, lat = _mainland_points(20_000)
+    ref = np.array([ref_wgs_to_gcj(a, b) for a, b in zip(lon, lat)])
+    back_lon, back_lat = ecrs.gcj02_to_wgs84(ref[:, 0], ref[:, 1])
+    err = _metres(lon, lat, back_lon, back_lat)
+    assert err.max() < 0.01, f"max round-trip error {err.max():.4f} m"
+
+
+def test_bd09_inverse_round_trip_below_1cm_across_mainland():
+    lon, lat = _mainland_points(20_000, seed=3)
+    ref = np.array([ref_gcj_to_bd(*ref_wgs_to_gcj(a, b)) for a, b in zip(lon, lat)])
+    back_lon, back_lat = ecrs.bd09_to_wgs84(ref[:, 0], ref[:, 1])
+    err = _metres(lon, lat, back_lon, back_lat)
+    assert err.max() < 0.01, f"max round-trip error {err.max():.4f} m"
+
+
+@pytest.mark.parametrize("lon,lat,place", [(114.17, 22.30, "Hong Kong"), (113.55, 22.19, "Macau"),
+                                           (121.56, 25.04, "Taipei"), (139.69, 35.69, "Tokyo"),
+                                           (2.35, 48.86, "Paris")])
+def test_points_outside_mainland_untouched(lon, lat, place):
+    for fn in (ecrs.wgs84_to_gcj02, ecrs.gcj02_to_wgs84, ecrs.wgs84_to_bd09, ecrs.bd09_to_wgs84):
+        x, y = fn([lon], [lat])
+        assert (x[0], y[0]) == (lon, lat), f"{place} moved by {fn.__name__}"
+
+
+def test_shenzhen_is_mainland_hong_kong_is_not():
+    assert ecrs.in_mainland_china([114.055], [22.543])[0]  # Futian CBD
+    assert not ecrs.in_mainland_china([114.158], [22.285])[0]  # Central, Hong Kong
+
+
+def test_parse_crs_accepts_web_systems_and_epsg():
+    assert ecrs.parse_crs("GCJ-02") == "gcj02"
+    assert ecrs.parse_crs("baidu") == "bd09"
+    assert ecrs.parse_crs("EPSG:4490").to_epsg() == 4490
+    with pytest.raises(CRSError, match="not recognised"):
+        ecrs.parse_crs("EPSG:99999999")
+
+
+@pytest.mark.parametrize("lon,epsg", [(114.02, 4547), (75.9, 4534), (116.4, 4548), (134.9, 4554), (112.4, 4546)])
+def test_metric_crs_is_nearest_gk_zone(lon, epsg):
+    g = gpd.GeoDataFrame(geometry=[shapely.Point(lon, 34.0)], crs=4490)
+    chosen = ecrs.metric_crs(g)
+    assert chosen.to_epsg() == epsg
+    # and the zone's central meridian is really the nearest multiple of 3
+    cm = [p.value for p in chosen.coordinate_operation.params if "longitude" in p.name.lower()][0]
+    assert abs(cm - lon) <= 1.5
+
+
+def test_metric_crs_outside_china_is_utm():
+    g = gpd.GeoDataFrame(geometry=[shapely.Point(24.94, 60.17)], crs=4326)  # Helsinki
+    assert ecrs.metric_crs(g).to_epsg() == 32635
+
+
+def test_to_metric_keeps_axis_order_easting_northing():
+    g = gpd.GeoDataFrame(geometry=[shapely.Point(114.0, 33.58)], crs=4490)
+    m = ecrs.to_metric(g)
+    x, y = m.geometry.iloc[0].x, m.geometry.iloc[0].y
+    assert abs(x - 500_000) < 1 and 3_700_000 < y < 3_730_000  # CM 114E: on the meridian
+
+
+def test_to_crs_round_trip_through_gcj02_and_does_not_mutate():
+    g = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.LineString([(114.0, 33.5), (114.1, 33.6)])], crs=4490)
+    before = g.geometry.iloc[0].wkt
+    gcj = ecrs.to_crs(g, "gcj02")
+    assert gcj.attrs["coordinate_system"] == "gcj02"
+    ref = ref_wgs_to_gcj(114.0, 33.5)
+    assert np.allclose(gcj.geometry.iloc[0].coords[0], ref, atol=1e-12)
+    back = ecrs.to_crs(gcj, "EPSG:4490")
+    assert np.allclose(np.asarray(back.geometry.iloc[0].coords), np.asarray(g.geometry.iloc[0].coords), atol=1e-9)
+    assert g.geometry.iloc[0].wkt == before
+
+
+def test_require_same_crs_names_both():
+    a = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=4490)
+    b = gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=4547)
+    with pytest.raises(CRSMismatchError, match="EPSG:4490.*EPSG:4547"):
+        ecrs.require_same_crs({"stops": a, "area": b})
+
+
+def test_area_of_use_flags_swapped_lonlat():
+    g = gpd.GeoDataFrame(geometry=[shapely.Point(114.0, 33.6), shapely.Point(33.6, 114.0)], crs=4490)
+    assert ecrs.area_of_use_problems(g).tolist() == [False, True]

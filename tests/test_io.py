@@ -1,0 +1,123 @@
+"""Reading and writing through GDAL: GBK Shapefiles, CSV lon/lat, CRS rules, atomic writes."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from ecogis.errors import CRSError, LayerReadError, OutputExistsError
+from ecogis.io import detect_dbf_encoding, read_layer, write_layers
+from tests.conftest import file_digest
+
+NAMES = ["漯河大陈", "沙澧河交汇处", "O'Brien \"河\""]
+
+
+def _gbk_shapefile(tmp_path):
+    """A real Shapefile with GBK attributes and no .cpg (as Chinese desktop GIS writes them)."""
+    path = tmp_path / "断面.shp"
+    gdf = gpd.GeoDataFrame({"断面名称": NAMES, "水质目标": ["Ⅲ类", "3", "IV类"], "级别": ["国控", "省控", "市控"]},
+                           geometry=[shapely.Point(114.0 + i / 100, 33.58) for i in range(3)], crs=4490)
+    pyogrio.write_dataframe(gdf, path, encoding="GBK")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    dbf = path.with_suffix(".dbf")
+    raw = bytearray(dbf.read_bytes())
+    raw[29] = 0  # no language-driver id either: only the bytes can tell
+    dbf.write_bytes(bytes(raw))
+    assert "漯河".encode("gbk") in raw  # really GBK bytes on disk
+    return path
+
+
+def test_gbk_shapefile_without_cpg_reads_chinese(tmp_path):
+    path = _gbk_shapefile(tmp_path)
+    # GDAL alone gets it wrong (proves the test can fail)
+    naive = pyogrio.read_dataframe(path)
+    assert "漯河大陈" not in set(naive.iloc[:, 0].astype(str))
+    assert detect_dbf_encoding(path) == "GB18030"
+    layer = read_layer(path, "sections")
+    assert layer["name"].tolist() == NAMES
+    assert layer["target_class"].tolist() == ["III", "III", "IV"]
+    assert layer.attrs["field_mapping"] == {"断面名称": "name", "水质目标": "target_class", "级别": "level"}
+
+
+def test_reading_never_modifies_input(tmp_path):
+    path = _gbk_shapefile(tmp_path)
+    before = file_digest(tmp_path)
+    read_layer(path, "sections")
+    assert file_digest(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["断面.shp", "断面.shx", "断面.dbf", "断面.prj"])
+
+
+def test_csv_lonlat_gbk_encoded_needs_a_crs(tmp_path):
+    csv = tmp_path / "stops.csv"
+    csv.write_bytes("站点名称,经度,纬度\n人民路站,114.02,33.58\n黄河路站,114.03,33.59\n".encode("gbk"))
+    with pytest.raises(CRSError, match=r"stops\.csv.*has no CRS.*crs='EPSG:4490'"):
+        read_layer(csv, "bus_stops")
+    stops = read_layer(csv, "bus_stops", crs="EPSG:4326")
+    assert stops["name"].tolist() == ["人民路站", "黄河路站"]
+    assert stops.geometry.x.tolist() == [114.02, 114.03]
+
+
+def test_csv_in_gcj02_is_converted_to_cgcs2000(tmp_path):
+    from tests.test_crs import ref_wgs_to_gcj
+
+    true_lon, true_lat = 114.0165, 33.5815
+    gx, gy = ref_wgs_to_gcj(true_lon, true_lat)
+    csv = tmp_path / "amap.csv"
+    csv.write_text(f"name,lng,lat\nintake,{gx!r},{gy!r}\n", encoding="utf-8")
+    layer = read_layer(csv, "water_sources", crs="gcj02")
+    assert layer.crs.to_epsg() == 4490
+    assert abs(layer.geometry.x.iloc[0] - true_lon) < 1e-9 and abs(layer.geometry.y.iloc[0] - true_lat) < 1e-9
+
+
+def test_csv_bad_rows_named(tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("name,lon,lat\na,114,33\nb,,33\n", encoding="utf-8")
+    with pytest.raises(LayerReadError, match=r"bad\.csv: 1 row\(s\).*file lines 3"):
+        read_layer(csv, crs=4326)
+
+
+def test_missing_file_and_unreadable_named(tmp_path):
+    with pytest.raises(LayerReadError, match="nope.gpkg: no such file"):
+        read_layer(tmp_path / "nope.gpkg")
+    junk = tmp_path / "junk.geojson"
+    junk.write_text("not json", encoding="utf-8")
+    with pytest.raises(LayerReadError, match="junk.geojson"):
+        read_layer(junk)
+
+
+def test_shapefile_without_prj_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "roads.shp"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.LineString([(0, 0), (1, 1)])]).to_file(path)
+    with pytest.raises(CRSError, match=r"roads\.shp.*has no CRS"):
+        read_layer(path)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb"])
+def test_write_formats_round_trip(tmp_path, suffix):
+    gdf = gpd.GeoDataFrame({"id": ["1", "2"], "name": ["甲", "乙"], "harbour": [True, False]},
+                           geometry=[shapely.Point(1, 2), shapely.Point(3, 4)], crs=4547)
+    out = write_layers({"bus_stops": gdf}, tmp_path / f"out{suffix}")
+    back = read_layer(out)
+    assert back["name"].tolist() == ["甲", "乙"] and back.crs.to_epsg() == 4547
+    assert [p.name for p in tmp_path.iterdir()] == [f"out{suffix}"]  # no temp files left
+
+
+def test_gpkg_several_layers_and_no_overwrite(tmp_path):
+    a = gpd.GeoDataFrame({"id": ["1"]}, geometry=[shapely.Point(0, 0)], crs=4490)
+    b = gpd.GeoDataFrame({"id": ["2"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4490)
+    out = write_layers({"bus_stops": a, "study_area": b}, tmp_path / "x.gpkg")
+    assert [n for n, _ in pyogrio.list_layers(out)] == ["bus_stops", "study_area"]
+    before = file_digest(out)
+    with pytest.raises(OutputExistsError, match="overwrite"):
+        write_layers({"bus_stops": a}, out)
+    assert file_digest(out) == before
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    bad = gpd.GeoDataFrame({"id": ["1"]}, geometry=[shapely.Point(0, 0)])  # no CRS
+    with pytest.raises(CRSError):
+        write_layers({"bus_stops": bad}, tmp_path / "x.gpkg")
+    assert list(tmp_path.iterdir()) == []
