@@ -31,5 +31,7 @@ def enabled(progress: bool | None = None) -> bool:
 def progress_bar(iterable: Iterable[T] | None = None, *, total: int | None = None, desc: str = "",
                  unit: str = "it", progress: bool | None = None, **kwargs: Any) -> Iterator[T] | tqdm:
     """A tqdm bar on stderr when progress is enabled, a silent pass-through otherwise."""
-    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not enabled(progress), leave=False,
+    # on: a bar when stderr is a terminal (tqdm's disable=None), silent in logs and pipes
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=True if not enabled(progress) else None,
+                leave=False,
                 dynamic_ncols=True, **kwargs)

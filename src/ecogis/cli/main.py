@@ -73,3 +73,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: int) -> None:
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     configure_logging(quiet, verbose)
+
+
+if __name__ == "__main__":  # python -m ecogis.cli.main
+    cli()

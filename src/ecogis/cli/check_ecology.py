@@ -1,0 +1,245 @@
+"""``ecogis check redlines | redline-change | river-buffers | control-zones``.
+
+Thin skins over :mod:`ecogis.ecology`: each reads the files given (or the
+sample's / ``--layers`` layers for what is not given), calls one function, writes
+``--json`` / ``--out`` and prints the headline numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ecogis.cli.options import (
+    crs_option,
+    echo_json_summary,
+    handle_errors,
+    json_option,
+    layers_option,
+    load_layerset,
+    out_option,
+    overwrite_option,
+)
+
+__all__ = ["redlines", "redline_change", "river_buffers", "control_zones", "finish"]
+
+
+class _Layers:
+    """Reads a layer from a file when given, else from the layer set (loaded once, on demand)."""
+
+    def __init__(self, layers_dir: Path | None, crs: str | None) -> None:
+        self.layers_dir, self.crs, self._ls = layers_dir, crs, None
+
+    @property
+    def layerset(self):
+        if self._ls is None:
+            self._ls = load_layerset(self.layers_dir, self.crs)
+        return self._ls
+
+    def get(self, path: Path | None, kind: str, layer: str | None = None):
+        from ecogis.io import read_layer
+
+        if path is not None:
+            return read_layer(path, kind, layer=layer, crs=self.crs)
+        return self.layerset.get(kind)
+
+
+def _refuse_existing(overwrite: bool, *paths: Path | None) -> None:
+    from ecogis.errors import OutputExistsError
+
+    for p in paths:
+        if p is not None and Path(p).exists() and not overwrite:
+            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+
+
+def finish(result: Any, json_path: Path | None, out_path: Path | None, overwrite: bool, strict: bool,
+           keys: list[str]) -> None:
+    """Write --json / --out, print the headline, exit 1 under --strict when there are violations."""
+    if json_path is not None:
+        result.write_json(json_path, overwrite=overwrite)
+    if out_path is not None:
+        result.write_gpkg(out_path, overwrite=overwrite)
+    data = result.to_dict()
+    echo_json_summary(data, keys)
+    click.echo(f"violations: {data['violations']} (warnings: {data['warnings_count']})")
+    for w in result.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
+    for k, why in result.not_measurable.items():
+        click.secho(f"not measurable: {k}: {why}", fg="yellow", err=True)
+    if json_path is not None:
+        click.echo(f"wrote {json_path}")
+    if out_path is not None:
+        click.echo(f"wrote {out_path}")
+    if strict and data["violations"]:
+        sys.exit(1)
+
+
+def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--strict", is_flag=True, help="Exit 1 when the check finds violations.")(fn)
+    for deco in (crs_option, overwrite_option, out_option, json_option, layers_option):
+        fn = deco(fn)
+    return fn
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("redlines")
+@click.option("--redlines", "redlines_path", type=_FILE, default=None,
+              help="Red-line units (eco_redlines); default: the layer set's.")
+@click.option("--projects", "projects_path", type=_FILE, default=None, help="Project footprints.")
+@click.option("--facilities", "facilities_path", type=_FILE, default=None, help="Facilities (polygons or points).")
+@_common
+@handle_errors
+def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_path: Path | None,
+             layers_dir: Path | None, json_path: Path | None, out_path: Path | None, overwrite: bool,
+             crs: str | None, strict: bool) -> None:
+    """Projects and facilities overlapping ecological red lines (生态保护红线).
+
+    Without --projects/--facilities, checks the layer set's projects and facilities.
+
+    \b
+    Examples:
+      ecogis check redlines --json redlines.json
+      ecogis check redlines --redlines red.gpkg --projects projects.gpkg --out overlaps.gpkg
+    """
+    from ecogis.ecology import redline_overlap
+    from ecogis.errors import NotMeasurableError
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    red = src.get(redlines_path, "eco_redlines")
+    features = {}
+    if projects_path is not None or facilities_path is not None:
+        if projects_path is not None:
+            features["projects"] = src.get(projects_path, "projects")
+        if facilities_path is not None:
+            features["facilities"] = src.get(facilities_path, "facilities")
+    else:
+        for kind in ("projects", "facilities"):
+            if src.layerset.has(kind):
+                features[kind] = src.layerset.get(kind)
+        if not features:
+            raise NotMeasurableError("no projects or facilities layer to check; pass --projects or --facilities")
+    result = redline_overlap(features, red)
+    finish(result, json_path, out_path, overwrite, strict,
+           ["features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"])
+
+
+def _sibling_redlines(src: _Layers) -> tuple[Path, str | None]:
+    """The earlier red-line version beside the layer set (see ecology.find_previous_redlines)."""
+    from ecogis.ecology import find_previous_redlines
+    from ecogis.errors import InputError
+
+    root = src.layerset.root
+    if root is not None and root.is_file():
+        root = root.parent
+    if root is None or not root.exists():
+        raise InputError("no --old given and the layer set has no directory to look in; pass --old FILE")
+    found = find_previous_redlines(root)
+    if found is None:
+        raise InputError(
+            f"no --old given and {root} holds no earlier red-line version (eco_redlines_<version>.gpkg or a "
+            f"GeoPackage layer eco_redlines_<version>); pass --old FILE and --new FILE"
+        )
+    return found
+
+
+@click.command("redline-change")
+@click.option("--old", "old_path", type=_FILE, default=None,
+              help="Earlier red-line version; default: eco_redlines_<v> beside the layer set.")
+@click.option("--old-layer", default=None, help="Layer inside --old (GeoPackage).")
+@click.option("--new", "new_path", type=_FILE, default=None,
+              help="Later version; default: the layer set's eco_redlines.")
+@click.option("--new-layer", default=None, help="Layer inside --new (GeoPackage).")
+@click.option("--min-piece", "min_piece_m2", type=float, default=1.0, show_default=True,
+              help="Lost pieces smaller than this many m2 are not listed (slivers).")
+@_common
+@handle_errors
+def redline_change(old_path: Path | None, old_layer: str | None, new_path: Path | None, new_layer: str | None,
+                   min_piece_m2: float, layers_dir: Path | None, json_path: Path | None, out_path: Path | None,
+                   overwrite: bool, crs: str | None, strict: bool) -> None:
+    """Red-line area lost, gained and net between two versions (生态保护红线面积不减少).
+
+    \b
+    Examples:
+      ecogis check redline-change --old red_2018.gpkg --new red_2023.gpkg --json change.json
+      ecogis check redline-change          # sample: eco_redlines_2018 against eco_redlines
+    """
+    from ecogis.ecology import redline_change as compute
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    if old_path is None:
+        old_path, found_layer = _sibling_redlines(src)
+        old_layer = old_layer or found_layer
+    old = src.get(old_path, "eco_redlines", layer=old_layer)
+    new = src.get(new_path, "eco_redlines", layer=new_layer)
+    result = compute(old, new, min_piece_m2=min_piece_m2)
+    finish(result, json_path, out_path, overwrite, strict,
+           ["old_area_m2", "new_area_m2", "lost_m2", "gained_m2", "net_m2"])
+
+
+@click.command("river-buffers")
+@click.option("--facilities", "facilities_path", type=_FILE, default=None, help="Facilities layer.")
+@click.option("--rivers", "rivers_path", type=_FILE, default=None, help="Rivers (lines or polygons).")
+@click.option("--buffer", "buffer_m", type=float, default=None,
+              help="Buffer-strip width each side, m (default 500: 三政办〔2018〕35号 三(三)5 河道两侧500米).")
+@click.option("--kind", "kinds", multiple=True,
+              help="Facility kind to check (repeatable); default livestock_farm and enterprise; 'all' for every kind.")
+@_common
+@handle_errors
+def river_buffers(facilities_path: Path | None, rivers_path: Path | None, buffer_m: float | None,
+                  kinds: tuple[str, ...], layers_dir: Path | None, json_path: Path | None, out_path: Path | None,
+                  overwrite: bool, crs: str | None, strict: bool) -> None:
+    """Livestock farms and enterprises within the buffer strip (生态缓冲带) of rivers.
+
+    \b
+    Examples:
+      ecogis check river-buffers --buffer 100 --json buffers.json
+    """
+    from ecogis.ecology import DEFAULT_RIVER_BUFFER_M
+    from ecogis.ecology import river_buffers as compute
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    facilities = src.get(facilities_path, "facilities")
+    rivers = src.get(rivers_path, "rivers")
+    kw: dict[str, Any] = {"buffer_m": DEFAULT_RIVER_BUFFER_M if buffer_m is None else buffer_m}
+    if kinds:
+        kw["kinds"] = None if "all" in kinds else list(kinds)
+    result = compute(facilities, rivers, **kw)
+    finish(result, json_path, out_path, overwrite, strict,
+           ["buffer_m", "facilities_checked", "facilities_within_buffer"])
+
+
+@click.command("control-zones")
+@click.option("--zones", "zones_path", type=_FILE, default=None, help="Control zones (禁燃区/禁养区/限养区).")
+@click.option("--facilities", "facilities_path", type=_FILE, default=None, help="Facilities layer.")
+@click.option("--large-site", "large_site_m2", type=float, default=5000.0, show_default=True,
+              help="Construction sites of at least this many m2 are listed (漯政〔2024〕6号 五(一)).")
+@_common
+@handle_errors
+def control_zones(zones_path: Path | None, facilities_path: Path | None, large_site_m2: float,
+                  layers_dir: Path | None, json_path: Path | None, out_path: Path | None, overwrite: bool,
+                  crs: str | None, strict: bool) -> None:
+    """Livestock farms in 禁养区, facilities in 禁燃区, construction sites >= 5,000 m2.
+
+    \b
+    Examples:
+      ecogis check control-zones --json zones.json --out zones.gpkg
+    """
+    from ecogis.ecology import control_zones as compute
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    zones = src.get(zones_path, "control_zones")
+    facilities = src.get(facilities_path, "facilities")
+    result = compute(facilities, zones, large_site_m2=large_site_m2)
+    finish(result, json_path, out_path, overwrite, strict,
+           ["facilities_checked", "livestock_in_forbidden_zone", "livestock_in_restricted_zone",
+            "facilities_in_no_burn_zone", "large_construction_sites"])

@@ -1,0 +1,162 @@
+"""``ecogis check water-sources`` and ``ecogis check sections``.
+
+Thin skins over :func:`ecogis.water.water_sources_check` and
+:func:`ecogis.water.sections_check`: each layer comes from its file option when
+given, else from ``--layers`` (default: the embedded Luohe sample).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ecogis.cli.options import (
+    crs_option,
+    echo_json_summary,
+    handle_errors,
+    json_option,
+    layers_option,
+    load_layerset,
+    out_option,
+    overwrite_option,
+)
+from ecogis.errors import OutputExistsError
+
+__all__ = ["water_sources", "sections"]
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _read(path: Path | None, kind: str, crs: str | None) -> Any:
+    if path is None:
+        return None
+    from ecogis.io import read_layer
+
+    return read_layer(path, kind, crs=crs)
+
+
+def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list[Any], optional: list[Any]) -> Any:
+    """The layer set, loaded only when some layer was not given as a file.
+
+    When every required layer was given and the default sample cannot be found,
+    the check runs without the optional layers (and says so in its result).
+    """
+    if all(g is not None for g in required + optional):
+        return None
+    if layers_dir is None and all(g is not None for g in required):
+        from ecogis.errors import InputError
+
+        try:
+            return load_layerset(None, crs)
+        except InputError as exc:
+            click.secho(f"warning: {exc}; running without the optional layers", fg="yellow", err=True)
+            return None
+    return load_layerset(layers_dir, crs)
+
+
+def _refuse_existing(overwrite: bool, *paths: Path | None) -> None:
+    for p in paths:
+        if p is not None and p.exists() and not overwrite:
+            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+
+
+def _finish(result: Any, json_path: Path | None, out_path: Path | None, overwrite: bool, keys: list[str],
+            strict: bool) -> None:
+    data = result.to_dict()
+    echo_json_summary(data, keys)
+    for w in result.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
+    if json_path is not None:
+        result.write_json(json_path, overwrite=overwrite)
+        click.echo(f"wrote {json_path}")
+    if out_path is not None:
+        result.write_gpkg(out_path, overwrite=overwrite)
+        click.echo(f"wrote {out_path}")
+    if strict and result.n_violations:
+        sys.exit(1)
+
+
+@click.command("water-sources")
+@click.option("--zones", "zones_file", type=_FILE, default=None,
+              help="Protection zones (level 一级/二级/准保护区); default: the layers' protection_zones, else "
+                   "delineated from water sources per HJ 338-2018.")
+@click.option("--facilities", "facilities_file", type=_FILE, default=None, help="Facilities to check.")
+@click.option("--sources", "sources_file", type=_FILE, default=None,
+              help="Water-source intakes to delineate zones from when no zones are available.")
+@click.option("--rivers", "rivers_file", type=_FILE, default=None,
+              help="River centre lines (digitised downstream) for delineating river-type zones.")
+@click.option("--warn-distance", type=click.FloatRange(min=0), default=100.0, show_default=True,
+              help="Metres outside a zone's edge that still earn a warning.")
+@click.option("--strict", is_flag=True, help="Exit 1 when violations are found.")
+@layers_option
+@json_option
+@out_option
+@overwrite_option
+@crs_option
+@handle_errors
+def water_sources(zones_file: Path | None, facilities_file: Path | None, sources_file: Path | None,
+                  rivers_file: Path | None, warn_distance: float, strict: bool, layers_dir: Path | None,
+                  json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None) -> None:
+    """Facilities inside drinking-water protection zones (水污染防治法 第六十四至六十七条).
+
+    Prints the counts; --json writes `violations` (count) and `items` (id, rule,
+    detail ...); --out writes the violations and zones as a GeoPackage.
+    """
+    from ecogis.water import water_sources_check
+
+    _refuse_existing(overwrite, json_path, out_path)
+    zones = _read(zones_file, "protection_zones", crs)
+    facilities = _read(facilities_file, "facilities", crs)
+    sources = _read(sources_file, "water_sources", crs)
+    rivers = _read(rivers_file, "rivers", crs)
+    layers = _layerset_if_needed(layers_dir, crs, [facilities, zones if zones is not None else sources],
+                                 [] if zones is not None else [rivers])
+    result = water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
+                                 warn_distance_m=warn_distance)
+    _finish(result, json_path, out_path, overwrite,
+            ["violations", "outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level",
+             "warnings_count"], strict)
+
+
+@click.command("sections")
+@click.option("--sections", "sections_file", type=_FILE, default=None, help="Monitored sections.")
+@click.option("--rivers", "rivers_file", type=_FILE, default=None,
+              help="River centre lines, digitised downstream (first vertex upstream).")
+@click.option("--facilities", "facilities_file", type=_FILE, default=None,
+              help="Facilities to list upstream of failing sections.")
+@click.option("--upstream-km", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="How far upstream along the river network to look from a failing section.")
+@click.option("--river-distance", type=click.FloatRange(min=0), default=500.0, show_default=True,
+              help="Metres from the river within which a facility is listed.")
+@click.option("--strict", is_flag=True, help="Exit 1 when a section fails its target.")
+@layers_option
+@json_option
+@out_option
+@overwrite_option
+@crs_option
+@handle_errors
+def sections(sections_file: Path | None, rivers_file: Path | None, facilities_file: Path | None,
+             upstream_km: float, river_distance: float, strict: bool, layers_dir: Path | None,
+             json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None) -> None:
+    """Sections' GB 3838-2002 classes against their targets; rivers coloured; upstream facilities.
+
+    Prints the compliance rates; --json writes `violations` (count) and `items`
+    (id, rule, detail ...); --out writes the violations, classified rivers and
+    upstream facilities as a GeoPackage.
+    """
+    from ecogis.water import sections_check
+
+    _refuse_existing(overwrite, json_path, out_path)
+    sec = _read(sections_file, "sections", crs)
+    rivers = _read(rivers_file, "rivers", crs)
+    facilities = _read(facilities_file, "facilities", crs)
+    layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
+    result = sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
+                            river_distance_m=river_distance)
+    _finish(result, json_path, out_path, overwrite,
+            ["violations", "sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",
+             "compliance_rate_provincial", "share_class_iii_or_better", "share_worse_than_v",
+             "drinking_source_compliance_rate", "upstream_facilities"], strict)
