@@ -48,10 +48,10 @@ def test_missing_required_field_names_aliases():
 
 
 def test_self_intersection_swapped_axes_and_no_crs_named_by_file_and_feature(tmp_path):
-    zones = _write(gpd.GeoDataFrame({"id": ["z9"], "name": ["n"], "level": ["一级"]}, geometry=[
+    _write(gpd.GeoDataFrame({"id": ["z9"], "name": ["n"], "level": ["一级"]}, geometry=[
         shapely.Polygon([(114.0, 33.5), (114.1, 33.6), (114.1, 33.5), (114.0, 33.6)])], crs=4490),
         tmp_path / "protection_zones.gpkg", layer="protection_zones")
-    stops = _write(gpd.GeoDataFrame({"id": ["s1", "s2"], "name": ["ok", "swapped"]},
+    _write(gpd.GeoDataFrame({"id": ["s1", "s2"], "name": ["ok", "swapped"]},
                                     geometry=[shapely.Point(114.02, 33.58), shapely.Point(33.58, 114.02)], crs=4490),
                    tmp_path / "bus_stops.geojson")
     roads = tmp_path / "roads.shp"

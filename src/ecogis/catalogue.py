@@ -153,7 +153,7 @@ def _name(*extra: str) -> FieldSpec:
 
 _CLASS_ALIASES: dict[str, str] = {}
 for _roman, _arabic, _cn in [("I", "1", "一"), ("II", "2", "二"), ("III", "3", "三"), ("IV", "4", "四"), ("V", "5", "五")]:
-    for _v in (_roman, _arabic, _cn, f"{_roman}类", f"{_arabic}类", f"{_cn}类", f"Ⅰ" if _roman == "I" else ""):
+    for _v in (_roman, _arabic, _cn, f"{_roman}类", f"{_arabic}类", f"{_cn}类", "Ⅰ" if _roman == "I" else ""):
         if _v:
             _CLASS_ALIASES[_v.lower()] = _roman
 _CLASS_ALIASES.update({"ⅱ": "II", "ⅲ": "III", "ⅳ": "IV", "ⅴ": "V", "ⅱ类": "II", "ⅲ类": "III", "ⅳ类": "IV",

@@ -37,7 +37,7 @@ import pyogrio
 import shapely
 
 from ecogis.catalogue import canonicalize, get_spec
-from ecogis.crs import CGCS2000, CRSLike, WEB_SYSTEMS, parse_crs, to_crs
+from ecogis.crs import CGCS2000, CRSLike, parse_crs, to_crs
 from ecogis.errors import CRSError, LayerReadError, OutputExistsError
 
 __all__ = [

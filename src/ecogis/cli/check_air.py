@@ -9,8 +9,12 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.check_ecology import _FILE, _common, _Layers, _refuse_existing, finish
+from ecogis.cli.options import INPUT_FILE as _FILE
+from ecogis.cli.options import LayerSource as _Layers
+from ecogis.cli.options import check_options as _common
+from ecogis.cli.options import finish_check as finish
 from ecogis.cli.options import handle_errors
+from ecogis.cli.options import refuse_existing as _refuse_existing
 
 __all__ = ["air"]
 

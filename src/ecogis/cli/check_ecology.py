@@ -7,85 +7,19 @@ sample's / ``--layers`` layers for what is not given), calls one function, write
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ecogis.cli.options import (
-    crs_option,
-    echo_json_summary,
-    handle_errors,
-    json_option,
-    layers_option,
-    load_layerset,
-    out_option,
-    overwrite_option,
-)
+from ecogis.cli.options import INPUT_FILE as _FILE
+from ecogis.cli.options import LayerSource as _Layers
+from ecogis.cli.options import check_options as _common
+from ecogis.cli.options import finish_check as finish
+from ecogis.cli.options import handle_errors
+from ecogis.cli.options import refuse_existing as _refuse_existing
 
-__all__ = ["redlines", "redline_change", "river_buffers", "control_zones", "finish"]
-
-
-class _Layers:
-    """Reads a layer from a file when given, else from the layer set (loaded once, on demand)."""
-
-    def __init__(self, layers_dir: Path | None, crs: str | None) -> None:
-        self.layers_dir, self.crs, self._ls = layers_dir, crs, None
-
-    @property
-    def layerset(self):
-        if self._ls is None:
-            self._ls = load_layerset(self.layers_dir, self.crs)
-        return self._ls
-
-    def get(self, path: Path | None, kind: str, layer: str | None = None):
-        from ecogis.io import read_layer
-
-        if path is not None:
-            return read_layer(path, kind, layer=layer, crs=self.crs)
-        return self.layerset.get(kind)
-
-
-def _refuse_existing(overwrite: bool, *paths: Path | None) -> None:
-    from ecogis.errors import OutputExistsError
-
-    for p in paths:
-        if p is not None and Path(p).exists() and not overwrite:
-            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
-
-
-def finish(result: Any, json_path: Path | None, out_path: Path | None, overwrite: bool, strict: bool,
-           keys: list[str]) -> None:
-    """Write --json / --out, print the headline, exit 1 under --strict when there are violations."""
-    if json_path is not None:
-        result.write_json(json_path, overwrite=overwrite)
-    if out_path is not None:
-        result.write_gpkg(out_path, overwrite=overwrite)
-    data = result.to_dict()
-    echo_json_summary(data, keys)
-    click.echo(f"violations: {data['violations']} (warnings: {data['warnings_count']})")
-    for w in result.warnings:
-        click.secho(f"warning: {w}", fg="yellow", err=True)
-    for k, why in result.not_measurable.items():
-        click.secho(f"not measurable: {k}: {why}", fg="yellow", err=True)
-    if json_path is not None:
-        click.echo(f"wrote {json_path}")
-    if out_path is not None:
-        click.echo(f"wrote {out_path}")
-    if strict and data["violations"]:
-        sys.exit(1)
-
-
-def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("--strict", is_flag=True, help="Exit 1 when the check finds violations.")(fn)
-    for deco in (crs_option, overwrite_option, out_option, json_option, layers_option):
-        fn = deco(fn)
-    return fn
-
-
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+__all__ = ["redlines", "redline_change", "river_buffers", "control_zones"]
 
 
 @click.command("redlines")

@@ -7,7 +7,6 @@ given, else from ``--layers`` (default: the embedded Luohe sample).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import click
 
 from ecogis.cli.options import (
     crs_option,
-    echo_json_summary,
     handle_errors,
     json_option,
     layers_option,
@@ -23,11 +21,11 @@ from ecogis.cli.options import (
     out_option,
     overwrite_option,
 )
-from ecogis.errors import OutputExistsError
+from ecogis.cli.options import INPUT_FILE, finish_check, refuse_existing
 
 __all__ = ["water_sources", "sections"]
 
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_FILE = INPUT_FILE
 
 
 def _read(path: Path | None, kind: str, crs: str | None) -> Any:
@@ -55,28 +53,6 @@ def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list
             click.secho(f"warning: {exc}; running without the optional layers", fg="yellow", err=True)
             return None
     return load_layerset(layers_dir, crs)
-
-
-def _refuse_existing(overwrite: bool, *paths: Path | None) -> None:
-    for p in paths:
-        if p is not None and p.exists() and not overwrite:
-            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
-
-
-def _finish(result: Any, json_path: Path | None, out_path: Path | None, overwrite: bool, keys: list[str],
-            strict: bool) -> None:
-    data = result.to_dict()
-    echo_json_summary(data, keys)
-    for w in result.warnings:
-        click.secho(f"warning: {w}", fg="yellow", err=True)
-    if json_path is not None:
-        result.write_json(json_path, overwrite=overwrite)
-        click.echo(f"wrote {json_path}")
-    if out_path is not None:
-        result.write_gpkg(out_path, overwrite=overwrite)
-        click.echo(f"wrote {out_path}")
-    if strict and result.n_violations:
-        sys.exit(1)
 
 
 @click.command("water-sources")
@@ -107,7 +83,7 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
     """
     from ecogis.water import water_sources_check
 
-    _refuse_existing(overwrite, json_path, out_path)
+    refuse_existing(overwrite, json_path, out_path)
     zones = _read(zones_file, "protection_zones", crs)
     facilities = _read(facilities_file, "facilities", crs)
     sources = _read(sources_file, "water_sources", crs)
@@ -116,9 +92,8 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
                                  [] if zones is not None else [rivers])
     result = water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
                                  warn_distance_m=warn_distance)
-    _finish(result, json_path, out_path, overwrite,
-            ["violations", "outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level",
-             "warnings_count"], strict)
+    finish_check(result, json_path, out_path, overwrite, strict,
+                 ["outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"])
 
 
 @click.command("sections")
@@ -149,14 +124,14 @@ def sections(sections_file: Path | None, rivers_file: Path | None, facilities_fi
     """
     from ecogis.water import sections_check
 
-    _refuse_existing(overwrite, json_path, out_path)
+    refuse_existing(overwrite, json_path, out_path)
     sec = _read(sections_file, "sections", crs)
     rivers = _read(rivers_file, "rivers", crs)
     facilities = _read(facilities_file, "facilities", crs)
     layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
     result = sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
                             river_distance_m=river_distance)
-    _finish(result, json_path, out_path, overwrite,
-            ["violations", "sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",
+    finish_check(result, json_path, out_path, overwrite, strict,
+                 ["sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",
              "compliance_rate_provincial", "share_class_iii_or_better", "share_worse_than_v",
-             "drinking_source_compliance_rate", "upstream_facilities"], strict)
+             "drinking_source_compliance_rate", "upstream_facilities"])

@@ -26,6 +26,11 @@ from ecogis.errors import EcogisError
 
 __all__ = [
     "EXIT_CODES",
+    "INPUT_FILE",
+    "LayerSource",
+    "check_options",
+    "refuse_existing",
+    "finish_check",
     "handle_errors",
     "layers_option",
     "json_option",
@@ -106,3 +111,68 @@ def echo_json_summary(data: dict[str, Any], keys: list[str]) -> None:
             if isinstance(v, float):
                 v = f"{v:.4f}" if abs(v) < 10 else f"{v:,.1f}"
             click.echo(f"{k}: {v}")
+
+
+#: click type of an input layer file
+INPUT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class LayerSource:
+    """Layers for a command: from a file option when given, else from ``--layers``
+    (default: the embedded sample), which is loaded once, on demand."""
+
+    def __init__(self, layers_dir: Path | None, crs: str | None) -> None:
+        self.layers_dir, self.crs, self._ls = layers_dir, crs, None
+
+    @property
+    def layerset(self):
+        if self._ls is None:
+            self._ls = load_layerset(self.layers_dir, self.crs)
+        return self._ls
+
+    def get(self, path: Path | None, kind: str, layer: str | None = None):
+        """The layer of ``kind`` from ``path``, or from the layer set."""
+        from ecogis.io import read_layer
+
+        if path is not None:
+            return read_layer(path, kind, layer=layer, crs=self.crs)
+        return self.layerset.get(kind)
+
+
+def refuse_existing(overwrite: bool, *paths: Path | None) -> None:
+    """Refuse, before any work, to replace outputs that exist unless --overwrite."""
+    from ecogis.errors import OutputExistsError
+
+    for p in paths:
+        if p is not None and Path(p).exists() and not overwrite:
+            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+
+
+def check_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every ``ecogis check`` command shares: --layers, --json, --out, --overwrite, --crs, --strict."""
+    fn = click.option("--strict", is_flag=True, help="Exit 1 when the check finds violations.")(fn)
+    for deco in (crs_option, overwrite_option, out_option, json_option, layers_option):
+        fn = deco(fn)
+    return fn
+
+
+def finish_check(result: Any, json_path: Path | None, out_path: Path | None, overwrite: bool, strict: bool,
+                 keys: list[str]) -> None:
+    """Write --json / --out, print the headline, exit 1 under --strict when there are violations."""
+    if json_path is not None:
+        result.write_json(json_path, overwrite=overwrite)
+    if out_path is not None:
+        result.write_gpkg(out_path, overwrite=overwrite)
+    data = result.to_dict()
+    echo_json_summary(data, keys)
+    click.echo(f"violations: {data['violations']} (warnings: {data['warnings_count']})")
+    for w in result.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
+    for k, why in result.not_measurable.items():
+        click.secho(f"not measurable: {k}: {why}", fg="yellow", err=True)
+    if json_path is not None:
+        click.echo(f"wrote {json_path}")
+    if out_path is not None:
+        click.echo(f"wrote {out_path}")
+    if strict and data["violations"]:
+        sys.exit(1)

@@ -1,0 +1,310 @@
+"""Audit a city's layers against its plans' targets.
+
+:func:`run_audit` takes the targets of one or more plans (from the registry in
+:mod:`ecogis.targets`), runs every check they need once per scope on a
+:class:`~ecogis.layerset.LayerSet`, and joins each target with the measured value:
+
+* ``met`` / ``not_met``: the check ran and produced the target's metric;
+* ``not_measurable``: a layer or field the check needs is missing (the reason
+  names it), or the target is not spatial (measured by monitoring, surveys or
+  accounts, not by layers).
+
+A check that fails for lack of data never stops the others.
+
+Examples
+--------
+>>> from ecogis.audit import run_audit
+>>> audit = run_audit()  # the sample against the Luohe plans  # doctest: +SKIP
+>>> audit.counts()  # doctest: +SKIP
+{'met': 5, 'not_met': 9, 'not_measurable': 30}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+
+from ecogis.errors import EcogisError, InputError, NotMeasurableError
+from ecogis.layerset import LayerSet, load_sample
+from ecogis.progress import progress_bar
+from ecogis.result import CheckResult
+
+__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_audit", "DEFAULT_PLANS"]
+
+log = logging.getLogger(__name__)
+
+#: plans audited when none are named: the sample is central Luohe
+DEFAULT_PLAN_PREFIX = "luohe"
+DEFAULT_PLANS: tuple[str, ...] = ()
+
+#: study-area scope used for targets whose scope is the whole city
+_WHOLE_CITY = {"全市", "市域", "市区", "城市", "全域"}
+
+
+@dataclass
+class TargetOutcome:
+    """One target and what the audit measured for it."""
+
+    target: Any
+    status: str
+    measured: float | None = None
+    reason: str | None = None
+    map: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.target
+        return {
+            "id": t.id, "plan": t.plan, "city": t.city, "document": t.document, "clause": t.clause,
+            "quote": t.quote, "indicator": t.indicator, "indicator_zh": t.indicator_zh, "scope": t.scope,
+            "year": t.year, "comparator": t.comparator, "target": t.value, "unit": t.unit,
+            "spatial": t.spatial, "check": t.check, "metric": t.metric,
+            "measured": self.measured, "status": self.status, "reason": self.reason, "map": self.map,
+        }
+
+
+@dataclass
+class AuditResult:
+    """All targets with their outcomes, and the check results behind them."""
+
+    outcomes: list[TargetOutcome]
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    layerset_name: str = ""
+    plans: list[str] = field(default_factory=list)
+    year: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = {"met": 0, "not_met": 0, "not_measurable": 0}
+        for o in self.outcomes:
+            out[o.status] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layers": self.layerset_name,
+            "plans": self.plans,
+            "year": self.year,
+            "summary": self.counts(),
+            "targets": [o.to_dict() for o in self.outcomes],
+            "checks": {k: {"metrics": r.metrics, "violations": r.n_violations, "parameters": r.parameters,
+                           "warnings": r.warnings, "not_measurable": r.not_measurable}
+                       for k, r in self.results.items()},
+            "checks_not_run": self.failures,
+        }
+
+
+# --- check runners: LayerSet (+ scope, year) -> CheckResult ---------------------------
+def _area(ls: LayerSet, scope: str | None) -> gpd.GeoDataFrame:
+    if scope is None or scope in _WHOLE_CITY:
+        try:
+            return ls.study_area("市域")
+        except NotMeasurableError:
+            if scope is None:
+                return ls.study_area("中心城区")
+            raise
+    if scope == "城市建成区":
+        return ls.study_area("城市建成区")
+    return ls.study_area(scope if scope in ("中心城区", "主城区", "城市建成区") else "中心城区")
+
+
+def _run_coverage(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.coverage import stop_coverage
+
+    return stop_coverage(ls.get("bus_stops"), _area(ls, scope or "中心城区"),
+                         population=ls.rasters.get("population"), districts=ls.districts())
+
+
+def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.coverage import bus_indicators
+
+    return bus_indicators(stops=ls.vectors.get("bus_stops"), routes=ls.vectors.get("bus_routes"),
+                          roads=ls.vectors.get("roads"), intersections=ls.vectors.get("intersections"))
+
+
+def _run_water_sources(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.water import water_sources_check
+
+    return water_sources_check(ls)
+
+
+def _run_sections(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.water import sections_check
+
+    return sections_check(ls)
+
+
+def _run_redlines(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.ecology import redline_overlap
+
+    features = {k: ls.get(k) for k in ("projects", "facilities") if ls.has(k)}
+    if not features:
+        raise NotMeasurableError("layers 'projects' and 'facilities' missing")
+    return redline_overlap(features, ls.get("eco_redlines"))
+
+
+def _previous_redlines(ls: LayerSet) -> gpd.GeoDataFrame:
+    from ecogis.ecology import find_previous_redlines
+    from ecogis.io import read_layer
+
+    root = ls.root.parent if ls.root is not None and ls.root.is_file() else ls.root
+    found = find_previous_redlines(root) if root is not None else None
+    if found is None:
+        raise NotMeasurableError("no earlier red-line version (eco_redlines_<version>.gpkg or a GeoPackage layer "
+                                 "eco_redlines_<version> beside the layers)")
+    path, layer = found
+    return read_layer(path, "eco_redlines", layer=layer)
+
+
+def _run_redline_change(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.ecology import redline_change
+
+    return redline_change(_previous_redlines(ls), ls.get("eco_redlines"))
+
+
+def _run_river_buffers(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.ecology import river_buffers
+
+    return river_buffers(ls.get("facilities"), ls.get("rivers"))
+
+
+def _run_control_zones(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.ecology import control_zones
+
+    return control_zones(ls.get("facilities"), ls.get("control_zones"))
+
+
+def _run_air(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+    from ecogis.air import air_quality
+
+    try:
+        area = _area(ls, "中心城区")
+    except NotMeasurableError:
+        area = None
+    # the measured means do not depend on the target's year; the stations' own year sets the check's targets
+    return air_quality(ls.get("air_stations"), districts=ls.districts(), area=area)
+
+
+#: check name (as in the targets registry and ``ecogis check``) -> runner
+CHECK_RUNNERS: dict[str, Callable[[LayerSet, str | None, int | None], CheckResult]] = {
+    "coverage": _run_coverage,
+    "bus-indicators": _run_bus_indicators,
+    "water-sources": _run_water_sources,
+    "sections": _run_sections,
+    "redlines": _run_redlines,
+    "redline-change": _run_redline_change,
+    "river-buffers": _run_river_buffers,
+    "control-zones": _run_control_zones,
+    "air": _run_air,
+}
+
+#: checks whose result does not depend on the target's scope or year
+_SCOPE_FREE = {"bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
+               "control-zones", "air"}
+
+
+def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: int | None = None) -> CheckResult:
+    """Run one check by name on a LayerSet.
+
+    Raises
+    ------
+    NotMeasurableError
+        When a layer or field the check needs is missing.
+    """
+    try:
+        runner = CHECK_RUNNERS[name]
+    except KeyError:
+        raise InputError(f"check was {name!r} but is expected to be one of {sorted(CHECK_RUNNERS)}") from None
+    return runner(layers, scope, year)
+
+
+def _result_key(check: str, scope: str | None, year: int | None) -> str:
+    if check in _SCOPE_FREE:
+        return check
+    return f"{check}/{scope}" if scope else check
+
+
+def run_audit(
+    layers: LayerSet | None = None,
+    *,
+    plans: Sequence[str] | None = None,
+    year: int | None = None,
+    targets: Sequence[Any] | None = None,
+    progress: bool | None = None,
+) -> AuditResult:
+    """Audit layers against the targets of some plans.
+
+    Parameters
+    ----------
+    layers : LayerSet, optional
+        Default: the embedded central-Luohe sample.
+    plans : sequence of str, optional
+        Plan ids from the registry (``ecogis.targets.plans()``); default: every Luohe plan.
+    year : int, optional
+        Only the targets of this year; default: every year.
+    targets : sequence of Target, optional
+        Use these instead of the registry (tests, custom plans).
+    progress : bool, optional
+        Show a progress bar over the checks.
+
+    Returns
+    -------
+    AuditResult
+    """
+    from ecogis import targets as registry
+
+    layers = layers if layers is not None else load_sample()
+    if targets is None:
+        all_targets = registry.load_targets()
+        known = sorted({t.plan for t in all_targets})
+        chosen = list(plans) if plans else [p for p in known if p.startswith(DEFAULT_PLAN_PREFIX)]
+        unknown = [p for p in chosen if p not in known]
+        if unknown:
+            raise InputError(f"plan was {unknown} but is expected to be one of {known}")
+        selected = [t for t in all_targets if t.plan in chosen]
+    else:
+        selected = list(targets)
+        chosen = sorted({t.plan for t in selected})
+    if year is not None:
+        selected = [t for t in selected if t.year == year]
+    selected.sort(key=lambda t: (t.plan, t.year or 0, t.id))
+
+    needed: dict[str, tuple[str, str | None, int | None]] = {}
+    for t in selected:
+        if t.spatial and t.check:
+            needed.setdefault(_result_key(t.check, t.scope, t.year), (t.check, t.scope, t.year))
+    results: dict[str, CheckResult] = {}
+    failures: dict[str, str] = {}
+    for key in progress_bar(list(needed), desc="checks", unit="check", progress=progress):
+        check, scope, t_year = needed[key]
+        try:
+            results[key] = run_check(check, layers, scope=scope, year=t_year)
+        except NotMeasurableError as exc:
+            failures[key] = str(exc)
+            log.info("%s: not measurable: %s", key, exc)
+        except EcogisError as exc:
+            failures[key] = f"check failed: {exc}"
+            log.warning("%s failed: %s", key, exc)
+
+    outcomes: list[TargetOutcome] = []
+    for t in selected:
+        if not t.spatial or not t.check:
+            outcomes.append(TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
+                                          "surveys or accounts, not by map layers"))
+            continue
+        key = _result_key(t.check, t.scope, t.year)
+        if key in failures:
+            outcomes.append(TargetOutcome(t, "not_measurable", reason=failures[key]))
+            continue
+        result = results[key]
+        measured = result.metrics.get(t.metric)
+        if measured is None:
+            reason = result.not_measurable.get(t.metric) or f"check {t.check!r} produced no {t.metric!r}"
+            outcomes.append(TargetOutcome(t, "not_measurable", reason=reason))
+            continue
+        ok = t.meets(float(measured))
+        outcomes.append(TargetOutcome(t, "met" if ok else "not_met", measured=float(measured)))
+    return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year)

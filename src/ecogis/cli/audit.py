@@ -1,0 +1,61 @@
+"""``ecogis audit``: check a city's layers against its plans and write the report and maps."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from ecogis.cli.options import handle_errors, layers_option, overwrite_option
+
+__all__ = ["audit"]
+
+
+@click.command()
+@click.option("--plan", "plans", multiple=True, metavar="ID",
+              help="Plan id from the registry (repeatable); default: every Luohe plan. See --list-plans.")
+@layers_option
+@click.option("--year", type=int, default=None, help="Only the targets of this year (default: every year).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("ecogis-report"),
+              show_default=True, help="Directory for report.html / .md / .json and maps/.")
+@click.option("--basemap", type=click.Choice(["none", "osm", "tianditu-vec", "tianditu-img", "amap"]),
+              default="none", show_default=True, help="Basemap of the maps (none works offline).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--no-maps", is_flag=True, help="Skip the maps (faster).")
+@click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
+@overwrite_option
+@handle_errors
+def audit(plans: tuple[str, ...], layers_dir: Path | None, year: int | None, out_dir: Path, basemap: str,
+          lang: str, no_maps: bool, list_plans: bool, overwrite: bool) -> None:
+    """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
+
+    \b
+    Examples:
+      ecogis audit
+      ecogis audit --plan luohe-transit-2023 --year 2025 --out out/transit --overwrite
+      ecogis audit --layers my_city/ --plan xingyang-eco-2024
+    """
+    from ecogis.audit import run_audit
+    from ecogis.cli.options import load_layerset
+    from ecogis.report import write_report
+
+    if list_plans:
+        from ecogis.targets import load_targets, plans as plan_info
+
+        counts: dict[str, int] = {}
+        for t in load_targets():
+            counts[t.plan] = counts.get(t.plan, 0) + 1
+        for pid, info in plan_info().items():
+            click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
+        return
+    started = time.perf_counter()
+    layers = load_layerset(layers_dir)
+    result = run_audit(layers, plans=list(plans) or None, year=year)
+    paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
+                         overwrite=overwrite)
+    c = result.counts()
+    click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
+               f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")
+    for kind, path in paths.items():
+        click.echo(f"  {kind}: {path}")

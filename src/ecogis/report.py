@@ -1,0 +1,203 @@
+"""Audit reports: ``report.json``, ``report.md`` and ``report.html``, plus one map per check.
+
+Every value that reaches the HTML is escaped; the HTML is a single self-contained
+file (no scripts, no external style sheets), so it can be published as is.
+
+Examples
+--------
+>>> from ecogis.audit import run_audit
+>>> from ecogis.report import write_report
+>>> paths = write_report(run_audit(), "ecogis-report")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ecogis.audit import AuditResult
+from ecogis.errors import OutputExistsError
+from ecogis.io import atomic_output
+from ecogis.layerset import LayerSet
+from ecogis.result import write_json
+
+__all__ = ["write_report", "render_markdown", "render_html", "STATUS_LABELS"]
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "met": ("达标", "met", "#1a7f37"),
+    "not_met": ("未达标", "not met", "#cf222e"),
+    "not_measurable": ("无法核查", "not measurable", "#6e7781"),
+}
+
+_CMP_TEXT = {">=": "≥", "<=": "≤", "<": "<", ">": ">", "==": "=", "not_decrease": "不减少 / no decrease",
+             "zero": "= 0"}
+
+
+def _fmt_value(value: Any, unit: str | None) -> str:
+    if value is None:
+        return "—"
+    if unit == "share":
+        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, float):
+        text = f"{value:,.2f}" if abs(value) < 1e5 else f"{value:,.0f}"
+    else:
+        text = str(value)
+    return f"{text} {unit}" if unit and unit not in ("count",) else text
+
+
+def _target_text(t: dict[str, Any]) -> str:
+    cmp = _CMP_TEXT.get(t["comparator"], t["comparator"])
+    if t["comparator"] in ("not_decrease", "zero"):
+        return cmp
+    return f"{cmp} {_fmt_value(t['target'], t['unit'])}"
+
+
+def render_markdown(audit: AuditResult) -> str:
+    """The report as Markdown (one table row per target)."""
+
+    def cell(v: Any) -> str:
+        return str(v if v is not None else "").replace("|", "\\|").replace("\n", " ")
+
+    counts = audit.counts()
+    lines = [
+        "# ecogis audit report (规划目标核查报告)",
+        "",
+        f"- layers: {cell(audit.layerset_name)}",
+        f"- plans: {', '.join(audit.plans)}",
+        f"- year: {audit.year or 'all'}",
+        f"- targets: {sum(counts.values())} — met {counts['met']}, not met {counts['not_met']}, "
+        f"not measurable {counts['not_measurable']}",
+        "",
+        "| status | document | clause | indicator | year | target | measured | reason / map |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for o in audit.outcomes:
+        d = o.to_dict()
+        zh, en, _ = STATUS_LABELS[d["status"]]
+        tail = d["reason"] or (f"[map]({d['map']})" if d["map"] else "")
+        lines.append(
+            f"| {zh} {en} | {cell(d['document'])} | {cell(d['clause'])} | {cell(d['indicator_zh'])} "
+            f"({cell(d['indicator'])}) | {cell(d['year'])} | {cell(_target_text(d))} | "
+            f"{cell(_fmt_value(d['measured'], d['unit']))} | {cell(tail)} |"
+        )
+    if audit.failures:
+        lines += ["", "## Checks not run", ""]
+        lines += [f"- `{cell(k)}`: {cell(v)}" for k, v in audit.failures.items()]
+    lines += ["", "Targets quote their source documents; see report.json for the quotes and parameters.", ""]
+    return "\n".join(lines)
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#1f2328}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}
+th{background:#f6f8fa} .badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}
+.quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}
+"""
+
+
+def render_html(audit: AuditResult) -> str:
+    """The report as one self-contained HTML page; every value escaped."""
+    e = html.escape
+    counts = audit.counts()
+    rows = []
+    for o in audit.outcomes:
+        d = o.to_dict()
+        zh, en, colour = STATUS_LABELS[d["status"]]
+        link = f'<a href="{e(d["map"], quote=True)}">地图 map</a>' if d["map"] else ""
+        reason = e(d["reason"]) if d["reason"] else ""
+        rows.append(
+            "<tr>"
+            f'<td><span class="badge" style="background:{colour}">{e(zh)} {e(en)}</span></td>'
+            f"<td>{e(str(d['document']))}<br><small>{e(str(d['clause']))}</small></td>"
+            f"<td>{e(str(d['indicator_zh']))}<br><small>{e(str(d['indicator']))}</small>"
+            f"<div class=\"quote\">“{e(str(d['quote']))}”</div></td>"
+            f"<td>{e(str(d['scope'] or ''))}</td><td>{e(str(d['year']))}</td>"
+            f"<td>{e(_target_text(d))}</td><td>{e(_fmt_value(d['measured'], d['unit']))}</td>"
+            f"<td>{reason}{'<br>' if reason and link else ''}{link}</td>"
+            "</tr>"
+        )
+    failures = "".join(f"<li><code>{e(k)}</code>: {e(v)}</li>" for k, v in audit.failures.items())
+    return (
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        "<title>ecogis 规划目标核查报告</title>"
+        f"<style>{_CSS}</style></head><body>"
+        "<h1>规划目标核查报告 <small>ecogis audit report</small></h1>"
+        f"<p>数据 layers: {e(audit.layerset_name)} · 规划 plans: {e(', '.join(audit.plans))} · "
+        f"年份 year: {e(str(audit.year or 'all'))}</p>"
+        f"<p class=\"summary\"><span>达标 met: <b>{counts['met']}</b></span>"
+        f"<span>未达标 not met: <b>{counts['not_met']}</b></span>"
+        f"<span>无法核查 not measurable: <b>{counts['not_measurable']}</b></span>"
+        "<span><a href=\"maps/index.html\">全部地图 all maps</a></span></p>"
+        "<table><thead><tr><th>状态 status</th><th>文件 document</th><th>指标 indicator</th><th>范围 scope</th>"
+        "<th>年份 year</th><th>目标 target</th><th>实测 measured</th><th>说明 notes</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table>"
+        + (f"<h2>未运行的核查 checks not run</h2><ul>{failures}</ul>" if failures else "")
+        + "</body></html>"
+    )
+
+
+def _write_maps(audit: AuditResult, layers: LayerSet, maps_dir: Path, *, basemap: str, lang: str,
+                overwrite: bool) -> dict[str, str]:
+    """One map per check result plus the overview; returns check key -> relative path."""
+    from ecogis import maps
+
+    written: dict[str, str] = {}
+    entries = []
+    overview = maps.overview_map(layers, basemap=basemap, lang=lang)
+    path = maps.write_map(overview, maps_dir / "overview.html", overwrite=overwrite)
+    entries.append((path.name, "全部图层 overview"))
+    for key, result in audit.results.items():
+        fname = key.replace("/", "_") + ".html"
+        m = maps.result_map(result, layers, basemap=basemap, lang=lang)
+        path = maps.write_map(m, maps_dir / fname, overwrite=overwrite)
+        written[key] = f"maps/{fname}"
+        entries.append((fname, key))
+    maps.write_index(maps_dir, entries, overwrite=overwrite)
+    return written
+
+
+def write_report(
+    audit: AuditResult,
+    out_dir: str | os.PathLike,
+    *,
+    layers: LayerSet | None = None,
+    maps: bool = True,
+    basemap: str = "none",
+    lang: str = "zh",
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write report.json, report.md, report.html (and maps/) into ``out_dir``.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``out_dir`` already holds a report and ``overwrite`` is False.
+    """
+    out = Path(out_dir)
+    if (out / "report.json").exists() and not overwrite:
+        raise OutputExistsError(f"{out} already holds a report; pass overwrite=True (--overwrite) to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    if maps and layers is not None:
+        links = _write_maps(audit, layers, out / "maps", basemap=basemap, lang=lang, overwrite=overwrite)
+        for o in audit.outcomes:
+            t = o.target
+            if t.spatial and t.check and o.status != "not_measurable":
+                from ecogis.audit import _result_key
+
+                o.map = links.get(_result_key(t.check, t.scope, t.year))
+        paths["maps"] = out / "maps" / "index.html"
+    paths["json"] = write_json(audit.to_dict(), out / "report.json", overwrite=True)
+    with atomic_output(out / "report.md", overwrite=True) as tmp:
+        tmp.write_text(render_markdown(audit), encoding="utf-8")
+    paths["md"] = out / "report.md"
+    with atomic_output(out / "report.html", overwrite=True) as tmp:
+        tmp.write_text(render_html(audit), encoding="utf-8")
+    paths["html"] = out / "report.html"
+    return paths
