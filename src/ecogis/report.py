@@ -147,19 +147,9 @@ def _write_maps(audit: AuditResult, layers: LayerSet, maps_dir: Path, *, basemap
     """One map per check result plus the overview; returns check key -> relative path."""
     from ecogis import maps
 
-    written: dict[str, str] = {}
-    entries = []
-    overview = maps.overview_map(layers, basemap=basemap, lang=lang)
-    path = maps.write_map(overview, maps_dir / "overview.html", overwrite=overwrite)
-    entries.append((path.name, "全部图层 overview"))
-    for key, result in audit.results.items():
-        fname = key.replace("/", "_") + ".html"
-        m = maps.result_map(result, layers, basemap=basemap, lang=lang)
-        path = maps.write_map(m, maps_dir / fname, overwrite=overwrite)
-        written[key] = f"maps/{fname}"
-        entries.append((fname, key))
-    maps.write_index(maps_dir, entries, overwrite=overwrite)
-    return written
+    keys = list(audit.results)
+    paths = maps.write_maps(layers, audit.results, maps_dir, basemap=basemap, lang=lang, overwrite=overwrite)
+    return {key: f"maps/{p.name}" for key, p in zip(keys, paths[1:-1])}
 
 
 def write_report(

@@ -1,0 +1,71 @@
+"""``ecogis map``: self-contained HTML maps of the layers (and of chosen checks).
+
+Writes ``<out-dir>/overview.html`` (every layer), one ``<check>.html`` per
+``--check`` and ``<out-dir>/index.html`` linking them, then prints each file's
+size.  The maps open with no network; ``--basemap`` other than ``none`` adds
+tiles that do need it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ecogis.cli.options import (
+    handle_errors,
+    layers_option,
+    load_layerset,
+    overwrite_option,
+)
+
+__all__ = ["map_command"]
+
+_BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
+
+
+@click.command("map")
+@layers_option
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("maps"),
+              show_default=True, help="Directory for the maps and index.html.")
+@click.option("--basemap", type=click.Choice(_BASEMAPS), default="none", show_default=True,
+              help="Tiles under the data: 'none' works offline; the others need network "
+                   "(amap shifts the data to GCJ-02).")
+@click.option("--tianditu-key", default=None, metavar="KEY",
+              help="天地图 key for tianditu-vec / tianditu-img (default: $TIANDITU_KEY).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of titles, legends and popups.")
+@click.option("--check", "checks", multiple=True, metavar="NAME",
+              help="Also write the map of this check (repeatable): coverage, bus-indicators, water-sources, "
+                   "sections, redlines, redline-change, river-buffers, control-zones, air.")
+@overwrite_option
+@click.pass_context
+@handle_errors
+def map_command(ctx: click.Context, layers_dir: Path | None, out_dir: Path, basemap: str,
+                tianditu_key: str | None, lang: str, checks: tuple[str, ...], overwrite: bool) -> None:
+    """Write self-contained HTML maps: an overview of every layer, optional check maps, and index.html.
+
+    \b
+    Examples:
+      ecogis map                                   # the Luohe sample -> maps/
+      ecogis map --layers data/ --out-dir out/maps --overwrite
+      ecogis map --basemap tianditu-vec --tianditu-key KEY --lang en
+      ecogis map --check water-sources --check sections
+    """
+    from ecogis.maps import write_maps
+
+    layerset = load_layerset(layers_dir)
+    results = []
+    if checks:
+        from ecogis.audit import run_check
+
+        results = [run_check(name, layerset) for name in checks]
+    paths = write_maps(layerset, results, out_dir, basemap=basemap, lang=lang,
+                       tianditu_key=tianditu_key, overwrite=overwrite)
+    for p in paths:
+        click.echo(f"{p}  {_size(os.path.getsize(p))}")

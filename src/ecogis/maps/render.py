@@ -1,0 +1,801 @@
+"""Self-contained HTML maps of layers and check results.
+
+Every map is a :class:`folium.Map` whose page needs no network: folium's CDN
+links are dropped and Leaflet, its plugins (marker clustering, full screen,
+measuring) and their images are inlined from pinned npm packages (see
+:mod:`ecogis.maps.assets`).  The data travel as one JSON document inside the
+page and are drawn by a small script (:mod:`ecogis.maps.runtime`) on a canvas:
+
+* layers are styled by meaning from :mod:`ecogis.styles`, drawn bottom to top by
+  the style's ``order``, and each gets a legend section and a layer-control entry;
+* lines and polygons are simplified at display scale (see
+  :func:`display_tolerance_m`) and coordinates rounded to 6 decimals (~0.1 m);
+* point layers with more than ``cluster_threshold`` features are clustered;
+* popups and tooltips show the feature's fields as *text*: nothing from the data
+  is ever parsed as HTML;
+* a panel shows the title, key numbers and notes (basemap needs network, data
+  shifted to GCJ-02 for Amap ...); scale bar, full screen and measuring tools.
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> from ecogis.maps import layer_map, write_map
+>>> stops = gpd.GeoDataFrame({"id": ["1"], "name": ["人民路站"]},
+...                          geometry=[shapely.Point(114.0165, 33.5815)], crs=4490)
+>>> m = layer_map({"bus_stops": stops}, title="公交站点")  # doctest: +SKIP
+>>> write_map(m, "maps/stops.html")  # doctest: +SKIP
+PosixPath('maps/stops.html')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import html
+import json
+import logging
+import math
+import os
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from ecogis.catalogue import CATALOGUE
+from ecogis.crs import to_crs, to_metric
+from ecogis.errors import CatalogueError, InputError
+from ecogis.io import atomic_output
+from ecogis.maps.assets import AssetError, page_assets
+from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
+from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
+from ecogis.progress import progress_bar
+from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
+
+__all__ = [
+    "CHECK_CONTEXT",
+    "LANGS",
+    "context_layers_for",
+    "display_tolerance_m",
+    "external_references",
+    "fitted_zoom",
+    "format_metric",
+    "layer_map",
+    "overview_map",
+    "result_map",
+    "write_index",
+    "write_map",
+    "write_maps",
+]
+
+log = logging.getLogger(__name__)
+
+LANGS = ("zh", "en")
+
+#: context layers each check's map shows besides its own layers
+CHECK_CONTEXT: dict[str, tuple[str, ...]] = {
+    "coverage": ("study_area", "bus_stops"),
+    "bus-indicators": ("study_area", "roads", "bus_routes", "intersections", "bus_stops"),
+    "water-sources": ("study_area", "rivers", "protection_zones", "water_sources", "facilities"),
+    "sections": ("study_area", "rivers", "sections"),
+    "redlines": ("study_area", "eco_redlines", "projects"),
+    "redline-change": ("study_area", "eco_redlines"),
+    "river-buffers": ("study_area", "rivers", "facilities"),
+    "control-zones": ("study_area", "control_zones", "facilities"),
+    "air": ("study_area", "air_stations"),
+}
+
+_LABELS = {
+    "zh": {"legend": "图例", "yes": "是", "no": "否", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
+           "other": "其他", "violations": "违规数", "layers": "图层数", "features": "要素数",
+           "not_measurable": "无法计算", "overview": "图层总览", "index": "地图目录", "size": "大小",
+           "map": "地图"},
+    "en": {"legend": "Legend", "yes": "yes", "no": "no", "fullscreen": "Full screen",
+           "exitFullscreen": "Exit full screen", "other": "Other", "violations": "Violations",
+           "layers": "Layers", "features": "Features", "not_measurable": "Not measurable",
+           "overview": "Overview of layers", "index": "Maps", "size": "Size", "map": "Map"},
+}
+
+_VIOLATION_FIELDS = {
+    "id": ("编号", "ID"), "name": ("名称", "Name"), "rule": ("规则", "Rule"), "detail": ("说明", "Detail"),
+    "severity": ("级别", "Severity"),
+}
+
+_VIEWPORT_PX = (1000, 650)
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_DASH = re.compile(r"^[0-9 .,]*$")
+
+
+# --- scale and simplification -------------------------------------------------------
+def _merc_y(lat: float) -> float:
+    lat = max(min(lat, 85.05), -85.05)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fitted_zoom(bounds: Sequence[float], *, viewport_px: tuple[int, int] = _VIEWPORT_PX) -> int:
+    """Web-Mercator zoom at which lon/lat ``bounds`` (minx, miny, maxx, maxy) fill a viewport.
+
+    Examples
+    --------
+    >>> fitted_zoom((113.95, 33.52, 114.10, 33.65))
+    12
+    """
+    minx, miny, maxx, maxy = bounds
+    dx = max(maxx - minx, 1e-9) / 360.0
+    dy = max(_merc_y(maxy) - _merc_y(miny), 1e-9) / (2 * math.pi)
+    z = min(math.log2(viewport_px[0] / (256 * dx)), math.log2(viewport_px[1] / (256 * dy)))
+    return int(max(0, min(18, math.floor(z))))
+
+
+def display_tolerance_m(bounds: Sequence[float], *, zoom_headroom: int = 3, min_m: float = 0.5,
+                        max_m: float = 25.0) -> float:
+    """Simplification tolerance (m) for data shown at their fitted zoom.
+
+    One screen pixel at ``zoom_headroom`` levels beyond the fitted zoom (so the
+    simplification stays invisible when the user zooms in that far), clamped to
+    ``[min_m, max_m]``.  For a 15 km wide city centre this is about 4 m.
+
+    Examples
+    --------
+    >>> round(display_tolerance_m((113.95, 33.52, 114.10, 33.65)), 1)
+    4.0
+    """
+    z = fitted_zoom(bounds) + zoom_headroom
+    lat = (bounds[1] + bounds[3]) / 2
+    m_per_px = 156543.03392 * math.cos(math.radians(lat)) / 2 ** z
+    return float(min(max(m_per_px, min_m), max_m))
+
+
+# --- values --------------------------------------------------------------------------
+def _json_value(v: Any) -> Any:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp)):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        return None
+    if isinstance(v, shapely.Geometry):
+        return None
+    if isinstance(v, (list, tuple, dict)):
+        return json.loads(json.dumps(v, default=str))
+    return str(v)
+
+
+_UNITS = [("_km2", "km²"), ("_m2", "m²"), ("_km", "km"), ("_m", "m"), ("_ugm3", "µg/m³"), ("_mgl", "mg/L"),
+          ("_m3d", "m³/d"), ("_s", "s"), ("_pct", "%")]
+
+
+def format_metric(key: str, value: Any, *, lang: str = "zh") -> tuple[str, str]:
+    """Panel label and value text of one metric.
+
+    Shares (keys with a ``share`` or ``rate`` word; 0-1 floats) become
+    percentages, unit suffixes move into the label, numbers get thousands
+    separators.
+
+    Examples
+    --------
+    >>> format_metric("area_share", 0.8234)
+    ('area_share', '82.3%')
+    >>> format_metric("gap_area_m2", 1234567.8)
+    ('gap_area (m²)', '1,234,568')
+    """
+    label = str(key)
+    is_share = bool(re.search(r"(^|_)(share|rate)($|_)", label))
+    for suffix, unit in _UNITS:
+        if label.endswith(suffix) and len(label) > len(suffix):
+            label = f"{label[: -len(suffix)]} ({unit})"
+            break
+    v = _json_value(value)
+    if v is None:
+        return label, "\u2014"
+    if isinstance(v, bool):
+        return label, _LABELS[lang]["yes" if v else "no"]
+    if isinstance(v, int):
+        return label, f"{v:,}" if abs(v) >= 10000 else str(v)
+    if isinstance(v, float):
+        if is_share:
+            return label, f"{v * 100:.1f}%"
+        if abs(v) >= 1000:
+            return label, f"{v:,.0f}"
+        return label, f"{v:.3f}".rstrip("0").rstrip(".") if v != 0 else "0"
+    if isinstance(v, (list, dict)):
+        return label, json.dumps(v, ensure_ascii=False)[:200]
+    return label, str(v)
+
+
+def _safe_symbol(sym: Symbol) -> dict[str, Any]:
+    for c in (sym.color, sym.fill_color):
+        if c is not None and not _HEX.match(c):
+            raise CatalogueError(f"style colour {c!r} is not '#rrggbb'")
+    if sym.dash is not None and not _DASH.match(sym.dash):
+        raise CatalogueError(f"style dash {sym.dash!r} is not a list of numbers")
+    return sym.to_leaflet()
+
+
+def _style_or_generic(name: str) -> LayerStyle:
+    try:
+        return style_for(name)
+    except CatalogueError:
+        return LayerStyle(name, name, name, None, (), Symbol("#555555", "#999999", 0.35, 1.5, 5.0),
+                          "基础", 50)
+
+
+def _geometry_class(gdf: gpd.GeoDataFrame) -> str:
+    types = set(gdf.geom_type.dropna())
+    if types and types <= {"Point", "MultiPoint"}:
+        return "point"
+    if types and types <= {"LineString", "MultiLineString", "LinearRing"}:
+        return "line"
+    return "polygon"
+
+
+def _field_labels(kind: str, columns: list[str], lang: str) -> list[tuple[str, str]]:
+    spec = CATALOGUE.get(kind)
+    known = {f.name: f.label(lang) for f in spec.fields} if spec else {}
+    for k, (zh, en) in _VIOLATION_FIELDS.items():
+        known.setdefault(k, zh if lang == "zh" else en)
+    first = [c for c in ("name", "id") if c in columns]
+    rest = [c for c in columns if c not in first]
+    return [(c, known.get(c, c)) for c in first + rest]
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame) -> str:
+    """GeoJSON text of a lon/lat GeoDataFrame, coordinates rounded to 6 decimals."""
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
+    gjson = shapely.to_geojson(geoms)
+    cols = [c for c in gdf.columns if c != gdf.geometry.name and not isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
+    records = gdf[cols].to_dict("records") if cols else [{} for _ in range(len(gdf))]
+    parts = []
+    for rec, g in zip(records, gjson):
+        props = json.dumps({str(k): _json_value(v) for k, v in rec.items()}, ensure_ascii=False,
+                           allow_nan=False, separators=(",", ":"))
+        parts.append('{"type":"Feature","properties":' + props + ',"geometry":' + g + "}")
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame, name: str, data_crs: str, tolerance_m: float | None) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        raise InputError(f"layer {name!r} has no CRS; set one (gdf.set_crs(...)) before mapping it")
+    gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    if tolerance_m and len(gdf) and _geometry_class(gdf) != "point":
+        metric = to_metric(gdf)
+        simplified = metric.geometry.simplify(tolerance_m, preserve_topology=True)
+        gdf = metric.set_geometry(simplified)
+    return to_crs(gdf, "gcj02" if data_crs == "gcj02" else 4326)
+
+
+def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: str,
+                cluster_threshold: int) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Config of one layer (data as a placeholder), its legend entry, and its GeoJSON text."""
+    n = len(gdf)
+    geom = _geometry_class(gdf) if n else "polygon"
+    cats: list[Category] = list(style.categories)
+    if style.field and style.field in gdf.columns and cats:
+        lookup = {c.value: i for i, c in enumerate(cats)}
+        values = gdf[style.field].tolist()
+        cat_idx = [lookup.get(str(_json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
+                   if _json_value(v) is not None else -1 for v in values]
+    else:
+        cat_idx = [-1] * n
+    counts = np.bincount(np.asarray(cat_idx, dtype=int) + 1, minlength=len(cats) + 1) if n else \
+        np.zeros(len(cats) + 1, dtype=int)
+    labels = _LABELS[lang]
+    if style.field and cats:
+        rows = [{"label": c.label(lang), "symbol": _safe_symbol(c.symbol), "count": int(counts[i + 1])}
+                for i, c in enumerate(cats) if counts[i + 1] > 0 or n == 0]
+        if counts[0] > 0:
+            rows.append({"label": labels["other"], "symbol": _safe_symbol(style.default), "count": int(counts[0])})
+    else:
+        rows = [{"label": style.title(lang), "symbol": _safe_symbol(style.default), "count": n}]
+    layer_id = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
+    legend = {"id": layer_id, "title": style.title(lang), "group": style.group, "geometry": geom, "rows": rows}
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    spec = {
+        "id": layer_id, "kind": name, "title": style.title(lang), "count": n, "geometry": geom,
+        "cluster": bool(geom == "point" and n > cluster_threshold),
+        "categories": [{"value": c.value, "symbol": _safe_symbol(c.symbol)} for c in cats],
+        "default": _safe_symbol(style.default), "cat": cat_idx,
+        "fields": _field_labels(name, cols, lang),
+    }
+    return spec, legend, _feature_collection(gdf)
+
+
+def _script_json(text: str) -> str:
+    """JSON made safe inside a <script> element: no '<', '>', '&' or line separators."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class _Raw(Element):
+    """Markup inserted verbatim.
+
+    branca re-parses the output of a template macro as a Jinja template, so text
+    from the data (a name containing ``{{``) must never travel through one; this
+    element renders its text as is.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def _asset_markup(title: str, lang: str) -> str:
+    """<title>, Leaflet, plugins and the ecogis runtime, inlined."""
+    css, js = page_assets(lang=lang)
+    parts = [f"<title>{html.escape(title)}</title>"]
+    for name, text in css + [("ecogis.css", RUNTIME_CSS)]:
+        text = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", text)
+        if re.search(r"</style", text, re.IGNORECASE):
+            raise AssetError(f"{name} contains '</style'; cannot inline it safely")
+        parts.append(f'<style data-asset="{html.escape(name)}">\n{text}\n</style>')
+    for name, text in js + [("ecogis-map.js", RUNTIME_JS)]:
+        # source maps are not shipped: drop the comments that point at them
+        text = re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
+        if re.search(r"</script", text, re.IGNORECASE):
+            raise AssetError(f"{name} contains '</script'; cannot inline it safely")
+        parts.append(f'<script data-asset="{html.escape(name)}">\n{text}\n</script>')
+    return "\n".join(parts)
+
+
+class _EcogisRender(MacroElement):
+    """The call that draws the layers once the Leaflet map exists."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        'ecogisRender({{ this._parent.get_name() }}, "{{ this.config_id }}");'
+        "{% endmacro %}"
+    )
+
+    def __init__(self, config_id: str) -> None:
+        super().__init__()
+        self._name = "EcogisRender"
+        self.config_id = config_id
+
+
+def _check_options(basemap: str, lang: str):
+    if lang not in LANGS:
+        raise InputError(f"lang was {lang!r} but is expected to be one of {list(LANGS)}")
+    return basemap_spec(basemap)
+
+
+def layer_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    title: str,
+    basemap: str = "none",
+    lang: str = "zh",
+    panel: Mapping[str, Any] | None = None,
+    notes: Sequence[str] = (),
+    tianditu_key: str | None = None,
+    cluster_threshold: int = 2000,
+    simplify_tolerance_m: float | None = None,
+) -> folium.Map:
+    """A self-contained map of named layers.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Layer name -> features.  Names that are catalogue kinds or result layers
+        (``'gaps'``, ``'violations'`` ...) get their style from
+        :mod:`ecogis.styles`; other names a neutral grey.  Any CRS.
+    title : str
+        Map title (panel and page title).
+    basemap : {'none', 'osm', 'tianditu-vec', 'tianditu-img', 'amap'}
+        ``'none'`` (default) works offline; the others need network.  For
+        ``'amap'`` the data are shifted to GCJ-02.
+    lang : {'zh', 'en'}
+        Language of titles, labels and notes.
+    panel : mapping, optional
+        Key numbers shown under the title (label -> value, see :func:`format_metric`).
+    notes : sequence of str
+        Extra notes for the panel.
+    tianditu_key : str, optional
+        天地图 key for the Tianditu basemaps (default ``$TIANDITU_KEY``).
+    cluster_threshold : int
+        Point layers with more features than this are clustered.
+    simplify_tolerance_m : float, optional
+        Line/polygon simplification tolerance in metres; default
+        :func:`display_tolerance_m` of the data's extent; 0 disables it.
+
+    Returns
+    -------
+    folium.Map
+        Write it with :func:`write_map`.
+
+    Raises
+    ------
+    InputError
+        Unknown basemap or language, a Tianditu basemap without key, a layer without CRS.
+    AssetError
+        The inlined assets are missing and cannot be fetched.
+
+    Examples
+    --------
+    >>> m = layer_map({"sections": sections}, title="断面水质", panel={"达标率_share": 0.8})  # doctest: +SKIP
+    """
+    spec = _check_options(basemap, lang)
+    key = resolve_tianditu_key(spec, tianditu_key)
+    frames = {str(k): v for k, v in layers.items() if v is not None}
+    for k, v in frames.items():
+        if not isinstance(v, gpd.GeoDataFrame):
+            raise InputError(f"layer {k!r} is a {type(v).__name__}; expected a GeoDataFrame")
+    # extent in lon/lat (before any GCJ shift) -> display tolerance
+    extents = [to_crs(v, 4326).total_bounds for v in frames.values() if v.crs is not None and len(v)]
+    extents = [e for e in extents if np.all(np.isfinite(e))]
+    bounds = None
+    if extents:
+        arr = np.array(extents)
+        bounds = (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+    tol = simplify_tolerance_m
+    if tol is None:
+        tol = display_tolerance_m(bounds) if bounds is not None else 0.0
+
+    styled = sorted(frames.items(), key=lambda kv: (_style_or_generic(kv[0]).order, kv[0]))
+    layer_cfgs, legend, datas = [], [], []
+    titles: set[str] = set()
+    for name, gdf in styled:
+        style = _style_or_generic(name)
+        if style.title(lang) in titles:  # two layers share a style ('zones' and 'control_zones'): tell them apart
+            style = dataclasses.replace(style, title_zh=f"{style.title_zh} · {name}", title_en=f"{style.title_en} · {name}")
+        titles.add(style.title(lang))
+        lonlat = _to_lonlat(gdf, name, spec.data_crs, tol)
+        cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold)
+        layer_cfgs.append(cfg)
+        legend.append(leg)
+        datas.append(data)
+    group_rank = {g: i for i, g in enumerate(GROUP_ORDER)}
+    order = {n: _style_or_generic(n).order for n in frames}
+    legend.sort(key=lambda e: (group_rank.get(e["group"], len(GROUP_ORDER)), -order.get(e["kind"], 0))
+                if "kind" in e else (group_rank.get(e["group"], len(GROUP_ORDER)), 0))
+
+    all_bounds = None
+    if datas and bounds is not None:
+        shifted = [to_crs(v, "gcj02" if spec.data_crs == "gcj02" else 4326).total_bounds
+                   for v in frames.values() if v.crs is not None and len(v)]
+        sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
+        all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
+
+    rows = [list(format_metric(k, v, lang=lang)) for k, v in (panel or {}).items()]
+    all_notes = list(spec.notes(lang)) + [str(n) for n in notes]
+    token = uuid.uuid4().hex
+    for i, cfg in enumerate(layer_cfgs):
+        cfg["data"] = f"{token}:{i}"
+    config = {
+        "title": str(title), "lang": lang, "bounds": all_bounds, "maxZoom": 19, "labels": _LABELS[lang],
+        "basemap": {"name": spec.name, "title": spec.title(lang), "none": not spec.tiles,
+                    "tiles": [t.to_leaflet(key) for t in spec.tiles]},
+        "panel": {"title": str(title), "rows": rows, "notes": all_notes},
+        "layers": layer_cfgs, "legend": legend,
+    }
+    text = json.dumps(config, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for i, data in enumerate(datas):
+        text = text.replace(f'"{token}:{i}"', data, 1)
+
+    center = [35.0, 105.0] if all_bounds is None else [
+        (all_bounds[0][0] + all_bounds[1][0]) / 2, (all_bounds[0][1] + all_bounds[1][1]) / 2]
+    zoom = 4 if bounds is None else fitted_zoom(bounds)
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
+                   max_zoom=19)
+    # folium's CDN links go; everything is inlined instead
+    m.default_js = []
+    m.default_css = []
+    config_id = "ecogis-config-" + uuid.uuid4().hex[:12]
+    root = m.get_root()
+    root.header.add_child(_Raw(_asset_markup(str(title), lang)), name="ecogis_assets")
+    root.html.add_child(_Raw(f'<script type="application/json" id="{config_id}">{_script_json(text)}</script>'),
+                        name="ecogis_data")
+    m.add_child(_EcogisRender(config_id))
+    m.ecogis_info = {"title": str(title), "layers": {c["id"]: c["count"] for c in layer_cfgs},
+                     "basemap": spec.name, "data_crs": spec.data_crs, "simplify_tolerance_m": tol,
+                     "notes": all_notes}
+    log.info("map %r: %d layer(s), %d feature(s), basemap %s, simplified at %.2f m", title, len(layer_cfgs),
+             sum(c["count"] for c in layer_cfgs), spec.name, tol)
+    return m
+
+
+def overview_map(layerset, *, title: str | None = None, basemap: str = "none", lang: str = "zh",
+                 tianditu_key: str | None = None, kinds: Sequence[str] | None = None,
+                 **kwargs: Any) -> folium.Map:
+    """Map of every vector layer of a :class:`~ecogis.layerset.LayerSet`.
+
+    Parameters
+    ----------
+    layerset : LayerSet
+        The layers (``layerset.vectors``).
+    title : str, optional
+        Default ``'<name> 图层总览'`` / ``'<name>: overview of layers'``.
+    kinds : sequence of str, optional
+        Only these kinds.
+    basemap, lang, tianditu_key, **kwargs
+        As for :func:`layer_map`.
+
+    Examples
+    --------
+    >>> from ecogis.layerset import load_sample
+    >>> m = overview_map(load_sample())  # doctest: +SKIP
+    """
+    _check_options(basemap, lang)
+    vectors = {k: v for k, v in layerset.vectors.items() if kinds is None or k in kinds}
+    name = layerset.name or "ecogis"
+    labels = _LABELS[lang]
+    if title is None:
+        title = f"{name} {labels['overview']}" if lang == "zh" else f"{name}: {labels['overview'].lower()}"
+    panel = {labels["layers"]: len(vectors), labels["features"]: int(sum(len(v) for v in vectors.values()))}
+    return layer_map(vectors, title=title, basemap=basemap, lang=lang, panel=panel, tianditu_key=tianditu_key,
+                     **kwargs)
+
+
+def context_layers_for(check: str, layerset) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of ``layerset`` a check's map shows as context (see :data:`CHECK_CONTEXT`)."""
+    kinds = CHECK_CONTEXT.get(check, ("study_area",))
+    return {k: layerset.vectors[k] for k in kinds if k in layerset.vectors}
+
+
+def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
+               title: str | None = None, basemap: str = "none", lang: str = "zh",
+               tianditu_key: str | None = None, **kwargs: Any) -> folium.Map:
+    """Map of one check result: its violations, its layers and the context layers it concerns.
+
+    Parameters
+    ----------
+    result : CheckResult
+        The check's result; its metrics fill the panel, ``not_measurable`` and
+        ``warnings`` become notes.
+    context_layers : mapping of str to GeoDataFrame, optional
+        Input layers to draw under the result (e.g. from :func:`context_layers_for`).
+    title : str, optional
+        Default: the check name.
+    basemap, lang, tianditu_key, **kwargs
+        As for :func:`layer_map`.
+
+    Examples
+    --------
+    >>> m = result_map(result, context_layers_for(result.name, layers))  # doctest: +SKIP
+    >>> write_map(m, "maps/water-sources.html", overwrite=True)  # doctest: +SKIP
+    """
+    _check_options(basemap, lang)
+    labels = _LABELS[lang]
+    layers: dict[str, gpd.GeoDataFrame] = dict(context_layers or {})
+    for k, v in (result.layers or {}).items():
+        if isinstance(v, gpd.GeoDataFrame):
+            layers[k] = v
+    if result.violations is not None:
+        layers["violations"] = result.violations
+    panel: dict[str, Any] = {labels["violations"]: int(result.n_violations)}
+    for k, v in (result.metrics or {}).items():
+        if isinstance(v, (dict, list, tuple)):
+            continue
+        panel[k] = v
+    notes = [f"{labels['not_measurable']}: {k}: {why}" for k, why in (result.not_measurable or {}).items()]
+    notes += [str(w) for w in (result.warnings or [])[:8]]
+    if result.warnings and len(result.warnings) > 8:
+        notes.append(f"... +{len(result.warnings) - 8}")
+    return layer_map(layers, title=title or result.name, basemap=basemap, lang=lang, panel=panel,
+                     notes=notes, tianditu_key=tianditu_key, **kwargs)
+
+
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*?\b(?:src|href|data)\s*=\s*["']?\s*"""
+    r"""((?:https?:)?//[^"'\s>]+)""",
+    re.IGNORECASE,
+)
+
+
+def external_references(page: str) -> list[str]:
+    """URLs a page would load from the network through its markup (scripts, styles, images ...).
+
+    Links a user may click (``<a href>``) are not loads and are not listed.
+
+    Examples
+    --------
+    >>> external_references('<script src="https://cdn.example/leaflet.js"></script><a href="https://x">x</a>')
+    ['https://cdn.example/leaflet.js']
+    """
+    return _EXTERNAL.findall(page)
+
+
+def _human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def write_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a map as one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`layer_map`, :func:`overview_map` or :func:`result_map`.
+    path : path-like
+        Output ``.html``.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        The file written; its size is logged (``path.stat().st_size``).
+
+    Raises
+    ------
+    OutputExistsError
+        When the file exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> p = write_map(m, "maps/overview.html", overwrite=True)  # doctest: +SKIP
+    >>> p.stat().st_size  # doctest: +SKIP
+    """
+    page = m.get_root().render()
+    refs = external_references(page)
+    if refs:
+        log.warning("%s loads %d resource(s) from the network (%s ...); it will not work offline",
+                    path, len(refs), refs[0])
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    out = Path(path)
+    log.info("wrote %s (%s)", out, _human_size(out.stat().st_size))
+    return out
+
+
+def write_index(maps_dir: str | os.PathLike, entries: Sequence[Any], *, title: str | None = None,
+                lang: str = "zh", overwrite: bool = False) -> Path:
+    """Write ``maps_dir/index.html`` linking the maps.
+
+    Parameters
+    ----------
+    maps_dir : path-like
+        Directory of the maps; the index goes there.
+    entries : sequence
+        Each a path (title = file stem), a ``(title, path)`` pair or a dict with
+        ``title``, ``path`` and optional ``description``.  Paths may be absolute
+        or relative to ``maps_dir`` and must lie inside it.
+    title : str, optional
+        Page title.
+    lang : {'zh', 'en'}
+    overwrite : bool
+        Replace an existing index.
+
+    Returns
+    -------
+    Path
+        ``maps_dir/index.html``.
+
+    Examples
+    --------
+    >>> write_index("maps", [("总览", "maps/overview.html")], overwrite=True)  # doctest: +SKIP
+    PosixPath('maps/index.html')
+    """
+    if lang not in LANGS:
+        raise InputError(f"lang was {lang!r} but is expected to be one of {list(LANGS)}")
+    root = Path(maps_dir)
+    labels = _LABELS[lang]
+    rows = []
+    for e in entries:
+        if isinstance(e, Mapping):
+            t, p, d = e.get("title"), e.get("path"), e.get("description", "")
+        elif isinstance(e, (tuple, list)):
+            t, p, d = (e[0], e[1], e[2] if len(e) > 2 else "")
+        else:
+            t, p, d = None, e, ""
+        if p is None:
+            raise InputError(f"index entry {e!r} has no path")
+        p = Path(p)
+        full = p if p.is_absolute() else (p if p.parts[: len(root.parts)] == root.parts else root / p)
+        try:
+            rel = full.resolve().relative_to(root.resolve())
+        except ValueError:
+            raise InputError(f"index entry {str(p)!r} is not inside {str(root)!r}; maps and index must share it")
+        size = _human_size(full.stat().st_size) if full.exists() else "\u2014"
+        rows.append(
+            f'<tr><td><a href="{html.escape(quote(rel.as_posix()))}">{html.escape(str(t or rel.stem))}</a></td>'
+            f"<td>{html.escape(str(d or ''))}</td><td class=\"n\">{html.escape(size)}</td></tr>"
+        )
+    page_title = title or labels["index"]
+    page = f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(page_title)}</title>
+<style>body{{font:14px/1.5 "Helvetica Neue",Arial,"Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:2em;color:#222}}
+table{{border-collapse:collapse}}td,th{{padding:4px 12px 4px 0;border-bottom:1px solid #ddd;text-align:left}}
+td.n{{text-align:right;color:#666;white-space:nowrap}}</style></head>
+<body><h1>{html.escape(page_title)}</h1>
+<table><thead><tr><th>{labels['map']}</th><th></th><th>{labels['size']}</th></tr></thead><tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""
+    target = root / "index.html"
+    with atomic_output(target, overwrite=overwrite) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return target
+
+
+def _slug(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-.")
+    return s or "map"
+
+
+def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = None,
+               out_dir: str | os.PathLike = "maps", *,
+               basemap: str = "none", lang: str = "zh", tianditu_key: str | None = None,
+               overwrite: bool = False, **kwargs: Any) -> list[Path]:
+    """Write the overview map, one map per check result and ``index.html``.
+
+    Parameters
+    ----------
+    layerset : LayerSet
+        The layers.
+    results : sequence of CheckResult, or mapping of key to CheckResult, optional
+        One map each, named ``<check name>.html`` (``<key>.html`` for a mapping,
+        ``/`` becoming ``_``), with :func:`context_layers_for`.
+    out_dir : path-like
+        Output directory (created).
+    basemap, lang, tianditu_key, **kwargs
+        As for :func:`layer_map`.
+    overwrite : bool
+        Replace existing files (checked for every file before any is written).
+
+    Returns
+    -------
+    list of Path
+        The maps, then the index.
+
+    Examples
+    --------
+    >>> write_maps(load_sample(), out_dir="maps", overwrite=True)  # doctest: +SKIP
+    [PosixPath('maps/overview.html'), PosixPath('maps/index.html')]
+    """
+    from ecogis.errors import OutputExistsError
+
+    root = Path(out_dir)
+    if isinstance(results, Mapping):
+        keyed = [(str(k), r) for k, r in results.items()]
+    else:
+        keyed = [(r.name, r) for r in (results or [])]
+    results = [r for _, r in keyed]
+    names = ["overview.html"] + [f"{_slug(k.replace('/', '_'))}.html" for k, _ in keyed] + ["index.html"]
+    if len(set(names)) != len(names):
+        raise InputError(f"two results would write the same file: {names}")
+    if not overwrite:
+        existing = [str(root / n) for n in names if (root / n).exists()]
+        if existing:
+            raise OutputExistsError(f"{', '.join(existing)} exist(s); pass overwrite=True (--overwrite) to replace")
+    labels = _LABELS[lang]
+    written: list[Path] = []
+    entries = []
+    m = overview_map(layerset, basemap=basemap, lang=lang, tianditu_key=tianditu_key, **kwargs)
+    written.append(write_map(m, root / "overview.html", overwrite=overwrite))
+    entries.append({"title": m.ecogis_info["title"], "path": "overview.html"})
+    for (key, r), fname in zip(progress_bar(keyed, desc="maps", unit="map"), names[1:-1]):
+        m = result_map(r, context_layers_for(r.name, layerset), basemap=basemap, lang=lang,
+                       tianditu_key=tianditu_key, **kwargs)
+        written.append(write_map(m, root / fname, overwrite=overwrite))
+        entries.append({"title": key, "path": fname,
+                        "description": f"{labels['violations']}: {r.n_violations}"})
+    written.append(write_index(root, entries, title=f"{layerset.name or 'ecogis'} {labels['index']}",
+                               lang=lang, overwrite=overwrite))
+    return written

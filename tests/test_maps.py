@@ -1,0 +1,293 @@
+"""ecogis.maps and ecogis.styles without a browser: the written HTML, read back.
+
+The page's configuration and data are one JSON document in a
+``<script type="application/json">`` element; the tests parse it and compare it
+with the input layers (counts, coordinates, categories) worked out independently.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+import tarfile
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from ecogis.catalogue import CATALOGUE
+from ecogis.errors import CatalogueError, InputError, OutputExistsError
+from ecogis.maps import (
+    external_references,
+    layer_map,
+    result_map,
+    write_index,
+    write_map,
+)
+from ecogis.maps.assets import ASSET_PACKAGES, AssetError, NpmAsset, _unpack, inline_css
+from ecogis.maps.render import display_tolerance_m, format_metric
+from ecogis.result import CheckResult, violations_frame
+from ecogis.styles import GROUP_ORDER, STYLES, WATER_CLASS_COLORS, style_for
+
+XSS = "<img src=x onerror=alert(1)>"
+QUOTE = "O'Brien \"河\""
+GEOD = Geod(ellps="WGS84")
+
+
+def page_of(m) -> str:
+    return m.get_root().render()
+
+
+def config_of(page: str) -> dict:
+    found = re.findall(r'<script type="application/json" id="ecogis-config-[0-9a-f]+">(.*?)</script>', page, re.DOTALL)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+@pytest.fixture
+def layers():
+    """Small layers in EPSG:4547 (CGCS2000 GK zone 38, Luohe), answers known by construction."""
+    # five sections 1 km apart on a line; classes I, III, III, 劣V and one unknown value
+    x0, y0 = 501_500.0, 3_716_000.0
+    sections = gpd.GeoDataFrame(
+        {"id": [f"s{i}" for i in range(5)], "name": [XSS, QUOTE, "{{ 7*7 }}", "</script><script>alert(2)</script>", "五"],
+         "level": ["国控"] * 5, "target_class": ["III"] * 5, "measured_class": ["I", "III", "III", "劣V", "nonsense"]},
+        geometry=[shapely.Point(x0 + 1000 * i, y0) for i in range(5)], crs=4547,
+    )
+    zones = gpd.GeoDataFrame(
+        {"id": ["z1", "z2", "z3"], "name": ["一级", "二级", "准"], "level": ["一级", "二级", "准保护区"]},
+        geometry=[shapely.box(x0, y0 + 500, x0 + 1000, y0 + 1500), shapely.box(x0 + 1000, y0 + 500, x0 + 2000, y0 + 1500),
+                  shapely.box(x0 + 2000, y0 + 500, x0 + 3000, y0 + 1500)], crs=4547,
+    )
+    return {"sections": sections, "protection_zones": zones}
+
+
+# --- styles --------------------------------------------------------------------------
+def test_every_catalogue_kind_and_result_layer_has_a_style():
+    needed = set(CATALOGUE) | {"gaps", "catchments", "proposals", "violations", "warnings", "rivers_classified",
+                               "redline_lost", "redline_gained", "river_buffer", "upstream_facilities",
+                               "districts_coverage", "pollutant_surface"}
+    assert needed <= set(STYLES)
+    for s in STYLES.values():
+        assert s.group in GROUP_ORDER
+        for sym in [s.default, *(c.symbol for c in s.categories)]:
+            assert re.fullmatch(r"#[0-9a-f]{6}", sym.color)
+            assert sym.fill_color is None or re.fullmatch(r"#[0-9a-f]{6}", sym.fill_color)
+            assert 0 <= sym.fill_opacity <= 1
+
+
+def test_water_classes_use_bulletin_colours_and_unknown_kind_raises():
+    s = style_for("sections")
+    assert [c.value for c in s.categories] == ["I", "II", "III", "IV", "V", "劣V"]
+    assert {c.value: c.symbol.fill_color for c in s.categories} == {
+        "I": "#00b0f0", "II": "#0070c0", "III": "#00b050", "IV": "#ffff00", "V": "#ffc000", "劣V": "#ff0000"}
+    assert style_for("rivers_classified").symbol_for("IV").color == WATER_CLASS_COLORS["IV"]
+    # protection weakens from 一级 to 准保护区: fill gets lighter (sum of RGB rises)
+    z = style_for("protection_zones")
+    light = [sum(int(c.symbol.fill_color[i:i + 2], 16) for i in (1, 3, 5)) for c in z.categories]
+    assert [c.value for c in z.categories] == ["一级", "二级", "准保护区"] and light == sorted(light)
+    assert style_for("lost").kind == "redline_lost"
+    with pytest.raises(CatalogueError, match="sections"):
+        style_for("no_such_layer")
+
+
+# --- offline page -------------------------------------------------------------------------
+def test_page_loads_nothing_from_the_network(layers):
+    page = page_of(layer_map(layers, title="t"))
+    assert external_references(page) == []
+    assert not re.search(r"<script[^>]+\bsrc=", page, re.IGNORECASE)
+    assert not re.search(r"<link[^>]+\bhref=", page, re.IGNORECASE)
+    assert not re.search(r"url\(\s*(?!['\"]?(?:data:|#))", page)  # every CSS url() is inline
+    assert "Leaflet 1.9.4" in page and "L.MarkerClusterGroup" in page and "sourceMappingURL" not in page
+
+
+def test_detector_sees_a_plain_folium_map():
+    refs = external_references(page_of(folium.Map()))
+    assert any("leaflet" in r and r.startswith("https://") for r in refs)
+
+
+def test_asset_integrity_is_enforced(tmp_path):
+    def tgz(files: dict[str, bytes]) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(f"package/{name}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return buf.getvalue()
+
+    data = tgz({"a.js": b"ok", "evil.js": b"x"})
+    good = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    _unpack(data, NpmAsset("demo", "1.0.0", good, ("a.js",)), tmp_path / "demo-1.0.0")
+    assert (tmp_path / "demo-1.0.0" / "a.js").read_bytes() == b"ok"
+    assert not (tmp_path / "demo-1.0.0" / "evil.js").exists()
+    with pytest.raises(AssetError, match="integrity"):
+        _unpack(data + b"\0", NpmAsset("demo", "1.0.0", good, ("a.js",)), tmp_path / "demo-2")
+    assert all(a.integrity.startswith("sha512-") for a in ASSET_PACKAGES.values())
+
+
+def test_css_images_become_data_uris():
+    css = inline_css("leaflet", "dist/leaflet.css")
+    assert "images/layers.png" not in css
+    assert css.count("data:image/png;base64,") == 3
+
+
+# --- escaping ----------------------------------------------------------------------------
+def test_hostile_values_stay_data(layers):
+    page = page_of(layer_map(layers, title=XSS))
+    assert XSS not in page and "alert(2)" in page  # present, but only inside escaped JSON
+    assert "<script><script>alert(2)" not in page and page.count("</script>") == page.count("<script")
+    assert f"<title>{'&lt;img src=x onerror=alert(1)&gt;'}</title>" in page
+    cfg = config_of(page)
+    names = [f["properties"]["name"] for f in cfg["layers"][1]["data"]["features"]]
+    assert XSS in names and QUOTE in names and "{{ 7*7 }}" in names and "49" not in names
+    assert cfg["panel"]["title"] == XSS
+    # the runtime never hands data to innerHTML: text nodes only, and escaped layer-control labels
+    from ecogis.maps.runtime import RUNTIME_JS
+
+    assert "innerHTML" not in RUNTIME_JS and "textContent" in RUNTIME_JS
+    assert "escapeHtml(spec.title)" in RUNTIME_JS
+
+
+# --- content --------------------------------------------------------------------------
+def test_counts_legend_and_categories(layers):
+    cfg = config_of(page_of(layer_map(layers, title="t")))
+    by_id = {l["id"]: l for l in cfg["layers"]}
+    assert [l["id"] for l in cfg["layers"]] == ["protection_zones", "sections"]  # zones drawn under points
+    assert len(by_id["sections"]["data"]["features"]) == by_id["sections"]["count"] == 5
+    assert len(by_id["protection_zones"]["data"]["features"]) == 3
+    # categories: I, III, III, 劣V and an unknown value -> indices into I..劣V, -1 for the unknown
+    assert by_id["sections"]["cat"] == [0, 2, 2, 5, -1]
+    legend = {e["id"]: e for e in cfg["legend"]}
+    assert set(legend) == {"sections", "protection_zones"}
+    assert [(r["label"], r["count"]) for r in legend["sections"]["rows"]] == [("I类", 1), ("III类", 2), ("劣V类", 1),
+                                                                               ("其他", 1)]
+    assert [r["label"] for r in legend["protection_zones"]["rows"]] == ["一级保护区", "二级保护区", "准保护区"]
+    assert legend["sections"]["group"] == "水环境"
+    en = config_of(page_of(layer_map(layers, title="t", lang="en")))
+    assert {e["title"] for e in en["legend"]} == {"Monitored sections", "Drinking-water protection zones"}
+
+
+def test_coordinates_are_lonlat_rounded_to_6_decimals(layers):
+    cfg = config_of(page_of(layer_map(layers, title="t")))
+    pts = cfg["layers"][1]["data"]["features"]
+    truth = layers["sections"].to_crs(4326)
+    for f, g in zip(pts, truth.geometry):
+        lon, lat = f["geometry"]["coordinates"]
+        assert (lon, lat) == (round(g.x, 6), round(g.y, 6))
+    assert 113 < lon < 115 and 33 < lat < 34
+
+
+def test_amap_shifts_data_to_gcj02_and_says_so(layers):
+    plain = config_of(page_of(layer_map(layers, title="t")))
+    amap = config_of(page_of(layer_map(layers, title="t", basemap="amap")))
+    a = plain["layers"][1]["data"]["features"][0]["geometry"]["coordinates"]
+    b = amap["layers"][1]["data"]["features"][0]["geometry"]["coordinates"]
+    _, _, dist = GEOD.inv(a[0], a[1], b[0], b[1])
+    assert 300 < dist < 700, dist  # the GCJ-02 offset in central China
+    assert any("GCJ-02" in n for n in amap["panel"]["notes"]) and not plain["panel"]["notes"]
+    assert amap["basemap"]["tiles"][0]["url"].startswith("https://webrd0{s}.is.autonavi.com/")
+
+
+def test_tianditu_needs_a_key(layers, monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(InputError, match="TIANDITU_KEY"):
+        layer_map(layers, title="t", basemap="tianditu-vec")
+    with pytest.raises(InputError, match="malformed"):
+        layer_map(layers, title="t", basemap="tianditu-img", tianditu_key="x'><script>")
+    monkeypatch.setenv("TIANDITU_KEY", "0123456789abcdef0123456789abcdef")
+    cfg = config_of(page_of(layer_map(layers, title="t", basemap="tianditu-img")))
+    urls = [t["url"] for t in cfg["basemap"]["tiles"]]
+    assert len(urls) == 2 and all(u.endswith("tk=0123456789abcdef0123456789abcdef") for u in urls)
+    assert "LAYER=img" in urls[0] and "LAYER=cia" in urls[1]
+    # Tianditu web-Mercator tiles are CGCS2000: no shift
+    plain = config_of(page_of(layer_map(layers, title="t")))
+    assert cfg["layers"][1]["data"] == plain["layers"][1]["data"]
+    with pytest.raises(InputError, match="basemap"):
+        layer_map(layers, title="t", basemap="google")
+
+
+def test_simplification_stays_within_tolerance():
+    centre = shapely.Point(501_500.0, 3_716_000.0)
+    circle = centre.buffer(500, quad_segs=256)  # 1024 vertices
+    gdf = gpd.GeoDataFrame({"id": ["c"], "name": ["圆"]}, geometry=[circle], crs=4547)
+    tol = 5.0
+    cfg = config_of(page_of(layer_map({"eco_redlines": gdf}, title="t", simplify_tolerance_m=tol)))
+    shown = shapely.geometry.shape(cfg["layers"][0]["data"]["features"][0]["geometry"])
+    back = gpd.GeoSeries([shown], crs=4326).to_crs(4547).iloc[0]
+    n_in, n_out = len(circle.exterior.coords), len(back.exterior.coords)
+    assert n_out < n_in / 4, (n_in, n_out)
+    assert back.hausdorff_distance(circle) <= tol + 0.2  # + 6-decimal rounding (~0.1 m)
+    # default tolerance: 1 px three zoom levels beyond the fitted view; a ~1 km extent -> well under 1 m px
+    assert 0.5 <= display_tolerance_m((113.99, 33.57, 114.0, 33.58)) < 1.0
+
+
+def test_clustering_threshold():
+    def pts(n):
+        return gpd.GeoDataFrame({"id": [str(i) for i in range(n)]},
+                                geometry=gpd.points_from_xy(np.linspace(114, 114.1, n), np.full(n, 33.6)), crs=4490)
+
+    assert config_of(page_of(layer_map({"bus_stops": pts(2000)}, title="t")))["layers"][0]["cluster"] is False
+    assert config_of(page_of(layer_map({"bus_stops": pts(2001)}, title="t")))["layers"][0]["cluster"] is True
+
+
+def test_result_map_panel_and_violations(layers):
+    v = violations_frame([{"id": "s3", "name": XSS, "rule": "GB 3838-2002 Table 1", "detail": "劣V vs III",
+                           "geometry": layers["sections"].geometry.iloc[3]}], crs=4547)
+    r = CheckResult("sections", metrics={"compliance_rate": 0.75, "sections_total": 5},
+                    violations=v, not_measurable={"upstream": "no rivers layer"})
+    cfg = config_of(page_of(result_map(r, {"sections": layers["sections"]})))
+    assert cfg["panel"]["title"] == "sections"
+    assert ["违规数", "1"] in cfg["panel"]["rows"] and ["compliance_rate", "75.0%"] in cfg["panel"]["rows"]
+    assert any("no rivers layer" in n for n in cfg["panel"]["notes"])
+    viol = next(l for l in cfg["layers"] if l["id"] == "violations")
+    assert viol["count"] == 1 and viol["data"]["features"][0]["properties"]["name"] == XSS
+    assert cfg["layers"][-1]["id"] == "violations"  # drawn on top
+
+
+def test_format_metric():
+    assert format_metric("area_share", 0.8234) == ("area_share", "82.3%")
+    assert format_metric("gap_area_m2", 1234567.8) == ("gap_area (m²)", "1,234,568")
+    assert format_metric("year", 2024) == ("year", "2024")
+    assert format_metric("pm25_mean_ugm3", 44.951) == ("pm25_mean (µg/m³)", "44.951")
+    assert format_metric("ok", True, lang="en") == ("ok", "yes")
+    assert format_metric("x", float("nan"))[1] == "\u2014"
+
+
+# --- writing ----------------------------------------------------------------------------
+def test_write_map_is_atomic_and_refuses_to_overwrite(layers, tmp_path):
+    m = layer_map(layers, title="t")
+    p = write_map(m, tmp_path / "m.html")
+    assert p.stat().st_size > 100_000 and p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(OutputExistsError):
+        write_map(m, p)
+    write_map(m, p, overwrite=True)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["m.html"]
+
+
+def test_write_index_escapes_and_links(tmp_path):
+    (tmp_path / "a b.html").write_text("x")
+    (tmp_path / "c.html").write_text("y")
+    p = write_index(tmp_path, [(XSS, tmp_path / "a b.html"), {"title": QUOTE, "path": "c.html", "description": "<b>"}])
+    page = p.read_text(encoding="utf-8")
+    assert XSS not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'href="a%20b.html"' in page and 'href="c.html"' in page
+    assert "O&#x27;Brien &quot;河&quot;" in page and "&lt;b&gt;" in page
+    assert external_references(page) == [] and "<script" not in page
+    with pytest.raises(InputError, match="not inside"):
+        write_index(tmp_path / "sub", [("x", tmp_path / "c.html")])
+    with pytest.raises(OutputExistsError):
+        write_index(tmp_path, [])
+
+
+def test_layers_sharing_a_style_keep_distinct_titles(layers):
+    z = layers["protection_zones"].assign(zone_type="禁燃区")
+    cfg = config_of(page_of(layer_map({"control_zones": z, "zones": z}, title="t")))
+    titles = [l["title"] for l in cfg["layers"]]
+    assert len(set(titles)) == 2 and "管控区" in titles
