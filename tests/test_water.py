@@ -47,7 +47,7 @@ def test_facility_one_metre_inside_is_a_violation_one_metre_outside_a_warning(sq
     )
     r = protection_conflicts(fac, square_zone, warn_distance_m=100.0)
     v = r.violations.set_index("id")
-    assert r.n_violations == 1 and r.metrics["violations"] == 1 and r.metrics["warnings"] == 1
+    assert r.n_violations == 1 and r.metrics["violations"] == 1 and r.metrics["near_zone_warnings"] == 1
     assert v.loc["in", "rule"] == "WPPCL-65-first-level" and v.loc["in", "severity"] == "error"
     assert v.loc["in", "distance_inside_m"] == pytest.approx(1.0)
     assert "第六十五条" in v.loc["in", "citation"]

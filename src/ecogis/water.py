@@ -737,7 +737,7 @@ def protection_conflicts(
             })
     v = violations_frame(records, crs=crs)
     n_err = int((v["severity"] == "error").sum()) if len(v) else 0
-    metrics = {"violations": n_err, **counts, "warnings": int(len(v) - n_err), "facilities_total": int(len(f)),
+    metrics = {"violations": n_err, **counts, "near_zone_warnings": int(len(v) - n_err), "facilities_total": int(len(f)),
                "zones_total": int(len(z))}
     return CheckResult(
         "water-sources", metrics=metrics, violations=v, layers={"protection_zones": z},
