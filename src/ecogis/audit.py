@@ -291,9 +291,13 @@ def run_audit(
 
     outcomes: list[TargetOutcome] = []
     for t in selected:
-        if not t.spatial or not t.check:
+        if not t.spatial:
             outcomes.append(TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
                                           "surveys or accounts, not by map layers"))
+            continue
+        if not t.check or not t.metric:
+            outcomes.append(TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
+                                          "its layers; the figure comes from the bureau's own accounts)"))
             continue
         key = _result_key(t.check, t.scope, t.year)
         if key in failures:
@@ -306,5 +310,9 @@ def run_audit(
             outcomes.append(TargetOutcome(t, "not_measurable", reason=reason))
             continue
         ok = t.meets(float(measured))
+        if ok is None:
+            outcomes.append(TargetOutcome(t, "not_measurable", measured=float(measured),
+                                          reason=f"target has no value to compare with ({t.comparator})"))
+            continue
         outcomes.append(TargetOutcome(t, "met" if ok else "not_met", measured=float(measured)))
     return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year)

@@ -24,7 +24,7 @@ from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
 from ecogis.result import write_json
 
-__all__ = ["write_report", "render_markdown", "render_html", "STATUS_LABELS"]
+__all__ = ["write_report", "render_markdown", "render_html", "group_outcomes", "STATUS_LABELS", "SECTIONS"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,27 @@ def _target_text(t: dict[str, Any]) -> str:
     return f"{cmp} {_fmt_value(t['target'], t['unit'])}"
 
 
+#: the report's sections: measured targets first, then spatial ones the layers could not measure, then the rest
+SECTIONS = (
+    ("measured", "核查结果", "Measured targets"),
+    ("spatial_not_measurable", "空间目标 · 无法核查", "Spatial targets the layers could not measure"),
+    ("not_spatial", "非空间目标（统计、监测、台账）", "Targets measured by statistics, monitoring or accounts"),
+)
+
+
+def group_outcomes(audit: AuditResult) -> dict[str, list]:
+    """Outcomes by report section (see :data:`SECTIONS`), each in registry order."""
+    groups: dict[str, list] = {key: [] for key, _, _ in SECTIONS}
+    for o in audit.outcomes:
+        if o.status != "not_measurable":
+            groups["measured"].append(o)
+        elif o.target.spatial:
+            groups["spatial_not_measurable"].append(o)
+        else:
+            groups["not_spatial"].append(o)
+    return groups
+
+
 def render_markdown(audit: AuditResult) -> str:
     """The report as Markdown (one table row per target)."""
 
@@ -73,18 +94,25 @@ def render_markdown(audit: AuditResult) -> str:
         f"- targets: {sum(counts.values())} — met {counts['met']}, not met {counts['not_met']}, "
         f"not measurable {counts['not_measurable']}",
         "",
-        "| status | document | clause | indicator | year | target | measured | reason / map |",
-        "|---|---|---|---|---|---|---|---|",
     ]
-    for o in audit.outcomes:
-        d = o.to_dict()
-        zh, en, _ = STATUS_LABELS[d["status"]]
-        tail = d["reason"] or (f"[map]({d['map']})" if d["map"] else "")
-        lines.append(
-            f"| {zh} {en} | {cell(d['document'])} | {cell(d['clause'])} | {cell(d['indicator_zh'])} "
-            f"({cell(d['indicator'])}) | {cell(d['year'])} | {cell(_target_text(d))} | "
-            f"{cell(_fmt_value(d['measured'], d['unit']))} | {cell(tail)} |"
-        )
+    groups = group_outcomes(audit)
+    for key, zh_title, en_title in SECTIONS:
+        outcomes = groups[key]
+        if not outcomes:
+            continue
+        lines += [f"## {zh_title} / {en_title} ({len(outcomes)})", "",
+                  "| status | document | clause | indicator | scope | year | target | measured | reason / map |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for o in outcomes:
+            d = o.to_dict()
+            zh, en, _ = STATUS_LABELS[d["status"]]
+            tail = d["reason"] or (f"[map]({d['map']})" if d["map"] else "")
+            lines.append(
+                f"| {zh} {en} | {cell(d['document'])} | {cell(d['clause'])} | {cell(d['indicator_zh'])} "
+                f"({cell(d['indicator'])}) | {cell(d['scope'])} | {cell(d['year'])} | {cell(_target_text(d))} | "
+                f"{cell(_fmt_value(d['measured'], d['unit']))} | {cell(tail)} |"
+            )
+        lines.append("")
     if audit.failures:
         lines += ["", "## Checks not run", ""]
         lines += [f"- `{cell(k)}`: {cell(v)}" for k, v in audit.failures.items()]
@@ -97,31 +125,47 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;colo
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}
 th{background:#f6f8fa} .badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}
-.quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}
+.quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}\nsummary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
 """
+
+
+def _html_row(o: Any) -> str:
+    e = html.escape
+    d = o.to_dict()
+    zh, en, colour = STATUS_LABELS[d["status"]]
+    link = f'<a href="{e(d["map"], quote=True)}">地图 map</a>' if d["map"] else ""
+    reason = e(d["reason"]) if d["reason"] else ""
+    return (
+        "<tr>"
+        f'<td><span class="badge" style="background:{colour}">{e(zh)} {e(en)}</span></td>'
+        f"<td>{e(str(d['document']))}<br><small>{e(str(d['clause']))}</small></td>"
+        f"<td>{e(str(d['indicator_zh']))}<br><small>{e(str(d['indicator']))}</small>"
+        f"<div class=\"quote\">“{e(str(d['quote']))}”</div></td>"
+        f"<td>{e(str(d['scope'] or ''))}</td><td>{e(str(d['year']))}</td>"
+        f"<td>{e(_target_text(d))}</td><td>{e(_fmt_value(d['measured'], d['unit']))}</td>"
+        f"<td>{reason}{'<br>' if reason and link else ''}{link}</td>"
+        "</tr>"
+    )
 
 
 def render_html(audit: AuditResult) -> str:
     """The report as one self-contained HTML page; every value escaped."""
     e = html.escape
     counts = audit.counts()
-    rows = []
-    for o in audit.outcomes:
-        d = o.to_dict()
-        zh, en, colour = STATUS_LABELS[d["status"]]
-        link = f'<a href="{e(d["map"], quote=True)}">地图 map</a>' if d["map"] else ""
-        reason = e(d["reason"]) if d["reason"] else ""
-        rows.append(
-            "<tr>"
-            f'<td><span class="badge" style="background:{colour}">{e(zh)} {e(en)}</span></td>'
-            f"<td>{e(str(d['document']))}<br><small>{e(str(d['clause']))}</small></td>"
-            f"<td>{e(str(d['indicator_zh']))}<br><small>{e(str(d['indicator']))}</small>"
-            f"<div class=\"quote\">“{e(str(d['quote']))}”</div></td>"
-            f"<td>{e(str(d['scope'] or ''))}</td><td>{e(str(d['year']))}</td>"
-            f"<td>{e(_target_text(d))}</td><td>{e(_fmt_value(d['measured'], d['unit']))}</td>"
-            f"<td>{reason}{'<br>' if reason and link else ''}{link}</td>"
-            "</tr>"
-        )
+    sections = []
+    groups = group_outcomes(audit)
+    for key, zh_title, en_title in SECTIONS:
+        if not groups[key]:
+            continue
+        rows = [_html_row(o) for o in groups[key]]
+        table = ("<table><thead><tr><th>状态 status</th><th>文件 document</th><th>指标 indicator</th>"
+                 "<th>范围 scope</th><th>年份 year</th><th>目标 target</th><th>实测 measured</th>"
+                 "<th>说明 notes</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        heading = f"{e(zh_title)} <small>{e(en_title)} ({len(rows)})</small>"
+        if key == "not_spatial":
+            sections.append(f"<details><summary><h2>{heading}</h2></summary>{table}</details>")
+        else:
+            sections.append(f"<h2>{heading}</h2>{table}")
     failures = "".join(f"<li><code>{e(k)}</code>: {e(v)}</li>" for k, v in audit.failures.items())
     return (
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -134,9 +178,7 @@ def render_html(audit: AuditResult) -> str:
         f"<span>未达标 not met: <b>{counts['not_met']}</b></span>"
         f"<span>无法核查 not measurable: <b>{counts['not_measurable']}</b></span>"
         "<span><a href=\"maps/index.html\">全部地图 all maps</a></span></p>"
-        "<table><thead><tr><th>状态 status</th><th>文件 document</th><th>指标 indicator</th><th>范围 scope</th>"
-        "<th>年份 year</th><th>目标 target</th><th>实测 measured</th><th>说明 notes</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        + "".join(sections)
         + (f"<h2>未运行的核查 checks not run</h2><ul>{failures}</ul>" if failures else "")
         + "</body></html>"
     )

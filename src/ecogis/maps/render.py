@@ -734,7 +734,14 @@ td.n{{text-align:right;color:#666;white-space:nowrap}}</style></head>
     return target
 
 
+#: file-name parts for the study-area scopes of audit keys ("coverage/中心城区" -> coverage_central-city.html)
+_SCOPE_SLUGS = {"中心城区": "central-city", "主城区": "main-city", "城市建成区": "built-up-area", "市域": "city",
+                "全市": "whole-city", "市区": "urban-districts", "区": "district", "县": "county"}
+
+
 def _slug(name: str) -> str:
+    for zh, en in _SCOPE_SLUGS.items():
+        name = re.sub(rf"(?<=/){zh}$", en, name)
     s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-.")
     return s or "map"
 
@@ -777,7 +784,7 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     else:
         keyed = [(r.name, r) for r in (results or [])]
     results = [r for _, r in keyed]
-    names = ["overview.html"] + [f"{_slug(k.replace('/', '_'))}.html" for k, _ in keyed] + ["index.html"]
+    names = ["overview.html"] + [f"{_slug(k).replace('/', '_')}.html" for k, _ in keyed] + ["index.html"]
     if len(set(names)) != len(names):
         raise InputError(f"two results would write the same file: {names}")
     if not overwrite:

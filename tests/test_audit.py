@@ -1,0 +1,109 @@
+"""The plan-aware audit: targets joined with check results; missing layers are named, not fatal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from ecogis.audit import run_audit, run_check
+from ecogis.errors import InputError
+from ecogis.layerset import LayerSet, load_sample
+
+#: which metrics need which layer (independent of the code: read off the checks' definitions)
+NEEDS_BUS_STOPS = {"area_share", "population_share", "harbour_stop_share", "accessible_platform_share"}
+NEEDS_AIR_STATIONS = {"pm25_mean_ugm3", "pm10_mean_ugm3", "stations_over_target"}
+
+
+@dataclass(frozen=True)
+class FakeTarget:
+    id: str
+    check: str | None
+    metric: str | None
+    comparator: str
+    value: float | None
+    spatial: bool = True
+    plan: str = "test-plan"
+    city: str = "测试市"
+    document: str = "测试〔2025〕1号"
+    clause: str = "一、(一)"
+    quote: str = "<script>alert(1)</script> 覆盖率达到100%"
+    indicator: str = "stop_coverage"
+    indicator_zh: str = "公交站点500米覆盖率"
+    scope: str | None = "中心城区"
+    year: int = 2025
+    unit: str = "share"
+
+    def meets(self, measured):
+        if measured is None:
+            return None
+        return {">=": measured >= self.value, "<=": measured <= self.value, "<": measured < self.value,
+                "zero": measured == 0, "not_decrease": measured >= 0}[self.comparator]
+
+
+def _one_stop_layers() -> LayerSet:
+    """A 10 km x 10 km central city with one stop at its centre: coverage = pi 500^2 / 1e8."""
+    area = gpd.GeoDataFrame({"id": ["a"], "name": ["中心城区"], "scope": ["中心城区"]},
+                            geometry=[shapely.box(495_000, 3_711_000, 505_000, 3_721_000)], crs=4547)
+    stops = gpd.GeoDataFrame({"id": ["s"], "name": ["站"]}, geometry=[shapely.Point(500_000, 3_716_000)], crs=4547)
+    return LayerSet({"study_area": area, "bus_stops": stops}, name="one stop")
+
+
+def test_met_not_met_and_not_measurable_from_independent_truth():
+    import math
+
+    share = math.pi * 500**2 / 1e8  # 0.00785...
+    targets = [
+        FakeTarget("low", "coverage", "area_share", ">=", 0.0078),
+        FakeTarget("high", "coverage", "area_share", ">=", 0.0079),
+        FakeTarget("pop", "coverage", "population_share", ">=", 0.5),
+        FakeTarget("survey", None, None, ">=", 0.9, spatial=False),
+        FakeTarget("no-check", None, None, ">=", 0.9),
+        FakeTarget("water", "sections", "compliance_rate", ">=", 1.0),
+    ]
+    audit = run_audit(_one_stop_layers(), targets=targets)
+    by_id = {o.target.id: o for o in audit.outcomes}
+    assert by_id["low"].status == "met" and by_id["high"].status == "not_met"
+    assert by_id["low"].measured == pytest.approx(share, rel=1e-3)
+    assert by_id["pop"].status == "not_measurable" and "population" in by_id["pop"].reason
+    assert by_id["survey"].status == "not_measurable" and "not spatial" in by_id["survey"].reason
+    assert by_id["no-check"].status == "not_measurable" and "no check" in by_id["no-check"].reason
+    assert by_id["water"].status == "not_measurable" and "sections" in by_id["water"].reason
+    assert audit.counts() == {"met": 1, "not_met": 1, "not_measurable": 4}
+
+
+def test_unknown_check_and_plan_named():
+    with pytest.raises(InputError, match="check was 'nope' but is expected to be one of"):
+        run_check("nope", _one_stop_layers())
+
+
+@pytest.mark.sample
+@pytest.mark.parametrize("missing,dependent", [("bus_stops", NEEDS_BUS_STOPS), ("air_stations", NEEDS_AIR_STATIONS)])
+def test_missing_layer_marks_exactly_the_targets_that_need_it(missing, dependent):
+    sample = load_sample()
+    full = {o.target.id: o for o in run_audit(sample).outcomes}
+    partial = {o.target.id: o for o in run_audit(sample.without(missing)).outcomes}
+    assert full.keys() == partial.keys() and len(full) > 10
+    changed = 0
+    for tid, before in full.items():
+        after = partial[tid]
+        if before.target.metric in dependent and before.status != "not_measurable":
+            assert after.status == "not_measurable", tid
+            assert missing in after.reason, (tid, after.reason)
+            changed += 1
+        else:
+            assert after.status == before.status, (tid, before.status, after.status, after.reason)
+            assert after.measured == before.measured
+    assert changed >= 1
+
+
+@pytest.mark.sample
+def test_sample_audit_has_every_status():
+    audit = run_audit(load_sample())
+    counts = audit.counts()
+    assert counts["met"] >= 1 and counts["not_met"] >= 1 and counts["not_measurable"] >= 1
+    statuses = {o.target.metric: o.status for o in audit.outcomes if o.target.check == "coverage"}
+    # the sample's central city is deliberately not fully covered
+    assert statuses.get("area_share") == "not_met"

@@ -1,0 +1,306 @@
+"""The QGIS export opened by real PyQGIS.
+
+python3-qgis lives in Debian's system Python (``/usr/bin/python3``), not in the
+project's virtual environment, so QGIS runs in a subprocess
+(``tests/qgis_probe.py``, headless with ``QT_QPA_PLATFORM=offscreen``) that
+prints what QGIS sees as JSON.  Everything is probed in one QGIS start per module.
+
+Expected values are computed here independently of the export: feature counts by
+GDAL (pyogrio) and by hand, categories, labels and colours from the style table,
+which symbol each feature must get from its attribute value (QGIS matches the
+value's text; anything else falls to the catch-all category).  A control copy
+whose ``layer_styles`` rows are deleted shows that the GeoPackage's styling comes
+from ``layer_styles`` and that the project carries its own copy of the styles.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from ecogis.catalogue import CATALOGUE
+from ecogis.export import export_qgis
+from ecogis.styles import GROUP_ORDER, STYLES, style_for
+from tests.test_export import check_result, city_layers
+
+QGIS_PYTHON = "/usr/bin/python3"
+PROBE = Path(__file__).with_name("qgis_probe.py")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def _qgis_status() -> tuple[bool, str]:
+    if not os.path.exists(QGIS_PYTHON):
+        return False, f"{QGIS_PYTHON} does not exist"
+    try:
+        r = subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], check=False, capture_output=True, text=True,
+                           env=_env(), timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
+    return r.returncode == 0, (r.stderr.strip().splitlines() or [""])[-1]
+
+
+_QGIS_OK, _QGIS_WHY = _qgis_status()
+pytestmark = [
+    pytest.mark.qgis,
+    pytest.mark.skipif(not _QGIS_OK, reason=f"{QGIS_PYTHON} cannot import qgis.core (apt install python3-qgis; "
+                                            f"it lives in Debian's system Python, not the venv): {_QGIS_WHY}"),
+]
+
+
+def run_probe(*paths: Path, runtime_dir: Path) -> dict:
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    env = {**_env(), "XDG_RUNTIME_DIR": str(runtime_dir)}
+    r = subprocess.run([QGIS_PYTHON, str(PROBE), *map(str, paths)], check=False, capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+# --- what QGIS must show, computed from the inputs and the style table ----------------------
+def gdal_counts(gpkg: Path) -> dict[str, int]:
+    return {str(n): pyogrio.read_info(gpkg, layer=str(n), force_feature_count=True)["features"]
+            for n, _ in pyogrio.list_layers(gpkg) if str(n) != "layer_styles"}
+
+
+def expected_color(symbol, geometry: str) -> str:
+    """The colour QGIS reports for a symbol: the fill of markers and polygons (the stroke when unfilled),
+    the stroke of lines."""
+    return (symbol.color if geometry == "line" else (symbol.fill_color or symbol.color)).lower()
+
+
+def qgis_text(value) -> str | None:
+    """An attribute value as QGIS's categorized renderer compares it (QVariant::toString)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    return str(value)
+
+
+def expected_drawing(gpkg: Path, table: str, kind: str) -> tuple[str, dict[str, int]]:
+    """Renderer type and, per symbol (first category with an identical Symbol), the feature count."""
+    style = style_for(kind)
+    df = pyogrio.read_dataframe(gpkg, layer=table)
+    if not (style.field and style.categories and style.field in df.columns):
+        return "singleSymbol", ({"0": len(df)} if len(df) else {})
+    cats = list(style.categories)
+    values = [qgis_text(v) for v in df[style.field]]
+    symbols = [c.symbol for c in cats] + [style.default]
+    lookup = {("true" if c.value == "True" else "false" if c.value == "False" else c.value)
+              if df[style.field].dtype == bool else c.value: i for i, c in enumerate(cats)}
+    counts: dict[str, int] = {}
+    for v in values:
+        i = lookup.get(v, len(cats))  # no match, or NULL: the catch-all
+        first = symbols.index(symbols[i])
+        counts[str(first)] = counts.get(str(first), 0) + 1
+    return "categorizedSymbol", counts
+
+
+KINDS = {
+    "study_area": "study_area", "protection_zones": "protection_zones", "bus_routes": "bus_routes",
+    "facilities_point": "facilities", "facilities_polygon": "facilities", "rivers": "rivers",
+    "bus_stops": "bus_stops", "water_sources__violations_point": "violations",
+    "water_sources__violations_polygon": "violations", "water_sources__gaps": "gaps",
+}
+GEOMETRY = {"study_area": "polygon", "protection_zones": "polygon", "bus_routes": "line",
+            "facilities_point": "point", "facilities_polygon": "polygon", "rivers": "line", "bus_stops": "point",
+            "water_sources__violations_point": "point", "water_sources__violations_polygon": "polygon",
+            "water_sources__gaps": "polygon"}
+HAND_COUNTS = {"study_area": 1, "protection_zones": 5, "bus_routes": 3, "facilities_point": 3,
+               "facilities_polygon": 2, "rivers": 1, "bus_stops": 4, "water_sources__violations_point": 2,
+               "water_sources__violations_polygon": 1, "water_sources__gaps": 0}
+QGIS_GEOMETRY = {"point": "Point", "line": "Line", "polygon": "Polygon"}
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    d = tmp_path_factory.mktemp("qgis")
+    export_qgis(city_layers(), d / "a" / "city.gpkg", results=[check_result()])
+    export_qgis(city_layers(), d / "b" / "city.gpkg", results=[check_result()], project="qgz", lang="en")
+    # move both exports: the projects' relative paths must follow
+    (d / "a").rename(d / "moved")
+    (d / "b").rename(d / "moved_qgz")
+    # control: the same files without layer_styles rows
+    shutil.copytree(d / "moved", d / "nostyle")
+    with sqlite3.connect(d / "nostyle" / "city.gpkg") as con:
+        con.execute("DELETE FROM layer_styles")
+    paths = {
+        "gpkg": d / "moved" / "city.gpkg", "qgs": d / "moved" / "city.qgs", "qgz": d / "moved_qgz" / "city.qgz",
+        "nostyle_gpkg": d / "nostyle" / "city.gpkg", "nostyle_qgs": d / "nostyle" / "city.qgs",
+    }
+    out = run_probe(*paths.values(), runtime_dir=d / "xdg")
+    return {k: (out["gpkgs"] if k.endswith("gpkg") else out["projects"])[str(p)] for k, p in paths.items()} | \
+        {"paths": paths, "qgis": out["qgis"]}
+
+
+def test_geopackage_layers_open_valid_with_their_counts_and_cgcs2000(probed):
+    gpkg = probed["paths"]["gpkg"]
+    counts = gdal_counts(gpkg)
+    assert counts == HAND_COUNTS
+    layers = probed["gpkg"]["layers"]
+    assert set(layers) == set(HAND_COUNTS)
+    for table, n in HAND_COUNTS.items():
+        info = layers[table]
+        assert info["valid"], table
+        assert info["featureCount"] == n, table
+        assert info["crs"] == "EPSG:4490", table
+        assert info["geometryType"] == QGIS_GEOMETRY[GEOMETRY[table]], table
+
+
+def test_geopackage_layers_draw_with_their_default_style_from_layer_styles(probed):
+    gpkg = probed["paths"]["gpkg"]
+    layers = probed["gpkg"]["layers"]
+    for table, kind in KINDS.items():
+        info = layers[table]
+        style = style_for(kind)
+        renderer, drawn = expected_drawing(gpkg, table, kind)
+        assert info["dbStyles"]["count"] == 1, table
+        assert info["renderer"] == renderer, table
+        assert info["drawn_with"] == drawn, (table, info["drawn_with"], drawn)
+        if renderer == "categorizedSymbol":
+            assert info["attr"] == style.field
+            is_bool = style.field == "bus_lane"
+            expected = [((c.value.lower() if is_bool else c.value), c.label("zh"),
+                         expected_color(c.symbol, GEOMETRY[table])) for c in style.categories]
+            expected.append(("", "其他", expected_color(style.default, GEOMETRY[table])))
+            assert [(c["value"], c["label"], c["color"]) for c in info["categories"]] == expected, table
+            assert all(c["render"] for c in info["categories"])
+        else:
+            assert info["symbol"]["color"] == expected_color(style.default, GEOMETRY[table]), table
+        sym_type = {"point": "marker", "line": "line", "polygon": "fill"}[GEOMETRY[table]]
+        symbols = [c["symbol"] for c in info.get("categories", [])] or [info["symbol"]]
+        assert {s["type"] for s in symbols} == {sym_type}, table
+    # opacity and dash survive: a grade I zone's fill, the outline of a protection zone
+    zone = layers["protection_zones"]["categories"][0]["symbol"]["layers"]
+    grade1 = style_for("protection_zones").categories[0].symbol
+    assert zone[0]["class"] == "SimpleFill" and zone[0]["alpha"] == round(grade1.fill_opacity * 255)
+    assert zone[1]["class"] == "SimpleLine" and zone[1]["color"] == grade1.color
+    # QGIS reads the Chinese field aliases and the (switched-off) label field
+    pz = layers["protection_zones"]
+    assert pz["aliases"]["level"] == CATALOGUE["protection_zones"].field("level").label("zh")
+    assert pz["labelField"] == "name" and pz["labelsEnabled"] is False
+
+
+def test_control_without_layer_styles_rows_qgis_falls_back_to_its_own_default(probed):
+    layers = probed["nostyle_gpkg"]["layers"]
+    assert layers["protection_zones"]["dbStyles"]["count"] == 0
+    assert layers["protection_zones"]["renderer"] == "singleSymbol"
+    assert layers["bus_routes"]["renderer"] == "singleSymbol"
+
+
+def _expected_tree(lang: str) -> list:
+    """Groups and layers top first, from the style table alone."""
+    titles = {"zh": {g: g for g in GROUP_ORDER},
+              "en": {"核查结果": "Check results", "水环境": "Water", "生态": "Ecology", "大气": "Air",
+                     "交通": "Transport", "基础": "Base layers"}}[lang]
+    inputs = [t for t in KINDS if "__" not in t]
+    checks = [t for t in KINDS if "__" in t]
+
+    def by_order(tables):
+        return sorted(tables, key=lambda t: (-STYLES[style_for(KINDS[t]).kind].order, t))
+
+    check_title = {"zh": "饮用水水源地 (water-sources)", "en": "Drinking-water sources (water-sources)"}[lang]
+    tree = [(titles["核查结果"], [(check_title, by_order(checks))])]
+    for g in GROUP_ORDER:
+        members = [t for t in inputs if style_for(KINDS[t]).group == g]
+        if members:
+            tree.append((titles[g], by_order(members)))
+    return tree
+
+
+def _shape(tree: list) -> list:
+    out = []
+    for node in tree:
+        if "group" in node:
+            out.append((node["group"], _shape(node["children"])))
+        else:
+            out.append(node["table"])
+    return out
+
+
+@pytest.mark.parametrize("which,lang", [("qgs", "zh"), ("qgz", "en")])
+def test_project_opens_with_every_layer_valid_relative_paths_cgcs2000(probed, which, lang):
+    project = probed[which]
+    moved = probed["paths"]["gpkg" if which == "qgs" else "qgz"].parent / "city.gpkg"
+    assert project["read"], project["error"]
+    assert project["crs"] == "EPSG:4490"
+    assert project["crsDescription"] == "China Geodetic Coordinate System 2000"
+    assert project["ellipsoid"] == "EPSG:1024"
+    assert project["absolutePaths"] is False
+    counts = gdal_counts(moved)
+    assert {l["table"] for l in project["layers"]} == set(counts)
+    for layer in project["layers"]:
+        assert layer["valid"], layer["table"]
+        assert layer["file"] == os.path.realpath(moved)  # resolved beside the moved project
+        assert layer["featureCount"] == counts[layer["table"]], layer["table"]
+        assert layer["crs"] == "EPSG:4490"
+        assert layer["renderer"] == expected_drawing(moved, layer["table"], KINDS[layer["table"]])[0]
+    # layer tree: the maps' legend (groups in GROUP_ORDER, style.order from the top)
+    assert _shape(project["tree"]) == _expected_tree(lang)
+    # rendering order: style.order from the top, as the maps draw
+    assert project["hasCustomLayerOrder"] is True
+    orders = [STYLES[style_for(KINDS[t]).kind].order for t in project["renderOrder"]]
+    assert orders == sorted(orders, reverse=True) and len(orders) == len(KINDS)
+    names = {l["table"]: l["name"] for l in project["layers"]}
+    assert names["protection_zones"] == style_for("protection_zones").title(lang)
+    labels = [c["label"] for l in project["layers"] if l["table"] == "protection_zones" for c in l["categories"]]
+    assert labels == [c.label(lang) for c in style_for("protection_zones").categories] + \
+        [{"zh": "其他", "en": "Other"}[lang]]
+
+
+def test_project_carries_its_own_styles(probed):
+    """With layer_styles emptied the GeoPackage opens unstyled, the project still styled."""
+    project = probed["nostyle_qgs"]
+    assert project["read"]
+    by_table = {l["table"]: l for l in project["layers"]}
+    assert all(l["valid"] for l in project["layers"])
+    assert by_table["protection_zones"]["renderer"] == "categorizedSymbol"
+    assert [c["value"] for c in by_table["bus_routes"]["categories"]] == ["true", "false", ""]
+
+
+@pytest.mark.sample
+def test_sample_export_with_checks_opens_in_qgis(tmp_path):
+    from ecogis.audit import CHECK_RUNNERS, run_check
+    from ecogis.errors import EcogisError
+    from ecogis.layerset import load_sample, sample_dir
+
+    sample = load_sample()
+    results = []
+    for name in CHECK_RUNNERS:
+        try:
+            results.append(run_check(name, sample))
+        except (ImportError, EcogisError):
+            continue
+    out = export_qgis(sample, tmp_path / "luohe.gpkg", results=results)
+    probe = run_probe(out.gpkg, out.project, runtime_dir=tmp_path / "xdg")
+    layers = probe["gpkgs"][str(out.gpkg)]["layers"]
+    # every input kind, counted by GDAL in the sample itself (split layers summed)
+    source = sample_dir() / "luohe.gpkg"
+    for kind in sample.vectors:
+        n = pyogrio.read_info(source, layer=kind, force_feature_count=True)["features"]
+        tables = [t for t in layers if t == kind or (t.startswith(kind + "_") and "__" not in t
+                                                     and t[len(kind) + 1:] in ("point", "line", "polygon"))]
+        assert tables, kind
+        assert sum(layers[t]["featureCount"] for t in tables) == n, kind
+    assert all(l["valid"] and l["crs"] == "EPSG:4490" for l in layers.values())
+    assert all("none" not in l["drawn_with"] for l in layers.values())  # every feature gets a symbol
+    assert len(layers) == len(out.layers)
+    project = probe["projects"][str(out.project)]
+    assert project["read"] and project["crs"] == "EPSG:4490"
+    assert len(project["layers"]) == len(out.layers)
+    assert all(l["valid"] for l in project["layers"])
+    assert [n["group"] for n in project["tree"]] == [g for g in GROUP_ORDER
+                                                     if g in {l.group[0] for l in out.layers}]
