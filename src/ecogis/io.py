@@ -370,6 +370,10 @@ def write_layers(
                 kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}  # keep feature order
             if driver == "GPKG":
                 kwargs["layer"] = name
+                if not tmp.exists():
+                    # GeoPackage 1.2: what QGIS builds on GDAL < 3.7 (Debian 12, many bureau desktops) read
+                    # without a "partially supported" warning; nothing ecogis writes needs 1.3/1.4
+                    kwargs["dataset_options"] = {"VERSION": "1.2"}
                 if tmp.exists():
                     existing = {n for n, _ in pyogrio.list_layers(tmp)}
                     if name in existing:

@@ -292,6 +292,8 @@ STYLES: dict[str, LayerStyle] = {
            Symbol("#2171b5", "#6baed6", 0.25, 1.0), "核查结果", 25),
         _s("gaps", "覆盖空白", "Coverage gaps", None, [],
            Symbol("#d7301f", "#fc4e2a", 0.5, 1.0), "核查结果", 27),
+        _s("bus_lanes", "公交专用道", "Bus lanes", None, [],
+           Symbol("#e31a1c", None, 0.0, 4.0), "核查结果", 31),
         _s("proposals", "建议新增站点", "Proposed stops", None, [],
            Symbol("#000000", "#ffff33", 1.0, 1.5, 6.0), "核查结果", 96),
         _s("warnings", "预警", "Warnings", None, [],
