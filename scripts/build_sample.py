@@ -577,8 +577,8 @@ def build_bus_network(roads: gpd.GeoDataFrame, central: Polygon) -> tuple[gpd.Ge
         way = [node_near(*grid_xy(u, v)) for u, v in waypoints]
         way = [w for i, w in enumerate(way) if i == 0 or w != way[i - 1]]
         path = [way[0]]
-        for a, b in zip(way[:-1], way[1:]):
-            path += nx.shortest_path(g, a, b, weight="weight")[1:]
+        for u, v in zip(way[:-1], way[1:]):
+            path += nx.shortest_path(g, u, v, weight="weight")[1:]
         edges = [g[a][b]["idx"] for a, b in zip(path[:-1], path[1:])]
         parts: list[tuple[bool, list]] = []
         coords: list = []

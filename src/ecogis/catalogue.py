@@ -487,7 +487,7 @@ def canonicalize(df: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, s
             else:
                 va = {k.lower(): v for k, v in f.value_aliases.items()}
                 out[f.name] = col.map(
-                    lambda v: v if (pd.isna(v) if not isinstance(v, str) else False)
+                    lambda v, va=va: v if (pd.isna(v) if not isinstance(v, str) else False)
                     else va.get(str(v).strip().lower(), str(v).strip())
                 )
         elif f.dtype in ("float", "int") and col.dtype == object:

@@ -261,7 +261,7 @@ def fetch_assets(dest: str | os.PathLike | None = None, *, npm: str = "npm", for
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise AssetError(f"cannot create the asset cache {root}: {exc}; set ECOGIS_ASSETS to a writable directory")
+        raise AssetError(f"cannot create the asset cache {root}: {exc}; set ECOGIS_ASSETS to a writable directory") from exc
     for asset in ASSET_PACKAGES.values():
         pkg_dir = root / asset.dirname
         if not force and _is_complete(pkg_dir, asset):

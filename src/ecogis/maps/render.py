@@ -709,7 +709,7 @@ def write_index(maps_dir: str | os.PathLike, entries: Sequence[Any], *, title: s
         try:
             rel = full.resolve().relative_to(root.resolve())
         except ValueError:
-            raise InputError(f"index entry {str(p)!r} is not inside {str(root)!r}; maps and index must share it")
+            raise InputError(f"index entry {str(p)!r} is not inside {str(root)!r}; maps and index must share it") from None
         size = _human_size(full.stat().st_size) if full.exists() else "\u2014"
         rows.append(
             f'<tr><td><a href="{html.escape(quote(rel.as_posix()))}">{html.escape(str(t or rel.stem))}</a></td>'
