@@ -582,7 +582,7 @@ def build_bus_network(roads: gpd.GeoDataFrame, central: Polygon) -> tuple[gpd.Ge
         edges = [g[a][b]["idx"] for a, b in zip(path[:-1], path[1:])]
         parts: list[tuple[bool, list]] = []
         coords: list = []
-        for (a, b), idx in zip(zip(path[:-1], path[1:]), edges):
+        for a, idx in zip(path[:-1], edges):
             geom = roads.geometry.loc[idx]
             c = list(geom.coords)
             if tuple(round(v, 2) for v in c[0]) != a:
