@@ -33,12 +33,16 @@ import copy
 import heapq
 import logging
 import math
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 import geopandas as gpd
 import numpy as np
@@ -763,6 +767,15 @@ def _zone_desc(z: gpd.GeoDataFrame, zi: int) -> str:
     return f"zone {z['id'].iloc[zi]} ({', '.join(bits)})"
 
 
+def _given_or_layer(given: Any, layers: Any, kind: str) -> Any:
+    """An explicitly given layer, else the layer set's layer of that kind, else None."""
+    if given is not None:
+        return given
+    if layers is not None and layers.has(kind):
+        return layers.get(kind)
+    return None
+
+
 def water_sources_check(
     layers: Any = None,
     *,
@@ -795,11 +808,7 @@ def water_sources_check(
     >>> water_sources_check(load_sample()).metrics["violations"]  # doctest: +SKIP
     """
     def pick(given: Any, kind: str) -> Any:
-        if given is not None:
-            return given
-        if layers is not None and layers.has(kind):
-            return layers.get(kind)
-        return None
+        return _given_or_layer(given, layers, kind)
 
     warnings: list[str] = []
     fac = pick(facilities, "facilities")
@@ -1229,11 +1238,7 @@ def sections_check(
     >>> sections_check(load_sample()).metrics["compliance_rate"]  # doctest: +SKIP
     """
     def pick(given: Any, kind: str) -> Any:
-        if given is not None:
-            return given
-        if layers is not None and layers.has(kind):
-            return layers.get(kind)
-        return None
+        return _given_or_layer(given, layers, kind)
 
     sec = pick(sections, "sections")
     if sec is None:
