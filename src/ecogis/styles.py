@@ -292,6 +292,8 @@ STYLES: dict[str, LayerStyle] = {
            Symbol("#2171b5", "#6baed6", 0.25, 1.0), "核查结果", 25),
         _s("gaps", "覆盖空白", "Coverage gaps", None, [],
            Symbol("#d7301f", "#fc4e2a", 0.5, 1.0), "核查结果", 27),
+        _s("reached_streets", "步行可达街道", "Streets reached on foot", None, [],
+           Symbol("#08519c", None, 0.0, 2.0), "核查结果", 26),
         _s("bus_lanes", "公交专用道", "Bus lanes", None, [],
            Symbol("#e31a1c", None, 0.0, 4.0), "核查结果", 31),
         _s("proposals", "建议新增站点", "Proposed stops", None, [],

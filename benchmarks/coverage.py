@@ -1,0 +1,237 @@
+"""Speed of ecogis stop coverage at city-to-province scale, measured in one run.
+
+Prints, for each case, the wall time, the ratio to its budget or to the naive way,
+and the peak resident memory of the process that ran it (each case runs in a fresh
+child process, so the peaks do not mix):
+
+1. buffer method, 20,000 stops over a ~1,500 km2 area, against the naive geopandas
+   way (buffer each stop, union_all, intersect with the area), for two stop layouts
+   (uniform "dense city" and 60 clustered centres); area agreement in %;
+2. population share on a 10-million-cell population raster (< 30 s);
+3. network method on a 100,000-edge street graph (< 20 s).
+
+Run:  python benchmarks/coverage.py            (about a minute on 2 cores)
+      python benchmarks/coverage.py --quick    (smaller sizes, a smoke test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_700_000.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _area(target_km2: float):
+    import shapely
+
+    t = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    shape = 1 + 0.15 * np.sin(3 * t) + 0.08 * np.cos(7 * t)
+    poly = shapely.Polygon(np.column_stack([np.cos(t) * shape, np.sin(t) * shape]))
+    scale = np.sqrt(target_km2 * 1e6 / poly.area)
+    return shapely.Polygon(np.column_stack([X0 + scale * np.cos(t) * shape, Y0 + scale * np.sin(t) * shape]))
+
+
+def _stops(layout: str, n: int, half: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if layout == "uniform":
+        xy = rng.uniform(-half, half, (n, 2))
+    else:
+        centres = rng.uniform(-0.8 * half, 0.8 * half, (60, 2))
+        xy = centres[rng.integers(0, 60, n)] + rng.normal(0, 0.1 * half, (n, 2))
+    return xy + [X0, Y0]
+
+
+def case_naive(layout: str, n: int, km2: float, quad_segs: int) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    area = _area(km2)
+    xy = _stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+    t0 = time.perf_counter()
+    covered = stops.buffer(500.0, quad_segs=quad_segs).union_all().intersection(area).area
+    dt = time.perf_counter() - t0
+    return {"seconds": dt, "covered_area_m2": covered, "area_m2": area.area, "peak_mb": _peak_mb()}
+
+
+def case_buffer(layout: str, n: int, km2: float) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.coverage import stop_coverage
+
+    area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
+    xy = _stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+    t0 = time.perf_counter()
+    r = stop_coverage(stops, area, radius_m=500.0)
+    dt = time.perf_counter() - t0
+    return {"seconds": dt, "covered_area_m2": r.metrics["covered_area_m2"], "area_share": r.metrics["area_share"],
+            "uncovered": r.metrics["uncovered"], "peak_mb": _peak_mb()}
+
+
+def _write_raster(path: Path, km2: float, cells: int) -> dict:
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    side = np.sqrt(km2 * 1e6) * 1.02  # a little beyond the area
+    width = int(np.sqrt(cells))
+    height = int(np.ceil(cells / width))
+    cell = side / width
+    x0, y0 = X0 - side / 2, Y0 + side / 2
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32", "crs": CRS,
+               "transform": from_origin(x0, y0, cell, cell), "nodata": -9999.0, "tiled": True, "blockxsize": 512,
+               "blockysize": 512, "compress": "deflate"}
+    rng = np.random.default_rng(3)
+    with rasterio.open(path, "w", **profile) as dst:
+        for r in range(0, height, 512):
+            h = min(512, height - r)
+            yy = y0 - (r + np.arange(h) + 0.5)[:, None] * cell
+            xx = x0 + (np.arange(width) + 0.5)[None, :] * cell
+            dens = 40.0 * np.exp(-np.hypot(xx - X0, yy - Y0) / 8000.0) + rng.random((h, width)) * 2.0
+            dst.write(dens.astype("float32")[None], window=Window(0, r, width, h))
+    return {"width": width, "height": height, "cell_m": cell}
+
+
+def case_population(n: int, km2: float, cells: int) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.coverage import stop_coverage
+    from ecogis.population import zonal_population
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pop.tif"
+        info = _write_raster(path, km2, cells)
+        area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
+        xy = _stops("clustered", n, np.sqrt(km2 * 1e6) * 0.68)
+        stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+        t0 = time.perf_counter()
+        total = float(zonal_population(path, area)[0])
+        t_zonal = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r = stop_coverage(stops, area, radius_m=500.0, population=path)
+        dt = time.perf_counter() - t0
+    return {"seconds": dt, "zonal_seconds": t_zonal, "cells": info["width"] * info["height"],
+            "cell_m": info["cell_m"], "population_total": total, "population_share": r.metrics["population_share"],
+            "area_share": r.metrics["area_share"], "peak_mb": _peak_mb()}
+
+
+def _grid_roads(nx: int, ny: int, spacing: float, seed: int = 1):
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    gx, gy = np.meshgrid(np.arange(nx) * spacing, np.arange(ny) * spacing)
+    gx = gx + rng.normal(0, spacing * 0.08, gx.shape) + X0 - nx * spacing / 2
+    gy = gy + rng.normal(0, spacing * 0.08, gy.shape) + Y0 - ny * spacing / 2
+    a = np.column_stack([gx[:, :-1].ravel(), gy[:, :-1].ravel()])
+    b = np.column_stack([gx[:, 1:].ravel(), gy[:, 1:].ravel()])
+    c = np.column_stack([gx[:-1, :].ravel(), gy[:-1, :].ravel()])
+    d = np.column_stack([gx[1:, :].ravel(), gy[1:, :].ravel()])
+    starts = np.vstack([a, c])
+    ends = np.vstack([b, d])
+    lines = shapely.linestrings(np.stack([starts, ends], axis=1))
+    return gpd.GeoDataFrame(geometry=lines, crs=CRS), (gx.min(), gy.min(), gx.max(), gy.max())
+
+
+def case_network(nx: int, ny: int, n_stops: int) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.coverage import stop_coverage
+    from ecogis.network import network_catchment, reached_streets, walk_graph
+
+    roads, (minx, miny, maxx, maxy) = _grid_roads(nx, ny, 100.0)
+    area = gpd.GeoDataFrame(geometry=[shapely.box(minx, miny, maxx, maxy)], crs=CRS)
+    rng = np.random.default_rng(5)
+    xy = np.column_stack([rng.uniform(minx, maxx, n_stops), rng.uniform(miny, maxy, n_stops)])
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+    t0 = time.perf_counter()
+    r = stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads)
+    dt = time.perf_counter() - t0
+    # breakdown (a second run of the steps)
+    t1 = time.perf_counter()
+    g = walk_graph(roads)
+    t2 = time.perf_counter()
+    reached = reached_streets(g, xy, radius_m=500.0)
+    t3 = time.perf_counter()
+    network_catchment(reached, access_width_m=50.0)
+    t4 = time.perf_counter()
+    return {"seconds": dt, "edges": len(roads), "stops": n_stops, "area_share": r.metrics["area_share"],
+            "network_to_buffer_ratio": r.metrics["network_to_buffer_ratio"], "graph_s": t2 - t1,
+            "dijkstra_cut_s": t3 - t2, "buffer_union_s": t4 - t3, "peak_mb": _peak_mb()}
+
+
+def _run(fn, *args):
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
+        return ex.submit(fn, *args).result()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    args = ap.parse_args(argv)
+    n_stops, km2, cells, grid = (20_000, 1500.0, 10_000_000, (225, 224)) if not args.quick else \
+        (2_000, 150.0, 1_000_000, (71, 71))
+    import geopandas
+    import shapely
+
+    print(f"ecogis coverage benchmark: shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
+          f"geopandas {geopandas.__version__}, python {sys.version.split()[0]}")
+    ok = True
+    print(f"\n1. buffer method: {n_stops:,} stops, {km2:,.0f} km2 area, r = 500 m")
+    for layout in ("uniform", "clustered"):
+        naive = _run(case_naive, layout, n_stops, km2, 16)
+        naive64 = _run(case_naive, layout, n_stops, km2, 64)
+        ours = _run(case_buffer, layout, n_stops, km2)
+        agree = ours["covered_area_m2"] / naive["covered_area_m2"] - 1.0
+        agree64 = ours["covered_area_m2"] / naive64["covered_area_m2"] - 1.0
+        ratio = naive["seconds"] / ours["seconds"]
+        ratio64 = naive64["seconds"] / ours["seconds"]
+        print(f"  {layout:9s} ecogis {ours['seconds']:.3f} s (peak {ours['peak_mb']:.0f} MB), area share "
+              f"{ours['area_share']:.4f}, {ours['uncovered']} gaps")
+        print(f"  {'':9s} naive (16 segs/quarter) {naive['seconds']:.3f} s (peak {naive['peak_mb']:.0f} MB): "
+              f"ecogis {ratio:.1f}x faster, area differs {agree:+.4%}")
+        print(f"  {'':9s} naive (64 segs/quarter, same accuracy) {naive64['seconds']:.3f} s: "
+              f"ecogis {ratio64:.1f}x faster, area differs {agree64:+.4%}")
+        ok &= abs(agree) < 1e-3
+        if ratio < 10.0:
+            ok = False
+            print(f"  {'':9s} target >= 10x faster than the naive way: NOT met ({ratio:.1f}x)")
+    print(f"\n2. population: {cells:,}-cell raster, {n_stops:,} stops, buffer method")
+    pop = _run(case_population, n_stops, km2, cells)
+    print(f"  raster {pop['cells']:,} cells of {pop['cell_m']:.1f} m; zonal total alone {pop['zonal_seconds']:.2f} s; "
+          f"stop_coverage with population {pop['seconds']:.2f} s = {pop['seconds'] / 30.0:.0%} of the 30 s budget "
+          f"(peak {pop['peak_mb']:.0f} MB); population share {pop['population_share']:.4f}, "
+          f"area share {pop['area_share']:.4f}")
+    ok &= pop["seconds"] < 30.0
+    print(f"\n3. network method: {grid[0]}x{grid[1]} street grid")
+    net = _run(case_network, grid[0], grid[1], 3000 if not args.quick else 300)
+    print(f"  {net['edges']:,} edges, {net['stops']:,} stops: stop_coverage(method='network') {net['seconds']:.2f} s "
+          f"= {net['seconds'] / 20.0:.0%} of the 20 s budget (peak {net['peak_mb']:.0f} MB)")
+    print(f"  steps: graph {net['graph_s']:.2f} s, multi-source Dijkstra + cut edges {net['dijkstra_cut_s']:.2f} s, "
+          f"buffer + union {net['buffer_union_s']:.2f} s; area share {net['area_share']:.4f}, "
+          f"network/buffer {net['network_to_buffer_ratio']:.3f}")
+    ok &= net["seconds"] < 20.0
+    print("\nall targets met" if ok else "\nsome target NOT met (see above)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

