@@ -1,10 +1,10 @@
 """Transit audit: 500 m stop coverage by area and population, gaps, new-stop proposals, bus indicators.
 
 Luohe's 漯政办〔2023〕22号 (urban public-transport priority plan) promises for 2025
-that 中心城区公共交通站点500米覆盖率 reaches 100 % (一(二)2 "500米上车、5分钟换乘"),
+that 中心城区公共交通站点500米覆盖率 reaches 100 % (二、(二)2 "500米上车、5分钟换乘"),
 with at least 30 km of new bus lanes, harbour-style stops at 32 % or more,
 accessible platforms at 20 % or more and bus priority at 20 % or more of arterial
-intersections (一(二)3).  UN-Habitat's SDG 11.2.1 measures the share of people
+intersections (二、(二)3).  UN-Habitat's SDG 11.2.1 measures the share of people
 within 500 m walking distance of a stop.  This module measures both ways:
 
 * :func:`stop_coverage` with ``method="buffer"``: the area within ``radius_m``
@@ -72,11 +72,11 @@ log = logging.getLogger(__name__)
 
 #: the plan's stop-coverage target
 COVERAGE_RULE = ("漯政办〔2023〕22号《漯河市深入贯彻城市公共交通优先发展战略 推动城市公共交通高质量发展实施方案》"
-                 "一(二)2: 到2025年，中心城区公共交通站点500米覆盖率达到100%，实现主城区500米上车、5分钟换乘")
+                 "二、(二)2: 到2025年，中心城区公共交通站点500米覆盖率达到100%，实现主城区500米上车、5分钟换乘")
 #: the plan's facility targets (harbour stops, bus lanes, priority intersections, accessible platforms)
-FACILITY_RULE = ("漯政办〔2023〕22号 一(二)3: 公共汽电车港湾式停靠站设置率达到32%以上。新增30公里以上公交专用道，"
+FACILITY_RULE = ("漯政办〔2023〕22号 二、(二)3: 公共汽电车港湾式停靠站设置率达到32%以上。新增30公里以上公交专用道，"
                  "城市主干道公交优先通行交叉口设置比例达到20%以上。无障碍城市公共汽电车站台设置率达到20%以上")
-BUS_LANE_RULE = "漯政办〔2023〕22号 二(三)1: 到2025年，新增公交专用道30公里以上"
+BUS_LANE_RULE = "漯政办〔2023〕22号 二、(二)3: 新增30公里以上公交专用道 (task 三、(三)1 加快公交专用道建设)"
 #: 2025 targets of 漯政办〔2023〕22号 (shares 0-1, km)
 TARGETS_2025 = {
     "area_share": 1.0,
@@ -433,7 +433,7 @@ def stop_coverage(
     candidates : GeoDataFrame, optional
         Candidate sites or lines for the proposals (default: ``roads`` when given, else a grid).
     target_share : float, default 1.0
-        Area share the plan requires (漯政办〔2023〕22号 一(二)2: 100 %); below it every
+        Area share the plan requires (漯政办〔2023〕22号 二、(二)2: 100 %); below it every
         listed gap is a violation.
     progress : bool, optional
         Progress bars for the long steps.
@@ -890,7 +890,7 @@ def bus_indicators(
 
     * ``bus_lane_km``: length of streets with ``bus_lane`` true in ``roads``
       (else of ``bus_routes`` pieces with ``bus_lane`` true, overlapping routes
-      counted once).  The plan's target is 30 km of **new** lanes (二(三)1); the
+      counted once).  The plan's target is 30 km of **new** lanes (二、(二)3; task 三、(三)1); the
       layers carry no construction date, so the total is reported and the
       target is a violation only when even the total falls short.
     * ``harbour_stop_share``: stops with ``harbour`` true (target ≥ 32 %).

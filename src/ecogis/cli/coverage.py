@@ -59,7 +59,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
              json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
     """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
 
-    Measures 漯政办〔2023〕22号 一(二)2 (中心城区公共交通站点500米覆盖率 100 % by 2025).
+    Measures 漯政办〔2023〕22号 二、(二)2 (中心城区公共交通站点500米覆盖率 100 % by 2025).
 
     \b
     Examples:
@@ -112,7 +112,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
 def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, roads_path: Path | None,
                            intersections_path: Path | None, layers_dir: Path | None, json_path: Path | None,
                            out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
-    """Bus-lane km, harbour-stop, accessible-platform and priority-intersection shares (漯政办〔2023〕22号 一(二)3).
+    """Bus-lane km, harbour-stop, accessible-platform and priority-intersection shares (漯政办〔2023〕22号 二、(二)3).
 
     A layer or field that is missing makes its indicator "not measurable", never a guess.
     Files given replace the layer set's; the others come from --layers (default: the sample).
