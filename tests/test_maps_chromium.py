@@ -395,7 +395,7 @@ def test_large_layers_load_and_pan(browser, tmp_path, capsys):
     centres = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=4490).to_crs(4547)
     zones = gpd.GeoDataFrame({"id": [f"z{i}" for i in range(n_poly)], "name": [f"地块{i}" for i in range(n_poly)],
                               "zone_type": np.where(rng.random(n_poly) < 0.5, "禁燃区", "禁养区")},
-                             geometry=centres.buffer(80, quad_segs=8), crs=4547)
+                             geometry=shapely.buffer(centres.values, 80, quad_segs=8), crs=4547)
     t0 = time.time()
     m = layer_map({"facilities": facilities, "control_zones": zones}, title="大数据量")
     path = _write(m, tmp_path / "large.html")
