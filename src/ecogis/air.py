@@ -246,7 +246,7 @@ def idw_surface(
     if area_geom is not None:
         inside = shapely.contains_xy(area_geom, cx, cy)
         est = np.where(inside, est, np.nan)
-    log.info("idw_surface: %s from %d stations on %dx%d cells of %g m", value, len(vals), width, height, cell_m)
+    log.debug("idw_surface: %s from %d stations on %dx%d cells of %g m", value, len(vals), width, height, cell_m)
     return est, transform, sm.crs
 
 

@@ -509,7 +509,7 @@ def layer_map(
     m.ecogis_info = {"title": str(title), "layers": {c["id"]: c["count"] for c in layer_cfgs},
                      "basemap": spec.name, "data_crs": spec.data_crs, "simplify_tolerance_m": tol,
                      "notes": all_notes}
-    log.info("map %r: %d layer(s), %d feature(s), basemap %s, simplified at %.2f m", title, len(layer_cfgs),
+    log.debug("map %r: %d layer(s), %d feature(s), basemap %s, simplified at %.2f m", title, len(layer_cfgs),
              sum(c["count"] for c in layer_cfgs), spec.name, tol)
     return m
 
