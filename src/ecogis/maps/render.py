@@ -390,6 +390,7 @@ def layer_map(
     tianditu_key: str | None = None,
     cluster_threshold: int = 2000,
     simplify_tolerance_m: float | None = None,
+    focus: Sequence[str] | None = None,
 ) -> folium.Map:
     """A self-contained map of named layers.
 
@@ -417,6 +418,9 @@ def layer_map(
     simplify_tolerance_m : float, optional
         Line/polygon simplification tolerance in metres; default
         :func:`display_tolerance_m` of the data's extent; 0 disables it.
+    focus : sequence of str, optional
+        Names of the layers the map opens on (their joint extent); default, or
+        when they are all empty: every layer.
 
     Returns
     -------
@@ -471,8 +475,9 @@ def layer_map(
 
     all_bounds = None
     if datas and bounds is not None:
+        focused = [v for k, v in frames.items() if focus is not None and k in focus and v.crs is not None and len(v)]
         shifted = [to_crs(v, "gcj02" if spec.data_crs == "gcj02" else 4326).total_bounds
-                   for v in frames.values() if v.crs is not None and len(v)]
+                   for v in (focused or [v for v in frames.values() if v.crs is not None and len(v)])]
         sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
         all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
 
@@ -591,6 +596,8 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
     notes += [str(w) for w in (result.warnings or [])[:8]]
     if result.warnings and len(result.warnings) > 8:
         notes.append(f"... +{len(result.warnings) - 8}")
+    # open on what the check found (its layers and violations), the context around it
+    kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
     return layer_map(layers, title=title or result.name, basemap=basemap, lang=lang, panel=panel,
                      notes=notes, tianditu_key=tianditu_key, **kwargs)
 
