@@ -249,6 +249,14 @@ def test_result_map_panel_and_violations(layers):
     viol = next(l for l in cfg["layers"] if l["id"] == "violations")
     assert viol["count"] == 1 and viol["data"]["features"][0]["properties"]["name"] == XSS
     assert cfg["layers"][-1]["id"] == "violations"  # drawn on top
+    # the map opens on the finding (one point), not on the five context sections 4 km wide
+    lon, lat = gpd.GeoSeries([layers["sections"].geometry.iloc[3]], crs=4547).to_crs(4326).iloc[0].coords[0]
+    (south, west), (north, east) = cfg["bounds"]
+    assert (south, west, north, east) == pytest.approx((lat, lon, lat, lon), abs=1e-9)
+    # without findings, it opens on everything
+    empty = CheckResult("sections", violations=violations_frame([], crs=4547))
+    (s2, w2), (n2, e2) = config_of(page_of(result_map(empty, {"sections": layers["sections"]})))["bounds"]
+    assert (e2 - w2) > 0.03
 
 
 def test_format_metric():
