@@ -314,14 +314,24 @@ def test_bus_indicators_from_attributes_and_missing_fields():
 
 
 def test_bus_indicators_missing_layers_are_not_measurable():
-    r = bus_indicators()
-    assert r.not_measurable["harbour_stop_share"] == "layer 'bus_stops' missing"
-    assert r.not_measurable["priority_intersection_share"] == "layer 'intersections' missing"
-    assert r.not_measurable["bus_lane_km"] == "layer 'roads' or 'bus_routes' missing"
-    assert r.metrics["harbour_stop_share"] is None and r.n_violations == 0
+    # nothing measurable: one error naming every missing layer
+    with pytest.raises(NotMeasurableError) as e:
+        bus_indicators()
+    for why in ("harbour_stop_share: layer 'bus_stops' missing", "priority_intersection_share: layer "
+                "'intersections' missing", "bus_lane_km: layer 'roads' or 'bus_routes' missing"):
+        assert why in str(e.value)
     plain = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
-    r = bus_indicators(stops=plain, intersections=plain, routes=gpd.GeoDataFrame(
-        geometry=[shapely.LineString([(X0, Y0), (X0 + 1, Y0)])], crs=CRS))
+    routes = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0), (X0 + 1, Y0)])], crs=CRS)
+    with pytest.raises(NotMeasurableError) as e:
+        bus_indicators(stops=plain, intersections=plain, routes=routes)
+    for why in ("field 'accessible' missing in layer 'bus_stops'", "field 'arterial' missing in layer 'intersections'",
+                "field 'bus_lane' missing in layers 'roads' and 'bus_routes'"):
+        assert why in str(e.value)
+    # one indicator measurable: the others are named, never invented
+    harbour = plain.assign(harbour=[True])
+    r = bus_indicators(stops=harbour, intersections=plain, routes=routes)
+    assert r.metrics["harbour_stop_share"] == 1.0 and r.n_violations == 0
+    assert r.metrics["accessible_platform_share"] is None
     assert r.not_measurable["accessible_platform_share"] == "field 'accessible' missing in layer 'bus_stops'"
     assert r.not_measurable["priority_intersection_share"] == "field 'arterial' missing in layer 'intersections'"
     assert r.not_measurable["bus_lane_km"] == "field 'bus_lane' missing in layers 'roads' and 'bus_routes'"

@@ -33,7 +33,7 @@ from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
-__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_audit", "DEFAULT_PLANS"]
+__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_checks", "run_audit", "DEFAULT_PLANS"]
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,42 @@ def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: in
     except KeyError:
         raise InputError(f"check was {name!r} but is expected to be one of {sorted(CHECK_RUNNERS)}") from None
     return runner(layers, scope, year)
+
+
+def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
+               progress: bool | None = None) -> tuple[dict[str, CheckResult], dict[str, str]]:
+    """Run several checks (default: every check in :data:`CHECK_RUNNERS`) on a LayerSet.
+
+    A check whose layers are missing, or that fails on its input, does not stop the others.
+
+    Returns
+    -------
+    results : dict of str to CheckResult
+        The checks that ran, by name.
+    skipped : dict of str to str
+        The checks that did not, with the reason (the missing layer or field, or the error).
+
+    Examples
+    --------
+    >>> results, skipped = run_checks(load_sample(), ["coverage", "air"])  # doctest: +SKIP
+    >>> sorted(results), skipped  # doctest: +SKIP
+    (['air', 'coverage'], {})
+    """
+    names = list(names or CHECK_RUNNERS)
+    unknown = [n for n in names if n not in CHECK_RUNNERS]
+    if unknown:
+        raise InputError(f"check was {unknown} but is expected to be one of {sorted(CHECK_RUNNERS)}")
+    results: dict[str, CheckResult] = {}
+    skipped: dict[str, str] = {}
+    for name in progress_bar(names, desc="checks", unit="check", progress=progress):
+        try:
+            results[name] = run_check(name, layers)
+        except NotMeasurableError as exc:
+            skipped[name] = f"not measurable: {exc}"
+        except EcogisError as exc:
+            skipped[name] = f"check failed: {exc}"
+            log.warning("%s failed: %s", name, exc)
+    return results, skipped
 
 
 def _result_key(check: str, scope: str | None, year: int | None) -> str:

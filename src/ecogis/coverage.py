@@ -992,6 +992,10 @@ def bus_indicators(
                                                             where=art)
     for k in ("bus_lane_km",):
         metrics.setdefault(k, None)
+    indicators = ("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share")
+    if all(metrics.get(k) is None for k in indicators):
+        raise NotMeasurableError("no bus indicator is measurable: " + "; ".join(
+            f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators))
 
     records = []
     checks = [

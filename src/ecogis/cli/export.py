@@ -79,17 +79,9 @@ def qgis(out: Path, layers_dir: Path | None, with_checks: bool, qgz: bool, lang:
 
 def _run_checks(layerset) -> list:
     """Every check of :data:`ecogis.audit.CHECK_RUNNERS` the layers allow; the others are reported."""
-    from ecogis.audit import CHECK_RUNNERS, run_check
-    from ecogis.errors import EcogisError, NotMeasurableError
+    from ecogis.audit import run_checks
 
-    results = []
-    for name in CHECK_RUNNERS:
-        try:
-            results.append(run_check(name, layerset))
-        except NotMeasurableError as exc:
-            click.secho(f"not measurable: {name}: {exc}", fg="yellow", err=True)
-        except ImportError as exc:  # a check whose module is not installed in this build
-            click.secho(f"not available: {name}: {exc}", fg="yellow", err=True)
-        except EcogisError as exc:
-            click.secho(f"check failed: {name}: {exc}", fg="yellow", err=True)
-    return results
+    results, skipped = run_checks(layerset)
+    for name, why in skipped.items():
+        click.secho(f"{name}: {why}", fg="yellow", err=True)
+    return list(results.values())

@@ -1,8 +1,8 @@
 """``ecogis map``: self-contained HTML maps of the layers (and of chosen checks).
 
 Writes ``<out-dir>/overview.html`` (every layer), one ``<check>.html`` per
-``--check`` and ``<out-dir>/index.html`` linking them, then prints each file's
-size.  The maps open with no network; ``--basemap`` other than ``none`` adds
+check the layers allow (or per ``--check``; none with ``--overview-only``) and
+``<out-dir>/index.html`` linking them, then prints each file's size.  The maps open with no network; ``--basemap`` other than ``none`` adds
 tiles that do need it.
 """
 
@@ -41,14 +41,17 @@ def _size(n: int) -> str:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of titles, legends and popups.")
 @click.option("--check", "checks", multiple=True, metavar="NAME",
-              help="Also write the map of this check (repeatable): coverage, bus-indicators, water-sources, "
-                   "sections, redlines, redline-change, river-buffers, control-zones, air.")
+              help="Map only these checks (repeatable): coverage, bus-indicators, water-sources, sections, "
+                   "redlines, redline-change, river-buffers, control-zones, air.  Default: every check the "
+                   "layers allow.")
+@click.option("--overview-only", is_flag=True, help="Only the overview map of the layers (and the index).")
 @overwrite_option
 @click.pass_context
 @handle_errors
 def map_command(ctx: click.Context, layers_dir: Path | None, out_dir: Path, basemap: str,
-                tianditu_key: str | None, lang: str, checks: tuple[str, ...], overwrite: bool) -> None:
-    """Write self-contained HTML maps: an overview of every layer, optional check maps, and index.html.
+                tianditu_key: str | None, lang: str, checks: tuple[str, ...], overview_only: bool,
+                overwrite: bool) -> None:
+    """Write self-contained HTML maps: an overview of every layer, one map per check, and index.html.
 
     \b
     Examples:
@@ -56,15 +59,24 @@ def map_command(ctx: click.Context, layers_dir: Path | None, out_dir: Path, base
       ecogis map --layers data/ --out-dir out/maps --overwrite
       ecogis map --basemap tianditu-vec --tianditu-key KEY --lang en
       ecogis map --check water-sources --check sections
+      ecogis map --overview-only
     """
+    from ecogis.audit import run_checks
     from ecogis.maps import write_maps
 
+    if checks and overview_only:
+        raise click.UsageError("--check and --overview-only exclude each other")
     layerset = load_layerset(layers_dir)
     results = []
-    if checks:
-        from ecogis.audit import run_check
+    if not overview_only:
+        ran, skipped = run_checks(layerset, list(checks) or None)
+        if checks and skipped:  # a check asked for by name must run
+            from ecogis.errors import NotMeasurableError
 
-        results = [run_check(name, layerset) for name in checks]
+            raise NotMeasurableError("; ".join(f"{k}: {why}" for k, why in skipped.items()))
+        for name, why in skipped.items():
+            click.echo(f"no map for {name}: {why}", err=True)
+        results = list(ran.values())
     paths = write_maps(layerset, results, out_dir, basemap=basemap, lang=lang,
                        tianditu_key=tianditu_key, overwrite=overwrite)
     for p in paths:
