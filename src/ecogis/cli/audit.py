@@ -58,4 +58,9 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, year: int | None, out
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")
     for kind, path in paths.items():
-        click.echo(f"  {kind}: {path}")
+        if kind == "maps":
+            maps = [p for p in Path(path).parent.glob("*.html") if p.name != "index.html"]
+            size = sum(p.stat().st_size for p in maps)
+            click.echo(f"  maps: {path} ({len(maps)} maps, {size / 1e6:.1f} MB, open with no network)")
+        else:
+            click.echo(f"  {kind}: {path}")

@@ -665,7 +665,7 @@ def write_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False
     with atomic_output(path, overwrite=overwrite) as tmp:
         tmp.write_text(page, encoding="utf-8")
     out = Path(path)
-    log.info("wrote %s (%s)", out, _human_size(out.stat().st_size))
+    log.debug("wrote %s (%s)", out, _human_size(out.stat().st_size))
     return out
 
 

@@ -1,0 +1,95 @@
+"""``ecogis audit`` through click's CliRunner: the README's main job, on the sample and on a small layer set."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from ecogis.cli.main import cli
+from ecogis.io import write_layers
+
+KEYS = {"document", "clause", "indicator", "year", "target", "measured", "status"}
+
+
+@pytest.mark.sample
+def test_sample_audit_writes_report_and_linked_maps(tmp_path):
+    out = tmp_path / "report"
+    r = CliRunner().invoke(cli, ["-q", "audit", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["plans"] == ["luohe-air-2024", "luohe-eco-2023", "luohe-transit-2023"]
+    assert data["targets"] and all(KEYS <= set(t) for t in data["targets"])
+    counts = {s: sum(t["status"] == s for t in data["targets"]) for s in ("met", "not_met", "not_measurable")}
+    assert data["summary"] == counts
+    assert f"{len(data['targets'])} targets: {counts['met']} met, {counts['not_met']} not met" in r.output
+    for t in data["targets"]:
+        if t["status"] == "not_measurable":
+            assert t["reason"], t["id"]
+        else:  # every measured target links to a map that exists
+            assert t["measured"] is not None and (out / t["map"]).is_file(), t["id"]
+    index = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{(out / t["map"]).name}"' in index for t in data["targets"] if t["map"])
+    assert {"report.html", "report.md", "report.json"} <= {p.name for p in out.iterdir()}
+    # a second run refuses to overwrite, and --overwrite replaces
+    again = CliRunner().invoke(cli, ["-q", "audit", "--out", str(out), "--no-maps"])
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    assert CliRunner().invoke(cli, ["-q", "audit", "--out", str(out), "--no-maps", "--overwrite"]).exit_code == 0
+
+
+@pytest.mark.sample
+def test_plan_and_year_select_targets(tmp_path):
+    out = tmp_path / "r"
+    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--year", "2025", "--no-maps",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {t["document"] for t in data["targets"]} == {"漯政办〔2023〕22号"}
+    assert {t["year"] for t in data["targets"]} == {2025}
+    coverage = next(t for t in data["targets"] if t["metric"] == "area_share")
+    assert coverage["status"] == "not_met" and 0 < coverage["measured"] < 1
+    assert not (out / "maps").exists()
+
+
+def test_unknown_plan_is_named_with_the_known_ones(tmp_path):
+    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "atlantis-2030", "--out", str(tmp_path / "r")])
+    assert r.exit_code == 2
+    assert "atlantis-2030" in r.output and "luohe-transit-2023" in r.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_list_plans():
+    r = CliRunner().invoke(cli, ["audit", "--list-plans"])
+    assert r.exit_code == 0
+    for plan in ("luohe-transit-2023", "luohe-eco-2023", "luohe-air-2024", "xingyang-eco-2024",
+                 "sanmenxia-pollution-2018", "pingdingshan-eco-14fyp"):
+        assert plan in r.output
+
+
+def test_own_layers_one_stop_gives_pi_r_squared(tmp_path):
+    """A user's layer directory: one stop in a 10 km square central city covers pi * 500^2 of it."""
+    x0, y0 = 495_000.0, 3_711_000.0
+    area = gpd.GeoDataFrame({"id": ["a"], "name": ["中心城区"], "scope": ["中心城区"]},
+                            geometry=[shapely.box(x0, y0, x0 + 10_000, y0 + 10_000)], crs=4547)
+    stops = gpd.GeoDataFrame({"id": ["s"], "name": ["站"]}, geometry=[shapely.Point(x0 + 5_000, y0 + 5_000)],
+                             crs=4547)
+    layers = tmp_path / "city"
+    layers.mkdir()
+    write_layers({"study_area": area, "bus_stops": stops}, layers / "city.gpkg")
+    before = (layers / "city.gpkg").read_bytes()
+    out = tmp_path / "r"
+    r = CliRunner().invoke(cli, ["-q", "audit", "--layers", str(layers), "--plan", "luohe-transit-2023",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    by_metric = {t["metric"]: t for t in data["targets"] if t["check"] == "coverage" and t["scope"] == "中心城区"}
+    assert by_metric["area_share"]["measured"] == pytest.approx(math.pi * 500**2 / 1e8, rel=1e-6)
+    assert by_metric["area_share"]["status"] == "not_met"
+    # the stops carry no harbour field: the target is named not measurable, never invented
+    harbour = next(t for t in data["targets"] if t["metric"] == "harbour_stop_share")
+    assert harbour["status"] == "not_measurable" and "harbour" in harbour["reason"]
+    assert (layers / "city.gpkg").read_bytes() == before  # input untouched
