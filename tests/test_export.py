@@ -18,7 +18,6 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from click.testing import CliRunner
 from pyproj import Transformer
 
 from ecogis.catalogue import CATALOGUE
@@ -26,14 +25,10 @@ from ecogis.errors import CRSError, InputError, OutputExistsError
 from ecogis.export import CHECK_TITLES, export_qgis
 from ecogis.io import write_layers
 from ecogis.layerset import load_layers
-from ecogis.qml import layer_qml, layer_sld
 from ecogis.result import CheckResult, violations_frame
 from ecogis.styles import (
     STYLES,
     WATER_CLASS_COLORS,
-    Category,
-    LayerStyle,
-    Symbol,
     style_for,
 )
 from tests.conftest import GK114, file_digest
@@ -225,42 +220,6 @@ def test_layer_styles_qml_follows_the_style_table(exported):
     assert root.get("labelsEnabled") == "0"
 
 
-def test_dashed_outline_of_red_lines():
-    style = style_for("eco_redlines")
-    root = _parse(layer_qml(style, "polygon"))
-    outline = root.findall("renderer-v2/symbols/symbol/layer")[1]
-    opts = {o.get("name"): o.get("value") for o in outline.find("Option")}
-    assert opts["use_custom_dash"] == "1" and opts["customdash"] == "6;4" and opts["customdash_unit"] == "Pixel"
-
-
-def test_qml_is_well_formed_and_escapes_markup_in_labels():
-    nasty = 'a<b & "c" > d'
-    style = LayerStyle("x", f"标题{nasty}", nasty, "k", (Category('v"1', nasty, nasty, Symbol("#112233", "#445566")),),
-                       Symbol("#000000"), "基础", 1)
-    for geometry in ("point", "line", "polygon"):
-        text = layer_qml(style, geometry, fields=["fid", "k", "name"], aliases={"k": nasty})
-        assert "&lt;b &amp; &quot;c&quot;" in text and nasty not in text
-        root = _parse(text)
-        cat = root.find("renderer-v2/categories/category")
-        assert cat.get("label") == nasty and cat.get("value") == 'v"1'
-        assert root.find("aliases/alias").get("name") == nasty
-        sld = layer_sld(style, geometry, layer_name="t<&>", fields=["k"])
-        assert "t&lt;&amp;&gt;" in sld
-        ET.fromstring(sld.split("\n", 1)[1])
-
-
-def test_a_layer_without_the_style_field_gets_a_single_symbol():
-    text = layer_qml(style_for("sections"), "point", fields=["fid", "name"])
-    assert _parse(text).find("renderer-v2").get("type") == "singleSymbol"
-
-
-def test_bad_colour_in_a_style_is_refused():
-    style = LayerStyle("x", "x", "x", None, (), Symbol("red"), "基础", 1)
-    with pytest.raises(Exception, match="#rrggbb"):
-        layer_qml(style, "point")
-
-
-# --- the project ---------------------------------------------------------------------------
 def _project(text: str) -> ET.Element:
     return _parse(text)
 
@@ -401,54 +360,3 @@ def test_bad_arguments_are_refused_with_every_problem(tmp_path):
 
 
 # --- the command line -------------------------------------------------------------------------
-def _cli():
-    from ecogis.cli.main import cli
-
-    return cli
-
-
-def test_main_registers_the_export_group():
-    from ecogis.cli.export import export
-    from ecogis.cli.main import COMMANDS
-
-    assert COMMANDS["export"] == "ecogis.cli.export:export"
-    assert "qgis" in export.commands
-
-
-def test_cli_export_qgis_writes_both_files_and_reports_sizes(tmp_path):
-    layers_dir = tmp_path / "layers"
-    layers_dir.mkdir()
-    write_layers(city_layers(), layers_dir / "city.gpkg")
-    out = tmp_path / "qgis" / "city.gpkg"
-    r = CliRunner().invoke(_cli(), ["export", "qgis", str(out), "--layers", str(layers_dir)])
-    assert r.exit_code == 0, r.output
-    for p in (out, out.with_suffix(".qgs")):
-        size = p.stat().st_size
-        shown = re.search(rf"{re.escape(p.name)}\s+([\d.]+) (kB|MB)", r.output)
-        assert shown, r.output
-        value = float(shown.group(1)) * (1e3 if shown.group(2) == "kB" else 1e6)
-        assert abs(value - size) <= 0.06 * size + 500
-    assert "layers: 7 (19 features)" in r.output  # facilities split in two
-    again = CliRunner().invoke(_cli(), ["export", "qgis", str(out), "--layers", str(layers_dir)])
-    assert again.exit_code == 2 and "--overwrite" in again.output
-    qgz = CliRunner().invoke(_cli(), ["export", "qgis", str(out), "--layers", str(layers_dir), "--qgz",
-                                      "--lang", "en", "--overwrite"])
-    assert qgz.exit_code == 0, qgz.output
-    assert zipfile.is_zipfile(out.with_suffix(".qgz"))
-    bad = CliRunner().invoke(_cli(), ["export", "qgis", str(tmp_path / "x.shp"), "--layers", str(layers_dir)])
-    assert bad.exit_code == 2 and ".gpkg" in bad.output
-
-
-@pytest.mark.sample
-def test_cli_export_sample_with_checks(tmp_path):
-    out = tmp_path / "luohe.gpkg"
-    r = CliRunner().invoke(_cli(), ["export", "qgis", str(out), "--with-checks", "--qgz"])
-    assert r.exit_code == 0, r.output
-    assert "checks:" in r.output and "water-sources" in r.output
-    tables = _tables(out)
-    assert "water_sources__violations" in tables and "sections__rivers_classified" in tables
-    with zipfile.ZipFile(out.with_suffix(".qgz")) as zf:
-        root = _project(zf.read("luohe.qgs").decode("utf-8"))
-    results_group = root.find("layer-tree-group").find("layer-tree-group")
-    assert results_group.get("name") == "核查结果"
-    assert len(results_group.findall("layer-tree-group")) >= 5
