@@ -1076,6 +1076,15 @@ def section_compliance(
         "share_worse_than_v": float((crank == _CLASS_RANK["劣V"]).mean()) if len(classed) else None,
         "drinking_source_compliance_rate": drinking_rate,
     }
+    have_levels = sorted(by_level) or ["none"]
+    for metric, level in (("compliance_rate_national", "国控"), ("compliance_rate_provincial", "省控")):
+        if metrics[metric] is None:
+            not_measurable[metric] = (f"layer 'sections' has no {level} section with a target class "
+                                      f"(levels present: {', '.join(have_levels)})")
+    if drinking_rate is None:
+        not_measurable["drinking_source_compliance_rate"] = (
+            "field 'drinking_source' missing in layer 'sections'" if "drinking_source" not in ev.columns
+            else "layer 'sections' marks no drinking-water source section")
     records = []
     for i in failing.index:
         records.append({
