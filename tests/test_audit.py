@@ -107,3 +107,21 @@ def test_sample_audit_has_every_status():
     statuses = {o.target.metric: o.status for o in audit.outcomes if o.target.check == "coverage"}
     # the sample's central city is deliberately not fully covered
     assert statuses.get("area_share") == "not_met"
+
+
+@pytest.mark.sample
+def test_named_section_targets_are_measured_on_their_own_sections():
+    """'沙河、澧河国控断面 ≥ III' is rated on exactly those sections, against III, not the layer's targets."""
+    sample = load_sample()
+    audit = run_audit(sample, plans=["luohe-eco-2023"])
+    by_id = {o.target.id: o for o in audit.outcomes}
+    classified = audit.results["sections"].layers["sections_classified"]
+    rank = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "劣V": 6}
+    picked = classified[classified["river"].isin(["沙河", "澧河"]) & (classified["level"] == "国控")]
+    expected = sum(rank[c] <= 3 for c in picked["measured_class"]) / len(picked)
+    sha_li = by_id["luohe-eco-2023/sha-li-national-sections-class-iii-2023"]
+    assert sha_li.measured == pytest.approx(expected) and len(picked) == 3
+    assert sha_li.status == ("met" if expected == 1.0 else "not_met")
+    # a river the layers do not have is named, with the rivers they do have
+    sanli = by_id["luohe-eco-2023/sanlihe-class-iv-2023"]
+    assert sanli.status == "not_measurable" and "三里河" in sanli.reason and "沙河" in sanli.reason

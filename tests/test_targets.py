@@ -141,7 +141,7 @@ def test_luohe_22_stop_coverage_2025():
     assert "500米覆盖率达到100%" in t.quote
     bus = {x.metric: x.value for x in select(plan="luohe-transit-2023", check="bus-indicators")}
     assert bus == {"harbour_stop_share": 0.32, "bus_lane_km": 30.0, "priority_intersection_share": 0.2,
-                   "accessible_platform_share": 0.2}
+                   "accessible_platform_share": 0.2, "bus_lines": 35.0}
     assert {x.indicator for x in select(plan="luohe-transit-2023", spatial=False)} >= {
         "passenger_satisfaction", "departure_punctuality"}
 
@@ -410,4 +410,64 @@ def test_every_metric_is_produced_by_its_check_on_the_sample():
     for check, metrics in CHECK_METRICS.items():
         result = run_check(check, sample, scope="中心城区")
         for metric in metrics:
+            if metric == "share_meeting_class":  # computed per target from the classified sections
+                assert "measured_class" in result.layers["sections_classified"]
+                continue
             assert metric in result.metrics or metric in result.not_measurable, (check, metric)
+
+
+def test_section_targets_name_their_sections_and_class():
+    t = get("luohe-eco-2023/sha-li-national-sections-class-iii-2023")
+    assert (t.check, t.metric, t.water_class) == ("sections", "share_meeting_class", "III")
+    assert dict(t.select) == {"river": ("沙河", "澧河"), "level": ("国控",)}
+    for fld in ("river", "level"):
+        assert all(v in t.quote for v in dict(t.select)[fld])  # the selection is read off the quote
+
+
+def test_water_class_and_select_rules(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('''[plan]
+id = "x-2025"
+city = "某市"
+city_en = "X"
+document = "某〔2025〕1号"
+title = "t"
+
+[[targets]]
+id = "x-2025/a"
+clause = "一"
+quote = "确保某河水质达到Ⅲ类"
+indicator = "a"
+indicator_zh = "甲"
+scope = "某河"
+year = 2025
+comparator = ">="
+value = 1.0
+unit = "share"
+spatial = true
+check = "sections"
+metric = "share_meeting_class"
+
+[[targets]]
+id = "x-2025/b"
+clause = "一"
+quote = "确保某河水质达到Ⅲ类"
+indicator = "b"
+indicator_zh = "乙"
+scope = "某河"
+year = 2025
+comparator = ">="
+value = 0.5
+unit = "share"
+spatial = true
+check = "air"
+metric = "pm25_mean_ugm3"
+water_class = "VI"
+select = { river = ["某河"] }
+''', encoding="utf-8")
+    with pytest.raises(TargetsError) as e:
+        load_targets([bad])
+    text = str(e.value)
+    assert "x-2025/a" in text and "`water_class` is missing" in text
+    assert "x-2025/b" in text and "goes with check 'sections'" in text and "'VI'" in text
+

@@ -421,3 +421,28 @@ def test_sample_runs(sample_available):
     s = sections_check(ls)
     assert 0.0 <= s.metrics["compliance_rate"] <= 1.0
     assert "rivers_classified" in s.layers
+
+
+def test_share_meeting_class_picks_sections_by_field_and_ignores_layer_targets():
+    from ecogis.water import share_meeting_class
+
+    pts = [shapely.Point(500_000 + 100 * i, 3_716_000) for i in range(5)]
+    s = gpd.GeoDataFrame({"name": ["坡头桥断面", "张村桥", "东七里", "塔尼", "石佛"],
+                          "river": ["宏农涧河", "阳平河", "涧河", "涧河", "涧河"],
+                          "target_class": ["I"] * 5,  # the layer's own targets do not matter here
+                          "measured_class": ["III", "IV", "劣V", "Ⅱ", None]}, geometry=pts, crs=4547)
+    # 坡头桥 matches with or without 断面; III meets III
+    assert share_meeting_class(s, water_class="III", select={"name": ["坡头桥"]}) == (1.0, None)
+    # four named sections, one unrated: IV, 劣V, II -> 2 of 3 at IV or better
+    share, why = share_meeting_class(s, water_class="Ⅳ", select={"name": ["张村桥", "东七里", "塔尼", "石佛"]})
+    assert share == pytest.approx(2 / 3) and why is None
+    # two fields must both match
+    assert share_meeting_class(s, water_class="II", select={"river": ["涧河"], "name": ["塔尼"]}) == (1.0, None)
+    # nothing selected, no such field, no layer: None and the reason
+    share, why = share_meeting_class(s, water_class="III", select={"river": ["三里河"]})
+    assert share is None and "三里河" in why and "宏农涧河" in why
+    share, why = share_meeting_class(s, water_class="III", select={"level": ["国控"]})
+    assert share is None and "field 'level' missing" in why
+    assert share_meeting_class(None, water_class="III")[1] == "layer 'sections' missing"
+    with pytest.raises(InputError, match="water_class was 'VI'"):
+        share_meeting_class(s, water_class="VI")

@@ -33,7 +33,8 @@ from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
-__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_checks", "run_audit", "DEFAULT_PLANS"]
+__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_checks", "measure", "run_audit",
+           "DEFAULT_PLANS"]
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,24 @@ def _result_key(check: str, scope: str | None, year: int | None) -> str:
     return f"{check}/{scope}" if scope else check
 
 
+def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]:
+    """The value of a target's metric in a check result, or None and the reason.
+
+    Most metrics are read off ``result.metrics``; ``share_meeting_class`` is computed
+    for the target's own selection of sections (its ``select`` and ``water_class``).
+    """
+    if target.metric == "share_meeting_class":
+        from ecogis.water import share_meeting_class
+
+        select = {f: list(v) for f, v in getattr(target, "select", ())}
+        return share_meeting_class(result.layers.get("sections_classified"), water_class=target.water_class,
+                                   select=select)
+    value = result.metrics.get(target.metric)
+    if value is None:
+        return None, result.not_measurable.get(target.metric) or f"check {target.check!r} produced no {target.metric!r}"
+    return float(value), None
+
+
 def run_audit(
     layers: LayerSet | None = None,
     *,
@@ -339,10 +358,8 @@ def run_audit(
         if key in failures:
             outcomes.append(TargetOutcome(t, "not_measurable", reason=failures[key]))
             continue
-        result = results[key]
-        measured = result.metrics.get(t.metric)
+        measured, reason = measure(t, results[key])
         if measured is None:
-            reason = result.not_measurable.get(t.metric) or f"check {t.check!r} produced no {t.metric!r}"
             outcomes.append(TargetOutcome(t, "not_measurable", reason=reason))
             continue
         ok = t.meets(float(measured))

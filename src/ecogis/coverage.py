@@ -894,6 +894,8 @@ def bus_indicators(
       layers carry no construction date, so the total is reported and the
       target is a violation only when even the total falls short.
     * ``harbour_stop_share``: stops with ``harbour`` true (target ≥ 32 %).
+    * ``bus_lines``: distinct ``name`` values of ``bus_routes`` (a line drawn in
+      several pieces counts once; target: 35 lines by 2025, 三、(四)2).
     * ``accessible_platform_share``: stops with ``accessible`` true (≥ 20 %).
     * ``priority_intersection_share``: intersections with ``arterial`` true that
       have ``bus_priority`` true (≥ 20 % of arterial intersections).
@@ -973,6 +975,15 @@ def bus_indicators(
                                                   not_measurable, warnings)
     if stops is not None:
         metrics["stops_total"] = len(stops)
+    # routes: distinct line names (a line drawn as several pieces counts once)
+    if routes is None:
+        not_measurable["bus_lines"] = "layer 'bus_routes' missing"
+        metrics["bus_lines"] = None
+    elif "name" not in routes.columns or routes["name"].isna().all():
+        not_measurable["bus_lines"] = "field 'name' missing in layer 'bus_routes' (the line each piece belongs to)"
+        metrics["bus_lines"] = None
+    else:
+        metrics["bus_lines"] = int(routes["name"].dropna().astype(str).str.strip().nunique())
     # intersections
     if intersections is None:
         not_measurable["priority_intersection_share"] = "layer 'intersections' missing"
@@ -992,7 +1003,8 @@ def bus_indicators(
                                                             where=art)
     for k in ("bus_lane_km",):
         metrics.setdefault(k, None)
-    indicators = ("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share")
+    indicators = ("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
+                  "bus_lines")
     if all(metrics.get(k) is None for k in indicators):
         raise NotMeasurableError("no bus indicator is measurable: " + "; ".join(
             f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators))

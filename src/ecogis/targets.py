@@ -78,10 +78,11 @@ _VALUELESS = frozenset({"zero", "not_decrease"})
 CHECK_METRICS: dict[str, tuple[str, ...]] = {
     "coverage": ("area_share", "population_share"),
     "bus-indicators": ("bus_lane_km", "harbour_stop_share", "accessible_platform_share",
-                       "priority_intersection_share"),
+                       "priority_intersection_share", "bus_lines"),
     "water-sources": ("violations", "outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"),
     "sections": ("compliance_rate", "compliance_rate_national", "compliance_rate_provincial",
-                 "share_class_iii_or_better", "share_worse_than_v", "drinking_source_compliance_rate"),
+                 "share_class_iii_or_better", "share_worse_than_v", "drinking_source_compliance_rate",
+                 "share_meeting_class"),
     "redlines": ("overlap_m2", "features_overlapping"),
     "redline-change": ("net_m2", "lost_m2"),
     "river-buffers": ("facilities_within_buffer",),
@@ -127,6 +128,12 @@ class Target:
         True when a check or map on ecogis layers can measure or show the target.
     check, metric : str or None
         The ecogis check (``ecogis check <name>``) and its metric key that measure it.
+    select : tuple of (field, values) pairs
+        For targets on some features only (``"沙河、澧河国控断面"``): the features whose
+        field equals one of the values, e.g. ``(("river", ("沙河", "澧河")), ("level", ("国控",)))``.
+    water_class : str or None
+        For ``metric = "share_meeting_class"``: the water-quality class the selected
+        sections must reach (``"III"``).
     notes : str or None
         How the target is read, caveats, related clauses.
     """
@@ -149,6 +156,8 @@ class Target:
     check: str | None = None
     metric: str | None = None
     notes: str | None = None
+    select: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    water_class: str | None = None
 
     def meets(self, measured: float | None) -> bool | None:
         """Whether a measured value meets the target.
@@ -382,6 +391,13 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
                 and not has_value):
             bad("check", f"`check` was {check!r} but the target has no value to compare with; leave out check and "
                          "metric until the figure is known")
+        if metric == "share_meeting_class" and not t.get("water_class"):
+            bad("water_class", "`water_class` is missing: metric 'share_meeting_class' needs the class the "
+                               "sections must reach (I, II, III, IV or V)")
+        if t.get("water_class") and metric != "share_meeting_class":
+            bad("water_class", f"`water_class` goes with metric 'share_meeting_class', not {metric!r}")
+        if t.get("select") and check != "sections":
+            bad("select", f"`select` picks sections and goes with check 'sections', not {check!r}")
         value = t.get("value")
         if (t.get("unit") == "share" and isinstance(value, (int, float)) and not isinstance(value, bool)
                 and not 0.0 <= float(value) <= 1.0):
@@ -415,6 +431,8 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             indicator=t["indicator"], indicator_zh=t["indicator_zh"], scope=t["scope"], year=int(t["year"]),
             comparator=t["comparator"], value=None if value is None else float(value), unit=t["unit"],
             spatial=bool(t["spatial"]), check=t.get("check"), metric=t.get("metric"), notes=t.get("notes"),
+            select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
+            water_class=t.get("water_class"),
         ))
     return out
 

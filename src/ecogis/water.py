@@ -37,6 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 try:  # Python 3.11+
@@ -72,6 +73,7 @@ __all__ = [
     "classify_water_quality",
     "section_compliance",
     "sections_check",
+    "share_meeting_class",
 ]
 
 log = logging.getLogger(__name__)
@@ -1254,3 +1256,77 @@ def sections_check(
         raise NotMeasurableError("layer 'sections' missing: give --sections FILE or a layer set that has it")
     return section_compliance(sec, rivers=pick(rivers, "rivers"), facilities=pick(facilities, "facilities"),
                               upstream_km=upstream_km, river_distance_m=river_distance_m, progress=progress)
+
+
+def _bare_name(values: pd.Series) -> pd.Series:
+    """Names compared without surrounding spaces and a trailing 断面 ("坡头桥断面" = "坡头桥")."""
+    return values.str.strip().str.replace(r"断面$", "", regex=True).str.strip()
+
+
+def share_meeting_class(
+    sections: gpd.GeoDataFrame | None,
+    *,
+    water_class: str,
+    select: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[float | None, str | None]:
+    """Share of the selected sections whose measured class is ``water_class`` or better.
+
+    What a plan means by "确保沙河、澧河国控断面水质稳定达到或优于Ⅲ类": the sections are picked by
+    their fields (``river``, ``level``, ``name`` ...), rated on their measured class
+    (from concentrations per GB 3838-2002, or given), and compared with the class the
+    plan names, whatever ``target_class`` the layer carries.
+
+    Parameters
+    ----------
+    sections : GeoDataFrame or None
+        Sections with ``measured_class`` (the ``sections_classified`` layer of
+        :func:`section_compliance`, or any sections layer that has it).
+    water_class : str
+        The class to reach: ``I`` ... ``V`` (Roman or Chinese numerals, as
+        :func:`ecogis.catalogue.normalize_water_class` reads them).
+    select : mapping of field to values, optional
+        Keep the sections whose field equals one of the values (all fields must
+        match; a trailing 断面 is ignored); default: every section.
+
+    Returns
+    -------
+    share : float or None
+        0-1; None when nothing could be rated.
+    reason : str or None
+        Why ``share`` is None: the layer, field or sections that are missing.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> s = gpd.GeoDataFrame({"river": ["沙河", "澧河", "沙河"], "level": ["国控", "国控", "市控"],
+    ...                       "measured_class": ["II", "IV", "V"]}, geometry=[shapely.Point(0, 0)] * 3, crs=4547)
+    >>> share_meeting_class(s, water_class="III", select={"river": ["沙河", "澧河"], "level": ["国控"]})
+    (0.5, None)
+    """
+    wanted = normalize_water_class(water_class)
+    if wanted is None or wanted == "劣V":
+        raise InputError(f"water_class was {water_class!r} but is expected to be one of I, II, III, IV, V")
+    if sections is None:
+        return None, "layer 'sections' missing"
+    if "measured_class" not in sections.columns:
+        return None, "field 'measured_class' missing in layer 'sections' (run the sections check first)"
+    keep = pd.Series(True, index=sections.index)
+    wanted_desc = []
+    for fld, values in (select or {}).items():
+        values = [values] if isinstance(values, str) else list(values)
+        if fld not in sections.columns:
+            return None, f"field {fld!r} missing in layer 'sections' (needed to pick {fld} = {values})"
+        keep &= _bare_name(sections[fld].astype("string")).isin(_bare_name(pd.Series(values, dtype="string"))).fillna(
+            False)
+        wanted_desc.append(f"{fld} in {values}")
+    chosen = sections[keep]
+    if chosen.empty:
+        have = "; ".join(f + ": " + ", ".join(sorted({str(v) for v in sections[f].dropna()})[:12])
+                         for f in (select or {}))
+        return None, f"no section in layer 'sections' with {' and '.join(wanted_desc)} (the layer has {have})"
+    measured = chosen["measured_class"].map(normalize_water_class)
+    rated = measured.dropna()
+    if rated.empty:
+        return None, f"the {len(chosen)} selected section(s) have no measured class (no concentrations or class given)"
+    return float((rated.map(_CLASS_RANK) <= _CLASS_RANK[wanted]).mean()), None
+
