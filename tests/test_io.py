@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
 
-from ecogis.errors import CRSError, LayerReadError, OutputExistsError
+from ecogis.errors import CRSError, InputError, LayerReadError, OutputExistsError
 from ecogis.io import detect_dbf_encoding, read_layer, write_layers
 from tests.conftest import file_digest
 
@@ -121,3 +122,28 @@ def test_failed_write_leaves_nothing(tmp_path):
     with pytest.raises(CRSError):
         write_layers({"bus_stops": bad}, tmp_path / "x.gpkg")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_assume_crs_applies_only_to_files_that_state_none(tmp_path):
+    """One --crs for several inputs: the CSV without a CRS takes it, the GeoJSON keeps its WGS84."""
+    import pyproj
+
+    from ecogis.crs import wgs84_to_gcj02
+
+    lon, lat = 114.02, 33.58
+    glon, glat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+    (tmp_path / "stops.csv").write_text(f"name,lon,lat\n站,{glon[0]:.9f},{glat[0]:.9f}\n", encoding="utf-8")
+    gpd.GeoDataFrame({"name": ["区"]}, geometry=[shapely.Point(lon, lat)], crs=4326).to_file(tmp_path / "a.geojson")
+    stops = read_layer(tmp_path / "stops.csv", "bus_stops", assume_crs="gcj02")
+    area = read_layer(tmp_path / "a.geojson", "study_area", assume_crs="gcj02")
+    geod = pyproj.Geod(ellps="GRS80")
+    # the stop came back from GCJ-02 to where it is (< 1 cm), the area point was not shifted at all
+    assert geod.inv(lon, lat, stops.geometry.x[0], stops.geometry.y[0])[2] < 0.01
+    assert (area.geometry.x[0], area.geometry.y[0]) == (lon, lat)
+    # crs= still overrides what a file says (GCJ-02 saved as WGS84)
+    shifted = gpd.GeoDataFrame({"name": ["站"]}, geometry=[shapely.Point(glon[0], glat[0])], crs=4326)
+    shifted.to_file(tmp_path / "scraped.geojson")
+    fixed = read_layer(tmp_path / "scraped.geojson", "bus_stops", crs="gcj02")
+    assert geod.inv(lon, lat, fixed.geometry.x[0], fixed.geometry.y[0])[2] < 0.01
+    with pytest.raises(InputError, match="not both"):
+        read_layer(tmp_path / "a.geojson", crs="gcj02", assume_crs="gcj02")

@@ -38,7 +38,7 @@ import shapely
 
 from ecogis.catalogue import canonicalize, get_spec
 from ecogis.crs import CGCS2000, CRSLike, parse_crs, to_crs
-from ecogis.errors import CRSError, LayerReadError, OutputExistsError
+from ecogis.errors import CRSError, InputError, LayerReadError, OutputExistsError
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -179,6 +179,7 @@ def read_layer(
     *,
     layer: str | int | None = None,
     crs: CRSLike | None = None,
+    assume_crs: CRSLike | None = None,
     encoding: str | None = None,
     lon: str | None = None,
     lat: str | None = None,
@@ -197,9 +198,14 @@ def read_layer(
     layer : str or int, optional
         Layer inside a multi-layer file (GeoPackage).
     crs : CRS-like, optional
-        What the coordinates are, when the file does not say (CSV, Shapefile
-        without ``.prj``) or says it wrongly.  ``'gcj02'`` / ``'bd09'`` data is
-        converted to CGCS2000 (EPSG:4490) on reading.
+        What the coordinates are, whatever the file says: for a file that states
+        none (CSV, Shapefile without ``.prj``) or states it wrongly (GCJ-02
+        coordinates saved as WGS84).  ``'gcj02'`` / ``'bd09'`` data is converted to
+        CGCS2000 (EPSG:4490) on reading.
+    assume_crs : CRS-like, optional
+        What the coordinates are only if the file states no CRS; a file that
+        states one keeps it (what ``--crs`` means on the command line, where one
+        option serves several input files).
     encoding : str, optional
         Attribute encoding; detected when not given.
     lon, lat : str, optional
@@ -247,6 +253,10 @@ def read_layer(
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise LayerReadError(f"{where}: has no geometry column; expected a vector layer")
     source_crs = gdf.crs
+    if crs is not None and assume_crs is not None:
+        raise InputError(f"{where}: give crs (override) or assume_crs (for files stating none), not both")
+    if crs is None and assume_crs is not None and gdf.crs is None:
+        crs = assume_crs
     if crs is not None:
         stated = parse_crs(crs)
         if isinstance(stated, str):

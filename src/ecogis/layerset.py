@@ -164,7 +164,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         for layer in list_layers(root):
             kind = layer if layer in CATALOGUE else None
             if kind in CATALOGUE:
-                ls.vectors[kind] = read_layer(root, kind, layer=layer, crs=crs)
+                ls.vectors[kind] = read_layer(root, kind, layer=layer, assume_crs=crs)
         return ls
     for what, kind, p, layer in _iter_sources(root):
         if what == "raster":
@@ -172,7 +172,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         elif kind in ls.vectors:
             log.warning("%s: a second %r layer; keeping the first (%s)", p, kind, ls.vectors[kind].attrs.get("source"))
         else:
-            ls.vectors[kind] = read_layer(p, kind, layer=layer, crs=crs)
+            ls.vectors[kind] = read_layer(p, kind, layer=layer, assume_crs=crs)
     if not ls.vectors and not ls.rasters:
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"

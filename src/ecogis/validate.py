@@ -306,7 +306,7 @@ def validate_paths(
                                            f"one of {sorted(CATALOGUE)})", str(path), layer))
             layer_kind = None
         try:
-            gdf = read_layer(path, layer_kind, layer=layer, crs=crs)
+            gdf = read_layer(path, layer_kind, layer=layer, assume_crs=crs)
         except EcogisError as exc:
             code = "no-crs" if "no CRS" in str(exc) else "unreadable"
             report.problems.append(Problem("error", code, str(exc), str(path), layer))
@@ -412,7 +412,7 @@ def fix_paths(
         for name in layers:
             layer = name if multi else None
             layer_kind = kind or (name if name in CATALOGUE else guess_kind(name if multi else path.name))
-            gdf = read_layer(path, layer_kind if layer_kind in CATALOGUE else None, layer=layer, crs=crs)
+            gdf = read_layer(path, layer_kind if layer_kind in CATALOGUE else None, layer=layer, assume_crs=crs)
             fixed, changes = fix_layer(gdf, layer_kind if layer_kind in CATALOGUE else None)
             out_name = name if multi else path.stem
             if out_name in fixed_layers:

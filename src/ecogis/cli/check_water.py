@@ -33,7 +33,7 @@ def _read(path: Path | None, kind: str, crs: str | None) -> Any:
         return None
     from ecogis.io import read_layer
 
-    return read_layer(path, kind, crs=crs)
+    return read_layer(path, kind, assume_crs=crs)
 
 
 def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list[Any], optional: list[Any]) -> Any:

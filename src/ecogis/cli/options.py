@@ -93,7 +93,9 @@ def overwrite_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def crs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--crs", "crs", default=None, metavar="CRS",
-                        help="CRS of inputs that state none: EPSG code, WKT, gcj02 or bd09.")(fn)
+                        help="CRS of input files that state none: EPSG code, WKT, gcj02 or bd09.  Files "
+                             "that state one keep it; for GCJ-02 coordinates saved as WGS84, run "
+                             "'ecogis convert SRC DST --from gcj02 --to EPSG:4490' first.")(fn)
 
 
 def load_layerset(layers_dir: Path | None, crs: str | None = None):
@@ -135,7 +137,7 @@ class LayerSource:
         from ecogis.io import read_layer
 
         if path is not None:
-            return read_layer(path, kind, layer=layer, crs=self.crs)
+            return read_layer(path, kind, layer=layer, assume_crs=self.crs)
         return self.layerset.get(kind)
 
 
