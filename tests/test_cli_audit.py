@@ -93,3 +93,34 @@ def test_own_layers_one_stop_gives_pi_r_squared(tmp_path):
     harbour = next(t for t in data["targets"] if t["metric"] == "harbour_stop_share")
     assert harbour["status"] == "not_measurable" and "harbour" in harbour["reason"]
     assert (layers / "city.gpkg").read_bytes() == before  # input untouched
+
+
+def test_crs_for_files_that_state_none(tmp_path):
+    """Stops from a web map (GCJ-02 CSV, no CRS) beside an area that states its CRS: --crs gcj02 reads both right."""
+    from ecogis.crs import wgs84_to_gcj02
+
+    x0, y0 = 495_000.0, 3_711_000.0
+    area = gpd.GeoDataFrame({"id": ["a"], "name": ["中心城区"], "scope": ["中心城区"]},
+                            geometry=[shapely.box(x0, y0, x0 + 10_000, y0 + 10_000)], crs=4547)
+    layers = tmp_path / "city"
+    layers.mkdir()
+    write_layers({"study_area": area}, layers / "study_area.gpkg")
+    centre = gpd.GeoSeries([shapely.Point(x0 + 5_000, y0 + 5_000)], crs=4547).to_crs(4326)
+    glon, glat = wgs84_to_gcj02(centre.x.to_numpy(), centre.y.to_numpy())
+    (layers / "bus_stops.csv").write_text(f"name,lng,lat\n中心站,{glon[0]:.10f},{glat[0]:.10f}\n", encoding="utf-8")
+    out = tmp_path / "r"
+    args = ["-q", "audit", "--layers", str(layers), "--plan", "luohe-transit-2023", "--no-maps", "--out", str(out)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "bus_stops.csv" in r.output and "--crs" in r.output
+    r = CliRunner().invoke(cli, args + ["--crs", "gcj02"])
+    assert r.exit_code == 0, r.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    share = next(t for t in data["targets"] if t["metric"] == "area_share" and t["scope"] == "中心城区")["measured"]
+    # the stop is back at the centre (a 300-600 m GCJ shift would not change pi r^2, so check the stop too)
+    assert share == pytest.approx(math.pi * 500**2 / 1e8, rel=1e-6)
+    from ecogis.layerset import load_layers
+
+    stop = load_layers(layers, crs="gcj02").get("bus_stops").to_crs(4547).geometry.iloc[0]
+    assert stop.distance(shapely.Point(x0 + 5_000, y0 + 5_000)) < 0.01
+    assert load_layers(layers, crs="gcj02").get("study_area").to_crs(4547).geometry.iloc[0].equals_exact(
+        area.geometry.iloc[0], 1e-6)

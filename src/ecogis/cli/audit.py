@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import handle_errors, layers_option, overwrite_option
+from ecogis.cli.options import crs_option, handle_errors, layers_option, overwrite_option
 
 __all__ = ["audit"]
 
@@ -16,6 +16,7 @@ __all__ = ["audit"]
 @click.option("--plan", "plans", multiple=True, metavar="ID",
               help="Plan id from the registry (repeatable); default: every Luohe plan. See --list-plans.")
 @layers_option
+@crs_option
 @click.option("--year", type=int, default=None, help="Only the targets of this year (default: every year).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("ecogis-report"),
               show_default=True, help="Directory for report.html / .md / .json and maps/.")
@@ -26,7 +27,7 @@ __all__ = ["audit"]
 @click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
 @overwrite_option
 @handle_errors
-def audit(plans: tuple[str, ...], layers_dir: Path | None, year: int | None, out_dir: Path, basemap: str,
+def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path, basemap: str,
           lang: str, no_maps: bool, list_plans: bool, overwrite: bool) -> None:
     """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
 
@@ -50,7 +51,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, year: int | None, out
             click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
         return
     started = time.perf_counter()
-    layers = load_layerset(layers_dir)
+    layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
                          overwrite=overwrite)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ecogis.cli.options import (
+    crs_option,
     handle_errors,
     layers_option,
     load_layerset,
@@ -34,6 +35,7 @@ def export() -> None:
 @export.command("qgis")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @layers_option
+@crs_option
 @click.option("--with-checks/--no-checks", default=False, show_default=True,
               help="Also run every check the layers allow and export its violations and layers, "
                    "a group per check under 核查结果.")
@@ -42,7 +44,7 @@ def export() -> None:
               help="Language of layer and group names, legend labels and field aliases.")
 @overwrite_option
 @handle_errors
-def qgis(out: Path, layers_dir: Path | None, with_checks: bool, qgz: bool, lang: str, overwrite: bool) -> None:
+def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool, qgz: bool, lang: str, overwrite: bool) -> None:
     """Write OUT.gpkg (every layer in EPSG:4490, styled by default) and a QGIS project beside it.
 
     \b
@@ -62,7 +64,7 @@ def qgis(out: Path, layers_dir: Path | None, with_checks: bool, qgz: bool, lang:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite to replace")
     from ecogis.export import export_qgis
 
-    layerset = load_layerset(layers_dir)
+    layerset = load_layerset(layers_dir, crs)
     results = []
     if with_checks:
         results = _run_checks(layerset)

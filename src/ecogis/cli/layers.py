@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import handle_errors, layers_option
+from ecogis.cli.options import crs_option, handle_errors, layers_option
 
 __all__ = ["layers"]
 
@@ -15,8 +15,9 @@ __all__ = ["layers"]
 @click.option("--kind", default=None, help="Show the fields of one kind.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @layers_option
+@crs_option
 @handle_errors
-def layers(kind: str | None, lang: str, layers_dir: Path | None) -> None:
+def layers(kind: str | None, lang: str, layers_dir: Path | None, crs: str | None) -> None:
     """List the layer kinds ecogis knows and the layers of the sample (or --layers DIR)."""
     from ecogis.catalogue import CATALOGUE, RASTERS, get_spec
     from ecogis.cli.options import load_layerset
@@ -30,7 +31,7 @@ def layers(kind: str | None, lang: str, layers_dir: Path | None) -> None:
             aliases = f"  also read from: {', '.join(f.aliases)}" if f.aliases else ""
             click.echo(f"  {f.name:<22} {f.dtype:<5} {req:<8} {f.label(lang)}{allowed}{aliases}")
         return
-    ls = load_layerset(layers_dir)
+    ls = load_layerset(layers_dir, crs)
     click.echo("Catalogue (kind, geometry, name, features in " + (str(ls.root) if ls.root else "sample") + "):")
     for k, spec in CATALOGUE.items():
         n = len(ls.vectors[k]) if k in ls.vectors else "-"

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ecogis.cli.options import (
+    crs_option,
     handle_errors,
     layers_option,
     load_layerset,
@@ -31,6 +32,7 @@ def _size(n: int) -> str:
 
 @click.command("map")
 @layers_option
+@crs_option
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("maps"),
               show_default=True, help="Directory for the maps and index.html.")
 @click.option("--basemap", type=click.Choice(_BASEMAPS), default="none", show_default=True,
@@ -48,7 +50,7 @@ def _size(n: int) -> str:
 @overwrite_option
 @click.pass_context
 @handle_errors
-def map_command(ctx: click.Context, layers_dir: Path | None, out_dir: Path, basemap: str,
+def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, out_dir: Path, basemap: str,
                 tianditu_key: str | None, lang: str, checks: tuple[str, ...], overview_only: bool,
                 overwrite: bool) -> None:
     """Write self-contained HTML maps: an overview of every layer, one map per check, and index.html.
@@ -66,7 +68,7 @@ def map_command(ctx: click.Context, layers_dir: Path | None, out_dir: Path, base
 
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
-    layerset = load_layerset(layers_dir)
+    layerset = load_layerset(layers_dir, crs)
     results = []
     if not overview_only:
         ran, skipped = run_checks(layerset, list(checks) or None)
