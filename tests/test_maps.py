@@ -244,7 +244,7 @@ def test_result_map_panel_and_violations(layers):
                     violations=v, not_measurable={"upstream": "no rivers layer"})
     cfg = config_of(page_of(result_map(r, {"sections": layers["sections"]})))
     assert cfg["panel"]["title"] == "sections"
-    assert ["违规数", "1"] in cfg["panel"]["rows"] and ["compliance_rate", "75.0%"] in cfg["panel"]["rows"]
+    assert ["违规数", "1"] in cfg["panel"]["rows"] and ["断面达标率", "75.0%"] in cfg["panel"]["rows"]
     assert any("no rivers layer" in n for n in cfg["panel"]["notes"])
     viol = next(l for l in cfg["layers"] if l["id"] == "violations")
     assert viol["count"] == 1 and viol["data"]["features"][0]["properties"]["name"] == XSS
@@ -260,10 +260,13 @@ def test_result_map_panel_and_violations(layers):
 
 
 def test_format_metric():
-    assert format_metric("area_share", 0.8234) == ("area_share", "82.3%")
-    assert format_metric("gap_area_m2", 1234567.8) == ("gap_area (m²)", "1,234,568")
-    assert format_metric("year", 2024) == ("year", "2024")
-    assert format_metric("pm25_mean_ugm3", 44.951) == ("pm25_mean (µg/m³)", "44.951")
+    assert format_metric("area_share", 0.8234) == ("面积覆盖率", "82.3%")
+    assert format_metric("area_share", 0.8234, lang="en") == ("Area share", "82.3%")
+    assert format_metric("gap_area_m2", 1234567.8) == ("空白面积 (m²)", "1,234,568")
+    assert format_metric("year", 2024) == ("年份", "2024")
+    assert format_metric("pm25_mean_ugm3", 44.951) == ("PM2.5年均浓度 (µg/m³)", "44.951")
+    assert format_metric("unknown_rate", 0.5) == ("unknown_rate", "50.0%")
+    assert format_metric("other_len_km", 3.25, lang="en") == ("other_len (km)", "3.25")
     assert format_metric("ok", True, lang="en") == ("ok", "yes")
     assert format_metric("x", float("nan"))[1] == "\u2014"
 
@@ -299,3 +302,11 @@ def test_layers_sharing_a_style_keep_distinct_titles(layers):
     cfg = config_of(page_of(layer_map({"control_zones": z, "zones": z}, title="t")))
     titles = [l["title"] for l in cfg["layers"]]
     assert len(set(titles)) == 2 and "管控区" in titles
+
+
+def test_every_registry_metric_has_a_display_name():
+    from ecogis.maps.render import METRIC_LABELS
+    from ecogis.targets import CHECK_METRICS
+
+    missing = {m for ms in CHECK_METRICS.values() for m in ms} - set(METRIC_LABELS) - {"share_meeting_class"}
+    assert not missing
