@@ -243,7 +243,7 @@ def test_result_map_panel_and_violations(layers):
     r = CheckResult("sections", metrics={"compliance_rate": 0.75, "sections_total": 5},
                     violations=v, not_measurable={"upstream": "no rivers layer"})
     cfg = config_of(page_of(result_map(r, {"sections": layers["sections"]})))
-    assert cfg["panel"]["title"] == "sections"
+    assert cfg["panel"]["title"] == "水质断面"
     assert ["违规数", "1"] in cfg["panel"]["rows"] and ["断面达标率", "75.0%"] in cfg["panel"]["rows"]
     assert any("no rivers layer" in n for n in cfg["panel"]["notes"])
     viol = next(l for l in cfg["layers"] if l["id"] == "violations")

@@ -72,7 +72,7 @@ from ecogis.qml import (
     layer_sld,
     style_elements,
 )
-from ecogis.styles import GROUP_ORDER, LayerStyle, Symbol, style_for
+from ecogis.styles import CHECK_TITLES, GROUP_ORDER, LayerStyle, Symbol, style_for
 
 __all__ = [
     "CHECK_TITLES",
@@ -97,18 +97,6 @@ GROUP_TITLES: dict[str, dict[str, str]] = {
            "基础": "Base layers"},
 }
 
-#: check name -> (Chinese, English) title of its group
-CHECK_TITLES: dict[str, tuple[str, str]] = {
-    "coverage": ("公交站点覆盖", "Bus-stop coverage"),
-    "bus-indicators": ("公交指标", "Bus indicators"),
-    "water-sources": ("饮用水水源地", "Drinking-water sources"),
-    "sections": ("水质断面", "Water-quality sections"),
-    "redlines": ("生态保护红线冲突", "Red-line conflicts"),
-    "redline-change": ("生态保护红线变化", "Red-line change"),
-    "river-buffers": ("河流缓冲带", "River buffers"),
-    "control-zones": ("管控区", "Control zones"),
-    "air": ("空气质量", "Air quality"),
-}
 
 #: the ``layer_styles`` table exactly as QGIS (through GDAL) creates it in a GeoPackage
 LAYER_STYLES_DDL = (

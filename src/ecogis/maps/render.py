@@ -59,7 +59,7 @@ from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from ecogis.progress import progress_bar
-from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
+from ecogis.styles import CHECK_TITLES, GROUP_ORDER, Category, LayerStyle, Symbol, style_for
 
 __all__ = [
     "CHECK_CONTEXT",
@@ -610,6 +610,19 @@ def context_layers_for(check: str, layerset) -> dict[str, gpd.GeoDataFrame]:
     return {k: layerset.vectors[k] for k in kinds if k in layerset.vectors}
 
 
+def check_title(key: str, *, lang: str = "zh") -> str:
+    """Display title of a check (or of an audit key ``check/scope``): ``'公交站点覆盖 · 中心城区'``.
+
+    Examples
+    --------
+    >>> check_title("coverage/中心城区"), check_title("air", lang="en"), check_title("my-check")
+    ('公交站点覆盖 · 中心城区', 'Air quality', 'my-check')
+    """
+    name, _, scope = str(key).partition("/")
+    base = CHECK_TITLES.get(name, (name, name))[0 if lang == "zh" else 1]
+    return f"{base} · {scope}" if scope else base
+
+
 def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
                title: str | None = None, basemap: str = "none", lang: str = "zh",
                tianditu_key: str | None = None, **kwargs: Any) -> folium.Map:
@@ -623,7 +636,7 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
     context_layers : mapping of str to GeoDataFrame, optional
         Input layers to draw under the result (e.g. from :func:`context_layers_for`).
     title : str, optional
-        Default: the check name.
+        Default: the check's title (:func:`check_title`).
     basemap, lang, tianditu_key, **kwargs
         As for :func:`layer_map`.
 
@@ -642,7 +655,7 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
         layers["violations"] = result.violations
     panel: dict[str, Any] = {labels["violations"]: int(result.n_violations)}
     for k, v in (result.metrics or {}).items():
-        if isinstance(v, (dict, list, tuple)):
+        if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
             continue
         panel[k] = v
     notes = [f"{labels['not_measurable']}: {k}: {why}" for k, why in (result.not_measurable or {}).items()]
@@ -651,7 +664,8 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
         notes.append(f"... +{len(result.warnings) - 8}")
     # open on what the check found (its layers and violations), the context around it
     kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
-    return layer_map(layers, title=title or result.name, basemap=basemap, lang=lang, panel=panel,
+    return layer_map(layers, title=title or check_title(result.name, lang=lang), basemap=basemap, lang=lang,
+                     panel=panel,
                      notes=notes, tianditu_key=tianditu_key, **kwargs)
 
 
@@ -861,7 +875,7 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
         m = result_map(r, context_layers_for(r.name, layerset), basemap=basemap, lang=lang,
                        tianditu_key=tianditu_key, **kwargs)
         written.append(write_map(m, root / fname, overwrite=overwrite))
-        entries.append({"title": key, "path": fname,
+        entries.append({"title": check_title(key, lang=lang), "path": fname,
                         "description": f"{labels['violations']}: {r.n_violations}"})
     written.append(write_index(root, entries, title=f"{layerset.name or 'ecogis'} {labels['index']}",
                                lang=lang, overwrite=overwrite))
