@@ -310,3 +310,15 @@ def test_every_registry_metric_has_a_display_name():
 
     missing = {m for ms in CHECK_METRICS.values() for m in ms} - set(METRIC_LABELS) - {"share_meeting_class"}
     assert not missing
+
+
+def test_lines_are_never_filled():
+    """A curved river with a fill colour in its style must not be drawn as a filled polygon."""
+    river = gpd.GeoDataFrame({"id": ["r"], "name": ["沙河"], "target_class": ["III"]},
+                             geometry=[shapely.LineString([(501_000, 3_716_000), (502_000, 3_716_800),
+                                                           (503_000, 3_716_000)])], crs=4547)
+    assert style_for("rivers").categories[0].symbol.fill_color is not None  # the style itself has one
+    cfg = config_of(page_of(layer_map({"rivers": river}, title="t")))
+    layer = cfg["layers"][0]
+    assert layer["geometry"] == "line"
+    assert not layer["default"]["fill"] and all(not c["symbol"]["fill"] for c in layer["categories"])

@@ -274,13 +274,16 @@ def format_metric(key: str, value: Any, *, lang: str = "zh") -> tuple[str, str]:
     return label, str(v)
 
 
-def _safe_symbol(sym: Symbol) -> dict[str, Any]:
+def _safe_symbol(sym: Symbol, geom: str = "polygon") -> dict[str, Any]:
     for c in (sym.color, sym.fill_color):
         if c is not None and not _HEX.match(c):
             raise CatalogueError(f"style colour {c!r} is not '#rrggbb'")
     if sym.dash is not None and not _DASH.match(sym.dash):
         raise CatalogueError(f"style dash {sym.dash!r} is not a list of numbers")
-    return sym.to_leaflet()
+    out = sym.to_leaflet()
+    if geom == "line":  # Leaflet would fill the area between a river's ends and its chord
+        out.update(fill=False, fillOpacity=0.0)
+    return out
 
 
 def _style_or_generic(name: str) -> LayerStyle:
@@ -352,20 +355,20 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
         np.zeros(len(cats) + 1, dtype=int)
     labels = _LABELS[lang]
     if style.field and cats:
-        rows = [{"label": c.label(lang), "symbol": _safe_symbol(c.symbol), "count": int(counts[i + 1])}
+        rows = [{"label": c.label(lang), "symbol": _safe_symbol(c.symbol, geom), "count": int(counts[i + 1])}
                 for i, c in enumerate(cats) if counts[i + 1] > 0 or n == 0]
         if counts[0] > 0:
-            rows.append({"label": labels["other"], "symbol": _safe_symbol(style.default), "count": int(counts[0])})
+            rows.append({"label": labels["other"], "symbol": _safe_symbol(style.default, geom), "count": int(counts[0])})
     else:
-        rows = [{"label": style.title(lang), "symbol": _safe_symbol(style.default), "count": n}]
+        rows = [{"label": style.title(lang), "symbol": _safe_symbol(style.default, geom), "count": n}]
     layer_id = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
     legend = {"id": layer_id, "title": style.title(lang), "group": style.group, "geometry": geom, "rows": rows}
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     spec = {
         "id": layer_id, "kind": name, "title": style.title(lang), "count": n, "geometry": geom,
         "cluster": bool(geom == "point" and n > cluster_threshold),
-        "categories": [{"value": c.value, "symbol": _safe_symbol(c.symbol)} for c in cats],
-        "default": _safe_symbol(style.default), "cat": cat_idx,
+        "categories": [{"value": c.value, "symbol": _safe_symbol(c.symbol, geom)} for c in cats],
+        "default": _safe_symbol(style.default, geom), "cat": cat_idx,
         "fields": _field_labels(name, cols, lang),
     }
     return spec, legend, _feature_collection(gdf)
