@@ -322,3 +322,11 @@ def test_lines_are_never_filled():
     layer = cfg["layers"][0]
     assert layer["geometry"] == "line"
     assert not layer["default"]["fill"] and all(not c["symbol"]["fill"] for c in layer["categories"])
+
+
+def test_unrated_layer_gets_one_legend_row_not_other(layers):
+    unrated = layers["sections"].assign(measured_class=None)
+    cfg = config_of(page_of(layer_map({"sections": unrated}, title="t")))
+    (legend,) = cfg["legend"]
+    assert [r["label"] for r in legend["rows"]] == [style_for("sections").title("zh")]
+    assert legend["rows"][0]["count"] == 5

@@ -344,7 +344,9 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     n = len(gdf)
     geom = _geometry_class(gdf) if n else "polygon"
     cats: list[Category] = list(style.categories)
-    if style.field and style.field in gdf.columns and cats:
+    # a layer whose style field is absent or empty (sections not yet rated) is drawn with one symbol
+    categorized = bool(style.field and cats and style.field in gdf.columns and gdf[style.field].notna().any())
+    if categorized:
         lookup = {c.value: i for i, c in enumerate(cats)}
         values = gdf[style.field].tolist()
         cat_idx = [lookup.get(str(_json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
@@ -354,7 +356,7 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     counts = np.bincount(np.asarray(cat_idx, dtype=int) + 1, minlength=len(cats) + 1) if n else \
         np.zeros(len(cats) + 1, dtype=int)
     labels = _LABELS[lang]
-    if style.field and cats:
+    if categorized:
         rows = [{"label": c.label(lang), "symbol": _safe_symbol(c.symbol, geom), "count": int(counts[i + 1])}
                 for i, c in enumerate(cats) if counts[i + 1] > 0 or n == 0]
         if counts[0] > 0:
