@@ -124,3 +124,21 @@ def test_crs_for_files_that_state_none(tmp_path):
     assert stop.distance(shapely.Point(x0 + 5_000, y0 + 5_000)) < 0.01
     assert load_layers(layers, crs="gcj02").get("study_area").to_crs(4547).geometry.iloc[0].equals_exact(
         area.geometry.iloc[0], 1e-6)
+
+
+@pytest.mark.sample
+def test_the_repeat_command_reproduces_the_audit(tmp_path):
+    import shlex
+
+    first = tmp_path / "first"
+    assert CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-eco-2023", "--year", "2024", "--no-maps",
+                                    "--out", str(first)]).exit_code == 0
+    data = json.loads((first / "report.json").read_text(encoding="utf-8"))
+    argv = shlex.split(data["repeat"])
+    assert argv[:2] == ["ecogis", "audit"]
+    second = tmp_path / "second"
+    r = CliRunner().invoke(cli, ["-q", *argv[1:], "--no-maps", "--out", str(second)])
+    assert r.exit_code == 0, r.output
+    again = json.loads((second / "report.json").read_text(encoding="utf-8"))
+    assert [(t["id"], t["status"], t["measured"]) for t in again["targets"]] == \
+        [(t["id"], t["status"], t["measured"]) for t in data["targets"]]

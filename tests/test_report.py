@@ -44,3 +44,19 @@ def test_refuses_to_overwrite(tmp_path):
     with pytest.raises(OutputExistsError, match="--overwrite"):
         write_report(_audit(), tmp_path / "r", maps=False)
     write_report(_audit(), tmp_path / "r", maps=False, overwrite=True)
+
+
+def test_methods_section_and_repeat_line_are_escaped(tmp_path):
+    audit = _audit()
+    result = next(iter(audit.results.values()))
+    result.parameters["note"] = "<script>alert(3)</script>"
+    result.warnings.append("<img src=x onerror=alert(4)>")
+    paths = write_report(audit, tmp_path / "r", maps=False)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "How the checks were run" in page and "radius_m" in page
+    assert "<script>alert(3)" not in page and "&lt;script&gt;alert(3)" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(4)&gt;" in page
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["repeat"].startswith("ecogis audit") and "--plan test-plan" in data["repeat"]
+    assert data["ecogis_version"] and data["generated_at"][:4].isdigit()
+    assert data["repeat"] in page.replace("&#x27;", "'") and data["repeat"] in paths["md"].read_text(encoding="utf-8")

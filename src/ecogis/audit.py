@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +79,19 @@ class AuditResult:
     layerset_name: str = ""
     plans: list[str] = field(default_factory=list)
     year: int | None = None
+    layers_root: str | None = None
+    generated_at: str = field(default_factory=lambda: _dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+
+    def repeat_command(self) -> str:
+        """The command line that runs this audit again."""
+        parts = ["ecogis", "audit"]
+        if self.layers_root:
+            parts += ["--layers", shlex.quote(self.layers_root)]
+        for p in self.plans:
+            parts += ["--plan", shlex.quote(p)]
+        if self.year is not None:
+            parts += ["--year", str(self.year)]
+        return " ".join(parts)
 
     def counts(self) -> dict[str, int]:
         out = {"met": 0, "not_met": 0, "not_measurable": 0}
@@ -85,8 +100,14 @@ class AuditResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        from ecogis import __version__
+
         return {
+            "ecogis_version": __version__,
+            "generated_at": self.generated_at,
+            "repeat": self.repeat_command(),
             "layers": self.layerset_name,
+            "layers_root": self.layers_root,
             "plans": self.plans,
             "year": self.year,
             "summary": self.counts(),
@@ -368,4 +389,5 @@ def run_audit(
                                           reason=f"target has no value to compare with ({t.comparator})"))
             continue
         outcomes.append(TargetOutcome(t, "met" if ok else "not_met", measured=float(measured)))
-    return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year)
+    return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year,
+                       layers_root=str(layers.root) if layers.root is not None else None)

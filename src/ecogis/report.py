@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 from pathlib import Path
@@ -116,7 +117,16 @@ def render_markdown(audit: AuditResult) -> str:
     if audit.failures:
         lines += ["", "## Checks not run", ""]
         lines += [f"- `{cell(k)}`: {cell(v)}" for k, v in audit.failures.items()]
-    lines += ["", "Targets quote their source documents; see report.json for the quotes and parameters.", ""]
+    methods = _methods(audit)
+    if methods:
+        lines += ["", "## 核查方法 / How the checks were run", ""]
+        for key, how in methods:
+            lines += [f"### {cell(how['title'])} (`{cell(key)}`)", ""]
+            lines += [f"- {cell(k)}: {cell(v)}" for k, v in how["parameters"]]
+            lines += [f"- note: {cell(n)}" for n in how["notes"]]
+            lines.append("")
+    lines += ["", "Targets quote their source documents; see report.json for the quotes and parameters.", "",
+              f"Repeat: `{audit.repeat_command()}` (ecogis {_version()}, {audit.generated_at})", ""]
     return "\n".join(lines)
 
 
@@ -125,7 +135,9 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;colo
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}
 th{background:#f6f8fa} .badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}
-.quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}\nsummary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
+.quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px} dt{color:#57606a}
+.repeat{color:#57606a;font-size:13px;margin-top:2em}\nsummary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
 """
 
 
@@ -148,6 +160,29 @@ def _html_row(o: Any) -> str:
     )
 
 
+def _version() -> str:
+    from ecogis import __version__
+
+    return __version__
+
+
+def _short(value: Any, limit: int = 240) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _methods(audit: AuditResult) -> list[tuple[str, dict[str, Any]]]:
+    """Per check run: its title, parameters (shortened) and notes (warnings, what it could not measure)."""
+    from ecogis.maps.render import check_title
+
+    out = []
+    for key, r in audit.results.items():
+        notes = [str(w) for w in r.warnings] + [f"{k}: {why}" for k, why in r.not_measurable.items()]
+        out.append((key, {"title": check_title(key), "parameters": [(k, _short(v)) for k, v in r.parameters.items()],
+                          "notes": notes}))
+    return out
+
+
 def render_html(audit: AuditResult) -> str:
     """The report as one self-contained HTML page; every value escaped."""
     e = html.escape
@@ -167,6 +202,12 @@ def render_html(audit: AuditResult) -> str:
         else:
             sections.append(f"<h2>{heading}</h2>{table}")
     failures = "".join(f"<li><code>{e(k)}</code>: {e(v)}</li>" for k, v in audit.failures.items())
+    methods = []
+    for key, how in _methods(audit):
+        params = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in how["parameters"])
+        notes = "".join(f"<li>{e(w)}</li>" for w in how["notes"])
+        methods.append(f"<h3>{e(how['title'])} <small><code>{e(key)}</code></small></h3><dl>{params}</dl>"
+                       + (f"<ul>{notes}</ul>" if notes else ""))
     return (
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         "<title>ecogis 规划目标核查报告</title>"
@@ -180,6 +221,10 @@ def render_html(audit: AuditResult) -> str:
         "<span><a href=\"maps/index.html\">全部地图 all maps</a></span></p>"
         + "".join(sections)
         + (f"<h2>未运行的核查 checks not run</h2><ul>{failures}</ul>" if failures else "")
+        + ("<details><summary><h2>核查方法 <small>How the checks were run</small></h2></summary>"
+           + "".join(methods) + "</details>" if methods else "")
+        + f"<p class=\"repeat\">重复核查 repeat: <code>{e(audit.repeat_command())}</code> · "
+        f"ecogis {e(_version())} · {e(audit.generated_at)}</p>"
         + "</body></html>"
     )
 
