@@ -395,3 +395,20 @@ def test_sample_partitions_are_thread_safe_and_equal():
         many = stop_coverage(s.get("bus_stops"), area, partitions=n)
         assert many.metrics["covered_area_m2"] == one.metrics["covered_area_m2"]
         assert many.metrics["uncovered"] == one.metrics["uncovered"]
+
+
+def test_bad_inputs_name_their_file_and_an_invalid_area_is_repaired_with_a_warning():
+    # a bow-tie (self-intersecting) square: make_valid gives two triangles, half the bounding box
+    bowtie = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Polygon(
+        [(X0, Y0), (X0 + 2000, Y0 + 2000), (X0 + 2000, Y0), (X0, Y0 + 2000)])], crs=CRS)
+    bowtie.attrs["source"] = "bowtie.geojson"
+    stop = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 10_000, Y0 + 10_000)], crs=CRS)
+    r = stop_coverage(stop, bowtie)
+    assert r.metrics["area_m2"] == pytest.approx(2000 * 2000 / 2)
+    assert any("bowtie.geojson" in w and "make_valid" in w and "Self-intersection" in w for w in r.warnings)
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    points.attrs["source"] = "stops.shp"
+    with pytest.raises(InputError, match=r"area \(stops.shp\) holds no polygons \(it has Point\)"):
+        stop_coverage(stop, points)
+    with pytest.raises(InputError, match=r"stops \(bowtie.geojson\) have geometry types \['Polygon'\]"):
+        stop_coverage(bowtie, bowtie)

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ecogis.crs import CRSLike, parse_crs, to_metric
+from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
@@ -95,11 +95,17 @@ _POLY = 3  # shapely type id of Polygon
 
 
 # --- inputs ------------------------------------------------------------------------------------
-def _area_geometry(area: Any, crs: Any) -> shapely.Geometry:
-    """One valid polygonal geometry in the metric CRS."""
+def _named(what: str, gdf: Any) -> str:
+    """``"area (city.shp)"``: a layer named with the file it came from, when known."""
+    source = getattr(gdf, "attrs", {}).get("source") if gdf is not None else None
+    return f"{what} ({source})" if source else what
+
+
+def _area_geometry(area: Any, crs: Any, warnings: list[str] | None = None) -> shapely.Geometry:
+    """One valid polygonal geometry in the metric CRS; invalid polygons are repaired and said so."""
     if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if area.crs is None:
-            raise InputError("area has no CRS; set one (e.g. area.set_crs('EPSG:4490')) first")
+            raise InputError(f"{_named('area', area)} has no CRS; set one (e.g. area.set_crs('EPSG:4490')) first")
         g = area.to_crs(crs) if not area.crs.equals(crs) else area
         geoms = np.asarray(g.geometry.values if isinstance(g, gpd.GeoDataFrame) else g.values, dtype=object)
     elif isinstance(area, shapely.Geometry):
@@ -108,15 +114,26 @@ def _area_geometry(area: Any, crs: Any) -> shapely.Geometry:
         raise InputError(f"area was {type(area).__name__} but is expected to be a GeoDataFrame of polygons")
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if geoms.size == 0:
-        raise InputError("area is empty; expected at least one polygon (e.g. the 中心城区 of study_area)")
+        raise InputError(f"{_named('area', area)} is empty; expected at least one polygon (e.g. the 中心城区 of "
+                         f"study_area)")
     bad = ~shapely.is_valid(geoms)
     if bad.any():
+        reasons = sorted(set(shapely.is_valid_reason(geoms[bad])))
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
+        msg = (f"{_named('area', area)}: {int(bad.sum())} invalid polygon(s) repaired with make_valid before "
+               f"measuring ({'; '.join(reasons[:3])}, coordinates in {crs_label(crs)}); check the result, or fix "
+               f"them with ecogis validate --fix")
+        log.info(msg)
+        if warnings is not None:
+            warnings.append(msg)
     parts = shapely.get_parts(geoms)
     parts = parts[shapely.get_type_id(parts) == _POLY]
     if parts.size == 0:
-        raise InputError("area holds no polygons; expected the polygon of the area to audit")
+        types = sorted(set(shapely.get_type_id(shapely.get_parts(geoms)).tolist()))
+        names = [shapely.GeometryType(t).name.title().replace("string", "String") for t in types]
+        raise InputError(f"{_named('area', area)} holds no polygons (it has {', '.join(names)}); expected the "
+                         f"polygon of the area to audit")
     return shapely.union_all(parts)
 
 
@@ -137,12 +154,13 @@ def _stop_points(stops: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, gpd.Geo
     if not isinstance(stops, gpd.GeoDataFrame):
         raise InputError(f"stops was {type(stops).__name__} but is expected to be a GeoDataFrame of points")
     if stops.crs is None:
-        raise InputError("stops have no CRS; set one (e.g. stops.set_crs('EPSG:4490')) first")
+        raise InputError(f"{_named('stops', stops)} have no CRS; set one (e.g. stops.set_crs('EPSG:4490')) first")
     s = to_metric(stops, crs)
     s = s[~(s.geometry.isna() | s.geometry.is_empty)]
     types = set(s.geom_type.unique())
     if not types <= {"Point", "MultiPoint"}:
-        raise InputError(f"stops have geometry types {sorted(types)} but are expected to be points")
+        raise InputError(f"{_named('stops', stops)} have geometry types {sorted(types)} but are expected to be "
+                         f"points")
     s = s.explode(index_parts=False)
     xy = shapely.get_coordinates(s.geometry.values)
     return xy, s
@@ -479,11 +497,11 @@ def stop_coverage(
 
         raster_info(raster)  # fail early on a bad raster
     crs = _metric_for(area, metric_crs)
-    A = _area_geometry(area, crs)
+    warnings: list[str] = []
+    A = _area_geometry(area, crs, warnings)
     shapely.prepare(A)
     area_m2 = float(A.area)
     xy, stops_m = _stop_points(stops, crs)
-    warnings: list[str] = []
     not_measurable: dict[str, str] = {}
     inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
     serving = shapely.dwithin(A, shapely.points(xy), r) if len(xy) else np.zeros(0, dtype=bool)

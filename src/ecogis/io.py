@@ -147,8 +147,8 @@ def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None
     if lon_col is None or lat_col is None:
         raise LayerReadError(
             f"{path}: no longitude/latitude columns found among {list(df.columns)}; expected one of "
-            f"{list(_LON_NAMES)} and one of {list(_LAT_NAMES)}, or pass lon='...', lat='...' "
-            f"(--lon/--lat on the command line)"
+            f"{list(_LON_NAMES)} and one of {list(_LAT_NAMES)} (or a 'wkt' column); rename the coordinate columns "
+            f"(e.g. to 经度 / 纬度), or in Python pass read_layer(..., lon='...', lat='...')"
         )
     x = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
