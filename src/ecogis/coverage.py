@@ -599,6 +599,10 @@ def stop_coverage(
             cand = roads
         layers["proposals"] = propose_stops(stops_m, A, k=int(propose), candidates=cand, population=raster,
                                             radius_m=r, target_share=target_share, metric_crs=crs)
+        if method == "network":
+            warnings.append(f"proposals are ranked by straight-line {r:g} m coverage; their gains along the "
+                            f"streets are smaller (network/straight-line ratio here "
+                            f"{metrics.get('network_to_buffer_ratio') or 0:.2f})")
     records = []
     share = metrics["area_share"]
     if share is not None and share < target_share - 1e-12:
