@@ -3,10 +3,10 @@
 Run with Debian's system Python, where python3-qgis lives (not the project's
 virtual environment), headless::
 
-    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_probe.py OUT.gpkg [OUT.qgs|OUT.qgz ...]
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_probe.py OUT.gpkg [OUT.qgs|OUT.qgz ...] [x.tif ...]
 
-Arguments ending in ``.gpkg`` are GeoPackages, the others projects; any number of
-each.  Prints one JSON object:
+Arguments ending in ``.gpkg`` are GeoPackages, in ``.tif`` GeoTIFFs, the others
+projects; any number of each.  Prints one JSON object:
 
 * ``gpkgs[path].layers``: for every vector table QGIS lists in the GeoPackage, the
   layer as ``QgsVectorLayer("OUT.gpkg|layername=T", T, "ogr")`` opens it, which
@@ -18,7 +18,13 @@ each.  Prints one JSON object:
 * ``projects``: for every project, whether QGIS read it, its CRS, ellipsoid and
   path mode, every layer (valid, count, CRS, renderer and categories, the file
   its source resolves to), the layer tree (groups and layers, top first) and the
-  rendering order.
+  rendering order; raster layers with what ``rasters`` reports;
+* ``rasters[path]``: the GeoTIFF opened alone, ``QgsRasterLayer(path, name, "gdal")``
+  (which applies a same-name ``.qml`` beside it as the default style): validity,
+  CRS, size, renderer type, classification min / max, the colour-ramp shader's
+  min / max, limits and items, QGIS's own band statistics (min, max, mean of the
+  valid cells, computed by QGIS over every cell), and the colours the renderer
+  actually paints at the cells holding the minimum and the maximum.
 
 Only the standard library and qgis.core are imported: this runs outside the venv.
 """
@@ -38,10 +44,13 @@ from qgis.core import (
     QgsLayerTreeLayer,
     QgsProject,
     QgsProviderRegistry,
+    QgsRasterBandStats,
+    QgsRasterLayer,
     QgsRenderContext,
     QgsVectorLayer,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtGui import QColor
 
 
 def symbol_info(sym) -> dict | None:
@@ -113,6 +122,48 @@ def layer_info(vl, per_feature: bool = True) -> dict:
     return d
 
 
+def raster_info(rl) -> dict:
+    d = {"valid": rl.isValid(), "name": rl.name(), "source": rl.source(), "file": source_file(rl.source()),
+         "crs": rl.crs().authid(), "provider": rl.providerType()}
+    if not rl.isValid():
+        return d
+    prov = rl.dataProvider()
+    d.update(width=rl.width(), height=rl.height(), bandCount=rl.bandCount())
+    r = rl.renderer()
+    d["renderer"] = r.type() if r is not None else None
+    if r is not None and r.type() == "singlebandpseudocolor":
+        d["band"] = r.band()
+        d["classificationMin"] = r.classificationMin()
+        d["classificationMax"] = r.classificationMax()
+        d["limits"] = int(r.minMaxOrigin().limits())
+        fn = r.shader().rasterShaderFunction()
+        d["shaderMin"] = fn.minimumValue()
+        d["shaderMax"] = fn.maximumValue()
+        d["rampType"] = int(fn.colorRampType())
+        d["items"] = [{"value": i.value, "color": i.color.name(), "label": i.label} for i in fn.colorRampItemList()]
+    stats = prov.bandStatistics(1, QgsRasterBandStats.Min | QgsRasterBandStats.Max | QgsRasterBandStats.Mean,
+                                prov.extent(), 0)
+    d["stats"] = {"min": stats.minimumValue, "max": stats.maximumValue, "mean": stats.mean}
+    # what the renderer paints at the cells holding the minimum and the maximum
+    w, h = rl.width(), rl.height()
+    values = prov.block(1, prov.extent(), w, h)
+    painted = r.block(1, prov.extent(), w, h) if r is not None else None
+    lo = hi = None
+    for row in range(h):
+        for col in range(w):
+            if values.isNoData(row, col):
+                continue
+            v = values.value(row, col)
+            if lo is None or v < lo[0]:
+                lo = (v, row, col)
+            if hi is None or v > hi[0]:
+                hi = (v, row, col)
+    if painted is not None and lo is not None:
+        d["paintedAtMin"] = QColor.fromRgba(painted.color(lo[1], lo[2])).name()
+        d["paintedAtMax"] = QColor.fromRgba(painted.color(hi[1], hi[2])).name()
+    return d
+
+
 def source_file(source: str) -> str:
     return os.path.realpath(source.split("|")[0])
 
@@ -149,8 +200,10 @@ def tree(node) -> list:
             out.append({"group": child.name(), "children": tree(child)})
         elif isinstance(child, QgsLayerTreeLayer):
             lyr = child.layer()
-            out.append({"layer": child.name(), "table": table_of(lyr.source()) if lyr else None,
-                        "id": child.layerId()})
+            node = {"layer": child.name(), "table": table_of(lyr.source()) if lyr else None, "id": child.layerId()}
+            if isinstance(lyr, QgsRasterLayer):
+                node["raster"] = os.path.basename(lyr.source())
+            out.append(node)
     return out
 
 
@@ -162,7 +215,10 @@ def probe_project(path: str) -> dict:
     layers = []
     for tl in root.findLayers():
         lyr = tl.layer()
-        info = layer_info(lyr, per_feature=False) if lyr is not None else {"valid": False}
+        if isinstance(lyr, QgsRasterLayer):
+            info = raster_info(lyr)
+        else:
+            info = layer_info(lyr, per_feature=False) if lyr is not None else {"valid": False}
         info["id"] = tl.layerId()
         info["table"] = table_of(lyr.source()) if lyr is not None else None
         info["file"] = source_file(lyr.source()) if lyr is not None else None
@@ -179,7 +235,8 @@ def probe_project(path: str) -> dict:
         "layers": layers,
         "tree": tree(root),
         "hasCustomLayerOrder": bool(root.hasCustomLayerOrder()),
-        "renderOrder": [table_of(l.source()) for l in root.layerOrder()],
+        "renderOrder": [table_of(l.source()) if not isinstance(l, QgsRasterLayer)
+                        else "raster:" + os.path.basename(l.source()) for l in root.layerOrder()],
     }
 
 
@@ -190,10 +247,12 @@ def main(argv: list[str]) -> int:
     app = QgsApplication([], False)
     app.initQgis()
     try:
-        out = {"qgis": Qgis.QGIS_VERSION, "gpkgs": {}, "projects": {}}
+        out = {"qgis": Qgis.QGIS_VERSION, "gpkgs": {}, "projects": {}, "rasters": {}}
         for p in argv[1:]:
             if p.lower().endswith(".gpkg"):
                 out["gpkgs"][p] = probe_gpkg(p)
+            elif p.lower().endswith((".tif", ".tiff")):
+                out["rasters"][p] = raster_info(QgsRasterLayer(p, os.path.basename(p), "gdal"))
             else:
                 out["projects"][p] = probe_project(p)
         QgsProject.instance().clear()

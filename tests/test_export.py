@@ -1,9 +1,11 @@
-"""The QGIS export without QGIS: the GeoPackage through sqlite3 and GDAL, the QML and the
-project as XML, the command line through click's CliRunner.
+"""The QGIS export without QGIS: the GeoPackage through sqlite3 and GDAL, the GeoTIFFs
+through rasterio, the QML and the project as XML.
 
 Expected values come from the inputs built here (counts by hand, coordinates through
-pyproj) and from the style table, never from the export itself.  What QGIS makes of
-the files is tested in test_export_qgis.py with real PyQGIS.
+pyproj, a linear surface evaluated analytically, inverse distance weighting by brute
+force and bilinear interpolation by scipy) and from the style table, never from the
+export itself.  What QGIS makes of the files is tested in test_export_qgis.py with
+real PyQGIS.
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import rasterio
 import shapely
+from affine import Affine
 from pyproj import Transformer
+from scipy.interpolate import RegularGridInterpolator
 
 from ecogis.catalogue import CATALOGUE
 from ecogis.errors import CRSError, InputError, OutputExistsError
-from ecogis.export import CHECK_TITLES, export_qgis
+from ecogis.export import CHECK_TITLES, export_qgis, output_paths, project_tree
 from ecogis.io import write_layers
-from ecogis.layerset import load_layers
+from ecogis.layerset import LayerSet, load_layers
 from ecogis.result import CheckResult, violations_frame
 from ecogis.styles import (
     STYLES,
@@ -359,4 +365,316 @@ def test_bad_arguments_are_refused_with_every_problem(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-# --- the command line -------------------------------------------------------------------------
+# --- rasters ----------------------------------------------------------------------------------
+NODATA = -9999.0
+#: the ColorBrewer ramps the rasters must be drawn with (YlOrRd; RdYlGn reversed), low to high
+YLORRD = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+GNYLRD = ["#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c"]
+#: the linear pollutant surface: z = A + BX * (x - X0) + BY * (y - Y0), µg/m3 (x, y in EPSG:4547 metres)
+A, BX, BY = 20.0, 0.004, 0.002
+SURFACE_ORIGIN = (X0 - 1000.0, Y0 + 6000.0)  # top-left corner, 70 x 80 cells of 100 m
+STATIONS = [(1200.0, 900.0, 31.0), (4700.0, 1600.0, 47.5), (2600.0, 4100.0, 39.0)]  # dx, dy, PM2.5
+
+
+def population_array() -> np.ndarray:
+    """30 x 40 cells of persons, a 3 x 5 block of nodata, float32 as WorldPop writes them."""
+    rows, cols = np.mgrid[0:30, 0:40]
+    counts = ((rows * 7 + cols * 3) % 50 + 0.25 * (rows % 4)).astype("float32")
+    counts[0:3, 0:5] = NODATA
+    return counts
+
+
+def write_tif(path, array, transform, crs="EPSG:4547", nodata=NODATA, count=1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", driver="GTiff", width=array.shape[1], height=array.shape[0], count=count,
+                       dtype=array.dtype.name, crs=crs, transform=transform, nodata=nodata) as dst:
+        for b in range(1, count + 1):
+            dst.write(array, b)
+    return path
+
+
+def population_tif(path):
+    return write_tif(path, population_array(), Affine(100.0, 0, X0 - 500.0, 0, -100.0, Y0 + 5500.0))
+
+
+def surface_tif(path):
+    x0, y1 = SURFACE_ORIGIN
+    rows, cols = np.mgrid[0:80, 0:70]
+    x, y = x0 + (cols + 0.5) * 100.0, y1 - (rows + 0.5) * 100.0
+    z = (A + BX * (x - X0) + BY * (y - Y0)).astype("float32")
+    z[60:, 50:] = NODATA  # a 20 x 20 hole in the south-east corner
+    return write_tif(path, z, Affine(100.0, 0, x0, 0, -100.0, y1))
+
+
+def stations() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": ["a", "b", "c"], "name": ["站a", "站b", "站c"],
+                             "pm25_ugm3": [v for _, _, v in STATIONS]},
+                            geometry=[_pt(dx, dy) for dx, dy, _ in STATIONS], crs=GK114)
+
+
+def air_result(**kwargs) -> CheckResult:
+    from ecogis.air import air_quality
+
+    area = city_layers()["study_area"]  # the 中心城区 of the layer set, as the audit passes it
+    return air_quality(stations(), area=kwargs.pop("area", area), targets={"pm25_ugm3": 40.0}, **kwargs)
+
+
+def brute_force_idw(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Shepard's IDW, power 2, over the three stations (the formula of ecogis.air's docstring)."""
+    num = np.zeros_like(x)
+    den = np.zeros_like(x)
+    for dx, dy, v in STATIONS:
+        w = 1.0 / ((x - X0 - dx) ** 2 + (y - Y0 - dy) ** 2)
+        num += w * v
+        den += w
+    return num / den
+
+
+def raster_layerset(root) -> LayerSet:
+    return LayerSet(vectors=city_layers(), root=root, name="city",
+                    rasters={"population": population_tif(root / "population.tif"),
+                             "pollutant_surface": surface_tif(root / "pollutant_surface.tif")})
+
+
+@pytest.fixture(scope="module")
+def raster_export(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rasters")
+    ls = raster_layerset(d / "in")
+    from_file = air_result(surface_path=d / "check" / "pm25.tif")  # the check wrote its surface
+    results = {"water-sources": check_result(), "air": air_result(), "air_file": from_file}
+    digest = file_digest(d / "in")
+    out = export_qgis(ls, d / "out" / "city.gpkg", results=results)
+    assert file_digest(d / "in") == digest  # inputs untouched
+    return d, out
+
+
+def read_valid(path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Values, validity mask (not nodata, finite) and profile of a single-band GeoTIFF."""
+    with rasterio.open(path) as src:
+        a = src.read(1).astype(float)
+        profile = dict(src.profile) | {"crs_epsg": src.crs.to_epsg(), "bounds": src.bounds}
+    valid = np.isfinite(a) & (a != profile["nodata"])
+    return a, valid, profile
+
+
+def centres(profile) -> tuple[np.ndarray, np.ndarray]:
+    t = profile["transform"]
+    rows, cols = np.mgrid[0:profile["height"], 0:profile["width"]]
+    return t.c + (cols + 0.5) * t.a, t.f + (rows + 0.5) * t.e
+
+
+def test_rasters_are_compressed_tiled_geotiffs_beside_the_gpkg(raster_export):
+    d, out = raster_export
+    rdir = d / "out" / "city_rasters"
+    names = ["population", "pollutant_surface", "air__pm25_surface", "air_file__pm25_surface"]
+    assert sorted(p.name for p in rdir.iterdir()) == sorted(f"{n}.{ext}" for n in names for ext in ("tif", "qml"))
+    assert sorted(r.name for r in out.rasters) == sorted(names)
+    assert {r.path for r in out.rasters} == {rdir / f"{n}.tif" for n in names}
+    for n in names:
+        with rasterio.open(rdir / f"{n}.tif") as src:
+            assert src.driver == "GTiff" and src.count == 1
+            assert src.profile["compress"] == "deflate" and src.profile["tiled"]
+            assert src.block_shapes == [(256, 256)]
+    assert not [p for p in (d / "out").rglob(".*")]  # no temporary files left
+    sizes = out.sizes()
+    assert sizes["city_rasters/population.tif"] == (rdir / "population.tif").stat().st_size
+    assert set(sizes) == {"city.gpkg", "city.qgs"} | {f"city_rasters/{n}.{e}" for n in names for e in ("tif", "qml")}
+
+
+def test_population_keeps_its_grid_crs_and_every_count(raster_export):
+    d, out = raster_export
+    src = population_array()
+    a, valid, profile = read_valid(d / "out" / "city_rasters" / "population.tif")
+    assert profile["crs_epsg"] == 4547
+    assert profile["transform"] == Affine(100.0, 0, X0 - 500.0, 0, -100.0, Y0 + 5500.0)
+    assert (profile["width"], profile["height"]) == (40, 30) and profile["nodata"] == NODATA
+    assert np.array_equal(a, src.astype(float))  # cell for cell
+    expected_total = float(np.sum(src[src != NODATA], dtype=np.float64))
+    assert valid.sum() == 30 * 40 - 15
+    assert a[valid].sum() == pytest.approx(expected_total, rel=1e-12)
+    pop = next(r for r in out.rasters if r.name == "population")
+    assert pop.total == pytest.approx(expected_total, rel=1e-12) and pop.valid_cells == 1185
+    assert (pop.crs, pop.resampling, pop.group) == ("EPSG:4547", "none", ("基础",))
+
+
+def test_pollutant_surface_is_bilinear_in_cgcs2000(raster_export):
+    d, out = raster_export
+    a, valid, profile = read_valid(d / "out" / "city_rasters" / "pollutant_surface.tif")
+    assert profile["crs_epsg"] == 4490 and profile["dtype"] == "float32"
+    lon, lat = centres(profile)
+    x, y = Transformer.from_crs("EPSG:4490", GK114, always_xy=True).transform(lon, lat)
+    x0, y1 = SURFACE_ORIGIN
+    # a linear function is reproduced exactly by bilinear interpolation between source cell centres,
+    # away from the edge and from the nodata hole (whose rim GDAL renormalises)
+    hole_x, hole_y = x0 + 5000.0, y1 - 6000.0
+    inner = (x > x0 + 50) & (x < x0 + 6950) & (y > y1 - 7950) & (y < y1 - 50) & \
+        ~((x > hole_x - 150) & (y < hole_y + 150))
+    assert inner.sum() > 0.8 * valid.sum() > 3000
+    assert valid[inner].all()
+    expected = A + BX * (x - X0) + BY * (y - Y0)
+    # GDAL warps through its approximate transformer (source positions within 1/8 cell, 12.5 m)
+    assert np.abs(a[inner] - expected[inner]).max() < 12.5 * np.hypot(BX, BY)
+    assert np.abs(a[inner] - expected[inner]).mean() < 0.1 * 12.5 * np.hypot(BX, BY)
+    # cells of about the source's 100 m on the ground both ways (not square in degrees)
+    t = profile["transform"]
+    geod_x, geod_y = Transformer.from_crs("EPSG:4490", GK114, always_xy=True).transform(
+        [t.c, t.c + t.a, t.c], [t.f, t.f, t.f + t.e])
+    assert np.hypot(geod_x[1] - geod_x[0], geod_y[1] - geod_y[0]) == pytest.approx(100.0, abs=1.0)
+    assert np.hypot(geod_x[2] - geod_x[0], geod_y[2] - geod_y[0]) == pytest.approx(100.0, abs=1.0)
+    # nothing beyond the source, nothing inside the hole
+    assert ((x[valid] > x0 - 100) & (x[valid] < x0 + 7100) & (y[valid] > y1 - 8100) & (y[valid] < y1 + 100)).all()
+    deep_hole = (x > hole_x + 150) & (x < x0 + 6900) & (y < hole_y - 150) & (y > y1 - 7900)
+    assert deep_hole.sum() > 100 and not valid[deep_hole].any()
+    r = next(r for r in out.rasters if r.name == "pollutant_surface")
+    assert (r.crs, r.resampling, r.group) == ("EPSG:4490", "bilinear", ("大气",))
+
+
+def test_air_surface_is_the_checks_idw_surface_in_cgcs2000(raster_export):
+    d, out = raster_export
+    a, valid, profile = read_valid(d / "out" / "city_rasters" / "air__pm25_surface.tif")
+    assert profile["crs_epsg"] == 4490
+    # the check's grid: 100 m cells snapped to the study area (X0..X0+6000, Y0..Y0+5000), IDW at centres
+    xs = X0 + 50.0 + 100.0 * np.arange(60)
+    ys = Y0 + 50.0 + 100.0 * np.arange(50)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = brute_force_idw(gx, gy)
+    lon, lat = centres(profile)
+    x, y = Transformer.from_crs("EPSG:4490", GK114, always_xy=True).transform(lon, lat)
+    inner = (x > xs[0]) & (x < xs[-1]) & (y > ys[0]) & (y < ys[-1])
+    assert inner.sum() > 0.9 * valid.sum() > 2500 and valid[inner].all()
+    expected = RegularGridInterpolator((ys, xs), grid, method="linear")(np.column_stack([y[inner], x[inner]]))
+    # within what GDAL's approximate transformer allows (1/8 cell, 12.5 m) on the steepest slope
+    slope = np.hypot(*np.gradient(grid, 100.0)).max()
+    assert np.abs(a[inner] - expected).max() < 12.5 * slope
+    assert np.median(np.abs(a[inner] - expected)) < 0.1 * 12.5 * slope
+    values = [v for _, _, v in STATIONS]
+    assert min(values) <= a[valid].min() and a[valid].max() <= max(values)
+    # re-interpolated from the result, or exported from the file the check wrote: the same surface
+    b, bvalid, _ = read_valid(d / "out" / "city_rasters" / "air_file__pm25_surface.tif")
+    assert np.array_equal(valid, bvalid) and np.array_equal(a[valid], b[bvalid])
+    air = next(r for r in out.rasters if r.name == "air__pm25_surface")
+    assert air.group == ("核查结果", f"{CHECK_TITLES['air'][0]} (air)") and air.check == "air"
+    assert not out.skipped
+
+
+def _ramp(qml_root: ET.Element) -> tuple[ET.Element, ET.Element, list[ET.Element]]:
+    rr = qml_root.find("pipe/rasterrenderer")
+    shader = rr.find("rastershader/colorrampshader")
+    return rr, shader, shader.findall("item")
+
+
+def test_sidecar_qml_ramp_spans_the_valid_cells(raster_export):
+    d, _out = raster_export
+    rdir = d / "out" / "city_rasters"
+    project = _project((d / "out" / "city.qgs").read_text(encoding="utf-8"))
+    pipes = {ml.find("datasource").text: ml.find("pipe") for ml in project.iter("maplayer")
+             if ml.get("type") == "raster"}
+    ramps = {"population": YLORRD, "pollutant_surface": GNYLRD, "air__pm25_surface": GNYLRD,
+             "air_file__pm25_surface": GNYLRD}
+    for name, colors in ramps.items():
+        a, valid, _ = read_valid(rdir / f"{name}.tif")
+        lo, hi = float(np.nanmin(a[valid])), float(np.nanmax(a[valid]))
+        root = _parse((rdir / f"{name}.qml").read_text(encoding="utf-8"))
+        assert root.tag == "qgis"
+        rr, shader, items = _ramp(root)
+        assert rr.get("type") == "singlebandpseudocolor" and rr.get("band") == "1"
+        assert float(rr.get("classificationMin")) == lo and float(rr.get("classificationMax")) == hi, name
+        assert float(shader.get("minimumValue")) == lo and float(shader.get("maximumValue")) == hi
+        assert shader.get("colorRampType") == "INTERPOLATED"
+        assert rr.find("minMaxOrigin/limits").text == "None"  # user-defined: QGIS keeps these values
+        assert [i.get("color") for i in items] == colors
+        values = [float(i.get("value")) for i in items]
+        assert values[0] == lo and values[-1] == hi and values == sorted(values)
+        # the project draws the layer with the same pipe as the sidecar
+        assert re.sub(r"\s+", " ", ET.tostring(pipes[f"./city_rasters/{name}.tif"], encoding="unicode")) == \
+            re.sub(r"\s+", " ", ET.tostring(root.find("pipe"), encoding="unicode"))
+    # green (low) to red (high) for PM2.5; yellow to red for population
+    rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (GNYLRD[0], GNYLRD[-1])]
+    assert rgb[0][1] > rgb[0][0] and rgb[1][0] > rgb[1][1]
+
+
+def test_project_holds_rasters_with_relative_paths_under_the_vectors(raster_export):
+    d, out = raster_export
+    text = (d / "out" / "city.qgs").read_text(encoding="utf-8")
+    assert str(d) not in text
+    root = _project(text)
+    rasters = {ml.find("datasource").text: ml for ml in root.iter("maplayer") if ml.get("type") == "raster"}
+    expected_crs = {"population": "EPSG:4547", "pollutant_surface": "EPSG:4490", "air__pm25_surface": "EPSG:4490",
+                    "air_file__pm25_surface": "EPSG:4490"}
+    assert set(rasters) == {f"./city_rasters/{n}.tif" for n in expected_crs}
+    for n, crs in expected_crs.items():
+        ml = rasters[f"./city_rasters/{n}.tif"]
+        assert ml.find("provider").text == "gdal"
+        assert ml.find("srs/spatialrefsys/authid").text == crs
+    tree = root.find("layer-tree-group")
+    groups = {g.get("name"): g for g in tree.findall("layer-tree-group")}
+    assert list(groups) == ["核查结果", "水环境", "大气", "交通", "基础"]
+
+    def sources(group):
+        return [e.get("source") for e in group.findall("layer-tree-layer")]
+
+    assert sources(groups["基础"])[-1] == "./city_rasters/population.tif"  # under the study area
+    assert sources(groups["大气"]) == ["./city_rasters/pollutant_surface.tif"]
+    air_group = groups["核查结果"].find(f"layer-tree-group[@name='{CHECK_TITLES['air'][0]} (air)']")
+    assert sources(air_group)[-1] == "./city_rasters/air__pm25_surface.tif"
+    assert all(e.get("providerKey") == "gdal" for e in tree.iter("layer-tree-layer") if "city_rasters" in
+               e.get("source"))
+    # drawing order: every vector above every raster; population at the very bottom
+    raster_ids = {r.layer_id for r in out.rasters}
+    drawn = [i.text for i in tree.find("custom-order").findall("item")]
+    assert set(drawn[-4:]) == raster_ids and drawn[-1] == next(r.layer_id for r in out.rasters
+                                                               if r.name == "population")
+    assert [l.get("id") for l in root.find("layerorder")] == drawn
+    assert out.draw_order[-1] == "city_rasters/population.tif"
+    nodes = [c for g in project_tree(out) if g["group"] == "基础" for c in g["children"]]
+    assert nodes[-1] == {"layer": "人口栅格", "raster": "city_rasters/population.tif"}
+
+
+def test_air_surface_that_cannot_be_reproduced_is_skipped_with_the_fix(tmp_path):
+    # masked with an area the export does not know: neither the study area nor the stations' extent fits
+    r = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114))
+    out = export_qgis(city_layers(), tmp_path / "x.gpkg", results=[r])
+    assert "surface_path" in out.skipped["air/pm25_surface"]
+    assert out.rasters == [] and not (tmp_path / "x_rasters").exists()
+    # with the file the check wrote, it is exported
+    r2 = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114),
+                    surface_path=tmp_path / "pm25.tif")
+    out2 = export_qgis(city_layers(), tmp_path / "y.gpkg", results=[r2])
+    assert [p.name for p in out2.paths[2:]] == ["air__pm25_surface.tif", "air__pm25_surface.qml"]
+
+
+def test_raster_outputs_refuse_to_overwrite_before_anything_is_written(tmp_path):
+    ls = LayerSet(vectors={"bus_stops": city_layers()["bus_stops"]},
+                  rasters={"population": population_tif(tmp_path / "in" / "population.tif")})
+    out = tmp_path / "out" / "p.gpkg"
+    assert output_paths(ls, out) == [out, out.with_suffix(".qgs"), tmp_path / "out" / "p_rasters" / "population.tif",
+                                     tmp_path / "out" / "p_rasters" / "population.qml"]
+    export_qgis(ls, out)
+    out.unlink()
+    out.with_suffix(".qgs").unlink()
+    before = file_digest(tmp_path)
+    with pytest.raises(OutputExistsError, match="population.tif"):
+        export_qgis(ls, out)
+    assert file_digest(tmp_path) == before and not out.exists()  # refused before the GeoPackage was written
+    (tmp_path / "out" / "p_rasters" / "population.tif").unlink()  # the style alone blocks too
+    with pytest.raises(OutputExistsError, match="population.qml"):
+        export_qgis(ls, out)
+    r = export_qgis(ls, out, overwrite=True)
+    assert [p.name for p in r.paths] == ["p.gpkg", "p.qgs", "population.tif", "population.qml"]
+    assert not [p for p in (tmp_path / "out").rglob(".*")]
+
+
+def test_bad_rasters_are_refused_before_anything_is_written(tmp_path):
+    stops = {"bus_stops": city_layers()["bus_stops"]}
+    no_crs = write_tif(tmp_path / "in" / "a.tif", population_array(), Affine(100.0, 0, X0, 0, -100.0, Y0), crs=None)
+    with pytest.raises(CRSError, match="no CRS"):
+        export_qgis(LayerSet(vectors=stops, rasters={"population": no_crs}), tmp_path / "o" / "a.gpkg")
+    two = write_tif(tmp_path / "in" / "b.tif", population_array(), Affine(100.0, 0, X0, 0, -100.0, Y0), count=2)
+    with pytest.raises(InputError, match="2 bands"):
+        export_qgis(LayerSet(vectors=stops, rasters={"population": two}), tmp_path / "o" / "b.gpkg")
+    assert not (tmp_path / "o").exists()
+    # a raster that would be overwritten by its own export
+    own = population_tif(tmp_path / "o" / "c_rasters" / "population.tif")
+    with pytest.raises(InputError, match="one of the inputs"):
+        export_qgis(LayerSet(vectors=stops, rasters={"population": own}), tmp_path / "o" / "c.gpkg", overwrite=True)
+    assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == ["c_rasters", "population.tif"]

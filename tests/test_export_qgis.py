@@ -11,6 +11,11 @@ which symbol each feature must get from its attribute value (QGIS matches the
 value's text; anything else falls to the catch-all category).  A control copy
 whose ``layer_styles`` rows are deleted shows that the GeoPackage's styling comes
 from ``layer_styles`` and that the project carries its own copy of the styles.
+
+Rasters: the ramp's ends are numpy's min and max of the valid cells read with
+rasterio, and QGIS's own band statistics must agree; a control copy of a GeoTIFF
+without its ``.qml`` shows that the styling of a GeoTIFF opened alone comes from
+the sidecar.
 """
 
 from __future__ import annotations
@@ -23,13 +28,22 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pyogrio
 import pytest
+import rasterio
 
 from ecogis.catalogue import CATALOGUE
 from ecogis.export import export_qgis
 from ecogis.styles import GROUP_ORDER, STYLES, style_for
-from tests.test_export import check_result, city_layers
+from tests.test_export import (
+    GNYLRD,
+    YLORRD,
+    air_result,
+    check_result,
+    city_layers,
+    raster_layerset,
+)
 
 QGIS_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).with_name("qgis_probe.py")
@@ -123,6 +137,9 @@ HAND_COUNTS = {"study_area": 1, "protection_zones": 5, "bus_routes": 3, "facilit
                "facilities_polygon": 2, "rivers": 1, "bus_stops": 4, "water_sources__violations_point": 2,
                "water_sources__violations_polygon": 1, "water_sources__gaps": 0}
 QGIS_GEOMETRY = {"point": "Point", "line": "Line", "polygon": "Polygon"}
+#: rasters of the raster export: the CRS each is written in, its ramp, its group
+RASTER_CRS = {"population": "EPSG:4547", "pollutant_surface": "EPSG:4490", "air__pm25_surface": "EPSG:4490"}
+RASTER_RAMP = {"population": YLORRD, "pollutant_surface": GNYLRD, "air__pm25_surface": GNYLRD}
 
 
 @pytest.fixture(scope="module")
@@ -137,13 +154,27 @@ def probed(tmp_path_factory):
     shutil.copytree(d / "moved", d / "nostyle")
     with sqlite3.connect(d / "nostyle" / "city.gpkg") as con:
         con.execute("DELETE FROM layer_styles")
+    # rasters: the layer set's population and pollutant surface, the air check's PM2.5 surface; moved too
+    ls = raster_layerset(d / "raster_in")
+    export_qgis(ls, d / "r" / "city.gpkg", results={"water-sources": check_result(), "air": air_result()})
+    (d / "r").rename(d / "moved_r")
+    (d / "bare").mkdir()  # control: a GeoTIFF without its sidecar .qml
+    shutil.copy(d / "moved_r" / "city_rasters" / "population.tif", d / "bare" / "population.tif")
+    rdir = d / "moved_r" / "city_rasters"
     paths = {
         "gpkg": d / "moved" / "city.gpkg", "qgs": d / "moved" / "city.qgs", "qgz": d / "moved_qgz" / "city.qgz",
         "nostyle_gpkg": d / "nostyle" / "city.gpkg", "nostyle_qgs": d / "nostyle" / "city.qgs",
+        "raster_qgs": d / "moved_r" / "city.qgs",
+        **{f"tif_{n}": rdir / f"{n}.tif" for n in RASTER_CRS},
+        "bare_tif": d / "bare" / "population.tif",
     }
     out = run_probe(*paths.values(), runtime_dir=d / "xdg")
-    return {k: (out["gpkgs"] if k.endswith("gpkg") else out["projects"])[str(p)] for k, p in paths.items()} | \
-        {"paths": paths, "qgis": out["qgis"]}
+
+    def part(key: str) -> str:
+        return "gpkgs" if key.endswith("gpkg") else "rasters" if key.endswith("tif") or key.startswith("tif_") \
+            else "projects"
+
+    return {k: out[part(k)][str(p)] for k, p in paths.items()} | {"paths": paths, "qgis": out["qgis"]}
 
 
 def test_geopackage_layers_open_valid_with_their_counts_and_cgcs2000(probed):
@@ -227,8 +258,34 @@ def _shape(tree: list) -> list:
         if "group" in node:
             out.append((node["group"], _shape(node["children"])))
         else:
-            out.append(node["table"])
+            out.append(node["table"] or "raster:" + node["raster"])
     return out
+
+
+def numpy_range(path: Path) -> tuple[float, float, float]:
+    """Min, max and mean of the valid cells (not nodata, finite), by numpy."""
+    with rasterio.open(path) as src:
+        a = src.read(1).astype(float)
+        valid = np.isfinite(a) & (a != src.nodata)
+    return float(np.nanmin(a[valid])), float(np.nanmax(a[valid])), float(a[valid].mean())
+
+
+def assert_styled(info: dict, path: Path, name: str) -> None:
+    lo, hi, mean = numpy_range(path)
+    assert info["valid"], name
+    assert info["crs"] == RASTER_CRS[name], name
+    assert info["renderer"] == "singlebandpseudocolor" and info["band"] == 1, name
+    assert info["classificationMin"] == pytest.approx(lo, rel=1e-12, abs=1e-12), name
+    assert info["classificationMax"] == pytest.approx(hi, rel=1e-12), name
+    assert (info["shaderMin"], info["shaderMax"]) == (info["classificationMin"], info["classificationMax"])
+    assert info["limits"] == 0  # user defined: QGIS did not replace the ramp's ends with an estimate
+    assert [i["color"] for i in info["items"]] == RASTER_RAMP[name]
+    assert info["items"][0]["value"] == info["classificationMin"] and info["items"][-1]["value"] == hi
+    # QGIS's own statistics over every cell agree with numpy's
+    assert info["stats"]["min"] == pytest.approx(lo, abs=1e-9) and info["stats"]["max"] == pytest.approx(hi)
+    assert info["stats"]["mean"] == pytest.approx(mean, rel=1e-9)
+    # and the renderer paints the ramp's ends at the cells holding the minimum and the maximum
+    assert (info["paintedAtMin"], info["paintedAtMax"]) == (RASTER_RAMP[name][0], RASTER_RAMP[name][-1]), name
 
 
 @pytest.mark.parametrize("which,lang", [("qgs", "zh"), ("qgz", "en")])
@@ -271,6 +328,42 @@ def test_project_carries_its_own_styles(probed):
     assert [c["value"] for c in by_table["bus_routes"]["categories"]] == ["true", "false", ""]
 
 
+def test_raster_layers_open_from_the_moved_project_styled(probed):
+    project = probed["raster_qgs"]
+    folder = probed["paths"]["raster_qgs"].parent
+    assert project["read"], project["error"]
+    assert all(l["valid"] for l in project["layers"])
+    rasters = {os.path.basename(l["file"])[:-4]: l for l in project["layers"] if l.get("provider") == "gdal"}
+    assert set(rasters) == set(RASTER_CRS)
+    for name, info in rasters.items():
+        path = folder / "city_rasters" / f"{name}.tif"
+        assert info["file"] == os.path.realpath(path)  # the relative path followed the move
+        assert_styled(info, path, name)
+    assert rasters["population"]["name"] == "人口栅格"
+    # at the bottom of their groups, drawn under every vector layer
+    tree = {n["group"]: n["children"] for n in project["tree"]}
+    assert _shape(tree["基础"])[-1] == "raster:population.tif"
+    assert _shape(tree["大气"]) == ["raster:pollutant_surface.tif"]
+    air = next(c for c in tree["核查结果"] if c["group"].endswith("(air)"))
+    assert _shape(air["children"])[-1] == "raster:air__pm25_surface.tif"
+    assert project["hasCustomLayerOrder"] is True
+    order = project["renderOrder"]
+    # surfaces (order 5, the check's above the input's as for vectors) over population (1)
+    assert order[-3:] == ["raster:air__pm25_surface.tif", "raster:pollutant_surface.tif", "raster:population.tif"]
+    assert not any(o.startswith("raster:") for o in order[:-3])
+
+
+def test_geotiff_opened_alone_picks_up_its_sidecar_style(probed):
+    for name in RASTER_CRS:
+        info = probed[f"tif_{name}"]
+        assert info["file"] == os.path.realpath(probed["paths"][f"tif_{name}"])
+        assert_styled(info, probed["paths"][f"tif_{name}"], name)
+    # control: the same GeoTIFF without its .qml opens with QGIS's own grey default
+    bare = probed["bare_tif"]
+    assert bare["valid"] and bare["crs"] == "EPSG:4547"
+    assert bare["renderer"] == "singlebandgray"
+
+
 @pytest.mark.sample
 def test_sample_export_with_checks_opens_in_qgis(tmp_path):
     from ecogis.audit import CHECK_RUNNERS, run_check
@@ -285,7 +378,8 @@ def test_sample_export_with_checks_opens_in_qgis(tmp_path):
         except (ImportError, EcogisError):
             continue
     out = export_qgis(sample, tmp_path / "luohe.gpkg", results=results)
-    probe = run_probe(out.gpkg, out.project, runtime_dir=tmp_path / "xdg")
+    assert [r.name for r in out.rasters] == ["air__pm25_surface", "population"]
+    probe = run_probe(out.gpkg, out.project, *(r.path for r in out.rasters), runtime_dir=tmp_path / "xdg")
     layers = probe["gpkgs"][str(out.gpkg)]["layers"]
     # every input kind, counted by GDAL in the sample itself (split layers summed)
     source = sample_dir() / "luohe.gpkg"
@@ -300,7 +394,15 @@ def test_sample_export_with_checks_opens_in_qgis(tmp_path):
     assert len(layers) == len(out.layers)
     project = probe["projects"][str(out.project)]
     assert project["read"] and project["crs"] == "EPSG:4490"
-    assert len(project["layers"]) == len(out.layers)
+    assert len(project["layers"]) == len(out.layers) + len(out.rasters)
     assert all(l["valid"] for l in project["layers"])
     assert [n["group"] for n in project["tree"]] == [g for g in GROUP_ORDER
-                                                     if g in {l.group[0] for l in out.layers}]
+                                                     if g in {l.group[0] for l in [*out.layers, *out.rasters]}]
+    for r in out.rasters:
+        for info in (probe["rasters"][str(r.path)],
+                     next(l for l in project["layers"] if l.get("file") == os.path.realpath(r.path))):
+            lo, hi, _ = numpy_range(r.path)
+            assert info["valid"] and info["renderer"] == "singlebandpseudocolor"
+            assert info["crs"] == {"population": "EPSG:4547", "air__pm25_surface": "EPSG:4490"}[r.name]
+            assert (info["classificationMin"], info["classificationMax"]) == pytest.approx((lo, hi), rel=1e-12)
+            assert info["stats"]["max"] == pytest.approx(hi)

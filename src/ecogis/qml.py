@@ -10,7 +10,12 @@ maps use, so a layer looks the same in the browser and in QGIS:
 * a style without a field becomes a *single symbol* renderer;
 * the symbol type follows the geometry: simple markers for points, simple lines
   for lines, a simple fill plus a simple-line outline (which keeps the dash
-  pattern of red lines and zones) for polygons.
+  pattern of red lines and zones) for polygons;
+* a single-band raster (population, a pollutant surface) gets a *singleband
+  pseudocolor* renderer (:func:`raster_qml`): an interpolated colour ramp
+  (:data:`RASTER_RAMPS`) stretched from the raster's minimum to its maximum, with
+  "user defined" min/max limits so QGIS keeps those values instead of estimating
+  its own.
 
 Sizes are in screen pixels, as in the maps (``Pixel`` units in QGIS): a marker of
 radius 5 px is 10 px across; line widths are the maps' stroke weights.  Colours
@@ -37,6 +42,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
 from ecogis.errors import CatalogueError, InputError
 from ecogis.styles import Category, LayerStyle, Symbol
@@ -46,6 +52,7 @@ __all__ = [
     "GEOMETRIES",
     "OTHER_LABEL",
     "QGIS_VERSION",
+    "RASTER_RAMPS",
     "aliases_element",
     "category_value",
     "geometry_class",
@@ -53,6 +60,9 @@ __all__ = [
     "layer_qml",
     "layer_sld",
     "qgis_color",
+    "raster_pipe_element",
+    "raster_qml",
+    "raster_style_elements",
     "renderer_element",
     "style_elements",
     "symbol_element",
@@ -72,6 +82,13 @@ DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
 
 #: font of feature labels (labels are off by default; Qt substitutes a CJK font when it is absent)
 LABEL_FONT = "Microsoft YaHei"
+
+#: colour ramps of raster layers, low to high (ColorBrewer 5-class): population in
+#: yellow-orange-red (YlOrRd), pollutant concentrations green-yellow-red (RdYlGn reversed)
+RASTER_RAMPS: dict[str, tuple[str, ...]] = {
+    "YlOrRd": ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
+    "GnYlRd": ("#1a9641", "#a6d96a", "#ffffbf", "#fdae61", "#d7191c"),
+}
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DASH = re.compile(r"^\s*\d+(\.\d+)?(\s*[ ,]\s*\d+(\.\d+)?)*\s*$")
@@ -395,6 +412,154 @@ def layer_qml(style: LayerStyle, geometry: str, *, lang: str = "zh", field_type:
     """
     children, attrs = style_elements(style, geometry, lang=lang, field_type=field_type, fields=fields,
                                      aliases=aliases, label_field=label_field)
+    root = ET.Element("qgis", version=QGIS_VERSION, **attrs)
+    root.extend(children)
+    ET.indent(root)
+    return DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- rasters ------------------------------------------------------------------------------
+def _ramp_colors(ramp: str | Sequence[str]) -> tuple[str, ...]:
+    colors = RASTER_RAMPS.get(ramp) if isinstance(ramp, str) else tuple(ramp)
+    if colors is None:
+        raise InputError(f"ramp was {ramp!r} but is expected to be one of {sorted(RASTER_RAMPS)} "
+                         f"or a sequence of '#rrggbb' colours")
+    if len(colors) < 2:
+        raise InputError(f"a colour ramp needs at least two colours, got {list(colors)}")
+    for c in colors:
+        qgis_color(c)  # validates
+    return tuple(colors)
+
+
+def _value(x: float) -> str:
+    """A float written so that it reads back to the same double (``repr``)."""
+    return repr(float(x))
+
+
+def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", band: int = 1,
+                        decimals: int = 1, opacity: float = 1.0) -> ET.Element:
+    """The ``<pipe>`` of a single-band pseudocolor raster layer.
+
+    Parameters
+    ----------
+    minimum, maximum : float
+        Values at the two ends of the ramp (``classificationMin`` / ``Max`` and
+        the shader's ``minimumValue`` / ``maximumValue``); the limits are "user
+        defined" (``<limits>None</limits>``), so QGIS does not replace them.
+    ramp : str or sequence of '#rrggbb', default 'YlOrRd'
+        A key of :data:`RASTER_RAMPS`, or colours low to high.  One ramp item per
+        colour, at equal steps from ``minimum`` to ``maximum``, interpolated.
+    band : int, default 1
+    decimals : int, default 1
+        Decimals of the legend labels.
+    opacity : float, default 1.0
+
+    Returns
+    -------
+    xml.etree.ElementTree.Element
+
+    Examples
+    --------
+    >>> pipe = raster_pipe_element(0.0, 500.0, ramp="YlOrRd", decimals=0)
+    >>> pipe.find("rasterrenderer").get("type"), [i.get("label") for i in pipe.iter("item")][:2]
+    ('singlebandpseudocolor', ['0', '125'])
+    """
+    colors = _ramp_colors(ramp)
+    lo, hi = float(minimum), float(maximum)
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi >= lo):
+        raise InputError(f"raster ramp limits ({lo}, {hi}) are not finite with maximum >= minimum")
+    if not 0.0 <= float(opacity) <= 1.0:
+        raise InputError(f"opacity was {opacity} but is expected to be between 0 and 1")
+    pipe = ET.Element("pipe")
+    provider = ET.SubElement(pipe, "provider")
+    ET.SubElement(provider, "resampling", enabled="false", zoomedInResamplingMethod="nearestNeighbour",
+                  zoomedOutResamplingMethod="nearestNeighbour", maxOversampling="2")
+    rr = ET.SubElement(pipe, "rasterrenderer", type="singlebandpseudocolor", band=str(int(band)),
+                       opacity=_num(opacity), alphaBand="-1", classificationMin=_value(lo),
+                       classificationMax=_value(hi), nodataColor="")
+    ET.SubElement(rr, "rasterTransparency")
+    mmo = ET.SubElement(rr, "minMaxOrigin")
+    for tag, text in (("limits", "None"), ("extent", "WholeRaster"), ("statAccuracy", "Exact"),
+                      ("cumulativeCutLower", "0.02"), ("cumulativeCutUpper", "0.98"), ("stdDevFactor", "2")):
+        ET.SubElement(mmo, tag).text = text
+    shader = ET.SubElement(ET.SubElement(rr, "rastershader"), "colorrampshader", colorRampType="INTERPOLATED",
+                           classificationMode="1", clip="0", minimumValue=_value(lo), maximumValue=_value(hi),
+                           labelPrecision=str(int(decimals)))
+    cr = ET.SubElement(shader, "colorramp", type="gradient", name="[source]")
+    n = len(colors)
+    stops = ":".join(f"{i / (n - 1):g};{qgis_color(c)}" for i, c in enumerate(colors[1:-1], start=1))
+    props = {"color1": qgis_color(colors[0]), "color2": qgis_color(colors[-1]), "discrete": "0",
+             "rampType": "gradient"}
+    if stops:
+        props["stops"] = stops
+    _props(cr, props)
+    for i, c in enumerate(colors):
+        v = hi if i == n - 1 else lo + (hi - lo) * i / (n - 1)
+        ET.SubElement(shader, "item", alpha="255", value=_value(v), color=c.lower(), label=f"{v:.{int(decimals)}f}")
+    legend = ET.SubElement(shader, "rampLegendSettings", prefix="", suffix="", minimumLabel="", maximumLabel="",
+                           orientation="2", direction="0", useContinuousLegend="1")
+    fmt = ET.SubElement(ET.SubElement(legend, "numericFormat", id="basic"), "Option", type="Map")
+    for name, value, typ in (("decimal_separator", "", "QChar"), ("decimals", str(int(decimals)), "int"),
+                             ("rounding_type", "0", "int"), ("show_plus", "false", "bool"),
+                             ("show_thousand_separator", "true", "bool"), ("show_trailing_zeros", "false", "bool"),
+                             ("thousand_separator", "", "QChar")):
+        ET.SubElement(fmt, "Option", name=name, value=value, type=typ)
+    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
+    ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", invertColors="0", colorizeOn="0",
+                  colorizeRed="255", colorizeGreen="128", colorizeBlue="128", colorizeStrength="100")
+    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
+    ET.SubElement(pipe, "resamplingStage").text = "resamplingFilter"
+    return pipe
+
+
+def raster_style_elements(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd",
+                          decimals: int = 1, opacity: float = 1.0) -> tuple[list[ET.Element], dict[str, str]]:
+    """The style children shared by a raster ``.qml`` and a project's raster ``<maplayer>``.
+
+    Returns
+    -------
+    elements : list of Element
+        ``pipe`` (:func:`raster_pipe_element`) and ``blendMode``.
+    attributes : dict
+        Attributes of the enclosing element (scale visibility, style categories).
+    """
+    blend = ET.Element("blendMode")
+    blend.text = "0"
+    pipe = raster_pipe_element(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
+    attrs = {"hasScaleBasedVisibilityFlag": "0", "minScale": "1e+08", "maxScale": "0",
+             "styleCategories": "AllStyleCategories"}
+    return [pipe, blend], attrs
+
+
+def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", decimals: int = 1,
+               opacity: float = 1.0) -> str:
+    """A complete raster QML document: a singleband pseudocolor renderer on band 1.
+
+    Saved as ``x.qml`` beside ``x.tif``, QGIS applies it as the layer's default
+    style whenever the GeoTIFF is opened (drag and drop, the Browser,
+    ``QgsRasterLayer``).
+
+    Parameters
+    ----------
+    minimum, maximum : float
+        Ends of the ramp (the raster's minimum and maximum valid value).
+    ramp : str or sequence of '#rrggbb', default 'YlOrRd'
+        A key of :data:`RASTER_RAMPS` or colours low to high.
+    decimals : int, default 1
+        Decimals of legend labels.
+    opacity : float, default 1.0
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> qml = raster_qml(12.5, 61.0, ramp="GnYlRd")
+    >>> 'type="singlebandpseudocolor"' in qml and 'classificationMax="61.0"' in qml
+    True
+    """
+    children, attrs = raster_style_elements(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
     root = ET.Element("qgis", version=QGIS_VERSION, **attrs)
     root.extend(children)
     ET.indent(root)

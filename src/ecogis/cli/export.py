@@ -1,8 +1,9 @@
 """``ecogis export``: layers for other programs.
 
 ``ecogis export qgis OUT.gpkg`` is a thin skin over :func:`ecogis.export.export_qgis`:
-a styled GeoPackage (default styles in ``layer_styles``) and ``OUT.qgs`` / ``OUT.qgz``
-beside it, then each file's size.
+a styled GeoPackage (default styles in ``layer_styles``), ``OUT.qgs`` / ``OUT.qgz``
+beside it and the rasters as styled GeoTIFFs in ``OUT_rasters/`` (each with its
+``.qml``), then each file's size.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def export() -> None:
 @overwrite_option
 @handle_errors
 def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool, qgz: bool, lang: str, overwrite: bool) -> None:
-    """Write OUT.gpkg (every layer in EPSG:4490, styled by default) and a QGIS project beside it.
+    """Write OUT.gpkg (every layer in EPSG:4490, styled by default), styled GeoTIFFs in OUT_rasters/
+    and a QGIS project beside them.
 
     \b
     Examples:
@@ -62,9 +64,13 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
         existing = [str(p) for p in (out, project_path) if p.exists()]
         if existing:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite to replace")
-    from ecogis.export import export_qgis
+    from ecogis.export import export_qgis, output_paths
 
     layerset = load_layerset(layers_dir, crs)
+    if not overwrite:  # the rasters' files too, before the checks run
+        existing = [str(p) for p in output_paths(layerset, out, project="qgz" if qgz else "qgs") if p.exists()]
+        if existing:
+            raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite to replace")
     results = []
     if with_checks:
         results = _run_checks(layerset)
@@ -72,6 +78,7 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
                          overwrite=overwrite)
     checks = sorted({l.check for l in result.layers if l.check})
     click.echo(f"layers: {len(result.layers)} ({sum(l.features for l in result.layers)} features)"
+               + (f", rasters: {len(result.rasters)}" if result.rasters else "")
                + (f", checks: {', '.join(checks)}" if checks else ""))
     for name, why in result.skipped.items():
         click.secho(f"skipped: {name}: {why}", fg="yellow", err=True)
