@@ -412,3 +412,42 @@ def test_bad_inputs_name_their_file_and_an_invalid_area_is_repaired_with_a_warni
         stop_coverage(stop, points)
     with pytest.raises(InputError, match=r"stops \(bowtie.geojson\) have geometry types \['Polygon'\]"):
         stop_coverage(bowtie, bowtie)
+
+
+def _hairpin():
+    """Streets A(0,0) -> B(1000,0) -> C(1000,200) -> D(0,200): D is 200 m from A in a straight line, 2.2 km on foot."""
+    a, b, c, d = (X0, Y0), (X0 + 1000, Y0), (X0 + 1000, Y0 + 200), (X0, Y0 + 200)
+    roads = gpd.GeoDataFrame({"id": ["ab", "bc", "cd"]},
+                             geometry=[shapely.LineString([a, b]), shapely.LineString([b, c]),
+                                       shapely.LineString([c, d])], crs=CRS)
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 1050, Y0 + 250)], crs=CRS)
+    stops = gpd.GeoDataFrame(geometry=[shapely.Point(a)], crs=CRS)
+    return roads, area, stops
+
+
+def test_network_proposal_matches_the_best_site_found_by_brute_force():
+    """The greedy pick along the streets adds as much area as the best of all sites, each measured by rerunning
+    the network coverage (catchment polygons, an independent computation) with that one extra stop."""
+    roads, area, stops = _hairpin()
+    base = stop_coverage(stops, area, method="network", roads=roads, radius_m=500, access_width_m=50)
+    (pick,) = propose_stops(stops, area, k=1, method="network", roads=roads, radius_m=500, access_width_m=50,
+                            demand_spacing_m=10).itertuples()
+    sites = []
+    for line in roads.geometry:
+        for t in np.arange(50.0, line.length, 100.0):
+            site = line.interpolate(t)
+            more = gpd.GeoDataFrame(geometry=[*stops.geometry, site], crs=CRS)
+            r = stop_coverage(more, area, method="network", roads=roads, radius_m=500, access_width_m=50)
+            sites.append((r.metrics["covered_area_m2"] - base.metrics["covered_area_m2"], site))
+    best_gain, _ = max(sites, key=lambda s: s[0])
+    assert pick.added_area_m2 == pytest.approx(best_gain, rel=0.03)
+    # and rerunning with the proposal gives the share the proposal promised
+    more = gpd.GeoDataFrame(geometry=[*stops.geometry, pick.geometry], crs=CRS)
+    after = stop_coverage(more, area, method="network", roads=roads, radius_m=500, access_width_m=50)
+    assert pick.area_share_after == pytest.approx(after.metrics["area_share"], abs=0.01)
+    # the straight-line pick (which thinks D's end is served: 200 m from A) adds less along the streets
+    (line_pick,) = propose_stops(stops, area, k=1, radius_m=500, demand_spacing_m=10,
+                                 candidates=roads).itertuples()
+    more = gpd.GeoDataFrame(geometry=[*stops.geometry, line_pick.geometry], crs=CRS)
+    line_after = stop_coverage(more, area, method="network", roads=roads, radius_m=500, access_width_m=50)
+    assert line_after.metrics["covered_area_m2"] - base.metrics["covered_area_m2"] < 0.8 * best_gain

@@ -17,6 +17,7 @@ from ecogis.coverage import stop_coverage
 from ecogis.network import (
     network_catchment,
     node_distances,
+    reach_matrix,
     reached_streets,
     snap_points,
     substrings,
@@ -211,3 +212,22 @@ def test_helsinki_real_streets_and_bus_stops():
     assert m["uncovered"] >= 1 and m["stops_total"] == len(stops)
     reached = net.layers["reached_streets"]
     assert reached.loc[reached["edge"] >= 0].length.sum() > 10_000  # tens of km of streets within 500 m
+
+
+def test_reach_matrix_by_hand_points_and_stretches():
+    """Streets A(0,0)-B(1000,0)-C(1000,800); a stop 10 m off A.  Walks: 10 + x along AB, 10 + 1000 + y up BC."""
+    g = walk_graph(gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0), (X0 + 1000, Y0)]),
+                                              shapely.LineString([(X0 + 1000, Y0), (X0 + 1000, Y0 + 800)])], crs=CRS))
+    src = snap_points(g, np.array([[X0, Y0 + 10]]))
+    pts = np.array([[X0 + 489, Y0], [X0 + 491, Y0], [X0 + 1000, Y0 + 100]])
+    assert reach_matrix(g, src, snap_points(g, pts), limit_m=500).toarray().tolist() == [[1.0, 0.0, 0.0]]
+    assert reach_matrix(g, src, snap_points(g, pts), limit_m=1200).toarray().tolist() == [[1.0, 1.0, 1.0]]
+    # a point 40 m off AB at x = 520: its foot (520) is beyond reach, but AB within 50 m of it runs from 490
+    foot = snap_points(g, np.array([[X0 + 520, Y0 + 40]]))
+    assert reach_matrix(g, src, foot, limit_m=500).nnz == 0
+    stretch = foot.assign(along_lo_m=490.0, along_hi_m=550.0)
+    assert reach_matrix(g, src, stretch, limit_m=500).nnz == 1
+    # the same from the far side: a source at C reaches the stretch's high end first (800 + 1000 - 550 = 1250)
+    from_c = snap_points(g, np.array([[X0 + 1000, Y0 + 800]]))
+    assert reach_matrix(g, from_c, stretch, limit_m=1249).nnz == 0
+    assert reach_matrix(g, from_c, stretch, limit_m=1251).nnz == 1

@@ -598,11 +598,9 @@ def stop_coverage(
         if cand is None and isinstance(roads, gpd.GeoDataFrame):
             cand = roads
         layers["proposals"] = propose_stops(stops_m, A, k=int(propose), candidates=cand, population=raster,
-                                            radius_m=r, target_share=target_share, metric_crs=crs)
-        if method == "network":
-            warnings.append(f"proposals are ranked by straight-line {r:g} m coverage; their gains along the "
-                            f"streets are smaller (network/straight-line ratio here "
-                            f"{metrics.get('network_to_buffer_ratio') or 0:.2f})")
+                                            radius_m=r, target_share=target_share, metric_crs=crs, method=method,
+                                            roads=graph if method == "network" else None,
+                                            access_width_m=access_width_m)
     records = []
     share = metrics["area_share"]
     if share is not None and share < target_share - 1e-12:
@@ -720,13 +718,20 @@ def propose_stops(
     candidate_spacing_m: float | None = None,
     demand_spacing_m: float | None = None,
     metric_crs: CRSLike | None = None,
+    method: str = "buffer",
+    roads: Any = None,
+    access_width_m: float = 50.0,
 ) -> gpd.GeoDataFrame:
     """Sites for up to ``k`` new stops, each adding the most newly covered people (or area).
 
     Greedy maximum coverage: demand is the population raster's cells in the area
     (persons times the covered fraction of each cell) or, without a raster, a
     grid of points every ``demand_spacing_m`` (area).  Demand within ``radius_m``
-    (straight line) of an existing stop is covered.  At each step the candidate
+    of an existing stop is covered: straight-line (``method="buffer"``), or along
+    the streets (``method="network"``: a demand point counts when it lies within
+    ``access_width_m`` of a street point reached within ``radius_m`` of walking,
+    as in :func:`stop_coverage`; candidates are then points along the streets and
+    ``roads`` is required).  At each step the candidate
     covering the most uncovered demand is added, until ``k`` stops are placed,
     the share reaches ``target_share`` or no candidate adds anything.  The greedy
     choice is within a factor 1 - 1/e of the best possible set (Nemhauser et al.
@@ -753,6 +758,12 @@ def propose_stops(
         Default ``radius_m / 5`` and ``radius_m / 10``.
     metric_crs : CRS-like, optional
         Metric CRS (default: the area's Gauss-Kruger zone).
+    method : {'buffer', 'network'}
+        Straight-line or walking distance.
+    roads : GeoDataFrame, path of a roads layer or .osm.pbf, or WalkGraph
+        The streets, for ``method="network"``.
+    access_width_m : float, default 50
+        With ``method="network"``: how far from a reached street demand counts.
 
     Returns
     -------
@@ -775,6 +786,8 @@ def propose_stops(
 
     if k < 0:
         raise InputError(f"k was {k} but is expected to be >= 0")
+    if method not in METHODS:
+        raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
     r = float(radius_m)
     crs = _metric_for(area, metric_crs) if not isinstance(area, shapely.Geometry) else _metric_for(None, metric_crs)
     A = area if isinstance(area, shapely.Geometry) else _area_geometry(area, crs)
@@ -782,6 +795,15 @@ def propose_stops(
     cand_sp = float(candidate_spacing_m or r / 5.0)
     dem_sp = float(demand_spacing_m or r / 10.0)
     xy_stops, _ = _stop_points(stops, crs) if stops is not None and len(stops) else (np.zeros((0, 2)), None)
+    graph = None
+    if method == "network":
+        from ecogis.network import WalkGraph
+
+        if roads is None:
+            raise NotMeasurableError("layer 'roads' missing: proposals along streets need the street network")
+        graph = roads if isinstance(roads, WalkGraph) else _network_graph(roads, A, r, crs)
+        if candidates is None:
+            candidates = gpd.GeoDataFrame(geometry=graph.edges.geometry.values, crs=graph.crs)
     cand_xy, source = _candidate_points(candidates, A, cand_sp, crs)
     raster = _raster_path(population)
 
@@ -795,12 +817,52 @@ def propose_stops(
         demands["population"] = (shapely.get_coordinates(dp.geometry.values), dp["population"].to_numpy(float))
     objective = "population" if raster is not None else "area"
 
+    if graph is not None:
+        from ecogis.network import reach_matrix, snap_points
+
+        cand_snap = snap_points(graph, cand_xy)
+        stop_snap = snap_points(graph, xy_stops)
+
+        edge_tree = shapely.STRtree(np.asarray(graph.edges.geometry.values))
+
+        def reach(snaps: Any, pts: np.ndarray) -> Any:
+            """Sources x demand points covered along the streets: a demand point is covered when any street
+            within the access width of it is reached at the point nearest to it (the catchment's rule)."""
+            from scipy.sparse import csr_matrix
+
+            p = shapely.points(pts)
+            pi, ei = edge_tree.query(p, predicate="dwithin", distance=access_width_m)
+            lines = np.asarray(graph.edges.geometry.values)[ei]
+            # the stretch of each nearby street within the access width of the point: reached anywhere,
+            # it covers the point (the catchment is the reached streets buffered by the access width)
+            pieces = shapely.intersection(lines, shapely.buffer(p[pi], access_width_m, quad_segs=16))
+            xy, owner = shapely.get_coordinates(pieces, return_index=True)
+            along_all = shapely.line_locate_point(lines[owner], shapely.points(xy))
+            lo = np.full(len(pi), np.inf)
+            hi = np.full(len(pi), -np.inf)
+            np.minimum.at(lo, owner, along_all)
+            np.maximum.at(hi, owner, along_all)
+            fallback = ~np.isfinite(lo)  # touching only: the nearest point
+            if fallback.any():
+                lo[fallback] = hi[fallback] = shapely.line_locate_point(lines[fallback], p[pi][fallback])
+            on = shapely.get_coordinates(shapely.line_interpolate_point(lines, (lo + hi) / 2.0))
+            dst = pd.DataFrame({"edge": ei, "along_m": (lo + hi) / 2.0, "along_lo_m": lo, "along_hi_m": hi,
+                                "x": on[:, 0], "y": on[:, 1]})
+            m = reach_matrix(graph, snaps, dst, limit_m=r)
+            to_point = csr_matrix((np.ones(len(pi)), (np.arange(len(pi)), pi)), shape=(len(pi), len(pts)))
+            out = (m @ to_point).tocsr()
+            out.data[:] = 1.0
+            return out
+
     state = {}
     for name, (pts, w) in demands.items():
         total = float(w.sum())
         if len(xy_stops) and len(pts):
-            d, _ = cKDTree(xy_stops).query(pts, distance_upper_bound=r)
-            unc = ~(d <= r)
+            if graph is not None:
+                unc = np.asarray(reach(stop_snap, pts).sum(axis=0)).ravel() == 0
+            else:
+                d, _ = cKDTree(xy_stops).query(pts, distance_upper_bound=r)
+                unc = ~(d <= r)
         else:
             unc = np.ones(len(pts), dtype=bool)
         state[name] = {"pts": pts[unc], "w": w[unc].copy(), "covered": total - float(w[unc].sum()),
@@ -816,8 +878,13 @@ def propose_stops(
     obj = state[objective]
     if len(obj["pts"]) == 0:
         return empty
-    M = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(obj["pts"]), r, output_type="coo_matrix").tocsr()
-    M.data[:] = 1.0
+    if graph is not None:
+        M = reach(cand_snap, obj["pts"])
+        area_M = reach(cand_snap, state["area"]["pts"]) if objective != "area" else None
+    else:
+        M = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(obj["pts"]), r, output_type="coo_matrix").tocsr()
+        M.data[:] = 1.0
+        area_M = None
     MT = M.T.tocsr()
     w = obj["w"]
     gains = np.asarray(M @ w).ravel()
@@ -848,7 +915,12 @@ def propose_stops(
             row["population_share_after"] = obj["covered"] / obj["total"]
         # area added by this stop (estimated on the area grid)
         a_add = 0.0
-        if area_tree is not None:
+        if area_M is not None:
+            idx = area_M.indices[area_M.indptr[best]:area_M.indptr[best + 1]]
+            idx = idx[area_alive[idx]]
+            area_alive[idx] = False
+            a_add = float(state["area"]["w"][idx].sum())
+        elif area_tree is not None:
             idx = np.asarray(area_tree.query_ball_point(cand_xy[best], r), dtype=int)
             if idx.size:
                 idx = idx[area_alive[idx]]

@@ -56,6 +56,7 @@ __all__ = [
     "network_catchment",
     "node_distances",
     "reached_streets",
+    "reach_matrix",
     "read_walk_network",
     "snap_points",
     "substrings",
@@ -311,6 +312,109 @@ def node_distances(graph: WalkGraph, snaps: pd.DataFrame, *, limit_m: float) -> 
     full = vstack([hstack([g, csr_matrix((n, 1))]), row]).tocsr()
     d = dijkstra(full, directed=True, indices=n, limit=limit_m)
     return np.asarray(d[:n], dtype=float)
+
+
+def reach_matrix(graph: WalkGraph, sources: pd.DataFrame, targets: pd.DataFrame, *, limit_m: float,
+                 batch: int = 64) -> Any:
+    """Which targets each source reaches along the streets within ``limit_m``.
+
+    Sources and targets are points snapped to the graph (:func:`snap_points`).
+    The walk from a source starts with its access distance (``snap_m``) and goes
+    along its edge to either end, through the graph, and along the target's edge
+    to the target's snapped point; a source and a target on one edge also walk
+    straight along it.  Targets count by their snapped point (their own
+    ``snap_m`` is left to the caller: the access width).  A target may be a
+    stretch of its edge instead (columns ``along_lo_m`` and ``along_hi_m``): it
+    is reached when any point of the stretch is.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+    sources, targets : DataFrame
+        ``edge``, ``along_m``, ``x``, ``y`` (the snapped point) and for sources
+        ``snap_m``, as from :func:`snap_points`.
+    limit_m : float
+        Walking distance limit.
+    batch : int
+        Sources per Dijkstra batch (memory: ``batch`` x targets floats, four times).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``(len(sources), len(targets))``, 1 where reached.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, numpy as np
+    >>> g = walk_graph(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1000, 0)]),
+    ...                                           shapely.LineString([(1000, 0), (1000, 800)])], crs=4547))
+    >>> src = snap_points(g, np.array([[0.0, 10.0]]))           # 10 m off the street
+    >>> dst = snap_points(g, np.array([[480.0, 0.0], [500.0, 0.0], [1000.0, 300.0]]))
+    >>> reach_matrix(g, src, dst, limit_m=500).toarray().tolist()
+    [[1.0, 0.0, 0.0]]
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n_src, n_dst = len(sources), len(targets)
+    if n_src == 0 or n_dst == 0 or graph.n_edges == 0:
+        return csr_matrix((n_src, n_dst))
+    U = graph.edges["u"].to_numpy()
+    V = graph.edges["v"].to_numpy()
+    L = graph.edges["length_m"].to_numpy(dtype=float)
+    se = sources["edge"].to_numpy()
+    ss = sources["snap_m"].to_numpy(dtype=float)
+    de = targets["edge"].to_numpy()
+    ok_dst = de >= 0
+    de_ = np.where(ok_dst, de, 0)
+    lo = targets["along_lo_m"] if "along_lo_m" in targets else targets["along_m"]
+    hi = targets["along_hi_m"] if "along_hi_m" in targets else targets["along_m"]
+    da_lo = np.clip(lo.to_numpy(dtype=float), 0.0, L[de_])
+    da_hi = np.clip(hi.to_numpy(dtype=float), da_lo, L[de_])
+    du, dv, d_off_u, d_off_v = U[de_], V[de_], da_lo, L[de_] - da_hi
+    usable = np.flatnonzero((se >= 0) & (ss <= limit_m))
+    # batches of nearby sources; a walk is never shorter than the straight line between the snapped
+    # points, so each batch only looks at the targets within limit_m of its bounding box
+    sx, sy = sources["x"].to_numpy(dtype=float), sources["y"].to_numpy(dtype=float)
+    tx, ty = targets["x"].to_numpy(dtype=float), targets["y"].to_numpy(dtype=float)
+    cell = max(float(limit_m), 1.0)
+    # a stretch reaches half its length beyond its (x, y) midpoint
+    margin = float(limit_m) + (float(np.max(da_hi - da_lo)) / 2.0 if len(da_lo) else 0.0)
+    usable = usable[np.lexsort((sy[usable], np.floor(sx[usable] / cell)))]
+    g = graph.csr()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for start in range(0, len(usable), max(int(batch), 1)):
+        b = usable[start:start + batch]
+        near = np.flatnonzero(ok_dst & (tx >= sx[b].min() - margin) & (tx <= sx[b].max() + margin)
+                              & (ty >= sy[b].min() - margin) & (ty <= sy[b].max() + margin))
+        if near.size == 0:
+            continue
+        e = se[b]
+        a = np.clip(sources["along_m"].to_numpy(dtype=float)[b], 0.0, L[e])
+        off_u = ss[b] + a
+        off_v = ss[b] + (L[e] - a)
+        nodes_b, inv = np.unique(np.concatenate([U[e], V[e]]), return_inverse=True)
+        D = dijkstra(g, directed=False, indices=nodes_b, limit=limit_m)
+        Du, Dv = D[inv[: len(b)]], D[inv[len(b):]]
+        nu, nv, n_off_u, n_off_v = du[near], dv[near], d_off_u[near], d_off_v[near]
+        dist = np.minimum.reduce([
+            off_u[:, None] + Du[:, nu] + n_off_u[None, :],
+            off_u[:, None] + Du[:, nv] + n_off_v[None, :],
+            off_v[:, None] + Dv[:, nu] + n_off_u[None, :],
+            off_v[:, None] + Dv[:, nv] + n_off_v[None, :],
+        ])
+        same = e[:, None] == de[near][None, :]
+        if same.any():
+            closest = np.clip(a[:, None], da_lo[near][None, :], da_hi[near][None, :])
+            direct = ss[b][:, None] + np.abs(a[:, None] - closest)
+            dist = np.where(same, np.minimum(dist, direct), dist)
+        r_, c_ = np.nonzero(dist <= limit_m)
+        rows.append(b[r_])
+        cols.append(near[c_])
+    r_all = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
+    c_all = np.concatenate(cols) if cols else np.zeros(0, dtype=int)
+    return csr_matrix((np.ones(len(r_all)), (r_all, c_all)), shape=(n_src, n_dst))
 
 
 # --- cutting edges -----------------------------------------------------------------------------
