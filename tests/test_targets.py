@@ -471,3 +471,19 @@ select = { river = ["某河"] }
     assert "x-2025/a" in text and "`water_class` is missing" in text
     assert "x-2025/b" in text and "goes with check 'sections'" in text and "'VI'" in text
 
+
+
+def test_the_docs_table_counts_the_registry():
+    """docs/targets.md's table of plans says what the registry holds (targets, spatial, with a check)."""
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "docs" / "targets.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \|.*\| (\d+) \| (\d+) \| (\d+) \|$", text, re.M)
+    assert len(rows) == len(plans())
+    targets = load_targets()
+    for plan, n, spatial, checked in rows:
+        mine = [t for t in targets if t.plan == plan]
+        assert (int(n), int(spatial), int(checked)) == (
+            len(mine), sum(t.spatial for t in mine), sum(t.check is not None for t in mine)), plan
