@@ -125,3 +125,15 @@ def test_named_section_targets_are_measured_on_their_own_sections():
     # a river the layers do not have is named, with the rivers they do have
     sanli = by_id["luohe-eco-2023/sanlihe-class-iv-2023"]
     assert sanli.status == "not_measurable" and "三里河" in sanli.reason and "沙河" in sanli.reason
+
+
+def test_each_target_of_an_unmeasurable_check_gets_its_own_reason():
+    """Stops without harbour / accessible fields and no routes: every bus target names what it lacks."""
+    targets = [FakeTarget("h", "bus-indicators", "harbour_stop_share", ">=", 0.32),
+               FakeTarget("a", "bus-indicators", "accessible_platform_share", ">=", 0.2),
+               FakeTarget("l", "bus-indicators", "bus_lines", ">=", 35)]
+    by_id = {o.target.id: o for o in run_audit(_one_stop_layers(), targets=targets).outcomes}
+    assert by_id["h"].reason == "field 'harbour' missing in layer 'bus_stops'"
+    assert by_id["a"].reason == "field 'accessible' missing in layer 'bus_stops'"
+    assert by_id["l"].reason == "layer 'bus_routes' missing"
+    assert {o.status for o in by_id.values()} == {"not_measurable"}

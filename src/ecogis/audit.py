@@ -353,6 +353,7 @@ def run_audit(
         if t.spatial and t.check:
             needed.setdefault(_result_key(t.check, t.scope, t.year), (t.check, t.scope, t.year))
     results: dict[str, CheckResult] = {}
+    failure_reasons: dict[str, dict[str, str]] = {}
     failures: dict[str, str] = {}
     for key in progress_bar(list(needed), desc="checks", unit="check", progress=progress):
         check, scope, t_year = needed[key]
@@ -360,6 +361,7 @@ def run_audit(
             results[key] = run_check(check, layers, scope=scope, year=t_year)
         except NotMeasurableError as exc:
             failures[key] = str(exc)
+            failure_reasons[key] = exc.reasons
             log.info("%s: not measurable: %s", key, exc)
         except EcogisError as exc:
             failures[key] = f"check failed: {exc}"
@@ -377,7 +379,8 @@ def run_audit(
             continue
         key = _result_key(t.check, t.scope, t.year)
         if key in failures:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason=failures[key]))
+            outcomes.append(TargetOutcome(t, "not_measurable",
+                                          reason=failure_reasons.get(key, {}).get(t.metric) or failures[key]))
             continue
         measured, reason = measure(t, results[key])
         if measured is None:

@@ -1101,7 +1101,7 @@ def bus_indicators(
                   "bus_lines")
     if all(metrics.get(k) is None for k in indicators):
         raise NotMeasurableError("no bus indicator is measurable: " + "; ".join(
-            f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators))
+            f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators), reasons=not_measurable)
 
     records = []
     checks = [

@@ -60,9 +60,21 @@ class CatalogueError(InputError):
 
 
 class NotMeasurableError(EcogisError):
-    """A check cannot be computed because a layer or field it needs is absent."""
+    """A check cannot be computed because a layer or field it needs is absent.
+
+    Parameters
+    ----------
+    message : str
+        What is missing and how to supply it.
+    reasons : dict of str to str, optional
+        For a check with several metrics: why each one is not measurable.
+    """
 
     exit_code = 4
+
+    def __init__(self, message: str, reasons: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = dict(reasons or {})
 
 
 class CheckError(EcogisError):
