@@ -406,3 +406,26 @@ def test_sample_export_with_checks_opens_in_qgis(tmp_path):
             assert info["crs"] == {"population": "EPSG:4547", "air__pm25_surface": "EPSG:4490"}[r.name]
             assert (info["classificationMin"], info["classificationMax"]) == pytest.approx((lo, hi), rel=1e-12)
             assert info["stats"]["max"] == pytest.approx(hi)
+
+
+@pytest.mark.sample
+def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    out = tmp_path / "report"
+    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--no-maps", "--qgis",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    gpkg, project = out / "qgis" / "audit.gpkg", out / "qgis" / "audit.qgs"
+    tables = set(gdal_counts(gpkg))
+    assert any("coverage" in t and t.endswith("__gaps") for t in tables), tables
+    probe = run_probe(gpkg, project, runtime_dir=tmp_path / "xdg")
+    opened = probe["projects"][str(project)]
+    assert opened["read"] and opened["crs"] == "EPSG:4490"
+    assert opened["layers"] and all(l["valid"] for l in opened["layers"])
+    in_project = {l["table"] for l in opened["layers"]}
+    assert {t for t in tables if "__gaps" in t} <= in_project  # the coverage gaps are in the project
+    gaps = next(l for l in opened["layers"] if l["table"] and l["table"].endswith("__gaps"))
+    assert gaps["featureCount"] == gdal_counts(gpkg)[gaps["table"]] > 0

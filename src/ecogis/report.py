@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ecogis.audit import AuditResult
-from ecogis.errors import OutputExistsError
+from ecogis.errors import InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
 from ecogis.result import write_json
@@ -248,17 +248,45 @@ def write_report(
     basemap: str = "none",
     lang: str = "zh",
     overwrite: bool = False,
+    qgis: bool = False,
 ) -> dict[str, Path]:
     """Write report.json, report.md, report.html (and maps/) into ``out_dir``.
+
+    Parameters
+    ----------
+    audit : AuditResult
+    out_dir : path-like
+    layers : LayerSet, optional
+        The audited layers, for the maps and the QGIS export.
+    maps : bool, default True
+        Write ``maps/`` (overview, one map per check, index) and link each target to its map.
+    basemap, lang
+        As for :func:`ecogis.maps.write_maps`.
+    overwrite : bool
+        Replace an earlier report in ``out_dir``.
+    qgis : bool, default False
+        Also write ``qgis/audit.gpkg`` and ``qgis/audit.qgs``: the layers and every check's
+        results, styled like the maps (:func:`ecogis.export.export_qgis`).
 
     Raises
     ------
     OutputExistsError
         When ``out_dir`` already holds a report and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> paths = write_report(run_audit(), "out/report", layers=load_sample(), qgis=True)  # doctest: +SKIP
+    >>> sorted(paths)  # doctest: +SKIP
+    ['html', 'json', 'maps', 'md', 'qgis']
     """
     out = Path(out_dir)
-    if (out / "report.json").exists() and not overwrite:
-        raise OutputExistsError(f"{out} already holds a report; pass overwrite=True (--overwrite) to replace it")
+    if not overwrite:
+        existing = [p for p in (out / "report.json", out / "qgis" / "audit.gpkg") if p.exists()]
+        if existing:
+            raise OutputExistsError(f"{out} already holds a report ({existing[0].name}); pass overwrite=True "
+                                    f"(--overwrite) to replace it")
+    if qgis and layers is None:
+        raise InputError("qgis=True needs the audited layers (layers=...)")
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     if maps and layers is not None:
@@ -270,6 +298,12 @@ def write_report(
 
                 o.map = links.get(_result_key(t.check, t.scope, t.year))
         paths["maps"] = out / "maps" / "index.html"
+    if qgis:
+        from ecogis.export import export_qgis
+
+        exported = export_qgis(layers, out / "qgis" / "audit.gpkg", results=audit.results, lang=lang,
+                               overwrite=overwrite, title=f"{audit.layerset_name} 规划目标核查 audit")
+        paths["qgis"] = exported.project
     paths["json"] = write_json(audit.to_dict(), out / "report.json", overwrite=True)
     with atomic_output(out / "report.md", overwrite=True) as tmp:
         tmp.write_text(render_markdown(audit), encoding="utf-8")

@@ -24,17 +24,20 @@ __all__ = ["audit"]
               default="none", show_default=True, help="Basemap of the maps (none works offline).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--no-maps", is_flag=True, help="Skip the maps (faster).")
+@click.option("--qgis", "qgis", is_flag=True,
+              help="Also write qgis/audit.gpkg and qgis/audit.qgs: the layers and every check's results, styled.")
 @click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
 @overwrite_option
 @handle_errors
-def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path, basemap: str,
-          lang: str, no_maps: bool, list_plans: bool, overwrite: bool) -> None:
+def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path,
+          basemap: str, lang: str, no_maps: bool, qgis: bool, list_plans: bool, overwrite: bool) -> None:
     """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
 
     \b
     Examples:
       ecogis audit
       ecogis audit --plan luohe-transit-2023 --year 2025 --out out/transit --overwrite
+      ecogis audit --qgis                      # also ecogis-report/qgis/audit.qgs for QGIS
       ecogis audit --layers my_city/ --plan xingyang-eco-2024
     """
     from ecogis.audit import run_audit
@@ -54,7 +57,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
-                         overwrite=overwrite)
+                         overwrite=overwrite, qgis=qgis)
     c = result.counts()
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")
