@@ -147,3 +147,25 @@ def test_assume_crs_applies_only_to_files_that_state_none(tmp_path):
     assert geod.inv(lon, lat, fixed.geometry.x[0], fixed.geometry.y[0])[2] < 0.01
     with pytest.raises(InputError, match="not both"):
         read_layer(tmp_path / "a.geojson", crs="gcj02", assume_crs="gcj02")
+
+
+def test_excel_with_chinese_coordinate_columns_in_bd09(tmp_path):
+    """An .xlsx export from Baidu Maps: 站点名称 / 经度 / 纬度 in BD-09, read into CGCS2000 within 1 cm."""
+    import pandas as pd
+    import pyproj
+
+    pytest.importorskip("openpyxl")
+    from ecogis.crs import wgs84_to_bd09
+
+    lon = np.array([114.01, 114.03, 114.05])
+    lat = np.array([33.57, 33.58, 33.59])
+    blon, blat = wgs84_to_bd09(lon, lat)
+    path = tmp_path / "stops.xlsx"
+    pd.DataFrame({"站点名称": ["甲", "乙", "丙"], "经度": blon, "纬度": blat}).to_excel(path, index=False)
+    before = file_digest(path)
+    stops = read_layer(path, "bus_stops", crs="bd09")
+    assert stops.crs.to_epsg() == 4490 and stops["name"].tolist() == ["甲", "乙", "丙"]
+    geod = pyproj.Geod(ellps="GRS80")
+    _, _, d = geod.inv(lon, lat, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
+    assert d.max() < 0.01
+    assert file_digest(path) == before  # the input is never modified
