@@ -35,12 +35,14 @@ class FakeTarget:
     scope: str | None = "中心城区"
     year: int = 2025
     unit: str = "share"
+    params: tuple = ()
 
     def meets(self, measured):
         if measured is None:
             return None
-        return {">=": measured >= self.value, "<=": measured <= self.value, "<": measured < self.value,
-                "zero": measured == 0, "not_decrease": measured >= 0}[self.comparator]
+        return {">=": lambda: measured >= self.value, "<=": lambda: measured <= self.value,
+                "<": lambda: measured < self.value, "zero": lambda: measured == 0,
+                "not_decrease": lambda: measured >= 0}[self.comparator]()
 
 
 def _one_stop_layers() -> LayerSet:
@@ -137,3 +139,20 @@ def test_each_target_of_an_unmeasurable_check_gets_its_own_reason():
     assert by_id["a"].reason == "field 'accessible' missing in layer 'bus_stops'"
     assert by_id["l"].reason == "layer 'bus_routes' missing"
     assert {o.status for o in by_id.values()} == {"not_measurable"}
+
+
+def test_targets_with_different_check_params_get_their_own_runs():
+    """Luohe counts boilers within 30 km of a CHP plant, Sanmenxia within 15 km: one layer set, two answers."""
+    plant = shapely.Point(500_000, 3_716_000)
+    facilities = gpd.GeoDataFrame({"id": ["P", "B"], "kind": ["chp_plant", "coal_boiler"], "capacity_mw": [600, None]},
+                                  geometry=[plant, shapely.Point(500_000, 3_736_000)], crs=4547)  # 20 km apart
+    layers = LayerSet({"facilities": facilities}, name="boilers")
+    targets = [FakeTarget("r30", "boilers", "coal_boilers_near_chp", "zero", None, params=(("radius_m", 30000.0),)),
+               FakeTarget("r15", "boilers", "coal_boilers_near_chp", "zero", None, params=(("radius_m", 15000.0),))]
+    audit = run_audit(layers, targets=targets)
+    by_id = {o.target.id: o for o in audit.outcomes}
+    assert (by_id["r30"].status, by_id["r30"].measured) == ("not_met", 1.0)
+    assert (by_id["r15"].status, by_id["r15"].measured) == ("met", 0.0)
+    assert sorted(audit.results) == ["boilers@radius_m=15000", "boilers@radius_m=30000"]
+    with pytest.raises(InputError, match="not parameters of check 'coverage'"):
+        run_check("coverage", layers, params={"radius_m": 1})

@@ -155,3 +155,20 @@ def test_sample_runs(name, tmp_path):
     assert r.exit_code in (0, 4), r.output  # 4 when the sample lacks a layer this check needs
     if r.exit_code == 0:
         check_items(load(out))
+
+
+def test_boilers_json_and_exit_codes(tmp_path):
+    f = tmp_path / "facilities.gpkg"
+    gpd.GeoDataFrame({"id": ["P", "B1", "B2"], "name": ["电厂", "锅炉一", "锅炉二"],
+                      "类型": ["热电联产电厂", "燃煤锅炉", "燃煤锅炉"], "装机容量": [600.0, None, None]},
+                     geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 10_000, Y0),
+                               shapely.Point(X0 + 20_000, Y0)], crs=4547).to_file(f)
+    out = tmp_path / "b.json"
+    r = run(["check", "boilers", "--facilities", f, "--radius-km", 15, "--json", out])
+    assert r.exit_code == 0, r.output
+    data = load(out)
+    check_items(data)
+    assert data["coal_boilers_near_chp"] == 1 and data["items"][0]["id"] == "B1"
+    assert run(["check", "boilers", "--facilities", f, "--radius-km", 15, "--strict"]).exit_code == 1
+    r = run(["check", "boilers"])  # the sample has no CHP plant
+    assert r.exit_code == 4 and "no CHP plant" in r.output

@@ -10,6 +10,7 @@ import shapely
 from ecogis.ecology import (
     DEFAULT_RIVER_BUFFER_M,
     REDLINE_AREA_RULE,
+    coal_boilers_near_chp,
     control_zones,
     redline_change,
     redline_overlap,
@@ -231,3 +232,31 @@ def test_control_zones_reprojects_zones(zones):
     fac = gdf({"id": ["IN"], "kind": ["livestock_farm"]}, [pt(999, 500)])
     r = control_zones(fac, zones.to_crs(4490))
     assert r.metrics["livestock_in_forbidden_zone"] == 1
+
+
+def test_coal_boilers_within_the_heating_radius_of_large_chp_plants():
+    """Plant P (350 MW) at the origin, a small plant S (200 MW) 60 km east; boilers at 14.9, 15.1, 29.9, 30.1 km
+    north of P and one 1 km from S.  Distances are exact by construction (straight north)."""
+    pts = {"P": (0, 0), "S": (60_000, 0), "B149": (0, 14_900), "B151": (0, 15_100), "B299": (0, 29_900),
+           "B301": (0, 30_100), "BS": (60_000, 1_000)}
+    kinds = {"P": "chp_plant", "S": "chp_plant"}
+    f = gpd.GeoDataFrame({"id": list(pts), "name": list(pts), "kind": [kinds.get(k, "coal_boiler") for k in pts],
+                          "capacity_mw": [350.0 if k == "P" else 200.0 if k == "S" else None for k in pts]},
+                         geometry=[shapely.Point(X0 + x, Y0 + y) for x, y in pts.values()], crs=4547)
+    r30 = coal_boilers_near_chp(f, radius_m=30_000)
+    assert r30.metrics == {"coal_boilers_near_chp": 3, "coal_boilers_total": 5, "chp_plants": 1}
+    assert sorted(r30.violations["id"]) == ["B149", "B151", "B299"]
+    assert r30.violations.set_index("id").loc["B299", "distance_m"] == pytest.approx(29_900)
+    assert "30公里" in r30.violations["rule"].iloc[0]
+    r15 = coal_boilers_near_chp(f, radius_m=15_000)
+    assert sorted(r15.violations["id"]) == ["B149"]
+    # the small plant counts once its threshold is lowered
+    assert sorted(coal_boilers_near_chp(f, radius_m=15_000, min_chp_mw=150)
+                  .violations["id"]) == ["B149", "BS"]
+    # a plant without capacity counts, with a warning; no plant at all is not measurable, named
+    r = coal_boilers_near_chp(f.assign(capacity_mw=None), radius_m=15_000)
+    assert r.metrics["chp_plants"] == 2 and any("without capacity_mw" in w for w in r.warnings)
+    with pytest.raises(NotMeasurableError, match="no CHP plant") as e:
+        coal_boilers_near_chp(f[f["kind"] == "coal_boiler"])
+    assert "coal_boilers_near_chp" in e.value.reasons
+    assert f["capacity_mw"].notna().sum() == 2  # input untouched

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
-__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "run_check", "run_checks", "measure", "run_audit",
+__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure", "run_audit",
            "DEFAULT_PLANS"]
 
 log = logging.getLogger(__name__)
@@ -133,33 +133,38 @@ def _area(ls: LayerSet, scope: str | None) -> gpd.GeoDataFrame:
     return ls.study_area(scope if scope in ("中心城区", "主城区", "城市建成区") else "中心城区")
 
 
-def _run_coverage(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_coverage(ls: LayerSet, scope: str | None, year: int | None,
+                  params: Mapping[str, float]) -> CheckResult:
     from ecogis.coverage import stop_coverage
 
     return stop_coverage(ls.get("bus_stops"), _area(ls, scope or "中心城区"),
                          population=ls.rasters.get("population"), districts=ls.districts())
 
 
-def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None,
+                        params: Mapping[str, float]) -> CheckResult:
     from ecogis.coverage import bus_indicators
 
     return bus_indicators(stops=ls.vectors.get("bus_stops"), routes=ls.vectors.get("bus_routes"),
                           roads=ls.vectors.get("roads"), intersections=ls.vectors.get("intersections"))
 
 
-def _run_water_sources(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_water_sources(ls: LayerSet, scope: str | None, year: int | None,
+                       params: Mapping[str, float]) -> CheckResult:
     from ecogis.water import water_sources_check
 
     return water_sources_check(ls)
 
 
-def _run_sections(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_sections(ls: LayerSet, scope: str | None, year: int | None,
+                  params: Mapping[str, float]) -> CheckResult:
     from ecogis.water import sections_check
 
     return sections_check(ls)
 
 
-def _run_redlines(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_redlines(ls: LayerSet, scope: str | None, year: int | None,
+                  params: Mapping[str, float]) -> CheckResult:
     from ecogis.ecology import redline_overlap
 
     features = {k: ls.get(k) for k in ("projects", "facilities") if ls.has(k)}
@@ -181,25 +186,36 @@ def _previous_redlines(ls: LayerSet) -> gpd.GeoDataFrame:
     return read_layer(path, "eco_redlines", layer=layer)
 
 
-def _run_redline_change(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_redline_change(ls: LayerSet, scope: str | None, year: int | None,
+                        params: Mapping[str, float]) -> CheckResult:
     from ecogis.ecology import redline_change
 
     return redline_change(_previous_redlines(ls), ls.get("eco_redlines"))
 
 
-def _run_river_buffers(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_river_buffers(ls: LayerSet, scope: str | None, year: int | None,
+                       params: Mapping[str, float]) -> CheckResult:
     from ecogis.ecology import river_buffers
 
     return river_buffers(ls.get("facilities"), ls.get("rivers"))
 
 
-def _run_control_zones(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_control_zones(ls: LayerSet, scope: str | None, year: int | None,
+                       params: Mapping[str, float]) -> CheckResult:
     from ecogis.ecology import control_zones
 
     return control_zones(ls.get("facilities"), ls.get("control_zones"))
 
 
-def _run_air(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
+def _run_boilers(ls: LayerSet, scope: str | None, year: int | None,
+                 params: Mapping[str, float]) -> CheckResult:
+    from ecogis.ecology import coal_boilers_near_chp
+
+    return coal_boilers_near_chp(ls.get("facilities"), **params)
+
+
+def _run_air(ls: LayerSet, scope: str | None, year: int | None,
+             params: Mapping[str, float]) -> CheckResult:
     from ecogis.air import air_quality
 
     try:
@@ -211,7 +227,7 @@ def _run_air(ls: LayerSet, scope: str | None, year: int | None) -> CheckResult:
 
 
 #: check name (as in the targets registry and ``ecogis check``) -> runner
-CHECK_RUNNERS: dict[str, Callable[[LayerSet, str | None, int | None], CheckResult]] = {
+CHECK_RUNNERS: dict[str, Callable[[LayerSet, str | None, int | None, Mapping[str, float]], CheckResult]] = {
     "coverage": _run_coverage,
     "bus-indicators": _run_bus_indicators,
     "water-sources": _run_water_sources,
@@ -221,15 +237,30 @@ CHECK_RUNNERS: dict[str, Callable[[LayerSet, str | None, int | None], CheckResul
     "river-buffers": _run_river_buffers,
     "control-zones": _run_control_zones,
     "air": _run_air,
+    "boilers": _run_boilers,
 }
+
+#: the parameters a target may give its check (``params`` in the registry)
+CHECK_PARAMS: dict[str, tuple[str, ...]] = {"boilers": ("radius_m", "min_chp_mw")}
 
 #: checks whose result does not depend on the target's scope or year
 _SCOPE_FREE = {"bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-               "control-zones", "air"}
+               "control-zones", "air", "boilers"}
 
 
-def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: int | None = None) -> CheckResult:
+def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: int | None = None,
+              params: Mapping[str, float] | None = None) -> CheckResult:
     """Run one check by name on a LayerSet.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`CHECK_RUNNERS`.
+    layers : LayerSet
+    scope, year
+        The target's study-area scope and year, for checks that depend on them.
+    params : mapping, optional
+        Check parameters a target gives (:data:`CHECK_PARAMS`), e.g. ``{"radius_m": 15000}``.
 
     Raises
     ------
@@ -240,7 +271,12 @@ def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: in
         runner = CHECK_RUNNERS[name]
     except KeyError:
         raise InputError(f"check was {name!r} but is expected to be one of {sorted(CHECK_RUNNERS)}") from None
-    return runner(layers, scope, year)
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(CHECK_PARAMS.get(name, ())))
+    if unknown:
+        raise InputError(f"params {unknown} are not parameters of check {name!r}; expected some of "
+                         f"{list(CHECK_PARAMS.get(name, ()))}")
+    return runner(layers, scope, year, params)
 
 
 def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
@@ -279,10 +315,16 @@ def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
     return results, skipped
 
 
-def _result_key(check: str, scope: str | None, year: int | None) -> str:
+def _result_key(check: str, scope: str | None, year: int | None, params: Any = ()) -> str:
+    """``coverage/中心城区``, ``air``, ``boilers@radius_m=15000``: one check run per distinct key."""
     if check in _SCOPE_FREE:
-        return check
-    return f"{check}/{scope}" if scope else check
+        key = check
+    else:
+        key = f"{check}/{scope}" if scope else check
+    items = sorted(dict(params or ()).items())
+    if items:
+        key += "@" + ",".join(f"{k}={v:g}" for k, v in items)
+    return key
 
 
 def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]:
@@ -351,14 +393,15 @@ def run_audit(
     needed: dict[str, tuple[str, str | None, int | None]] = {}
     for t in selected:
         if t.spatial and t.check:
-            needed.setdefault(_result_key(t.check, t.scope, t.year), (t.check, t.scope, t.year))
+            params = getattr(t, "params", ())
+            needed.setdefault(_result_key(t.check, t.scope, t.year, params), (t.check, t.scope, t.year, params))
     results: dict[str, CheckResult] = {}
     failure_reasons: dict[str, dict[str, str]] = {}
     failures: dict[str, str] = {}
     for key in progress_bar(list(needed), desc="checks", unit="check", progress=progress):
-        check, scope, t_year = needed[key]
+        check, scope, t_year, params = needed[key]
         try:
-            results[key] = run_check(check, layers, scope=scope, year=t_year)
+            results[key] = run_check(check, layers, scope=scope, year=t_year, params=dict(params))
         except NotMeasurableError as exc:
             failures[key] = str(exc)
             failure_reasons[key] = exc.reasons
@@ -377,7 +420,7 @@ def run_audit(
             outcomes.append(TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
                                           "its layers; the figure comes from the bureau's own accounts)"))
             continue
-        key = _result_key(t.check, t.scope, t.year)
+        key = _result_key(t.check, t.scope, t.year, getattr(t, "params", ()))
         if key in failures:
             outcomes.append(TargetOutcome(t, "not_measurable",
                                           reason=failure_reasons.get(key, {}).get(t.metric) or failures[key]))

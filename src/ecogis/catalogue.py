@@ -60,6 +60,8 @@ FACILITY_KINDS = (
     "sewage_plant",
     "waste_site",
     "water_works",
+    "coal_boiler",
+    "chp_plant",
     "other",
 )
 CONTROL_ZONE_TYPES = ("禁燃区", "禁养区", "限养区", "禁止开发区")
@@ -342,11 +344,15 @@ CATALOGUE: dict[str, LayerSpec] = {
                                          "加油站": "gas_station", "工地": "construction_site",
                                          "建筑工地": "construction_site", "污水处理厂": "sewage_plant",
                                          "垃圾场": "waste_site", "水厂": "water_works", "其他": "other",
-                                         "farm": "livestock_farm"}),
+                                         "farm": "livestock_farm", "燃煤锅炉": "coal_boiler",
+                                         "锅炉": "coal_boiler", "热电联产电厂": "chp_plant",
+                                         "热电联产": "chp_plant", "热电厂": "chp_plant"}),
                 FieldSpec("area_m2", "float", False, "占地面积", "Area", "m2", aliases=("面积", "占地面积", "area")),
                 FieldSpec("polluting", "bool", False, "污染型", "Polluting", aliases=("污染型", "是否污染")),
                 FieldSpec("water_supply_related", "bool", False, "供水设施", "Water-supply related",
                           aliases=("供水相关",)),
+                FieldSpec("capacity_mw", "float", False, "装机容量", "Capacity", "MW",
+                          aliases=("装机容量", "容量", "capacity")),
             ),
             "Facilities that plans regulate: enterprises, outfalls (排污口), livestock farms, gas stations, "
             "construction sites ...",

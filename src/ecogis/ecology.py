@@ -62,6 +62,8 @@ __all__ = [
     "redline_change",
     "river_buffers",
     "control_zones",
+    "CHP_BOILER_RULE",
+    "coal_boilers_near_chp",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,11 @@ LARGE_SITE_M2 = 5000.0
 LARGE_SITE_RULE = (
     "漯政〔2024〕6号《漯河市空气质量持续改善行动实施方案》五(一): 持续推进5000平方米以上建筑工地安装在线监测和"
     "视频监控设施并接入市监管平台"
+)
+#: coal boilers within the heating radius of large CHP plants are to be shut or merged
+CHP_BOILER_RULE = (
+    "热电联产电厂供热半径{radius_km:g}公里范围内的燃煤锅炉关停整合 (漯政〔2024〕6号 三(三): 30万千瓦以上电厂, "
+    "30公里; 三政办〔2018〕35号 二(一)6: 30万千瓦及以上电厂, 15公里)"
 )
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
@@ -669,6 +676,110 @@ def control_zones(
                     "no_burn_kinds": sorted(burn_kinds) if burn_kinds is not None else None,
                     "metric_crs": fm.crs.to_string()},
         warnings=warnings, not_measurable=not_measurable,
+    )
+
+
+def coal_boilers_near_chp(
+    facilities: gpd.GeoDataFrame,
+    *,
+    radius_m: float = 30_000.0,
+    min_chp_mw: float = 300.0,
+    metric: CRSLike | None = None,
+) -> CheckResult:
+    """Coal boilers within the heating radius of large combined heat-and-power plants.
+
+    Luohe's air plan (漯政〔2024〕6号 三(三)) shuts or merges, by 2025, the coal
+    boilers within 30 km of CHP plants of 300 MW (30万千瓦) or more; Sanmenxia's
+    (三政办〔2018〕35号 二(一)6) those within 15 km, by 2020.  Each boiler
+    (``kind == "coal_boiler"``) within ``radius_m`` of an eligible plant
+    (``kind == "chp_plant"`` with ``capacity_mw`` >= ``min_chp_mw``) is an error.
+
+    Parameters
+    ----------
+    facilities : GeoDataFrame
+        ``facilities`` layer with ``kind`` and, for plants, ``capacity_mw``.  Not modified.
+    radius_m : float, default 30000
+        Heating radius, m (distance from the plant to the boiler, straight line).
+    min_chp_mw : float, default 300
+        Smallest plant that counts, MW.  Plants without ``capacity_mw`` count, with
+        a warning.
+    metric : CRS-like, optional
+        Metric CRS; default the Gauss-Kruger zone of ``facilities``.
+
+    Returns
+    -------
+    CheckResult
+        Name ``"boilers"``; metrics ``coal_boilers_near_chp``, ``coal_boilers_total``,
+        ``chp_plants``; layer ``chp_radius`` (the plants' heating circles).
+
+    Raises
+    ------
+    NotMeasurableError
+        When the layer has no CHP plant of the size (nothing to measure from).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> f = gpd.GeoDataFrame({"id": ["P", "B1", "B2"], "kind": ["chp_plant", "coal_boiler", "coal_boiler"],
+    ...                       "capacity_mw": [350.0, None, None]},
+    ...                      geometry=[shapely.Point(500000, 3700000), shapely.Point(500000, 3729000),
+    ...                                shapely.Point(500000, 3731000)], crs=4547)
+    >>> coal_boilers_near_chp(f).metrics["coal_boilers_near_chp"]
+    1
+    """
+    if not np.isfinite(radius_m) or radius_m <= 0:
+        raise InputError(f"radius_m was {radius_m} but is expected to be a distance > 0 m")
+    fm = to_metric(facilities, metric)
+    _require_columns(fm, ["kind"], "facilities")
+    kind = fm["kind"].astype("string").to_numpy()
+    geom = _valid(fm.geometry.values)
+    ids, names = _ids(fm).to_numpy(), _names(fm).to_numpy()
+    plants = np.flatnonzero(kind == "chp_plant")
+    warnings: list[str] = []
+    if "capacity_mw" in fm.columns:
+        cap = pd.to_numeric(fm["capacity_mw"], errors="coerce").to_numpy(dtype=float)
+    else:
+        cap = np.full(len(fm), np.nan)
+    unknown = plants[~np.isfinite(cap[plants])]
+    if unknown.size:
+        warnings.append(f"{unknown.size} CHP plant(s) without capacity_mw counted as {min_chp_mw:g} MW or more: "
+                        f"{', '.join(map(str, ids[unknown][:10]))}")
+    eligible = plants[~(np.isfinite(cap[plants]) & (cap[plants] < min_chp_mw))]
+    rule = CHP_BOILER_RULE.format(radius_km=radius_m / 1000.0)
+    if eligible.size == 0:
+        why = (f"layer 'facilities' has no CHP plant (kind 'chp_plant', 热电联产电厂) of {min_chp_mw:g} MW or more"
+               + (f"; it has {plants.size} smaller one(s)" if plants.size else ""))
+        raise NotMeasurableError(why, reasons={"coal_boilers_near_chp": why})
+    boilers = np.flatnonzero(kind == "coal_boiler")
+    circles = shapely.buffer(geom[eligible], radius_m, quad_segs=32)
+    records: list[dict[str, Any]] = []
+    rec_geoms: list[shapely.Geometry] = []
+    if boilers.size:
+        dist = shapely.distance(geom[boilers][:, None], geom[eligible][None, :])
+        nearest = np.argmin(dist, axis=1)
+        for i, b in enumerate(boilers):
+            d = float(dist[i, nearest[i]])
+            if d <= radius_m:
+                p = eligible[nearest[i]]
+                records.append({
+                    "id": ids[b], "name": names[b], "rule": rule,
+                    "detail": (f"coal boiler {ids[b]} ({names[b] or '-'}) is {d / 1000:,.2f} km from CHP plant "
+                               f"{ids[p]} ({names[p] or '-'}), within {radius_m / 1000:g} km"),
+                    "distance_m": d, "chp_id": ids[p],
+                })
+                rec_geoms.append(geom[b])
+    violations = violations_frame(records, crs=fm.crs, geometry=rec_geoms)
+    radius_layer = gpd.GeoDataFrame({"id": ids[eligible], "name": names[eligible],
+                                     "capacity_mw": cap[eligible], "radius_m": float(radius_m)},
+                                    geometry=gpd.GeoSeries(list(circles), crs=fm.crs), crs=fm.crs)
+    return CheckResult(
+        "boilers",
+        metrics={"coal_boilers_near_chp": len(records), "coal_boilers_total": int(boilers.size),
+                 "chp_plants": int(eligible.size)},
+        violations=violations, layers={"chp_radius": radius_layer},
+        parameters={"radius_m": float(radius_m), "min_chp_mw": float(min_chp_mw), "rule": rule,
+                    "metric_crs": fm.crs.to_string(), "distance": "straight line, plant to boiler"},
+        warnings=warnings,
     )
 
 

@@ -296,7 +296,7 @@ def write_report(
             if t.spatial and t.check and o.status != "not_measurable":
                 from ecogis.audit import _result_key
 
-                o.map = links.get(_result_key(t.check, t.scope, t.year))
+                o.map = links.get(_result_key(t.check, t.scope, t.year, getattr(t, "params", ())))
         paths["maps"] = out / "maps" / "index.html"
     if qgis:
         from ecogis.export import export_qgis

@@ -194,6 +194,8 @@ _FACILITY = [
     ("sewage_plant", "污水处理厂", "Sewage plant", "#542788"),
     ("waste_site", "垃圾处理场", "Waste site", "#40004b"),
     ("water_works", "水厂", "Water works", "#2166ac"),
+    ("coal_boiler", "燃煤锅炉", "Coal boiler", "#252525"),
+    ("chp_plant", "热电联产电厂", "CHP plant", "#d73027"),
     ("other", "其他", "Other", "#666666"),
 ]
 
@@ -295,6 +297,8 @@ STYLES: dict[str, LayerStyle] = {
            Symbol("#d7301f", "#fc4e2a", 0.5, 1.0), "核查结果", 27),
         _s("reached_streets", "步行可达街道", "Streets reached on foot", None, [],
            Symbol("#08519c", None, 0.0, 2.0), "核查结果", 26),
+        _s("chp_radius", "热电联产供热半径", "CHP heating radius", None, [],
+           Symbol("#d73027", "#fdae61", 0.12, 2.0, dash="8 4"), "核查结果", 20),
         _s("bus_lanes", "公交专用道", "Bus lanes", None, [],
            Symbol("#e31a1c", None, 0.0, 4.0), "核查结果", 31),
         _s("proposals", "建议新增站点", "Proposed stops", None, [],
@@ -365,4 +369,5 @@ CHECK_TITLES: dict[str, tuple[str, str]] = {
     "river-buffers": ("河流缓冲带", "River buffers"),
     "control-zones": ("管控区", "Control zones"),
     "air": ("空气质量", "Air quality"),
+    "boilers": ("热电联产供热半径内燃煤锅炉", "Coal boilers near CHP plants"),
 }

@@ -87,6 +87,7 @@ CHECK_METRICS: dict[str, tuple[str, ...]] = {
     "redline-change": ("net_m2", "lost_m2"),
     "river-buffers": ("facilities_within_buffer",),
     "control-zones": ("livestock_in_forbidden_zone", "violations", "large_construction_sites"),
+    "boilers": ("coal_boilers_near_chp",),
     "air": ("pm25_mean_ugm3", "pm10_mean_ugm3", "stations_over_target"),
 }
 
@@ -134,6 +135,9 @@ class Target:
     water_class : str or None
         For ``metric = "share_meeting_class"``: the water-quality class the selected
         sections must reach (``"III"``).
+    params : tuple of (name, number) pairs
+        Parameters of the check this target needs, e.g. ``(("radius_m", 15000.0),)``
+        for a 15 km heating radius (see ``ecogis.audit.CHECK_PARAMS``).
     notes : str or None
         How the target is read, caveats, related clauses.
     """
@@ -158,6 +162,7 @@ class Target:
     notes: str | None = None
     select: tuple[tuple[str, tuple[str, ...]], ...] = ()
     water_class: str | None = None
+    params: tuple[tuple[str, float], ...] = ()
 
     def meets(self, measured: float | None) -> bool | None:
         """Whether a measured value meets the target.
@@ -396,6 +401,16 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
                                "sections must reach (I, II, III, IV or V)")
         if t.get("water_class") and metric != "share_meeting_class":
             bad("water_class", f"`water_class` goes with metric 'share_meeting_class', not {metric!r}")
+        if t.get("params") and isinstance(check, str):
+            from ecogis.audit import CHECK_PARAMS
+
+            allowed = CHECK_PARAMS.get(check, ())
+            extra = sorted(set(t["params"]) - set(allowed)) if isinstance(t["params"], dict) else []
+            if extra:
+                bad("params", f"`params` {extra} are not parameters of check {check!r}; expected some of "
+                              f"{list(allowed)}")
+        if t.get("params") and check is None:
+            bad("params", "`params` go with a check; give check and metric too")
         if t.get("select") and check != "sections":
             bad("select", f"`select` picks sections and goes with check 'sections', not {check!r}")
         value = t.get("value")
@@ -433,6 +448,7 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             spatial=bool(t["spatial"]), check=t.get("check"), metric=t.get("metric"), notes=t.get("notes"),
             select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
             water_class=t.get("water_class"),
+            params=tuple(sorted((k, float(v)) for k, v in (t.get("params") or {}).items())),
         ))
     return out
 

@@ -20,6 +20,7 @@ CHECKS = {
     "river-buffers": "ecogis.cli.check_ecology:river_buffers",
     "control-zones": "ecogis.cli.check_ecology:control_zones",
     "air": "ecogis.cli.check_air:air",
+    "boilers": "ecogis.cli.check_ecology:boilers",
     "bus-indicators": "ecogis.cli.coverage:bus_indicators_command",
 }
 
@@ -38,7 +39,7 @@ class _LazyChecks(click.Group):
 
 @click.group(cls=_LazyChecks)
 def check() -> None:
-    """Run one check (water sources, sections, red lines, river buffers, control zones, air).
+    """Run one check (water sources, sections, red lines, river buffers, control zones, air, boilers, bus).
 
     Each defaults to the sample's layers when a file is not given, prints its headline
     numbers, and with --json / --out writes the findings.

@@ -1,4 +1,4 @@
-"""``ecogis check redlines | redline-change | river-buffers | control-zones``.
+"""``ecogis check redlines | redline-change | river-buffers | control-zones | boilers``.
 
 Thin skins over :mod:`ecogis.ecology`: each reads the files given (or the
 sample's / ``--layers`` layers for what is not given), calls one function, writes
@@ -19,7 +19,7 @@ from ecogis.cli.options import finish_check as finish
 from ecogis.cli.options import handle_errors
 from ecogis.cli.options import refuse_existing as _refuse_existing
 
-__all__ = ["redlines", "redline_change", "river_buffers", "control_zones"]
+__all__ = ["redlines", "redline_change", "river_buffers", "control_zones", "boilers"]
 
 
 @click.command("redlines")
@@ -177,3 +177,30 @@ def control_zones(zones_path: Path | None, facilities_path: Path | None, large_s
     finish(result, json_path, out_path, overwrite, strict,
            ["facilities_checked", "livestock_in_forbidden_zone", "livestock_in_restricted_zone",
             "facilities_in_no_burn_zone", "large_construction_sites"])
+
+
+@click.command("boilers")
+@click.option("--facilities", "facilities_path", type=_FILE, default=None,
+              help="Facilities with kind coal_boiler (燃煤锅炉) and chp_plant (热电联产电厂, capacity_mw).")
+@click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; 三政办〔2018〕35号 二(一)6: 15 km).")
+@click.option("--min-chp-mw", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              help="Smallest CHP plant that counts, MW (30万千瓦 = 300 MW).")
+@_common
+@handle_errors
+def boilers(facilities_path: Path | None, radius_km: float, min_chp_mw: float, layers_dir: Path | None,
+            json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
+    """Coal boilers within the heating radius of CHP plants of 300 MW or more.
+
+    \b
+    Examples:
+      ecogis check boilers --facilities facilities.gpkg --json boilers.json
+      ecogis check boilers --facilities f.gpkg --radius-km 15 --out boilers.gpkg
+    """
+    from ecogis.ecology import coal_boilers_near_chp
+
+    _refuse_existing(overwrite, json_path, out_path)
+    facilities = _Layers(layers_dir, crs).get(facilities_path, "facilities")
+    result = coal_boilers_near_chp(facilities, radius_m=radius_km * 1000.0, min_chp_mw=min_chp_mw)
+    finish(result, json_path, out_path, overwrite, strict, ["chp_plants", "coal_boilers_total",
+                                                            "coal_boilers_near_chp"])

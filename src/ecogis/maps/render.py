@@ -92,6 +92,7 @@ CHECK_CONTEXT: dict[str, tuple[str, ...]] = {
     "river-buffers": ("study_area", "rivers", "facilities"),
     "control-zones": ("study_area", "control_zones", "facilities"),
     "air": ("study_area", "air_stations"),
+    "boilers": ("study_area", "facilities"),
 }
 
 _LABELS = {
@@ -224,6 +225,8 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "facilities_within_buffer": ("缓冲带内设施数", "Facilities within the buffer"),
     "livestock_in_forbidden_zone": ("禁养区内养殖场", "Farms in forbidden-livestock zones"),
     "large_construction_sites": ("5000平方米以上工地", "Construction sites of 5,000 m² or more"),
+    "coal_boilers_near_chp": ("供热半径内燃煤锅炉", "Coal boilers within the heating radius"),
+    "chp_plants": ("热电联产电厂数", "CHP plants"), "coal_boilers_total": ("燃煤锅炉数", "Coal boilers"),
 }
 
 
