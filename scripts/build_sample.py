@@ -679,6 +679,11 @@ FACILITY_COUNTS = {"enterprise": 22, "gas_station": 10, "construction_site": 10,
 _FAC_NAMES = {"enterprise": "示例企业", "gas_station": "示例加油站", "construction_site": "示例建筑工地",
               "livestock_farm": "示例养殖场", "outfall": "示例入河排污口"}
 _POLLUTING_SHARE = 0.5
+#: an illustrative CHP plant (name, offset from the confluence in m, capacity MW) and coal boilers around it,
+#: 10, 20 and 35 km away, for 漯政〔2024〕6号 三(三) (within 30 km of CHP plants of 300 MW or more: shut or merged)
+CHP_PLANT = ("示例热电联产电厂", (14000.0, 10000.0), 700.0)
+COAL_BOILERS = [("示例燃煤锅炉01", (-10000.0, 0.0)), ("示例燃煤锅炉02", (-12000.0, 16000.0)),
+                ("示例燃煤锅炉03", (-21000.0, 28000.0))]
 
 
 def build_facilities(lines: dict[str, LineString], water: Polygon, zones: gpd.GeoDataFrame,
@@ -693,10 +698,11 @@ def build_facilities(lines: dict[str, LineString], water: Polygon, zones: gpd.Ge
     at = intake_m["澧河"]
     rows: list[dict] = []
 
-    def add(fid, name, kind, geom, *, polluting, area=None, water_related=False):
+    def add(fid, name, kind, geom, *, polluting, area=None, water_related=False, capacity=None):
         rows.append({"id": fid, "name": name, "kind": kind, "area_m2": area if area is not None else
                      (round(geom.area, 1) if geom.geom_type == "Polygon" else np.nan),
-                     "polluting": polluting, "water_supply_related": water_related, "geometry": _round(geom)})
+                     "polluting": polluting, "water_supply_related": water_related,
+                     "capacity_mw": capacity if capacity is not None else np.nan, "geometry": _round(geom)})
 
     # deliberate violations
     add("FAC-V01", "澧河左岸排涝口（示例）", "outfall", _offset_point(li, at - 400, w_li + 10), polluting=True)
@@ -730,6 +736,15 @@ def build_facilities(lines: dict[str, LineString], water: Polygon, zones: gpd.Ge
     sensitive = shapely.union_all([water.buffer(300), no_live, z2_ws01.buffer(300),
                                    shapely.union_all(zones.geometry.values).buffer(200),
                                    shapely.union_all(redlines.geometry.values).buffer(200)])
+    # the CHP plant and its boilers, clear of every other rule (the boilers check alone finds them)
+    name, off, capacity = CHP_PLANT
+    chp = Point(_at(*off))
+    add("FAC-C01", name, "chp_plant", chp, polluting=True, capacity=capacity)
+    for i, (bname, (dx, dy)) in enumerate(COAL_BOILERS):
+        add(f"FAC-B{i + 1:02d}", bname, "coal_boiler", Point(chp.x + dx, chp.y + dy), polluting=True)
+    for r in rows[-1 - len(COAL_BOILERS):]:
+        assert not sensitive.intersects(r["geometry"].buffer(300)), r["id"]
+        assert not control.geometry.intersects(r["geometry"]).any(), r["id"]
     minx, miny, maxx, maxy = central.buffer(3000).bounds
     area_zone = central.buffer(3000)
     for kind, count in FACILITY_COUNTS.items():

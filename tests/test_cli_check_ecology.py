@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import pytest
 import shapely
@@ -170,5 +171,22 @@ def test_boilers_json_and_exit_codes(tmp_path):
     check_items(data)
     assert data["coal_boilers_near_chp"] == 1 and data["items"][0]["id"] == "B1"
     assert run(["check", "boilers", "--facilities", f, "--radius-km", 15, "--strict"]).exit_code == 1
-    r = run(["check", "boilers"])  # the sample has no CHP plant
+    # a layer without a plant of the size: not measurable (exit 4), saying why
+    r = run(["check", "boilers", "--facilities", f, "--min-chp-mw", 700])
     assert r.exit_code == 4 and "no CHP plant" in r.output
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample layers/luohe.gpkg not built yet")
+def test_boilers_on_the_sample_against_geodesic_distances(tmp_path):
+    """The sample's boilers within 30 km / 15 km of its CHP plant, counted with pyproj's geodesic distances."""
+    import pyproj
+
+    fac = gpd.read_file(SAMPLE, layer="facilities")
+    plant = fac[fac["kind"] == "chp_plant"].geometry.iloc[0]
+    boilers = fac[fac["kind"] == "coal_boiler"]
+    _, _, d = pyproj.Geod(ellps="GRS80").inv([plant.x] * len(boilers), [plant.y] * len(boilers),
+                                              boilers.geometry.x.to_list(), boilers.geometry.y.to_list())
+    for km in (30, 15):
+        out = tmp_path / f"b{km}.json"
+        assert run(["check", "boilers", "--radius-km", km, "--json", out]).exit_code == 0
+        assert load(out)["coal_boilers_near_chp"] == int((np.asarray(d) <= km * 1000).sum()) > 0
