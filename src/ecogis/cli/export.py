@@ -8,13 +8,13 @@ beside it and the rasters as styled GeoTIFFs in ``OUT_rasters/`` (each with its
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from ecogis.cli.options import (
     crs_option,
+    echo_written,
     handle_errors,
     layers_option,
     load_layerset,
@@ -22,10 +22,6 @@ from ecogis.cli.options import (
 )
 
 __all__ = ["export", "qgis"]
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
 @click.group("export")
@@ -45,7 +41,8 @@ def export() -> None:
               help="Language of layer and group names, legend labels and field aliases.")
 @overwrite_option
 @handle_errors
-def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool, qgz: bool, lang: str, overwrite: bool) -> None:
+def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool, qgz: bool, lang: str,
+         overwrite: bool) -> None:
     """Write OUT.gpkg (every layer in EPSG:4490, styled by default), styled GeoTIFFs in OUT_rasters/
     and a QGIS project beside them.
 
@@ -55,19 +52,11 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
       ecogis export qgis out/luohe.gpkg --with-checks --qgz --overwrite
       ecogis export qgis city.gpkg --layers data/ --lang en
     """
-    from ecogis.errors import InputError, OutputExistsError
-
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(f"OUT was {str(out)!r} but is expected to end in '.gpkg'")
-    project_path = out.with_suffix(".qgz" if qgz else ".qgs")
-    if not overwrite:
-        existing = [str(p) for p in (out, project_path) if p.exists()]
-        if existing:
-            raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite to replace")
+    from ecogis.errors import OutputExistsError
     from ecogis.export import export_qgis, output_paths
 
     layerset = load_layerset(layers_dir, crs)
-    if not overwrite:  # the rasters' files too, before the checks run
+    if not overwrite:  # every file, the rasters' too, before the checks run
         existing = [str(p) for p in output_paths(layerset, out, project="qgz" if qgz else "qgs") if p.exists()]
         if existing:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite to replace")
@@ -83,7 +72,7 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
     for name, why in result.skipped.items():
         click.secho(f"skipped: {name}: {why}", fg="yellow", err=True)
     for p in result.paths:
-        click.echo(f"{p}  {_size(os.path.getsize(p))}")
+        echo_written(p)
 
 
 def _run_checks(layerset) -> list:

@@ -8,13 +8,13 @@ tiles that do need it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from ecogis.cli.options import (
     crs_option,
+    echo_written,
     handle_errors,
     layers_option,
     load_layerset,
@@ -24,10 +24,6 @@ from ecogis.cli.options import (
 __all__ = ["map_command"]
 
 _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
 @click.command("map")
@@ -82,4 +78,4 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
     paths = write_maps(layerset, results, out_dir, basemap=basemap, lang=lang,
                        tianditu_key=tianditu_key, overwrite=overwrite)
     for p in paths:
-        click.echo(f"{p}  {_size(os.path.getsize(p))}")
+        echo_written(p)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
     "configure_logging",
     "load_layerset",
     "echo_json_summary",
+    "echo_written",
 ]
 
 EXIT_CODES = {0: "success", 1: "violations with --strict, or internal error", 2: "bad input (file, argument, CRS)",
@@ -178,3 +180,10 @@ def finish_check(result: Any, json_path: Path | None, out_path: Path | None, ove
         click.echo(f"wrote {out_path}")
     if strict and data["violations"]:
         sys.exit(1)
+
+
+def echo_written(path: str | os.PathLike) -> None:
+    """Print a file the command wrote with its size (``maps/overview.html  1.3 MB``)."""
+    n = os.path.getsize(path)
+    click.echo(f"{path}  {n / 1e6:.1f} MB" if n >= 1e6 else f"{path}  {n / 1e3:.0f} kB")
+
