@@ -35,8 +35,8 @@ from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
-__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure", "run_audit",
-           "DEFAULT_PLANS"]
+__all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure",
+           "target_key", "run_audit", "DEFAULT_PLANS"]
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +327,11 @@ def _result_key(check: str, scope: str | None, year: int | None, params: Any = (
     return key
 
 
+def target_key(target: Any) -> str:
+    """The key of the check run that measures a target (in ``AuditResult.results``)."""
+    return _result_key(target.check, target.scope, target.year, getattr(target, "params", ()))
+
+
 def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]:
     """The value of a target's metric in a check result, or None and the reason.
 
@@ -341,7 +346,8 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
                                    select=select)
     value = result.metrics.get(target.metric)
     if value is None:
-        return None, result.not_measurable.get(target.metric) or f"check {target.check!r} produced no {target.metric!r}"
+        why = result.not_measurable.get(target.metric)
+        return None, why or f"check {target.check!r} produced no {target.metric!r}"
     return float(value), None
 
 
@@ -390,11 +396,10 @@ def run_audit(
         selected = [t for t in selected if t.year == year]
     selected.sort(key=lambda t: (t.plan, t.year or 0, t.id))
 
-    needed: dict[str, tuple[str, str | None, int | None]] = {}
+    needed: dict[str, tuple[str, str | None, int | None, Any]] = {}
     for t in selected:
         if t.spatial and t.check:
-            params = getattr(t, "params", ())
-            needed.setdefault(_result_key(t.check, t.scope, t.year, params), (t.check, t.scope, t.year, params))
+            needed.setdefault(target_key(t), (t.check, t.scope, t.year, getattr(t, "params", ())))
     results: dict[str, CheckResult] = {}
     failure_reasons: dict[str, dict[str, str]] = {}
     failures: dict[str, str] = {}
@@ -420,7 +425,7 @@ def run_audit(
             outcomes.append(TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
                                           "its layers; the figure comes from the bureau's own accounts)"))
             continue
-        key = _result_key(t.check, t.scope, t.year, getattr(t, "params", ()))
+        key = target_key(t)
         if key in failures:
             outcomes.append(TargetOutcome(t, "not_measurable",
                                           reason=failure_reasons.get(key, {}).get(t.metric) or failures[key]))

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ecogis.audit import AuditResult
+from ecogis.audit import AuditResult, target_key
 from ecogis.errors import InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
@@ -137,7 +137,8 @@ th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:lef
 th{background:#f6f8fa} .badge{color:#fff;border-radius:4px;padding:1px 6px;white-space:nowrap}
 .quote{color:#57606a;font-size:12px} .summary span{margin-right:1.5em}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px} dt{color:#57606a}
-.repeat{color:#57606a;font-size:13px;margin-top:2em}\nsummary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
+.repeat{color:#57606a;font-size:13px;margin-top:2em}
+summary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
 """
 
 
@@ -294,9 +295,7 @@ def write_report(
         for o in audit.outcomes:
             t = o.target
             if t.spatial and t.check and o.status != "not_measurable":
-                from ecogis.audit import _result_key
-
-                o.map = links.get(_result_key(t.check, t.scope, t.year, getattr(t, "params", ())))
+                o.map = links.get(target_key(t))
         paths["maps"] = out / "maps" / "index.html"
     if qgis:
         from ecogis.export import export_qgis
