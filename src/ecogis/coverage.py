@@ -826,8 +826,8 @@ def propose_stops(
         edge_tree = shapely.STRtree(np.asarray(graph.edges.geometry.values))
 
         def reach(snaps: Any, pts: np.ndarray) -> Any:
-            """Sources x demand points covered along the streets: a demand point is covered when any street
-            within the access width of it is reached at the point nearest to it (the catchment's rule)."""
+            """Sources x demand points covered along the streets: a demand point is covered when a street
+            within the access width of it is reached anywhere on that stretch (the catchment's rule)."""
             from scipy.sparse import csr_matrix
 
             p = shapely.points(pts)
@@ -889,9 +889,18 @@ def propose_stops(
     w = obj["w"]
     gains = np.asarray(M @ w).ravel()
     alive = np.ones(len(obj["pts"]), dtype=bool)
-    area_tree_pts = state["area"]["pts"]
-    area_alive = np.ones(len(area_tree_pts), dtype=bool)
-    area_tree = cKDTree(area_tree_pts) if len(area_tree_pts) else None
+    # with a population objective, the area each proposal adds is tracked on the area grid as well
+    area_pts = state["area"]["pts"]
+    area_alive = np.ones(len(area_pts), dtype=bool)
+    area_tree = cKDTree(area_pts) if area_M is None and objective != "area" and len(area_pts) else None
+
+    def area_reached(c: int) -> np.ndarray:
+        """Area demand points candidate ``c`` covers: along the streets, or within ``r`` in a straight line."""
+        if area_M is not None:
+            return area_M.indices[area_M.indptr[c]:area_M.indptr[c + 1]]
+        if area_tree is not None:
+            return np.asarray(area_tree.query_ball_point(cand_xy[c], r), dtype=int)
+        return np.zeros(0, dtype=int)
     rows = []
     for rank in range(1, k + 1):
         share_now = obj["covered"] / obj["total"] if obj["total"] > 0 else 1.0
@@ -914,21 +923,13 @@ def propose_stops(
             row["added_population"] = added
             row["population_share_after"] = obj["covered"] / obj["total"]
         # area added by this stop (estimated on the area grid)
-        a_add = 0.0
-        if area_M is not None:
-            idx = area_M.indices[area_M.indptr[best]:area_M.indptr[best + 1]]
-            idx = idx[area_alive[idx]]
-            area_alive[idx] = False
-            a_add = float(state["area"]["w"][idx].sum())
-        elif area_tree is not None:
-            idx = np.asarray(area_tree.query_ball_point(cand_xy[best], r), dtype=int)
-            if idx.size:
-                idx = idx[area_alive[idx]]
-                area_alive[idx] = False
-                a_add = float(state["area"]["w"][idx].sum())
         if objective == "area":
             a_add = added
         else:
+            idx = area_reached(best)
+            idx = idx[area_alive[idx]]
+            area_alive[idx] = False
+            a_add = float(state["area"]["w"][idx].sum())
             state["area"]["covered"] += a_add
         row["added_area_m2"] = a_add
         st = state["area"]
