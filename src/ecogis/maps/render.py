@@ -619,16 +619,19 @@ def context_layers_for(check: str, layerset) -> dict[str, gpd.GeoDataFrame]:
 
 
 def check_title(key: str, *, lang: str = "zh") -> str:
-    """Display title of a check (or of an audit key ``check/scope``): ``'公交站点覆盖 · 中心城区'``.
+    """Display title of a check, or of an audit key ``check/scope@param=value``.
 
     Examples
     --------
     >>> check_title("coverage/中心城区"), check_title("air", lang="en"), check_title("my-check")
     ('公交站点覆盖 · 中心城区', 'Air quality', 'my-check')
+    >>> check_title("boilers@radius_m=15000")
+    '热电联产供热半径内燃煤锅炉 · radius_m=15000'
     """
-    name, _, scope = str(key).partition("/")
+    head, _, params = str(key).partition("@")
+    name, _, scope = head.partition("/")
     base = CHECK_TITLES.get(name, (name, name))[0 if lang == "zh" else 1]
-    return f"{base} · {scope}" if scope else base
+    return " · ".join(part for part in (base, scope, params) if part)
 
 
 def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
@@ -866,7 +869,7 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     else:
         keyed = [(r.name, r) for r in (results or [])]
     results = [r for _, r in keyed]
-    names = ["overview.html"] + [f"{_slug(k).replace('/', '_')}.html" for k, _ in keyed] + ["index.html"]
+    names = ["overview.html"] + [f"{_slug(k)}.html" for k, _ in keyed] + ["index.html"]
     if len(set(names)) != len(names):
         raise InputError(f"two results would write the same file: {names}")
     if not overwrite:
