@@ -51,6 +51,7 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
+from ecogis.discs import VoronoiCells, disc_polygon_area
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
 
@@ -63,9 +64,11 @@ __all__ = [
     "METHODS",
     "TARGETS_2025",
     "bus_indicators",
+    "covered_area",
     "disc_polygon_area",
     "propose_stops",
     "stop_coverage",
+    "within_distance",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,6 +95,9 @@ METHODS = ("buffer", "network")
 #: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
 _QUAD_SEGS = 64
 _POLY = 3  # shapely type id of Polygon
+_POINT, _MULTIPOINT = 0, 4  # shapely type ids
+#: segments per quarter circle of the area buffers that sort stops by their distance to the area
+_OFFSET_QUAD_SEGS = 16
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -156,14 +162,18 @@ def _stop_points(stops: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, gpd.Geo
     if stops.crs is None:
         raise InputError(f"{_named('stops', stops)} have no CRS; set one (e.g. stops.set_crs('EPSG:4490')) first")
     s = to_metric(stops, crs)
-    s = s[~(s.geometry.isna() | s.geometry.is_empty)]
-    types = set(s.geom_type.unique())
-    if not types <= {"Point", "MultiPoint"}:
-        raise InputError(f"{_named('stops', stops)} have geometry types {sorted(types)} but are expected to be "
-                         f"points")
-    s = s.explode(index_parts=False)
-    xy = shapely.get_coordinates(s.geometry.values)
-    return xy, s
+    geoms = np.asarray(s.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.all():
+        s, geoms = s[present], geoms[present]
+    types = shapely.get_type_id(geoms)
+    if not np.isin(types, (_POINT, _MULTIPOINT)).all():
+        found = sorted(set(s.geom_type.unique()))
+        raise InputError(f"{_named('stops', stops)} have geometry types {found} but are expected to be points")
+    if (types == _MULTIPOINT).any():
+        s = s.explode(index_parts=False)
+        geoms = np.asarray(s.geometry.values, dtype=object)
+    return shapely.get_coordinates(geoms), s
 
 
 def _raster_path(population: Any) -> Path | None:
@@ -174,99 +184,12 @@ def _raster_path(population: Any) -> Path | None:
     raise InputError(f"population was {type(population).__name__} but is expected to be the path of a GeoTIFF")
 
 
-# --- closed-form area of a disc clipped to polygons ---------------------------------------------
-def _segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
-    """Signed area of disc(0, r) ∩ triangle(0, p, q), for arrays of segments (n, 2)."""
-    d = q - p
-    a = np.einsum("ij,ij->i", d, d)
-    b = 2.0 * np.einsum("ij,ij->i", p, d)
-    c = np.einsum("ij,ij->i", p, p) - r * r
-    disc = b * b - 4.0 * a * c
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sq = np.sqrt(np.maximum(disc, 0.0))
-        t1 = np.where((disc > 0) & (a > 0), (-b - sq) / (2.0 * a), 0.0)
-        t2 = np.where((disc > 0) & (a > 0), (-b + sq) / (2.0 * a), 0.0)
-    s1 = np.clip(t1, 0.0, 1.0)
-    s2 = np.clip(t2, 0.0, 1.0)
-    s2 = np.maximum(s1, s2)
-    p1 = p + s1[:, None] * d
-    p2 = p + s2[:, None] * d
-
-    def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-
-    def angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return np.arctan2(cross(u, v), np.einsum("ij,ij->i", u, v))
-
-    return 0.5 * r * r * angle(p, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, q)
-
-
-def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.ndarray:
-    """Exact area of disc(center_i, r) ∩ geometry_i for arrays of polygons.
-
-    Sums, ring by ring, the signed areas of the disc clipped to the triangles
-    (centre, vertex k, vertex k+1): straight pieces inside the disc contribute
-    triangles, pieces outside circular sectors (Green's theorem).  Works for any
-    polygon, holes and multipolygons included; other parts are ignored.
-
-    Parameters
-    ----------
-    geoms : array-like of shapely geometries
-        Polygons (or MultiPolygons / collections), one per centre.
-    centers : numpy.ndarray
-        ``(n, 2)`` disc centres.
-    radius_m : float
-        Disc radius.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``n`` areas.
-
-    Examples
-    --------
-    >>> import shapely, numpy as np
-    >>> sq = shapely.box(-10, -10, 10, 10)
-    >>> float(disc_polygon_area([sq], np.array([[0.0, 0.0]]), 5.0)[0]) == float(np.pi * 25)
-    True
-    >>> float(disc_polygon_area([sq], np.array([[0.0, 0.0]]), 100.0)[0])
-    400.0
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    centers = np.asarray(centers, dtype=float).reshape(-1, 2)
-    n = len(geoms)
-    out = np.zeros(n)
-    if n == 0:
-        return out
-    types = shapely.get_type_id(geoms)
-    if (types == _POLY).all():
-        parts, pidx = geoms, np.arange(n)
-    else:
-        parts, pidx = shapely.get_parts(geoms, return_index=True)
-    poly = shapely.get_type_id(parts) == _POLY
-    parts, pidx = parts[poly], pidx[poly]
-    if parts.size == 0:
-        return out
-    rings, ridx = shapely.get_rings(parts, return_index=True)
-    exterior = np.ones(len(rings), dtype=bool)
-    exterior[1:] = ridx[1:] != ridx[:-1]
-    owner = pidx[ridx]
-    coords, cidx = shapely.get_coordinates(rings, return_index=True)
-    c = centers[owner[cidx]]
-    rel = coords - c
-    same = cidx[1:] == cidx[:-1]
-    p = rel[:-1][same]
-    q = rel[1:][same]
-    seg_ring = cidx[:-1][same]
-    f = _segment_disc_area(p, q, float(radius_m))
-    ring_val = np.bincount(seg_ring, weights=f, minlength=len(rings))
-    ring_val = np.abs(ring_val) * np.where(exterior, 1.0, -1.0)
-    return np.bincount(owner, weights=ring_val, minlength=n)
-
-
 # --- buffer method ----------------------------------------------------------------------------
 def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
-    """Voronoi cell of each (unique) point, in input order, clipped to ``extent``."""
+    """Voronoi cell of each (unique) point, in input order, clipped to ``extent`` (GEOS).
+
+    Used where the Delaunay triangulation cannot be built: fewer than three stops, or all on one line.
+    """
     if len(xy) == 1:
         return np.array([extent], dtype=object)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True))
@@ -280,95 +203,217 @@ def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
     return out
 
 
-def _cell_pieces(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
-    """Covered area (exact) and gap piece (polygons) of each stop's Voronoi cell within the area.
+def _offset_tolerance(distance_m: float) -> float:
+    """Largest gap between a GEOS buffer at ``_OFFSET_QUAD_SEGS`` and the true offset curve, plus 1 m."""
+    return abs(distance_m) * (1.0 - math.cos(math.pi / (4 * _OFFSET_QUAD_SEGS))) + 1.0
 
-    ``df`` has columns x, y, cell (geometry), deep (the disc lies inside the area).
+
+def within_distance(area: shapely.Geometry, xy: np.ndarray, distance_m: float) -> np.ndarray:
+    """Exactly which points lie within ``distance_m`` of ``area`` (``shapely.dwithin``, but faster).
+
+    Points inside a slightly smaller buffer of the area are within for sure, points
+    outside a slightly larger one are not; only the band between the two goes to
+    ``dwithin``.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> within_distance(shapely.box(0, 0, 10, 10), np.array([[5.0, 5.0], [14.0, 14.0], [12.0, 5.0]]), 3.0).tolist()
+    [True, False, True]
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) == 0:
+        return np.zeros(0, dtype=bool)
+    tol = _offset_tolerance(distance_m)
+    outer = area.buffer(distance_m + tol, quad_segs=_OFFSET_QUAD_SEGS)
+    shapely.prepare(outer)
+    out = shapely.contains_xy(outer, xy[:, 0], xy[:, 1])
+    if distance_m > tol:
+        inner = area.buffer(distance_m - tol, quad_segs=_OFFSET_QUAD_SEGS)
+        shapely.prepare(inner)
+        sure = shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
+    else:
+        sure = np.zeros(len(xy), dtype=bool)
+    band = np.flatnonzero(out & ~sure)
+    if band.size:
+        out[band] = shapely.dwithin(area, shapely.points(xy[band]), distance_m)
+    return out
+
+
+def _distinct(xy: np.ndarray) -> np.ndarray:
+    """The distinct points of ``xy`` (``np.unique(xy, axis=0)``, sorted by x then y, without its structured copy)."""
+    if len(xy) < 2:
+        return xy.copy()
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    s = xy[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = (s[1:] != s[:-1]).any(axis=1)
+    return s[new]
+
+
+class _Cells:
+    """The stops' Voronoi cells: exact disc ∩ cell areas, farthest vertices, polygons on demand."""
+
+    def __init__(self, xy: np.ndarray, area: shapely.Geometry, radius_m: float) -> None:
+        r = radius_m
+        if VoronoiCells.possible(xy):
+            cells = VoronoiCells(xy)
+            self.disc_areas = cells.disc_areas(r)
+            self.farthest = cells.farthest
+            self._polygons = lambda idx: cells.polygons(idx, radius_m=r)
+        else:  # one or two stops, or all on one line: GEOS builds the cells, clipped to a box around everything
+            minx, miny, maxx, maxy = area.bounds
+            pad = r * 2.0 + 1.0
+            extent = shapely.box(min(minx, xy[:, 0].min()) - pad, min(miny, xy[:, 1].min()) - pad,
+                                 max(maxx, xy[:, 0].max()) + pad, max(maxy, xy[:, 1].max()) + pad)
+            polys = _voronoi_cells(xy, extent)
+            self.disc_areas = disc_polygon_area(polys, xy, r)
+            coords, cidx = shapely.get_coordinates(polys, return_index=True)
+            far = np.zeros(len(xy))
+            np.maximum.at(far, cidx, np.hypot(*(coords - xy[cidx]).T))
+            self.farthest = far
+            self._polygons = lambda idx: polys[idx]
+
+    def polygons(self, idx: np.ndarray) -> np.ndarray:
+        return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
+
+
+def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
+    """Exact area of disc_i ∩ cell_i ∩ area, for cells whose disc part crosses the area's boundary.
+
+    The area is cut into tiles first (a sixth of its extent, at least 2r, so each
+    disc meets at most four), so every intersection works on a piece of the
+    boundary instead of the whole outline; the areas add up over the disjoint tiles.
+    """
+    n = len(xy)
+    if n == 0:
+        return np.zeros(0)
+    x0, y0, x1, y1 = area.bounds
+    size = max(2.0 * radius_m, math.sqrt((x1 - x0) * (y1 - y0)) / 6.0)
+    ix = np.floor((xy[:, 0] - radius_m - x0) / size).astype(np.int64)
+    iy = np.floor((xy[:, 1] - radius_m - y0) / size).astype(np.int64)
+    # the tiles each disc's bounding box meets: one, two or four
+    wide = np.floor((xy[:, 0] + radius_m - x0) / size).astype(np.int64) > ix
+    tall = np.floor((xy[:, 1] + radius_m - y0) / size).astype(np.int64) > iy
+    step = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
+    use = np.column_stack([np.ones(n, dtype=bool), wide, tall, wide & tall])
+    owner = np.repeat(np.arange(n), 4)[use.ravel()]
+    tx = (ix[:, None] + step[:, 0]).ravel()[use.ravel()]
+    ty = (iy[:, None] + step[:, 1]).ravel()[use.ravel()]
+    keys, tile_of = np.unique(np.column_stack([tx, ty]), axis=0, return_inverse=True)
+    tile_of = tile_of.ravel()
+    boxes = shapely.box(x0 + keys[:, 0] * size, y0 + keys[:, 1] * size, x0 + (keys[:, 0] + 1) * size,
+                        y0 + (keys[:, 1] + 1) * size)
+    tiles = shapely.intersection(boxes, area)
+    hit = ~shapely.is_empty(tiles)
+    keep = hit[tile_of]
+    owner, tile_of = owner[keep], tile_of[keep]
+    pieces = shapely.intersection(cells[owner], tiles[tile_of])
+    return np.bincount(owner, weights=disc_polygon_area(pieces, xy[owner], radius_m), minlength=n)
+
+
+def _cell_pieces(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
+    """Covered area (exact) of the cells crossing the area's boundary, and the gap piece of the open cells.
+
+    ``df`` has columns x, y, cell (geometry), clip (disc ∩ cell crosses the area's
+    boundary: its area is measured within the area), gap (the cell reaches beyond
+    the disc: its uncovered part is a gap piece).  ``covered_m2`` is NaN where clip is False.
     """
     n = len(df)
     if n == 0:
         return pd.DataFrame({"covered_m2": np.zeros(0), "gap": np.zeros(0, dtype=object)})
     xy = df[["x", "y"]].to_numpy(dtype=float)
     cells = np.asarray(df["cell"].to_numpy(), dtype=object)
-    deep = df["deep"].to_numpy(dtype=bool)
-    region = cells.copy()
-    if (~deep).any():
-        region[~deep] = shapely.intersection(cells[~deep], area)
-    covered = disc_polygon_area(region, xy, radius_m)
-    # cells wholly inside their disc leave no gap
-    coords, cidx = shapely.get_coordinates(cells, return_index=True)
-    far = np.zeros(n)
-    np.maximum.at(far, cidx, np.hypot(*(coords - xy[cidx]).T))
-    open_ = far > radius_m * (1.0 - 1e-12)
+    clip = df["clip"].to_numpy(dtype=bool)
+    gap = df["gap"].to_numpy(dtype=bool)
+    covered = np.full(n, np.nan)
+    if clip.any():
+        covered[clip] = _clipped_disc_areas(xy[clip], cells[clip], area, radius_m)
     gaps = np.full(n, None, dtype=object)
-    if open_.any():
-        idx = np.flatnonzero(open_)
-        reg = region[idx]
-        inside = deep[idx]
-        if inside.any():
-            sub = idx[inside]
-            within = shapely.contains_properly(area, cells[sub])
-            need = sub[~within]
-            if need.size:
-                reg[np.searchsorted(idx, need)] = shapely.intersection(cells[need], area)
+    if gap.any():
+        region = cells[gap]
+        # an open cell is cut to the area where it crosses the area's boundary
+        cut = ~shapely.contains_properly(area, region)
+        if cut.any():
+            region = region.copy()
+            region[cut] = shapely.intersection(region[cut], area)
         # polygons with the disc's exact area (radius scaled up by the n-gon's area deficit)
         nv = 4 * _QUAD_SEGS
         r_eq = radius_m * math.sqrt((2.0 * math.pi / nv) / math.sin(2.0 * math.pi / nv))
-        discs = shapely.buffer(shapely.points(xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
-        gaps[idx] = shapely.difference(reg, discs)
+        discs = shapely.buffer(shapely.points(xy[gap]), r_eq, quad_segs=_QUAD_SEGS)
+        gaps[gap] = shapely.difference(region, discs)
     return pd.DataFrame({"covered_m2": covered, "gap": gaps})
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any) -> tuple[float, np.ndarray]:
-    """Exact covered area and the gap pieces of the union of discs within ``area``.
+                     crs: Any, gaps: bool = True) -> tuple[float, np.ndarray]:
+    """Exact covered area and (with ``gaps``) the gap pieces of the union of discs within ``area``.
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
+    Every stop's disc ∩ cell area comes from the Voronoi edges in closed form; only
+    the cells whose disc part crosses the area's boundary are intersected with it
+    (GEOS), and only the cells reaching beyond their disc give gap pieces.
     """
     shapely.prepare(area)
     if len(xy) == 0:
         return 0.0, np.array([area], dtype=object)
-    minx, miny, maxx, maxy = area.bounds
-    pminx, pminy = xy.min(axis=0)
-    pmaxx, pmaxy = xy.max(axis=0)
-    pad = radius_m * 2.0 + 1.0
-    extent = shapely.box(min(minx, pminx) - pad, min(miny, pminy) - pad, max(maxx, pmaxx) + pad,
-                         max(maxy, pmaxy) + pad)
-    cells = _voronoi_cells(xy, extent)
-    boundary = area.boundary
-    shapely.prepare(boundary)
-    pts = shapely.points(xy)
-    deep = shapely.contains_xy(area, xy[:, 0], xy[:, 1]) & ~shapely.dwithin(boundary, pts, radius_m)
-    frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "cell": cells, "deep": deep})
+    r = float(radius_m)
+    cells = _Cells(xy, area, r)
+    per = cells.disc_areas.copy()
+    # which discs (within their cells) cross the boundary: the rest count whole, or not at all
+    inner = area.buffer(-(r + _offset_tolerance(r)), quad_segs=_OFFSET_QUAD_SEGS)
+    deep = shapely.contains_xy(inner, xy[:, 0], xy[:, 1]) if not inner.is_empty else np.zeros(len(xy), dtype=bool)
+    clip = np.zeros(len(xy), dtype=bool)
+    edge = np.flatnonzero(~deep)
+    if edge.size:
+        boundary = area.boundary
+        shapely.prepare(boundary)
+        reach = np.minimum(cells.farthest[edge], r)
+        one_side = ~shapely.dwithin(boundary, shapely.points(xy[edge]), reach)
+        clip[edge[~one_side]] = True
+        outside = ~shapely.contains_xy(area, xy[edge, 0], xy[edge, 1])
+        per[edge[one_side & outside]] = 0.0
+    gap = cells.farthest > r * (1.0 - 1e-12) if gaps else np.zeros(len(xy), dtype=bool)
+    need = np.flatnonzero(clip | gap)
+    frame = pd.DataFrame({"x": xy[need, 0], "y": xy[need, 1], "cell": cells.polygons(need), "clip": clip[need],
+                          "gap": gap[need]})
     if partitions and partitions > 1 and len(frame) > 1:
-        try:
-            import dask_geopandas
-        except ImportError:
-            raise InputError("partitions need dask-geopandas: pip install 'ecogis[scale]'") from None
-        gdf = gpd.GeoDataFrame(frame.drop(columns="cell"), geometry=frame["cell"].to_numpy(), crs=crs)
-        dg = dask_geopandas.from_geopandas(gdf, npartitions=int(partitions))
-        # GEOS prepared geometries are not safe to share between threads: each partition gets its own copy
-        area_wkb = shapely.to_wkb(area)
-
-        def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
-            own = shapely.from_wkb(area_wkb)
-            shapely.prepare(own)
-            res = _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
-                                             "cell": np.asarray(d.geometry.values, dtype=object),
-                                             "deep": d["deep"].to_numpy()}), own, radius_m)
-            return gpd.GeoDataFrame({"covered_m2": res["covered_m2"].to_numpy()},
-                                    geometry=gpd.GeoSeries(list(res["gap"]), crs=d.crs), crs=d.crs)
-
-        meta = gpd.GeoDataFrame({"covered_m2": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([], crs=crs))
-        res = dg.map_partitions(part, meta=meta).compute()
-        covered = math.fsum(res["covered_m2"].to_numpy())
-        pieces = np.asarray(res.geometry.values, dtype=object)
+        res = _partitioned_pieces(frame, area, r, int(partitions), crs)
     else:
-        res = _cell_pieces(frame, area, radius_m)
-        covered = math.fsum(res["covered_m2"].to_numpy())
-        pieces = np.asarray(res["gap"].to_numpy(), dtype=object)
+        res = _cell_pieces(frame, area, r)
+    measured = res["covered_m2"].to_numpy()
+    per[need[clip[need]]] = measured[clip[need]]
+    covered = math.fsum(per)
+    pieces = np.asarray(res["gap"].to_numpy(), dtype=object)
     pieces = pieces[~(shapely.is_missing(pieces) | shapely.is_empty(pieces))]
     return min(covered, area.area), pieces
+
+
+def _partitioned_pieces(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
+                        crs: Any) -> pd.DataFrame:
+    """:func:`_cell_pieces` over dask-geopandas partitions of the cells (same numbers, in parallel)."""
+    try:
+        import dask_geopandas
+    except ImportError:
+        raise InputError("partitions need dask-geopandas: pip install 'ecogis[scale]'") from None
+    gdf = gpd.GeoDataFrame(frame.drop(columns="cell"), geometry=frame["cell"].to_numpy(), crs=crs)
+    dg = dask_geopandas.from_geopandas(gdf, npartitions=partitions)
+    # GEOS prepared geometries are not safe to share between threads: each partition gets its own copy
+    area_wkb = shapely.to_wkb(area)
+
+    def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
+        own = shapely.from_wkb(area_wkb)
+        shapely.prepare(own)
+        res = _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
+                                         "cell": np.asarray(d.geometry.values, dtype=object),
+                                         "clip": d["clip"].to_numpy(), "gap": d["gap"].to_numpy()}), own, radius_m)
+        return gpd.GeoDataFrame({"covered_m2": res["covered_m2"].to_numpy()},
+                                geometry=gpd.GeoSeries(list(res["gap"]), crs=d.crs), crs=d.crs)
+
+    meta = gpd.GeoDataFrame({"covered_m2": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([], crs=crs))
+    res = dg.map_partitions(part, meta=meta).compute()
+    return pd.DataFrame({"covered_m2": res["covered_m2"].to_numpy(),
+                         "gap": np.asarray(res.geometry.values, dtype=object)})
 
 
 def _polygons(geom: shapely.Geometry | None) -> np.ndarray:
@@ -398,6 +443,78 @@ def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: b
 
 
 # --- the check --------------------------------------------------------------------------------
+def _radius(radius_m: float | None, radius: float | None) -> float:
+    if radius is not None and radius_m is not None and float(radius) != float(radius_m):
+        raise InputError(f"radius ({radius}) and radius_m ({radius_m}) disagree; give one of them")
+    r = float(radius_m if radius_m is not None else (radius if radius is not None else DEFAULT_RADIUS_M))
+    if not r > 0:
+        raise InputError(f"radius_m was {r} but is expected to be > 0 (metres)")
+    return r
+
+
+def _measured_inputs(stops: gpd.GeoDataFrame, area: Any, r: float, metric_crs: CRSLike | None,
+                     warnings: list[str]) -> tuple[Any, shapely.Geometry, np.ndarray, gpd.GeoDataFrame, np.ndarray,
+                                                   np.ndarray]:
+    """Metric CRS, the area (one prepared polygon), the stops (all, and the distinct ones within r of the area)."""
+    crs = _metric_for(area, metric_crs)
+    A = _area_geometry(area, crs, warnings)
+    shapely.prepare(A)
+    xy, stops_m = _stop_points(stops, crs)
+    serving = within_distance(A, xy, r)
+    if len(xy) == 0:
+        warnings.append("no stops: nothing is covered")
+    return crs, A, xy, stops_m, serving, _distinct(xy[serving])
+
+
+def covered_area(
+    stops: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    radius_m: float = DEFAULT_RADIUS_M,
+    metric_crs: CRSLike | None = None,
+) -> dict[str, Any]:
+    """The covered area and its share only: :func:`stop_coverage`'s buffer figures without the gap polygons.
+
+    The same exact computation (Voronoi cells in closed form, the cells crossing
+    the area's boundary cut to it), minus the geometry of the gaps, the
+    population and the tables.  For scenarios and screening many areas or radii;
+    use :func:`stop_coverage` for the audit.
+
+    Parameters
+    ----------
+    stops : GeoDataFrame
+        Stop points, any CRS.  Stops outside the area count.
+    area : GeoDataFrame or GeoSeries
+        The area audited; its features are unioned.
+    radius_m : float, default 500
+        Straight-line distance to the nearest stop, metres.
+    metric_crs : CRS-like, optional
+        Metric CRS (default: the Gauss-Kruger zone of the area).
+
+    Returns
+    -------
+    dict
+        ``radius_m``, ``area_m2``, ``covered_area_m2``, ``area_share`` (0-1),
+        ``stops_serving_area`` and ``warnings``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> area = gpd.GeoDataFrame(geometry=[shapely.box(500000, 3700000, 510000, 3710000)], crs=4547)
+    >>> stops = gpd.GeoDataFrame(geometry=[shapely.Point(505000, 3705000), shapely.Point(505600, 3705000)], crs=4547)
+    >>> round(covered_area(stops, area, radius_m=500)["covered_area_m2"])  # 2 pi r^2 minus the lens
+    1347149
+    """
+    r = _radius(radius_m, None)
+    warnings: list[str] = []
+    _, A, _, _, serving, serving_xy = _measured_inputs(stops, area, r, metric_crs, warnings)
+    covered, _ = _buffer_coverage(serving_xy, A, r, partitions=None, crs=None, gaps=False)
+    area_m2 = float(A.area)
+    return {"radius_m": r, "area_m2": area_m2, "covered_area_m2": covered,
+            "area_share": covered / area_m2 if area_m2 > 0 else None, "stops_serving_area": int(serving.sum()),
+            "warnings": warnings}
+
+
 def stop_coverage(
     stops: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | gpd.GeoSeries,
@@ -477,11 +594,7 @@ def stop_coverage(
     >>> round(r.metrics["area_share"], 3)  # doctest: +SKIP
     0.833
     """
-    if radius is not None and radius_m is not None and float(radius) != float(radius_m):
-        raise InputError(f"radius ({radius}) and radius_m ({radius_m}) disagree; give one of them")
-    r = float(radius_m if radius_m is not None else (radius if radius is not None else DEFAULT_RADIUS_M))
-    if not r > 0:
-        raise InputError(f"radius_m was {r} but is expected to be > 0 (metres)")
+    r = _radius(radius_m, radius)
     if method not in METHODS:
         raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
     if min_gap_m2 < 0:
@@ -496,18 +609,11 @@ def stop_coverage(
         from ecogis.population import raster_info
 
         raster_info(raster)  # fail early on a bad raster
-    crs = _metric_for(area, metric_crs)
     warnings: list[str] = []
-    A = _area_geometry(area, crs, warnings)
-    shapely.prepare(A)
+    crs, A, xy, stops_m, serving, serving_xy = _measured_inputs(stops, area, r, metric_crs, warnings)
     area_m2 = float(A.area)
-    xy, stops_m = _stop_points(stops, crs)
     not_measurable: dict[str, str] = {}
     inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
-    serving = shapely.dwithin(A, shapely.points(xy), r) if len(xy) else np.zeros(0, dtype=bool)
-    serving_xy = np.unique(xy[serving], axis=0) if len(xy) else np.zeros((0, 2))
-    if len(xy) == 0:
-        warnings.append("no stops: nothing is covered")
 
     parameters: dict[str, Any] = {"method": method, "radius_m": r, "min_gap_m2": float(min_gap_m2),
                                   "metric_crs": crs.to_string(), "target_share": target_share,
