@@ -241,11 +241,11 @@ def within_distance(area: shapely.Geometry, xy: np.ndarray, distance_m: float) -
 
 
 def _distinct(xy: np.ndarray) -> np.ndarray:
-    """The distinct points of ``xy`` (``np.unique(xy, axis=0)``, sorted by x then y, without its structured copy)."""
+    """The distinct points of ``xy``, sorted by x then y (``np.unique(xy, axis=0)``, faster)."""
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
     if len(xy) < 2:
         return xy.copy()
-    order = np.lexsort((xy[:, 1], xy[:, 0]))
-    s = xy[order]
+    s = xy[np.argsort(xy.view(np.complex128).ravel())]  # complex numbers sort by real, then imaginary part
     new = np.ones(len(s), dtype=bool)
     new[1:] = (s[1:] != s[:-1]).any(axis=1)
     return s[new]

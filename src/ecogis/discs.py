@@ -184,20 +184,25 @@ class VoronoiCells:
         self._centres = a + u  # circumcentres = Voronoi vertices
         radius = np.hypot(u[:, 0], u[:, 1])
         n = len(xy)
-        # each Delaunay edge once: triangle t, the edge opposite its vertex k, the neighbour across it
+        # each Delaunay edge once: triangle t, its edge opposite vertex k, the neighbour across it
         nb = tri.neighbors
-        t = np.repeat(np.arange(len(s)), 3)
-        k = np.tile(np.arange(3), len(s))
-        other = nb.ravel()
-        once = other > t  # interior edges once; hull edges (other == -1) are left to the hull cells
-        self._edge_t, self._edge_other = t[once], other[once]
-        self._edge_a = s[self._edge_t, (k[once] + 1) % 3]
-        self._edge_b = s[self._edge_t, (k[once] + 2) % 3]
-        hull_edges = tri.convex_hull
-        self.hull = np.unique(hull_edges)
-        self._hull_edges = hull_edges
-        self._hull_t = t[other == -1]
-        self._hull_k = k[other == -1]
+        tri_index = np.arange(len(s))
+        edge_t, edge_other, edge_a, edge_b, hull_t, hull_k = [], [], [], [], [], []
+        for k in range(3):
+            other = nb[:, k]
+            once = other > tri_index  # interior edges once; hull edges (other == -1) are left to the hull cells
+            edge_t.append(tri_index[once])
+            edge_other.append(other[once])
+            edge_a.append(s[once, (k + 1) % 3])
+            edge_b.append(s[once, (k + 2) % 3])
+            outer = np.flatnonzero(other == -1)
+            hull_t.append(outer)
+            hull_k.append(np.full(outer.size, k))
+        self._edge_t, self._edge_other = np.concatenate(edge_t), np.concatenate(edge_other)
+        self._edge_a, self._edge_b = np.concatenate(edge_a), np.concatenate(edge_b)
+        self._hull_t, self._hull_k = np.concatenate(hull_t), np.concatenate(hull_k)
+        self.hull = np.unique(np.concatenate([s[self._hull_t, (self._hull_k + 1) % 3],
+                                              s[self._hull_t, (self._hull_k + 2) % 3]]))
         far = np.zeros(n)
         np.maximum.at(far, s.ravel(), np.repeat(radius, 3))
         far[self.hull] = np.inf
@@ -225,7 +230,11 @@ class VoronoiCells:
         a, b = self._edge_a, self._edge_b
         v1 = self._centres[self._edge_t] - p[a]
         v2 = self._centres[self._edge_other] - p[a]
-        f = np.abs(segment_disc_area(v1, v2, r))
+        # an edge with both ends in the disc is wholly in it (a disc is convex): a plain triangle
+        f = 0.5 * np.abs(v1[:, 0] * v2[:, 1] - v1[:, 1] * v2[:, 0])
+        r2 = r * r
+        out_of_disc = np.flatnonzero((np.einsum("ij,ij->i", v1, v1) > r2) | (np.einsum("ij,ij->i", v2, v2) > r2))
+        f[out_of_disc] = np.abs(segment_disc_area(v1[out_of_disc], v2[out_of_disc], r))
         out = np.zeros(n)  # (bincount of nothing is an integer array)
         out += np.bincount(a, weights=f, minlength=n)
         out += np.bincount(b, weights=f, minlength=n)
