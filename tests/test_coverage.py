@@ -14,9 +14,11 @@ from rasterio.transform import from_origin
 
 from ecogis.coverage import (
     bus_indicators,
+    covered_area,
     disc_polygon_area,
     propose_stops,
     stop_coverage,
+    within_distance,
 )
 from ecogis.errors import InputError, NotMeasurableError
 
@@ -140,6 +142,60 @@ def _strip_beyond(x0: float) -> float:
     xs = np.linspace(-R, -x0, 400_001)
     half = np.minimum(np.sqrt(np.maximum(R * R - xs * xs, 0.0)), 200.0)
     return float(np.trapezoid(2 * half, xs)) / 2  # one side (y > 0) doubled by the caller
+
+
+def _star_area_with_hole() -> gpd.GeoDataFrame:
+    t = np.linspace(0, 2 * np.pi, 90, endpoint=False)
+    rad = 4000 * (1 + 0.3 * np.sin(5 * t))
+    star = shapely.Polygon(np.column_stack([X0 + rad * np.cos(t), Y0 + rad * np.sin(t)]))
+    return gpd.GeoDataFrame(geometry=[star.difference(shapely.Point(X0, Y0).buffer(700))], crs=CRS)
+
+
+def test_covered_area_on_a_concave_area_matches_a_fine_union_and_stop_coverage():
+    """Hundreds of stops, many cells crossing a five-pointed area's boundary and its hole."""
+    area = _star_area_with_hole()
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(-5500, 5500, (400, 2))
+    fig = covered_area(_stops(xy), area, radius_m=R)
+    full = stop_coverage(_stops(xy), area, radius_m=R)
+    assert fig["covered_area_m2"] == full.metrics["covered_area_m2"]
+    assert fig["area_share"] == full.metrics["area_share"] and fig["area_m2"] == full.metrics["area_m2"]
+    assert fig["stops_serving_area"] == full.metrics["stops_serving_area"]
+    # truth: discs drawn as 4 096-gons scaled to the circle's area, unioned and cut by GEOS
+    n = 4096
+    r_eq = R / math.sqrt((n / (2 * math.pi)) * math.sin(2 * math.pi / n))
+    union = shapely.union_all(shapely.buffer(shapely.points(xy + [X0, Y0]), r_eq, quad_segs=n // 4))
+    truth = shapely.intersection(union, area.geometry.iloc[0]).area
+    assert fig["covered_area_m2"] == pytest.approx(truth, rel=1e-6)
+    # and the gaps are the rest of the area
+    assert full.metrics["gap_area_m2"] <= fig["area_m2"] - fig["covered_area_m2"] + 1.0
+
+
+def test_collinear_and_repeated_stops():
+    """Stops on one straight road (no triangulation possible) and a stop given twice."""
+    area = _area(-10_000, -10_000, 10_000, 10_000)
+    d = 700.0
+    line = [(-1.5 * d, 0), (-0.5 * d, 0), (0.5 * d, 0), (1.5 * d, 0)]
+    res = covered_area(_stops(line), area, radius_m=R)
+    assert res["covered_area_m2"] == pytest.approx(4 * math.pi * R * R - 3 * lens(d), rel=1e-9)
+    twice = stop_coverage(_stops(line + [line[0], (3000, 3000), (-3000, 2500)]), area, radius_m=R)
+    assert twice.metrics["covered_area_m2"] == pytest.approx(6 * math.pi * R * R - 3 * lens(d), rel=1e-9)
+    assert twice.metrics["stops_total"] == 7
+
+
+def test_within_distance_is_dwithin():
+    area = _star_area_with_hole().geometry.iloc[0]
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(-6000, 6000, (4000, 2)) + [X0, Y0]
+    # and two points 1 µm either side of 300 m east of the outline's easternmost vertex
+    ring = np.asarray(area.exterior.coords)[:-1]
+    east = ring[np.argmax(ring[:, 0])]
+    xy = np.vstack([xy, east + [300 - 1e-6, 0], east + [300 + 1e-6, 0]])
+    assert shapely.dwithin(area, shapely.points(xy[-2:]), 300.0).tolist() == [True, False]
+    for d in (300.0, 0.4, 2500.0):
+        truth = shapely.dwithin(area, shapely.points(xy), d)
+        assert (within_distance(area, xy, d) == truth).all()
+    assert within_distance(area, np.zeros((0, 2)), 5.0).shape == (0,)
 
 
 def test_disc_polygon_area_matches_shapely_at_high_resolution():

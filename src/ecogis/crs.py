@@ -417,8 +417,8 @@ def to_crs(gdf: gpd.GeoDataFrame, crs: CRSLike, *, src_crs: CRSLike | None = Non
     >>> import geopandas as gpd, shapely
     >>> amap = gpd.GeoDataFrame(geometry=[shapely.Point(114.0225, 33.5798)], crs=4326)
     >>> wgs = to_crs(amap, "EPSG:4490", src_crs="gcj02")
-    >>> round(wgs.geometry.x.iloc[0], 3)
-    114.016
+    >>> round(float(wgs.geometry.x.iloc[0]), 3)
+    114.017
     """
     src = parse_crs(src_crs) if src_crs is not None else (gdf.attrs.get("coordinate_system") or gdf.crs)
     if src is None:

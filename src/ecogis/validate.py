@@ -163,7 +163,7 @@ def validate_layer(
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    >>> bowtie = shapely.Polygon([(500000, 3700000), (500010, 3700010), (500010, 3700000), (500000, 3700010)])
     >>> g = gpd.GeoDataFrame({"id": ["a"], "name": ["x"]}, geometry=[bowtie], crs=4547)
     >>> [p.code for p in validate_layer(g)]
     ['invalid-geometry']
@@ -339,7 +339,7 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    >>> bowtie = shapely.Polygon([(500000, 3700000), (500010, 3700010), (500010, 3700000), (500000, 3700010)])
     >>> fixed, log_ = fix_layer(gpd.GeoDataFrame({"id": ["a"]}, geometry=[bowtie], crs=4547))
     >>> fixed.geometry.iloc[0].is_valid, log_[0]["change"]
     (True, 'make_valid')

@@ -1,0 +1,102 @@
+"""Voronoi cells from the Delaunay triangulation against GEOS's Voronoi diagram and GEOS unions of fine polygons."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+
+from ecogis.discs import VoronoiCells, disc_polygon_area, segment_disc_area
+
+X0, Y0 = 500_000.0, 3_700_000.0
+
+
+def _geos_cells(xy: np.ndarray) -> np.ndarray:
+    """GEOS Voronoi cells of the points, in input order, clipped far (100 km) beyond them."""
+    extent = shapely.box(*(xy.min(axis=0) - 1e5), *(xy.max(axis=0) + 1e5))
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True))
+    assert shapely.contains_xy(cells, xy[:, 0], xy[:, 1]).all()
+    return cells
+
+
+def _fine_union(xy: np.ndarray, r: float, quad_segs: int = 1024) -> float:
+    """Area of the union of discs drawn as 4 096-gons, corrected for the polygons' area deficit."""
+    n = 4 * quad_segs
+    deficit = (n / (2 * math.pi)) * math.sin(2 * math.pi / n)  # polygon area / circle area
+    return shapely.union_all(shapely.buffer(shapely.points(xy), r / math.sqrt(deficit), quad_segs=quad_segs)).area
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_disc_areas_match_geos_voronoi_cells(seed):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 4000, (80, 2)) + [X0, Y0]
+    cells = VoronoiCells(xy)
+    for r in (150.0, 400.0, 900.0):
+        got = cells.disc_areas(r)
+        truth = disc_polygon_area(_geos_cells(xy), xy, r)
+        np.testing.assert_allclose(got, truth, rtol=0, atol=1e-5)  # m², hull cells included
+        assert got.sum() == pytest.approx(_fine_union(xy, r), rel=2e-6)
+
+
+def test_bounded_cells_are_the_geos_cells_and_hull_cells_are_unbounded():
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 3000, (60, 2)) + [X0, Y0]
+    cells = VoronoiCells(xy)
+    geos = _geos_cells(xy)
+    mine = cells.polygons(np.arange(len(xy)), radius_m=500.0)
+    assert shapely.is_valid(mine).all()
+    bounded = np.isfinite(cells.farthest)
+    # GEOS clips its cells at the extent; compare only cells well inside it
+    inside = bounded & (cells.farthest < 5e4)
+    assert inside.sum() > 30
+    diff = shapely.area(shapely.symmetric_difference(mine[inside], geos[inside]))
+    assert diff.max() < 1e-3
+    # farthest vertex = what GEOS's cell says
+    coords, idx = shapely.get_coordinates(geos[inside], return_index=True)
+    far = np.zeros(inside.sum())
+    np.maximum.at(far, idx, np.hypot(*(coords - xy[inside][idx]).T))
+    np.testing.assert_allclose(cells.farthest[inside], far, rtol=1e-9)
+    # the hull is the convex hull's vertices (and only they have unbounded cells)
+    hull = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(xy)))[:-1]
+    assert set(map(tuple, xy[cells.hull])) == set(map(tuple, hull))
+    assert np.isinf(cells.farthest[cells.hull]).all() and bounded.sum() == len(xy) - len(cells.hull)
+
+
+def test_lattice_with_cocircular_points_is_exact():
+    # every lattice square has four cocircular corners: Qhull splits it into two triangles with one
+    # circumcentre, so half the Voronoi edges have length zero
+    s, r = 600.0, 400.0
+    g = np.array([[i * s, j * s] for i in range(9) for j in range(9)]) + [X0, Y0]
+    cells = VoronoiCells(g)
+    areas = cells.disc_areas(r)
+    interior = np.array([0 < i < 8 and 0 < j < 8 for i in range(9) for j in range(9)])
+    # an interior cell is the s x s square around its stop; s/2 < r < s/sqrt(2), so disc ∩ square
+    # is pi r^2 minus four circular segments beyond the square's sides at s/2
+    h = s / 2
+    segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
+    np.testing.assert_allclose(areas[interior], math.pi * r * r - 4 * segment, rtol=1e-12)
+    assert areas.sum() == pytest.approx(_fine_union(g, r), rel=2e-6)
+
+
+def test_possible_refuses_too_few_and_collinear_points():
+    assert not VoronoiCells.possible(np.zeros((0, 2)))
+    assert not VoronoiCells.possible(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    assert not VoronoiCells.possible(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [5.0, 5.0]]) + [X0, Y0])
+    assert VoronoiCells.possible(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]) + [X0, Y0])
+
+
+def test_segment_disc_area_pieces():
+    r = 10.0
+    # inside: a triangle; far outside: a sector; crossing: both
+    p, q = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert segment_disc_area(p, q, r)[0] == pytest.approx(0.5)
+    assert segment_disc_area(p * 1e3, q * 1e3, r)[0] == pytest.approx(math.pi * r * r / 4)
+    assert segment_disc_area(q, p, r)[0] == pytest.approx(-0.5)  # clockwise is negative
+    # a square of side 2h centred on the disc, h < r < h sqrt(2): disc minus four segments, edge by edge
+    h = 8.0
+    sq = np.array([[h, -h], [h, h], [-h, h], [-h, -h]])
+    total = segment_disc_area(sq, np.roll(sq, -1, axis=0), r).sum()
+    segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
+    assert total == pytest.approx(math.pi * r * r - 4 * segment, rel=1e-12)
