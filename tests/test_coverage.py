@@ -171,6 +171,25 @@ def test_covered_area_on_a_concave_area_matches_a_fine_union_and_stop_coverage()
     assert full.metrics["gap_area_m2"] <= fig["area_m2"] - fig["covered_area_m2"] + 1.0
 
 
+def test_gaps_from_the_voronoi_edges_match_the_geos_fallback(monkeypatch):
+    """The exact gap pieces (a coverage, merged) and GEOS's cell-minus-disc polygons give the same gaps."""
+    from ecogis.discs import VoronoiCells
+
+    area = _star_area_with_hole()
+    xy = np.random.default_rng(12).uniform(-5500, 5500, (300, 2))
+    exact = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
+    monkeypatch.setattr(VoronoiCells, "gap_pieces", lambda self, which, radius_m: None)
+    geos = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
+    assert exact.metrics["covered_area_m2"] == geos.metrics["covered_area_m2"]
+    uncovered = exact.metrics["area_m2"] - exact.metrics["covered_area_m2"]
+    for res in (exact, geos):  # both within polygon-drawing error of the exact uncovered area
+        assert res.metrics["gap_area_m2"] == pytest.approx(uncovered, rel=1e-4)
+    assert exact.metrics["uncovered"] == geos.metrics["uncovered"] > 10
+    assert exact.metrics["gap_area_m2"] == pytest.approx(geos.metrics["gap_area_m2"], rel=1e-5)
+    got = np.sort(exact.layers["gaps"]["area_m2"].to_numpy())
+    np.testing.assert_allclose(got, np.sort(geos.layers["gaps"]["area_m2"].to_numpy()), rtol=1e-3, atol=1.0)
+
+
 def test_collinear_and_repeated_stops():
     """Stops on one straight road (no triangulation possible) and a stop given twice."""
     area = _area(-10_000, -10_000, 10_000, 10_000)

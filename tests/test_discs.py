@@ -100,3 +100,36 @@ def test_segment_disc_area_pieces():
     total = segment_disc_area(sq, np.roll(sq, -1, axis=0), r).sum()
     segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
     assert total == pytest.approx(math.pi * r * r - 4 * segment, rel=1e-12)
+
+
+@pytest.mark.parametrize(("seed", "n", "r"), [(3, 40, 400.0), (4, 300, 300.0), (5, 800, 200.0)])
+def test_gap_pieces_form_a_coverage_of_cells_minus_discs(seed, n, r):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 8000, (n, 2)) + [X0, Y0]
+    cells = VoronoiCells(xy)
+    open_ = np.flatnonzero(cells.farthest > r)
+    pieces, owner = cells.gap_pieces(open_, r)
+    assert shapely.is_valid(pieces).all() and set(owner) <= set(open_)
+    assert shapely.coverage_is_valid(pieces)  # neighbours share exact vertices, no overlaps
+    # each piece lies in its own cell, outside its disc (but for the chords of the arc, at most
+    # r (1 - cos(step / 2)) inside: 3 cm at r = 400 m)
+    polys = cells.polygons(np.arange(n), radius_m=r)
+    assert (shapely.area(shapely.intersection(pieces, polys[owner])) >= shapely.area(pieces) * (1 - 1e-6)).all()
+    chord = 1.0 - math.cos(math.pi / 256) + 1e-9
+    assert (shapely.distance(shapely.points(xy[owner]), shapely.boundary(pieces)) >= r * (1 - chord)).all()
+    # within the points' box, the union is what the cells leave uncovered: box minus the exact disc areas
+    box = shapely.box(*xy.min(axis=0), *xy.max(axis=0))
+    got = shapely.intersection(shapely.coverage_union_all(pieces), box).area
+    r_eq = r / math.sqrt((4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096))
+    union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=1024))
+    truth = box.area - shapely.intersection(union, box).area
+    assert got == pytest.approx(truth, rel=2e-5)
+
+
+def test_gap_pieces_of_a_lone_disc_have_it_as_a_hole():
+    xy = np.array([[0.0, 0.0], [5000.0, 0.0], [0.0, 5000.0], [5000.0, 5000.0], [2500.0, 2500.0]]) + [X0, Y0]
+    cells = VoronoiCells(xy)
+    pieces, owner = cells.gap_pieces(np.array([4]), 500.0)
+    assert owner.tolist() == [4] and len(pieces[0].interiors) == 1
+    square = cells.polygons(np.array([4]))[0]  # the centre's cell: a diamond of area 2500^2 * 2
+    assert pieces[0].area == pytest.approx(square.area - math.pi * 500**2, rel=1e-9)

@@ -252,12 +252,16 @@ def _distinct(xy: np.ndarray) -> np.ndarray:
 
 
 class _Cells:
-    """The stops' Voronoi cells: exact disc ∩ cell areas, farthest vertices, polygons on demand."""
+    """The stops' Voronoi cells: exact disc ∩ cell areas, farthest vertices, polygons and gap pieces on demand."""
 
     def __init__(self, xy: np.ndarray, area: shapely.Geometry, radius_m: float) -> None:
         r = radius_m
+        self.xy = xy
+        self.radius_m = r
+        self.voronoi: VoronoiCells | None = None
         if VoronoiCells.possible(xy):
             cells = VoronoiCells(xy)
+            self.voronoi = cells
             self.disc_areas = cells.disc_areas(r)
             self.farthest = cells.farthest
             self._polygons = lambda idx: cells.polygons(idx, radius_m=r)
@@ -276,6 +280,27 @@ class _Cells:
 
     def polygons(self, idx: np.ndarray) -> np.ndarray:
         return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
+
+    def gaps(self, idx: np.ndarray) -> shapely.Geometry:
+        """Union of cell minus disc over the cells ``idx``.
+
+        From the Voronoi edges, the pieces fit exactly and are merged as a coverage.  With
+        GEOS cells (or if rounding spoiled a walk): the union of the cells minus the union of
+        their discs (polygons with the disc's area); a point of cell i is covered only by
+        disc i, so that is the same set, and unioning each side first leaves no slivers.
+        """
+        if len(idx) == 0:
+            return shapely.Polygon()
+        if self.voronoi is not None:
+            exact = self.voronoi.gap_pieces(idx, self.radius_m)
+            if exact is not None:
+                pieces = exact[0]
+                return shapely.coverage_union_all(pieces) if pieces.size else shapely.Polygon()
+            log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
+        nv = 4 * _QUAD_SEGS  # a polygon with the disc's exact area (radius scaled up by the n-gon's deficit)
+        r_eq = self.radius_m * math.sqrt((2.0 * math.pi / nv) / math.sin(2.0 * math.pi / nv))
+        discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
+        return shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
 
 
 def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
@@ -313,50 +338,27 @@ def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometr
 
 
 def _cell_pieces(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
-    """Covered area (exact) of the cells crossing the area's boundary, and the gap piece of the open cells.
+    """Covered area (exact) of the cells whose disc part crosses the area's boundary.
 
-    ``df`` has columns x, y, cell (geometry), clip (disc ∩ cell crosses the area's
-    boundary: its area is measured within the area), gap (the cell reaches beyond
-    the disc: its uncovered part is a gap piece).  ``covered_m2`` is NaN where clip is False.
+    ``df`` has columns x, y, cell (geometry).
     """
-    n = len(df)
-    if n == 0:
-        return pd.DataFrame({"covered_m2": np.zeros(0), "gap": np.zeros(0, dtype=object)})
     xy = df[["x", "y"]].to_numpy(dtype=float)
     cells = np.asarray(df["cell"].to_numpy(), dtype=object)
-    clip = df["clip"].to_numpy(dtype=bool)
-    gap = df["gap"].to_numpy(dtype=bool)
-    covered = np.full(n, np.nan)
-    if clip.any():
-        covered[clip] = _clipped_disc_areas(xy[clip], cells[clip], area, radius_m)
-    gaps = np.full(n, None, dtype=object)
-    if gap.any():
-        region = cells[gap]
-        # an open cell is cut to the area where it crosses the area's boundary
-        cut = ~shapely.contains_properly(area, region)
-        if cut.any():
-            region = region.copy()
-            region[cut] = shapely.intersection(region[cut], area)
-        # polygons with the disc's exact area (radius scaled up by the n-gon's area deficit)
-        nv = 4 * _QUAD_SEGS
-        r_eq = radius_m * math.sqrt((2.0 * math.pi / nv) / math.sin(2.0 * math.pi / nv))
-        discs = shapely.buffer(shapely.points(xy[gap]), r_eq, quad_segs=_QUAD_SEGS)
-        gaps[gap] = shapely.difference(region, discs)
-    return pd.DataFrame({"covered_m2": covered, "gap": gaps})
+    return pd.DataFrame({"covered_m2": _clipped_disc_areas(xy, cells, area, radius_m)})
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any, gaps: bool = True) -> tuple[float, np.ndarray]:
-    """Exact covered area and (with ``gaps``) the gap pieces of the union of discs within ``area``.
+                     crs: Any, gaps: bool = True) -> tuple[float, shapely.Geometry | None]:
+    """Exact covered area and (with ``gaps``) the uncovered part of ``area``, for the union of discs.
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
     Every stop's disc ∩ cell area comes from the Voronoi edges in closed form; only
-    the cells whose disc part crosses the area's boundary are intersected with it
-    (GEOS), and only the cells reaching beyond their disc give gap pieces.
+    the cells whose disc part crosses the area's boundary are cut to it (GEOS), and
+    only the cells reaching beyond their disc give gap pieces.
     """
     shapely.prepare(area)
     if len(xy) == 0:
-        return 0.0, np.array([area], dtype=object)
+        return 0.0, area if gaps else None
     r = float(radius_m)
     cells = _Cells(xy, area, r)
     per = cells.disc_areas.copy()
@@ -373,20 +375,20 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
         clip[edge[~one_side]] = True
         outside = ~shapely.contains_xy(area, xy[edge, 0], xy[edge, 1])
         per[edge[one_side & outside]] = 0.0
-    gap = cells.farthest > r * (1.0 - 1e-12) if gaps else np.zeros(len(xy), dtype=bool)
-    need = np.flatnonzero(clip | gap)
-    frame = pd.DataFrame({"x": xy[need, 0], "y": xy[need, 1], "cell": cells.polygons(need), "clip": clip[need],
-                          "gap": gap[need]})
+    cut = np.flatnonzero(clip)
+    frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
     if partitions and partitions > 1 and len(frame) > 1:
         res = _partitioned_pieces(frame, area, r, int(partitions), crs)
     else:
         res = _cell_pieces(frame, area, r)
-    measured = res["covered_m2"].to_numpy()
-    per[need[clip[need]]] = measured[clip[need]]
-    covered = math.fsum(per)
-    pieces = np.asarray(res["gap"].to_numpy(), dtype=object)
-    pieces = pieces[~(shapely.is_missing(pieces) | shapely.is_empty(pieces))]
-    return min(covered, area.area), pieces
+    per[cut] = res["covered_m2"].to_numpy()
+    covered = min(math.fsum(per), area.area)
+    if not gaps:
+        return covered, None
+    uncovered = cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)))
+    if not uncovered.is_empty and not area.contains(uncovered):
+        uncovered = shapely.intersection(uncovered, area)
+    return covered, uncovered
 
 
 def _partitioned_pieces(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
@@ -404,16 +406,11 @@ def _partitioned_pieces(frame: pd.DataFrame, area: shapely.Geometry, radius_m: f
     def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
         own = shapely.from_wkb(area_wkb)
         shapely.prepare(own)
-        res = _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
-                                         "cell": np.asarray(d.geometry.values, dtype=object),
-                                         "clip": d["clip"].to_numpy(), "gap": d["gap"].to_numpy()}), own, radius_m)
-        return gpd.GeoDataFrame({"covered_m2": res["covered_m2"].to_numpy()},
-                                geometry=gpd.GeoSeries(list(res["gap"]), crs=d.crs), crs=d.crs)
+        return _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
+                                          "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
 
-    meta = gpd.GeoDataFrame({"covered_m2": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([], crs=crs))
-    res = dg.map_partitions(part, meta=meta).compute()
-    return pd.DataFrame({"covered_m2": res["covered_m2"].to_numpy(),
-                         "gap": np.asarray(res.geometry.values, dtype=object)})
+    meta = pd.DataFrame({"covered_m2": pd.Series([], dtype=float)})
+    return dg.map_partitions(part, meta=meta).compute()
 
 
 def _polygons(geom: shapely.Geometry | None) -> np.ndarray:
@@ -622,10 +619,10 @@ def stop_coverage(
     layers: dict[str, gpd.GeoDataFrame] = {}
     metrics: dict[str, Any] = {"method": method, "radius_m": r, "area_m2": area_m2}
 
-    buffer_covered, buffer_pieces = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
+    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
     if method == "buffer":
         covered = buffer_covered
-        gaps_union = _union_polys(buffer_pieces)
+        gaps_union = buffer_gaps
         gaps_all = _polygons(gaps_union)
         catch = shapely.difference(A, gaps_union) if gaps_all.size else A
     else:
@@ -688,7 +685,7 @@ def stop_coverage(
         metrics["buffer_area_share"] = bshare
         metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
         if raster is not None and metrics["population_total"]:
-            b_gap = _population_of(raster, _polygons(_union_polys(buffer_pieces)), crs, progress)
+            b_gap = _population_of(raster, _polygons(buffer_gaps), crs, progress)
             b_cov = max(metrics["population_total"] - float(b_gap.sum()), 0.0)
             metrics["buffer_population_share"] = b_cov / metrics["population_total"]
             metrics["network_to_buffer_population_ratio"] = (metrics["population_covered"] / b_cov) if b_cov else None

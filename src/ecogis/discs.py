@@ -182,6 +182,7 @@ class VoronoiCells:
         self._simplices = s
         self._centres = a + u  # circumcentres = Voronoi vertices
         radius = np.hypot(u[:, 0], u[:, 1])
+        self._radius = radius  # each Voronoi vertex is this far from its three points
         n = len(xy)
         # each Delaunay edge once: triangle t, its edge opposite vertex k, the neighbour across it
         nb = tri.neighbors
@@ -275,8 +276,211 @@ class VoronoiCells:
         rings = shapely.linearrings(ring_xy, indices=rank[own][order])
         return shapely.polygons(rings)
 
-    def _hull_far_points(self, wanted: np.ndarray, radius_m: float | None) -> tuple[np.ndarray, np.ndarray]:
-        """Far points on the rays of the hull cells ``wanted`` and one on the bisector between them."""
+    def gap_pieces(self, which: np.ndarray, radius_m: float, *,
+                   arc_step_rad: float = 2.0 * np.pi / 256) -> tuple[np.ndarray, np.ndarray] | None:
+        """Cell minus disc of the points ``which``, as polygons that fit each other exactly.
+
+        Walks each cell's edges counter-clockwise (ordered as the neighbours around the
+        point) and keeps what lies outside the disc: vertices outside it, the points where
+        an edge leaves or enters it, and between an entry and the previous exit the arc
+        of the circle (chords of at most ``arc_step_rad``).  A Voronoi edge is shared by
+        two cells and so is the circle's crossing of it (both discs cross it at the same
+        points, on the bisector): it is computed once, so neighbouring pieces share exact
+        vertices and form a polygonal coverage (:func:`shapely.coverage_union_all`).
+
+        Parameters
+        ----------
+        which : numpy.ndarray
+            Indices (or a boolean mask) of the points whose gap pieces are wanted.
+        radius_m : float
+            Disc radius.
+        arc_step_rad : float, default 2 pi / 256
+            Largest angle between two vertices on an arc (0.04 m from the circle at r = 500 m).
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray) or None
+            The pieces (polygons; a cell may give several, or one with the whole disc as a
+            hole) and the point each belongs to; None when rounding left a cell's walk
+            inconsistent (then build the pieces with GEOS).
+        """
+        which = np.asarray(which)
+        idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
+        p = self._pts
+        n = len(p)
+        r = float(radius_m)
+        none = (np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp))
+        if idx.size == 0:
+            return none
+        wanted = np.zeros(n, dtype=bool)
+        wanted[idx] = True
+        # the edges of the wanted cells: finite Voronoi edges, then the hull's rays
+        ra, rb, ta, tb = self._edge_a, self._edge_b, self._edge_t, self._edge_other
+        start, end = self._centres[ta], self._centres[tb]
+        keep = (wanted[ra] | wanted[rb]) & (start != end).any(axis=1)  # cocircular points: zero-length edges
+        ha, hb, ht, hstart, hfar, hnormal = self._rays(self._reach(r))
+        hkeep = wanted[ha] | wanted[hb]
+        A = np.concatenate([ra[keep], ha[hkeep]])
+        B = np.concatenate([rb[keep], hb[hkeep]])
+        P = np.vstack([start[keep], hstart[hkeep]])
+        Q = np.vstack([end[keep], hfar[hkeep]])
+        in_p = np.concatenate([self._radius[ta[keep]] <= r, self._radius[ht[hkeep]] <= r])
+        in_q = np.concatenate([self._radius[tb[keep]] <= r, np.zeros(int(hkeep.sum()), dtype=bool)])
+        # where each edge meets the circles of its two points: on the bisector, h either side of the midpoint
+        PQ = Q - P
+        length = np.hypot(PQ[:, 0], PQ[:, 1])
+        unit = PQ / length[:, None]
+        mid = 0.5 * (p[A] + p[B])
+        half2 = r * r - 0.25 * np.einsum("ij,ij->i", p[A] - p[B], p[A] - p[B])
+        s_mid = np.einsum("ij,ij->i", mid - P, unit) / length
+        s_half = np.sqrt(np.maximum(half2, 0.0)) / length
+        s_in = np.clip(s_mid - s_half, 0.0, 1.0)  # entering the disc, going from P to Q
+        s_out = np.clip(s_mid + s_half, 0.0, 1.0)  # leaving it
+        # the ends' side is the vertex's own (its distance to its three points), so every edge agrees
+        exit_only = in_p & ~in_q
+        entry_only = ~in_p & in_q
+        through = ~in_p & ~in_q & (half2 > 0) & (s_mid - s_half > 0) & (s_mid + s_half < 1)
+        x_in = P + s_in[:, None] * PQ
+        x_out = P + s_out[:, None] * PQ
+
+        # events per (cell, edge): [start vertex if outside] + crossings, in the cell's counter-clockwise order
+        ev_cell, ev_angle, ev_sub, ev_kind, ev_xy = [], [], [], [], []
+        OUTSIDE, ENTRY, EXIT = 0, 1, 2
+        for own, other in ((A, B), (B, A)):
+            sel = np.flatnonzero(wanted[own])
+            if sel.size == 0:
+                continue
+            c, j = own[sel], other[sel]
+            d = p[j] - p[c]
+            angle = np.arctan2(d[:, 1], d[:, 0])
+            forward = (d[:, 0] * PQ[sel, 1] - d[:, 1] * PQ[sel, 0]) > 0  # P -> Q runs counter-clockwise
+            first_xy = np.where(forward[:, None], P[sel], Q[sel])
+            first_out = np.where(forward, ~in_p[sel], ~in_q[sel])
+            ev = [(first_out, first_xy, OUTSIDE, 0)]
+            # forward: entry then exit along s; backward: the reverse, with the roles swapped
+            one_exit = np.where(forward, exit_only[sel], entry_only[sel])
+            one_entry = np.where(forward, entry_only[sel], exit_only[sel])
+            ev.append((one_exit, np.where((forward & exit_only[sel])[:, None], x_out[sel], x_in[sel]), EXIT, 1))
+            ev.append((one_entry, np.where((forward & entry_only[sel])[:, None], x_in[sel], x_out[sel]), ENTRY, 1))
+            ev.append((through[sel], np.where(forward[:, None], x_in[sel], x_out[sel]), ENTRY, 1))
+            ev.append((through[sel], np.where(forward[:, None], x_out[sel], x_in[sel]), EXIT, 2))
+            for mask, xy, kind, sub in ev:
+                ev_cell.append(c[mask])
+                ev_angle.append(angle[mask])
+                ev_sub.append(np.full(int(mask.sum()), sub))
+                ev_kind.append(np.full(int(mask.sum()), kind))
+                ev_xy.append(xy[mask])
+        # hull cells: from the far end of the outgoing ray to the bisector point (both outside the disc)
+        hull_wanted = self.hull[wanted[self.hull]]
+        if hull_wanted.size:
+            owners = np.concatenate([ha, hb])
+            fars = np.vstack([hfar, hfar])
+            sel = wanted[owners]
+            bis, bis_angle = self._bisector_points(hull_wanted, owners[sel], np.vstack([hnormal, hnormal])[sel],
+                                                   fars[sel])
+            # the outgoing ray of a hull cell is the one walked from its start to its far point
+            out_far = np.zeros((n, 2))
+            for own, other in ((ha, hb), (hb, ha)):
+                d = p[other] - p[own]
+                PQr = hfar - hstart
+                fwd = (d[:, 0] * PQr[:, 1] - d[:, 1] * PQr[:, 0]) > 0
+                out_far[own[fwd]] = hfar[fwd]
+            for xy, sub in ((out_far[hull_wanted], 0), (bis, 1)):
+                ev_cell.append(hull_wanted)
+                ev_angle.append(bis_angle)
+                ev_sub.append(np.full(hull_wanted.size, sub))
+                ev_kind.append(np.full(hull_wanted.size, OUTSIDE))
+                ev_xy.append(xy)
+        cell = np.concatenate(ev_cell)
+        angle = np.concatenate(ev_angle)
+        sub = np.concatenate(ev_sub)
+        kind = np.concatenate(ev_kind)
+        exy = np.vstack(ev_xy)
+        order = np.lexsort((sub, angle, cell))
+        cell, kind, exy = cell[order], kind[order], exy[order]
+        if cell.size == 0:
+            return none
+        # walk each cell from its first exit: a piece runs from an exit to the next entry
+        group_start = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+        group_size = np.diff(np.r_[group_start, cell.size])
+        group_of = np.repeat(np.arange(group_start.size), group_size)
+        pos = np.arange(cell.size) - group_start[group_of]
+        is_exit = kind == EXIT
+        exits = np.bincount(group_of, weights=is_exit, minlength=group_start.size)
+        entries = np.bincount(group_of, weights=kind == ENTRY, minlength=group_start.size)
+        if (exits != entries).any():
+            return None
+        big = np.iinfo(np.int64).max
+        first_exit = np.full(group_start.size, big)
+        np.minimum.at(first_exit, group_of[is_exit], pos[is_exit])
+        crossing = exits > 0
+        rot = np.where(crossing[group_of], (pos - np.where(crossing, first_exit, 0)[group_of]) % group_size[group_of],
+                       pos)
+        order = np.lexsort((rot, group_of))
+        cell, kind, exy, group_of = cell[order], kind[order], exy[order], group_of[order]
+        pieces, owner = [], []
+        # cells the circle never crosses (the disc lies inside them): the cell with the disc as a hole
+        whole = ~crossing[group_of]
+        if whole.any():
+            g_whole = np.flatnonzero(~crossing)
+            c_whole = cell[whole]
+            ring_id = np.searchsorted(g_whole, group_of[whole])
+            shells = shapely.linearrings(exy[whole] + self._origin, indices=ring_id)
+            k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
+            t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
+            r_eq = r * np.sqrt((2.0 * np.pi / k) / np.sin(2.0 * np.pi / k))  # the k-gon with the disc's area
+            first = np.r_[True, ring_id[1:] != ring_id[:-1]]
+            centres = p[c_whole[first]]
+            circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
+            holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
+                                        indices=np.repeat(np.arange(len(centres)), k))
+            pieces.append(shapely.polygons(shells, holes=holes[:, None]))
+            owner.append(c_whole[first])
+        cross = ~whole
+        if cross.any():
+            cell_c, kind_c, exy_c = cell[cross], kind[cross], exy[cross]
+            comp = np.cumsum(kind_c == EXIT) - 1
+            comp_start = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
+            comp_end = np.r_[comp_start[1:], comp.size] - 1
+            if not ((kind_c[comp_start] == EXIT).all() and (kind_c[comp_end] == ENTRY).all()):
+                return None
+            c_comp = cell_c[comp_start]
+            x, y = exy_c[comp_start], exy_c[comp_end]
+            rel_x, rel_y = x - p[c_comp], y - p[c_comp]
+            th_x = np.arctan2(rel_x[:, 1], rel_x[:, 0])
+            th_y = np.arctan2(rel_y[:, 1], rel_y[:, 0])
+            sweep = np.mod(th_y - th_x, 2.0 * np.pi)  # from the entry back to the exit, clockwise
+            k = np.maximum(np.ceil(sweep / arc_step_rad).astype(np.int64) - 1, 0)
+            arc_comp = np.repeat(np.arange(c_comp.size), k)
+            arc_j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
+            step = sweep / (k + 1)
+            arc_t = th_y[arc_comp] - step[arc_comp] * arc_j
+            # inner arc vertices a little beyond the circle, so each chord's triangle has its sector's area
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bulge = np.where(step > 0, np.sqrt(step / np.sin(step)), 1.0)
+            arc_r = r * bulge[arc_comp]
+            arc_xy = p[c_comp[arc_comp]] + arc_r[:, None] * np.column_stack([np.cos(arc_t), np.sin(arc_t)])
+            ring_xy = np.vstack([exy_c, arc_xy])
+            ring_id = np.concatenate([comp, arc_comp])
+            ring_pos = np.concatenate([np.arange(comp.size), comp.size + np.arange(arc_comp.size)])
+            o = np.lexsort((ring_pos, ring_id))
+            ring_xy, ring_id = ring_xy[o], ring_id[o]
+            counts = np.bincount(ring_id, minlength=c_comp.size)
+            ok = counts >= 3  # a tangent crossing leaves no area
+            rings = shapely.linearrings(ring_xy[ok[ring_id]] + self._origin,
+                                        indices=np.searchsorted(np.flatnonzero(ok), ring_id[ok[ring_id]]))
+            pieces.append(shapely.polygons(rings))
+            owner.append(c_comp[ok])
+        if not pieces:
+            return none
+        return np.concatenate(pieces), np.concatenate(owner)
+
+    def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The Voronoi edges of the hull: (point a, point b, triangle, start, far point, outward normal).
+
+        Each ray starts at the circumcentre of the hull triangle and runs outward; it is cut
+        ``reach`` beyond the farther of its two points, so both cells share the far point.
+        """
         s = self._simplices
         t, k = self._hull_t, self._hull_k
         ea = s[t, (k + 1) % 3]
@@ -290,34 +494,43 @@ class VoronoiCells:
         flip = np.einsum("ij,ij->i", normal, p[opposite] - p[ea]) > 0
         normal[flip] *= -1.0
         start = self._centres[t]
+        d = reach + np.maximum(np.hypot(*(start - p[ea]).T), np.hypot(*(start - p[eb]).T))
+        return ea, eb, t, start, start + normal * d[:, None], normal
+
+    def _reach(self, radius_m: float | None) -> float:
         if radius_m is not None:
-            reach = 10.0 * float(radius_m)
-        else:
-            reach = 10.0 * float(np.ptp(p, axis=0).max() + 1.0)
+            return 10.0 * float(radius_m)
+        return 10.0 * float(np.ptp(self._pts, axis=0).max() + 1.0)
+
+    def _hull_far_points(self, wanted: np.ndarray, radius_m: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """Far points on the rays of the hull cells ``wanted`` and one on the bisector between them."""
+        p = self._pts
+        ea, eb, _, _, far, normal = self._rays(self._reach(radius_m))
         wanted_mask = np.zeros(len(p), dtype=bool)
         wanted_mask[wanted] = True
-        out_xy = []
-        out_owner = []
-        for end in (ea, eb):
-            sel = wanted_mask[end]
-            d = reach + np.hypot(*(start[sel] - p[end[sel]]).T)
-            out_xy.append(start[sel] + normal[sel] * d[:, None])
-            out_owner.append(end[sel])
-        # bisector point: the mean of the two outward normals at each hull point
         owners = np.concatenate([ea, eb])
-        normals = np.vstack([normal, normal])
+        fars = np.vstack([far, far])
         sel = wanted_mask[owners]
+        mid, _ = self._bisector_points(wanted, owners[sel], np.vstack([normal, normal])[sel], fars[sel])
+        return np.vstack([fars[sel], mid]), np.concatenate([owners[sel], wanted])
+
+    def _bisector_points(self, wanted: np.ndarray, owners: np.ndarray, normals: np.ndarray,
+                         fars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each hull point in ``wanted``: a point of its cell between and beyond its rays' far points.
+
+        The direction is the mean of the two hull edges' outward normals: every point
+        that way from the hull point is in its cell, however far the rays start.
+        """
+        p = self._pts
         mean = np.zeros((len(p), 2))
-        np.add.at(mean, owners[sel], normals[sel])
+        np.add.at(mean, owners, normals)
+        far_dist = np.zeros(len(p))
+        np.maximum.at(far_dist, owners, np.hypot(*(fars - p[owners]).T))
         mw = mean[wanted]
         length = np.hypot(mw[:, 0], mw[:, 1])
         flat = length < 1e-9
         if flat.any():  # opposite normals cannot happen on a 2-D hull; guard anyway
-            mw[flat] = normals[sel][:1].repeat(int(flat.sum()), axis=0)
+            mw[flat] = [1.0, 0.0]
             length[flat] = 1.0
-        dist = np.zeros(len(p))
-        for far_xy, far_owner in zip(out_xy, out_owner):
-            np.maximum.at(dist, far_owner, np.hypot(*(far_xy - p[far_owner]).T))
-        out_xy.append(p[wanted] + mw / length[:, None] * dist[wanted][:, None])
-        out_owner.append(wanted)
-        return np.vstack(out_xy), np.concatenate(out_owner)
+        unit = mw / length[:, None]
+        return p[wanted] + unit * far_dist[wanted][:, None], np.arctan2(unit[:, 1], unit[:, 0])
