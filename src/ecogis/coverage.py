@@ -11,9 +11,9 @@ within 500 m walking distance of a stop.  This module measures both ways:
   straight-line distance of the nearest stop.  The area is **exact** (no polygon
   approximation of the circles): the stops' Voronoi diagram splits the union of
   discs into disjoint pieces (disc *i* clipped to the cell of stop *i*), and the
-  area of each piece is summed in closed form (circle-polygon intersection by
-  Green's theorem).  The gaps are built with polygons only where a cell is not
-  wholly inside its disc.
+  area of each piece is summed in closed form over the Voronoi edges
+  (:mod:`ecogis.discs`).  The gaps are walked along the edges of the cells that
+  reach beyond their disc.  :func:`covered_area` gives the figures alone.
 * ``method="network"``: the street length within ``radius_m`` walking distance
   (:mod:`ecogis.network`) buffered by ``access_width_m``; the ratio to the
   straight-line coverage is reported.
