@@ -123,7 +123,7 @@ def test_gap_pieces_form_a_coverage_of_cells_minus_discs(seed, n, r):
     r_eq = r / math.sqrt((4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096))
     union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=1024))
     truth = box.area - shapely.intersection(union, box).area
-    assert got == pytest.approx(truth, rel=2e-5)
+    assert got == pytest.approx(truth, rel=1e-6)
 
 
 def test_gap_pieces_of_a_lone_disc_have_it_as_a_hole():

@@ -34,6 +34,7 @@ import shapely
 __all__ = ["VoronoiCells", "disc_polygon_area", "segment_disc_area"]
 
 _POLY = 3  # shapely type id of Polygon
+_OUTSIDE, _ENTRY, _EXIT = 0, 1, 2  # events of a walk along a cell's boundary
 
 
 def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
@@ -134,6 +135,32 @@ def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.nd
     ring_val = np.bincount(seg_ring, weights=f, minlength=len(rings))
     ring_val = np.abs(ring_val) * np.where(exterior, 1.0, -1.0)
     return np.bincount(owner, weights=ring_val, minlength=n)
+
+
+def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
+          step_rad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
+
+    Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
+    angles, all at one radius a little beyond the circle, chosen so that the fan of
+    chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
+    the sector's exact area.  Returns the vertices and the index of the arc each
+    belongs to.
+    """
+    th_entry = np.arctan2(entry[:, 1], entry[:, 0])
+    sweep = np.mod(th_entry - np.arctan2(exit_[:, 1], exit_[:, 0]), 2.0 * np.pi)
+    k = np.maximum(np.ceil(sweep / step_rad).astype(np.int64) - 1, 1)
+    step = sweep / (k + 1)
+    # 0.5 sin(step) (2 r rho + (k - 1) rho^2) = 0.5 r^2 sweep, for rho
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = r * r * sweep / np.sin(step)
+        a = (k - 1).astype(float)
+        rho = np.where(a > 0, (-2.0 * r + np.sqrt(4.0 * r * r + 4.0 * a * c)) / (2.0 * np.maximum(a, 1.0)), c / (2.0 * r))
+    rho = np.where(sweep > 0, rho, r)
+    arc = np.repeat(np.arange(len(sweep)), k)
+    j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
+    t = th_entry[arc] - step[arc] * j
+    return centres[arc] + rho[arc][:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
 
 
 class VoronoiCells:
@@ -295,7 +322,7 @@ class VoronoiCells:
         radius_m : float
             Disc radius.
         arc_step_rad : float, default 2 pi / 256
-            Largest angle between two vertices on an arc (0.04 m from the circle at r = 500 m).
+            Largest angle between two vertices on an arc (4 cm from the circle at r = 500 m).
 
         Returns
         -------
@@ -303,18 +330,39 @@ class VoronoiCells:
             The pieces (polygons; a cell may give several, or one with the whole disc as a
             hole) and the point each belongs to; None when rounding left a cell's walk
             inconsistent (then build the pieces with GEOS).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cells = VoronoiCells(np.array([[0, 0], [800, 0], [0, 800], [800, 800]], dtype=float))
+        >>> pieces, owner = cells.gap_pieces(np.arange(4), 500.0)
+        >>> sorted(owner.tolist())   # two per corner: the middle of the square, and the open outside
+        [0, 0, 1, 1, 2, 2, 3, 3]
+        >>> middle = shapely.coverage_union_all(pieces).intersection(shapely.box(0, 0, 800, 800))
+        >>> round(middle.area, 1)   # exact: the diamond of the circles' crossings minus four circular segments
+        18102.9
         """
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
-        p = self._pts
-        n = len(p)
         r = float(radius_m)
-        none = (np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp))
         if idx.size == 0:
-            return none
-        wanted = np.zeros(n, dtype=bool)
+            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
+        wanted = np.zeros(len(self._pts), dtype=bool)
         wanted[idx] = True
-        # the edges of the wanted cells: finite Voronoi edges, then the hull's rays
+        cell, kind, xy = self._walk(wanted, r)
+        if cell.size == 0:
+            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
+        return self._pieces(cell, kind, xy, r, arc_step_rad)
+
+    def _edges_met_by_circles(self, wanted: np.ndarray, r: float) -> dict[str, np.ndarray]:
+        """The Voronoi edges (and hull rays) of the wanted cells, with where the circles cross them.
+
+        An edge between points a and b lies on their bisector, where both circles cross it
+        at the same two points, h either side of the midpoint of a and b; computed once
+        here for both cells.  Whether an end is inside is the vertex's own (its distance to
+        its three points), so all edges meeting there agree.
+        """
+        p = self._pts
         ra, rb, ta, tb = self._edge_a, self._edge_b, self._edge_t, self._edge_other
         start, end = self._centres[ta], self._centres[tb]
         keep = (wanted[ra] | wanted[rb]) & (start != end).any(axis=1)  # cocircular points: zero-length edges
@@ -326,153 +374,131 @@ class VoronoiCells:
         Q = np.vstack([end[keep], hfar[hkeep]])
         in_p = np.concatenate([self._radius[ta[keep]] <= r, self._radius[ht[hkeep]] <= r])
         in_q = np.concatenate([self._radius[tb[keep]] <= r, np.zeros(int(hkeep.sum()), dtype=bool)])
-        # where each edge meets the circles of its two points: on the bisector, h either side of the midpoint
         PQ = Q - P
         length = np.hypot(PQ[:, 0], PQ[:, 1])
-        unit = PQ / length[:, None]
         mid = 0.5 * (p[A] + p[B])
         half2 = r * r - 0.25 * np.einsum("ij,ij->i", p[A] - p[B], p[A] - p[B])
-        s_mid = np.einsum("ij,ij->i", mid - P, unit) / length
+        s_mid = np.einsum("ij,ij->i", mid - P, PQ / length[:, None]) / length
         s_half = np.sqrt(np.maximum(half2, 0.0)) / length
         s_in = np.clip(s_mid - s_half, 0.0, 1.0)  # entering the disc, going from P to Q
         s_out = np.clip(s_mid + s_half, 0.0, 1.0)  # leaving it
-        # the ends' side is the vertex's own (its distance to its three points), so every edge agrees
-        exit_only = in_p & ~in_q
-        entry_only = ~in_p & in_q
-        through = ~in_p & ~in_q & (half2 > 0) & (s_mid - s_half > 0) & (s_mid + s_half < 1)
-        x_in = P + s_in[:, None] * PQ
-        x_out = P + s_out[:, None] * PQ
+        return {"a": A, "b": B, "P": P, "Q": Q, "PQ": PQ, "in_p": in_p, "in_q": in_q,
+                "x_in": P + s_in[:, None] * PQ, "x_out": P + s_out[:, None] * PQ,
+                "exit_only": in_p & ~in_q, "entry_only": ~in_p & in_q,
+                "through": ~in_p & ~in_q & (half2 > 0) & (s_mid - s_half > 0) & (s_mid + s_half < 1),
+                "ray_a": ha, "ray_b": hb, "ray_start": hstart, "ray_far": hfar, "ray_normal": hnormal}
 
-        # events per (cell, edge): [start vertex if outside] + crossings, in the cell's counter-clockwise order
-        ev_cell, ev_angle, ev_sub, ev_kind, ev_xy = [], [], [], [], []
-        OUTSIDE, ENTRY, EXIT = 0, 1, 2
-        for own, other in ((A, B), (B, A)):
+    def _walk(self, wanted: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Events along the wanted cells' boundaries, counter-clockwise: (cell, kind, xy).
+
+        Kind is ``_OUTSIDE`` (a vertex outside the disc), ``_ENTRY`` or ``_EXIT`` (a crossing).
+        """
+        p = self._pts
+        e = self._edges_met_by_circles(wanted, r)
+        cells, angles, subs, kinds, xys = [], [], [], [], []
+
+        def add(mask: np.ndarray, c: np.ndarray, angle: np.ndarray, sub: int, kind: int, xy: np.ndarray) -> None:
+            cells.append(c[mask])
+            angles.append(angle[mask])
+            subs.append(np.full(int(mask.sum()), sub))
+            kinds.append(np.full(int(mask.sum()), kind))
+            xys.append(xy[mask])
+
+        for own, other in ((e["a"], e["b"]), (e["b"], e["a"])):
             sel = np.flatnonzero(wanted[own])
-            if sel.size == 0:
-                continue
-            c, j = own[sel], other[sel]
-            d = p[j] - p[c]
-            angle = np.arctan2(d[:, 1], d[:, 0])
-            forward = (d[:, 0] * PQ[sel, 1] - d[:, 1] * PQ[sel, 0]) > 0  # P -> Q runs counter-clockwise
-            first_xy = np.where(forward[:, None], P[sel], Q[sel])
-            first_out = np.where(forward, ~in_p[sel], ~in_q[sel])
-            ev = [(first_out, first_xy, OUTSIDE, 0)]
-            # forward: entry then exit along s; backward: the reverse, with the roles swapped
-            one_exit = np.where(forward, exit_only[sel], entry_only[sel])
-            one_entry = np.where(forward, entry_only[sel], exit_only[sel])
-            ev.append((one_exit, np.where((forward & exit_only[sel])[:, None], x_out[sel], x_in[sel]), EXIT, 1))
-            ev.append((one_entry, np.where((forward & entry_only[sel])[:, None], x_in[sel], x_out[sel]), ENTRY, 1))
-            ev.append((through[sel], np.where(forward[:, None], x_in[sel], x_out[sel]), ENTRY, 1))
-            ev.append((through[sel], np.where(forward[:, None], x_out[sel], x_in[sel]), EXIT, 2))
-            for mask, xy, kind, sub in ev:
-                ev_cell.append(c[mask])
-                ev_angle.append(angle[mask])
-                ev_sub.append(np.full(int(mask.sum()), sub))
-                ev_kind.append(np.full(int(mask.sum()), kind))
-                ev_xy.append(xy[mask])
-        # hull cells: from the far end of the outgoing ray to the bisector point (both outside the disc)
-        hull_wanted = self.hull[wanted[self.hull]]
-        if hull_wanted.size:
+            c, d = own[sel], p[other[sel]] - p[own[sel]]
+            angle = np.arctan2(d[:, 1], d[:, 0])  # edges go round a cell as its neighbours do
+            PQ = e["PQ"][sel]
+            forward = (d[:, 0] * PQ[:, 1] - d[:, 1] * PQ[:, 0]) > 0  # P -> Q runs counter-clockwise here
+            fwd = forward[:, None]
+            P, Q, x_in, x_out = e["P"][sel], e["Q"][sel], e["x_in"][sel], e["x_out"][sel]
+            exit_only, entry_only, through = e["exit_only"][sel], e["entry_only"][sel], e["through"][sel]
+            everything = np.ones(sel.size, dtype=bool)
+            # the edge's first vertex when outside, then its crossings in walking order (walked backwards,
+            # P -> Q's entry is an exit and the other way round)
+            add(np.where(forward, ~e["in_p"][sel], ~e["in_q"][sel]), c, angle, 0, _OUTSIDE, np.where(fwd, P, Q))
+            add(np.where(forward, exit_only, entry_only), c, angle, 1, _EXIT,
+                np.where((forward & exit_only)[:, None], x_out, x_in))
+            add(np.where(forward, entry_only, exit_only), c, angle, 1, _ENTRY,
+                np.where((forward & entry_only)[:, None], x_in, x_out))
+            add(through & everything, c, angle, 1, _ENTRY, np.where(fwd, x_in, x_out))
+            add(through & everything, c, angle, 2, _EXIT, np.where(fwd, x_out, x_in))
+        # a hull cell, between its rays: from the far end of the outgoing ray to a point on the bisector
+        hull = self.hull[wanted[self.hull]]
+        if hull.size:
+            ha, hb, start, far, normal = e["ray_a"], e["ray_b"], e["ray_start"], e["ray_far"], e["ray_normal"]
             owners = np.concatenate([ha, hb])
-            fars = np.vstack([hfar, hfar])
             sel = wanted[owners]
-            bis, bis_angle = self._bisector_points(hull_wanted, owners[sel], np.vstack([hnormal, hnormal])[sel],
-                                                   fars[sel])
-            # the outgoing ray of a hull cell is the one walked from its start to its far point
-            out_far = np.zeros((n, 2))
+            bisector, angle = self._bisector_points(hull, owners[sel], np.vstack([normal, normal])[sel],
+                                                    np.vstack([far, far])[sel])
+            outgoing_far = np.zeros((len(p), 2))
             for own, other in ((ha, hb), (hb, ha)):
                 d = p[other] - p[own]
-                PQr = hfar - hstart
-                fwd = (d[:, 0] * PQr[:, 1] - d[:, 1] * PQr[:, 0]) > 0
-                out_far[own[fwd]] = hfar[fwd]
-            for xy, sub in ((out_far[hull_wanted], 0), (bis, 1)):
-                ev_cell.append(hull_wanted)
-                ev_angle.append(bis_angle)
-                ev_sub.append(np.full(hull_wanted.size, sub))
-                ev_kind.append(np.full(hull_wanted.size, OUTSIDE))
-                ev_xy.append(xy)
-        cell = np.concatenate(ev_cell)
-        angle = np.concatenate(ev_angle)
-        sub = np.concatenate(ev_sub)
-        kind = np.concatenate(ev_kind)
-        exy = np.vstack(ev_xy)
+                outgoing = (d[:, 0] * (far - start)[:, 1] - d[:, 1] * (far - start)[:, 0]) > 0
+                outgoing_far[own[outgoing]] = far[outgoing]
+            everywhere = np.ones(hull.size, dtype=bool)
+            add(everywhere, hull, angle, 0, _OUTSIDE, outgoing_far[hull])
+            add(everywhere, hull, angle, 1, _OUTSIDE, bisector)
+        cell, angle, sub = np.concatenate(cells), np.concatenate(angles), np.concatenate(subs)
         order = np.lexsort((sub, angle, cell))
-        cell, kind, exy = cell[order], kind[order], exy[order]
-        if cell.size == 0:
-            return none
-        # walk each cell from its first exit: a piece runs from an exit to the next entry
+        return cell[order], np.concatenate(kinds)[order], np.vstack(xys)[order]
+
+    def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
+                arc_step_rad: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
+        p = self._pts
+        # each cell's events, started at its first exit: a piece runs from an exit to the next entry
         group_start = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
         group_size = np.diff(np.r_[group_start, cell.size])
-        group_of = np.repeat(np.arange(group_start.size), group_size)
-        pos = np.arange(cell.size) - group_start[group_of]
-        is_exit = kind == EXIT
-        exits = np.bincount(group_of, weights=is_exit, minlength=group_start.size)
-        entries = np.bincount(group_of, weights=kind == ENTRY, minlength=group_start.size)
-        if (exits != entries).any():
+        group = np.repeat(np.arange(group_start.size), group_size)
+        pos = np.arange(cell.size) - group_start[group]
+        is_exit = kind == _EXIT
+        exits = np.bincount(group, weights=is_exit, minlength=group_start.size)
+        if (exits != np.bincount(group, weights=kind == _ENTRY, minlength=group_start.size)).any():
             return None
-        big = np.iinfo(np.int64).max
-        first_exit = np.full(group_start.size, big)
-        np.minimum.at(first_exit, group_of[is_exit], pos[is_exit])
-        crossing = exits > 0
-        rot = np.where(crossing[group_of], (pos - np.where(crossing, first_exit, 0)[group_of]) % group_size[group_of],
-                       pos)
-        order = np.lexsort((rot, group_of))
-        cell, kind, exy, group_of = cell[order], kind[order], exy[order], group_of[order]
+        first_exit = np.zeros(group_start.size, dtype=np.int64)
+        crossed = exits > 0
+        if crossed.any():
+            g_exit = group[is_exit]
+            first_exit[crossed] = pos[is_exit][np.r_[True, g_exit[1:] != g_exit[:-1]]]
+        order = np.lexsort(((pos - first_exit[group]) % group_size[group], group))
+        cell, kind, xy, group = cell[order], kind[order], xy[order], group[order]
         pieces, owner = [], []
-        # cells the circle never crosses (the disc lies inside them): the cell with the disc as a hole
-        whole = ~crossing[group_of]
+        # a cell the circle never crosses holds the whole disc: the cell with the disc as a hole
+        whole = ~crossed[group]
         if whole.any():
-            g_whole = np.flatnonzero(~crossing)
-            c_whole = cell[whole]
-            ring_id = np.searchsorted(g_whole, group_of[whole])
-            shells = shapely.linearrings(exy[whole] + self._origin, indices=ring_id)
+            ring = np.searchsorted(np.flatnonzero(~crossed), group[whole])
+            first = np.r_[True, ring[1:] != ring[:-1]]
             k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
             r_eq = r * np.sqrt((2.0 * np.pi / k) / np.sin(2.0 * np.pi / k))  # the k-gon with the disc's area
-            first = np.r_[True, ring_id[1:] != ring_id[:-1]]
-            centres = p[c_whole[first]]
+            centres = p[cell[whole][first]]
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
                                         indices=np.repeat(np.arange(len(centres)), k))
+            shells = shapely.linearrings(xy[whole] + self._origin, indices=ring)
             pieces.append(shapely.polygons(shells, holes=holes[:, None]))
-            owner.append(c_whole[first])
-        cross = ~whole
-        if cross.any():
-            cell_c, kind_c, exy_c = cell[cross], kind[cross], exy[cross]
-            comp = np.cumsum(kind_c == EXIT) - 1
-            comp_start = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
-            comp_end = np.r_[comp_start[1:], comp.size] - 1
-            if not ((kind_c[comp_start] == EXIT).all() and (kind_c[comp_end] == ENTRY).all()):
+            owner.append(cell[whole][first])
+        cut = ~whole
+        if cut.any():
+            c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
+            piece = np.cumsum(kind_c == _EXIT) - 1
+            begin = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]])
+            last = np.r_[begin[1:], piece.size] - 1
+            if not ((kind_c[begin] == _EXIT).all() and (kind_c[last] == _ENTRY).all()):
                 return None
-            c_comp = cell_c[comp_start]
-            x, y = exy_c[comp_start], exy_c[comp_end]
-            rel_x, rel_y = x - p[c_comp], y - p[c_comp]
-            th_x = np.arctan2(rel_x[:, 1], rel_x[:, 0])
-            th_y = np.arctan2(rel_y[:, 1], rel_y[:, 0])
-            sweep = np.mod(th_y - th_x, 2.0 * np.pi)  # from the entry back to the exit, clockwise
-            k = np.maximum(np.ceil(sweep / arc_step_rad).astype(np.int64) - 1, 0)
-            arc_comp = np.repeat(np.arange(c_comp.size), k)
-            arc_j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
-            step = sweep / (k + 1)
-            arc_t = th_y[arc_comp] - step[arc_comp] * arc_j
-            # inner arc vertices a little beyond the circle, so each chord's triangle has its sector's area
-            with np.errstate(invalid="ignore", divide="ignore"):
-                bulge = np.where(step > 0, np.sqrt(step / np.sin(step)), 1.0)
-            arc_r = r * bulge[arc_comp]
-            arc_xy = p[c_comp[arc_comp]] + arc_r[:, None] * np.column_stack([np.cos(arc_t), np.sin(arc_t)])
-            ring_xy = np.vstack([exy_c, arc_xy])
-            ring_id = np.concatenate([comp, arc_comp])
-            ring_pos = np.concatenate([np.arange(comp.size), comp.size + np.arange(arc_comp.size)])
-            o = np.lexsort((ring_pos, ring_id))
-            ring_xy, ring_id = ring_xy[o], ring_id[o]
-            counts = np.bincount(ring_id, minlength=c_comp.size)
-            ok = counts >= 3  # a tangent crossing leaves no area
-            rings = shapely.linearrings(ring_xy[ok[ring_id]] + self._origin,
-                                        indices=np.searchsorted(np.flatnonzero(ok), ring_id[ok[ring_id]]))
+            centre = p[c[begin]]
+            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad)
+            ring_xy = np.vstack([xy_c, arc_xy])
+            ring = np.concatenate([piece, arc_piece])
+            o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
+            ring_xy, ring = ring_xy[o], ring[o]
+            enough = np.bincount(ring, minlength=begin.size) >= 3  # a tangent crossing leaves no area
+            keep = enough[ring]
+            rings = shapely.linearrings(ring_xy[keep] + self._origin,
+                                        indices=np.searchsorted(np.flatnonzero(enough), ring[keep]))
             pieces.append(shapely.polygons(rings))
-            owner.append(c_comp[ok])
-        if not pieces:
-            return none
+            owner.append(c[begin][enough])
         return np.concatenate(pieces), np.concatenate(owner)
 
     def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
