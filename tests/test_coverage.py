@@ -201,6 +201,13 @@ def test_collinear_and_repeated_stops():
     line = [(-1.5 * d, 0), (-0.5 * d, 0), (0.5 * d, 0), (1.5 * d, 0)]
     res = covered_area(_stops(line), area, radius_m=R)
     assert res["covered_area_m2"] == pytest.approx(4 * math.pi * R * R - 3 * lens(d), rel=1e-9)
+    # 50 stops along 1 km, then the same within 1 µm, 10 µm, 1 mm of the line: the same area
+    x = np.linspace(0, 1000, 50)
+    straight = covered_area(_stops(np.column_stack([x, np.zeros(50)])), area, radius_m=R)["covered_area_m2"]
+    for eps in (1e-6, 1e-5, 1e-3):
+        y = np.random.default_rng(0).normal(0, eps, 50)
+        near = covered_area(_stops(np.column_stack([x, y])), area, radius_m=R)["covered_area_m2"]
+        assert near == pytest.approx(straight, rel=1e-8)
     twice = stop_coverage(_stops(line + [line[0], (3000, 3000), (-3000, 2500)]), area, radius_m=R)
     assert twice.metrics["covered_area_m2"] == pytest.approx(6 * math.pi * R * R - 3 * lens(d), rel=1e-9)
     assert twice.metrics["stops_total"] == 7

@@ -259,8 +259,16 @@ class _Cells:
         self.xy = xy
         self.radius_m = r
         self.voronoi: VoronoiCells | None = None
+        cells = None
         if VoronoiCells.possible(xy):
-            cells = VoronoiCells(xy)
+            from scipy.spatial import QhullError
+
+            try:
+                cells = VoronoiCells(xy)
+            except QhullError as exc:  # (nearly) flat input Qhull cannot triangulate: GEOS builds the cells
+                log.debug("Delaunay triangulation of %d stops failed (%s); using GEOS's Voronoi diagram", len(xy),
+                          str(exc).splitlines()[0] if str(exc) else "QhullError")
+        if cells is not None:
             self.voronoi = cells
             self.disc_areas = cells.disc_areas(r)
             self.farthest = cells.farthest
