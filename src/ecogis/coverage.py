@@ -880,7 +880,8 @@ def propose_stops(
     -------
     GeoDataFrame
         One point per proposed stop in order: ``rank``, ``source`` (road / grid /
-        given), ``added_area_m2``, ``area_share_after``, and with a raster
+        given), ``added_area_m2``, ``area_share_after`` (exact for the straight-line
+        method; along the streets, estimates on the demand points), and with a raster
         ``added_population`` and ``population_share_after`` (estimates on the
         demand points).
 
@@ -1049,6 +1050,17 @@ def propose_stops(
         rows.append(row)
     if not rows:
         return empty
+    if graph is None and A.area > 0:
+        # straight-line coverage after each addition, exactly (the greedy choice used the demand grid)
+        near = xy_stops[within_distance(A, xy_stops, r)] if len(xy_stops) else np.zeros((0, 2))
+        picked = np.array([[row["geometry"].x, row["geometry"].y] for row in rows])
+        covered = [_buffer_coverage(_distinct(near), A, r, partitions=None, crs=crs, gaps=False)[0]]
+        for j in range(1, len(rows) + 1):
+            sites = _distinct(np.vstack([near, picked[:j]]))
+            covered.append(_buffer_coverage(sites, A, r, partitions=None, crs=crs, gaps=False)[0])
+        for row, before, after in zip(rows, covered[:-1], covered[1:]):
+            row["added_area_m2"] = after - before
+            row["area_share_after"] = after / A.area
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     return out[[*cols, "geometry"]]
 
