@@ -9,7 +9,8 @@ child process, so the peaks do not mix):
    (uniform "dense city" and 60 clustered centres); area agreement in %.  The
    figures (``covered_area``) are what the naive way computes; ``stop_coverage``
    also builds the gap polygons, timed against the naive way plus
-   ``area.difference(union)``.  Times are the best of several runs after a warm-up;
+   ``area.difference(union)``.  All ways run in turns in one process (so a slow
+   spell of the machine slows them alike), each keeping its best of several runs;
 2. population share on a 10-million-cell population raster (< 30 s);
 3. network method on a 100,000-edge street graph (< 20 s).
 
@@ -58,55 +59,64 @@ def _stops(layout: str, n: int, half: float, seed: int = 0) -> np.ndarray:
     return xy + [X0, Y0]
 
 
-def _best(fn, repeats: int) -> tuple[float, object]:
-    """Best wall time of ``repeats`` runs (after one untimed warm-up run) and the last result."""
-    out = fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
-def case_naive(layout: str, n: int, km2: float, quad_segs: int, repeats: int) -> dict:
-    """The naive geopandas way: buffer every stop, union_all, intersect with the area; then also the gaps."""
+def _buffer_inputs(layout: str, n: int, km2: float):
     import geopandas as gpd
     import shapely
 
-    area = _area(km2)
+    area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
     xy = _stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
-    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
-
-    def covered() -> float:
-        return stops.buffer(500.0, quad_segs=quad_segs).union_all().intersection(area).area
-
-    def with_gaps() -> tuple[float, int]:
-        union = stops.buffer(500.0, quad_segs=quad_segs).union_all()
-        gaps = shapely.get_parts(area.difference(union))
-        return union.intersection(area).area, len(gaps)
-
-    dt, covered_m2 = _best(covered, repeats)
-    dt_gaps, (_, n_gaps) = _best(with_gaps, repeats)
-    return {"seconds": dt, "covered_area_m2": covered_m2, "area_m2": area.area, "gaps_seconds": dt_gaps,
-            "gaps": n_gaps, "peak_mb": _peak_mb()}
+    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS), area
 
 
-def case_buffer(layout: str, n: int, km2: float, repeats: int) -> dict:
-    """ecogis: covered_area (the figures, what the naive way computes) and stop_coverage (also the gap polygons)."""
-    import geopandas as gpd
+def _buffer_ways(stops, area) -> dict:
+    """The four ways timed: the naive way (covered area; and with its gaps) and ecogis's two functions."""
     import shapely
 
     from ecogis.coverage import covered_area, stop_coverage
 
-    area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
-    xy = _stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
-    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
-    dt, fig = _best(lambda: covered_area(stops, area, radius_m=500.0), repeats)
-    dt_full, r = _best(lambda: stop_coverage(stops, area, radius_m=500.0), repeats)
-    return {"seconds": dt, "covered_area_m2": fig["covered_area_m2"], "area_share": fig["area_share"],
-            "full_seconds": dt_full, "full_covered_area_m2": r.metrics["covered_area_m2"],
-            "uncovered": r.metrics["uncovered"], "gaps_all": len(r.layers["gaps"]), "peak_mb": _peak_mb()}
+    A = area.geometry.iloc[0]
+
+    def naive(quad_segs: int = 16) -> float:
+        return stops.buffer(500.0, quad_segs=quad_segs).union_all().intersection(A).area
+
+    def naive_gaps() -> tuple[float, int]:
+        union = stops.buffer(500.0, quad_segs=16).union_all()
+        return union.intersection(A).area, len(shapely.get_parts(A.difference(union)))
+
+    return {"naive": naive, "naive_gaps": naive_gaps, "naive64": lambda: naive(64),
+            "ecogis": lambda: covered_area(stops, area, radius_m=500.0),
+            "ecogis_gaps": lambda: stop_coverage(stops, area, radius_m=500.0)}
+
+
+def case_buffer(layout: str, n: int, km2: float, repeats: int) -> dict:
+    """Time the naive way and ecogis in turns, in one process, so both see the same machine state.
+
+    Each way runs once untimed, then ``repeats`` rounds run every way once (the slow
+    64-segment naive way twice in all); the best time of each way is kept.
+    """
+    stops, area = _buffer_inputs(layout, n, km2)
+    ways = _buffer_ways(stops, area)
+    out = {name: fn() for name, fn in ways.items()}  # warm-up, and the results
+    best = dict.fromkeys(ways, float("inf"))
+    for round_ in range(repeats):
+        for name, fn in ways.items():
+            if name == "naive64" and round_ >= 2:
+                continue
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    full = out["ecogis_gaps"]
+    return {"seconds": best, "naive_m2": out["naive"], "naive64_m2": out["naive64"],
+            "naive_gaps": out["naive_gaps"][1], "ecogis_m2": out["ecogis"]["covered_area_m2"],
+            "area_share": out["ecogis"]["area_share"], "full_m2": full.metrics["covered_area_m2"],
+            "gaps": full.metrics["uncovered"]}
+
+
+def case_buffer_memory(layout: str, n: int, km2: float, way: str) -> float:
+    """Peak resident memory (MB) of a fresh process that runs one way once."""
+    stops, area = _buffer_inputs(layout, n, km2)
+    _buffer_ways(stops, area)[way]()
+    return _peak_mb()
 
 
 def _write_raster(path: Path, km2: float, cells: int) -> dict:
@@ -220,28 +230,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ecogis coverage benchmark: shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
           f"geopandas {geopandas.__version__}, python {sys.version.split()[0]}")
     ok = True
-    reps = 5 if not args.quick else 3
-    print(f"\n1. buffer method: {n_stops:,} stops, {km2:,.0f} km2 area, r = 500 m (best of {reps} runs each)")
+    reps = 7 if not args.quick else 3
+    print(f"\n1. buffer method: {n_stops:,} stops, {km2:,.0f} km2 area, r = 500 m (each way: best of {reps} "
+          f"runs, taken in turns in one process)")
     for layout in ("uniform", "clustered"):
-        naive = _run(case_naive, layout, n_stops, km2, 16, reps)
-        naive64 = _run(case_naive, layout, n_stops, km2, 64, 1)
-        ours = _run(case_buffer, layout, n_stops, km2, reps)
-        agree = ours["covered_area_m2"] / naive["covered_area_m2"] - 1.0
-        agree64 = ours["covered_area_m2"] / naive64["covered_area_m2"] - 1.0
-        same = ours["full_covered_area_m2"] / ours["covered_area_m2"] - 1.0
-        ratio = naive["seconds"] / ours["seconds"]
-        ratio64 = naive64["seconds"] / ours["seconds"]
-        ratio_gaps = naive["gaps_seconds"] / ours["full_seconds"]
-        print(f"  {layout:9s} area figures: ecogis covered_area {ours['seconds'] * 1e3:.1f} ms, naive (buffer "
-              f"16 segs/quarter, union_all, intersect) {naive['seconds'] * 1e3:.0f} ms: {ratio:.1f}x faster; "
-              f"area share {ours['area_share']:.4f}, area differs {agree:+.4%}")
-        print(f"  {'':9s} naive at 64 segs/quarter (near ecogis's exact area) {naive64['seconds'] * 1e3:.0f} ms: "
-              f"{ratio64:.1f}x; area differs {agree64:+.4%}")
-        print(f"  {'':9s} with the gap polygons: ecogis stop_coverage {ours['full_seconds'] * 1e3:.0f} ms "
-              f"({ours['gaps_all']} gaps of 2,500 m2 or more), naive + area.difference(union) "
-              f"{naive['gaps_seconds'] * 1e3:.0f} ms ({naive['gaps']} pieces): {ratio_gaps:.1f}x; "
-              f"same covered area as covered_area ({same:+.1e}); peak {ours['peak_mb']:.0f} MB "
-              f"(naive {naive['peak_mb']:.0f} MB)")
+        res = _run(case_buffer, layout, n_stops, km2, reps)
+        t = res["seconds"]
+        peak = {way: _run(case_buffer_memory, layout, n_stops, km2, way) for way in ("naive", "ecogis", "ecogis_gaps")}
+        agree = res["ecogis_m2"] / res["naive_m2"] - 1.0
+        agree64 = res["ecogis_m2"] / res["naive64_m2"] - 1.0
+        same = res["full_m2"] / res["ecogis_m2"] - 1.0
+        ratio = t["naive"] / t["ecogis"]
+        print(f"  {layout:9s} area figures: ecogis covered_area {t['ecogis'] * 1e3:.1f} ms, naive (buffer "
+              f"16 segs/quarter, union_all, intersect) {t['naive'] * 1e3:.0f} ms: {ratio:.1f}x faster; "
+              f"area share {res['area_share']:.4f}, area differs {agree:+.4%}; peak {peak['ecogis']:.0f} MB "
+              f"(naive {peak['naive']:.0f} MB)")
+        print(f"  {'':9s} naive at 64 segs/quarter (near ecogis's exact area) {t['naive64'] * 1e3:.0f} ms: "
+              f"{t['naive64'] / t['ecogis']:.1f}x; area differs {agree64:+.4%}")
+        print(f"  {'':9s} with the gap polygons: ecogis stop_coverage {t['ecogis_gaps'] * 1e3:.0f} ms "
+              f"({res['gaps']} gaps of 2,500 m2 or more), naive + area.difference(union) "
+              f"{t['naive_gaps'] * 1e3:.0f} ms ({res['naive_gaps']} pieces): {t['naive_gaps'] / t['ecogis_gaps']:.1f}x; "
+              f"same covered area as covered_area ({same:+.1e}); peak {peak['ecogis_gaps']:.0f} MB")
         ok &= abs(agree) < 1e-3
         if ratio < 10.0 and not args.quick:  # the target is set for the full size; --quick is a smoke test
             ok = False

@@ -228,12 +228,12 @@ def within_distance(area: shapely.Geometry, xy: np.ndarray, distance_m: float) -
     outer = area.buffer(distance_m + tol, quad_segs=_OFFSET_QUAD_SEGS)
     shapely.prepare(outer)
     out = shapely.contains_xy(outer, xy[:, 0], xy[:, 1])
-    if distance_m > tol:
+    candidates = np.flatnonzero(out)
+    sure = np.zeros(len(xy), dtype=bool)
+    if distance_m > tol and candidates.size:
         inner = area.buffer(distance_m - tol, quad_segs=_OFFSET_QUAD_SEGS)
         shapely.prepare(inner)
-        sure = shapely.contains_xy(inner, xy[:, 0], xy[:, 1])
-    else:
-        sure = np.zeros(len(xy), dtype=bool)
+        sure[candidates] = shapely.contains_xy(inner, xy[candidates, 0], xy[candidates, 1])
     band = np.flatnonzero(out & ~sure)
     if band.size:
         out[band] = shapely.dwithin(area, shapely.points(xy[band]), distance_m)
@@ -390,7 +390,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     else:
         res = _cell_pieces(frame, area, r)
     per[cut] = res["covered_m2"].to_numpy()
-    covered = min(math.fsum(per), area.area)
+    covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
     uncovered = cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)))
