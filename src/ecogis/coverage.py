@@ -345,7 +345,7 @@ def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometr
     return np.bincount(owner, weights=disc_polygon_area(pieces, xy[owner], radius_m), minlength=n)
 
 
-def _cell_pieces(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
+def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
     """Covered area (exact) of the cells whose disc part crosses the area's boundary.
 
     ``df`` has columns x, y, cell (geometry).
@@ -386,9 +386,9 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     cut = np.flatnonzero(clip)
     frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
     if partitions and partitions > 1 and len(frame) > 1:
-        res = _partitioned_pieces(frame, area, r, int(partitions), crs)
+        res = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)
     else:
-        res = _cell_pieces(frame, area, r)
+        res = _clipped_areas_frame(frame, area, r)
     per[cut] = res["covered_m2"].to_numpy()
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
@@ -399,9 +399,9 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     return covered, uncovered
 
 
-def _partitioned_pieces(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
+def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
                         crs: Any) -> pd.DataFrame:
-    """:func:`_cell_pieces` over dask-geopandas partitions of the cells (same numbers, in parallel)."""
+    """:func:`_clipped_areas_frame` over dask-geopandas partitions of the cells (same numbers, in parallel)."""
     try:
         import dask_geopandas
     except ImportError:
@@ -414,7 +414,7 @@ def _partitioned_pieces(frame: pd.DataFrame, area: shapely.Geometry, radius_m: f
     def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
         own = shapely.from_wkb(area_wkb)
         shapely.prepare(own)
-        return _cell_pieces(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
+        return _clipped_areas_frame(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
                                           "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
 
     meta = pd.DataFrame({"covered_m2": pd.Series([], dtype=float)})

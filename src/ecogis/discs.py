@@ -15,6 +15,11 @@ on either side, and by mirror symmetry it adds the same area to the cells of *a*
 and of *b*.  Cells of points on the convex hull are unbounded; they are built as
 polygons (rays cut far beyond the disc) and measured with :func:`disc_polygon_area`.
 
+What the discs leave uncovered in a cell (:meth:`VoronoiCells.gap_pieces`) is walked
+along the same edges; the circles' crossings of an edge are computed once for both
+cells, so the pieces of neighbouring cells share their vertices and merge as a
+polygonal coverage.
+
 Examples
 --------
 >>> import numpy as np
