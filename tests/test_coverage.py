@@ -194,6 +194,54 @@ def test_gaps_from_the_voronoi_edges_match_the_geos_fallback(monkeypatch):
     np.testing.assert_allclose(got, np.sort(geos.layers["gaps"]["area_m2"].to_numpy()), rtol=1e-3, atol=1.0)
 
 
+def test_gaps_reach_the_far_side_of_the_area():
+    """A few stops in one corner of a 20 km square: the gaps must hold all the rest, however far from the stops."""
+    area = _area(0, 0, 20_000, 20_000)
+    rng = np.random.default_rng(8)
+    xy = rng.uniform(0, 1500, (12, 2))
+    res = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
+    uncovered = res.metrics["area_m2"] - res.metrics["covered_area_m2"]
+    assert res.metrics["gap_area_m2"] == pytest.approx(uncovered, rel=1e-9)
+    assert res.metrics["area_share"] < 0.02
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_areas_and_stops_against_fine_discs(seed):
+    """Areas of one to three stars (some with holes), stops uniform, clustered, on a line or on a lattice."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(rng.integers(1, 4)):
+        c = rng.uniform(-6000, 6000, 2)
+        k = rng.integers(6, 60)
+        t = np.sort(rng.uniform(0, 2 * np.pi, k))
+        rad = rng.uniform(800, 4000, k)
+        star = shapely.make_valid(shapely.Polygon(np.column_stack([X0 + c[0] + rad * np.cos(t),
+                                                                   Y0 + c[1] + rad * np.sin(t)])))
+        if rng.random() < 0.5:
+            star = star.difference(shapely.Point(X0 + c[0], Y0 + c[1]).buffer(rng.uniform(100, 700)))
+        parts.append(star)
+    A = shapely.union_all(parts)
+    n = int(rng.integers(3, 400))
+    layout = seed % 4
+    if layout == 0:
+        xy = rng.uniform(-9000, 9000, (n, 2))
+    elif layout == 1:
+        xy = rng.uniform(-9000, 9000, (20, 2))[rng.integers(0, 20, n)] + rng.normal(0, 400, (n, 2))
+    elif layout == 2:
+        xy = np.column_stack([np.linspace(-8000, 8000, n), rng.uniform(-1, 1) * np.linspace(-8000, 8000, n)])
+    else:
+        xy = np.round(rng.uniform(-9000, 9000, (n, 2)) / 700) * 700  # a lattice, with repeats
+    r = float(rng.choice([100.0, 300.0, 500.0, 800.0]))
+    area = gpd.GeoDataFrame(geometry=[A], crs=CRS)
+    res = stop_coverage(_stops(xy), area, radius_m=r, min_gap_m2=0)
+    nv = 1024
+    r_eq = r / math.sqrt((nv / (2 * math.pi)) * math.sin(2 * math.pi / nv))
+    union = shapely.union_all(shapely.buffer(shapely.points(xy + [X0, Y0]), r_eq, quad_segs=nv // 4))
+    assert res.metrics["covered_area_m2"] == pytest.approx(union.intersection(A).area, rel=1e-6, abs=1.0)
+    uncovered = A.area - res.metrics["covered_area_m2"]
+    assert res.metrics["gap_area_m2"] == pytest.approx(uncovered, rel=1e-6, abs=1.0)
+
+
 def test_collinear_and_repeated_stops():
     """Stops on one straight road (no triangulation possible) and a stop given twice."""
     area = _area(-10_000, -10_000, 10_000, 10_000)

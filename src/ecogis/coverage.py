@@ -258,6 +258,7 @@ class _Cells:
         r = radius_m
         self.xy = xy
         self.radius_m = r
+        self.extent = area.bounds  # the gaps must cover the area wherever it is uncovered
         self.voronoi: VoronoiCells | None = None
         cells = None
         if VoronoiCells.possible(xy):
@@ -272,7 +273,7 @@ class _Cells:
             self.voronoi = cells
             self.disc_areas = cells.disc_areas(r)
             self.farthest = cells.farthest
-            self._polygons = lambda idx: cells.polygons(idx, radius_m=r)
+            self._polygons = lambda idx: cells.polygons(idx, radius_m=r, extent=area.bounds)
         else:  # one or two stops, or all on one line: GEOS builds the cells, clipped to a box around everything
             minx, miny, maxx, maxy = area.bounds
             pad = r * 2.0 + 1.0
@@ -300,7 +301,7 @@ class _Cells:
         if len(idx) == 0:
             return shapely.Polygon()
         if self.voronoi is not None:
-            exact = self.voronoi.gap_pieces(idx, self.radius_m)
+            exact = self.voronoi.gap_pieces(idx, self.radius_m, extent=self.extent)
             if exact is not None:
                 pieces = exact[0]
                 return shapely.coverage_union_all(pieces) if pieces.size else shapely.Polygon()

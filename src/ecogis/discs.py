@@ -275,12 +275,14 @@ class VoronoiCells:
         out[hull] = disc_polygon_area(self.polygons(hull, radius_m=r), self.xy[hull], r)
         return out
 
-    def polygons(self, which: np.ndarray, *, radius_m: float | None = None) -> np.ndarray:
+    def polygons(self, which: np.ndarray, *, radius_m: float | None = None,
+                 extent: tuple[float, float, float, float] | None = None) -> np.ndarray:
         """The cells of the points ``which`` (indices or a boolean mask) as shapely polygons.
 
-        Unbounded cells (on the hull) are cut beyond their rays' far points: with
-        ``radius_m`` at more than ten times the radius from their point, else at
-        ten times the extent of all points, so any disc of that radius is whole.
+        Unbounded cells (on the hull) are cut far out: beyond ten times ``radius_m``
+        and four times the diagonal of the box around all points and ``extent``
+        (minx, miny, maxx, maxy), so they hold any disc of that radius and all of
+        that box that lies in the cell.
         """
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
@@ -297,7 +299,7 @@ class VoronoiCells:
         owners = [owner[keep]]
         wanted_hull = self.hull[rank[self.hull] >= 0]
         if wanted_hull.size:
-            coords_h, owners_h = self._hull_far_points(wanted_hull, radius_m)
+            coords_h, owners_h = self._hull_far_points(wanted_hull, self._reach(radius_m, extent))
             coords.append(coords_h)
             owners.append(owners_h)
         xy = np.vstack(coords)
@@ -309,7 +311,7 @@ class VoronoiCells:
         rings = shapely.linearrings(ring_xy, indices=rank[own][order])
         return shapely.polygons(rings)
 
-    def gap_pieces(self, which: np.ndarray, radius_m: float, *,
+    def gap_pieces(self, which: np.ndarray, radius_m: float, *, extent: tuple[float, float, float, float] | None = None,
                    arc_step_rad: float = 2.0 * np.pi / 256) -> tuple[np.ndarray, np.ndarray] | None:
         """Cell minus disc of the points ``which``, as polygons that fit each other exactly.
 
@@ -327,6 +329,9 @@ class VoronoiCells:
             Indices (or a boolean mask) of the points whose gap pieces are wanted.
         radius_m : float
             Disc radius.
+        extent : (minx, miny, maxx, maxy), optional
+            A box the pieces must cover wherever it is uncovered (e.g. the audited area's
+            bounds); the unbounded cells of hull points are cut far beyond it (:meth:`polygons`).
         arc_step_rad : float, default 2 pi / 256
             Largest angle between two vertices on an arc (4 cm from the circle at r = 500 m).
 
@@ -355,12 +360,12 @@ class VoronoiCells:
             return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
         wanted = np.zeros(len(self._pts), dtype=bool)
         wanted[idx] = True
-        cell, kind, xy = self._walk(wanted, r)
+        cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
         if cell.size == 0:
             return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
         return self._pieces(cell, kind, xy, r, arc_step_rad)
 
-    def _edges_met_by_circles(self, wanted: np.ndarray, r: float) -> dict[str, np.ndarray]:
+    def _edges_met_by_circles(self, wanted: np.ndarray, r: float, reach: float) -> dict[str, np.ndarray]:
         """The Voronoi edges (and hull rays) of the wanted cells, with where the circles cross them.
 
         An edge between points a and b lies on their bisector, where both circles cross it
@@ -372,7 +377,7 @@ class VoronoiCells:
         ra, rb, ta, tb = self._edge_a, self._edge_b, self._edge_t, self._edge_other
         start, end = self._centres[ta], self._centres[tb]
         keep = (wanted[ra] | wanted[rb]) & (start != end).any(axis=1)  # cocircular points: zero-length edges
-        ha, hb, ht, hstart, hfar, hnormal = self._rays(self._reach(r))
+        ha, hb, ht, hstart, hfar, hnormal = self._rays(reach)
         hkeep = wanted[ha] | wanted[hb]
         A = np.concatenate([ra[keep], ha[hkeep]])
         B = np.concatenate([rb[keep], hb[hkeep]])
@@ -394,13 +399,13 @@ class VoronoiCells:
                 "through": ~in_p & ~in_q & (half2 > 0) & (s_mid - s_half > 0) & (s_mid + s_half < 1),
                 "ray_a": ha, "ray_b": hb, "ray_start": hstart, "ray_far": hfar, "ray_normal": hnormal}
 
-    def _walk(self, wanted: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _walk(self, wanted: np.ndarray, r: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Events along the wanted cells' boundaries, counter-clockwise: (cell, kind, xy).
 
         Kind is ``_OUTSIDE`` (a vertex outside the disc), ``_ENTRY`` or ``_EXIT`` (a crossing).
         """
         p = self._pts
-        e = self._edges_met_by_circles(wanted, r)
+        e = self._edges_met_by_circles(wanted, r, reach)
         cells, angles, subs, kinds, xys = [], [], [], [], []
 
         def add(mask: np.ndarray, c: np.ndarray, angle: np.ndarray, sub: int, kind: int, xy: np.ndarray) -> None:
@@ -529,15 +534,24 @@ class VoronoiCells:
         d = reach + np.maximum(np.hypot(*(start - p[ea]).T), np.hypot(*(start - p[eb]).T))
         return ea, eb, t, start, start + normal * d[:, None], normal
 
-    def _reach(self, radius_m: float | None) -> float:
-        if radius_m is not None:
-            return 10.0 * float(radius_m)
-        return 10.0 * float(np.ptp(self._pts, axis=0).max() + 1.0)
+    def _reach(self, radius_m: float | None, extent: tuple[float, float, float, float] | None) -> float:
+        """How far beyond its point a hull cell is cut (see :meth:`polygons`).
 
-    def _hull_far_points(self, wanted: np.ndarray, radius_m: float | None) -> tuple[np.ndarray, np.ndarray]:
+        The cut runs along chords between far points at least this far out, at most
+        135° apart as seen from the point, so it stays 0.38 of this away: four times the
+        box's diagonal keeps the whole box (and ten radii the whole disc) inside.
+        """
+        lo, hi = self.xy.min(axis=0), self.xy.max(axis=0)
+        if extent is not None:
+            lo = np.minimum(lo, extent[:2])
+            hi = np.maximum(hi, extent[2:])
+        reach = 4.0 * float(np.hypot(*(hi - lo))) + 1.0
+        return max(reach, 10.0 * float(radius_m)) if radius_m is not None else reach
+
+    def _hull_far_points(self, wanted: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
         """Far points on the rays of the hull cells ``wanted`` and one on the bisector between them."""
         p = self._pts
-        ea, eb, _, _, far, normal = self._rays(self._reach(radius_m))
+        ea, eb, _, _, far, normal = self._rays(reach)
         wanted_mask = np.zeros(len(p), dtype=bool)
         wanted_mask[wanted] = True
         owners = np.concatenate([ea, eb])
