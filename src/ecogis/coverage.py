@@ -385,12 +385,11 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
         outside = ~shapely.contains_xy(area, xy[edge, 0], xy[edge, 1])
         per[edge[one_side & outside]] = 0.0
     cut = np.flatnonzero(clip)
-    frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
-    if partitions and partitions > 1 and len(frame) > 1:
-        res = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)
+    if partitions and partitions > 1 and cut.size > 1:
+        frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
+        per[cut] = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)["covered_m2"].to_numpy()
     else:
-        res = _clipped_areas_frame(frame, area, r)
-    per[cut] = res["covered_m2"].to_numpy()
+        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), area, r)
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
