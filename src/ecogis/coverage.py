@@ -428,15 +428,6 @@ def _polygons(geom: shapely.Geometry | None) -> np.ndarray:
     return parts[shapely.get_type_id(parts) == _POLY]
 
 
-def _union_polys(pieces: np.ndarray) -> shapely.Geometry:
-    pieces = np.asarray(pieces, dtype=object)
-    if pieces.size == 0:
-        return shapely.Polygon()
-    parts = shapely.get_parts(pieces)
-    parts = parts[shapely.get_type_id(parts) == _POLY]
-    return shapely.union_all(parts) if parts.size else shapely.Polygon()
-
-
 # --- population -------------------------------------------------------------------------------
 def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: bool | None) -> np.ndarray:
     from ecogis.population import zonal_population
