@@ -30,6 +30,7 @@ _LAZY = {
     "validate_layer": "ecogis.validate",
     "validate_paths": "ecogis.validate",
     "stop_coverage": "ecogis.coverage",
+    "covered_area": "ecogis.coverage",
     "bus_indicators": "ecogis.coverage",
     "propose_stops": "ecogis.coverage",
     "protection_conflicts": "ecogis.water",
