@@ -133,3 +133,59 @@ def test_gap_pieces_of_a_lone_disc_have_it_as_a_hole():
     assert owner.tolist() == [4] and len(pieces[0].interiors) == 1
     square = cells.polygons(np.array([4]))[0]  # the centre's cell: a diamond of area 2500^2 * 2
     assert pieces[0].area == pytest.approx(square.area - math.pi * 500**2, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_convex_cells_in_area_match_geos(seed):
+    """Green's theorem in numpy against GEOS's intersection, on stars with holes, either orientation."""
+    from ecogis.discs import area_segments, convex_cells_in_area
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(2):
+        c = rng.uniform(-3000, 3000, 2)
+        k = rng.integers(6, 50)
+        t = np.sort(rng.uniform(0, 2 * np.pi, k))
+        rad = rng.uniform(500, 3000, k)
+        star = shapely.make_valid(shapely.Polygon(np.column_stack([c[0] + rad * np.cos(t), c[1] + rad * np.sin(t)])))
+        parts.append(star.difference(shapely.Point(c).buffer(rng.uniform(50, 400))))
+    area = shapely.union_all(parts)
+    if seed == 2:
+        area = shapely.reverse(area)
+    xy = rng.uniform(-5000, 5000, (300, 2))
+    cells = VoronoiCells(xy)
+    bounded = np.flatnonzero(np.isfinite(cells.farthest))
+    polys = cells.polygons(bounded)
+    if seed == 3:
+        polys = shapely.reverse(polys)  # clockwise cells (as GEOS gives them) work too
+    for r in (100.0, 600.0):
+        got, ok = convex_cells_in_area(xy[bounded], polys, area_segments(area),
+                                       lambda x, y: shapely.contains_xy(area, x, y), r)
+        truth = disc_polygon_area(shapely.intersection(polys, area), xy[bounded], r)
+        assert ok.all()
+        np.testing.assert_allclose(got, truth, rtol=0, atol=1e-6)
+
+
+def test_convex_cells_in_area_flag_an_edge_along_the_boundary():
+    """A lattice with stops at x = ±300: cells meet on x = 0, which is also the area's edge (ambiguous there)."""
+    from ecogis.discs import area_segments, convex_cells_in_area
+
+    xy = np.array([[x, y] for x in (-900.0, -300.0, 300.0, 900.0) for y in (-2000.0, 0.0, 2000.0, 4000.0)])
+    cells = VoronoiCells(xy)
+    idx = np.flatnonzero((xy[:, 0] == 300.0) & np.isin(xy[:, 1], (0.0, 2000.0)))
+    assert np.isfinite(cells.farthest[idx]).all()
+    area = shapely.box(0, -1000, 1000, 3000)
+    _, ok = convex_cells_in_area(xy[idx], cells.polygons(idx), area_segments(area),
+                                 lambda x, y: shapely.contains_xy(area, x, y), 500.0)
+    assert not ok.any()
+    # stop_coverage measures those cells with GEOS instead, and gets the union of fine discs
+    import geopandas as gpd
+
+    from ecogis.coverage import covered_area
+
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy + [X0, Y0]), crs="EPSG:4547")
+    got = covered_area(stops, gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0 - 1000, X0 + 1000, Y0 + 3000)],
+                                               crs="EPSG:4547"), radius_m=500.0)["covered_area_m2"]
+    r_eq = 500.0 / math.sqrt((4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096))
+    union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=1024))
+    assert got == pytest.approx(union.intersection(area).area, rel=1e-7)
