@@ -273,7 +273,6 @@ class _Cells:
             self.voronoi = cells
             self.disc_areas = cells.disc_areas(r)
             self.farthest = cells.farthest
-            self.convex = np.isfinite(cells.farthest)  # hull cells are cut far out, not always convex
             self._polygons = lambda idx: cells.polygons(idx, radius_m=r, extent=area.bounds)
         else:  # one or two stops, or all on one line: GEOS builds the cells, clipped to a box around everything
             minx, miny, maxx, maxy = area.bounds
@@ -286,7 +285,6 @@ class _Cells:
             far = np.zeros(len(xy))
             np.maximum.at(far, cidx, np.hypot(*(coords - xy[cidx]).T))
             self.farthest = far
-            self.convex = np.ones(len(xy), dtype=bool)  # GEOS's cells, cut to a box: convex
             self._polygons = lambda idx: polys[idx]
 
     def polygons(self, idx: np.ndarray) -> np.ndarray:
@@ -314,30 +312,21 @@ class _Cells:
         return shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
 
 
-def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float,
-                        convex: np.ndarray | None = None) -> np.ndarray:
-    """Exact area of disc_i ∩ cell_i ∩ area, for cells whose disc part crosses the area's boundary.
+def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
+    """Exact area of disc_i ∩ cell_i ∩ area, for (convex) cells whose disc part crosses the area's boundary.
 
-    Convex cells (``convex``; the bounded Voronoi cells) go through Green's theorem in
-    numpy (:func:`ecogis.discs.convex_cells_in_area`).  The others, and any it cannot
-    trust, go through GEOS: the area is cut into tiles first (a sixth of its extent,
-    at least 2r, so each disc meets at most four), so every intersection works on a
-    piece of the boundary instead of the whole outline; the areas add up over the
-    disjoint tiles.
+    Green's theorem in numpy (:func:`ecogis.discs.convex_cells_in_area`); the cells it
+    cannot trust (an edge running along the area's boundary) go through GEOS: the area
+    is cut into tiles first (a sixth of its extent, at least 2r, so each disc meets at
+    most four), so every intersection works on a piece of the boundary instead of the
+    whole outline; the areas add up over the disjoint tiles.
     """
-    n = len(xy)
-    if n == 0:
+    if len(xy) == 0:
         return np.zeros(0)
-    out = np.zeros(n)
-    rest = np.ones(n, dtype=bool) if convex is None else ~np.asarray(convex, dtype=bool)
-    if not rest.all():
-        fast = np.flatnonzero(~rest)
-        values, trusted = convex_cells_in_area(xy[fast], cells[fast], area_segments(area),
-                                               lambda x, y: shapely.contains_xy(area, x, y), radius_m)
-        out[fast] = values
-        rest[fast[~trusted]] = True
-    if rest.any():
-        idx = np.flatnonzero(rest)
+    out, trusted = convex_cells_in_area(xy, cells, area_segments(area),
+                                        lambda x, y: shapely.contains_xy(area, x, y), radius_m)
+    if not trusted.all():
+        idx = np.flatnonzero(~trusted)
         out[idx] = _tiled_disc_areas(xy[idx], cells[idx], area, radius_m)
     return out
 
@@ -376,7 +365,7 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
     """
     xy = df[["x", "y"]].to_numpy(dtype=float)
     cells = np.asarray(df["cell"].to_numpy(), dtype=object)
-    return pd.DataFrame({"covered_m2": _clipped_disc_areas(xy, cells, area, radius_m, df["convex"].to_numpy())})
+    return pd.DataFrame({"covered_m2": _clipped_disc_areas(xy, cells, area, radius_m)})
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
@@ -409,11 +398,10 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
         per[edge[one_side & outside]] = 0.0
     cut = np.flatnonzero(clip)
     if partitions and partitions > 1 and cut.size > 1:
-        frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut),
-                              "convex": cells.convex[cut]})
+        frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
         per[cut] = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)["covered_m2"].to_numpy()
     else:
-        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), area, r, cells.convex[cut])
+        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), area, r)
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
@@ -439,8 +427,7 @@ def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radi
         own = shapely.from_wkb(area_wkb)
         shapely.prepare(own)
         return _clipped_areas_frame(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
-                                          "cell": np.asarray(d.geometry.values, dtype=object),
-                                          "convex": d["convex"].to_numpy()}), own, radius_m)
+                                          "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
 
     meta = pd.DataFrame({"covered_m2": pd.Series([], dtype=float)})
     return dg.map_partitions(part, meta=meta).compute()

@@ -282,7 +282,7 @@ class VoronoiCells:
         Unbounded cells (on the hull) are cut far out: beyond ten times ``radius_m``
         and four times the diagonal of the box around all points and ``extent``
         (minx, miny, maxx, maxy), so they hold any disc of that radius and all of
-        that box that lies in the cell.
+        that box that lies in the cell.  All polygons are convex.
         """
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
@@ -309,7 +309,11 @@ class VoronoiCells:
         order = np.lexsort((ang, rank[own]))
         ring_xy = xy[order] + self._origin
         rings = shapely.linearrings(ring_xy, indices=rank[own][order])
-        return shapely.polygons(rings)
+        polys = shapely.polygons(rings)
+        if wanted_hull.size:  # the cut may leave a dent between the far points: keep the cells convex
+            rows = rank[wanted_hull]
+            polys[rows] = shapely.convex_hull(polys[rows])
+        return polys
 
     def gap_pieces(self, which: np.ndarray, radius_m: float, *, extent: tuple[float, float, float, float] | None = None,
                    arc_step_rad: float = 2.0 * np.pi / 256) -> tuple[np.ndarray, np.ndarray] | None:
