@@ -590,6 +590,13 @@ def area_segments(area: Any) -> tuple[np.ndarray, np.ndarray]:
     """The boundary of a polygonal area as segments with the area on their left: ``(starts, ends)``.
 
     Exterior rings run counter-clockwise, holes clockwise, whatever the input's orientation.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> starts, ends = area_segments(shapely.Polygon([(0, 0), (0, 1), (1, 1), (1, 0)]))  # given clockwise
+    >>> starts[0].tolist(), ends[0].tolist()   # the left side, now walked down: the square on its left
+    ([0.0, 1.0], [0.0, 0.0])
     """
     parts = shapely.get_parts(np.asarray([area], dtype=object))
     parts = parts[shapely.get_type_id(parts) == _POLY]
@@ -634,6 +641,16 @@ def convex_cells_in_area(centers: np.ndarray, cells: np.ndarray, segments: tuple
     (numpy.ndarray, numpy.ndarray)
         The areas, and where they can be trusted: False where a cell edge runs along the
         area's boundary (the midpoint test cannot tell its side); measure those otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> half = shapely.box(0, -1000, 1000, 1000)               # the area: x >= 0
+    >>> cell = shapely.box(-600, -600, 600, 600)                # a square cell around the centre
+    >>> area, ok = convex_cells_in_area(np.zeros((1, 2)), np.array([cell]), area_segments(half),
+    ...                                 lambda x, y: shapely.contains_xy(half, x, y), 500.0)
+    >>> bool(ok[0]), round(float(area[0]) / (np.pi * 500**2 / 2), 12)   # half the disc
+    (True, 1.0)
     """
     centers = np.asarray(centers, dtype=float).reshape(-1, 2)
     n = len(centers)
