@@ -555,12 +555,7 @@ def load_targets(paths: str | Path | Iterable[str | Path] | None = None) -> list
     >>> sorted({t.plan for t in targets})[:3]
     ['luohe-air-2024', 'luohe-eco-2023', 'luohe-transit-2023']
     """
-    if paths is None:
-        return list(_packaged()[0])
-    files = _as_paths(paths)
-    if not files:
-        raise InputError(f"paths was {paths!r} but no TOML targets file was found there")
-    return _load(files)[0]
+    return list(_registry(paths)[0])
 
 
 def plans(paths: str | Path | Iterable[str | Path] | None = None) -> dict[str, PlanInfo]:
@@ -583,12 +578,17 @@ def plans(paths: str | Path | Iterable[str | Path] | None = None) -> dict[str, P
     >>> info.document, info.city_en
     ('漯政办〔2023〕22号', 'Luohe')
     """
+    return dict(_registry(paths)[1])
+
+
+def _registry(paths: str | Path | Iterable[str | Path] | None) -> tuple[Any, Any]:
+    """(targets, plans) of the packaged registry, or of the TOML files at ``paths``."""
     if paths is None:
-        return dict(_packaged()[1])
+        return _packaged()
     files = _as_paths(paths)
     if not files:
         raise InputError(f"paths was {paths!r} but no TOML targets file was found there")
-    return _load(files)[1]
+    return _load(files)
 
 
 def _match(value: Any, wanted: str | Sequence[Any] | None) -> bool:
