@@ -51,7 +51,7 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.discs import VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area
+from ecogis.discs import VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, equal_area_radius
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
 
@@ -306,8 +306,7 @@ class _Cells:
                 pieces = exact[0]
                 return shapely.coverage_union_all(pieces) if pieces.size else shapely.Polygon()
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
-        nv = 4 * _QUAD_SEGS  # a polygon with the disc's exact area (radius scaled up by the n-gon's deficit)
-        r_eq = self.radius_m * math.sqrt((2.0 * math.pi / nv) / math.sin(2.0 * math.pi / nv))
+        r_eq = equal_area_radius(self.radius_m, 4 * _QUAD_SEGS)  # polygons with the disc's exact area
         discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
         return shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
 
@@ -315,11 +314,8 @@ class _Cells:
 def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
     """Exact area of disc_i ∩ cell_i ∩ area, for (convex) cells whose disc part crosses the area's boundary.
 
-    Green's theorem in numpy (:func:`ecogis.discs.convex_cells_in_area`); the cells it
-    cannot trust (an edge running along the area's boundary) go through GEOS: the area
-    is cut into tiles first (a sixth of its extent, at least 2r, so each disc meets at
-    most four), so every intersection works on a piece of the boundary instead of the
-    whole outline; the areas add up over the disjoint tiles.
+    Green's theorem in numpy (:func:`ecogis.discs.convex_cells_in_area`); the few cells
+    it cannot trust (an edge running along the area's boundary) are cut by GEOS.
     """
     if len(xy) == 0:
         return np.zeros(0)
@@ -327,35 +323,8 @@ def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometr
                                         lambda x, y: shapely.contains_xy(area, x, y), radius_m)
     if not trusted.all():
         idx = np.flatnonzero(~trusted)
-        out[idx] = _tiled_disc_areas(xy[idx], cells[idx], area, radius_m)
+        out[idx] = disc_polygon_area(shapely.intersection(cells[idx], area), xy[idx], radius_m)
     return out
-
-
-def _tiled_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
-    """disc_i ∩ cell_i ∩ area through GEOS, on tiles of the area (see :func:`_clipped_disc_areas`)."""
-    n = len(xy)
-    x0, y0, x1, y1 = area.bounds
-    size = max(2.0 * radius_m, math.sqrt((x1 - x0) * (y1 - y0)) / 6.0)
-    ix = np.floor((xy[:, 0] - radius_m - x0) / size).astype(np.int64)
-    iy = np.floor((xy[:, 1] - radius_m - y0) / size).astype(np.int64)
-    # the tiles each disc's bounding box meets: one, two or four
-    wide = np.floor((xy[:, 0] + radius_m - x0) / size).astype(np.int64) > ix
-    tall = np.floor((xy[:, 1] + radius_m - y0) / size).astype(np.int64) > iy
-    step = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
-    use = np.column_stack([np.ones(n, dtype=bool), wide, tall, wide & tall])
-    owner = np.repeat(np.arange(n), 4)[use.ravel()]
-    tx = (ix[:, None] + step[:, 0]).ravel()[use.ravel()]
-    ty = (iy[:, None] + step[:, 1]).ravel()[use.ravel()]
-    keys, tile_of = np.unique(np.column_stack([tx, ty]), axis=0, return_inverse=True)
-    tile_of = tile_of.ravel()
-    boxes = shapely.box(x0 + keys[:, 0] * size, y0 + keys[:, 1] * size, x0 + (keys[:, 0] + 1) * size,
-                        y0 + (keys[:, 1] + 1) * size)
-    tiles = shapely.intersection(boxes, area)
-    hit = ~shapely.is_empty(tiles)
-    keep = hit[tile_of]
-    owner, tile_of = owner[keep], tile_of[keep]
-    pieces = shapely.intersection(cells[owner], tiles[tile_of])
-    return np.bincount(owner, weights=disc_polygon_area(pieces, xy[owner], radius_m), minlength=n)
 
 
 def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
@@ -412,7 +381,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
-                        crs: Any) -> pd.DataFrame:
+                               crs: Any) -> pd.DataFrame:
     """:func:`_clipped_areas_frame` over dask-geopandas partitions of the cells (same numbers, in parallel)."""
     try:
         import dask_geopandas
@@ -427,7 +396,7 @@ def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radi
         own = shapely.from_wkb(area_wkb)
         shapely.prepare(own)
         return _clipped_areas_frame(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
-                                          "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
+                                                  "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
 
     meta = pd.DataFrame({"covered_m2": pd.Series([], dtype=float)})
     return dg.map_partitions(part, meta=meta).compute()

@@ -36,10 +36,31 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["VoronoiCells", "disc_polygon_area", "segment_disc_area"]
+__all__ = [
+    "VoronoiCells",
+    "area_segments",
+    "convex_cells_in_area",
+    "disc_polygon_area",
+    "equal_area_radius",
+    "segment_disc_area",
+]
 
 _POLY = 3  # shapely type id of Polygon
 _OUTSIDE, _ENTRY, _EXIT = 0, 1, 2  # events of a walk along a cell's boundary
+
+
+def equal_area_radius(radius_m: float, vertices: int) -> float:
+    """Circumradius of the regular polygon with ``vertices`` corners whose area is the disc's.
+
+    Examples
+    --------
+    >>> import math
+    >>> r = equal_area_radius(500.0, 256)
+    >>> round(0.5 * 256 * r * r * math.sin(2 * math.pi / 256) / (math.pi * 500.0**2), 12)
+    1.0
+    """
+    step = 2.0 * np.pi / vertices
+    return float(radius_m) * float(np.sqrt(step / np.sin(step)))
 
 
 def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
@@ -486,7 +507,7 @@ class VoronoiCells:
             first = np.r_[True, ring[1:] != ring[:-1]]
             k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
-            r_eq = r * np.sqrt((2.0 * np.pi / k) / np.sin(2.0 * np.pi / k))  # the k-gon with the disc's area
+            r_eq = equal_area_radius(r, k)
             centres = p[cell[whole][first]]
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
