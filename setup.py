@@ -71,7 +71,8 @@ class BuildPyWithData(build_py):
         if missing:
             raise SystemExit(f"error: cannot build ecogis: the sample files {missing} are not in {HERE / 'layers'} "
                              "(build from a git checkout or the sdist; python scripts/build_sample.py rebuilds them)")
-        dest.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(dest, ignore_errors=True)  # an earlier build's files never linger in build/lib
+        dest.mkdir(parents=True)
         for f in SAMPLE_FILES:
             shutil.copyfile(HERE / "layers" / f, dest / f)
         print(f"ecogis: sample {', '.join(SAMPLE_FILES)} -> {dest}")
@@ -83,11 +84,13 @@ class BuildPyWithData(build_py):
                   "(maps then need npm or ECOGIS_ASSETS at run time)")
             return
         assets = _assets_module()
+        shutil.rmtree(dest, ignore_errors=True)  # only the pinned versions, never an earlier build's
         try:
             assets.bundle_assets(dest)
         except assets.EcogisError as exc:
+            reason = str(exc).replace("; " + assets.HOW_TO_GET, "")
             raise SystemExit(
-                f"error: cannot build ecogis: {exc}. Building needs the map scripts: install npm "
+                f"error: cannot build ecogis: {reason}. Building needs the map scripts: install npm "
                 "(apt install npm), or set ECOGIS_ASSETS to a directory filled by 'python scripts/fetch_assets.py "
                 "--dest DIR', or set ECOGIS_BUILD_WITHOUT_ASSETS=1 for a wheel without them"
             ) from None

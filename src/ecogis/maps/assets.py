@@ -142,9 +142,9 @@ PACKAGED_ASSETS = Path(__file__).resolve().parent / "_assets"
 
 #: how to get the assets, said by every error about them
 HOW_TO_GET = (
-    "get them with 'python -m ecogis.maps' (needs npm and registry access; a non-editable "
-    "'pip install .' or the wheel carries them), or copy a directory filled by "
-    "'python -m ecogis.maps --dest DIR' on another machine and set ECOGIS_ASSETS=DIR"
+    "get them with 'python -m ecogis.maps' (needs npm and registry access), or copy a directory filled by "
+    "'python -m ecogis.maps --dest DIR' on another machine and set ECOGIS_ASSETS=DIR "
+    "(an ecogis installed from its wheel or by a non-editable 'pip install .' carries them)"
 )
 
 
