@@ -25,6 +25,9 @@ fi
 
 python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 python -m pip install -q -e ".[test]"
+# the editable install's map scripts: fetched and verified once into ~/.cache/ecogis/assets (not by two test
+# workers at once); the build below copies them from there
+python -m ecogis.maps >/dev/null
 
 if [ "${ECOGIS_SKIP_WHEEL:-0}" != 1 ]; then
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/ecogis-wheel.XXXXXX")"

@@ -242,7 +242,7 @@ def readme_python() -> str:
     """The README's ``## Python`` code block."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text[text.index("\n## Python"):]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
 @pytest.mark.sample
