@@ -103,6 +103,33 @@ def test_audit_without_assets_writes_the_report_and_says_maps_were_skipped(no_as
     assert "maps:" not in r.stdout
 
 
+FAKE_NPM = {
+    # the registry unreachable: npm fails
+    "offline": "#!/bin/sh\necho 'npm ERR! code ENOTFOUND request to the registry failed' >&2\nexit 1\n",
+    # a mirror serving other bytes: npm packs a tarball whose sha512 is not the pinned one
+    "tampered": "#!/bin/sh\nfor a; do last=\"$dest\"; dest=\"$a\"; done\n"
+                "printf 'not the registry tarball' > \"$dest/x.tgz\"\necho '[{\"filename\": \"x.tgz\"}]'\n",
+}
+
+
+@pytest.mark.sample
+@pytest.mark.parametrize("kind", sorted(FAKE_NPM))
+def test_audit_with_a_failing_npm_still_writes_the_report(no_assets, kind):
+    npm = no_assets / "bin" / "npm"
+    npm.write_text(FAKE_NPM[kind])
+    npm.chmod(0o755)
+    why = assets_unavailable()
+    assert why is not None and "\n" not in why and "ECOGIS_ASSETS" in why
+    assert ("ENOTFOUND" in why) if kind == "offline" else ("integrity" in why and "refusing" in why)
+    out = no_assets / "report"
+    r = CliRunner().invoke(cli, ["-q", "audit", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in out.iterdir()} == {"report.html", "report.md", "report.json"}
+    assert [ln for ln in r.stderr.splitlines() if ln.strip()] == ["maps skipped: " + why]
+    cache = no_assets / "empty-cache" / "ecogis" / "assets"
+    assert not cache.exists() or not [p for p in cache.iterdir() if not p.name.startswith(".")]
+
+
 @pytest.mark.sample
 def test_map_without_assets_fails_with_that_line_and_exit_2(no_assets):
     out = no_assets / "maps"

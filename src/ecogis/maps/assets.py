@@ -220,9 +220,13 @@ def _npm_pack(asset: NpmAsset, workdir: Path, npm: str) -> bytes:
         )
     cmd = [exe, "pack", asset.spec, "--json", "--ignore-scripts", "--pack-destination", str(workdir)]
     log.info("fetching %s from the npm registry", asset.spec)
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+    try:
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+    except (subprocess.TimeoutExpired, OSError) as exc:  # no registry (offline npm hangs), npm not runnable
+        raise AssetError(f"'npm pack {asset.spec}' did not finish ({exc}); {HOW_TO_GET}") from None
     if proc.returncode != 0:
-        raise AssetError(f"'{' '.join(cmd)}' failed (exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
+        err = " ".join(proc.stderr.split())[-600:]
+        raise AssetError(f"'npm pack {asset.spec}' failed (exit {proc.returncode}: {err}); {HOW_TO_GET}")
     try:
         filename = json.loads(proc.stdout)[0]["filename"]
     except (ValueError, LookupError, TypeError):
@@ -239,7 +243,7 @@ def _unpack(data: bytes, asset: NpmAsset, dest: Path) -> None:
     if got != asset.integrity:
         raise AssetError(
             f"{asset.spec}: tarball integrity is {got} but the pinned value is {asset.integrity}; "
-            "refusing to use it (registry mirror serving different content?)"
+            f"refusing to use it (registry mirror serving different content?); {HOW_TO_GET}"
         )
     wanted = {f"package/{f}": f for f in asset.files}
     tmp = Path(tempfile.mkdtemp(prefix=f".{asset.dirname}.", dir=dest.parent))
