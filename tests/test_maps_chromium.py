@@ -457,27 +457,55 @@ def sample_maps(tmp_path_factory):
     return sample, {p.stem: p for p in paths}
 
 
+def assert_map_works_offline(path: Path, tmp_path: Path, sample=None) -> None:
+    """One written map in Chromium with no network: ready, no request out, no error, every feature drawn."""
+    name = path.stem
+    b = Browser(tmp_path / f"profile-{name}")
+    try:
+        b.open(path)
+        info = b.evaluate(PROBE)
+        assert info["ready"], (name, info, b.console_errors())
+        assert b.external_requests() == [], name
+        assert b.console_errors() == [], name
+        assert all(v["leaflet"] == v["count"] and v["onMap"] for v in info["layers"].values()), (name, info)
+        assert info["controlOverlays"] == len(info["layers"]) == len(info["legendLayers"])
+        if name == "overview" and sample is not None:
+            assert {k: v["count"] for k, v in info["layers"].items()} == \
+                {k: int((~(g.geometry.isna() | g.geometry.is_empty)).sum()) for k, g in sample.vectors.items()}
+        shot = b.screenshot()
+        (tmp_path / f"{name}.png").write_bytes(shot)
+        assert_not_blank(shot)
+    finally:
+        b.close()
+
+
 @pytest.mark.slow
 def test_sample_maps_open_offline(sample_maps, tmp_path):
     sample, paths = sample_maps
     assert "overview" in paths and "index" in paths
     for name, path in paths.items():
-        if name == "index":
-            continue
-        b = Browser(tmp_path / f"profile-{name}")
-        try:
-            b.open(path)
-            info = b.evaluate(PROBE)
-            assert info["ready"], (name, info, b.console_errors())
-            assert b.external_requests() == [], name
-            assert b.console_errors() == [], name
-            assert all(v["leaflet"] == v["count"] and v["onMap"] for v in info["layers"].values()), (name, info)
-            assert info["controlOverlays"] == len(info["layers"]) == len(info["legendLayers"])
-            if name == "overview":
-                assert {k: v["count"] for k, v in info["layers"].items()} == \
-                    {k: int((~(g.geometry.isna() | g.geometry.is_empty)).sum()) for k, g in sample.vectors.items()}
-            shot = b.screenshot()
-            (tmp_path / f"{name}.png").write_bytes(shot)
-            assert_not_blank(shot)
-        finally:
-            b.close()
+        if name != "index":
+            assert_map_works_offline(path, tmp_path, sample)
+
+
+QUICKSTART_REPORT = os.environ.get("ECOGIS_QUICKSTART_REPORT")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not QUICKSTART_REPORT, reason="ECOGIS_QUICKSTART_REPORT (the ecogis-report/ an installed wheel "
+                    "wrote with no npm and an empty cache) is not set; scripts/test.sh sets it")
+def test_installed_quick_start_maps_open_offline(tmp_path):
+    """The maps ``ecogis audit`` wrote from a fresh wheel install (scripts/test.sh), every one of them."""
+    from ecogis.layerset import load_sample
+
+    out = Path(QUICKSTART_REPORT)
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    linked = {t["map"] for t in data["targets"] if t["map"]}
+    maps = sorted(p for p in (out / "maps").glob("*.html") if p.name != "index.html")
+    assert linked and linked <= {f"maps/{p.name}" for p in maps}, (linked, maps)
+    assert out / "maps" / "overview.html" in maps
+    index = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{p.name}"' in index for p in maps)
+    sample = load_sample()  # the same layers/ the wheel was built from: the overview draws every feature
+    for path in maps:
+        assert_map_works_offline(path, tmp_path, sample)

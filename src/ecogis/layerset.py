@@ -34,22 +34,40 @@ log = logging.getLogger(__name__)
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
 
 
+#: the sample as an installed ecogis carries it (copied from layers/ into every wheel by setup.py)
+PACKAGED_SAMPLE = Path(__file__).resolve().parent / "data" / "sample"
+#: the sample's one source, in the source tree of an editable install
+SOURCE_SAMPLE = Path(__file__).resolve().parents[2] / "layers"
+
+
 def sample_dir() -> Path:
     """Where the embedded sample lives.
 
-    ``$ECOGIS_SAMPLE`` if set; else ``layers/`` of the source tree this package was
-    installed from or runs in; else ``./layers``; else the copy packaged with ecogis.
+    ``$ECOGIS_SAMPLE`` if set; else the copy installed with ecogis
+    (``ecogis/data/sample``, in every wheel); else ``layers/`` of the source tree
+    an editable install runs from.  The working directory is never searched.
+
+    Raises
+    ------
+    InputError
+        When none of them holds ``luohe.gpkg``.
+
+    Examples
+    --------
+    >>> (sample_dir() / "luohe.gpkg").is_file()  # doctest: +SKIP
+    True
     """
     env = os.environ.get("ECOGIS_SAMPLE")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve()
-    candidates += [here.parents[2] / "layers", Path.cwd() / "layers", here.parent / "data" / "sample"]
+    candidates = [Path(env).expanduser()] if env else [PACKAGED_SAMPLE, SOURCE_SAMPLE]
     for c in candidates:
-        if (c / "luohe.gpkg").exists():
+        if (c / "luohe.gpkg").is_file():
             return c
     raise InputError(
-        "the embedded sample was not found (looked in " + ", ".join(str(c) for c in candidates) +
-        "); run from the ecogis source tree, set ECOGIS_SAMPLE, or rebuild it with python scripts/build_sample.py"
+        "the embedded sample was not found (looked in " + ", ".join(str(c) for c in candidates) + "); "
+        + ("ECOGIS_SAMPLE names a directory without luohe.gpkg: unset it or point it at the sample"
+           if env else
+           "reinstall ecogis (pip install . or its wheel carries the sample), or in a source tree rebuild "
+           "layers/ with python scripts/build_sample.py")
     )
 
 

@@ -56,6 +56,13 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     started = time.perf_counter()
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
+    if not no_maps:
+        from ecogis.maps.assets import assets_unavailable
+
+        why = assets_unavailable()
+        if why is not None:  # the report does not need the map scripts: write it, say so in one line
+            click.echo(f"maps skipped: {why}", err=True)
+            no_maps = True
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
                          overwrite=overwrite, qgis=qgis)
     c = result.counts()

@@ -60,10 +60,11 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
       ecogis map --overview-only
     """
     from ecogis.audit import run_checks
-    from ecogis.maps import write_maps
+    from ecogis.maps import ensure_assets, write_maps
 
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
+    ensure_assets()  # before any work: without the map scripts, one line saying how to get them, exit 2
     layerset = load_layerset(layers_dir, crs)
     results = []
     if not overview_only:

@@ -10,15 +10,17 @@ them.
 The cache is searched in this order:
 
 1. ``$ECOGIS_ASSETS`` (a directory), when set;
-2. ``ecogis/maps/_assets`` inside the installed package (filled by a build step,
-   if the distribution was built with one);
+2. ``ecogis/maps/_assets`` inside the installed package: every wheel (and so
+   ``pip install .``) carries them there, put in by the build step in
+   ``setup.py`` (:func:`bundle_assets`), so an installed ecogis never needs npm;
 3. ``$XDG_CACHE_HOME/ecogis/assets`` (default ``~/.cache/ecogis/assets``).
 
-When a package is in none of them, :func:`ensure_assets` runs ``npm pack`` into
-the first writable of ``$ECOGIS_ASSETS`` or the user cache, so the first map
+When a package is in none of them (an editable install), :func:`ensure_assets`
+runs ``npm pack`` into ``$ECOGIS_ASSETS`` or the user cache, so the first map
 written on a machine with npm and registry access fills the cache;
-``python scripts/fetch_assets.py`` does the same ahead of time (CI, air-gapped
-installs: copy the directory and point ``ECOGIS_ASSETS`` at it).
+``python -m ecogis.maps`` (or ``python scripts/fetch_assets.py``) does the
+same ahead of time (air-gapped machines: fill a directory elsewhere with
+``--dest DIR``, copy it and point ``ECOGIS_ASSETS`` at it).
 
 Examples
 --------
@@ -52,6 +54,8 @@ __all__ = [
     "AssetError",
     "NpmAsset",
     "asset_search_path",
+    "assets_unavailable",
+    "bundle_assets",
     "ensure_assets",
     "fetch_assets",
     "find_asset_root",
@@ -133,16 +137,36 @@ ASSET_PACKAGES: dict[str, NpmAsset] = {
 
 _VERIFIED = ".ecogis-verified"
 
+#: where a wheel carries the verified packages (filled at build time by :func:`bundle_assets`)
+PACKAGED_ASSETS = Path(__file__).resolve().parent / "_assets"
+
+#: how to get the assets, said by every error about them
+HOW_TO_GET = (
+    "get them with 'python -m ecogis.maps' (needs npm and registry access), or copy a directory filled by "
+    "'python -m ecogis.maps --dest DIR' on another machine and set ECOGIS_ASSETS=DIR "
+    "(an ecogis installed from its wheel or by a non-editable 'pip install .' carries them)"
+)
+
+
+def _user_cache() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "ecogis" / "assets"
+
 
 def asset_search_path() -> list[Path]:
-    """Directories searched for unpacked packages, in order."""
+    """Directories searched for unpacked packages, in order.
+
+    Examples
+    --------
+    >>> asset_search_path()[-1].parts[-2:]
+    ('ecogis', 'assets')
+    """
     out: list[Path] = []
     env = os.environ.get("ECOGIS_ASSETS")
     if env:
         out.append(Path(env).expanduser())
-    out.append(Path(__file__).resolve().parent / "_assets")
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    out.append(Path(cache) / "ecogis" / "assets")
+    out.append(PACKAGED_ASSETS)
+    out.append(_user_cache())
     return out
 
 
@@ -150,7 +174,7 @@ def _fetch_target() -> Path:
     env = os.environ.get("ECOGIS_ASSETS")
     if env:
         return Path(env).expanduser()
-    return asset_search_path()[-1]
+    return _user_cache()
 
 
 def _is_complete(pkg_dir: Path, asset: NpmAsset) -> bool:
@@ -160,10 +184,22 @@ def _is_complete(pkg_dir: Path, asset: NpmAsset) -> bool:
     return all((pkg_dir / f).is_file() for f in asset.files)
 
 
-def find_asset_root(package: str) -> Path | None:
-    """Directory holding the verified, unpacked files of one package, or None."""
+def find_asset_root(package: str, *, search: list[Path] | None = None) -> Path | None:
+    """Directory holding the verified, unpacked files of one package, or None.
+
+    Parameters
+    ----------
+    package : str
+        A key of :data:`ASSET_PACKAGES`.
+    search : list of Path, optional
+        Directories to look in; default :func:`asset_search_path`.
+
+    Examples
+    --------
+    >>> find_asset_root("leaflet", search=[])
+    """
     asset = ASSET_PACKAGES[package]
-    for root in asset_search_path():
+    for root in asset_search_path() if search is None else search:
         d = root / asset.dirname
         if _is_complete(d, asset):
             return d
@@ -178,16 +214,19 @@ def _npm_pack(asset: NpmAsset, workdir: Path, npm: str) -> bytes:
     exe = shutil.which(npm)
     if exe is None:
         raise AssetError(
-            f"the map assets ({asset.spec} ...) are not cached in any of "
-            f"{[str(p) for p in asset_search_path()]} and npm ({npm!r}) is not installed to fetch them; "
-            "install Node.js/npm and run 'python scripts/fetch_assets.py', or copy a filled asset "
-            "directory from another machine and set ECOGIS_ASSETS to it"
+            f"the map scripts ({asset.spec} and the other pinned Leaflet packages) are in none of "
+            f"{', '.join(str(p) for p in asset_search_path())} and npm ({npm!r}) is not on PATH to fetch "
+            f"them; {HOW_TO_GET}"
         )
     cmd = [exe, "pack", asset.spec, "--json", "--ignore-scripts", "--pack-destination", str(workdir)]
     log.info("fetching %s from the npm registry", asset.spec)
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+    try:
+        proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+    except (subprocess.TimeoutExpired, OSError) as exc:  # no registry (offline npm hangs), npm not runnable
+        raise AssetError(f"'npm pack {asset.spec}' did not finish ({exc}); {HOW_TO_GET}") from None
     if proc.returncode != 0:
-        raise AssetError(f"'{' '.join(cmd)}' failed (exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
+        err = " ".join(proc.stderr.split())[-600:]
+        raise AssetError(f"'npm pack {asset.spec}' failed (exit {proc.returncode}: {err}); {HOW_TO_GET}")
     try:
         filename = json.loads(proc.stdout)[0]["filename"]
     except (ValueError, LookupError, TypeError):
@@ -204,7 +243,7 @@ def _unpack(data: bytes, asset: NpmAsset, dest: Path) -> None:
     if got != asset.integrity:
         raise AssetError(
             f"{asset.spec}: tarball integrity is {got} but the pinned value is {asset.integrity}; "
-            "refusing to use it (registry mirror serving different content?)"
+            f"refusing to use it (registry mirror serving different content?); {HOW_TO_GET}"
         )
     wanted = {f"package/{f}": f for f in asset.files}
     tmp = Path(tempfile.mkdtemp(prefix=f".{asset.dirname}.", dir=dest.parent))
@@ -286,8 +325,8 @@ def ensure_assets(*, fetch: bool = True) -> dict[str, Path]:
     if missing:
         if not fetch:
             raise AssetError(
-                f"map assets {missing} are not cached in {[str(p) for p in asset_search_path()]}; "
-                "run 'python scripts/fetch_assets.py' (needs npm and registry access)"
+                f"the map scripts {missing} are in none of {', '.join(str(p) for p in asset_search_path())}; "
+                f"{HOW_TO_GET}"
             )
         fetch_assets()
         found = {name: find_asset_root(name) for name in ASSET_PACKAGES}
@@ -295,6 +334,85 @@ def ensure_assets(*, fetch: bool = True) -> dict[str, Path]:
         if missing:
             raise AssetError(f"map assets {missing} still missing after fetching into {_fetch_target()}")
     return {n: p for n, p in found.items() if p is not None}
+
+
+def assets_unavailable(*, fetch: bool = True) -> str | None:
+    """Why maps cannot be written here (one line saying how to get the scripts), or None when they can.
+
+    Fetches the missing packages with npm first when ``fetch`` is true (as
+    :func:`ensure_assets`), so None means every map script is at hand.  For
+    callers that go on without maps (``ecogis audit``) and say so.
+
+    Examples
+    --------
+    >>> reason = assets_unavailable()  # doctest: +SKIP
+    >>> reason is None or "ECOGIS_ASSETS" in reason  # doctest: +SKIP
+    True
+    """
+    try:
+        ensure_assets(fetch=fetch)
+    except AssetError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+def bundle_assets(dest: str | os.PathLike, *, npm: str = "npm") -> Path:
+    """Put a verified copy of every pinned package into ``dest`` (the build step of a wheel).
+
+    Each package is copied from a verified cache (``$ECOGIS_ASSETS``, then the
+    user cache) or, when in none, fetched with ``npm pack`` and checked against
+    its pinned sha512 integrity.  ``setup.py`` calls this for
+    ``ecogis/maps/_assets`` of the wheel, so building needs npm (or a filled
+    ``ECOGIS_ASSETS``) and running never does.
+
+    Parameters
+    ----------
+    dest : path-like
+        Directory to fill (created); packages already in it are replaced.
+    npm : str
+        The npm executable, for the packages found in no cache.
+
+    Returns
+    -------
+    Path
+        ``dest``.
+
+    Raises
+    ------
+    AssetError
+        When a package is in no cache and npm is missing or fails, or a tarball
+        does not match its pinned integrity.
+
+    Examples
+    --------
+    >>> bundle_assets("build/lib/ecogis/maps/_assets")  # doctest: +SKIP
+    PosixPath('build/lib/ecogis/maps/_assets')
+    """
+    root = Path(dest)
+    root.mkdir(parents=True, exist_ok=True)
+    caches = [p for p in asset_search_path() if p.resolve() not in (PACKAGED_ASSETS.resolve(), root.resolve())]
+    for asset in ASSET_PACKAGES.values():
+        target = root / asset.dirname
+        found = find_asset_root(asset.package, search=caches)
+        if found is not None:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{asset.dirname}.", dir=root))
+            try:
+                for rel in (*asset.files, _VERIFIED):
+                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(found / rel, tmp / rel)
+                if target.exists():
+                    shutil.rmtree(target)
+                os.replace(tmp, target)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+            log.info("%s copied from the verified cache %s", asset.spec, found)
+            continue
+        with tempfile.TemporaryDirectory(prefix="ecogis-npm-") as work:
+            data = _npm_pack(asset, Path(work), npm)
+        _unpack(data, asset, target)
+        log.info("%s fetched and verified (%s...) into %s", asset.spec, asset.integrity[:20], target)
+    return root
 
 
 def read_asset(package: str, path: str) -> str:
@@ -362,3 +480,25 @@ def page_assets(*, lang: str = "zh") -> tuple[list[tuple[str, str]], list[tuple[
         ("leaflet-measure.js", read_asset("leaflet-measure", measure)),
     ]
     return css, js
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ecogis.maps [--dest DIR] [--force]``: fetch, verify and unpack the map scripts."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m ecogis.maps",
+                                 description="Fetch the pinned Leaflet packages ecogis maps inline (needs npm once).")
+    ap.add_argument("--dest", default=None, help="cache directory (default $ECOGIS_ASSETS or ~/.cache/ecogis/assets)")
+    ap.add_argument("--force", action="store_true", help="fetch again although a verified copy exists")
+    ap.add_argument("--npm", default="npm", help="npm executable")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        root = fetch_assets(args.dest, npm=args.npm, force=args.force)
+    except EcogisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for a in ASSET_PACKAGES.values():
+        print(f"{a.spec:32s} {a.integrity[:27]}...  {root / a.dirname}")
+    return 0
