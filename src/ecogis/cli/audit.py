@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import crs_option, handle_errors, layers_option, overwrite_option
+from ecogis.cli.options import claim_outputs, crs_option, handle_errors, layers_option, overwrite_option
 
 __all__ = ["audit"]
 
@@ -54,6 +54,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
         return
     started = time.perf_counter()
+    claim_outputs(overwrite, dirs=[out_dir])
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
