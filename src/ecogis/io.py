@@ -417,6 +417,10 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dic
     """Write a Shapefile and refuse it (``use .gpkg``) when it would not hold the data as given:
     GDAL cuts field names to 10 bytes and text to 254 bytes, and one file holds one geometry family."""
     fields = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    long_names = [f"{c!r} ({len(c.encode('utf-8'))} bytes)" for c in fields if len(c.encode("utf-8")) > 10]
+    if long_names:  # GDAL would cut them, even inside a Chinese character
+        raise OutputError(f"{target}: a Shapefile keeps field names of at most 10 bytes, but "
+                          f"{', '.join(long_names)} would be cut; use .gpkg (a GeoPackage keeps every name)")
     too_long = []
     for c in fields:
         col = gdf[c]
@@ -431,7 +435,10 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dic
         pyogrio.write_dataframe(gdf, tmp, encoding="UTF-8", **kwargs)
     except Exception as exc:  # mixed geometry families, unsupported types
         raise OutputError(f"{target}: GDAL cannot write this layer as a Shapefile ({exc}); use .gpkg") from None
-    written = [str(f) for f in pyogrio.read_info(tmp)["fields"]]
+    try:
+        written = [str(f) for f in pyogrio.read_info(tmp, encoding="UTF-8")["fields"]]
+    except Exception:  # a name GDAL laundered into invalid text
+        written = []
     if written != fields:
         renamed = [f"{a!r} -> {b!r}" for a, b in zip(fields, written) if a != b]
         raise OutputError(f"{target}: a Shapefile keeps field names of at most 10 bytes, so GDAL renamed "
