@@ -397,3 +397,35 @@ def test_audit_of_a_hostile_file_name_writes_escaped_reports(tmp_path):
     assert [l for l in md.splitlines() if "<img" in l and not l.startswith("Repeat: `")] == []
     assert HOSTILE in "".join(_no_injected_markup(_markdown_to_html(md)).text)
     _no_injected_markup((tmp_path / "rep" / "report.html").read_text(encoding="utf-8"))
+
+
+# --- a read-only disk and a full disk, as root: a private mount namespace (skipped where not allowed) ---
+def _in_own_mount(tmp_path: Path, mount_opts: str, *args: str | os.PathLike) -> subprocess.CompletedProcess | None:
+    if shutil.which("unshare") is None:
+        return None
+    mnt = tmp_path / "mnt"
+    mnt.mkdir(exist_ok=True)
+    cmd = " ".join(["mount -t tmpfs -o", mount_opts, "tmpfs", str(mnt), "&&", sys.executable, "-m", "ecogis",
+                    *(f"'{a}'" for a in map(str, args))])
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o {mount_opts} tmpfs {mnt}"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return subprocess.run(["unshare", "-rm", "sh", "-c", cmd], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_read_only_disk_is_refused_before_any_work(bad_inputs, tmp_path):
+    proc = _in_own_mount(tmp_path, "ro", "coverage", "--stops", bad_inputs["csv"], "--json", "mnt/c.json")
+    if proc is None:
+        pytest.skip("no private mount namespace here (unshare -rm)")
+    line = one_line_error(proc)
+    assert proc.returncode == 2 and "Read-only file system" in line and "stops.csv" not in line, proc.stderr
+
+
+def test_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+    proc = _in_own_mount(tmp_path, "size=64k", "convert", SAMPLE, "mnt/y.gpkg", "--to", "EPSG:4547")
+    if proc is None:
+        pytest.skip("no private mount namespace here (unshare -rm)")
+    line = one_line_error(proc)
+    assert proc.returncode == 2 and "cannot write layer" in line and "free space" in line, proc.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import numpy as np
 import pyogrio
@@ -169,3 +171,46 @@ def test_excel_with_chinese_coordinate_columns_in_bd09(tmp_path):
     _, _, d = geod.inv(lon, lat, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
     assert d.max() < 0.01
     assert file_digest(path) == before  # the input is never modified
+
+
+# --- atomic writes (issue 11 item 4) -----------------------------------------------------------------
+def test_atomic_output_leaves_nothing_when_interrupted(tmp_path):
+    from ecogis.io import atomic_output
+
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    with pytest.raises(KeyboardInterrupt), atomic_output(target, overwrite=True) as tmp:
+        tmp.write_text("half")
+        assert tmp.name.startswith(f".ecogis-tmp-{os.getpid()}-") and tmp.name.endswith("-report.json")
+        raise KeyboardInterrupt
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_atomic_output_error_on_a_file_in_the_way_names_it(tmp_path):
+    from ecogis.errors import OutputError
+    from ecogis.io import atomic_output
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match="cannot write"):
+        with atomic_output(tmp_path / "f" / "x.json") as tmp:
+            tmp.write_text("never")
+
+
+def test_write_layers_shapefile_moves_every_part_together(tmp_path):
+    gdf = gpd.GeoDataFrame({"name": NAMES, "n": [1, 2, 3]},
+                           geometry=[shapely.Point(114.0 + i / 100, 33.58) for i in range(3)], crs=4490)
+    write_layers({"s": gdf}, tmp_path / "s.shp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.cpg", "s.dbf", "s.prj", "s.shp", "s.shx"]
+    back = read_layer(tmp_path / "s.shp")
+    assert back["name"].tolist() == NAMES and back.crs.to_epsg() == 4490  # UTF-8 with its .cpg
+    with pytest.raises(OutputExistsError):
+        write_layers({"s": gdf}, tmp_path / "s.shp")
+
+
+def test_write_layers_refuses_a_shapefile_that_would_rename_fields(tmp_path):
+    from ecogis.errors import OutputError
+
+    gdf = gpd.GeoDataFrame({"harbour_stop_share": [0.5]}, geometry=[shapely.Point(114, 33.6)], crs=4490)
+    with pytest.raises(OutputError, match="use .gpkg"):
+        write_layers({"s": gdf}, tmp_path / "s.shp")
+    assert list(tmp_path.iterdir()) == []

@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 
 from ecogis.catalogue import canonicalize, get_spec
@@ -509,8 +510,13 @@ def write_layers(
             prepared = _prepare_for_write(gdf)
             if driver == "ESRI Shapefile":
                 _write_shapefile(prepared, tmp, target, kwargs)
-            else:
+                continue
+            try:
                 pyogrio.write_dataframe(prepared, tmp, **kwargs)
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+                    pyogrio.errors.FeatureError, pyogrio.errors.GeometryError) as exc:  # disk full, I/O error
+                raise OutputError(f"cannot write layer {name!r} to {target}: GDAL says {exc}; nothing was "
+                                  f"written (check the free space, or write another format)") from None
     log.info("wrote %d layer(s) to %s", len(layers), target)
     return target
 

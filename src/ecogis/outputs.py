@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import glob
 import logging
 import os
@@ -277,7 +278,12 @@ def _acquire(lock: Path, what: Path) -> int:
                               f"choose another output path") from None
         try:
             _lock_fd(fd)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+                # a file system without locks (some network shares): write, but say what is not guarded
+                log.warning("cannot lock %s (%s); a second ecogis run writing there at the same time would not "
+                            "be stopped", what, _reason(exc))
+                return fd
             holder = _read_fd(fd) or "another process"
             os.close(fd)
             raise OutputLockedError(
