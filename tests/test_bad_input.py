@@ -38,7 +38,7 @@ pytestmark = pytest.mark.sample
 def ecogis(*args: str | os.PathLike, cwd: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
     """One real run of the command line."""
     return subprocess.run([sys.executable, "-m", "ecogis", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, **kw)
+                          text=True, timeout=timeout, check=False, **kw)
 
 
 #: run the CLI in a process that sends itself ``SIG`` when it is about to rename its first finished
@@ -58,7 +58,7 @@ _SIGNAL_AT_RENAME = textwrap.dedent("""
 
 def ecogis_signalled_at_rename(sig: str, *args: str | os.PathLike, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", _SIGNAL_AT_RENAME, sig, *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
 
 
 def hidden(root: Path) -> list[str]:
@@ -132,7 +132,7 @@ def test_output_under_a_file_is_refused_before_any_work(command, bad_inputs, tmp
 def _immutable(path: Path) -> bool:
     if shutil.which("chattr") is None:
         return False
-    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode == 0
 
 
 def test_immutable_output_directory_is_refused_before_any_work(bad_inputs, tmp_path):
@@ -184,7 +184,8 @@ def test_convert_to_shapefile_writes_every_part_and_opens(small_gpkg, tmp_path):
     assert shapely.equals_exact(back.geometry.values, src.geometry.values, tolerance=1e-3).all()
     # and GDAL's own ogrinfo opens it (a second reader, outside Python)
     if shutil.which("ogrinfo"):
-        info = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(out / "y.shp")], capture_output=True, text=True)
+        info = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(out / "y.shp")], capture_output=True, text=True,
+                              check=False)
         assert info.returncode == 0 and "Feature Count: 3" in info.stdout, info.stdout + info.stderr
 
 
@@ -248,7 +249,7 @@ def test_second_audit_on_the_same_out_gets_a_clear_error(tmp_path):
         second = ecogis("-q", "audit", "--no-maps", "--overwrite", "--out", "same", cwd=tmp_path)
     finally:
         first.send_signal(signal.SIGCONT)
-        out, err = first.communicate(timeout=300)
+        _, err = first.communicate(timeout=300)
     line = one_line_error(second)
     assert second.returncode == 2 and "being written by another ecogis run" in line
     assert f"pid {first.pid}" in line, line
@@ -352,7 +353,7 @@ def _hostile_audit():
     audit.layerset_name = HOSTILE
     for o in audit.outcomes[:3]:
         o.reason = f"field name {HOSTILE} [x](javascript:alert(2)) | `code` **b**"
-    audit.failures["coverage/<marquee>bold</marquee>"] = f"reason <script>alert(3)</script>"
+    audit.failures["coverage/<marquee>bold</marquee>"] = "reason <script>alert(3)</script>"
     key = next(iter(audit.results))
     audit.results[key].warnings.append(f"feature {HOSTILE}")
     return audit
@@ -408,11 +409,11 @@ def _in_own_mount(tmp_path: Path, mount_opts: str, *args: str | os.PathLike) -> 
     cmd = " ".join(["mount -t tmpfs -o", mount_opts, "tmpfs", str(mnt), "&&", sys.executable, "-m", "ecogis",
                     *(f"'{a}'" for a in map(str, args))])
     probe = subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o {mount_opts} tmpfs {mnt}"],
-                           capture_output=True)
+                           capture_output=True, check=False)
     if probe.returncode != 0:
         return None
     return subprocess.run(["unshare", "-rm", "sh", "-c", cmd], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def test_read_only_disk_is_refused_before_any_work(bad_inputs, tmp_path):

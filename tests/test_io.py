@@ -191,9 +191,8 @@ def test_atomic_output_error_on_a_file_in_the_way_names_it(tmp_path):
     from ecogis.io import atomic_output
 
     (tmp_path / "f").write_text("x")
-    with pytest.raises(OutputError, match="cannot write"):
-        with atomic_output(tmp_path / "f" / "x.json") as tmp:
-            tmp.write_text("never")
+    with pytest.raises(OutputError, match="cannot write"), atomic_output(tmp_path / "f" / "x.json") as tmp:
+        tmp.write_text("never")
 
 
 def test_write_layers_shapefile_moves_every_part_together(tmp_path):

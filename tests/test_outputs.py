@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ecogis.errors import OutputError, OutputExistsError, OutputLockedError
+from ecogis.errors import OutputError, OutputExistsError
 from ecogis.outputs import (
     LOCK_NAME,
     Interrupted,
@@ -67,11 +67,12 @@ def test_lock_is_reentrant_in_one_process_and_refused_to_another(tmp_path):
         with output_lock(tmp_path, directory=True):
             assert lock.exists()
         assert lock.exists()  # still held by the outer one
-        other = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+        other = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                               check=False)
         assert other.returncode != 0 and "OutputLockedError" in other.stderr
         assert f"pid {os.getpid()}" in other.stderr
     assert not lock.exists()
-    assert subprocess.run([sys.executable, "-c", script, str(tmp_path)]).returncode == 0
+    assert subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=False).returncode == 0
 
 
 def test_a_killed_runs_lock_file_does_not_block(tmp_path, caplog):

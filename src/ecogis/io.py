@@ -35,8 +35,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import pyogrio.errors
 import shapely
+from pyogrio import errors as _gdal_errors
 
 from ecogis.catalogue import canonicalize, get_spec
 from ecogis.crs import CGCS2000, CRSLike, parse_crs, to_crs
@@ -412,6 +412,9 @@ def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 #: a DBF text field holds at most this many bytes
 _DBF_TEXT_BYTES = 254
+#: what pyogrio raises when GDAL fails to write (disk full, I/O error, a type the driver cannot hold)
+_GDAL_WRITE_ERRORS = (_gdal_errors.DataSourceError, _gdal_errors.DataLayerError, _gdal_errors.FieldError,
+                      _gdal_errors.FeatureError, _gdal_errors.GeometryError, ValueError, TypeError)
 
 
 def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dict[str, Any]) -> None:
@@ -434,11 +437,11 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dic
                           f"{', '.join(too_long)} hold(s) more, which GDAL would cut; use .gpkg")
     try:
         pyogrio.write_dataframe(gdf, tmp, encoding="UTF-8", **kwargs)
-    except Exception as exc:  # mixed geometry families, unsupported types
+    except _GDAL_WRITE_ERRORS as exc:  # mixed geometry families, unsupported types
         raise OutputError(f"{target}: GDAL cannot write this layer as a Shapefile ({exc}); use .gpkg") from None
     try:
         written = [str(f) for f in pyogrio.read_info(tmp, encoding="UTF-8")["fields"]]
-    except Exception:  # a name GDAL laundered into invalid text
+    except (*_GDAL_WRITE_ERRORS, UnicodeDecodeError):  # a name GDAL laundered into invalid text
         written = []
     if written != fields:
         renamed = [f"{a!r} -> {b!r}" for a, b in zip(fields, written) if a != b]
@@ -513,8 +516,7 @@ def write_layers(
                 continue
             try:
                 pyogrio.write_dataframe(prepared, tmp, **kwargs)
-            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-                    pyogrio.errors.FeatureError, pyogrio.errors.GeometryError) as exc:  # disk full, I/O error
+            except _GDAL_WRITE_ERRORS[:5] as exc:  # disk full, I/O error
                 raise OutputError(f"cannot write layer {name!r} to {target}: GDAL says {exc}; nothing was "
                                   f"written (check the free space, or write another format)") from None
     log.info("wrote %d layer(s) to %s", len(layers), target)

@@ -423,8 +423,6 @@ class OutputClaims:
         check_writable(p, directory=True)
         self._mkdirs(p, p)
         self._stack.enter_context(output_lock(p, directory=True))
-        for sub in (q for q in p.iterdir() if q.is_dir() and not q.name.startswith(".")):
-            check_writable(sub, directory=True)
         self.cleaned += clean_stale(p, recursive=True)
 
     def close(self) -> None:
