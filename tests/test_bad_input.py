@@ -388,16 +388,26 @@ def test_report_html_escapes_every_value():
 
 
 @pytest.mark.slow
-def test_audit_of_a_hostile_file_name_writes_escaped_reports(tmp_path):
+def test_audit_of_hostile_names_writes_escaped_reports_and_maps(tmp_path):
     layers = tmp_path / f"{HOSTILE}.gpkg"  # the layer set's name comes from the file name
     shutil.copy(SAMPLE, layers)
-    proc = ecogis("-q", "audit", "--no-maps", "--layers", layers.name, "--out", "rep", cwd=tmp_path)
+    stops = pyogrio.read_dataframe(layers, layer="bus_stops")
+    breakout = "</script><img src=x onerror=alert(4)>"  # closes a <script> the popups' data sit in, if unescaped
+    stops["name"] = [breakout] * len(stops)
+    pyogrio.write_dataframe(stops, layers, layer="bus_stops", layer_options={"OVERWRITE": "YES"})
+    proc = ecogis("-q", "audit", "--layers", layers.name, "--out", "rep", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
     # raw only inside the code span of the command that repeats the audit (shown verbatim, never markup)
     assert [l for l in md.splitlines() if "<img" in l and not l.startswith("Repeat: `")] == []
     assert HOSTILE in "".join(_no_injected_markup(_markdown_to_html(md)).text)
     _no_injected_markup((tmp_path / "rep" / "report.html").read_text(encoding="utf-8"))
+    maps = sorted((tmp_path / "rep" / "maps").glob("*.html"))
+    assert len(maps) > 3
+    assert any("alert(4)" in m.read_text(encoding="utf-8") for m in maps)  # the hostile names reached the maps
+    for m in maps:  # ... but no page grew a tag from it (script contents are data to the parser)
+        tags = [t for t, _ in _parse(m.read_text(encoding="utf-8")).tags]
+        assert "img" not in tags and tags.count("html") == 1, m.name
 
 
 # --- a read-only disk and a full disk, as root: a private mount namespace (skipped where not allowed) ---
