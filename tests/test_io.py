@@ -6,6 +6,7 @@ import os
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -213,3 +214,56 @@ def test_write_layers_refuses_a_shapefile_that_would_rename_fields(tmp_path):
     with pytest.raises(OutputError, match="use .gpkg"):
         write_layers({"s": gdf}, tmp_path / "s.shp")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- property: a written layer reads back as given, or the write is refused ------------------------------
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=90)
+_COLUMN = st.one_of(
+    st.lists(st.integers(-(2**53), 2**53), min_size=6, max_size=6),
+    st.lists(st.floats(allow_infinity=False, width=64), min_size=6, max_size=6),
+    st.lists(st.one_of(st.none(), _TEXT, st.sampled_from(["漯河大陈", "沙澧河 ", "  ", "O'Brien \"河\""])),
+             min_size=6, max_size=6),
+)
+_NAMES = ["id", "name", "n", "share", "名称", "备注说明", "population_share", "harbour_st"]
+
+
+def _equal(given_col: pd.Series, back_col: pd.Series, *, rtol: float) -> bool:
+    """Independent of ecogis: numbers equal (NaN == NaN, relative rtol), texts equal ('' == missing)."""
+    if pd.api.types.is_numeric_dtype(given_col):
+        return bool(np.all(np.isclose(given_col.to_numpy(float), back_col.to_numpy(float), rtol=rtol, atol=0,
+                                      equal_nan=True)))
+    norm = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v for v in back_col]
+    return [None if v in (None, "") else v for v in given_col] == norm
+
+
+@settings(max_examples=40, deadline=None)
+@given(columns=st.dictionaries(st.sampled_from(_NAMES), _COLUMN, min_size=1, max_size=3),
+       xs=st.lists(st.floats(73.5, 134.7), min_size=6, max_size=6))
+def test_written_layers_read_back_unchanged_or_are_refused(tmp_path_factory, columns, xs):
+    from ecogis.errors import OutputError
+
+    gdf = gpd.GeoDataFrame({k: pd.Series(v, dtype=object if any(isinstance(x, str) or x is None for x in v)
+                                         else None) for k, v in columns.items()},
+                           geometry=[shapely.Point(x, 33.6) for x in xs], crs="EPSG:4490")
+    d = tmp_path_factory.mktemp("rt")
+    write_layers({"l": gdf}, d / "l.gpkg")  # a GeoPackage takes anything
+    back = pyogrio.read_dataframe(d / "l.gpkg")
+    for k in columns:
+        assert _equal(gdf[k], back[k], rtol=0), k
+    try:
+        write_layers({"l": gdf}, d / "l.shp")
+    except OutputError as exc:
+        hypothesis.event("Shapefile refused")
+        assert "use .gpkg" in str(exc)
+        assert sorted(p.name for p in d.iterdir()) == ["l.gpkg"]  # nothing of the refused Shapefile
+        return
+    hypothesis.event("Shapefile written")
+    back = pyogrio.read_dataframe(d / "l.shp", encoding="UTF-8")
+    assert list(back.columns[:-1]) == list(columns)
+    for k in columns:  # a DBF keeps 15 significant digits
+        assert _equal(gdf[k], back[k], rtol=1e-12), (k, gdf[k].tolist(), back[k].tolist())
+    assert shapely.equals_exact(back.geometry.values, gdf.geometry.values, tolerance=0).all()

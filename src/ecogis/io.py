@@ -27,6 +27,7 @@ import os
 import shutil
 import struct
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -436,7 +437,9 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dic
         raise OutputError(f"{target}: a Shapefile holds at most {_DBF_TEXT_BYTES} bytes of text per field but "
                           f"{', '.join(too_long)} hold(s) more, which GDAL would cut; use .gpkg")
     try:
-        pyogrio.write_dataframe(gdf, tmp, encoding="UTF-8", **kwargs)
+        with warnings.catch_warnings():  # GDAL's "not successfully written" is caught by the read-back below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(gdf, tmp, encoding="UTF-8", **kwargs)
     except _GDAL_WRITE_ERRORS as exc:  # mixed geometry families, unsupported types
         raise OutputError(f"{target}: GDAL cannot write this layer as a Shapefile ({exc}); use .gpkg") from None
     try:
@@ -447,6 +450,62 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dic
         renamed = [f"{a!r} -> {b!r}" for a, b in zip(fields, written) if a != b]
         raise OutputError(f"{target}: a Shapefile keeps field names of at most 10 bytes, so GDAL renamed "
                           f"{', '.join(renamed) or 'fields'}; use .gpkg (a GeoPackage keeps every name)")
+    changed = _read_back_differences(gdf, pyogrio.read_dataframe(tmp, encoding="UTF-8"))
+    if changed:
+        raise OutputError(f"{target}: a Shapefile (DBF) cannot hold these values as given: {'; '.join(changed)}; "
+                          f"use .gpkg")
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Per row: is the value read back ``b`` the value given ``a`` (missing == missing)?"""
+    if not (pd.api.types.is_numeric_dtype(a) or pd.api.types.is_datetime64_any_dtype(a)):
+        a = a.where(a.astype(str) != "", None)  # a DBF stores no difference between '' and missing
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    same = a_na & b_na
+    both = ~a_na & ~b_na
+    if not both.any():
+        return same
+    av, bv = a[both], b[both]
+    if pd.api.types.is_bool_dtype(av) or av.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        # with missing values, every driver gets them as text 'True' / 'False' (see _prepare_for_write)
+        av = av.astype(int) if pd.api.types.is_numeric_dtype(bv) else av.map(str)
+    if pd.api.types.is_datetime64_any_dtype(av) or pd.api.types.is_datetime64_any_dtype(bv):
+        ok = pd.to_datetime(av.astype(object), errors="coerce").to_numpy() == pd.to_datetime(
+            bv.astype(object), errors="coerce").to_numpy()
+    elif pd.api.types.is_numeric_dtype(av) and pd.api.types.is_numeric_dtype(bv):
+        x, y = av.to_numpy(dtype=float), bv.to_numpy(dtype=float)
+        ok = np.isclose(x, y, rtol=1e-12, atol=0.0) | (x == y)
+    else:
+        ok = av.astype(str).to_numpy() == bv.astype(str).to_numpy()
+    same[both] = ok
+    return same
+
+
+def _read_back_differences(given: gpd.GeoDataFrame, back: gpd.GeoDataFrame) -> list[str]:
+    """What a written file changed: feature count, CRS, attribute values, geometries (first of each)."""
+    if len(back) != len(given):
+        return [f"{len(given)} features given but {len(back)} read back"]
+    out = []
+    if given.crs is not None and (back.crs is None or not back.crs.equals(given.crs, ignore_axis_order=True)):
+        out.append(f"the .prj reads back as {back.crs.to_string() if back.crs else 'no CRS'}, not "
+                   f"{given.crs.to_string()}")
+    for c in (c for c in given.columns if c != given.geometry.name):
+        ok = _same_values(given[c].reset_index(drop=True), back[c].reset_index(drop=True))
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            was, now = (v.item() if isinstance(v, np.generic) else v for v in (given[c].iloc[i], back[c].iloc[i]))
+            out.append(f"{int((~ok).sum())} value(s) of {c!r} change (feature {i}: {was!r} is read back as {now!r})")
+    g0, g1 = np.asarray(given.geometry.values), np.asarray(back.geometry.values)
+    e0 = shapely.is_missing(g0) | shapely.is_empty(g0)
+    e1 = shapely.is_missing(g1) | shapely.is_empty(g1)
+    fast = shapely.equals_exact(shapely.normalize(g0), shapely.normalize(g1), tolerance=0.0)
+    slow = ~fast & ~e0 & ~e1
+    if slow.any():  # a one-part MultiPolygon comes back a Polygon: the same shape
+        fast[slow] = shapely.equals(g0[slow], g1[slow])
+    bad = ~(fast | (e0 & e1))
+    if bad.any():
+        out.append(f"{int(bad.sum())} geometr(y/ies) change (feature {int(np.flatnonzero(bad)[0])})")
+    return out
 
 
 def write_layers(
