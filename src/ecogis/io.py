@@ -523,8 +523,9 @@ def write_layers(
         The layers; a GeoPackage takes any number, GeoJSON and FlatGeobuf one.
     path : path-like
         ``.gpkg``, ``.geojson``, ``.fgb``, or ``.shp`` (one layer whose field names
-        fit in 10 bytes and texts in 254; written with its sidecars together, else
-        refused with "use .gpkg").
+        fit in 10 bytes and texts in 254; written with its sidecars in a temporary
+        directory, read back and compared with ``layers``, then moved into place
+        together, or refused with "use .gpkg" when the DBF would change a value).
     overwrite : bool, default False
         Replace an existing file.
     append : bool, default False

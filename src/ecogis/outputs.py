@@ -303,9 +303,10 @@ def _acquire(lock: Path, what: Path) -> int:
                         previous, what)
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:300] if sys.argv else "python"
-        os.ftruncate(fd, 0)
+        note = f"pid {os.getpid()}, since {stamp}: {command}\n".encode()
         os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"pid {os.getpid()}, since {stamp}: {command}\n".encode())
+        os.write(fd, note)
+        os.ftruncate(fd, len(note))  # not to 0 first: ext4 would then flush the file to disk on close (ms)
         return fd
     raise OutputLockedError(f"{what}: cannot take the lock {lock}: other runs keep taking it; try again")
 
