@@ -151,6 +151,20 @@ def test_immutable_output_directory_is_refused_before_any_work(bad_inputs, tmp_p
         subprocess.run(["chattr", "-i", str(ro)], check=False)
 
 
+def test_immutable_existing_output_is_refused_before_any_work(bad_inputs, tmp_path):
+    old = tmp_path / "c.json"
+    old.write_text("{}")
+    if not _immutable(old):
+        pytest.skip("chattr +i not supported here")
+    try:
+        proc = ecogis("coverage", "--stops", bad_inputs["csv"], "--json", old, "--overwrite", cwd=tmp_path)
+        line = one_line_error(proc)
+        assert proc.returncode == 2 and "immutable" in line and "stops.csv" not in line, proc.stderr
+        assert old.read_text() == "{}"
+    finally:
+        subprocess.run(["chattr", "-i", str(old)], check=False)
+
+
 def test_existing_directory_given_as_an_output_file_is_refused(tmp_path):
     (tmp_path / "out.gpkg").mkdir()
     for args in (["coverage", "--json", "out.gpkg"], ["convert", SAMPLE, "out.gpkg", "--to", "EPSG:4490"]):

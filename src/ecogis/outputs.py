@@ -412,10 +412,19 @@ class OutputClaims:
         check_writable(p)
         self._mkdirs(p.parent, p)
         self._stack.enter_context(output_lock(p))
-        if not overwrite:
-            existing = [q for q in output_files(p) if q.exists()]
-            if existing:
-                raise OutputExistsError(f"{existing[0]} exists; pass --overwrite to replace it")
+        existing = [q for q in output_files(p) if q.exists()]
+        if existing and not overwrite:
+            raise OutputExistsError(f"{existing[0]} exists; pass --overwrite to replace it")
+        for q in existing:  # an immutable (chattr +i) or append-only file cannot be replaced, even by root
+            try:
+                os.close(os.open(q, os.O_WRONLY))
+            except PermissionError as exc:
+                if exc.errno == errno.EPERM:
+                    raise OutputError(f"cannot replace {q}: it is marked immutable or append-only "
+                                      f"({_reason(exc)}); clear that (chattr -i) or choose another output "
+                                      f"path") from None
+            except OSError:
+                pass
         self.cleaned += clean_stale(p.parent, name=p.name)
 
     def directory(self, path: str | os.PathLike) -> None:
