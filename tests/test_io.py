@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -169,3 +172,98 @@ def test_excel_with_chinese_coordinate_columns_in_bd09(tmp_path):
     _, _, d = geod.inv(lon, lat, stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
     assert d.max() < 0.01
     assert file_digest(path) == before  # the input is never modified
+
+
+# --- atomic writes (issue 11 item 4) -----------------------------------------------------------------
+def test_atomic_output_leaves_nothing_when_interrupted(tmp_path):
+    from ecogis.io import atomic_output
+
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    with pytest.raises(KeyboardInterrupt), atomic_output(target, overwrite=True) as tmp:
+        tmp.write_text("half")
+        assert tmp.name.startswith(f".ecogis-tmp-{os.getpid()}-") and tmp.name.endswith("-report.json")
+        raise KeyboardInterrupt
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_atomic_output_error_on_a_file_in_the_way_names_it(tmp_path):
+    from ecogis.errors import OutputError
+    from ecogis.io import atomic_output
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match="cannot write"), atomic_output(tmp_path / "f" / "x.json") as tmp:
+        tmp.write_text("never")
+
+
+def test_write_layers_shapefile_moves_every_part_together(tmp_path):
+    gdf = gpd.GeoDataFrame({"name": NAMES, "n": [1, 2, 3]},
+                           geometry=[shapely.Point(114.0 + i / 100, 33.58) for i in range(3)], crs=4490)
+    write_layers({"s": gdf}, tmp_path / "s.shp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.cpg", "s.dbf", "s.prj", "s.shp", "s.shx"]
+    back = read_layer(tmp_path / "s.shp")
+    assert back["name"].tolist() == NAMES and back.crs.to_epsg() == 4490  # UTF-8 with its .cpg
+    with pytest.raises(OutputExistsError):
+        write_layers({"s": gdf}, tmp_path / "s.shp")
+
+
+def test_write_layers_refuses_a_shapefile_that_would_rename_fields(tmp_path):
+    from ecogis.errors import OutputError
+
+    gdf = gpd.GeoDataFrame({"harbour_stop_share": [0.5]}, geometry=[shapely.Point(114, 33.6)], crs=4490)
+    with pytest.raises(OutputError, match="use .gpkg"):
+        write_layers({"s": gdf}, tmp_path / "s.shp")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- property: a written layer reads back as given, or the write is refused ------------------------------
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=90)
+_COLUMN = st.one_of(
+    st.lists(st.integers(-(2**53), 2**53), min_size=6, max_size=6),
+    st.lists(st.floats(allow_infinity=False, width=64), min_size=6, max_size=6),
+    st.lists(st.one_of(st.none(), _TEXT, st.sampled_from(["漯河大陈", "沙澧河 ", "  ", "O'Brien \"河\""])),
+             min_size=6, max_size=6),
+)
+_NAMES = ["id", "name", "n", "share", "名称", "备注说明", "population_share", "harbour_st"]
+
+
+def _equal(given_col: pd.Series, back_col: pd.Series, *, rtol: float) -> bool:
+    """Independent of ecogis: numbers equal (NaN == NaN, relative rtol), texts equal ('' == missing)."""
+    if pd.api.types.is_numeric_dtype(given_col):
+        return bool(np.all(np.isclose(given_col.to_numpy(float), back_col.to_numpy(float), rtol=rtol, atol=0,
+                                      equal_nan=True)))
+    norm = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v for v in back_col]
+    return [None if v in (None, "") else v for v in given_col] == norm
+
+
+@settings(max_examples=40, deadline=None)
+@given(columns=st.dictionaries(st.sampled_from(_NAMES), _COLUMN, min_size=1, max_size=3),
+       xs=st.lists(st.floats(73.5, 134.7), min_size=6, max_size=6))
+def test_written_layers_read_back_unchanged_or_are_refused(tmp_path_factory, columns, xs):
+    from ecogis.errors import OutputError
+
+    gdf = gpd.GeoDataFrame({k: pd.Series(v, dtype=object if any(isinstance(x, str) or x is None for x in v)
+                                         else None) for k, v in columns.items()},
+                           geometry=[shapely.Point(x, 33.6) for x in xs], crs="EPSG:4490")
+    d = tmp_path_factory.mktemp("rt")
+    write_layers({"l": gdf}, d / "l.gpkg")  # a GeoPackage takes anything
+    back = pyogrio.read_dataframe(d / "l.gpkg")
+    for k in columns:
+        assert _equal(gdf[k], back[k], rtol=0), k
+    try:
+        write_layers({"l": gdf}, d / "l.shp")
+    except OutputError as exc:
+        hypothesis.event("Shapefile refused")
+        assert "use .gpkg" in str(exc)
+        assert sorted(p.name for p in d.iterdir()) == ["l.gpkg"]  # nothing of the refused Shapefile
+        return
+    hypothesis.event("Shapefile written")
+    back = pyogrio.read_dataframe(d / "l.shp", encoding="UTF-8")
+    assert list(back.columns[:-1]) == list(columns)
+    for k in columns:  # a DBF keeps 15 significant digits
+        assert _equal(gdf[k], back[k], rtol=1e-12), (k, gdf[k].tolist(), back[k].tolist())
+    assert shapely.equals_exact(back.geometry.values, gdf.geometry.values, tolerance=0).all()

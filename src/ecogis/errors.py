@@ -25,7 +25,9 @@ __all__ = [
     "CatalogueError",
     "CheckError",
     "NotMeasurableError",
+    "OutputError",
     "OutputExistsError",
+    "OutputLockedError",
     "TargetsError",
 ]
 
@@ -81,10 +83,24 @@ class CheckError(EcogisError):
     """A check failed for a reason other than its input."""
 
 
-class OutputExistsError(EcogisError):
-    """Refusing to overwrite an existing output without ``overwrite=True``."""
+class OutputError(EcogisError):
+    """An output cannot be written where it was asked for.
+
+    The directory is not writable (read-only disk, a file where a directory is
+    expected, no permission), or the format cannot hold the data as given (a
+    Shapefile's 10-byte field names); the message names the path and the fix.
+    Raised before any work starts whenever it can be told in advance.
+    """
 
     exit_code = 2
+
+
+class OutputExistsError(OutputError):
+    """Refusing to overwrite an existing output without ``overwrite=True``."""
+
+
+class OutputLockedError(OutputError):
+    """Another ecogis run is writing the same output (file or directory) right now."""
 
 
 class TargetsError(EcogisError):

@@ -21,11 +21,13 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import os
 import shutil
 import struct
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,10 +37,11 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyogrio import errors as _gdal_errors
 
 from ecogis.catalogue import canonicalize, get_spec
 from ecogis.crs import CGCS2000, CRSLike, parse_crs, to_crs
-from ecogis.errors import CRSError, InputError, LayerReadError, OutputExistsError
+from ecogis.errors import CRSError, InputError, LayerReadError, OutputError, OutputExistsError
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -290,36 +293,105 @@ def read_layer(
 
 
 # --- writing --------------------------------------------------------------------------
+def _cannot_write(target: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {target}: {exc.strerror or exc} ({exc.filename or target.parent}); "
+                       f"choose another output path or free / unlock that place")
+
+
+def _move_parts(tmp_dir: Path, target: Path) -> None:
+    """Move a Shapefile's files from ``tmp_dir`` onto ``target``'s: old extra sidecars first removed,
+    the sidecars next and ``.shp`` last, so a reader never sees a ``.shp`` without its ``.dbf``."""
+    from ecogis.outputs import output_files
+
+    parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")
+    names = {q.name for q in parts}
+    for old in output_files(target):
+        if old.name not in names:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()  # e.g. an old .qix index or .cpg that no longer matches
+    for q in parts:
+        os.replace(q, target.parent / q.name)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, copy_existing: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+    """Yield a temporary path beside ``path``; move it onto ``path`` on success.
 
-    Nothing is left behind on failure.  With ``copy_existing`` the temporary file
-    starts as a copy of the existing target (to add layers to a GeoPackage).
+    The temporary name is ``.ecogis-tmp-<pid>-<random>-<name>`` (see
+    :mod:`ecogis.outputs`, which removes those of killed runs).  A Shapefile is
+    written into a temporary directory of that name and its files (``.shp``,
+    ``.shx``, ``.dbf``, ``.prj``, ``.cpg`` ...) are moved into place together.
+    Nothing is left behind on failure or interruption.  With ``copy_existing``
+    the temporary file starts as a copy of the existing target (to add layers to
+    a GeoPackage).
 
     Raises
     ------
     OutputExistsError
-        When ``path`` exists and neither ``overwrite`` nor ``copy_existing`` is set.
+        When ``path`` (or a sidecar of it) exists and neither ``overwrite`` nor
+        ``copy_existing`` is set.
+    OutputError
+        The place cannot be written (read-only, a file where a directory should be).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_output(out) as tmp:
+    ...     _ = tmp.write_text("done")
+    ...     out.exists()
+    False
+    >>> out.read_text()
+    'done'
     """
+    from ecogis.outputs import is_multi_file, output_files, temp_prefix
+
     target = Path(path)
-    if target.exists() and not (overwrite or copy_existing):
-        raise OutputExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    if copy_existing and target.exists():
-        shutil.copyfile(target, tmp)
-    else:
-        tmp.unlink()
+    multi = is_multi_file(target)
+    existing = [p for p in output_files(target) if p.exists()]
+    if existing and not (overwrite or copy_existing):
+        raise OutputExistsError(f"{existing[0]} exists; pass overwrite=True (--overwrite) to replace it")
+    if multi and copy_existing:
+        raise OutputError(f"{target}: a Shapefile cannot take more layers; write a GeoPackage (.gpkg)")
+    tmp_dir: Path | None = None
     try:
-        yield tmp
-        os.replace(tmp, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if multi:
+            tmp_dir = Path(tempfile.mkdtemp(prefix=temp_prefix(), suffix=f"-{target.name}.d", dir=target.parent))
+            tmp = tmp_dir / target.name
+        else:
+            fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(), suffix=f"-{target.name}", dir=target.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            if copy_existing and target.exists():
+                shutil.copyfile(target, tmp)
+            else:
+                tmp.unlink()
+    except OSError as exc:
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise _cannot_write(target, exc) from None
+    try:
+        try:
+            yield tmp
+        except OSError as exc:  # the writer's own write failed (disk full, quota): say where, not a traceback
+            if exc.filename and str(exc.filename).startswith(str(tmp)):
+                raise _cannot_write(target, exc) from None
+            raise
+        try:
+            if tmp_dir is not None:
+                _move_parts(tmp_dir, target)
+            else:
+                os.replace(tmp, target)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from None
     finally:
-        for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+        else:
+            for leftover in (tmp, *tmp.parent.glob(glob.escape(tmp.name) + "-*")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
 
 def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -339,6 +411,103 @@ def _prepare_for_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+#: a DBF text field holds at most this many bytes
+_DBF_TEXT_BYTES = 254
+#: what pyogrio raises when GDAL fails to write (disk full, I/O error, a type the driver cannot hold)
+_GDAL_WRITE_ERRORS = (_gdal_errors.DataSourceError, _gdal_errors.DataLayerError, _gdal_errors.FieldError,
+                      _gdal_errors.FeatureError, _gdal_errors.GeometryError, ValueError, TypeError)
+
+
+def _write_shapefile(gdf: gpd.GeoDataFrame, tmp: Path, target: Path, kwargs: dict[str, Any]) -> None:
+    """Write a Shapefile and refuse it (``use .gpkg``) when it would not hold the data as given:
+    GDAL cuts field names to 10 bytes and text to 254 bytes, and one file holds one geometry family."""
+    fields = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    long_names = [f"{c!r} ({len(c.encode('utf-8'))} bytes)" for c in fields if len(c.encode("utf-8")) > 10]
+    if long_names:  # GDAL would cut them, even inside a Chinese character
+        raise OutputError(f"{target}: a Shapefile keeps field names of at most 10 bytes, but "
+                          f"{', '.join(long_names)} would be cut; use .gpkg (a GeoPackage keeps every name)")
+    too_long = []
+    for c in fields:
+        col = gdf[c]
+        if col.dtype == object or str(col.dtype) in ("string", "str"):
+            n = col.dropna().map(lambda v: len(str(v).encode("utf-8"))).max() if col.notna().any() else 0
+            if n > _DBF_TEXT_BYTES:
+                too_long.append(f"{c!r} ({int(n)} bytes)")
+    if too_long:
+        raise OutputError(f"{target}: a Shapefile holds at most {_DBF_TEXT_BYTES} bytes of text per field but "
+                          f"{', '.join(too_long)} hold(s) more, which GDAL would cut; use .gpkg")
+    try:
+        with warnings.catch_warnings():  # GDAL's "not successfully written" is caught by the read-back below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(gdf, tmp, encoding="UTF-8", **kwargs)
+    except _GDAL_WRITE_ERRORS as exc:  # mixed geometry families, unsupported types
+        raise OutputError(f"{target}: GDAL cannot write this layer as a Shapefile ({exc}); use .gpkg") from None
+    try:
+        written = [str(f) for f in pyogrio.read_info(tmp, encoding="UTF-8")["fields"]]
+    except (*_GDAL_WRITE_ERRORS, UnicodeDecodeError):  # a name GDAL laundered into invalid text
+        written = []
+    if written != fields:
+        renamed = [f"{a!r} -> {b!r}" for a, b in zip(fields, written) if a != b]
+        raise OutputError(f"{target}: a Shapefile keeps field names of at most 10 bytes, so GDAL renamed "
+                          f"{', '.join(renamed) or 'fields'}; use .gpkg (a GeoPackage keeps every name)")
+    changed = _read_back_differences(gdf, pyogrio.read_dataframe(tmp, encoding="UTF-8"))
+    if changed:
+        raise OutputError(f"{target}: a Shapefile (DBF) cannot hold these values as given: {'; '.join(changed)}; "
+                          f"use .gpkg")
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Per row: is the value read back ``b`` the value given ``a`` (missing == missing)?"""
+    if not (pd.api.types.is_numeric_dtype(a) or pd.api.types.is_datetime64_any_dtype(a)):
+        a = a.where(a.astype(str) != "", None)  # a DBF stores no difference between '' and missing
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    same = a_na & b_na
+    both = ~a_na & ~b_na
+    if not both.any():
+        return same
+    av, bv = a[both], b[both]
+    if pd.api.types.is_bool_dtype(av) or av.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        # with missing values, every driver gets them as text 'True' / 'False' (see _prepare_for_write)
+        av = av.astype(int) if pd.api.types.is_numeric_dtype(bv) else av.map(str)
+    if pd.api.types.is_datetime64_any_dtype(av) or pd.api.types.is_datetime64_any_dtype(bv):
+        ok = pd.to_datetime(av.astype(object), errors="coerce").to_numpy() == pd.to_datetime(
+            bv.astype(object), errors="coerce").to_numpy()
+    elif pd.api.types.is_numeric_dtype(av) and pd.api.types.is_numeric_dtype(bv):
+        x, y = av.to_numpy(dtype=float), bv.to_numpy(dtype=float)
+        ok = np.isclose(x, y, rtol=1e-12, atol=0.0) | (x == y)
+    else:
+        ok = av.astype(str).to_numpy() == bv.astype(str).to_numpy()
+    same[both] = ok
+    return same
+
+
+def _read_back_differences(given: gpd.GeoDataFrame, back: gpd.GeoDataFrame) -> list[str]:
+    """What a written file changed: feature count, CRS, attribute values, geometries (first of each)."""
+    if len(back) != len(given):
+        return [f"{len(given)} features given but {len(back)} read back"]
+    out = []
+    if given.crs is not None and (back.crs is None or not back.crs.equals(given.crs, ignore_axis_order=True)):
+        out.append(f"the .prj reads back as {back.crs.to_string() if back.crs else 'no CRS'}, not "
+                   f"{given.crs.to_string()}")
+    for c in (c for c in given.columns if c != given.geometry.name):
+        ok = _same_values(given[c].reset_index(drop=True), back[c].reset_index(drop=True))
+        if not ok.all():
+            i = int(np.flatnonzero(~ok)[0])
+            was, now = (v.item() if isinstance(v, np.generic) else v for v in (given[c].iloc[i], back[c].iloc[i]))
+            out.append(f"{int((~ok).sum())} value(s) of {c!r} change (feature {i}: {was!r} is read back as {now!r})")
+    g0, g1 = np.asarray(given.geometry.values), np.asarray(back.geometry.values)
+    e0 = shapely.is_missing(g0) | shapely.is_empty(g0)
+    e1 = shapely.is_missing(g1) | shapely.is_empty(g1)
+    fast = shapely.equals_exact(shapely.normalize(g0), shapely.normalize(g1), tolerance=0.0)
+    slow = ~fast & ~e0 & ~e1
+    if slow.any():  # a one-part MultiPolygon comes back a Polygon: the same shape
+        fast[slow] = shapely.equals(g0[slow], g1[slow])
+    bad = ~(fast | (e0 & e1))
+    if bad.any():
+        out.append(f"{int(bad.sum())} geometr(y/ies) change (feature {int(np.flatnonzero(bad)[0])})")
+    return out
+
+
 def write_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     path: str | os.PathLike,
@@ -353,7 +522,10 @@ def write_layers(
     layers : mapping of layer name to GeoDataFrame
         The layers; a GeoPackage takes any number, GeoJSON and FlatGeobuf one.
     path : path-like
-        ``.gpkg``, ``.geojson`` or ``.fgb``.
+        ``.gpkg``, ``.geojson``, ``.fgb``, or ``.shp`` (one layer whose field names
+        fit in 10 bytes and texts in 254; written with its sidecars in a temporary
+        directory, read back and compared with ``layers``, then moved into place
+        together, or refused with "use .gpkg" when the DBF would change a value).
     overwrite : bool, default False
         Replace an existing file.
     append : bool, default False
@@ -362,6 +534,13 @@ def write_layers(
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    OutputExistsError
+        The file (or a Shapefile sidecar) exists and ``overwrite`` is False.
+    OutputError
+        The place is not writable, or a Shapefile would not hold the data.
 
     Examples
     --------
@@ -391,7 +570,15 @@ def write_layers(
                     kwargs["append"] = False
             if gdf.crs is None:
                 raise CRSError(f"layer {name!r} has no CRS; set one before writing {target}")
-            pyogrio.write_dataframe(_prepare_for_write(gdf), tmp, **kwargs)
+            prepared = _prepare_for_write(gdf)
+            if driver == "ESRI Shapefile":
+                _write_shapefile(prepared, tmp, target, kwargs)
+                continue
+            try:
+                pyogrio.write_dataframe(prepared, tmp, **kwargs)
+            except _GDAL_WRITE_ERRORS[:5] as exc:  # disk full, I/O error
+                raise OutputError(f"cannot write layer {name!r} to {target}: GDAL says {exc}; nothing was "
+                                  f"written (check the free space, or write another format)") from None
     log.info("wrote %d layer(s) to %s", len(layers), target)
     return target
 

@@ -16,6 +16,7 @@ import html
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
 from ecogis.result import write_json
 
-__all__ = ["write_report", "render_markdown", "render_html", "group_outcomes", "STATUS_LABELS", "SECTIONS"]
+__all__ = ["write_report", "render_markdown", "render_html", "group_outcomes", "md_escape", "md_code", "STATUS_LABELS",
+           "SECTIONS"]
 
 log = logging.getLogger(__name__)
 
@@ -79,19 +81,50 @@ def group_outcomes(audit: AuditResult) -> dict[str, list]:
     return groups
 
 
-def render_markdown(audit: AuditResult) -> str:
-    """The report as Markdown (one table row per target)."""
+#: characters that Markdown (CommonMark / GFM) would read as markup in a table cell or list item
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|"})
 
-    def cell(v: Any) -> str:
-        return str(v if v is not None else "").replace("|", "\\|").replace("\n", " ")
+
+def md_escape(value: Any) -> str:
+    """A value as literal Markdown text: HTML escaped (``<`` ``>`` ``&`` as entities), Markdown
+    punctuation backslash-escaped, line breaks as spaces; safe in a table cell.
+
+    Examples
+    --------
+    >>> print(md_escape('<img src=x onerror=alert(1)> [a](javascript:x) | *b*'))
+    &lt;img src=x onerror=alert(1)&gt; \\[a\\](javascript:x) \\| \\*b\\*
+    """
+    text = html.escape(str(value if value is not None else ""), quote=False)
+    return " ".join(text.translate(_MD_SPECIAL).splitlines())
+
+
+def md_code(value: Any) -> str:
+    """A value as a Markdown code span: shown verbatim (HTML inside a code span is not markup),
+    fenced with more backticks than it contains.
+
+    Examples
+    --------
+    >>> print(md_code("a`b"))
+    `` a`b ``
+    """
+    text = " ".join(str(value if value is not None else "").splitlines()).replace("|", "\\|")
+    run = max((len(m) for m in re.findall("`+", text)), default=0)
+    fence = "`" * (run + 1)
+    return f"{fence} {text} {fence}" if run else f"{fence}{text}{fence}"
+
+
+def render_markdown(audit: AuditResult) -> str:
+    """The report as Markdown (one table row per target); every value escaped (:func:`md_escape`)."""
+
+    cell = md_escape
 
     counts = audit.counts()
     lines = [
         "# ecogis audit report (规划目标核查报告)",
         "",
         f"- layers: {cell(audit.layerset_name)}",
-        f"- plans: {', '.join(audit.plans)}",
-        f"- year: {audit.year or 'all'}",
+        f"- plans: {cell(', '.join(audit.plans))}",
+        f"- year: {cell(audit.year or 'all')}",
         f"- targets: {sum(counts.values())} — met {counts['met']}, not met {counts['not_met']}, "
         f"not measurable {counts['not_measurable']}",
         "",
@@ -107,27 +140,34 @@ def render_markdown(audit: AuditResult) -> str:
         for o in outcomes:
             d = o.to_dict()
             zh, en, _ = STATUS_LABELS[d["status"]]
-            tail = d["reason"] or (f"[map]({d['map']})" if d["map"] else "")
+            tail = cell(d["reason"]) if d["reason"] else (_md_link("map", d["map"]) if d["map"] else "")
             lines.append(
                 f"| {zh} {en} | {cell(d['document'])} | {cell(d['clause'])} | {cell(d['indicator_zh'])} "
                 f"({cell(d['indicator'])}) | {cell(d['scope'])} | {cell(d['year'])} | {cell(_target_text(d))} | "
-                f"{cell(_fmt_value(d['measured'], d['unit']))} | {cell(tail)} |"
+                f"{cell(_fmt_value(d['measured'], d['unit']))} | {tail} |"
             )
         lines.append("")
     if audit.failures:
         lines += ["", "## Checks not run", ""]
-        lines += [f"- `{cell(k)}`: {cell(v)}" for k, v in audit.failures.items()]
+        lines += [f"- {md_code(k)}: {cell(v)}" for k, v in audit.failures.items()]
     methods = _methods(audit)
     if methods:
         lines += ["", "## 核查方法 / How the checks were run", ""]
         for key, how in methods:
-            lines += [f"### {cell(how['title'])} (`{cell(key)}`)", ""]
+            lines += [f"### {cell(how['title'])} ({md_code(key)})", ""]
             lines += [f"- {cell(k)}: {cell(v)}" for k, v in how["parameters"]]
             lines += [f"- note: {cell(n)}" for n in how["notes"]]
             lines.append("")
     lines += ["", "Targets quote their source documents; see report.json for the quotes and parameters.", "",
-              f"Repeat: `{audit.repeat_command()}` (ecogis {_version()}, {audit.generated_at})", ""]
+              f"Repeat: {md_code(audit.repeat_command())} (ecogis {cell(_version())}, {cell(audit.generated_at)})", ""]
     return "\n".join(lines)
+
+
+def _md_link(text: str, url: str) -> str:
+    """A Markdown link to a relative map path: the target percent-encoded, so it cannot break out."""
+    from urllib.parse import quote
+
+    return f"[{md_escape(text)}](<{quote(str(url), safe='/._-~')}>)"
 
 
 _CSS = """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import crs_option, handle_errors, layers_option, overwrite_option
+from ecogis.cli.options import claim_outputs, crs_option, handle_errors, layers_option, overwrite_option
 
 __all__ = ["audit"]
 
@@ -54,6 +54,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
         return
     started = time.perf_counter()
+    claim_outputs(overwrite, dirs=[out_dir, None if no_maps else out_dir / "maps", out_dir / "qgis" if qgis else None])
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
     if not no_maps:

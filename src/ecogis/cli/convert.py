@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import handle_errors, overwrite_option
+from ecogis.cli.options import claim_outputs, handle_errors, overwrite_option
 
 __all__ = ["convert"]
 
@@ -29,5 +29,6 @@ def convert(source: Path, target: Path, src_crs: str | None, dst_crs: str, overw
     """
     from ecogis.convert import convert_file
 
+    claim_outputs(overwrite, target)
     report = convert_file(source, target, src_crs=src_crs, dst_crs=dst_crs, overwrite=overwrite)
     click.echo(str(report))

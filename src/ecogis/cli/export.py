@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ecogis.cli.options import (
+    claim_outputs,
     crs_option,
     echo_written,
     handle_errors,
@@ -53,8 +54,9 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
       ecogis export qgis city.gpkg --layers data/ --lang en
     """
     from ecogis.errors import OutputExistsError
-    from ecogis.export import export_qgis, output_paths
+    from ecogis.export import export_qgis, output_paths, raster_dir
 
+    claim_outputs(overwrite, out, out.with_suffix(".qgz" if qgz else ".qgs"), dirs=[raster_dir(out)])
     layerset = load_layerset(layers_dir, crs)
     if not overwrite:  # every file, the rasters' too, before the checks run
         existing = [str(p) for p in output_paths(layerset, out, project="qgz" if qgz else "qgs") if p.exists()]

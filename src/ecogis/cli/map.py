@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ecogis.cli.options import (
+    claim_outputs,
     crs_option,
     echo_written,
     handle_errors,
@@ -65,6 +66,7 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
     ensure_assets()  # before any work: without the map scripts, one line saying how to get them, exit 2
+    claim_outputs(overwrite, dirs=[out_dir])
     layerset = load_layerset(layers_dir, crs)
     results = []
     if not overview_only:

@@ -8,16 +8,26 @@ Exit codes (documented in ``ecogis --help`` and the README):
 2     bad input: a file, argument or CRS (the message names it)
 3     validation found errors
 4     not measurable: a layer or field the command needs is missing
+130   interrupted by Ctrl-C (SIGINT); 143 by SIGTERM, 129 by SIGHUP
 ====  ==========================================================
+
+Every command that writes declares its outputs first with :func:`claim_outputs`
+(or :func:`refuse_existing`), inside the run that :func:`handle_errors` opens: each
+output is checked for writability, refused if it exists without ``--overwrite``,
+locked against a second run and cleaned of a killed run's temporary files, all
+before any work; the lock is released when the command ends, however it ends.
+docs/errors.md explains each code and error.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,7 @@ __all__ = [
     "INPUT_FILE",
     "LayerSource",
     "check_options",
+    "claim_outputs",
     "refuse_existing",
     "finish_check",
     "handle_errors",
@@ -44,8 +55,13 @@ __all__ = [
     "echo_written",
 ]
 
-EXIT_CODES = {0: "success", 1: "violations with --strict, or internal error", 2: "bad input (file, argument, CRS)",
-              3: "validation errors", 4: "not measurable (a required layer or field is missing)"}
+EXIT_CODES = {0: "success", 1: "violations with --strict, or internal error",
+              2: "bad input or unwritable output (file, argument, CRS, output path)",
+              3: "validation errors", 4: "not measurable (a required layer or field is missing)",
+              130: "interrupted (143 SIGTERM); no temporary files are left"}
+
+#: the output claims of the command running now (set by :func:`handle_errors`)
+_CLAIMS: contextvars.ContextVar[Any] = contextvars.ContextVar("ecogis_output_claims", default=None)
 
 
 def configure_logging(quiet: bool, verbose: int) -> None:
@@ -59,17 +75,63 @@ def configure_logging(quiet: bool, verbose: int) -> None:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn EcogisError into a one-line message and its exit code."""
+    """Run a command: EcogisError becomes a one-line message and its exit code; SIGINT, SIGTERM and
+    SIGHUP stop it with temporary files removed (exit 128 + signal); outputs claimed during the run
+    (:func:`claim_outputs`) are released at its end."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ecogis.outputs import OutputClaims, interruptible
+
         try:
-            return fn(*args, **kwargs)
+            with interruptible(), OutputClaims() as claims:
+                token = _CLAIMS.set(claims)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    _CLAIMS.reset(token)
         except EcogisError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt as exc:
+            signum = int(getattr(exc, "signum", signal.SIGINT))
+            click.secho(f"interrupted by {signal.Signals(signum).name}: files not finished were not written and "
+                        f"their temporary files were removed; run the command again", fg="red", err=True)
+            sys.exit(128 + signum)
 
     return wrapper
+
+
+def claim_outputs(overwrite: bool, *files: Path | None, dirs: Iterable[Path | None] = ()) -> None:
+    """Claim a command's outputs before it does any work (see :class:`ecogis.outputs.OutputClaims`).
+
+    ``files`` (None skipped) are refused if they exist and ``overwrite`` is False (a
+    Shapefile's sidecars too); ``dirs`` are output directories, whose files the
+    writer itself refuses or replaces.  Every one is checked for writability,
+    locked until the command ends and cleaned of a killed run's temporary files.
+
+    Raises
+    ------
+    OutputError, OutputExistsError, OutputLockedError
+        Exit code 2, one line, before any work.
+    """
+    from ecogis.outputs import OutputClaims
+
+    claims = _CLAIMS.get()
+    if claims is None:  # not inside handle_errors (a script calling a command function): check only
+        with OutputClaims() as once:
+            _claim(once, overwrite, files, dirs)
+        return
+    _claim(claims, overwrite, files, dirs)
+
+
+def _claim(claims: Any, overwrite: bool, files: Iterable[Path | None], dirs: Iterable[Path | None]) -> None:
+    for d in dirs:
+        if d is not None:
+            claims.directory(d)
+    for f in files:
+        if f is not None:
+            claims.file(f, overwrite=overwrite)
 
 
 def layers_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -144,12 +206,9 @@ class LayerSource:
 
 
 def refuse_existing(overwrite: bool, *paths: Path | None) -> None:
-    """Refuse, before any work, to replace outputs that exist unless --overwrite."""
-    from ecogis.errors import OutputExistsError
-
-    for p in paths:
-        if p is not None and Path(p).exists() and not overwrite:
-            raise OutputExistsError(f"{p} exists; pass --overwrite to replace it")
+    """Refuse, before any work, to replace outputs that exist unless --overwrite; claim them
+    (writable, locked, cleaned: :func:`claim_outputs`)."""
+    claim_outputs(overwrite, *paths)
 
 
 def check_options(fn: Callable[..., Any]) -> Callable[..., Any]:

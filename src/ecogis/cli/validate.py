@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import crs_option, handle_errors, overwrite_option
+from ecogis.cli.options import claim_outputs, crs_option, handle_errors, overwrite_option
 
 __all__ = ["validate"]
 
@@ -33,6 +33,8 @@ def validate(paths: tuple[Path, ...], kind: str | None, fix_out: Path | None, sh
     """
     from ecogis.validate import fix_paths, validate_paths
 
+    if fix_out is not None:
+        claim_outputs(overwrite, fix_out)
     report = validate_paths(list(paths), kind=kind, crs=crs)
     for row in report.layers:
         mapping = row["field_mapping"]
