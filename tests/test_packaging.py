@@ -101,6 +101,7 @@ def test_audit_without_assets_writes_the_report_and_says_maps_were_skipped(no_as
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["targets"] and all(t["map"] is None for t in data["targets"])
     assert "maps:" not in r.stdout
+    assert "maps/index.html" not in (out / "report.html").read_text(encoding="utf-8")  # no dead link
 
 
 FAKE_NPM = {

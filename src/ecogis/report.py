@@ -224,8 +224,11 @@ def _methods(audit: AuditResult) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def render_html(audit: AuditResult) -> str:
-    """The report as one self-contained HTML page; every value escaped."""
+def render_html(audit: AuditResult, *, maps_link: bool = True) -> str:
+    """The report as one self-contained HTML page; every value escaped.
+
+    ``maps_link`` adds the link to ``maps/index.html``; leave it off when no maps were written.
+    """
     e = html.escape
     counts = audit.counts()
     sections = []
@@ -259,7 +262,8 @@ def render_html(audit: AuditResult) -> str:
         f"<p class=\"summary\"><span>达标 met: <b>{counts['met']}</b></span>"
         f"<span>未达标 not met: <b>{counts['not_met']}</b></span>"
         f"<span>无法核查 not measurable: <b>{counts['not_measurable']}</b></span>"
-        "<span><a href=\"maps/index.html\">全部地图 all maps</a></span></p>"
+        + ("<span><a href=\"maps/index.html\">全部地图 all maps</a></span>" if maps_link else "")
+        + "</p>"
         + "".join(sections)
         + (f"<h2>未运行的核查 checks not run</h2><ul>{failures}</ul>" if failures else "")
         + ("<details><summary><h2>核查方法 <small>How the checks were run</small></h2></summary>"
@@ -348,6 +352,6 @@ def write_report(
         tmp.write_text(render_markdown(audit), encoding="utf-8")
     paths["md"] = out / "report.md"
     with atomic_output(out / "report.html", overwrite=True) as tmp:
-        tmp.write_text(render_html(audit), encoding="utf-8")
+        tmp.write_text(render_html(audit, maps_link="maps" in paths), encoding="utf-8")
     paths["html"] = out / "report.html"
     return paths
