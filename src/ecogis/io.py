@@ -191,7 +191,8 @@ def read_layer(
     ----------
     path : path-like
         Any file pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML ...),
-        or a CSV / Excel table with longitude and latitude columns.
+        a CSV / Excel table with longitude and latitude columns, or an
+        OpenStreetMap ``.osm.pbf`` (:mod:`ecogis.osm`: ``kind`` is then needed).
     kind : str, optional
         Catalogue kind; when given, columns are renamed to canonical fields and
         values normalised (``attrs['field_mapping']`` records what was renamed).
@@ -234,6 +235,12 @@ def read_layer(
     if not p.exists():
         raise LayerReadError(f"{p}: no such file")
     where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
+    if p.name.lower().endswith(".pbf"):
+        from ecogis.osm import read_osm_layer
+
+        if crs is not None:
+            log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); crs=%r not applied", p, crs)
+        return read_osm_layer(p, kind)
     suffix = p.suffix.lower()
     used_encoding = encoding
     if suffix in TABLE_SUFFIXES:

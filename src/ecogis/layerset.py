@@ -146,6 +146,21 @@ def _iter_sources(root: Path):
                     log.debug("%s: layer %r is not a catalogue kind; skipped", p, layer)
 
 
+def _fill_from_osm(ls: LayerSet, root: Path) -> None:
+    """Kinds still missing, from the ``.osm.pbf`` extracts in the directory (:func:`ecogis.osm.read_osm`)."""
+    for p in sorted(q for q in root.iterdir() if q.name.lower().endswith(".pbf") and not q.name.startswith(".")):
+        from ecogis.osm import OSM_KINDS, read_osm
+
+        given = [k for k in OSM_KINDS if k in ls.vectors]
+        if given:
+            log.info("%s: %s given by other files; not read from the extract", p, ", ".join(given))
+        missing = [k for k in OSM_KINDS if k not in ls.vectors]
+        if missing:
+            for kind, gdf in read_osm(p, missing).items():
+                gdf.attrs.update(source=str(p), layer=None, kind=kind, field_mapping={}, source_crs="EPSG:4326")
+                ls.vectors[kind] = gdf
+
+
 def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> LayerSet:
     """Read every layer of a directory (or one GeoPackage) whose name is a kind.
 
@@ -173,6 +188,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
             log.warning("%s: a second %r layer; keeping the first (%s)", p, kind, ls.vectors[kind].attrs.get("source"))
         else:
             ls.vectors[kind] = read_layer(p, kind, layer=layer, assume_crs=crs)
+    _fill_from_osm(ls, root)
     if not ls.vectors and not ls.rasters:
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"
