@@ -303,7 +303,9 @@ CATALOGUE: dict[str, LayerSpec] = {
         LayerSpec(
             "roads", ("line",), "道路", "Roads",
             (
-                _id(), _name("道路名称", "路名"),
+                # footways, service roads and tracks have no name in real street data (OSM: a third of the ways)
+                _id(), FieldSpec("name", "str", False, "名称", "Name",
+                                 aliases=("名称", "名字", "name_zh", "mc", "道路名称", "路名")),
                 FieldSpec("road_class", "str", False, "道路等级", "Road class",
                           allowed=("快速路", "主干路", "次干路", "支路", "other"),
                           aliases=("道路等级", "等级", "highway", "fclass"),

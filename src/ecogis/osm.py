@@ -256,9 +256,10 @@ def bus_stops_from_tags(features: gpd.GeoDataFrame, *, merge_stops_m: float = DE
 def roads_from_ways(ways: gpd.GeoDataFrame, *, source: str = "OSM") -> gpd.GeoDataFrame:
     """Catalogue ``roads`` from OSM ways (as pyrosm returns them).
 
-    Keeps ``id``, ``name``, ``highway``, ``road_class`` (the translated
-    ``highway``), ``bridge``, ``tunnel``, ``layer`` and ``walkable``; drops
-    ways that are not lines.
+    Keeps ``id`` (``way/12``, or ``way/12#0``, ``way/12#1`` ... for the pieces of
+    a way split at junctions), ``osm_id``, ``name``, ``highway``, ``road_class``
+    (the translated ``highway``), ``bridge``, ``tunnel``, ``layer`` and
+    ``walkable``; drops ways that are not lines.
 
     Examples
     --------
@@ -280,6 +281,11 @@ def roads_from_ways(ways: gpd.GeoDataFrame, *, source: str = "OSM") -> gpd.GeoDa
         "tunnel": _tag(w, "tunnel").to_numpy(dtype=object),
         "layer": _tag(w, "layer").to_numpy(dtype=object),
     }, geometry=w.geometry.values, crs=w.crs)
+    # pyrosm splits a way into one edge per stretch between junctions: way/12#0, way/12#1 ... (osm_id: the way)
+    out.insert(1, "osm_id", out["id"])
+    piece = out.groupby("id").cumcount()
+    split = out["id"].duplicated(keep=False)
+    out.loc[split, "id"] = out.loc[split, "id"] + "#" + piece[split].astype(str)
     out["road_class"] = out["highway"]
     out, _ = canonicalize(out, "roads")
     out["walkable"] = True
