@@ -218,10 +218,12 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     """Split street lines where they meet, keeping grade-separated crossings apart.
 
     Lines are split at every point where they share a vertex (an OSM node shared
-    by two ways, whatever their tags), and where they touch or cross another line
-    of the same grade level (:func:`grade_levels`) without one (a layer digitised
-    without junction vertices).  Where a line crosses one of another level with
-    no shared vertex (a bridge over a street, a tunnel under it), both stay whole.
+    by two ways, whatever their tags), where they touch or cross another line of
+    the same grade level (:func:`grade_levels`) without one (a layer digitised
+    without junction vertices), and where a line ends on another one and no
+    third line ends there (a ramp that comes down onto a street).  Where a line
+    crosses one of another level otherwise (a bridge over a street, a tunnel
+    under it), both stay whole.
 
     Parameters
     ----------
@@ -278,16 +280,25 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
     ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
 
-    def at_end(k: np.ndarray) -> np.ndarray:
-        return (np.hypot(*(starts[k] - xy).T) <= tolerance_m) | (np.hypot(*(ends[k] - xy).T) <= tolerance_m)
+    # an end point no other line ends at: a ramp or a street that stops on another one (a T junction)
+    from scipy.spatial import cKDTree
 
-    end_a, end_b = at_end(a), at_end(b)
+    both = np.vstack([starts, ends])
+    alone = np.array([len(x) == 1 for x in cKDTree(both).query_ball_point(both, tolerance_m)], dtype=bool)
+    alone_start, alone_end = alone[:m], alone[m:]
+
+    def at_end(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s_ = np.hypot(*(starts[k] - xy).T) <= tolerance_m
+        e_ = np.hypot(*(ends[k] - xy).T) <= tolerance_m
+        return s_ | e_, (s_ & alone_start[k]) | (e_ & alone_end[k])
+
+    (end_a, dangle_a), (end_b, dangle_b) = at_end(a), at_end(b)
     same = level[a] == level[b]
     # a vertex of both lines (end points or interior): the data says they meet there
     shared = end_a & end_b
     for k in np.flatnonzero(~shared):
         shared[k] = _near_vertex(geoms[a[k]], xy[k], tolerance_m) and _near_vertex(geoms[b[k]], xy[k], tolerance_m)
-    split = same | shared
+    split = same | shared | dangle_a | dangle_b
     info["crossings_kept_apart"] = int((~split).sum())
     info["crossings_joined"] = int((split & ~shared).sum())
     info["shared_vertices_split"] = int((shared & ~(end_a & end_b)).sum())
