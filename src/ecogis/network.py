@@ -209,9 +209,120 @@ def grade_levels(roads: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     return np.zeros(n, dtype=np.int64), []
 
 
-def _near_vertex(line: shapely.Geometry, xy: np.ndarray, tol: float) -> bool:
-    c = shapely.get_coordinates(line)
-    return bool(np.min(np.hypot(c[:, 0] - xy[0], c[:, 1] - xy[1])) <= tol)
+def _segments(geoms: np.ndarray) -> dict[str, np.ndarray]:
+    """Every straight segment of the lines: ends, owner line, distance along the line at its start, whether its
+    ends are the line's first / last vertex."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    m = len(geoms)
+    first = np.searchsorted(idx, np.arange(m))
+    last = np.r_[first[1:], len(idx)] - 1
+    same = idx[1:] == idx[:-1]
+    step = np.zeros(len(coords))
+    if len(coords) > 1:
+        step[1:] = np.where(same, np.hypot(*(coords[1:] - coords[:-1]).T), 0.0)
+    cum = np.cumsum(step)
+    cum -= cum[first][idx]
+    k = np.flatnonzero(same)
+    seg = {"p0": coords[k], "p1": coords[k + 1], "line": idx[k], "along0": cum[k], "length": step[k + 1],
+           "first": k == first[idx[k]], "last": k + 1 == last[idx[k]]}
+    ok = seg["length"] > 0
+    out = {key: v[ok] for key, v in seg.items()}
+    out["starts"], out["ends"] = coords[first], coords[last]
+    return out
+
+
+def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = None,
+              alone: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Where lines meet (each meeting of two lines once): segment crossings, touches and shared vertices, and line
+    ends within ``tol`` of another line (``near``; only the ends no other line ends at when ``alone``, the
+    (start, end) flags per line, is given).  Meetings of two line ends are left out (the end points' clustering
+    joins them).  For both lines ``a`` < ``b``: the distance along it, whether the point is (within ``tol``) one
+    of its vertices, and which end it is (0 none, 1 first, 2 last)."""
+    S = _segments(geoms) if S is None else S
+    n = len(S["line"])
+    empty = {k: np.zeros(0, dtype=t) for k, t in (("a", int), ("b", int), ("da", float), ("db", float),
+                                                  ("va", bool), ("vb", bool), ("ea", int), ("eb", int),
+                                                  ("x", float), ("y", float), ("near", bool))}
+    if n == 0:
+        return empty
+    p0, p1 = S["p0"], S["p1"]
+    segs = shapely.linestrings(np.stack([p0, p1], axis=1))
+    tree = shapely.STRtree(segs)
+    rows: list[dict[str, np.ndarray]] = []
+
+    def add(i: np.ndarray, j: np.ndarray, t: np.ndarray, u: np.ndarray, xy: np.ndarray, near: bool = False) -> None:
+        """Meeting of segment i at fraction t and segment j at fraction u."""
+        li, lj = S["line"][i], S["line"][j]
+        flip = li > lj
+        i, j = np.where(flip, j, i), np.where(flip, i, j)
+        t, u = np.where(flip, u, t), np.where(flip, t, u)
+        rec = {"a": S["line"][i], "b": S["line"][j], "x": xy[:, 0], "y": xy[:, 1], "near": np.full(len(i), near)}
+        for key, s, f in (("a", i, t), ("b", j, u)):
+            length = S["length"][s]
+            at0 = f * length <= tol
+            at1 = (1.0 - f) * length <= tol
+            f = np.where(at0, 0.0, np.where(at1, 1.0, f))
+            rec["d" + key] = S["along0"][s] + f * length
+            rec["v" + key] = at0 | at1
+            rec["e" + key] = np.where(at0 & S["first"][s], 1, np.where(at1 & S["last"][s], 2, 0))
+        rows.append(rec)
+
+    # 1. segment against segment (boxes overlap), exactly: crossings, touches, shared vertices, overlaps
+    i, j = tree.query(segs)  # envelopes that overlap
+    keep = (i < j) & (S["line"][i] != S["line"][j])
+    i, j = i[keep], j[keep]
+    r = p1[i] - p0[i]
+    s = p1[j] - p0[j]
+    q = p0[j] - p0[i]
+    den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
+    scale = S["length"][i] * S["length"][j]
+    eps = 1e-9
+    proper = np.abs(den) > 1e-12 * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
+        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
+    hit = proper & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)
+    t, u = np.clip(t[hit], 0, 1), np.clip(u[hit], 0, 1)
+    add(i[hit], j[hit], t, u, p0[i[hit]] + t[:, None] * r[hit])
+    # parallel and on one line: the overlap's ends (each segment's ends that lie on the other)
+    col = ~proper & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
+    ci, cj = i[col], j[col]
+    for end_of, on in ((cj, ci), (ci, cj)):
+        for which in ("p0", "p1"):
+            pt = S[which][end_of]
+            base, vec = p0[on], p1[on] - p0[on]
+            f = np.einsum("ij,ij->i", pt - base, vec) / np.einsum("ij,ij->i", vec, vec)
+            ok = (f >= -eps) & (f <= 1 + eps)
+            g = np.full(ok.sum(), 0.0 if which == "p0" else 1.0)
+            fo = np.clip(f[ok], 0, 1)
+            if end_of is cj:
+                add(on[ok], end_of[ok], fo, g, pt[ok])
+            else:
+                add(end_of[ok], on[ok], g, fo, pt[ok])
+    # 2. a line's first / last vertex within tol of another line (a T junction digitised a hair short or long)
+    firsts = np.flatnonzero(S["first"])
+    lasts = np.flatnonzero(S["last"])
+    if alone is not None:
+        firsts = firsts[alone[0][S["line"][firsts]]]
+        lasts = lasts[alone[1][S["line"][lasts]]]
+    ends_seg = np.concatenate([firsts, lasts])
+    ends_f = np.concatenate([np.zeros(len(firsts)), np.ones(len(lasts))])
+    ends_xy = np.vstack([p0[firsts], p1[lasts]])
+    pe, js = tree.query(shapely.points(ends_xy), predicate="dwithin", distance=tol)
+    keep = S["line"][ends_seg[pe]] != S["line"][js]
+    pe, js = pe[keep], js[keep]
+    vec = p1[js] - p0[js]
+    f = np.clip(np.einsum("ij,ij->i", ends_xy[pe] - p0[js], vec) / np.einsum("ij,ij->i", vec, vec), 0, 1)
+    add(ends_seg[pe], js, ends_f[pe], f, p0[js] + f[:, None] * vec, near=True)
+    out = {k: np.concatenate([rec[k] for rec in rows]) if rows else empty[k] for k in empty}
+    inner = (out["ea"] == 0) | (out["eb"] == 0)
+    out = {k: v[inner] for k, v in out.items()}
+    if len(out["a"]) == 0:
+        return out
+    # one meeting per pair of lines and place (a shared vertex is met by up to four segment pairs)
+    key = pd.DataFrame({"a": out["a"], "b": out["b"], "x": np.floor(out["x"] / tol), "y": np.floor(out["y"] / tol)})
+    first_of = ~key.duplicated().to_numpy()
+    return {k: v[first_of] for k, v in out.items()}
 
 
 def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
@@ -260,60 +371,45 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     if m < 2:
         info["lines_out"] = m
         return lines, info
-    tree = shapely.STRtree(geoms)
-    pi, pj = tree.query(geoms, predicate="intersects")
-    keep = pi < pj
-    pi, pj = pi[keep], pj[keep]
-    inter = shapely.intersection(geoms[pi], geoms[pj])
-    parts, owner = shapely.get_parts(inter, return_index=True)
-    tid = shapely.get_type_id(parts)
-    is_pt = tid == 0
-    is_ln = tid == 1
-    # a shared stretch (overlapping lines) meets at its two ends
-    pts = np.concatenate([parts[is_pt], shapely.get_point(parts[is_ln], 0), shapely.get_point(parts[is_ln], -1)])
-    own = np.concatenate([owner[is_pt], owner[is_ln], owner[is_ln]])
-    ok = ~shapely.is_empty(pts) if len(pts) else np.zeros(0, dtype=bool)
-    pts, own = pts[ok], own[ok]
-    a, b = pi[own], pj[own]
-    xy = shapely.get_coordinates(pts)
-    # where both lines have a vertex, the data already says they meet (shared vertex); elsewhere a crossing
-    starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
-
     # an end point no other line ends at: a ramp or a street that stops on another one (a T junction)
     from scipy.spatial import cKDTree
 
-    both = np.vstack([starts, ends])
-    alone = np.array([len(x) == 1 for x in cKDTree(both).query_ball_point(both, tolerance_m)], dtype=bool)
+    S = _segments(geoms)
+    both = np.vstack([S["starts"], S["ends"]])
+    uniq, inv, cnt = np.unique(both, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    alone_u = cnt == 1  # exactly shared ends are not alone; the others: no other end within the tolerance
+    if len(uniq) > 1 and alone_u.any():
+        d2 = cKDTree(uniq).query(uniq[alone_u], k=2)[0][:, 1]
+        alone_u[np.flatnonzero(alone_u)] = d2 > tolerance_m
+    alone = alone_u[inv]
     alone_start, alone_end = alone[:m], alone[m:]
-
-    def at_end(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s_ = np.hypot(*(starts[k] - xy).T) <= tolerance_m
-        e_ = np.hypot(*(ends[k] - xy).T) <= tolerance_m
-        return s_ | e_, (s_ & alone_start[k]) | (e_ & alone_end[k])
-
-    (end_a, dangle_a), (end_b, dangle_b) = at_end(a), at_end(b)
+    mt = _meetings(geoms, tolerance_m, S, (alone_start, alone_end))
+    a, b = mt["a"], mt["b"]
+    dangle_a = ((mt["ea"] == 1) & alone_start[a]) | ((mt["ea"] == 2) & alone_end[a])
+    dangle_b = ((mt["eb"] == 1) & alone_start[b]) | ((mt["eb"] == 2) & alone_end[b])
     same = level[a] == level[b]
     # a vertex of both lines (end points or interior): the data says they meet there
-    shared = end_a & end_b
-    for k in np.flatnonzero(~shared):
-        shared[k] = _near_vertex(geoms[a[k]], xy[k], tolerance_m) and _near_vertex(geoms[b[k]], xy[k], tolerance_m)
+    shared = mt["va"] & mt["vb"]
     split = same | shared | dangle_a | dangle_b
-    info["crossings_kept_apart"] = int((~split).sum())
+    # a line end near (not on) a line of another level is no crossing
+    info["crossings_kept_apart"] = int((~split & ~mt["near"]).sum())
     info["crossings_joined"] = int((split & ~shared).sum())
-    info["shared_vertices_split"] = int((shared & ~(end_a & end_b)).sum())
+    info["shared_vertices_split"] = int((shared & ~((mt["ea"] > 0) & (mt["eb"] > 0))).sum())
     line_of = np.concatenate([a[split], b[split]])
-    cut_pts = np.concatenate([pts[split], pts[split]])
-    if line_of.size == 0:
+    d = np.concatenate([mt["da"][split], mt["db"][split]])
+    L = shapely.length(geoms)
+    if not ((d > 1e-6) & (d < L[line_of] - 1e-6)).any():  # already noded: every meeting at line ends
         info["lines_out"] = m
         return lines, info
-    d = shapely.line_locate_point(geoms[line_of], cut_pts)
-    L = shapely.length(geoms)
-    cuts = pd.DataFrame({"line": np.concatenate([line_of, np.arange(m), np.arange(m)]),
-                         "d": np.concatenate([d, np.zeros(m), L])})
-    cuts = cuts.sort_values(["line", "d"], kind="stable").drop_duplicates()
-    line = cuts["line"].to_numpy()
-    dd = cuts["d"].to_numpy()
+    line = np.concatenate([line_of, np.arange(m), np.arange(m)])
+    dd = np.concatenate([d, np.zeros(m), L])
+    order = np.lexsort((dd, line))
+    line = line[order]
+    dd = np.clip(dd[order], 0.0, L[line])
+    # cuts a hair apart (one meeting found twice) are one cut
+    dup = np.r_[False, (line[1:] == line[:-1]) & (dd[1:] - dd[:-1] < 1e-6)]
+    line, dd = line[~dup], dd[~dup]
     nxt = np.r_[line[1:] == line[:-1], False]
     s_line = line[:-1][nxt[:-1]]
     s0 = dd[:-1][nxt[:-1]]
@@ -325,7 +421,7 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     if (~whole).any():
         out_geoms[~whole] = substrings(geoms[s_line][~whole], s0[~whole], s1[~whole])
     attrs = lines.drop(columns=lines.geometry.name).iloc[s_line].reset_index(drop=True)
-    out = gpd.GeoDataFrame(attrs, geometry=list(out_geoms), crs=lines.crs)
+    out = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(out_geoms, crs=lines.crs), crs=lines.crs)
     out = out[out.length > 0].reset_index(drop=True)
     info["lines_out"] = len(out)
     return out, info
