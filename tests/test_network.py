@@ -15,13 +15,13 @@ from shapely.ops import substring
 
 from ecogis.coverage import stop_coverage
 from ecogis.network import (
+    graph_report,
     network_catchment,
     node_distances,
     reach_matrix,
     reached_streets,
     snap_points,
     substrings,
-    graph_report,
     walk_graph,
 )
 
@@ -314,7 +314,7 @@ def test_bridge_with_ramps_over_a_street_by_an_independent_dijkstra():
     # with no level fields, the deck would meet the street at (500, 0): 300 m shorter to the deck's middle
     flat = walk_graph(roads.drop(columns=["layer", "bridge"]))
     assert flat.noding["crossings_joined"] == 3 and g.noding["crossings_joined"] == 2  # + the two ramp ends
-    m, w = graph_report(flat)
+    _, w = graph_report(flat)
     assert any("no bridge/tunnel/layer/z_order field" in x for x in w)
 
 

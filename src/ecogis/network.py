@@ -159,7 +159,7 @@ def _layer_number(v: Any) -> int:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return 0
     try:
-        return int(round(float(str(v).split(";")[0].strip())))
+        return round(float(str(v).split(";")[0].strip()))
     except ValueError:
         return 0
 
@@ -367,7 +367,7 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
     info: dict[str, Any] = {"lines_in": m, "crossings_joined": 0, "crossings_kept_apart": 0, "level_fields": used,
-                            "levels": int(len(np.unique(level))) if m else 0}
+                            "levels": len(np.unique(level)) if m else 0}
     if m < 2:
         info["lines_out"] = m
         return lines, info

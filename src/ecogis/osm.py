@@ -51,9 +51,9 @@ import shapely
 from ecogis.errors import InputError, LayerReadError
 
 __all__ = [
+    "ADMIN_LEVEL_SCOPES",
     "DEFAULT_MERGE_STOPS_M",
     "OSM_KINDS",
-    "ADMIN_LEVEL_SCOPES",
     "bus_stops_from_tags",
     "is_osm_pbf",
     "read_osm",
