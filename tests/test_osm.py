@@ -313,3 +313,39 @@ def test_noding_of_real_streets_equals_geos_noding_when_all_are_on_one_level(hel
     ours_ends, geos_ends = ends(ours.geometry.values), ends(geos)
     assert ours_ends == geos_ends and len(geos_ends) > 5000
     assert info["crossings_joined"] > 0
+
+
+def test_osm_xml_is_refused_not_miscounted(tmp_path):
+    from ecogis.errors import LayerReadError
+
+    xml = tmp_path / "city.osm"
+    xml.write_text('<?xml version="1.0"?><osm version="0.6">'
+                   '<node id="1" lat="60.17" lon="24.94"><tag k="highway" v="bus_stop"/></node>'
+                   '<node id="2" lat="60.171" lon="24.94"><tag k="highway" v="crossing"/></node></osm>')
+    with pytest.raises(LayerReadError, match=r"osmium cat city.osm -o city.osm.pbf"):
+        read_layer(xml, "bus_stops", crs="EPSG:4326")
+
+
+def test_cli_coverage_of_extract_stops(test_pbf, tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ways = _osm(test_pbf).get_network("walking")
+    hull = shapely.convex_hull(ways.to_crs(32635).geometry.union_all()).buffer(-100)
+    gpd.GeoDataFrame({"id": ["a"], "name": ["hull"], "scope": ["中心城区"]}, geometry=[hull], crs=32635).to_file(
+        tmp_path / "study_area.gpkg")
+    out = tmp_path / "cov.json"
+    res = CliRunner().invoke(cli, ["coverage", "--stops", str(test_pbf), "--area", str(tmp_path / "study_area.gpkg"),
+                                   "--json", str(out), "--no-districts"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert round(data["area_share"], 4) == 0.9905  # the 114 tagged nodes read by GDAL gave 1.0
+    shutil.copy(test_pbf, tmp_path / "city.osm.pbf")
+    (tmp_path / "cov.json").unlink()
+    res = CliRunner().invoke(cli, ["coverage", "--layers", str(tmp_path), "--method", "network", "--scope", "中心城区",
+                                   "--json", str(out), "--no-districts"])
+    assert res.exit_code == 0, res.output
+    assert round(json.loads(out.read_text())["area_share"], 4) == 0.6109

@@ -235,6 +235,10 @@ def read_layer(
     if not p.exists():
         raise LayerReadError(f"{p}: no such file")
     where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
+    if p.name.lower().endswith((".osm", ".osm.bz2", ".osm.gz")):
+        # GDAL would read every tagged node as a feature (crossings as bus stops): refuse rather than miscount
+        raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
+                             f"{p.name.split('.osm')[0]}.osm.pbf) and give the .osm.pbf")
     if p.name.lower().endswith(".pbf"):
         from ecogis.osm import read_osm_layer
 
