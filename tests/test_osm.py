@@ -349,3 +349,10 @@ def test_cli_coverage_of_extract_stops(test_pbf, tmp_path):
                                    "--json", str(out), "--no-districts"])
     assert res.exit_code == 0, res.output
     assert round(json.loads(out.read_text())["area_share"], 4) == 0.6109
+
+
+def test_a_crs_flag_is_not_applied_to_an_extract_and_says_so(test_pbf, caplog):
+    with caplog.at_level(logging.WARNING, logger="ecogis.io"):
+        stops = read_layer(test_pbf, "bus_stops", assume_crs="gcj02")
+    assert stops.crs.to_epsg() == 4326
+    assert "OpenStreetMap coordinates are WGS84" in caplog.text and "'gcj02'" in caplog.text

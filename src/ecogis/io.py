@@ -242,8 +242,9 @@ def read_layer(
     if p.name.lower().endswith(".pbf"):
         from ecogis.osm import read_osm_layer
 
-        if crs is not None:
-            log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); crs=%r not applied", p, crs)
+        if crs is not None or assume_crs is not None:
+            log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); the CRS %r given is not applied "
+                        "to this file", p, crs if crs is not None else assume_crs)
         return read_osm_layer(p, kind)
     suffix = p.suffix.lower()
     used_encoding = encoding
