@@ -356,3 +356,14 @@ def test_a_crs_flag_is_not_applied_to_an_extract_and_says_so(test_pbf, caplog):
         stops = read_layer(test_pbf, "bus_stops", assume_crs="gcj02")
     assert stops.crs.to_epsg() == 4326
     assert "OpenStreetMap coordinates are WGS84" in caplog.text and "'gcj02'" in caplog.text
+
+
+def test_validate_an_extract_by_kind(test_pbf):
+    from ecogis.validate import validate_paths
+
+    report = validate_paths([test_pbf], kind="roads")
+    assert [lay["features"] for lay in report.layers] == [len(read_layer(test_pbf, "roads"))]  # read once
+    assert not report.errors
+    unnamed = validate_paths([test_pbf], kind="bus_stops")
+    truth = sum(1 for s in _brute_force_stops(test_pbf)[0] if not s["name"])
+    assert len(unnamed.errors) == truth == 9  # real stops without a name in OSM: said, not hidden

@@ -167,6 +167,9 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     p = Path(path)
     if p.suffix.lower() in TABLE_SUFFIXES:
         return [p.stem]
+    if p.name.lower().endswith(".pbf"):
+        return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
+
     try:
         return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
