@@ -350,3 +350,12 @@ def test_unnoded_grid_coverage_warns_and_counts_like_a_noded_one():
     arms = shapely.union_all([shapely.LineString([(X0 + 1000, Y0 + 1000), (X0 + 1000 + dx, Y0 + 1000 + dy)])
                               .buffer(50, quad_segs=64) for dx, dy in ((500, 0), (-500, 0), (0, 500), (0, -500))])
     assert b.metrics["covered_area_m2"] == pytest.approx(arms.area, rel=1e-3)
+
+
+def test_a_t_junction_without_a_vertex_is_joined_without_a_bridge_warning():
+    # a side street ending 0.3 m short of the main street (and one ending on it exactly): junctions, not bridges
+    g = walk_graph(_roads([[(0, 0), (1000, 0)], [(300, 0.3), (300, 400)], [(700, 0), (700, -400)]]))
+    assert g.n_edges == 5 and g.noding["crossings_joined"] == 2 and g.noding["through_crossings_joined"] == 0
+    assert _reached_m(g, (0, 0), 500) == pytest.approx(500 + 200 - 0.3, abs=0.5)
+    _, w = graph_report(g)
+    assert not w

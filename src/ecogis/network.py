@@ -348,7 +348,8 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     (GeoDataFrame, dict)
         The pieces, and what was done: ``crossings_joined`` (points where lines
         met without a shared vertex and were split), ``crossings_kept_apart``
-        (grade-separated), ``shared_vertices_split`` (lines split at a vertex
+        (grade-separated), ``through_crossings_joined`` (joined where neither
+        line ends: where a bridge could have been), ``shared_vertices_split`` (lines split at a vertex
         they share inside them), ``level_fields`` (the fields the levels came
         from), ``lines_in``, ``lines_out``.
 
@@ -366,7 +367,8 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
-    info: dict[str, Any] = {"lines_in": m, "crossings_joined": 0, "crossings_kept_apart": 0, "level_fields": used,
+    info: dict[str, Any] = {"lines_in": m, "crossings_joined": 0, "through_crossings_joined": 0,
+                            "crossings_kept_apart": 0, "level_fields": used,
                             "levels": len(np.unique(level)) if m else 0}
     if m < 2:
         info["lines_out"] = m
@@ -395,6 +397,8 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     # a line end near (not on) a line of another level is no crossing
     info["crossings_kept_apart"] = int((~split & ~mt["near"]).sum())
     info["crossings_joined"] = int((split & ~shared).sum())
+    # where both go on (no line ends there): the crossings that could be a bridge over a street
+    info["through_crossings_joined"] = int((split & ~shared & (mt["ea"] == 0) & (mt["eb"] == 0)).sum())
     info["shared_vertices_split"] = int((shared & ~((mt["ea"] > 0) & (mt["eb"] > 0))).sum())
     line_of = np.concatenate([a[split], b[split]])
     d = np.concatenate([mt["da"][split], mt["db"][split]])
@@ -608,9 +612,9 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
     nd = graph.noding or {}
     metrics["graph_crossings_joined"] = int(nd.get("crossings_joined", 0))
     metrics["graph_crossings_kept_apart"] = int(nd.get("crossings_kept_apart", 0))
-    if nd.get("crossings_joined") and not nd.get("level_fields"):
-        warnings.append(f"roads: {nd['crossings_joined']} crossing(s) without a shared vertex were joined as "
-                        f"junctions, and the layer has no {'/'.join(LEVEL_FIELDS)} field to say which are bridges "
+    if nd.get("through_crossings_joined") and not nd.get("level_fields"):
+        warnings.append(f"roads: {nd['through_crossings_joined']} crossing(s) without a shared vertex were joined "
+                        f"as junctions, and the layer has no {'/'.join(LEVEL_FIELDS)} field to say which are bridges "
                         f"or tunnels: a bridge over a street is joined to it too; add a 'layer' or 'bridge' field "
                         f"(OSM data has them) if it has grade-separated crossings")
     if metrics["graph_largest_component_share"] is not None and metrics["graph_largest_component_share"] < \
