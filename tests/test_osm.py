@@ -367,3 +367,26 @@ def test_validate_an_extract_by_kind(test_pbf):
     unnamed = validate_paths([test_pbf], kind="bus_stops")
     truth = sum(1 for s in _brute_force_stops(test_pbf)[0] if not s["name"])
     assert len(unnamed.errors) == truth == 9  # real stops without a name in OSM: said, not hidden
+
+
+@pytest.mark.parametrize("name", ["test_pbf", "helsinki_pbf"])
+def test_network_coverage_from_gdal_osm_lines_with_z_order(name, tmp_path):
+    """The same ways as GDAL's OSM driver (and QGIS) export them: whole, with only z_order for the levels."""
+    path = _extract(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ids = set(_osm(path).get_network("walking")["id"].astype(str))
+        lines = pyogrio.read_dataframe(path, layer="lines")
+    lines = lines[lines["osm_id"].astype(str).isin(ids)]
+    assert len(lines) == len(ids)
+    pyogrio.write_dataframe(lines[["osm_id", "name", "highway", "z_order", "geometry"]], tmp_path / "lines.gpkg",
+                            layer="roads")
+    roads = read_layer(tmp_path / "lines.gpkg", "roads")
+    hull = shapely.convex_hull(roads.to_crs(32635).geometry.union_all()).buffer(-100)
+    area = gpd.GeoDataFrame(geometry=[hull], crs=32635)
+    stops = read_layer(path, "bus_stops")
+    a = stop_coverage(stops, area, method="network", roads=path, metric_crs=32635).metrics["area_share"]
+    b = stop_coverage(stops, area, method="network", roads=roads, metric_crs=32635)
+    assert b.metrics["area_share"] == pytest.approx(a, rel=0.005)
+    if name == "helsinki_pbf":
+        assert b.metrics["graph_crossings_kept_apart"] > 100  # the tunnels, told by z_order alone
