@@ -390,3 +390,11 @@ def test_network_coverage_from_gdal_osm_lines_with_z_order(name, tmp_path):
     assert b.metrics["area_share"] == pytest.approx(a, rel=0.005)
     if name == "helsinki_pbf":
         assert b.metrics["graph_crossings_kept_apart"] > 100  # the tunnels, told by z_order alone
+
+
+def test_load_layers_of_an_extract_file(test_pbf):
+    from ecogis.layerset import load_layers
+
+    ls = load_layers(test_pbf)
+    assert sorted(ls.vectors) == ["bus_stops", "rivers", "roads"]
+    assert len(ls.get("bus_stops")) == 36

@@ -193,8 +193,8 @@ _OSM_HIGHWAY_CLASSES: dict[str, str] = {
     **{v: "支路" for v in ("residential", "unclassified", "service", "living_street", "road", "busway",
                           "bus_guideway")},
     **{v: "other" for v in ("footway", "path", "pedestrian", "cycleway", "steps", "track", "bridleway",
-                           "corridor", "sidewalk", "crossing", "trail", "platform", "elevator", "escalator", "via_ferrata",
-                           "construction", "proposed", "raceway", "rest_area", "services")},
+                           "corridor", "sidewalk", "crossing", "trail", "platform", "elevator", "escalator",
+                           "via_ferrata", "construction", "proposed", "raceway", "rest_area", "services")},
 }
 
 

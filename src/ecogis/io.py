@@ -169,7 +169,6 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         return [p.stem]
     if p.name.lower().endswith(".pbf"):
         return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
-
     try:
         return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -240,8 +239,9 @@ def read_layer(
     where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
     if p.name.lower().endswith((".osm", ".osm.bz2", ".osm.gz")):
         # GDAL would read every tagged node as a feature (crossings as bus stops): refuse rather than miscount
+        stem = p.name[:p.name.lower().rfind(".osm")]
         raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
-                             f"{p.name.split('.osm')[0]}.osm.pbf) and give the .osm.pbf")
+                             f"{stem}.osm.pbf) and give the .osm.pbf")
     if p.name.lower().endswith(".pbf"):
         from ecogis.osm import read_osm_layer
 

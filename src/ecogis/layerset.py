@@ -167,7 +167,9 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
     Parameters
     ----------
     path : path-like
-        A directory, or a GeoPackage whose layers are named by kind.
+        A directory, a GeoPackage whose layers are named by kind, or an
+        OpenStreetMap ``.osm.pbf`` (:func:`ecogis.osm.read_osm`).  The ``.osm.pbf``
+        extracts in a directory fill the kinds its other files do not give.
     crs : CRS-like, optional
         CRS to assume for files that state none.
     """
@@ -175,6 +177,13 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
     if not root.exists():
         raise InputError(f"{root}: no such directory or file")
     ls = LayerSet(root=root, name=root.stem)
+    if root.is_file() and root.name.lower().endswith(".pbf"):
+        from ecogis.osm import read_osm
+
+        ls.vectors.update(read_osm(root))
+        if not ls.vectors:
+            raise InputError(f"{root}: the extract holds none of the kinds an .osm.pbf fills")
+        return ls
     if root.is_file():
         for layer in list_layers(root):
             kind = layer if layer in CATALOGUE else None
