@@ -156,9 +156,7 @@ def _fill_from_osm(ls: LayerSet, root: Path) -> None:
             log.info("%s: %s given by other files; not read from the extract", p, ", ".join(given))
         missing = [k for k in OSM_KINDS if k not in ls.vectors]
         if missing:
-            for kind, gdf in read_osm(p, missing).items():
-                gdf.attrs.update(source=str(p), layer=None, kind=kind, field_mapping={}, source_crs="EPSG:4326")
-                ls.vectors[kind] = gdf
+            ls.vectors.update(read_osm(p, missing))
 
 
 def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> LayerSet:

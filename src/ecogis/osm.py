@@ -409,7 +409,8 @@ def read_osm(path: str | os.PathLike, kinds: Iterable[str] | None = None, *, bou
     -------
     dict of str to GeoDataFrame
         Kind -> layer (EPSG:4326, canonical fields); a kind the extract holds
-        nothing of is absent (and logged).  Each has ``attrs["osm"]``.
+        nothing of is absent (and logged).  Each has ``attrs["osm"]`` (what was
+        read, kept and dropped) and the ``attrs`` of :func:`ecogis.io.read_layer`.
 
     Examples
     --------
@@ -452,6 +453,8 @@ def read_osm(path: str | os.PathLike, kinds: Iterable[str] | None = None, *, bou
     for k in want:
         if k not in out:
             log.info("%s: %s: the extract holds none", src, k)
+    for k, gdf in out.items():
+        gdf.attrs.update(source=src, layer=None, kind=k, encoding=None, field_mapping={}, source_crs="EPSG:4326")
     return out
 
 
@@ -479,6 +482,4 @@ def read_osm_layer(path: str | os.PathLike, kind: str | None, *, bounding_box: A
     got = read_osm(p, [kind], bounding_box=bounding_box, merge_stops_m=merge_stops_m)
     if kind not in got:
         raise LayerReadError(f"{p}: the extract holds no {kind}; give another file for it")
-    gdf = got[kind]
-    gdf.attrs.update(source=str(p), layer=None, kind=kind, encoding=None, field_mapping={}, source_crs="EPSG:4326")
-    return gdf
+    return got[kind]
