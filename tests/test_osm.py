@@ -398,3 +398,13 @@ def test_load_layers_of_an_extract_file(test_pbf):
     ls = load_layers(test_pbf)
     assert sorted(ls.vectors) == ["bus_stops", "rivers", "roads"]
     assert len(ls.get("bus_stops")) == 36
+
+
+def test_no_transit_stop_gives_an_empty_layer_not_a_crash():
+    from ecogis.osm import bus_stops_from_tags
+
+    f = gpd.GeoDataFrame({"public_transport": ["platform"], "train": ["yes"]}, geometry=[shapely.Point(24.9, 60.1)],
+                         crs=4326)
+    out = bus_stops_from_tags(f)
+    assert len(out) == 0 and out.crs.to_epsg() == 4326
+    assert sum(out.attrs["osm"]["dropped"].values()) == 1

@@ -194,6 +194,12 @@ def bus_stops_from_tags(features: gpd.GeoDataFrame, *, merge_stops_m: float = DE
     wheelchair = _tag(s, "wheelchair").to_numpy(dtype=object)
     ids = _osm_ids(s).to_numpy(dtype=object)
     geoms = np.asarray(s.geometry.values, dtype=object)
+    if len(geoms) == 0:
+        out = gpd.GeoDataFrame({c: [] for c in ("id", "name", "accessible", "mode", "members", "osm_ids")},
+                               geometry=gpd.GeoSeries([], crs=features.crs), crs=features.crs)
+        out.attrs["osm"] = _report("bus_stops", source, len(f), 0, dropped, transit_features=0, merged=0,
+                                   merge_stops_m=float(merge_stops_m))
+        return out
     pts = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
     metric = _metric(gpd.GeoDataFrame(geometry=list(pts), crs=s.crs), metric_crs)
     xy = shapely.get_coordinates(metric.geometry.values)
@@ -431,7 +437,9 @@ def read_osm(path: str | os.PathLike, kinds: Iterable[str] | None = None, *, bou
         f = _query(p, "bus stops", osm.get_data_by_custom_criteria, custom_filter=_STOP_FILTER, filter_type="keep",
                    keep_nodes=True, keep_ways=True, keep_relations=True)
         if f is not None:
-            out["bus_stops"] = bus_stops_from_tags(f, merge_stops_m=merge_stops_m, source=src)
+            stops = bus_stops_from_tags(f, merge_stops_m=merge_stops_m, source=src)
+            if len(stops):
+                out["bus_stops"] = stops
     if "roads" in want:
         w = _query(p, "walking network", osm.get_network, network_type="walking", nodes=True)
         if w is not None:
