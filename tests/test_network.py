@@ -15,6 +15,7 @@ from shapely.ops import substring
 
 from ecogis.coverage import stop_coverage
 from ecogis.network import (
+    graph_report,
     network_catchment,
     node_distances,
     reach_matrix,
@@ -231,3 +232,130 @@ def test_reach_matrix_by_hand_points_and_stretches():
     from_c = snap_points(g, np.array([[X0 + 1000, Y0 + 800]]))
     assert reach_matrix(g, from_c, stretch, limit_m=1249).nnz == 0
     assert reach_matrix(g, from_c, stretch, limit_m=1251).nnz == 1
+
+
+# --- noding: crossings without a shared vertex, grade separation, the graph report ----------------------
+def _plus(**cols):
+    """A street along y=0 from x=0 to 1000 and one along x=500 from y=-500 to 500, crossing at (500, 0) where
+    neither has a vertex."""
+    return _roads([[(0, 0), (1000, 0)], [(500, -500), (500, 500)]], **cols)
+
+
+def _reached_m(g, stop, radius):
+    r = reached_streets(g, _xy(stop), radius_m=radius, include_access=False)
+    return float(r.length.sum())
+
+
+def test_crossing_without_a_shared_vertex_is_joined():
+    # before: the two whole lines were two edges that never met; from (0, 0) 600 m reached 600 m of street
+    g = walk_graph(_plus())
+    assert g.n_edges == 4 and g.n_nodes == 5
+    assert g.noding["crossings_joined"] == 1 and g.noding["crossings_kept_apart"] == 0
+    # 500 m to the crossing, then 100 m on each of the three other arms
+    assert _reached_m(g, (0, 0), 600) == pytest.approx(800.0)
+    assert walk_graph(_plus(), node=False).n_edges == 2
+
+
+@pytest.mark.parametrize("cols", [
+    {"bridge": [None, "yes"]},
+    {"bridge": ["no", "viaduct"]},
+    {"tunnel": [None, "yes"]},
+    {"layer": [None, "1"]},
+    {"layer": ["0", "-1"]},
+    {"z_order": [3, 17]},          # GDAL's OSM import: residential at grade 3, primary bridge 7 + 10
+])
+def test_a_bridge_does_not_meet_the_street_below(cols):
+    g = walk_graph(_plus(**cols))
+    assert g.n_edges == 2 and g.noding["crossings_kept_apart"] == 1
+    assert _reached_m(g, (0, 0), 600) == pytest.approx(600.0)  # along the street only
+    m, w = graph_report(g)
+    assert m["graph_components"] == 2 and m["graph_crossings_kept_apart"] == 1
+    assert len(w) == 1 and "2 unconnected pieces" in w[0]  # true here: the bridge leads nowhere
+
+
+@pytest.mark.parametrize("cols", [
+    {"bridge": ["yes", "yes"]},                 # two bridges on one layer meet
+    {"layer": ["1", "1"], "bridge": ["yes", "yes"]},
+    {"tunnel": [None, "building_passage"]},     # a passage through a building is at grade
+    {"z_order": [3, 7]},                        # residential meets primary at grade
+])
+def test_streets_on_one_level_meet(cols):
+    g = walk_graph(_plus(**cols))
+    assert g.n_edges == 4 and g.noding["crossings_joined"] == 1
+    assert _reached_m(g, (0, 0), 600) == pytest.approx(800.0)
+
+
+def test_a_shared_vertex_connects_whatever_the_tags():
+    # both lines have a vertex at (500, 0): the data says they meet (an OSM node shared by two ways)
+    roads = _roads([[(0, 0), (500, 0), (1000, 0)], [(500, -500), (500, 0), (500, 500)]], bridge=[None, "yes"])
+    g = walk_graph(roads)
+    assert g.n_edges == 4 and g.noding["crossings_joined"] == 0 and g.noding["shared_vertices_split"] == 1
+    assert _reached_m(g, (0, 0), 600) == pytest.approx(800.0)
+
+
+def test_bridge_with_ramps_over_a_street_by_an_independent_dijkstra():
+    """A street y=0; a bridge over it at x=500 (layer 1) whose ramps come down to the street at x=200 and x=800.
+    Walks from a stop at (0, 0) along the ramps, over the bridge, never down at the crossing."""
+    # the street; the west ramp up to the deck; the deck, crossing the street at (500, 0) with no vertex there;
+    # the east ramp down
+    roads = _roads([[(0, 0), (1000, 0)], [(200, 0), (500, 300)], [(500, 300), (500, -300)], [(500, -300), (800, 0)]],
+                   layer=[None, "1", "1", "1"], bridge=[None, "yes", "yes", "yes"])
+    g = walk_graph(roads)
+    assert g.noding["crossings_kept_apart"] == 1
+    # independent: the ramps' ends lie on the street (T junctions), so the street is split at 200 and 800
+    ramp = math.hypot(300, 300)
+    edges = [(0, 1, 200.0), (1, 2, 600.0), (2, 3, 200.0), (1, 4, ramp), (4, 5, 600.0), (5, 2, ramp)]
+    truth = _heap_dijkstra(6, [(u, v, w) for u, v, w in edges], [(0, 0.0)], 5000)
+    snaps = snap_points(g, _xy((0, 0)))
+    d = node_distances(g, snaps, limit_m=5000)
+    node_at = {tuple(np.round(xy - [X0, Y0], 3)): i for i, xy in enumerate(g.nodes)}
+    for k, xy in enumerate([(0, 0), (200, 0), (800, 0), (1000, 0), (500, 300), (500, -300)]):
+        assert d[node_at[xy]] == pytest.approx(truth[k], abs=1e-6)
+    # with no level fields, the deck would meet the street at (500, 0): 300 m shorter to the deck's middle
+    flat = walk_graph(roads.drop(columns=["layer", "bridge"]))
+    assert flat.noding["crossings_joined"] == 3 and g.noding["crossings_joined"] == 2  # + the two ramp ends
+    _, w = graph_report(flat)
+    assert any("no bridge/tunnel/layer/z_order field" in x for x in w)
+
+
+def test_graph_report_components_length_share_and_far_stops():
+    # a 900 m street and, apart, a 100 m one; stops 10 m and 80 m off the long one
+    g = walk_graph(_roads([[(0, 0), (900, 0)], [(2000, 0), (2100, 0)]]))
+    m, w = graph_report(g, _xy((100, 10), (300, 80)), access_width_m=50)
+    assert m["graph_components"] == 2
+    assert m["graph_largest_component_share"] == pytest.approx(0.9)
+    assert m["stops_snapped_beyond_access"] == 1 and m["stops_max_snap_m"] == pytest.approx(80.0)
+    assert any("farther than the access width (50 m)" in x for x in w)
+    m, w = graph_report(g, _xy((100, 10)), min_largest_share=0.95)
+    assert any("2 unconnected pieces" in x for x in w)
+
+
+def test_unnoded_grid_coverage_warns_and_counts_like_a_noded_one():
+    """A 3 x 3 grid of whole streets (no junction vertices): network coverage equals the same grid noded by hand."""
+    lines = [[(0, y), (2000, y)] for y in (0, 1000, 2000)] + [[(x, 0), (x, 2000)] for x in (0, 1000, 2000)]
+    whole = _roads(lines)
+    noded = []
+    for y in (0, 1000, 2000):
+        noded += [[(0, y), (1000, y)], [(1000, y), (2000, y)]]
+    for x in (0, 1000, 2000):
+        noded += [[(x, 0), (x, 1000)], [(x, 1000), (x, 2000)]]
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=CRS)
+    stops = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 1000, Y0 + 1000)], crs=CRS)
+    a = stop_coverage(stops, area, method="network", roads=whole, metric_crs=CRS)
+    b = stop_coverage(stops, area, method="network", roads=_roads(noded), metric_crs=CRS)
+    assert a.metrics["area_share"] == pytest.approx(b.metrics["area_share"], rel=1e-9)
+    assert a.metrics["graph_crossings_joined"] == 5  # the centre and the four T junctions; corners are shared ends
+    assert any("crossing(s) without a shared vertex were joined" in x for x in a.warnings)
+    # four arms of 500 m from the centre, buffered 50 m: analytic area
+    arms = shapely.union_all([shapely.LineString([(X0 + 1000, Y0 + 1000), (X0 + 1000 + dx, Y0 + 1000 + dy)])
+                              .buffer(50, quad_segs=64) for dx, dy in ((500, 0), (-500, 0), (0, 500), (0, -500))])
+    assert b.metrics["covered_area_m2"] == pytest.approx(arms.area, rel=1e-3)
+
+
+def test_a_t_junction_without_a_vertex_is_joined_without_a_bridge_warning():
+    # a side street ending 0.3 m short of the main street (and one ending on it exactly): junctions, not bridges
+    g = walk_graph(_roads([[(0, 0), (1000, 0)], [(300, 0.3), (300, 400)], [(700, 0), (700, -400)]]))
+    assert g.n_edges == 5 and g.noding["crossings_joined"] == 2 and g.noding["through_crossings_joined"] == 0
+    assert _reached_m(g, (0, 0), 500) == pytest.approx(500 + 200 - 0.3, abs=0.5)
+    _, w = graph_report(g)
+    assert not w

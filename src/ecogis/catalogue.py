@@ -184,6 +184,20 @@ def normalize_water_class(value: Any) -> str | None:
     return _CLASS_ALIASES.get(key)
 
 
+#: OpenStreetMap ``highway`` values -> road_class (the links go with their road; ways for people on foot,
+#: bicycles or tracks are "other")
+_OSM_HIGHWAY_CLASSES: dict[str, str] = {
+    **{v: "快速路" for v in ("motorway", "motorway_link", "trunk", "trunk_link")},
+    **{v: "主干路" for v in ("primary", "primary_link")},
+    **{v: "次干路" for v in ("secondary", "secondary_link", "tertiary", "tertiary_link")},
+    **{v: "支路" for v in ("residential", "unclassified", "service", "living_street", "road", "busway",
+                          "bus_guideway")},
+    **{v: "other" for v in ("footway", "path", "pedestrian", "cycleway", "steps", "track", "bridleway",
+                           "corridor", "sidewalk", "crossing", "trail", "platform", "elevator", "escalator",
+                           "via_ferrata", "construction", "proposed", "raceway", "rest_area", "services")},
+}
+
+
 CATALOGUE: dict[str, LayerSpec] = {
     s.kind: s
     for s in [
@@ -289,15 +303,14 @@ CATALOGUE: dict[str, LayerSpec] = {
         LayerSpec(
             "roads", ("line",), "道路", "Roads",
             (
-                _id(), _name("道路名称", "路名"),
+                # footways, service roads and tracks have no name in real street data (OSM: a third of the ways)
+                _id(), FieldSpec("name", "str", False, "名称", "Name",
+                                 aliases=("名称", "名字", "name_zh", "mc", "道路名称", "路名")),
                 FieldSpec("road_class", "str", False, "道路等级", "Road class",
                           allowed=("快速路", "主干路", "次干路", "支路", "other"),
                           aliases=("道路等级", "等级", "highway", "fclass"),
-                          value_aliases={"expressway": "快速路", "motorway": "快速路", "trunk": "快速路",
-                                         "primary": "主干路", "arterial": "主干路", "secondary": "次干路",
-                                         "tertiary": "次干路", "residential": "支路", "local": "支路",
-                                         "unclassified": "支路", "service": "支路", "主干道": "主干路",
-                                         "次干道": "次干路"}),
+                          value_aliases={"expressway": "快速路", "arterial": "主干路", "local": "支路",
+                                         "主干道": "主干路", "次干道": "次干路", **_OSM_HIGHWAY_CLASSES}),
                 FieldSpec("walkable", "bool", False, "可步行", "Walkable", aliases=("可步行",)),
                 FieldSpec("bus_lane", "bool", False, "公交专用道", "Bus lane", aliases=("公交专用道",)),
             ),

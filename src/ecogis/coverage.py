@@ -612,6 +612,11 @@ def stop_coverage(
         parameters["access_width_m"] = float(access_width_m)
         parameters["graph_edges"] = graph.n_edges
         reach_xy = serving_xy
+        from ecogis.network import graph_report
+
+        graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m)
+        metrics.update(graph_metrics)
+        warnings.extend(graph_warnings)
         reached = reached_streets(graph, reach_xy, radius_m=r)
         snapped_far = int((snap_points(graph, reach_xy)["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
         net_poly = network_catchment(reached, access_width_m=access_width_m, partitions=partitions)

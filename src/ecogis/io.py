@@ -170,6 +170,8 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     p = Path(path)
     if p.suffix.lower() in TABLE_SUFFIXES:
         return [p.stem]
+    if p.name.lower().endswith(".pbf"):
+        return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
     try:
         return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -194,7 +196,8 @@ def read_layer(
     ----------
     path : path-like
         Any file pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML ...),
-        or a CSV / Excel table with longitude and latitude columns.
+        a CSV / Excel table with longitude and latitude columns, or an
+        OpenStreetMap ``.osm.pbf`` (:mod:`ecogis.osm`: ``kind`` is then needed).
     kind : str, optional
         Catalogue kind; when given, columns are renamed to canonical fields and
         values normalised (``attrs['field_mapping']`` records what was renamed).
@@ -237,6 +240,18 @@ def read_layer(
     if not p.exists():
         raise LayerReadError(f"{p}: no such file")
     where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
+    if p.name.lower().endswith((".osm", ".osm.bz2", ".osm.gz")):
+        # GDAL would read every tagged node as a feature (crossings as bus stops): refuse rather than miscount
+        stem = p.name[:p.name.lower().rfind(".osm")]
+        raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
+                             f"{stem}.osm.pbf) and give the .osm.pbf")
+    if p.name.lower().endswith(".pbf"):
+        from ecogis.osm import read_osm_layer
+
+        if crs is not None or assume_crs is not None:
+            log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); the CRS %r given is not applied "
+                        "to this file", p, crs if crs is not None else assume_crs)
+        return read_osm_layer(p, kind)
     suffix = p.suffix.lower()
     used_encoding = encoding
     if suffix in TABLE_SUFFIXES:

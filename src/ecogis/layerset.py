@@ -164,13 +164,28 @@ def _iter_sources(root: Path):
                     log.debug("%s: layer %r is not a catalogue kind; skipped", p, layer)
 
 
+def _fill_from_osm(ls: LayerSet, root: Path) -> None:
+    """Kinds still missing, from the ``.osm.pbf`` extracts in the directory (:func:`ecogis.osm.read_osm`)."""
+    for p in sorted(q for q in root.iterdir() if q.name.lower().endswith(".pbf") and not q.name.startswith(".")):
+        from ecogis.osm import OSM_KINDS, read_osm
+
+        given = [k for k in OSM_KINDS if k in ls.vectors]
+        if given:
+            log.info("%s: %s given by other files; not read from the extract", p, ", ".join(given))
+        missing = [k for k in OSM_KINDS if k not in ls.vectors]
+        if missing:
+            ls.vectors.update(read_osm(p, missing))
+
+
 def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> LayerSet:
     """Read every layer of a directory (or one GeoPackage) whose name is a kind.
 
     Parameters
     ----------
     path : path-like
-        A directory, or a GeoPackage whose layers are named by kind.
+        A directory, a GeoPackage whose layers are named by kind, or an
+        OpenStreetMap ``.osm.pbf`` (:func:`ecogis.osm.read_osm`).  The ``.osm.pbf``
+        extracts in a directory fill the kinds its other files do not give.
     crs : CRS-like, optional
         CRS to assume for files that state none.
     """
@@ -178,6 +193,13 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
     if not root.exists():
         raise InputError(f"{root}: no such directory or file")
     ls = LayerSet(root=root, name=root.stem)
+    if root.is_file() and root.name.lower().endswith(".pbf"):
+        from ecogis.osm import read_osm
+
+        ls.vectors.update(read_osm(root))
+        if not ls.vectors:
+            raise InputError(f"{root}: the extract holds none of the kinds an .osm.pbf fills")
+        return ls
     if root.is_file():
         for layer in list_layers(root):
             kind = layer if layer in CATALOGUE else None
@@ -191,6 +213,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
             log.warning("%s: a second %r layer; keeping the first (%s)", p, kind, ls.vectors[kind].attrs.get("source"))
         else:
             ls.vectors[kind] = read_layer(p, kind, layer=layer, assume_crs=crs)
+    _fill_from_osm(ls, root)
     if not ls.vectors and not ls.rasters:
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"
