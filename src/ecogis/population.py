@@ -453,7 +453,7 @@ def zonal_population_checked(raster: str | os.PathLike, zones: gpd.GeoSeries | g
         if n == 1:
             msgs.append(f"population raster {name!r} covers only {share[0]:.1%} of {label}: the people in the "
                         f"other {1 - share[0]:.1%} are unknown, so the population figures are lower bounds; "
-                        f"give a raster covering the whole {label}")
+                        f"give a raster covering all of {label}")
         else:
             msgs.append(f"population raster {name!r} covers only part of {int(short.sum())} {label}(s) "
                         f"(down to {share.min():.1%} of one): their population figures are lower bounds")
