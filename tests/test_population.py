@@ -236,3 +236,27 @@ def test_stop_coverage_carries_the_raster_checks(tmp_path):
     assert res.metrics["population_raster_share"] == pytest.approx(0.25, rel=1e-12)
     assert any("covers only 25.0% of the audited area" in w for w in res.warnings)
     assert res.to_dict()["metrics"]["population_raster_share"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("method", ["buffer", "network"])
+def test_covered_population_is_the_population_of_the_catchment(raster, method):
+    """population_covered (area minus gap pieces) = the people in the covered polygon, by exactextract too."""
+    from ecogis.coverage import stop_coverage
+
+    path, vals = raster
+    rng = np.random.default_rng(6)
+    xy = rng.uniform(500, 5500, (12, 2)) + [X0, Y0]
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+    area = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 3000, Y0 + 3000).buffer(2600)], crs=CRS)
+    lines = [shapely.LineString([(X0 + x, Y0 + 100), (X0 + x, Y0 + 5900)]) for x in range(100, 6000, 400)]
+    lines += [shapely.LineString([(X0 + 100, Y0 + y), (X0 + 5900, Y0 + y)]) for y in range(100, 6000, 400)]
+    roads = gpd.GeoDataFrame(geometry=lines, crs=CRS)
+    res = stop_coverage(stops, area, radius_m=700, population=path, method=method, roads=roads if method == "network"
+                        else None, min_gap_m2=0)
+    catch = res.layers["catchments"].geometry
+    covered = res.metrics["population_covered"]
+    assert covered == pytest.approx(exact(vals, catch.iloc[0]), rel=1e-9)
+    assert 0 < res.metrics["population_share"] < 1
+    exactextract = pytest.importorskip("exactextract")
+    ee = exactextract.exact_extract(str(path), gpd.GeoDataFrame(geometry=catch), "sum", output="pandas")["sum"]
+    assert covered == pytest.approx(float(ee.iloc[0]), rel=1e-6)
