@@ -357,6 +357,17 @@ def _fraction_blocks(raster: str | os.PathLike, info: RasterInfo, geoms: np.ndar
     size = max(int(window_cells), 1)
     windows = [Window(c, r, min(size, c1 - c), min(size, r1 - r))
                for r in range(r0, r1, size) for c in range(c0, c1, size)]
+    strips: dict[tuple[int, int], np.ndarray] = {}  # a zone's segments within one column of windows
+
+    def strip(z: int, c0: int, c1: int) -> np.ndarray:
+        key = (z, c0)
+        if key not in strips:
+            sg = segs[z]
+            umin = np.minimum(sg[:, 0], sg[:, 2])
+            umax = np.maximum(sg[:, 0], sg[:, 2])
+            strips[key] = sg[(umax > c0) & (umin < c1)]
+        return strips[key]
+
     with _open(raster) as src:
         for win in progress_bar(windows, total=len(windows), desc="population", unit="window", progress=progress):
             wc0, wr0 = int(win.col_off), int(win.row_off)
@@ -374,7 +385,7 @@ def _fraction_blocks(raster: str | os.PathLike, info: RasterInfo, geoms: np.ndar
                 if (bc0, br0, bc1, br1) == (wc0, wr0, wc1, wr1) and shapely.contains_properly(geoms[z], wbox):
                     yield z, br0, bc0, br1 - br0, bc1 - bc0, vals[sl], invalid[sl], None
                     continue
-                frac = _window_fractions(segs[z], bc0, br0, bc1 - bc0, br1 - br0)
+                frac = _window_fractions(strip(z, wc0, wc1), bc0, br0, bc1 - bc0, br1 - br0)
                 yield z, br0, bc0, br1 - br0, bc1 - bc0, vals[sl], invalid[sl], frac
 
 
