@@ -260,3 +260,17 @@ def test_covered_population_is_the_population_of_the_catchment(raster, method):
     exactextract = pytest.importorskip("exactextract")
     ee = exactextract.exact_extract(str(path), gpd.GeoDataFrame(geometry=catch), "sum", output="pandas")["sum"]
     assert covered == pytest.approx(float(ee.iloc[0]), rel=1e-6)
+
+
+def test_invalid_zones_are_made_valid_first(raster):
+    """A bow-tie (make_valid: two triangles) and a polygon with a spike (a polygon and a line)."""
+    path, vals = raster
+    bowtie = shapely.Polygon([(X0 + 1000, Y0 + 1000), (X0 + 3000, Y0 + 3000), (X0 + 3000, Y0 + 1000),
+                              (X0 + 1000, Y0 + 3000)])
+    spike = shapely.Polygon([(X0 + 3500, Y0 + 3500), (X0 + 4500, Y0 + 3500), (X0 + 4500, Y0 + 4500),
+                             (X0 + 4500, Y0 + 5500), (X0 + 4500, Y0 + 4500), (X0 + 3500, Y0 + 4500)])
+    assert not bowtie.is_valid and not spike.is_valid
+    got = zonal_population(path, gpd.GeoSeries([bowtie, spike], crs=CRS), window_cells=9)
+    truth = [exact(vals, shapely.make_valid(g)) for g in (bowtie, spike)]
+    np.testing.assert_allclose(got, truth, rtol=1e-9)
+    assert got[0] > 0 and got[1] > 0

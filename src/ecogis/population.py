@@ -166,29 +166,40 @@ def _read_values(src, window) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- exact cell fractions -----------------------------------------------------------------------
-def _zone_segments(geom: shapely.Geometry, transform: Any) -> np.ndarray:
-    """Every ring segment of a (multi)polygon in cell units: ``(m, 5)`` rows ``u0, v0, u1, v1, weight``.
+def _zone_segments(geoms: np.ndarray, transform: Any) -> list[np.ndarray]:
+    """Every ring segment of each (multi)polygon in cell units: per zone ``(m, 5)`` rows ``u0, v0, u1, v1, w``.
 
     ``u`` is the column and ``v`` the row coordinate from the raster's top-left corner (cell ``(r, c)``
-    is ``[c, c + 1] x [r, r + 1]``); ``weight`` (+1 or -1) orients each ring so that shells add area
-    and holes take it away, whatever their digitising direction.
+    is ``[c, c + 1] x [r, r + 1]``); ``w`` (+1 or -1) orients each ring so that shells add area and holes
+    take it away, whatever their digitising direction.  All zones at once (vectorised); non-polygon parts
+    (lines or points that ``make_valid`` may leave) are dropped.
     """
-    parts = shapely.get_parts(np.asarray([geom], dtype=object))
-    parts = parts[shapely.get_type_id(parts) == _POLY]
-    if parts.size == 0:
-        return np.zeros((0, 5))
-    rings, pidx = shapely.get_rings(parts, return_index=True)
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    parts, zi = shapely.get_parts(geoms, return_index=True)
+    parts2, pi = shapely.get_parts(parts, return_index=True)  # a collection's multipolygons, one level down
+    zi = zi[pi]
+    poly = shapely.get_type_id(parts2) == _POLY
+    parts2, zi = parts2[poly], zi[poly]
+    empty = [np.zeros((0, 5)) for _ in range(n)]
+    if parts2.size == 0:
+        return empty
+    rings, ri = shapely.get_rings(parts2, return_index=True)
     shell = np.ones(len(rings), dtype=bool)
-    shell[1:] = pidx[1:] != pidx[:-1]
-    xy, ridx = shapely.get_coordinates(rings, return_index=True)
+    shell[1:] = ri[1:] != ri[:-1]
+    ring_zone = zi[ri]
+    xy, cidx = shapely.get_coordinates(rings, return_index=True)
     u = (xy[:, 0] - transform.c) / transform.a
     v = (xy[:, 1] - transform.f) / transform.e
-    same = ridx[1:] == ridx[:-1]
+    same = cidx[1:] == cidx[:-1]
     u0, v0, u1, v1 = u[:-1][same], v[:-1][same], u[1:][same], v[1:][same]
-    rs = ridx[:-1][same]
+    rs = cidx[:-1][same]
     signed = np.bincount(rs, weights=u0 * v1 - u1 * v0, minlength=len(rings))  # twice the (u, v) area
     w_ring = np.where(shell, -np.sign(signed), np.sign(signed))
-    return np.column_stack([u0, v0, u1, v1, w_ring[rs]])
+    seg = np.column_stack([u0, v0, u1, v1, w_ring[rs]])
+    sz = ring_zone[rs]  # non-decreasing: get_parts / get_rings / get_coordinates keep the order
+    cuts = np.searchsorted(sz, np.arange(n + 1))
+    return [seg[cuts[i]:cuts[i + 1]] for i in range(n)]
 
 
 def _cuts(lo: np.ndarray, hi: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -283,7 +294,8 @@ def coverage_fractions(raster: str | os.PathLike, zone: Any) -> np.ndarray:
     if geoms.size == 0:
         return np.zeros((info.height, info.width))
     one = shapely.make_valid(shapely.union_all(geoms))
-    return _window_fractions(_zone_segments(one, info.transform), 0, 0, info.width, info.height)
+    return _window_fractions(_zone_segments(np.array([one], dtype=object), info.transform)[0], 0, 0, info.width,
+                             info.height)
 
 
 # --- zonal sums -----------------------------------------------------------------------------------
@@ -345,7 +357,7 @@ def _fraction_blocks(raster: str | os.PathLike, info: RasterInfo, geoms: np.ndar
 
     from ecogis.progress import progress_bar
 
-    segs = [_zone_segments(g, info.transform) for g in geoms]
+    segs = _zone_segments(geoms, info.transform)
     ranges = [_cell_bounds(s, info) for s in segs]
     have = [i for i, rg in enumerate(ranges) if rg is not None]
     if not have:
