@@ -71,7 +71,13 @@ def _ways(roads, area, stops, xy) -> dict:
     from scipy.sparse.csgraph import dijkstra
 
     from ecogis.coverage import stop_coverage
-    from ecogis.network import network_gaps, node_distances, reached_streets, snap_points, walk_graph
+    from ecogis.network import (
+        network_gaps,
+        node_distances,
+        reached_streets,
+        snap_points,
+        walk_graph,
+    )
 
     g = walk_graph(roads)
     csr = g.csr()

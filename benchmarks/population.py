@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"raster {res['cells']:,} cells of {res['cell_m']:.2f} m; {res['gaps']:,} gap polygons; each way "
           f"{reps} runs in turns in one process (best / median)")
     ok = True
-    for what, label in (("area", "audited area (1 polygon)"), (f"gaps", f"{res['gaps']:,} gap polygons")):
+    for what, label in (("area", "audited area (1 polygon)"), ("gaps", f"{res['gaps']:,} gap polygons")):
         e, x = t[f"ecogis_{what}"], t[f"exactextract_{what}"]
         ve = np.asarray(v[f"ecogis_{what}"], dtype=float)
         vx = np.asarray(v[f"exactextract_{what}"], dtype=float)

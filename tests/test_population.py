@@ -9,7 +9,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from ecogis.errors import LayerReadError
+from ecogis.errors import InputError, LayerReadError
 from ecogis.population import (
     cell_fractions,
     coverage_fractions,
@@ -274,3 +274,10 @@ def test_invalid_zones_are_made_valid_first(raster):
     truth = [exact(vals, shapely.make_valid(g)) for g in (bowtie, spike)]
     np.testing.assert_allclose(got, truth, rtol=1e-9)
     assert got[0] > 0 and got[1] > 0
+
+
+def test_zones_that_do_not_project_into_the_raster_crs(raster):
+    path, _ = raster
+    polar = gpd.GeoSeries([shapely.box(0, 89, 10, 90.5)], crs=4326)  # beyond the pole: PROJ gives inf
+    with pytest.raises(InputError, match="does not project into the raster's CRS"):
+        zonal_population(path, polar)

@@ -144,7 +144,14 @@ def _as_geoms(zones: Any, raster_crs: Any) -> np.ndarray:
     if isinstance(zones, gpd.GeoSeries):
         if zones.crs is None:
             raise InputError("zones have no CRS; set one before counting population")
-        return np.asarray(zones.to_crs(raster_crs).values, dtype=object)
+        out = np.asarray(zones.to_crs(raster_crs).values, dtype=object)
+        xy, idx = shapely.get_coordinates(out, return_index=True)
+        bad = ~np.isfinite(xy).all(axis=1)
+        if bad.any():
+            raise InputError(f"zone {int(idx[bad][0])} does not project into the raster's CRS ({raster_crs}): "
+                             f"its coordinates become infinite; check the zones' CRS (given {zones.crs}) and that "
+                             f"they lie where the raster's CRS is defined")
+        return out
     raise InputError(f"zones was {type(zones).__name__} but is expected to be a GeoSeries or GeoDataFrame")
 
 
@@ -338,10 +345,10 @@ def _cell_bounds(segs: np.ndarray, info: RasterInfo) -> tuple[int, int, int, int
         return None
     u = segs[:, [0, 2]]
     v = segs[:, [1, 3]]
-    c0 = max(int(math.floor(u.min())), 0)
-    c1 = min(int(math.ceil(u.max())), info.width)
-    r0 = max(int(math.floor(v.min())), 0)
-    r1 = min(int(math.ceil(v.max())), info.height)
+    c0 = max(math.floor(u.min()), 0)
+    c1 = min(math.ceil(u.max()), info.width)
+    r0 = max(math.floor(v.min()), 0)
+    r1 = min(math.ceil(v.max()), info.height)
     if c0 >= c1 or r0 >= r1:
         return None
     return c0, r0, c1, r1
