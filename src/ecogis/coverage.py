@@ -606,7 +606,7 @@ def stop_coverage(
         gaps_all = _polygons(gaps_union)
         catch = shapely.difference(A, gaps_union) if gaps_all.size else A
     else:
-        from ecogis.network import network_catchment, reached_streets, snap_points
+        from ecogis.network import network_gaps, reached_streets, snap_points
 
         graph = _network_graph(roads, A, r, crs)
         parameters["access_width_m"] = float(access_width_m)
@@ -619,11 +619,12 @@ def stop_coverage(
         warnings.extend(graph_warnings)
         reached = reached_streets(graph, reach_xy, radius_m=r)
         snapped_far = int((snap_points(graph, reach_xy)["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
-        net_poly = network_catchment(reached, access_width_m=access_width_m, partitions=partitions)
-        catch = shapely.intersection(A, net_poly) if not net_poly.is_empty else shapely.Polygon()
-        covered = float(catch.area)
-        gaps_union = shapely.difference(A, net_poly) if not net_poly.is_empty else A
-        gaps_all = _polygons(gaps_union)
+        # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
+        # disjoint and never touch, so their MultiPolygon is valid as it is
+        gaps_all = network_gaps(reached, A, access_width_m=access_width_m)
+        gaps_union = shapely.multipolygons(gaps_all) if gaps_all.size else shapely.MultiPolygon()
+        covered = max(area_m2 - float(shapely.area(gaps_all).sum()), 0.0)
+        catch = shapely.difference(A, gaps_union) if gaps_all.size else A
         layers["reached_streets"] = reached
         metrics["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
         if snapped_far > 0:
@@ -635,10 +636,19 @@ def stop_coverage(
     # population
     gap_areas = shapely.area(gaps_all) if gaps_all.size else np.zeros(0)
     if raster is not None:
-        total = float(_population_of(raster, np.array([A], dtype=object), crs, progress)[0])
+        from ecogis.population import zonal_population_checked
+
+        checked = zonal_population_checked(raster, gpd.GeoSeries([A], crs=crs), progress=progress,
+                                           label="the audited area")
+        total = float(checked.population[0])
+        warnings.extend(checked.warnings)
         gap_pop = _population_of(raster, gaps_all, crs, progress)
         covered_pop = max(total - float(gap_pop.sum()), 0.0)
         metrics["population_total"] = total
+        # the checks on the raster (issue 11): the share of the area it covers (< 1: the population figures
+        # are lower bounds, see the warning) and its cells that hold no count of people (counted as 0)
+        metrics["population_raster_share"] = float(checked.raster_share[0])
+        metrics["population_invalid_cells"] = int(checked.invalid_cells[0])
         metrics["population_covered"] = covered_pop
         metrics["population_share"] = covered_pop / total if total > 0 else None
         if total <= 0:

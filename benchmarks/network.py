@@ -1,0 +1,178 @@
+"""Network coverage on a 100,000-edge street grid: ecogis's steps against scipy csgraph shortest paths, one run.
+
+A jittered 225 x 224 grid of 100 m blocks (100,351 edges, the grid of ``benchmarks/coverage.py``) over
+which 3,000 stops walk 500 m; access width 50 m.  Timed in turns in one process (so a slow spell of the
+shared machine slows all alike), best and median of several runs:
+
+* ``csgraph``: scipy's multi-source ``dijkstra`` alone on the same CSR graph (the peer: the floor of any
+  routing);
+* ``routing``: ecogis's shortest-path step (snap the stops, one Dijkstra from a virtual source);
+* ``reached``: routing plus cutting the partly reached edges (``reached_streets``);
+* ``gaps``: ``network_gaps``, the uncovered parts from the street faces;
+* ``coverage``: the whole ``stop_coverage(method="network")`` on the built graph's streets (graph
+  building, routing, gaps, area, catchment polygon, buffer comparison).
+
+The old way (a GEOS union of every street buffer, ``network_catchment``) runs once for the area
+agreement.  Peak resident memory of the whole coverage is measured in a fresh child process.
+
+Run:  python benchmarks/network.py            (about a minute on 2 cores)
+      python benchmarks/network.py --quick    (a 71 x 71 grid, a smoke test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import multiprocessing as mp
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_700_000.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _grid_roads(nx: int, ny: int, spacing: float, seed: int = 1):
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    gx, gy = np.meshgrid(np.arange(nx) * spacing, np.arange(ny) * spacing)
+    gx = gx + rng.normal(0, spacing * 0.08, gx.shape) + X0 - nx * spacing / 2
+    gy = gy + rng.normal(0, spacing * 0.08, gy.shape) + Y0 - ny * spacing / 2
+    a = np.column_stack([gx[:, :-1].ravel(), gy[:, :-1].ravel()])
+    b = np.column_stack([gx[:, 1:].ravel(), gy[:, 1:].ravel()])
+    c = np.column_stack([gx[:-1, :].ravel(), gy[:-1, :].ravel()])
+    d = np.column_stack([gx[1:, :].ravel(), gy[1:, :].ravel()])
+    lines = shapely.linestrings(np.stack([np.vstack([a, c]), np.vstack([b, d])], axis=1))
+    return gpd.GeoDataFrame(geometry=lines, crs=CRS), (gx.min(), gy.min(), gx.max(), gy.max())
+
+
+def _inputs(nx: int, ny: int, n_stops: int):
+    import geopandas as gpd
+    import shapely
+
+    roads, (minx, miny, maxx, maxy) = _grid_roads(nx, ny, 100.0)
+    area = gpd.GeoDataFrame(geometry=[shapely.box(minx, miny, maxx, maxy)], crs=CRS)
+    rng = np.random.default_rng(5)
+    xy = np.column_stack([rng.uniform(minx, maxx, n_stops), rng.uniform(miny, maxy, n_stops)])
+    stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
+    return roads, area, stops, xy
+
+
+def _ways(roads, area, stops, xy) -> dict:
+    from scipy.sparse.csgraph import dijkstra
+
+    from ecogis.coverage import stop_coverage
+    from ecogis.network import (
+        network_gaps,
+        node_distances,
+        reached_streets,
+        snap_points,
+        walk_graph,
+    )
+
+    g = walk_graph(roads)
+    csr = g.csr()
+    snaps = snap_points(g, xy)
+    src = np.unique(g.edges["u"].to_numpy()[snaps["edge"].to_numpy()])
+    A = area.geometry.iloc[0]
+    reached = reached_streets(g, xy, radius_m=500.0)
+    return {
+        "csgraph": lambda: dijkstra(csr, directed=False, indices=src, limit=500.0, min_only=True),
+        "routing": lambda: node_distances(g, snap_points(g, xy), limit_m=500.0),
+        "reached": lambda: reached_streets(g, xy, radius_m=500.0),
+        "gaps": lambda: network_gaps(reached, A, access_width_m=50.0),
+        "coverage": lambda: stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads),
+    }, g, reached, A
+
+
+def case_times(nx: int, ny: int, n_stops: int, repeats: int) -> dict:
+    import shapely
+
+    from ecogis.network import network_catchment
+
+    roads, area, stops, xy = _inputs(nx, ny, n_stops)
+    ways, g, reached, A = _ways(roads, area, stops, xy)
+    times: dict[str, list[float]] = {k: [] for k in ways}
+    values: dict[str, object] = {}
+    for _ in range(repeats):
+        for k, fn in ways.items():  # in turns
+            t0 = time.perf_counter()
+            values[k] = fn()
+            times[k].append(time.perf_counter() - t0)
+    gaps = values["gaps"]
+    new_area = A.area - float(shapely.area(gaps).sum())
+    t0 = time.perf_counter()
+    union = network_catchment(reached, access_width_m=50.0)
+    old_area = float(shapely.intersection(A, union).area)
+    t_union = time.perf_counter() - t0
+    res = values["coverage"]
+    return {"times": times, "edges": g.n_edges, "reached": len(reached), "gaps": len(gaps), "new_area": new_area,
+            "old_area": old_area, "union_s": t_union, "coverage_area": res.metrics["covered_area_m2"],
+            "area_share": res.metrics["area_share"]}
+
+
+def case_memory(nx: int, ny: int, n_stops: int) -> float:
+    from ecogis.coverage import stop_coverage
+
+    roads, area, stops, _xy = _inputs(nx, ny, n_stops)
+    before = _peak_mb()
+    stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads)
+    return _peak_mb() - before, _peak_mb()
+
+
+def _run(fn, *args):
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
+        return ex.submit(fn, *args).result()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a 71 x 71 grid (smoke test)")
+    ap.add_argument("--repeats", type=int, default=None)
+    args = ap.parse_args(argv)
+    nx, ny, n_stops = (225, 224, 3000) if not args.quick else (71, 71, 300)
+    reps = args.repeats or (5 if not args.quick else 3)
+    import scipy
+    import shapely
+
+    print(f"ecogis network benchmark: shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
+          f"scipy {scipy.__version__}, python {sys.version.split()[0]}")
+    r = _run(case_times, nx, ny, n_stops, reps)
+    mem = _run(case_memory, nx, ny, n_stops)
+    t = r["times"]
+    best = {k: min(v) for k, v in t.items()}
+    med = {k: statistics.median(v) for k, v in t.items()}
+    print(f"{nx} x {ny} grid: {r['edges']:,} edges, {n_stops:,} stops, 500 m walk, 50 m access width; "
+          f"{r['reached']:,} reached pieces, {r['gaps']:,} gaps; {reps} runs of each in turns (best / median)")
+    for k, label in (("csgraph", "scipy csgraph dijkstra alone (peer)"), ("routing", "ecogis shortest-path step"),
+                     ("reached", "ecogis reached streets (routing + cut edges)"), ("gaps", "ecogis network_gaps"),
+                     ("coverage", "ecogis stop_coverage(method='network'), whole")):
+        print(f"  {label:48s} {best[k]:6.2f} / {med[k]:6.2f} s   {best[k] / best['routing']:5.1f}x / "
+              f"{med[k] / med['routing']:5.1f}x the shortest-path step, {best[k] / best['csgraph']:6.1f}x / "
+              f"{med[k] / med['csgraph']:6.1f}x csgraph")
+    rel = r["new_area"] / r["old_area"] - 1.0
+    print(f"  old way (GEOS union of every buffer, network_catchment, once): {r['union_s']:.2f} s = "
+          f"{r['union_s'] / best['gaps']:.1f}x network_gaps; covered area {r['old_area']:,.1f} m2, "
+          f"network_gaps gives {r['new_area']:,.1f} m2 ({rel:+.1e} relative); stop_coverage "
+          f"{r['coverage_area']:,.1f} m2, area share {r['area_share']:.4f}")
+    print(f"  peak RSS of the whole coverage: +{mem[0]:.0f} MB (process {mem[1]:.0f} MB)")
+    ratio = med["coverage"] / med["routing"]
+    ok = abs(rel) < 1e-6
+    if ratio > 5.0:
+        print(f"  target: the whole network coverage within 5x of its shortest-path step: NOT met ({ratio:.1f}x)")
+        ok = False
+    print("\nall targets met" if ok else "\nsome target NOT met (see above)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
