@@ -404,14 +404,19 @@ def test_network_gaps_node_streets_that_cross_without_a_vertex():
     """A bridge-like crossing (no shared vertex) inside a block: the gaps are noded first."""
     # a block crossed by two streets that meet neither each other nor the block's edge at a vertex
     lines = [[(0, 0), (600, 0), (600, 600), (0, 600), (0, 0)], [(0, 300), (600, 300)], [(300, 0), (300, 600)]]
-    g = walk_graph(_roads(lines))
-    reached = reached_streets(g, _xy((300, 300), (300, 150), (0, 0)), radius_m=5000, include_access=False)
+    stops = _xy((300, 300), (300, 150), (0, 0))
+    g = walk_graph(_roads(lines), node=False)  # network_gaps must node what it is given itself
+    reached = reached_streets(g, stops, radius_m=5000, include_access=False)
     assert len(reached) == 3
     A = shapely.box(X0, Y0, X0 + 600, Y0 + 600)
     new = network_gaps(reached, A, access_width_m=40)
     assert len(new) == 4 and np.allclose(shapely.area(new), 220 * 220, rtol=1e-12)  # 300 - 2 x 40 a side
     old = _union_gaps(reached, A, 40)
     assert shapely.area(new).sum() == pytest.approx(shapely.area(old).sum(), rel=1e-12)
+    # the default graph is noded already (walk_graph): the same four gaps
+    noded = reached_streets(walk_graph(_roads(lines)), stops, radius_m=5000, include_access=False)
+    assert len(noded) > 3
+    assert np.allclose(np.sort(shapely.area(network_gaps(noded, A, access_width_m=40))), 220 * 220, rtol=1e-12)
 
 
 def test_network_gaps_on_real_helsinki_streets_converge_with_the_union_way():
