@@ -18,6 +18,7 @@ code                   severity  meaning
 ``missing-geometry``   error     a feature has no geometry
 ``empty-geometry``     error     a feature's geometry is empty
 ``invalid-geometry``   error     not OGC-valid (the reason, e.g. Self-intersection)
+``bad-coordinates``    error     a coordinate is NaN or infinite
 ``geometry-type``      error     e.g. a line in a point layer
 ``outside-crs-area``   error     coordinates outside the CRS's area of use
                                  (``swapped-axes`` when swapping x/y would fix it)
@@ -60,6 +61,7 @@ __all__ = [
     "Problem",
     "ValidationReport",
     "validate_layer",
+    "geometry_problems",
     "validate_paths",
     "fix_layer",
     "fix_paths",
@@ -69,6 +71,9 @@ log = logging.getLogger(__name__)
 
 #: shapely type id -> geometry family (7, GeometryCollection, has none)
 _FAMILY_BY_TYPE_ID = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
+
+#: the same, indexed by type id + 1 (-1, missing, and 7 have none)
+_FAMILY_OF_TYPE_ID = np.array([None] + [_FAMILY_BY_TYPE_ID.get(t) for t in range(8)], dtype=object)
 
 _GEOM_FAMILY = {
     "Point": "point", "MultiPoint": "point",
@@ -138,6 +143,101 @@ def _feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
     return f"row {pos}"
 
 
+def geometry_problems(
+    gdf: gpd.GeoDataFrame,
+    kind: str | None = None,
+    *,
+    source: str | None = None,
+    layer: str | None = None,
+    coordinates: bool = True,
+) -> list[Problem]:
+    """The checks of :func:`validate_layer` that make a measured figure wrong.
+
+    CRS stated, geometry present, not empty, finite and valid, of the kind's
+    geometry type, coordinates inside the CRS's area of use (``swapped-axes`` when
+    swapping x and y would fit).  The fields are not looked at.  This is what the
+    input gate (:func:`ecogis.gate.check_layer`) runs on every layer a check takes.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer.
+    kind : str, optional
+        Catalogue kind; without it the geometry type is not checked.
+    source, layer : str, optional
+        File and layer names, for the messages.
+    coordinates : bool, default True
+        Check the CRS and the coordinates; without it only the geometry type of
+        the features that have a geometry (for checks that count attributes).
+
+    Returns
+    -------
+    list of Problem
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.Point(33.58, 114.02)], crs=4490)  # latitude first
+    >>> [p.code for p in geometry_problems(g, "bus_stops")]
+    ['swapped-axes']
+    """
+    problems: list[Problem] = []
+
+    def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
+        problems.append(Problem(severity, code, message, source, layer,
+                                None if pos is None else _feature_label(gdf, pos), fix))
+
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    present = ~missing & ~empty
+    if coordinates:
+        if gdf.crs is None:
+            add("no-crs", "the layer states no CRS",
+                fix="state it (read_layer(..., crs='EPSG:4490') or --crs) or add a .prj")
+        for pos in np.flatnonzero(missing):
+            add("missing-geometry", "no geometry", int(pos), "remove the feature or digitise it")
+        for pos in np.flatnonzero(empty):
+            add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
+        bounds = shapely.bounds(geoms)
+        finite = np.isfinite(bounds).all(axis=1)
+        nonfinite = present & ~finite
+        if nonfinite.any():
+            coords, index = shapely.get_coordinates(geoms[nonfinite], return_index=True)
+            has_bad = np.zeros(int(nonfinite.sum()), dtype=bool)
+            has_bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
+            nonfinite[np.flatnonzero(nonfinite)[~has_bad]] = False
+        for pos in np.flatnonzero(nonfinite):
+            add("bad-coordinates", "a coordinate is NaN or infinite", int(pos), "correct or remove the feature")
+        present = present & ~nonfinite
+        invalid = present & ~shapely.is_valid(geoms)
+        for pos in np.flatnonzero(invalid):
+            add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
+        if gdf.crs is not None:
+            outside = present & area_of_use_problems(gdf)
+            if outside.any():
+                swapped = gdf.iloc[np.flatnonzero(outside)].copy()
+                swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
+                fixed_by_swap = ~area_of_use_problems(swapped)
+                for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
+                    b = shapely.bounds(geoms[pos])
+                    if ok_swapped:
+                        add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                            f"{crs_label(gdf.crs)}'s area of use but fit with x and y swapped", int(pos),
+                            "--fix swaps them back")
+                    else:
+                        add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                            f"{crs_label(gdf.crs)}'s area of use", int(pos), "check the CRS the data was stated in")
+    if kind is None:
+        return problems
+    spec = get_spec(kind)
+    families = _FAMILY_OF_TYPE_ID[np.clip(shapely.get_type_id(geoms), -1, 7) + 1]
+    for pos in np.flatnonzero(present & ~np.isin(families, list(spec.geometry))):
+        add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
+            int(pos), "move it to the right layer")
+    return problems
+
+
 def validate_layer(
     gdf: gpd.GeoDataFrame,
     kind: str | None = None,
@@ -168,47 +268,15 @@ def validate_layer(
     >>> [p.code for p in validate_layer(g)]
     ['invalid-geometry']
     """
-    problems: list[Problem] = []
+    problems = geometry_problems(gdf, kind, source=source, layer=layer)
+    if kind is None:
+        return problems
+    spec = get_spec(kind)
 
     def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
         problems.append(Problem(severity, code, message, source, layer,
                                 None if pos is None else _feature_label(gdf, pos), fix))
 
-    if gdf.crs is None:
-        add("no-crs", "the layer states no CRS", fix="state it (read_layer(..., crs='EPSG:4490') or --crs) or add a .prj")
-    geoms = np.asarray(gdf.geometry.values)
-    missing = shapely.is_missing(geoms)
-    empty = ~missing & shapely.is_empty(geoms)
-    for pos in np.flatnonzero(missing):
-        add("missing-geometry", "no geometry", int(pos), "remove the feature or digitise it")
-    for pos in np.flatnonzero(empty):
-        add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
-    present = ~missing & ~empty
-    invalid = present & ~shapely.is_valid(geoms)
-    for pos in np.flatnonzero(invalid):
-        add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
-    if gdf.crs is not None:
-        outside = present & area_of_use_problems(gdf)
-        if outside.any():
-            swapped = gdf.iloc[np.flatnonzero(outside)].copy()
-            swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
-            fixed_by_swap = ~area_of_use_problems(swapped)
-            for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
-                b = shapely.bounds(geoms[pos])
-                if ok_swapped:
-                    add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside {crs_label(gdf.crs)}'s "
-                        f"area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
-                else:
-                    add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                        f"{crs_label(gdf.crs)}'s area of use", int(pos), "check the CRS the data was stated in")
-    if kind is None:
-        return problems
-    spec = get_spec(kind)
-    type_ids = shapely.get_type_id(geoms)
-    families = np.array([_FAMILY_BY_TYPE_ID.get(int(t)) for t in type_ids], dtype=object)
-    for pos in np.flatnonzero(present & ~np.isin(families, list(spec.geometry))):
-        add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
-            int(pos), "move it to the right layer")
     for f in spec.fields:
         if f.name not in gdf.columns:
             if f.required:
@@ -352,15 +420,15 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
         changes.append({"feature": _feature_label(gdf, int(pos)), "change": "dropped", "reason": "empty geometry",
                         "before": None, "after": None})
     if out.crs is not None:
-        outside = ~drop & area_of_use_problems(out)
-        for pos in np.flatnonzero(outside):
-            swapped = shapely.transform(geoms[pos], lambda c: c[:, ::-1])
-            probe = gpd.GeoDataFrame(geometry=[swapped], crs=out.crs)
-            if not area_of_use_problems(probe)[0]:
+        outside = np.flatnonzero(~drop & area_of_use_problems(out))
+        if outside.size:
+            swapped = shapely.transform(geoms[outside], lambda c: c[:, ::-1])
+            fits = ~area_of_use_problems(gpd.GeoDataFrame(geometry=swapped, crs=out.crs))
+            for pos, new_geom in zip(outside[fits], swapped[fits]):
                 changes.append({"feature": _feature_label(gdf, int(pos)), "change": "swap_axes",
                                 "reason": "coordinates fit the CRS only with x and y swapped",
-                                "before": geoms[pos].wkt[:200], "after": swapped.wkt[:200]})
-                geoms[pos] = swapped
+                                "before": geoms[pos].wkt[:200], "after": new_geom.wkt[:200]})
+                geoms[pos] = new_geom
     family = None
     if kind is not None:
         family = get_spec(kind).geometry
