@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -42,6 +42,13 @@ __all__ = ["REPAIRABLE", "check_layer", "check_number"]
 
 #: problem codes the gate repairs (with a warning) instead of refusing
 REPAIRABLE = frozenset({"missing-geometry", "empty-geometry", "swapped-axes", "invalid-geometry"})
+
+#: problems listed in the message per code (all are in the error's ``problems``)
+_SHOWN_PER_CODE = 3
+
+#: the fix_layer change that repairs each code
+_CHANGE_OF = {"missing-geometry": "dropped", "empty-geometry": "dropped", "swapped-axes": "swap_axes",
+              "invalid-geometry": "make_valid"}
 
 _CHANGE_TEXT = {
     "swap_axes": "had x and y swapped (their coordinates fit {crs} only that way); swapped back",
@@ -80,6 +87,7 @@ def check_layer(
     what: str | None = None,
     fields: Sequence[str] = (),
     coordinates: bool = True,
+    leave: Collection[str] = (),
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Pass one layer through the input gate: repair what is sure, refuse the rest.
 
@@ -96,6 +104,9 @@ def check_layer(
     coordinates : bool, default True
         Check the CRS and coordinates (and repair them); ``False`` for checks that
         only count attributes, where only the geometry type is checked.
+    leave : collection of str
+        Problem codes of :data:`REPAIRABLE` to leave as they are (``convert``
+        keeps empty and invalid geometries, which do not change where a feature is).
 
     Returns
     -------
@@ -141,11 +152,13 @@ def check_layer(
     refused = [p for p in problems if p.severity == "error" and p.code not in REPAIRABLE]
     if refused:
         raise _refusal(where, refused)
-    if not any(p.code in REPAIRABLE for p in problems):
+    to_repair = {p.code for p in problems if p.code in REPAIRABLE and p.code not in leave}
+    if not to_repair:
         return gdf, warnings
-    fixed, changes = fix_layer(gdf, kind)
+    fixed, changes = fix_layer(gdf, kind, repairs={_CHANGE_OF[c] for c in to_repair})
     # a repair that leaves a problem (make_valid giving a line in a polygon layer ...) was not sure
-    left = [p for p in geometry_problems(fixed, kind, source=source, layer=layer) if p.severity == "error"]
+    left = [p for p in geometry_problems(fixed, kind, source=source, layer=layer, coordinates=coordinates)
+            if p.severity == "error" and p.code not in leave]
     if left:
         raise _refusal(where, left, after_repair=True)
     new = _summaries(where, changes, gdf.crs)
@@ -157,8 +170,19 @@ def _refusal(where: str, problems: list[Any], after_repair: bool = False) -> Val
     source = next((p.file for p in problems if p.file), None)
     hint = f"; `ecogis validate {source}` lists every problem" if source else ""
     when = " (after repairing what was sure)" if after_repair else ""
-    return ValidationError(problems, message=f"{where}: {len(problems)} problem(s) that would make the result "
-                                             f"wrong{when}{hint}")
+    counts: dict[str, int] = {}
+    shown = []
+    for p in problems:
+        counts[p.code] = counts.get(p.code, 0) + 1
+        if counts[p.code] <= _SHOWN_PER_CODE:
+            shown.append(p)
+    tally = ", ".join(f"{n} {code}" for code, n in counts.items())
+    err = ValidationError(shown, message=f"{where}: {len(problems)} problem(s) that would make the result "
+                                         f"wrong ({tally}){when}{hint}")
+    if len(shown) < len(problems):
+        err.args = (f"{err.args[0]}\n  ... and {len(problems) - len(shown)} more of the same kind(s)",)
+    err.problems = list(problems)
+    return err
 
 
 def check_number(

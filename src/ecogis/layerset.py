@@ -73,17 +73,38 @@ class LayerSet:
     rasters: dict[str, Path] = field(default_factory=dict)
     root: Path | None = None
     name: str = ""
+    #: the layers that passed the input gate, by kind (each is checked once)
+    _gated: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def has(self, kind: str) -> bool:
         return kind in self.vectors or kind in self.rasters
 
     def get(self, kind: str) -> gpd.GeoDataFrame:
-        """The layer of a kind; NotMeasurableError naming the kind when absent."""
+        """The layer of a kind, through the input gate; NotMeasurableError naming the kind when absent.
+
+        The first time a layer is taken it passes :func:`ecogis.gate.check_layer`:
+        what can be repaired without doubt (axes swapped back ...) is repaired
+        once, logged, and the repair travels with the layer into the results'
+        warnings; anything else raises :class:`ecogis.errors.ValidationError`, so
+        only the checks that need a bad layer fail.
+        """
         try:
-            return self.vectors[kind]
+            gdf = self.vectors[kind]
         except KeyError:
             where = f" in {self.root}" if self.root else ""
             raise NotMeasurableError(f"layer {kind!r} missing{where}") from None
+        if self._gated.get(kind) is not gdf:
+            from ecogis.gate import check_layer
+
+            gdf, repaired = check_layer(gdf, kind, what=kind)
+            for message in repaired:
+                log.info("%s", message)
+            self.vectors[kind] = self._gated[kind] = gdf
+        return gdf
+
+    def optional(self, kind: str) -> gpd.GeoDataFrame | None:
+        """:meth:`get`, or None when the layer set has no layer of that kind."""
+        return self.get(kind) if kind in self.vectors else None
 
     def raster(self, kind: str) -> Path:
         try:
@@ -161,10 +182,17 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         raise InputError(f"{root}: no such directory or file")
     ls = LayerSet(root=root, name=root.stem)
     if root.is_file():
+        if root.suffix.lower() != ".gpkg":
+            raise InputError(f"--layers {root} is a {root.suffix or 'suffix-less'} file but is expected to be a "
+                             f"directory of layers or a GeoPackage (.gpkg) whose layers are named by kind; give the "
+                             f"directory, or pass a single file with the command's own option (e.g. --stops)")
         for layer in list_layers(root):
             kind = layer if layer in CATALOGUE else None
             if kind in CATALOGUE:
                 ls.vectors[kind] = read_layer(root, kind, layer=layer, assume_crs=crs)
+        if not ls.vectors:
+            raise InputError(f"{root}: no layer named by a kind (layers are {list_layers(root)}); name GeoPackage "
+                             f"layers by kind ({', '.join(sorted(CATALOGUE))})")
         return ls
     for what, kind, p, layer in _iter_sources(root):
         if what == "raster":

@@ -26,6 +26,7 @@ code                   severity  meaning
 ``empty-value``        error     a required field is empty for a feature
 ``bad-value``          error     a value outside the allowed domain
 ``duplicate-id``       error     two features share an ``id``
+``no-layers``          error     a directory holds no layer of any kind
 ``unknown-kind``       warning   the layer's kind could not be told from its name
 ``crs-differs``        warning   layers of one run are in different CRSs
 =====================  ========  ====================================================
@@ -41,7 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,6 +327,19 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return files
 
 
+def _has_kind(files: list[Path]) -> bool:
+    """Whether any of the files holds a layer whose kind can be told from its name."""
+    for path in files:
+        if guess_kind(path.name) in CATALOGUE:
+            return True
+        try:
+            if any(name in CATALOGUE for name in list_layers(path)):
+                return True
+        except EcogisError:
+            continue
+    return False
+
+
 def validate_paths(
     paths: Sequence[str | os.PathLike],
     *,
@@ -354,6 +368,14 @@ def validate_paths(
         get_spec(kind)
     report = ValidationReport()
     targets: list[tuple[Path, str | None]] = []
+    for raw in paths:
+        # a directory with no layer of any kind validates nothing: say so instead of "0 error(s)"
+        p = Path(raw)
+        if p.is_dir() and kind is None and not _has_kind(_expand([p])):
+            report.problems.append(Problem(
+                "error", "no-layers", f"no layer of any kind in the directory (files: "
+                f"{sorted(q.name for q in p.iterdir() if not q.name.startswith('.'))[:10]})", str(p), None, None,
+                f"name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))}), or pass --kind"))
     for path in _expand(paths):
         if not path.exists():
             report.problems.append(Problem("error", "unreadable", "no such file", str(path)))
@@ -397,12 +419,14 @@ def validate_paths(
     return report
 
 
-def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
+              repairs: Collection[str] | None = None) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Repair what can be repaired safely; return the copy and a log of every change.
 
     Repairs: empty or missing geometries dropped; swapped x/y swapped back (when the
     swapped coordinates fit the CRS's area of use); invalid geometries made valid
     (``shapely.make_valid``, keeping only parts of the layer's geometry family).
+    ``repairs`` limits them to some of ``"dropped"``, ``"swap_axes"``, ``"make_valid"``.
 
     Examples
     --------
@@ -412,15 +436,17 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
     >>> fixed.geometry.iloc[0].is_valid, log_[0]["change"]
     (True, 'make_valid')
     """
+    do = set(repairs) if repairs is not None else {"dropped", "swap_axes", "make_valid"}
     out = gdf.copy()
     changes: list[dict[str, Any]] = []
     geoms = np.asarray(out.geometry.values)
-    drop = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    drop = absent if "dropped" in do else np.zeros(len(geoms), dtype=bool)
     for pos in np.flatnonzero(drop):
         changes.append({"feature": _feature_label(gdf, int(pos)), "change": "dropped", "reason": "empty geometry",
                         "before": None, "after": None})
-    if out.crs is not None:
-        outside = np.flatnonzero(~drop & area_of_use_problems(out))
+    if out.crs is not None and "swap_axes" in do:
+        outside = np.flatnonzero(~absent & area_of_use_problems(out))
         if outside.size:
             swapped = shapely.transform(geoms[outside], lambda c: c[:, ::-1])
             fits = ~area_of_use_problems(gpd.GeoDataFrame(geometry=swapped, crs=out.crs))
@@ -432,7 +458,7 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
     family = None
     if kind is not None:
         family = get_spec(kind).geometry
-    invalid = ~drop & ~shapely.is_valid(geoms)
+    invalid = ~absent & ~shapely.is_valid(geoms) if "make_valid" in do else np.zeros(len(geoms), dtype=bool)
     for pos in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geoms[pos])
         repaired = shapely.make_valid(geoms[pos])
