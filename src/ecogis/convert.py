@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecogis.crs import CRSLike, WGS84, crs_label, in_mainland_china, parse_crs, to_crs
+from ecogis.crs import WGS84, CRSLike, crs_label, in_mainland_china, parse_crs, to_crs
 from ecogis.errors import InputError
 from ecogis.gate import check_layer
 from ecogis.io import list_layers, read_layer, write_layers

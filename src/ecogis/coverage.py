@@ -51,7 +51,13 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.discs import VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, equal_area_radius
+from ecogis.discs import (
+    VoronoiCells,
+    area_segments,
+    convex_cells_in_area,
+    disc_polygon_area,
+    equal_area_radius,
+)
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
 from ecogis.result import CheckResult, violations_frame

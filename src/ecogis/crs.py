@@ -461,8 +461,10 @@ def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | N
 
     It must be a projected, conformal CRS (Transverse Mercator / Gauss-Kruger,
     UTM, Lambert Conformal Conic, stereographic ...), not Web Mercator, whose area
-    of use (give or take 1.5 degrees) contains ``data`` and whose area scale
-    stays within 1 % of true over it.
+    of use (give or take 1.5 degrees of longitude) contains ``data`` and whose
+    area scale stays within 1 % of true over it.  Data already in that CRS is
+    not looked at here: whether its coordinates fit their CRS is the input
+    gate's check (:func:`ecogis.gate.check_layer`).
 
     Parameters
     ----------
@@ -497,7 +499,9 @@ def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | N
     if isinstance(crs, str):
         problem = f"{crs!r} is a web-map coordinate system in degrees"
     else:
-        problem = _metric_crs_problem(crs, _lonlat_bounds(data) if data is not None else None)
+        # data already in that CRS: whether its coordinates fit it is the input gate's check (outside-crs-area)
+        own = data is not None and data.crs is not None and data.crs.equals(crs)
+        problem = _metric_crs_problem(crs, _lonlat_bounds(data) if data is not None and not own else None)
     if problem is None:
         return crs
     suggestion = ""
@@ -582,7 +586,9 @@ def to_crs(gdf: gpd.GeoDataFrame, crs: CRSLike, *, src_crs: CRSLike | None = Non
 
 def to_metric(gdf: gpd.GeoDataFrame, metric: CRSLike | None = None) -> gpd.GeoDataFrame:
     """Reproject to the metric CRS (:func:`metric_crs` unless ``metric`` is given)."""
-    target = check_metric_crs(metric, gdf) if metric is not None else metric_crs(gdf)
+    # the kind of CRS is checked here; whether it suits the data is checked where a caller's option
+    # enters a public function (check_metric_crs(metric_crs, data)), since layers are aligned through here
+    target = check_metric_crs(metric) if metric is not None else metric_crs(gdf)
     if gdf.crs is not None and gdf.crs.equals(target) and "coordinate_system" not in gdf.attrs:
         return gdf
     return to_crs(gdf, target)

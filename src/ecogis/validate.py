@@ -55,7 +55,13 @@ import shapely
 from ecogis.catalogue import CATALOGUE, get_spec, guess_kind
 from ecogis.crs import CRSLike, area_of_use_problems, crs_label
 from ecogis.errors import EcogisError, InputError
-from ecogis.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, list_layers, read_layer, write_layers
+from ecogis.io import (
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    list_layers,
+    read_layer,
+    write_layers,
+)
 from ecogis.progress import progress_bar
 
 __all__ = [
