@@ -193,7 +193,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         if not ls.vectors:
             raise InputError(f"{root}: no layer named by a kind (layers are {list_layers(root)}); name GeoPackage "
                              f"layers by kind ({', '.join(sorted(CATALOGUE))})")
-        return ls
+        return _gate_on_read(ls)
     for what, kind, p, layer in _iter_sources(root):
         if what == "raster":
             ls.rasters.setdefault(kind, p)
@@ -205,6 +205,19 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"
         )
+    return _gate_on_read(ls)
+
+
+def _gate_on_read(ls: LayerSet) -> LayerSet:
+    """Pass every layer through the input gate as it is read, so maps and exports get the repaired copies
+    too; a layer the gate refuses is kept as read, and :meth:`LayerSet.get` raises when a check takes it."""
+    from ecogis.errors import ValidationError
+
+    for kind in list(ls.vectors):
+        try:
+            ls.get(kind)
+        except ValidationError as exc:
+            log.debug("%s: kept as read; the checks that take it will fail: %s", kind, exc)
     return ls
 
 
