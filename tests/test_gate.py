@@ -373,3 +373,27 @@ def test_bad_stops_never_give_exit_0_with_a_figure(tmp_path_factory, n, bad, whe
     r = run(["coverage", "--stops", stops, "--area", area, "--json", out])
     assert r.exit_code in (2, 3), r.output
     assert not out.exists() and "area_share" not in r.output and "Traceback" not in r.output
+
+
+def _wrong_type_calls():
+    from ecogis import air, ecology, water
+
+    line = gpd.GeoDataFrame({"id": ["l"], "kind": ["livestock_farm"], "pm25_ugm3": [40.0]},
+                            geometry=[shapely.LineString([(X0, Y0), (X0 + 500, Y0)])], crs=GK114)
+    river = gpd.GeoDataFrame({"id": ["r"]}, geometry=[shapely.LineString([(X0, Y0 + 50), (X0 + 900, Y0 + 50)])],
+                             crs=GK114)
+    return [
+        ("facilities", "LineString but facilities expects point or polygon",
+         lambda: ecology.river_buffers(line, river, buffer_m=100)),
+        ("stations", "LineString but air_stations expects point", lambda: air.air_quality(line, year=2025)),
+        ("sections", "LineString but sections expects point", lambda: water.section_compliance(line)),
+        ("zones", "LineString but control_zones expects polygon",
+         lambda: ecology.control_zones(_points((X0, Y0), kind=["livestock_farm"]), river)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_wrong_type_calls())))
+def test_water_ecology_air_functions_refuse_the_wrong_geometry_type(case):
+    what, message, call = _wrong_type_calls()[case]
+    with pytest.raises(ValidationError, match=f"(?s){what}: 1 problem.*{message}"):
+        call()

@@ -47,6 +47,7 @@ from pyproj import CRS
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
 from ecogis.gate import check_number as _check_number
 from ecogis.io import atomic_output
 from ecogis.result import CheckResult, violations_frame
@@ -222,7 +223,9 @@ def idw_surface(
     >>> arr.tolist(), crs.to_epsg()
     ([[30.0, 50.0]], 4547)
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(stations, "air_stations", what="stations")
+    _check_geometry_type(area, "study_area", what="area")
     _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("power", power, minimum=0, exclusive_minimum=True)
     if metric is not None:
@@ -420,7 +423,10 @@ def air_quality(
     >>> air_quality(st, targets={"pm25_ugm3": 60.0}).n_violations
     0
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(stations, "air_stations", what="stations")
+    _check_geometry_type(districts, "study_area", what="districts")
+    _check_geometry_type(area, "study_area", what="area")
     _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("power", power, minimum=0, exclusive_minimum=True)
     _check_number("year", year, integer=True, optional=True)

@@ -46,6 +46,7 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
 from ecogis.gate import check_number as _check_number
 from ecogis.result import CheckResult, violations_frame
 
@@ -245,7 +246,8 @@ def redline_overlap(
     >>> redline_overlap(proj, red).violations[["id", "redline_id", "overlap_m2", "share_of_feature"]].values.tolist()
     [['P1', 'R1', 5000.0, 0.5]]
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(redlines, "eco_redlines", what="redlines")
     if metric is not None:
         metric = _check_metric_crs(metric, redlines if isinstance(redlines, gpd.GeoDataFrame) else None,
                                    name="metric")
@@ -358,7 +360,9 @@ def redline_change(
     >>> m["lost_m2"], m["gained_m2"], m["net_m2"]
     (5000.0, 0.0, -5000.0)
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(old, "eco_redlines", what="old")
+    _check_geometry_type(new, "eco_redlines", what="new")
     _check_number("min_piece_m2", min_piece_m2, minimum=0, unit="m2")
     if metric is not None:
         metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None,
@@ -489,7 +493,9 @@ def river_buffers(
     >>> river_buffers(farms, river, buffer_m=100).violations["id"].tolist()
     ['F1']
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(rivers, "rivers", what="rivers")
     _check_number("buffer_m", buffer_m, minimum=0, exclusive_minimum=True, unit="metres")
     if metric is not None:
         metric = _check_metric_crs(metric, rivers if isinstance(rivers, gpd.GeoDataFrame) else None,
@@ -603,7 +609,9 @@ def control_zones(
     >>> control_zones(farms, zone).metrics["livestock_in_forbidden_zone"]
     1
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(zones, "control_zones", what="zones")
     _check_number("large_site_m2", large_site_m2, minimum=0, unit="m2")
     if metric is not None:
         metric = _check_metric_crs(metric, zones if isinstance(zones, gpd.GeoDataFrame) else None,
@@ -748,7 +756,8 @@ def coal_boilers_near_chp(
     >>> coal_boilers_near_chp(f).metrics["coal_boilers_near_chp"]
     1
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
     _check_number("radius_m", radius_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("min_chp_mw", min_chp_mw, minimum=0, unit="MW")
     if metric is not None:

@@ -38,7 +38,7 @@ import numpy as np
 
 from ecogis.errors import InputError, ValidationError
 
-__all__ = ["REPAIRABLE", "check_layer", "check_number"]
+__all__ = ["REPAIRABLE", "check_layer", "check_geometry_type", "check_number"]
 
 #: problem codes the gate repairs (with a warning) instead of refusing
 REPAIRABLE = frozenset({"missing-geometry", "empty-geometry", "swapped-axes", "invalid-geometry"})
@@ -164,6 +164,21 @@ def check_layer(
     new = _summaries(where, changes, gdf.crs)
     fixed.attrs = {**gdf.attrs, "repairs": warnings + new}
     return fixed, warnings + new
+
+
+def check_geometry_type(gdf: Any, kind: str, *, what: str | None = None) -> None:
+    """Refuse features of the wrong geometry type for ``kind`` (a GeoDataFrame; anything else is left alone).
+
+    The part of :func:`check_layer` that needs no repair and no CRS, for functions
+    whose layers are gated in full when they come from a :class:`ecogis.layerset.LayerSet`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> check_geometry_type(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]), "sections")
+    """
+    if isinstance(gdf, gpd.GeoDataFrame):
+        check_layer(gdf, kind, what=what, coordinates=False)
 
 
 def _refusal(where: str, problems: list[Any], after_repair: bool = False) -> ValidationError:

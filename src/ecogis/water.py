@@ -58,6 +58,7 @@ from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.crs import to_metric
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
 from ecogis.gate import check_number as _check_number
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult, violations_frame
@@ -468,7 +469,9 @@ def delineate_protection_zones(
     >>> z[["level", "radius_m"]].values.tolist()
     [['一级', 30.0], ['二级', 300.0]]
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(water_sources, "water_sources", what="water_sources")
+    _check_geometry_type(rivers, "rivers", what="rivers")
     _check_number("river_half_width_m", river_half_width_m, minimum=0, unit="metres")
     _check_number("intake_snap_m", intake_snap_m, minimum=0, unit="metres")
     if metric_crs is not None:
@@ -670,7 +673,9 @@ def protection_conflicts(
     >>> r.violations[["rule", "distance_inside_m"]].values.tolist()
     [['WPPCL-65-first-level', 1.0]]
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(zones, "protection_zones", what="zones")
     _check_number("warn_distance_m", warn_distance_m, minimum=0, unit="metres")
     if metric_crs is not None:
         metric_crs = _check_metric_crs(metric_crs, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
@@ -1016,7 +1021,10 @@ def section_compliance(
     >>> r.violations["detail"].iloc[0]
     'measured IV (decided by 氨氮 1.32 mg/L) vs target III'
     """
-    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(sections, "sections", what="sections")
+    _check_geometry_type(rivers, "rivers", what="rivers")
+    _check_geometry_type(facilities, "facilities", what="facilities")
     _check_number("upstream_km", upstream_km, minimum=0, unit="km")
     _check_number("river_distance_m", river_distance_m, minimum=0, unit="metres")
     _check_number("section_snap_m", section_snap_m, minimum=0, unit="metres")
