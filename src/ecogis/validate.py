@@ -142,12 +142,18 @@ class ValidationReport:
             raise ValidationError(self.errors)
 
 
-def _feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
-    if "id" in gdf.columns:
-        value = gdf["id"].iloc[pos]
-        if value is not None and not (isinstance(value, float) and np.isnan(value)):
-            return f"id={value} (row {pos})"
-    return f"row {pos}"
+def _labeller(gdf: gpd.GeoDataFrame):
+    """``pos -> "id=... (row pos)"`` with the id column read once (thousands of problems stay cheap)."""
+    ids = gdf["id"].to_numpy(dtype=object) if "id" in gdf.columns else None
+
+    def label(pos: int) -> str:
+        if ids is not None:
+            value = ids[pos]
+            if value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value)):
+                return f"id={value} (row {pos})"
+        return f"row {pos}"
+
+    return label
 
 
 def geometry_problems(
@@ -189,10 +195,10 @@ def geometry_problems(
     ['swapped-axes']
     """
     problems: list[Problem] = []
+    label = _labeller(gdf)
 
     def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
-        problems.append(Problem(severity, code, message, source, layer,
-                                None if pos is None else _feature_label(gdf, pos), fix))
+        problems.append(Problem(severity, code, message, source, layer, None if pos is None else label(pos), fix))
 
     geoms = np.asarray(gdf.geometry.values)
     missing = shapely.is_missing(geoms)
@@ -226,15 +232,15 @@ def geometry_problems(
                 swapped = gdf.iloc[np.flatnonzero(outside)].copy()
                 swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
                 fixed_by_swap = ~area_of_use_problems(swapped)
+                name = crs_label(gdf.crs)
                 for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
-                    b = shapely.bounds(geoms[pos])
+                    b = bounds[pos]
                     if ok_swapped:
                         add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                            f"{crs_label(gdf.crs)}'s area of use but fit with x and y swapped", int(pos),
-                            "--fix swaps them back")
+                            f"{name}'s area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
                     else:
                         add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                            f"{crs_label(gdf.crs)}'s area of use", int(pos), "check the CRS the data was stated in")
+                            f"{name}'s area of use", int(pos), "check the CRS the data was stated in")
     if kind is None:
         return problems
     spec = get_spec(kind)
@@ -279,10 +285,10 @@ def validate_layer(
     if kind is None:
         return problems
     spec = get_spec(kind)
+    label = _labeller(gdf)
 
     def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
-        problems.append(Problem(severity, code, message, source, layer,
-                                None if pos is None else _feature_label(gdf, pos), fix))
+        problems.append(Problem(severity, code, message, source, layer, None if pos is None else label(pos), fix))
 
     for f in spec.fields:
         if f.name not in gdf.columns:
@@ -443,23 +449,26 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
     (True, 'make_valid')
     """
     do = set(repairs) if repairs is not None else {"dropped", "swap_axes", "make_valid"}
+    label = _labeller(gdf)
     out = gdf.copy()
     changes: list[dict[str, Any]] = []
     geoms = np.asarray(out.geometry.values)
     absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     drop = absent if "dropped" in do else np.zeros(len(geoms), dtype=bool)
     for pos in np.flatnonzero(drop):
-        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "dropped", "reason": "empty geometry",
+        changes.append({"feature": label(int(pos)), "change": "dropped", "reason": "empty geometry",
                         "before": None, "after": None})
     if out.crs is not None and "swap_axes" in do:
         outside = np.flatnonzero(~absent & area_of_use_problems(out))
         if outside.size:
             swapped = shapely.transform(geoms[outside], lambda c: c[:, ::-1])
             fits = ~area_of_use_problems(gpd.GeoDataFrame(geometry=swapped, crs=out.crs))
-            for pos, new_geom in zip(outside[fits], swapped[fits]):
-                changes.append({"feature": _feature_label(gdf, int(pos)), "change": "swap_axes",
+            before = shapely.to_wkt(geoms[outside[fits]])
+            after = shapely.to_wkt(swapped[fits])
+            for pos, new_geom, b, a in zip(outside[fits], swapped[fits], before, after):
+                changes.append({"feature": label(int(pos)), "change": "swap_axes",
                                 "reason": "coordinates fit the CRS only with x and y swapped",
-                                "before": geoms[pos].wkt[:200], "after": new_geom.wkt[:200]})
+                                "before": b[:200], "after": a[:200]})
                 geoms[pos] = new_geom
     family = None
     if kind is not None:
@@ -472,7 +481,7 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
         if repaired.geom_type == "GeometryCollection":
             parts = [g for g in shapely.get_parts(repaired) if _GEOM_FAMILY.get(g.geom_type) in fam]
             repaired = shapely.union_all(parts) if parts else repaired
-        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "make_valid", "reason": reason,
+        changes.append({"feature": label(int(pos)), "change": "make_valid", "reason": reason,
                         "before": geoms[pos].wkt[:200], "after": repaired.wkt[:200]})
         geoms[pos] = repaired
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
