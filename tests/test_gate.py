@@ -373,6 +373,9 @@ def test_bad_stops_never_give_exit_0_with_a_figure(tmp_path_factory, n, bad, whe
     r = run(["coverage", "--stops", stops, "--area", area, "--json", out])
     assert r.exit_code in (2, 3), r.output
     assert not out.exists() and "area_share" not in r.output and "Traceback" not in r.output
+    if bad in ("outside", "nan", "no_crs"):  # what convert cannot carry over either
+        r = run(["convert", stops, tmp / "converted.gpkg", "--to", "EPSG:4490"])
+        assert r.exit_code in (2, 3) and not (tmp / "converted.gpkg").exists(), r.output
 
 
 def _wrong_type_calls():
