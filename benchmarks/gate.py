@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from coverage import _buffer_inputs  # noqa: E402  (the same stops and area as the coverage benchmark)
+from coverage import _buffer_inputs  # the same stops and area as the coverage benchmark
 
 BUDGET = 1.10
 

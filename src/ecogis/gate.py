@@ -38,7 +38,7 @@ import numpy as np
 
 from ecogis.errors import InputError, ValidationError
 
-__all__ = ["REPAIRABLE", "check_layer", "check_geometry_type", "check_number"]
+__all__ = ["REPAIRABLE", "check_geometry_type", "check_layer", "check_number"]
 
 #: problem codes the gate repairs (with a warning) instead of refusing
 REPAIRABLE = frozenset({"missing-geometry", "empty-geometry", "swapped-axes", "invalid-geometry"})
