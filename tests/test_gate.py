@@ -400,3 +400,13 @@ def test_water_ecology_air_functions_refuse_the_wrong_geometry_type(case):
     what, message, call = _wrong_type_calls()[case]
     with pytest.raises(ValidationError, match=f"(?s){what}: 1 problem.*{message}"):
         call()
+
+
+def test_a_layer_set_given_to_a_check_is_not_changed_by_the_gate():
+    from ecogis.layerset import LayerSet
+
+    swapped = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(Y0, X0)], crs=GK114)
+    ls = LayerSet({"bus_stops": swapped})
+    fixed = ls.get("bus_stops")
+    assert ls.vectors["bus_stops"] is swapped and swapped.geometry.iloc[0].x == Y0
+    assert fixed.geometry.iloc[0].x == X0 and ls.get("bus_stops") is fixed

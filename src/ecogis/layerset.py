@@ -73,8 +73,9 @@ class LayerSet:
     rasters: dict[str, Path] = field(default_factory=dict)
     root: Path | None = None
     name: str = ""
-    #: the layers that passed the input gate, by kind (each is checked once)
-    _gated: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: kind -> (layer as given, what the input gate made of it): each layer is checked once
+    _gated: dict[str, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]] = field(default_factory=dict, init=False,
+                                                                         repr=False, compare=False)
 
     def has(self, kind: str) -> bool:
         return kind in self.vectors or kind in self.rasters
@@ -93,14 +94,16 @@ class LayerSet:
         except KeyError:
             where = f" in {self.root}" if self.root else ""
             raise NotMeasurableError(f"layer {kind!r} missing{where}") from None
-        if self._gated.get(kind) is not gdf:
+        source, gated = self._gated.get(kind, (None, None))
+        if source is not gdf:
             from ecogis.gate import check_layer
 
-            gdf, repaired = check_layer(gdf, kind, what=kind)
+            gated, repaired = check_layer(gdf, kind, what=kind)
             for message in repaired:
                 log.info("%s", message)
-            self.vectors[kind] = self._gated[kind] = gdf
-        return gdf
+            # kept beside ``vectors``, which stays as given: a LayerSet passed to a check is not changed
+            self._gated[kind] = (gdf, gated)
+        return gated
 
     def optional(self, kind: str) -> gpd.GeoDataFrame | None:
         """:meth:`get`, or None when the layer set has no layer of that kind."""
@@ -215,9 +218,11 @@ def _gate_on_read(ls: LayerSet) -> LayerSet:
 
     for kind in list(ls.vectors):
         try:
-            ls.get(kind)
+            ls.vectors[kind] = gated = ls.get(kind)
         except ValidationError as exc:
             log.debug("%s: kept as read; the checks that take it will fail: %s", kind, exc)
+        else:
+            ls._gated[kind] = (gated, gated)
     return ls
 
 
