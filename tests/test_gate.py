@@ -410,3 +410,19 @@ def test_a_layer_set_given_to_a_check_is_not_changed_by_the_gate():
     fixed = ls.get("bus_stops")
     assert ls.vectors["bus_stops"] is swapped and swapped.geometry.iloc[0].x == Y0
     assert fixed.geometry.iloc[0].x == X0 and ls.get("bus_stops") is fixed
+
+
+def test_an_easting_with_a_zone_prefix_is_refused_naming_the_prefixed_crs():
+    from pyproj import Transformer
+
+    # a stop at 114.02 E 33.58 N in CGCS2000 3-degree zone 38 with its prefix, but labelled EPSG:4547
+    x, y = Transformer.from_crs(4490, 4526, always_xy=True).transform(114.02, 33.58)
+    assert 38_000_000 < x < 39_000_000
+    stops = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(x, y)], crs=GK114)
+    with pytest.raises(ValidationError, match=r"outside-crs-area.*probably in EPSG:4526 \(CGCS2000 / 3-degree "
+                                              r"Gauss-Kruger zone 38"):
+        stop_coverage(stops, _square())
+    # stated right, it measures: the stop is inside the square around it
+    ok = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(x, y)], crs="EPSG:4526").to_crs(GK114)
+    assert covered_area(ok, _square(ok.geometry.x.iloc[0] - 600, ok.geometry.y.iloc[0] - 600, 1200))[
+        "covered_area_m2"] == pytest.approx(math.pi * 500 ** 2, rel=1e-9)

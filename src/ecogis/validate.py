@@ -156,6 +156,22 @@ def _labeller(gdf: gpd.GeoDataFrame):
     return label
 
 
+def _zone_prefix_hint(crs: Any, x: float) -> str | None:
+    """For an easting that carries a Gauss-Kruger zone number in front (38 500 000 m for zone 38), the
+    CGCS2000 CRS whose false easting has that prefix, when the stated CRS has none."""
+    if not (1e7 <= x < 1e8) or not getattr(crs, "is_projected", False):
+        return None
+    zone = int(x // 1e6)
+    if 25 <= zone <= 45:
+        code, what = 4513 + zone - 25, "3-degree"
+    elif 13 <= zone <= 23:
+        code, what = 4491 + zone - 13, "6-degree"
+    else:
+        return None
+    return (f"the easting starts with the zone number {zone}: the data is probably in EPSG:{code} (CGCS2000 / "
+            f"{what} Gauss-Kruger zone {zone}, false easting {zone}500000), not {crs_label(crs)}; state that CRS")
+
+
 def geometry_problems(
     gdf: gpd.GeoDataFrame,
     kind: str | None = None,
@@ -240,7 +256,8 @@ def geometry_problems(
                             f"{name}'s area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
                     else:
                         add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                            f"{name}'s area of use", int(pos), "check the CRS the data was stated in")
+                            f"{name}'s area of use", int(pos), _zone_prefix_hint(gdf.crs, b[0]) or
+                            "check the CRS the data was stated in")
     if kind is None:
         return problems
     spec = get_spec(kind)
