@@ -20,7 +20,7 @@ from ecogis.coverage import (
     stop_coverage,
     within_distance,
 )
-from ecogis.errors import InputError, NotMeasurableError
+from ecogis.errors import InputError, NotMeasurableError, ValidationError
 
 CRS = "EPSG:4547"
 X0, Y0 = 500_000.0, 3_700_000.0
@@ -80,7 +80,7 @@ def test_radius_alias_and_bad_arguments():
         stop_coverage(_stops([(0, 0)]), area, method="walk")
     with pytest.raises(NotMeasurableError, match="layer 'roads' missing"):
         stop_coverage(_stops([(0, 0)]), area, method="network")
-    with pytest.raises(InputError, match="expected to be points"):
+    with pytest.raises(ValidationError, match="Polygon but bus_stops expects point"):  # the input gate
         stop_coverage(area, area)
 
 
@@ -578,9 +578,12 @@ def test_bad_inputs_name_their_file_and_an_invalid_area_is_repaired_with_a_warni
     assert any("bowtie.geojson" in w and "make_valid" in w and "Self-intersection" in w for w in r.warnings)
     points = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
     points.attrs["source"] = "stops.shp"
-    with pytest.raises(InputError, match=r"area \(stops.shp\) holds no polygons \(it has Point\)"):
+    # the input gate refuses them, naming file, feature and fix
+    with pytest.raises(ValidationError, match=r"(?s)area \(stops.shp\).*stops.shp feature row 0: geometry-type: "
+                                              r"Point but study_area expects polygon \(fix: "):
         stop_coverage(stop, points)
-    with pytest.raises(InputError, match=r"stops \(bowtie.geojson\) have geometry types \['Polygon'\]"):
+    with pytest.raises(ValidationError, match=r"(?s)stops \(bowtie.geojson\).*bowtie.geojson feature id=a \(row 0\): "
+                                              r"geometry-type: Polygon but bus_stops expects point"):
         stop_coverage(bowtie, bowtie)
 
 

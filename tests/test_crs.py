@@ -157,3 +157,54 @@ def test_require_same_crs_names_both():
 def test_area_of_use_flags_swapped_lonlat():
     g = gpd.GeoDataFrame(geometry=[shapely.Point(114.0, 33.6), shapely.Point(33.6, 114.0)], crs=4490)
     assert ecrs.area_of_use_problems(g).tolist() == [False, True]
+
+
+# --- check_metric_crs (issue 11: EPSG:3857 gave 240 km2 for 166) -----------------------------------
+_LUOHE = gpd.GeoDataFrame(geometry=[shapely.box(113.9, 33.5, 114.2, 33.7)], crs=4490)
+
+
+def _geodesic_m2(gdf):
+    from pyproj import Geod
+
+    return sum(abs(Geod(ellps="GRS80").geometry_area_perimeter(g)[0]) for g in gdf.to_crs(4490).geometry)
+
+
+@pytest.mark.parametrize("good", ["EPSG:4547", "EPSG:32649", "EPSG:32650", "EPSG:4586", "EPSG:4509"])
+def test_check_metric_crs_takes_conformal_crss_that_cover_the_data(good):
+    crs = ecrs.check_metric_crs(good, _LUOHE)
+    # and they do measure right: within 0.3 % of the geodesic area
+    assert _LUOHE.to_crs(crs).area.iloc[0] == pytest.approx(_geodesic_m2(_LUOHE), rel=3e-3)
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("EPSG:3857", "Web Mercator"),
+    ("EPSG:3395", "distorts areas over the data by up to 4[34]"),
+    ("ESRI:102012", "distorts areas over the data by up to 3.0%"),
+    ("EPSG:5070", "is not conformal"),
+    ("EPSG:4534", "lies outside its area of use"),  # Gauss-Kruger CM 75E, 39 degrees west of Luohe
+    ("EPSG:4490", "not a projected CRS"),
+    ("bd09", "web-map coordinate system"),
+])
+def test_check_metric_crs_refuses_what_gives_wrong_metres_and_names_the_zone_to_use(bad, why):
+    with pytest.raises(CRSError, match=f"metric_crs was .*{why}.*EPSG:4547, CGCS2000 / 3-degree Gauss-Kruger CM 114E"):
+        ecrs.check_metric_crs(bad, _LUOHE)
+
+
+@pytest.mark.parametrize("bad", ["EPSG:3857", "EPSG:3395", "ESRI:102012"])
+def test_the_refused_crss_really_measure_wrong(bad):
+    """The refusals are right: each of these is more than 1 % off the geodesic area over Luohe."""
+    assert abs(_LUOHE.to_crs(bad).area.iloc[0] / _geodesic_m2(_LUOHE) - 1) > 0.01
+
+
+def test_metric_crs_of_data_in_web_mercator_is_its_gauss_kruger_zone():
+    assert ecrs.metric_crs(_LUOHE.to_crs(3857)).to_epsg() == 4547
+    assert ecrs.metric_crs(_LUOHE.to_crs(4547)).to_epsg() == 4547  # a conformal projected CRS is kept
+
+
+def test_area_of_use_box_is_the_same_for_a_crs_however_it_is_given():
+    from pyproj import CRS
+
+    pts = [shapely.Point(500_000, 3_716_000), shapely.Point(3_716_000, 500_000)]
+    by_code = gpd.GeoDataFrame(geometry=pts, crs=4547)
+    by_wkt = gpd.GeoDataFrame(geometry=pts, crs=CRS.from_wkt(CRS.from_epsg(4547).to_wkt()))
+    assert ecrs.area_of_use_problems(by_code).tolist() == ecrs.area_of_use_problems(by_wkt).tolist() == [False, True]

@@ -45,7 +45,10 @@ from affine import Affine
 from pyproj import CRS
 
 from ecogis.crs import CRSLike, to_metric
+from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_number as _check_number
 from ecogis.io import atomic_output
 from ecogis.result import CheckResult, violations_frame
 
@@ -220,6 +223,14 @@ def idw_surface(
     >>> arr.tolist(), crs.to_epsg()
     ([[30.0, 50.0]], 4547)
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(stations, "air_stations", what="stations")
+    _check_geometry_type(area, "study_area", what="area")
+    _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
+    _check_number("power", power, minimum=0, exclusive_minimum=True)
+    if metric is not None:
+        metric = _check_metric_crs(metric, stations if isinstance(stations, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if not (np.isfinite(cell_m) and cell_m > 0):
         raise InputError(f"cell_m was {cell_m} but is expected to be a cell size > 0 m")
     if stations.crs is None:
@@ -412,6 +423,16 @@ def air_quality(
     >>> air_quality(st, targets={"pm25_ugm3": 60.0}).n_violations
     0
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(stations, "air_stations", what="stations")
+    _check_geometry_type(districts, "study_area", what="districts")
+    _check_geometry_type(area, "study_area", what="area")
+    _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
+    _check_number("power", power, minimum=0, exclusive_minimum=True)
+    _check_number("year", year, integer=True, optional=True)
+    if metric is not None:
+        metric = _check_metric_crs(metric, stations if isinstance(stations, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if stations.crs is None:
         raise InputError("air stations have no CRS; set one before checking")
     if surface_path is not None and Path(surface_path).exists() and not overwrite:

@@ -145,8 +145,9 @@ def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None,
                         params: Mapping[str, float]) -> CheckResult:
     from ecogis.coverage import bus_indicators
 
-    return bus_indicators(stops=ls.vectors.get("bus_stops"), routes=ls.vectors.get("bus_routes"),
-                          roads=ls.vectors.get("roads"), intersections=ls.vectors.get("intersections"))
+    # through the input gate (LayerSet.optional), as every check's layers
+    return bus_indicators(stops=ls.optional("bus_stops"), routes=ls.optional("bus_routes"),
+                          roads=ls.optional("roads"), intersections=ls.optional("intersections"))
 
 
 def _run_water_sources(ls: LayerSet, scope: str | None, year: int | None,

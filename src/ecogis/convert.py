@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecogis.crs import CRSLike, WGS84, crs_label, in_mainland_china, parse_crs, to_crs
+from ecogis.crs import WGS84, CRSLike, crs_label, in_mainland_china, parse_crs, to_crs
 from ecogis.errors import InputError
+from ecogis.gate import check_layer
 from ecogis.io import list_layers, read_layer, write_layers
 from ecogis.progress import progress_bar
 
@@ -38,6 +39,8 @@ class ConversionReport:
     layers: int
     features: int
     untouched_outside_china: int
+    #: repairs the input gate made (axes swapped back ...)
+    warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         note = (f"; {self.untouched_outside_china} feature(s) outside mainland China left untouched by the "
@@ -107,6 +110,7 @@ def convert_file(
     if source.resolve() == target.resolve():
         raise InputError(f"output {target} is the input; write the converted copy to a new file")
     layers_out: dict[str, gpd.GeoDataFrame] = {}
+    warnings: list[str] = []
     untouched = features = 0
     names = list_layers(source)
     multi = len(names) > 1 or source.suffix.lower() == ".gpkg"
@@ -115,6 +119,13 @@ def convert_file(
     for name in progress_bar(names, desc="converting", unit="layer", progress=progress):
         # read_layer applies a stated CRS; GCJ-02 / BD-09 input comes back in CGCS2000
         gdf = read_layer(source, layer=name if multi else None, canonical=False, crs=src_crs)
+        # the input gate: axes swapped back (said), coordinates that fit no reading of the CRS refused;
+        # empty and invalid geometries are copied as they are
+        gdf, repaired = check_layer(gdf, what="layer", leave=("missing-geometry", "empty-geometry",
+                                                                        "invalid-geometry"))
+        for message in repaired:
+            log.warning("%s", message)
+        warnings += repaired
         first_src = first_src or crs_label(src_crs if src_crs is not None else gdf.crs)
         converted, n_out = convert_layer(gdf, dst_crs)
         if src_is_web and not isinstance(parse_crs(dst_crs), str):
@@ -124,7 +135,7 @@ def convert_file(
         layers_out[name if multi else target.stem] = converted
     write_layers(layers_out, target, overwrite=overwrite)
     report = ConversionReport(str(source), str(target), first_src or "?", crs_label(dst_crs), len(layers_out),
-                              features, untouched)
+                              features, untouched, warnings)
     if untouched:
         log.warning("%s", report)
     return report

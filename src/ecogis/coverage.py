@@ -51,8 +51,15 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.discs import VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, equal_area_radius
+from ecogis.discs import (
+    VoronoiCells,
+    area_segments,
+    convex_cells_in_area,
+    disc_polygon_area,
+    equal_area_radius,
+)
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_layer, check_number
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -145,10 +152,9 @@ def _area_geometry(area: Any, crs: Any, warnings: list[str] | None = None) -> sh
 
 def _metric_for(area: Any, metric_crs: CRSLike | None) -> Any:
     if metric_crs is not None:
-        crs = parse_crs(metric_crs)
-        if isinstance(crs, str) or not crs.is_projected:
-            raise InputError(f"metric_crs was {metric_crs!r} but is expected to be a projected CRS such as 'EPSG:4547'")
-        return crs
+        from ecogis.crs import check_metric_crs
+
+        return check_metric_crs(metric_crs, area if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)) else None)
     if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if area.crs is None:
             raise InputError("area has no CRS; set one (e.g. area.set_crs('EPSG:4490')) first")
@@ -421,18 +427,29 @@ def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: b
 
 # --- the check --------------------------------------------------------------------------------
 def _radius(radius_m: float | None, radius: float | None) -> float:
+    check_number("radius_m", radius_m, minimum=0, exclusive_minimum=True, optional=True, unit="metres")
+    check_number("radius", radius, minimum=0, exclusive_minimum=True, optional=True, unit="metres")
     if radius is not None and radius_m is not None and float(radius) != float(radius_m):
         raise InputError(f"radius ({radius}) and radius_m ({radius_m}) disagree; give one of them")
-    r = float(radius_m if radius_m is not None else (radius if radius is not None else DEFAULT_RADIUS_M))
-    if not r > 0:
-        raise InputError(f"radius_m was {r} but is expected to be > 0 (metres)")
-    return r
+    return float(radius_m if radius_m is not None else (radius if radius is not None else DEFAULT_RADIUS_M))
+
+
+def _gated(stops: Any, area: Any, warnings: list[str]) -> tuple[Any, Any]:
+    """Stops and area through the input gate (:func:`ecogis.gate.check_layer`); repairs said in ``warnings``."""
+    if isinstance(stops, gpd.GeoDataFrame):
+        stops, said = check_layer(stops, "bus_stops", what="stops")
+        warnings += said
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        area, said = check_layer(area, "study_area", what="area")
+        warnings += said
+    return stops, area
 
 
 def _measured_inputs(stops: gpd.GeoDataFrame, area: Any, r: float, metric_crs: CRSLike | None,
                      warnings: list[str]) -> tuple[Any, shapely.Geometry, np.ndarray, gpd.GeoDataFrame, np.ndarray,
                                                    np.ndarray]:
     """Metric CRS, the area (one prepared polygon), the stops (all, and the distinct ones within r of the area)."""
+    stops, area = _gated(stops, area, warnings)
     crs = _metric_for(area, metric_crs)
     A = _area_geometry(area, crs, warnings)
     shapely.prepare(A)
@@ -574,10 +591,11 @@ def stop_coverage(
     r = _radius(radius_m, radius)
     if method not in METHODS:
         raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
-    if min_gap_m2 < 0:
-        raise InputError(f"min_gap_m2 was {min_gap_m2} but is expected to be >= 0")
-    if partitions is not None and int(partitions) < 1:
-        raise InputError(f"partitions was {partitions} but is expected to be a positive integer")
+    check_number("min_gap_m2", min_gap_m2, minimum=0, unit="m2")
+    check_number("access_width_m", access_width_m, minimum=0, exclusive_minimum=True, unit="metres")
+    check_number("partitions", partitions, minimum=1, integer=True, optional=True)
+    check_number("propose", propose, minimum=0, integer=True)
+    check_number("target_share", target_share, minimum=0, maximum=1)
     if method == "network" and roads is None:
         raise NotMeasurableError("layer 'roads' missing: the network method walks along streets; "
                                  "give roads (a line layer or an .osm.pbf) or use method='buffer'")
@@ -883,11 +901,17 @@ def propose_stops(
     """
     from scipy.spatial import cKDTree
 
-    if k < 0:
-        raise InputError(f"k was {k} but is expected to be >= 0")
+    check_number("k", k, minimum=0, integer=True)
     if method not in METHODS:
         raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
-    r = float(radius_m)
+    r = _radius(radius_m, None)
+    check_number("target_share", target_share, minimum=0, maximum=1)
+    check_number("candidate_spacing_m", candidate_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
+                 unit="metres")
+    check_number("demand_spacing_m", demand_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
+                 unit="metres")
+    check_number("access_width_m", access_width_m, minimum=0, exclusive_minimum=True, unit="metres")
+    stops, area = _gated(stops, area, [])
     crs = _metric_for(area, metric_crs) if not isinstance(area, shapely.Geometry) else _metric_for(None, metric_crs)
     A = area if isinstance(area, shapely.Geometry) else _area_geometry(area, crs)
     shapely.prepare(A)
@@ -1146,6 +1170,20 @@ def bus_indicators(
     for name, g in (("stops", stops), ("routes", routes), ("roads", roads), ("intersections", intersections)):
         if g is not None and not isinstance(g, gpd.GeoDataFrame):
             raise InputError(f"{name} was {type(g).__name__} but is expected to be a GeoDataFrame")
+    # the input gate: shares of stops and intersections count attributes, so only their geometry type
+    # is checked there; lane lengths need the coordinates right
+    if stops is not None:
+        stops, said = check_layer(stops, "bus_stops", what="stops", coordinates=False)
+        warnings += said
+    if intersections is not None:
+        intersections, said = check_layer(intersections, "intersections", what="intersections", coordinates=False)
+        warnings += said
+    if roads is not None:
+        roads, said = check_layer(roads, "roads", what="roads")
+        warnings += said
+    if routes is not None:
+        routes, said = check_layer(routes, "bus_routes", what="routes")
+        warnings += said
 
     # bus lanes
     lane_src = None

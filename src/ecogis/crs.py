@@ -57,6 +57,7 @@ __all__ = [
     "transform_lonlat",
     "gk_zone_crs",
     "metric_crs",
+    "check_metric_crs",
     "to_crs",
     "to_metric",
     "same_crs",
@@ -355,7 +356,10 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     """The CRS ecogis does metric work in for this data.
 
     The CGCS2000 3-degree Gauss-Kruger zone of the data's centre when it lies in
-    China, the UTM zone otherwise.  A layer already in a projected CRS keeps it.
+    China, the UTM zone otherwise.  A layer already in a conformal projected CRS
+    keeps it (whether its coordinates fit that CRS is the input gate's check,
+    :func:`ecogis.gate.check_layer`); a layer in Web Mercator or another
+    non-conformal projection gets the zone of its centre instead.
 
     Examples
     --------
@@ -364,7 +368,7 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     >>> metric_crs(luohe).to_epsg()
     4547
     """
-    if gdf.crs is not None and gdf.crs.is_projected:
+    if gdf.crs is not None and gdf.crs.is_projected and _metric_crs_problem(gdf.crs, None) is None:
         return gdf.crs
     lon, lat = _lonlat_centroid(gdf)
     if 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0:
@@ -379,6 +383,141 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     if not info:
         raise CRSError(f"no UTM zone found for ({lon:.4f}, {lat:.4f}); pass metric_crs explicitly")
     return CRS.from_epsg(int(info[0].code))
+
+
+#: projection methods that keep angles (circles stay circles, so a radius means the same everywhere)
+_CONFORMAL_METHODS = ("transverse mercator", "lambert conic conformal", "stereographic", "oblique mercator",
+                      "mercator (variant", "mercator (1sp)", "mercator (2sp)")
+#: how far (degrees of longitude, of latitude) the data may reach beyond a CRS's area of use: a
+#: Gauss-Kruger zone is used a little beyond its 3-degree strip (metric_crs picks the zone of the
+#: data's centre), and the north-south limits of a zone's area of use are China's, not the projection's
+_AREA_OF_USE_MARGIN_DEG = (1.5, 5.0)
+#: largest error of the area scale (k^2 for a conformal projection) accepted over the data
+_MAX_AREAL_SCALE_ERROR = 0.01
+
+
+def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float, float, float] | None:
+    """The data's (west, south, east, north) in degrees, or None when it has no CRS or coordinates."""
+    if gdf.crs is None or len(gdf) == 0:
+        return None
+    b = gdf.total_bounds
+    if not np.all(np.isfinite(b)):
+        return None
+    if gdf.crs.is_geographic:
+        return tuple(float(v) for v in b)
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(gdf.crs, WGS84, always_xy=True)
+    xs = np.array([b[0], b[2], b[0], b[2], (b[0] + b[2]) / 2])
+    ys = np.array([b[1], b[1], b[3], b[3], (b[1] + b[3]) / 2])
+    lon, lat = t.transform(xs, ys)
+    if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
+        return None
+    return float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat))
+
+
+def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | None) -> str | None:
+    """Why ``crs`` is not fit for metric work on data within ``bounds`` (lon/lat), or None."""
+    if not crs.is_projected:
+        return "it is not a projected CRS (its units are not metres on a plane)"
+    op = crs.coordinate_operation
+    method = (op.method_name if op is not None else "") or ""
+    if "pseudo mercator" in method.lower():
+        return (f"it is Web Mercator ({method}), which is not conformal on the ellipsoid and inflates areas "
+                f"by 1/cos^2(latitude)")
+    if not any(m in method.lower() for m in _CONFORMAL_METHODS):
+        return f"its projection ({method or 'unknown'}) is not conformal, so a radius is not the same in every direction"
+    if bounds is None:
+        return None
+    west, south, east, north = bounds
+    aou = crs.area_of_use
+    if aou is not None:
+        m_lon, m_lat = _AREA_OF_USE_MARGIN_DEG
+        a_west, a_south, a_east, a_north = aou.bounds
+        if a_east < a_west:  # crosses the antimeridian
+            a_east += 360.0
+        if west < a_west - m_lon or east > a_east + m_lon or south < a_south - m_lat or north > a_north + m_lat:
+            return (f"the data ({west:.2f}..{east:.2f} E, {south:.2f}..{north:.2f} N) lies outside its area of use "
+                    f"({a_west:.2f}..{a_east:.2f} E, {a_south:.2f}..{a_north:.2f} N)")
+    from pyproj import Proj
+
+    lons = np.array([west, east, west, east, (west + east) / 2])
+    lats = np.array([south, south, north, north, (south + north) / 2])
+    try:
+        factors = Proj(crs).get_factors(lons, lats)
+        areal = np.asarray(factors.areal_scale, dtype=float)
+    except Exception:  # pyproj cannot compute factors for some CRSs: the area-of-use check stands
+        return None
+    if np.all(np.isfinite(areal)):
+        worst = float(np.max(np.abs(areal - 1.0)))
+        if worst > _MAX_AREAL_SCALE_ERROR:
+            return f"it distorts areas over the data by up to {worst:.1%} (areal scale {float(np.max(areal)):.4f})"
+    return None
+
+
+def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | None = None, *,
+                     name: str = "metric_crs") -> CRS:
+    """Parse a metric CRS a caller gave and refuse one that would give wrong metres.
+
+    It must be a projected, conformal CRS (Transverse Mercator / Gauss-Kruger,
+    UTM, Lambert Conformal Conic, stereographic ...), not Web Mercator, whose area
+    of use (give or take 1.5 degrees of longitude) contains ``data`` and whose
+    area scale stays within 1 % of true over it.  Data already in that CRS is
+    not looked at here: whether its coordinates fit their CRS is the input
+    gate's check (:func:`ecogis.gate.check_layer`).
+
+    Parameters
+    ----------
+    metric : CRS-like
+        The CRS given.
+    data : GeoDataFrame or GeoSeries, optional
+        The data it is for; without it only the kind of CRS is checked.
+    name : str, default "metric_crs"
+        The option's name, for the message.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    ecogis.errors.CRSError
+        Naming the CRS given, what is wrong with it, and the CRS :func:`metric_crs` would pick.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> luohe = gpd.GeoDataFrame(geometry=[shapely.Point(114.02, 33.58)], crs=4490)
+    >>> check_metric_crs("EPSG:4547", luohe).to_epsg()
+    4547
+    >>> check_metric_crs("EPSG:3857", luohe)
+    Traceback (most recent call last):
+    ...
+    ecogis.errors.CRSError: metric_crs was 'EPSG:3857' (WGS 84 / Pseudo-Mercator) but it is Web Mercator ...
+    """
+    crs = parse_crs(metric)
+    if isinstance(crs, str):
+        problem = f"{crs!r} is a web-map coordinate system in degrees"
+    else:
+        # data already in that CRS: whether its coordinates fit it is the input gate's check (outside-crs-area)
+        own = data is not None and data.crs is not None and data.crs.equals(crs)
+        problem = _metric_crs_problem(crs, _lonlat_bounds(data) if data is not None and not own else None)
+    if problem is None:
+        return crs
+    suggestion = ""
+    if data is not None:
+        try:
+            pick = metric_crs(data if data.crs is None or not data.crs.is_projected else data.to_crs(WGS84))
+            suggestion = f" ({crs_label(pick)}, {pick.name}, is what ecogis picks for this data)"
+        except Exception:  # no coordinates to pick from: say what is expected without a code
+            suggestion = ""
+    given = repr(metric) if isinstance(metric, (str, int)) else crs_label(crs)
+    if not isinstance(crs, str) and crs.name not in given:
+        given += f" ({crs.name})"
+    raise CRSError(
+        f"{name} was {given} but {problem}; expected a conformal projected CRS whose area of use contains the "
+        f"data, such as the Gauss-Kruger zone of the data{suggestion}; leave {name} out to let ecogis pick it"
+    )
 
 
 def _transform_geoms_lonlat(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
@@ -447,9 +586,9 @@ def to_crs(gdf: gpd.GeoDataFrame, crs: CRSLike, *, src_crs: CRSLike | None = Non
 
 def to_metric(gdf: gpd.GeoDataFrame, metric: CRSLike | None = None) -> gpd.GeoDataFrame:
     """Reproject to the metric CRS (:func:`metric_crs` unless ``metric`` is given)."""
-    target = parse_crs(metric) if metric is not None else metric_crs(gdf)
-    if isinstance(target, str):
-        raise CRSError(f"{target!r} is not a metric CRS; expected a projected CRS such as 'EPSG:4547'")
+    # the kind of CRS is checked here; whether it suits the data is checked where a caller's option
+    # enters a public function (check_metric_crs(metric_crs, data)), since layers are aligned through here
+    target = check_metric_crs(metric) if metric is not None else metric_crs(gdf)
     if gdf.crs is not None and gdf.crs.equals(target) and "coordinate_system" not in gdf.attrs:
         return gdf
     return to_crs(gdf, target)
@@ -496,13 +635,28 @@ def area_of_use_problems(gdf: gpd.GeoDataFrame) -> np.ndarray:
         return bad & ~np.isnan(b[:, 0])
     if aou is None:
         return np.zeros(len(gdf), dtype=bool)
-    from pyproj import Transformer
-
-    t = Transformer.from_crs(WGS84, gdf.crs, always_xy=True)
-    xs, ys = t.transform([aou.west, aou.east, aou.west, aou.east], [aou.south, aou.south, aou.north, aou.north])
-    # generous margin: GK zones are usable somewhat beyond their official 3-degree strip
-    margin = 200_000.0
-    minx, maxx = min(xs) - margin, max(xs) + margin
-    miny, maxy = min(ys) - margin, max(ys) + margin
+    minx, miny, maxx, maxy = _projected_area_box(gdf.crs)
     bad = (b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy)
     return bad & ~np.isnan(b[:, 0])
+
+
+#: projected CRS (by its definition) -> its area of use in its own coordinates, with the margin
+_AREA_BOXES: dict[str, tuple[float, float, float, float]] = {}
+
+
+def _projected_area_box(crs: CRS) -> tuple[float, float, float, float]:
+    """A projected CRS's area of use in its own x/y, 200 km wider all round; cached, since building
+    the transformer costs about 0.1 s and every layer a check takes passes through here."""
+    key = crs.srs or crs.to_wkt()
+    box = _AREA_BOXES.get(key)
+    if box is None:
+        from pyproj import Transformer
+
+        aou = crs.area_of_use
+        t = Transformer.from_crs(WGS84, crs, always_xy=True)
+        xs, ys = t.transform([aou.west, aou.east, aou.west, aou.east], [aou.south, aou.south, aou.north, aou.north])
+        # generous margin: GK zones are usable somewhat beyond their official 3-degree strip
+        margin = 200_000.0
+        box = (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
+        _AREA_BOXES[key] = box
+    return box

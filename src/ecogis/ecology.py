@@ -44,7 +44,10 @@ import pandas as pd
 import shapely
 
 from ecogis.crs import CRSLike, to_metric
+from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_number as _check_number
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -243,6 +246,11 @@ def redline_overlap(
     >>> redline_overlap(proj, red).violations[["id", "redline_id", "overlap_m2", "share_of_feature"]].values.tolist()
     [['P1', 'R1', 5000.0, 0.5]]
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(redlines, "eco_redlines", what="redlines")
+    if metric is not None:
+        metric = _check_metric_crs(metric, redlines if isinstance(redlines, gpd.GeoDataFrame) else None,
+                                   name="metric")
     feats = _combine_features(features)
     fm, rm = _metric_pair(feats, redlines, metric, ("features", "redlines"))
     fgeom = _valid(fm.geometry.values)
@@ -352,6 +360,13 @@ def redline_change(
     >>> m["lost_m2"], m["gained_m2"], m["net_m2"]
     (5000.0, 0.0, -5000.0)
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(old, "eco_redlines", what="old")
+    _check_geometry_type(new, "eco_redlines", what="new")
+    _check_number("min_piece_m2", min_piece_m2, minimum=0, unit="m2")
+    if metric is not None:
+        metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if min_piece_m2 < 0:
         raise InputError(f"min_piece_m2 was {min_piece_m2} but is expected to be >= 0")
     om, nm = _metric_pair(old, new, metric, ("old red lines", "new red lines"))
@@ -478,6 +493,13 @@ def river_buffers(
     >>> river_buffers(farms, river, buffer_m=100).violations["id"].tolist()
     ['F1']
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(rivers, "rivers", what="rivers")
+    _check_number("buffer_m", buffer_m, minimum=0, exclusive_minimum=True, unit="metres")
+    if metric is not None:
+        metric = _check_metric_crs(metric, rivers if isinstance(rivers, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if not np.isfinite(buffer_m) or buffer_m < 0:
         raise InputError(f"buffer_m was {buffer_m} but is expected to be a distance >= 0 m")
     fm, rm = _metric_pair(facilities, rivers, metric, ("facilities", "rivers"))
@@ -587,6 +609,13 @@ def control_zones(
     >>> control_zones(farms, zone).metrics["livestock_in_forbidden_zone"]
     1
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(zones, "control_zones", what="zones")
+    _check_number("large_site_m2", large_site_m2, minimum=0, unit="m2")
+    if metric is not None:
+        metric = _check_metric_crs(metric, zones if isinstance(zones, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if not np.isfinite(large_site_m2) or large_site_m2 < 0:
         raise InputError(f"large_site_m2 was {large_site_m2} but is expected to be an area >= 0 m2")
     fm, zm = _metric_pair(facilities, zones, metric, ("facilities", "control zones"))
@@ -727,6 +756,13 @@ def coal_boilers_near_chp(
     >>> coal_boilers_near_chp(f).metrics["coal_boilers_near_chp"]
     1
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_number("radius_m", radius_m, minimum=0, exclusive_minimum=True, unit="metres")
+    _check_number("min_chp_mw", min_chp_mw, minimum=0, unit="MW")
+    if metric is not None:
+        metric = _check_metric_crs(metric, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
+                                   name="metric")
     if not np.isfinite(radius_m) or radius_m <= 0:
         raise InputError(f"radius_m was {radius_m} but is expected to be a distance > 0 m")
     fm = to_metric(facilities, metric)

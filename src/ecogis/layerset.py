@@ -91,17 +91,41 @@ class LayerSet:
     rasters: dict[str, Path] = field(default_factory=dict)
     root: Path | None = None
     name: str = ""
+    #: kind -> (layer as given, what the input gate made of it): each layer is checked once
+    _gated: dict[str, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]] = field(default_factory=dict, init=False,
+                                                                         repr=False, compare=False)
 
     def has(self, kind: str) -> bool:
         return kind in self.vectors or kind in self.rasters
 
     def get(self, kind: str) -> gpd.GeoDataFrame:
-        """The layer of a kind; NotMeasurableError naming the kind when absent."""
+        """The layer of a kind, through the input gate; NotMeasurableError naming the kind when absent.
+
+        The first time a layer is taken it passes :func:`ecogis.gate.check_layer`:
+        what can be repaired without doubt (axes swapped back ...) is repaired
+        once, logged, and the repair travels with the layer into the results'
+        warnings; anything else raises :class:`ecogis.errors.ValidationError`, so
+        only the checks that need a bad layer fail.
+        """
         try:
-            return self.vectors[kind]
+            gdf = self.vectors[kind]
         except KeyError:
             where = f" in {self.root}" if self.root else ""
             raise NotMeasurableError(f"layer {kind!r} missing{where}") from None
+        source, gated = self._gated.get(kind, (None, None))
+        if source is not gdf:
+            from ecogis.gate import check_layer
+
+            gated, repaired = check_layer(gdf, kind, what=kind)
+            for message in repaired:
+                log.info("%s", message)
+            # kept beside ``vectors``, which stays as given: a LayerSet passed to a check is not changed
+            self._gated[kind] = (gdf, gated)
+        return gated
+
+    def optional(self, kind: str) -> gpd.GeoDataFrame | None:
+        """:meth:`get`, or None when the layer set has no layer of that kind."""
+        return self.get(kind) if kind in self.vectors else None
 
     def raster(self, kind: str) -> Path:
         try:
@@ -201,11 +225,18 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
             raise InputError(f"{root}: the extract holds none of the kinds an .osm.pbf fills")
         return ls
     if root.is_file():
+        if root.suffix.lower() != ".gpkg":
+            raise InputError(f"--layers {root} is a {root.suffix or 'suffix-less'} file but is expected to be a "
+                             f"directory of layers or a GeoPackage (.gpkg) whose layers are named by kind; give the "
+                             f"directory, or pass a single file with the command's own option (e.g. --stops)")
         for layer in list_layers(root):
             kind = layer if layer in CATALOGUE else None
             if kind in CATALOGUE:
                 ls.vectors[kind] = read_layer(root, kind, layer=layer, assume_crs=crs)
-        return ls
+        if not ls.vectors:
+            raise InputError(f"{root}: no layer named by a kind (layers are {list_layers(root)}); name GeoPackage "
+                             f"layers by kind ({', '.join(sorted(CATALOGUE))})")
+        return _gate_on_read(ls)
     for what, kind, p, layer in _iter_sources(root):
         if what == "raster":
             ls.rasters.setdefault(kind, p)
@@ -218,6 +249,21 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"
         )
+    return _gate_on_read(ls)
+
+
+def _gate_on_read(ls: LayerSet) -> LayerSet:
+    """Pass every layer through the input gate as it is read, so maps and exports get the repaired copies
+    too; a layer the gate refuses is kept as read, and :meth:`LayerSet.get` raises when a check takes it."""
+    from ecogis.errors import ValidationError
+
+    for kind in list(ls.vectors):
+        try:
+            ls.vectors[kind] = gated = ls.get(kind)
+        except ValidationError as exc:
+            log.debug("%s: kept as read; the checks that take it will fail: %s", kind, exc)
+        else:
+            ls._gated[kind] = (gated, gated)
     return ls
 
 

@@ -18,6 +18,7 @@ code                   severity  meaning
 ``missing-geometry``   error     a feature has no geometry
 ``empty-geometry``     error     a feature's geometry is empty
 ``invalid-geometry``   error     not OGC-valid (the reason, e.g. Self-intersection)
+``bad-coordinates``    error     a coordinate is NaN or infinite
 ``geometry-type``      error     e.g. a line in a point layer
 ``outside-crs-area``   error     coordinates outside the CRS's area of use
                                  (``swapped-axes`` when swapping x/y would fix it)
@@ -25,6 +26,7 @@ code                   severity  meaning
 ``empty-value``        error     a required field is empty for a feature
 ``bad-value``          error     a value outside the allowed domain
 ``duplicate-id``       error     two features share an ``id``
+``no-layers``          error     a directory holds no layer of any kind
 ``unknown-kind``       warning   the layer's kind could not be told from its name
 ``crs-differs``        warning   layers of one run are in different CRSs
 =====================  ========  ====================================================
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,13 +55,20 @@ import shapely
 from ecogis.catalogue import CATALOGUE, get_spec, guess_kind
 from ecogis.crs import CRSLike, area_of_use_problems, crs_label
 from ecogis.errors import EcogisError, InputError
-from ecogis.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, list_layers, read_layer, write_layers
+from ecogis.io import (
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    list_layers,
+    read_layer,
+    write_layers,
+)
 from ecogis.progress import progress_bar
 
 __all__ = [
     "Problem",
     "ValidationReport",
     "validate_layer",
+    "geometry_problems",
     "validate_paths",
     "fix_layer",
     "fix_paths",
@@ -69,6 +78,9 @@ log = logging.getLogger(__name__)
 
 #: shapely type id -> geometry family (7, GeometryCollection, has none)
 _FAMILY_BY_TYPE_ID = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
+
+#: the same, indexed by type id + 1 (-1, missing, and 7 have none)
+_FAMILY_OF_TYPE_ID = np.array([None] + [_FAMILY_BY_TYPE_ID.get(t) for t in range(8)], dtype=object)
 
 _GEOM_FAMILY = {
     "Point": "point", "MultiPoint": "point",
@@ -130,12 +142,130 @@ class ValidationReport:
             raise ValidationError(self.errors)
 
 
-def _feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
-    if "id" in gdf.columns:
-        value = gdf["id"].iloc[pos]
-        if value is not None and not (isinstance(value, float) and np.isnan(value)):
-            return f"id={value} (row {pos})"
-    return f"row {pos}"
+def _labeller(gdf: gpd.GeoDataFrame):
+    """``pos -> "id=... (row pos)"`` with the id column read once (thousands of problems stay cheap)."""
+    ids = gdf["id"].to_numpy(dtype=object) if "id" in gdf.columns else None
+
+    def label(pos: int) -> str:
+        if ids is not None:
+            value = ids[pos]
+            if value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value)):
+                return f"id={value} (row {pos})"
+        return f"row {pos}"
+
+    return label
+
+
+def _zone_prefix_hint(crs: Any, x: float) -> str | None:
+    """For an easting that carries a Gauss-Kruger zone number in front (38 500 000 m for zone 38), the
+    CGCS2000 CRS whose false easting has that prefix, when the stated CRS has none."""
+    if not (1e7 <= x < 1e8) or not getattr(crs, "is_projected", False):
+        return None
+    zone = int(x // 1e6)
+    if 25 <= zone <= 45:
+        code, what = 4513 + zone - 25, "3-degree"
+    elif 13 <= zone <= 23:
+        code, what = 4491 + zone - 13, "6-degree"
+    else:
+        return None
+    return (f"the easting starts with the zone number {zone}: the data is probably in EPSG:{code} (CGCS2000 / "
+            f"{what} Gauss-Kruger zone {zone}, false easting {zone}500000), not {crs_label(crs)}; state that CRS")
+
+
+def geometry_problems(
+    gdf: gpd.GeoDataFrame,
+    kind: str | None = None,
+    *,
+    source: str | None = None,
+    layer: str | None = None,
+    coordinates: bool = True,
+) -> list[Problem]:
+    """The checks of :func:`validate_layer` that make a measured figure wrong.
+
+    CRS stated, geometry present, not empty, finite and valid, of the kind's
+    geometry type, coordinates inside the CRS's area of use (``swapped-axes`` when
+    swapping x and y would fit).  The fields are not looked at.  This is what the
+    input gate (:func:`ecogis.gate.check_layer`) runs on every layer a check takes.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer.
+    kind : str, optional
+        Catalogue kind; without it the geometry type is not checked.
+    source, layer : str, optional
+        File and layer names, for the messages.
+    coordinates : bool, default True
+        Check the CRS and the coordinates; without it only the geometry type of
+        the features that have a geometry (for checks that count attributes).
+
+    Returns
+    -------
+    list of Problem
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.Point(33.58, 114.02)], crs=4490)  # latitude first
+    >>> [p.code for p in geometry_problems(g, "bus_stops")]
+    ['swapped-axes']
+    """
+    problems: list[Problem] = []
+    label = _labeller(gdf)
+
+    def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
+        problems.append(Problem(severity, code, message, source, layer, None if pos is None else label(pos), fix))
+
+    geoms = np.asarray(gdf.geometry.values)
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    present = ~missing & ~empty
+    if coordinates:
+        if gdf.crs is None:
+            add("no-crs", "the layer states no CRS",
+                fix="state it (read_layer(..., crs='EPSG:4490') or --crs) or add a .prj")
+        for pos in np.flatnonzero(missing):
+            add("missing-geometry", "no geometry", int(pos), "remove the feature or digitise it")
+        for pos in np.flatnonzero(empty):
+            add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
+        bounds = shapely.bounds(geoms)
+        finite = np.isfinite(bounds).all(axis=1)
+        nonfinite = present & ~finite
+        if nonfinite.any():
+            coords, index = shapely.get_coordinates(geoms[nonfinite], return_index=True)
+            has_bad = np.zeros(int(nonfinite.sum()), dtype=bool)
+            has_bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
+            nonfinite[np.flatnonzero(nonfinite)[~has_bad]] = False
+        for pos in np.flatnonzero(nonfinite):
+            add("bad-coordinates", "a coordinate is NaN or infinite", int(pos), "correct or remove the feature")
+        present = present & ~nonfinite
+        invalid = present & ~shapely.is_valid(geoms)
+        for pos in np.flatnonzero(invalid):
+            add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
+        if gdf.crs is not None:
+            outside = present & area_of_use_problems(gdf)
+            if outside.any():
+                swapped = gdf.iloc[np.flatnonzero(outside)].copy()
+                swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
+                fixed_by_swap = ~area_of_use_problems(swapped)
+                name = crs_label(gdf.crs)
+                for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
+                    b = bounds[pos]
+                    if ok_swapped:
+                        add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                            f"{name}'s area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
+                    else:
+                        add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                            f"{name}'s area of use", int(pos), _zone_prefix_hint(gdf.crs, b[0]) or
+                            "check the CRS the data was stated in")
+    if kind is None:
+        return problems
+    spec = get_spec(kind)
+    families = _FAMILY_OF_TYPE_ID[np.clip(shapely.get_type_id(geoms), -1, 7) + 1]
+    for pos in np.flatnonzero(present & ~np.isin(families, list(spec.geometry))):
+        add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
+            int(pos), "move it to the right layer")
+    return problems
 
 
 def validate_layer(
@@ -168,47 +298,15 @@ def validate_layer(
     >>> [p.code for p in validate_layer(g)]
     ['invalid-geometry']
     """
-    problems: list[Problem] = []
-
-    def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
-        problems.append(Problem(severity, code, message, source, layer,
-                                None if pos is None else _feature_label(gdf, pos), fix))
-
-    if gdf.crs is None:
-        add("no-crs", "the layer states no CRS", fix="state it (read_layer(..., crs='EPSG:4490') or --crs) or add a .prj")
-    geoms = np.asarray(gdf.geometry.values)
-    missing = shapely.is_missing(geoms)
-    empty = ~missing & shapely.is_empty(geoms)
-    for pos in np.flatnonzero(missing):
-        add("missing-geometry", "no geometry", int(pos), "remove the feature or digitise it")
-    for pos in np.flatnonzero(empty):
-        add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
-    present = ~missing & ~empty
-    invalid = present & ~shapely.is_valid(geoms)
-    for pos in np.flatnonzero(invalid):
-        add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
-    if gdf.crs is not None:
-        outside = present & area_of_use_problems(gdf)
-        if outside.any():
-            swapped = gdf.iloc[np.flatnonzero(outside)].copy()
-            swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
-            fixed_by_swap = ~area_of_use_problems(swapped)
-            for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
-                b = shapely.bounds(geoms[pos])
-                if ok_swapped:
-                    add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside {crs_label(gdf.crs)}'s "
-                        f"area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
-                else:
-                    add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                        f"{crs_label(gdf.crs)}'s area of use", int(pos), "check the CRS the data was stated in")
+    problems = geometry_problems(gdf, kind, source=source, layer=layer)
     if kind is None:
         return problems
     spec = get_spec(kind)
-    type_ids = shapely.get_type_id(geoms)
-    families = np.array([_FAMILY_BY_TYPE_ID.get(int(t)) for t in type_ids], dtype=object)
-    for pos in np.flatnonzero(present & ~np.isin(families, list(spec.geometry))):
-        add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
-            int(pos), "move it to the right layer")
+    label = _labeller(gdf)
+
+    def add(code: str, message: str, pos: int | None = None, fix: str | None = None, severity: str = "error"):
+        problems.append(Problem(severity, code, message, source, layer, None if pos is None else label(pos), fix))
+
     for f in spec.fields:
         if f.name not in gdf.columns:
             if f.required:
@@ -258,6 +356,19 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return files
 
 
+def _has_kind(files: list[Path]) -> bool:
+    """Whether any of the files holds a layer whose kind can be told from its name."""
+    for path in files:
+        if guess_kind(path.name) in CATALOGUE:
+            return True
+        try:
+            if any(name in CATALOGUE for name in list_layers(path)):
+                return True
+        except EcogisError:
+            continue
+    return False
+
+
 def validate_paths(
     paths: Sequence[str | os.PathLike],
     *,
@@ -286,6 +397,14 @@ def validate_paths(
         get_spec(kind)
     report = ValidationReport()
     targets: list[tuple[Path, str | None]] = []
+    for raw in paths:
+        # a directory with no layer of any kind validates nothing: say so instead of "0 error(s)"
+        p = Path(raw)
+        if p.is_dir() and kind is None and not _has_kind(_expand([p])):
+            report.problems.append(Problem(
+                "error", "no-layers", f"no layer of any kind in the directory (files: "
+                f"{sorted(q.name for q in p.iterdir() if not q.name.startswith('.'))[:10]})", str(p), None, None,
+                f"name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))}), or pass --kind"))
     for path in _expand(paths):
         if not path.exists():
             report.problems.append(Problem("error", "unreadable", "no such file", str(path)))
@@ -329,12 +448,14 @@ def validate_paths(
     return report
 
 
-def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
+              repairs: Collection[str] | None = None) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Repair what can be repaired safely; return the copy and a log of every change.
 
     Repairs: empty or missing geometries dropped; swapped x/y swapped back (when the
     swapped coordinates fit the CRS's area of use); invalid geometries made valid
     (``shapely.make_valid``, keeping only parts of the layer's geometry family).
+    ``repairs`` limits them to some of ``"dropped"``, ``"swap_axes"``, ``"make_valid"``.
 
     Examples
     --------
@@ -344,27 +465,32 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
     >>> fixed.geometry.iloc[0].is_valid, log_[0]["change"]
     (True, 'make_valid')
     """
+    do = set(repairs) if repairs is not None else {"dropped", "swap_axes", "make_valid"}
+    label = _labeller(gdf)
     out = gdf.copy()
     changes: list[dict[str, Any]] = []
     geoms = np.asarray(out.geometry.values)
-    drop = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    absent = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    drop = absent if "dropped" in do else np.zeros(len(geoms), dtype=bool)
     for pos in np.flatnonzero(drop):
-        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "dropped", "reason": "empty geometry",
+        changes.append({"feature": label(int(pos)), "change": "dropped", "reason": "empty geometry",
                         "before": None, "after": None})
-    if out.crs is not None:
-        outside = ~drop & area_of_use_problems(out)
-        for pos in np.flatnonzero(outside):
-            swapped = shapely.transform(geoms[pos], lambda c: c[:, ::-1])
-            probe = gpd.GeoDataFrame(geometry=[swapped], crs=out.crs)
-            if not area_of_use_problems(probe)[0]:
-                changes.append({"feature": _feature_label(gdf, int(pos)), "change": "swap_axes",
+    if out.crs is not None and "swap_axes" in do:
+        outside = np.flatnonzero(~absent & area_of_use_problems(out))
+        if outside.size:
+            swapped = shapely.transform(geoms[outside], lambda c: c[:, ::-1])
+            fits = ~area_of_use_problems(gpd.GeoDataFrame(geometry=swapped, crs=out.crs))
+            before = shapely.to_wkt(geoms[outside[fits]])
+            after = shapely.to_wkt(swapped[fits])
+            for pos, new_geom, b, a in zip(outside[fits], swapped[fits], before, after):
+                changes.append({"feature": label(int(pos)), "change": "swap_axes",
                                 "reason": "coordinates fit the CRS only with x and y swapped",
-                                "before": geoms[pos].wkt[:200], "after": swapped.wkt[:200]})
-                geoms[pos] = swapped
+                                "before": b[:200], "after": a[:200]})
+                geoms[pos] = new_geom
     family = None
     if kind is not None:
         family = get_spec(kind).geometry
-    invalid = ~drop & ~shapely.is_valid(geoms)
+    invalid = ~absent & ~shapely.is_valid(geoms) if "make_valid" in do else np.zeros(len(geoms), dtype=bool)
     for pos in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geoms[pos])
         repaired = shapely.make_valid(geoms[pos])
@@ -372,7 +498,7 @@ def fix_layer(gdf: gpd.GeoDataFrame, kind: str | None = None) -> tuple[gpd.GeoDa
         if repaired.geom_type == "GeometryCollection":
             parts = [g for g in shapely.get_parts(repaired) if _GEOM_FAMILY.get(g.geom_type) in fam]
             repaired = shapely.union_all(parts) if parts else repaired
-        changes.append({"feature": _feature_label(gdf, int(pos)), "change": "make_valid", "reason": reason,
+        changes.append({"feature": label(int(pos)), "change": "make_valid", "reason": reason,
                         "before": geoms[pos].wkt[:200], "after": repaired.wkt[:200]})
         geoms[pos] = repaired
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))

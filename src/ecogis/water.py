@@ -34,10 +34,10 @@ import heapq
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 try:  # Python 3.11+
@@ -54,9 +54,12 @@ from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
 from ecogis.catalogue import WATER_CLASSES, normalize_water_class
+from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.crs import to_metric
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_number as _check_number
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult, violations_frame
 
@@ -466,6 +469,14 @@ def delineate_protection_zones(
     >>> z[["level", "radius_m"]].values.tolist()
     [['一级', 30.0], ['二级', 300.0]]
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(water_sources, "water_sources", what="water_sources")
+    _check_geometry_type(rivers, "rivers", what="rivers")
+    _check_number("river_half_width_m", river_half_width_m, minimum=0, unit="metres")
+    _check_number("intake_snap_m", intake_snap_m, minimum=0, unit="metres")
+    if metric_crs is not None:
+        metric_crs = _check_metric_crs(metric_crs, water_sources if isinstance(water_sources, gpd.GeoDataFrame) else None,
+                                       name="metric_crs")
     rules = rules or load_hj338_rules()
     warn = warnings if warnings is not None else []
     if water_sources is None or water_sources.empty:
@@ -662,6 +673,13 @@ def protection_conflicts(
     >>> r.violations[["rule", "distance_inside_m"]].values.tolist()
     [['WPPCL-65-first-level', 1.0]]
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_geometry_type(zones, "protection_zones", what="zones")
+    _check_number("warn_distance_m", warn_distance_m, minimum=0, unit="metres")
+    if metric_crs is not None:
+        metric_crs = _check_metric_crs(metric_crs, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
+                                       name="metric_crs")
     for name, layer, need in (("facilities", facilities, ("id", "kind")), ("protection_zones", zones, ("id", "level"))):
         if layer is None:
             raise NotMeasurableError(f"layer {name!r} missing; the water-sources check needs it")
@@ -809,6 +827,9 @@ def water_sources_check(
     >>> from ecogis.layerset import load_sample
     >>> water_sources_check(load_sample()).metrics["violations"]  # doctest: +SKIP
     """
+    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_number("warn_distance_m", warn_distance_m, minimum=0, unit="metres")
+    _check_number("river_half_width_m", river_half_width_m, minimum=0, unit="metres")
     def pick(given: Any, kind: str) -> Any:
         return _given_or_layer(given, layers, kind)
 
@@ -1000,6 +1021,16 @@ def section_compliance(
     >>> r.violations["detail"].iloc[0]
     'measured IV (decided by 氨氮 1.32 mg/L) vs target III'
     """
+    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_geometry_type(sections, "sections", what="sections")
+    _check_geometry_type(rivers, "rivers", what="rivers")
+    _check_geometry_type(facilities, "facilities", what="facilities")
+    _check_number("upstream_km", upstream_km, minimum=0, unit="km")
+    _check_number("river_distance_m", river_distance_m, minimum=0, unit="metres")
+    _check_number("section_snap_m", section_snap_m, minimum=0, unit="metres")
+    if metric_crs is not None:
+        metric_crs = _check_metric_crs(metric_crs, sections if isinstance(sections, gpd.GeoDataFrame) else None,
+                                       name="metric_crs")
     if sections is None or sections.empty:
         raise NotMeasurableError("the sections layer is empty; the sections check needs monitored sections")
     if "target_class" not in sections.columns:
@@ -1248,6 +1279,9 @@ def sections_check(
     >>> from ecogis.layerset import load_sample
     >>> sections_check(load_sample()).metrics["compliance_rate"]  # doctest: +SKIP
     """
+    # entry checks: numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    _check_number("upstream_km", upstream_km, minimum=0, unit="km")
+    _check_number("river_distance_m", river_distance_m, minimum=0, unit="metres")
     def pick(given: Any, kind: str) -> Any:
         return _given_or_layer(given, layers, kind)
 
