@@ -51,11 +51,19 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--partitions", type=int, default=None, metavar="N",
               help="Run the geometry in N dask-geopandas partitions (same numbers; for province-scale inputs).")
 @click.option("--no-districts", is_flag=True, help="Skip the per-district table.")
+@click.option("--max-headway-min", type=float, default=None, metavar="MIN",
+              help="Keep only stops served at least every MIN minutes (GTFS stops: departures in --gtfs-window on "
+                   "--gtfs-date), e.g. 20 or 30 for the frequent-transit 500 m indicator.")
+@click.option("--gtfs-date", default=None, metavar="YYYY-MM-DD",
+              help="Day whose departures --max-headway-min counts; default: the first weekday the feed serves.")
+@click.option("--gtfs-window", default=None, metavar="HH:MM-HH:MM",
+              help="Time window of --max-headway-min (default 07:00-19:00; past 24:00 allowed, e.g. 22:00-26:00).")
 @_common
 @handle_errors
 def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius_m: float, method: str,
              roads_path: Path | None, population_path: Path | None, access_width_m: float, min_gap_m2: float,
-             propose_k: int, partitions: int | None, no_districts: bool, layers_dir: Path | None,
+             propose_k: int, partitions: int | None, no_districts: bool, max_headway_min: float | None,
+             gtfs_date: str | None, gtfs_window: str | None, layers_dir: Path | None,
              json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
     """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
 
@@ -67,6 +75,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --method network --propose 10 --out coverage.gpkg
       ecogis coverage --stops stops.csv --crs gcj02 --area city.shp --population worldpop.tif
       ecogis coverage --method network --roads city.osm.pbf --stops stops.gpkg --area area.gpkg
+      ecogis coverage --stops feed.zip --area area.gpkg --max-headway-min 20 --gtfs-date 2026-03-03
     """
     from ecogis.coverage import stop_coverage
     from ecogis.errors import NotMeasurableError
@@ -74,6 +83,13 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     stops = src.get(stops_path, "bus_stops")
+    if max_headway_min is not None:
+        from ecogis.gtfs import frequent_stops
+
+        start, end = (gtfs_window.split("-", 1) + [None])[:2] if gtfs_window else (None, None)
+        stops = frequent_stops(stops, max_headway_min=max_headway_min, date=gtfs_date, start=start, end=end)
+    elif gtfs_date or gtfs_window:
+        raise click.UsageError("--gtfs-date / --gtfs-window choose the departures --max-headway-min counts; give it")
     if area_path is not None:
         area = src.get(area_path, "study_area")
     else:
