@@ -274,3 +274,29 @@ def test_cli_max_headway_needs_gtfs(tmp_path):
                                    "--max-headway-min", "20", "--no-districts"])
     assert res.exit_code == 2
     assert "headway_min" in res.output and "GTFS" in res.output
+
+
+def test_layers_dir_with_a_feed_and_a_directory_as_stops(tmp_path, feed, feed_zip):
+    d = tmp_path / "layers"
+    d.mkdir()
+    (d / "feed.zip").write_bytes(feed_zip.read_bytes())
+    A = shapely.box(LON0 - 0.03, LAT0 - 0.03, LON0 + 0.03, LAT0 + 0.03)
+    gpd.GeoDataFrame({"id": ["a"], "name": ["区"], "scope": ["中心城区"]}, geometry=[A], crs=4490).to_file(
+        d / "study_area.gpkg", layer="study_area")
+    from ecogis.layerset import load_layers
+
+    ls = load_layers(d)
+    assert len(ls.get("bus_stops")) == 7 and len(ls.get("bus_routes")) == 5
+    out = tmp_path / "c.json"
+    res = CliRunner().invoke(cli, ["-q", "coverage", "--layers", str(d), "--max-headway-min", "20",
+                                   "--gtfs-date", "2026-03-03", "--json", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    import json
+
+    assert json.loads(out.read_text())["stops_total"] == 2
+    res = CliRunner().invoke(cli, ["-q", "coverage", "--stops", str(feed), "--area", str(d / "study_area.gpkg"),
+                                   "--max-headway-min", "30", "--gtfs-date", "2026-03-03", "--gtfs-window",
+                                   "07:00-09:00", "--json", str(tmp_path / "d.json")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    # 07:00-09:00: the station (R1 every 10 min, R2 every 30, the 08:00 trip), P (R1) and F (every 15 min)
+    assert json.loads((tmp_path / "d.json").read_text())["stops_total"] == 3

@@ -26,8 +26,9 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("coverage")
-@click.option("--stops", "stops_path", type=_FILE, default=None,
-              help="Bus stops (points, any format GDAL reads, or CSV with lon/lat); default: the layer set's bus_stops.")
+@click.option("--stops", "stops_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Bus stops (points, any format GDAL reads, CSV / Excel with lon/lat, a GTFS feed .zip or "
+                   "directory, an Amap bus-line JSON); default: the layer set's bus_stops.")
 @click.option("--area", "area_path", type=_FILE, default=None,
               help="Area to audit (polygons); default: the layer set's study_area features of --scope.")
 @click.option("--scope", default="中心城区", show_default=True,
