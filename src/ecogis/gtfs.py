@@ -236,18 +236,51 @@ def _clock_seconds(value: str, what: str) -> int:
 
 
 def _gtfs_seconds(col: pd.Series) -> np.ndarray:
-    """GTFS times 'H:MM:SS' (hours may exceed 24) as float seconds; NaN where blank or malformed."""
-    parts = col.fillna("").astype(str).str.extract(r"^\s*(\d{1,3}):(\d{2}):(\d{2})\s*$")
-    h = pd.to_numeric(parts[0], errors="coerce").to_numpy(float)
-    m = pd.to_numeric(parts[1], errors="coerce").to_numpy(float)
-    s = pd.to_numeric(parts[2], errors="coerce").to_numpy(float)
-    return h * 3600.0 + m * 60.0 + s
+    """GTFS times 'H:MM:SS' (hours may exceed 24) as float seconds; NaN where blank or malformed.
+
+    Parsed once per distinct value (a feed of millions of stop times holds a few ten thousand)."""
+    codes, uniq = pd.factorize(col.fillna("").astype(str))
+    if len(uniq) == 0:
+        return np.full(len(col), np.nan)
+    # right-aligned in 9 characters 'HHH:MM:SS', checked and summed as character codes (vectorised)
+    u = np.char.strip(np.asarray(uniq, dtype=str))
+    u = np.where(np.char.str_len(u) > 9, "", u).astype("U9")
+    u = np.char.rjust(u, 9)
+    c = u.view(np.uint32).reshape(-1, 9).astype(np.int64) - ord("0")
+    digit = (c >= 0) & (c <= 9)
+    colon = c == ord(":") - ord("0")
+    lead = c == ord(" ") - ord("0")
+    ok = colon[:, 3] & colon[:, 6] & digit[:, [2, 4, 5, 7, 8]].all(axis=1) & \
+        (digit[:, :2] | lead[:, :2]).all(axis=1) & ~(digit[:, 0] & lead[:, 1])
+    cd = np.where(digit, c, 0)
+    hours = cd[:, 0] * 100 + cd[:, 1] * 10 + cd[:, 2]
+    secs = np.where(ok, hours * 3600.0 + (cd[:, 4] * 10 + cd[:, 5]) * 60.0 + cd[:, 7] * 10 + cd[:, 8], np.nan)
+    secs = np.append(secs, np.nan)
+    return secs[np.where(codes < 0, len(secs) - 1, codes)]
+
+
+def _stop_time_seconds(st: pd.DataFrame) -> np.ndarray:
+    """departure_time, else arrival_time, of each stop time, in seconds (NaN where neither is given)."""
+    t = _gtfs_seconds(st["departure_time"]) if "departure_time" in st.columns else np.full(len(st), np.nan)
+    blank = np.isnan(t)
+    if blank.any() and "arrival_time" in st.columns:
+        t[blank] = _gtfs_seconds(st["arrival_time"][blank])
+    return t
+
+
+def _numeric(col: pd.Series) -> np.ndarray:
+    """Text as float (NaN where blank or not a number), converted once per distinct value."""
+    codes, uniq = pd.factorize(col)
+    vals = np.append(pd.to_numeric(pd.Series(uniq, dtype=object).replace("", np.nan), errors="coerce")
+                     .to_numpy(float), np.nan)
+    return vals[np.where(codes < 0, len(vals) - 1, codes)]
 
 
 def _int_col(df: pd.DataFrame, name: str, default: int) -> np.ndarray:
     if name not in df.columns:
         return np.full(len(df), default, dtype=int)
-    return pd.to_numeric(df[name].replace("", np.nan), errors="coerce").fillna(default).astype(int).to_numpy()
+    v = _numeric(df[name])
+    return np.where(np.isnan(v), default, v).astype(int)
 
 
 def _calendars(feed: _Feed) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -404,17 +437,15 @@ def _departure_events(feed: _Feed, warnings: list[str]) -> pd.DataFrame:
     st = feed.need("stop_times.txt", ("trip_id", "stop_id", "stop_sequence"))
     st = st[["trip_id", "stop_id", "stop_sequence",
              *[c for c in ("arrival_time", "departure_time", "pickup_type", "shape_dist_traveled") if c in st.columns]]]
-    seq = pd.to_numeric(st["stop_sequence"], errors="coerce")
-    if seq.isna().any():
-        raise LayerReadError(f"GTFS feed {feed.path}: stop_times.txt has {int(seq.isna().sum())} row(s) whose "
+    seq = _numeric(st["stop_sequence"])
+    if np.isnan(seq).any():
+        raise LayerReadError(f"GTFS feed {feed.path}: stop_times.txt has {int(np.isnan(seq).sum())} row(s) whose "
                              f"stop_sequence is not a number")
-    dep = _gtfs_seconds(st["departure_time"]) if "departure_time" in st.columns else np.full(len(st), np.nan)
-    arr = _gtfs_seconds(st["arrival_time"]) if "arrival_time" in st.columns else np.full(len(st), np.nan)
-    t = np.where(np.isfinite(dep), dep, arr)
+    t = _stop_time_seconds(st)
     df = pd.DataFrame({"trip_id": st["trip_id"].to_numpy(), "stop_id": st["stop_id"].to_numpy(),
-                       "seq": seq.to_numpy(float), "t": t, "pickup": _int_col(st, "pickup_type", 0)})
+                       "seq": seq, "t": t, "pickup": _int_col(st, "pickup_type", 0)})
     if "shape_dist_traveled" in st.columns:
-        df["dist"] = pd.to_numeric(st["shape_dist_traveled"].replace("", np.nan), errors="coerce").to_numpy(float)
+        df["dist"] = _numeric(st["shape_dist_traveled"])
     df = df.sort_values(["trip_id", "seq"], kind="stable").reset_index(drop=True)
     df["last"] = ~df["trip_id"].duplicated(keep="last")
     # blank times (non-timepoints): linear between the trip's timed stops
@@ -468,10 +499,8 @@ def _first_times(feed: _Feed, trip_ids: set[str]) -> pd.Series:
     st = feed.table("stop_times.txt")
     assert st is not None
     sub = st[st["trip_id"].isin(trip_ids)]
-    dep = _gtfs_seconds(sub["departure_time"]) if "departure_time" in sub.columns else np.full(len(sub), np.nan)
-    arr = _gtfs_seconds(sub["arrival_time"]) if "arrival_time" in sub.columns else np.full(len(sub), np.nan)
-    d = pd.DataFrame({"trip_id": sub["trip_id"].to_numpy(), "seq": pd.to_numeric(sub["stop_sequence"]).to_numpy(),
-                      "t": np.where(np.isfinite(dep), dep, arr)}).sort_values(["trip_id", "seq"])
+    d = pd.DataFrame({"trip_id": sub["trip_id"].to_numpy(), "seq": _numeric(sub["stop_sequence"]),
+                      "t": _stop_time_seconds(sub)}).sort_values(["trip_id", "seq"])
     return d.dropna(subset=["t"]).groupby("trip_id")["t"].first()
 
 
