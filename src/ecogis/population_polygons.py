@@ -188,13 +188,24 @@ class PolygonPopulation:
 
     def _check_overlap(self, geoms: np.ndarray, areas: np.ndarray) -> None:
         tree = shapely.STRtree(geoms)
-        pairs = [tree.query(geoms, predicate=p) for p in ("overlaps", "contains")]
-        a, b = np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs])
+        a, b = tree.query(geoms)  # pairs of intersecting bounding boxes
         keep = a < b
+        a, b = a[keep], b[keep]
+        # neighbours of a grid or a tiling only touch: their boxes overlap by nothing, no GEOS call needed
+        lo = shapely.bounds(geoms)
+        w = np.minimum(lo[a, 2], lo[b, 2]) - np.maximum(lo[a, 0], lo[b, 0])
+        h = np.minimum(lo[a, 3], lo[b, 3]) - np.maximum(lo[a, 1], lo[b, 1])
+        tol = 1e-9 * max(float(np.sqrt(np.median(areas))) if areas.size else 1.0, 1.0)
+        keep = (w > tol) & (h > tol)
         a, b = a[keep], b[keep]
         if a.size == 0:
             return
-        over = float(shapely.area(shapely.intersection(geoms[a], geoms[b])).sum())
+        over_each = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+        real = over_each > 0
+        a, b = a[real], b[real]
+        if a.size == 0:
+            return
+        over = float(over_each[real].sum())
         share = over / float(areas.sum()) if areas.sum() > 0 else 0.0
         if share < 1e-9:
             return
@@ -258,7 +269,11 @@ class PolygonPopulation:
         hits = tree.query(area, predicate="intersects")
         if hits.size == 0 or area.area <= 0:
             return 0.0
-        inside = float(shapely.area(shapely.intersection(geoms[hits], area)).sum())
+        shapely.prepare(area)
+        whole = shapely.contains_properly(area, geoms[hits])
+        part = hits[~whole]
+        inside = float(shapely.area(geoms[hits[whole]]).sum()) + float(
+            shapely.area(shapely.intersection(geoms[part], area)).sum())
         return min(inside / float(area.area), 1.0)
 
     def audit_warnings(self, area: shapely.Geometry, crs: Any) -> list[str]:
