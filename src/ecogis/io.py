@@ -262,7 +262,10 @@ def read_layer(
     ----------
     path : path-like
         Any file pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML ...),
-        or a CSV / Excel table with longitude and latitude columns.
+        a CSV / Excel table with longitude and latitude columns (or Amap's one
+        ``location`` column ``"lng,lat"``), a GTFS feed (``.zip``, directory or its
+        ``stops.txt``: :mod:`ecogis.gtfs`) or an Amap bus-line JSON
+        (:mod:`ecogis.amap`); see ``docs/inputs.md``.
     kind : str, optional
         Catalogue kind; when given, columns are renamed to canonical fields and
         values normalised (``attrs['field_mapping']`` records what was renamed).
@@ -275,8 +278,10 @@ def read_layer(
         CGCS2000 (EPSG:4490) on reading.
     assume_crs : CRS-like, optional
         What the coordinates are only if the file states no CRS; a file that
-        states one keeps it (what ``--crs`` means on the command line, where one
-        option serves several input files).
+        states one keeps it, with a warning naming the file and how to force it
+        (what ``--crs`` means on the command line, where one option serves
+        several input files).  Inside :func:`force_crs` (``--crs-for FILE=CRS``)
+        the files it names are read as told, whatever they state.
     encoding : str, optional
         Attribute encoding; detected when not given.
     lon, lat : str, optional
