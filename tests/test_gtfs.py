@@ -175,6 +175,15 @@ def test_frequencies_blank_times_and_no_pickup(feed):
     assert m.loc["M", "departures"] == 0  # pickup_type 1 at 09:00
 
 
+def test_stop_times_at_a_station_count_there(tmp_path):
+    bad = tmp_path / "bad"
+    build_feed(bad)
+    text = (bad / "stop_times.txt").read_text(encoding="utf-8").replace(",ST2,", ",ST,")  # R2 names the station
+    (bad / "stop_times.txt").write_text(text, encoding="utf-8")
+    s = by_id(read_gtfs_stops(bad, date="2026-03-03"))
+    assert s.loc["ST", "departures"] == 97 and s.loc["ST", "platforms"] == 2
+
+
 def test_zip_in_a_folder_reads_the_same(feed, feed_zip):
     a = read_gtfs_stops(feed, date="2026-03-03")
     b = read_gtfs_stops(feed_zip, date="2026-03-03")

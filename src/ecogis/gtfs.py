@@ -399,7 +399,7 @@ def _stops_table(feed: _Feed, warnings: list[str]) -> tuple[pd.DataFrame, pd.Ser
         warnings.append(f"{feed.path}: {int(orphan.sum())} stop(s) name a parent_station that stops.txt lacks "
                         f"(e.g. {parent[orphan].iloc[0]!r}); counted as stops of their own")
     place = pd.Series(np.where(has_parent, parent, stops["stop_id"]), index=stops["stop_id"].to_numpy())
-    place = place[is_platform]
+    place = place[is_platform | (ltype == 1)]  # a station named in stop_times (not allowed, but seen) is itself
     keep = (ltype == 1) | (is_platform & ~has_parent)
     places = stops[keep].copy()
     for c in ("stop_lat", "stop_lon"):
@@ -427,7 +427,7 @@ def _stops_table(feed: _Feed, warnings: list[str]) -> tuple[pd.DataFrame, pd.Ser
     name = places["stop_name"] if "stop_name" in places.columns else pd.Series("", index=places.index)
     out = pd.DataFrame({"stop_id": places["stop_id"].to_numpy(), "name": name.to_numpy(), "lon": lon, "lat": lat,
                         "platforms": 0})
-    counts = place.value_counts()
+    counts = place[is_platform[is_platform | (ltype == 1)]].value_counts()
     out["platforms"] = out["stop_id"].map(counts).fillna(0).astype(int)
     return out, place
 
