@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -309,3 +310,43 @@ def test_layers_dir_with_a_feed_and_a_directory_as_stops(tmp_path, feed, feed_zi
     assert res.exit_code == 0, res.output
     # 07:00-09:00: the station (R1 every 10 min, R2 every 30, the 08:00 trip), P (R1) and F (every 15 min)
     assert json.loads((tmp_path / "d.json").read_text())["stops_total"] == 3
+
+
+def test_departures_agree_with_gtfs_kit(tmp_path):
+    """A second library on a random feed: gtfs-kit's stop times of the date, in the window, last stops dropped."""
+    gk = pytest.importorskip("gtfs_kit")
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    stops = [f"S{i}" for i in range(60)]
+    rows = ["stop_id,stop_name,stop_lat,stop_lon"] + [f"{s},站{s},{LAT0 + rng.uniform(0, .1):.6f},"
+                                                      f"{LON0 + rng.uniform(0, .1):.6f}" for s in stops]
+    trips, st = ["route_id,service_id,trip_id"], ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+    for r in range(8):
+        seq = rng.choice(60, size=12, replace=False)
+        every = int(rng.choice([420, 600, 1500]))
+        for k, t0 in enumerate(range(5 * 3600 + int(rng.integers(0, 900)), 24 * 3600, every)):
+            svc = "WK" if k % 5 else "ALT"
+            trips.append(f"R{r},{svc},T{r}_{k}")
+            st += [f"T{r}_{k},{hms(t0 + j * 100)},{hms(t0 + j * 100)},S{s},{j + 1}" for j, s in enumerate(seq)]
+    files = {"agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,a,http://x,Asia/Shanghai\n",
+             "stops.txt": "\n".join(rows) + "\n", "trips.txt": "\n".join(trips) + "\n",
+             "stop_times.txt": "\n".join(st) + "\n",
+             "routes.txt": "route_id,route_short_name,route_type\n" + "".join(f"R{r},{r},3\n" for r in range(8)),
+             "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+                             "end_date\nWK,1,1,1,1,1,0,0,20260101,20261231\nALT,1,0,1,0,1,0,0,20260101,20261231\n",
+             "calendar_dates.txt": "service_id,date,exception_type\nALT,20260304,2\nALT,20260303,1\n"}
+    d = tmp_path / "rand"
+    d.mkdir()
+    for name, text in files.items():
+        (d / name).write_text(text, encoding="utf-8")
+    for date in ("2026-03-03", "2026-03-04"):
+        ours = read_gtfs_stops(d, date=date, start="07:30", end="18:00").set_index("stop_id")["departures"]
+        f = gk.read_feed(d, dist_units="km")
+        t = f.get_stop_times(date.replace("-", "")).sort_values(["trip_id", "stop_sequence"])
+        t = t[t["trip_id"].duplicated(keep="last")]
+        hhmmss = t["departure_time"].str.zfill(8)
+        theirs = t[(hhmmss >= "07:30:00") & (hhmmss < "18:00:00")]["stop_id"].value_counts()
+        theirs = pd.Series({s: int(theirs.get(s, 0)) for s in stops})
+        assert ours.reindex(stops).astype(int).equals(theirs.astype(int)), date
+        assert ours.sum() > 500
