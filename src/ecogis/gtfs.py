@@ -88,6 +88,9 @@ log = logging.getLogger(__name__)
 DEFAULT_START = "07:00"
 DEFAULT_END = "19:00"
 _DAY = 86400
+#: the columns read of the big tables (the others are never used)
+_COLUMNS = {"stop_times.txt": {"trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time",
+                               "pickup_type", "shape_dist_traveled"}}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -181,8 +184,10 @@ class _Feed:
                     continue
             if text is None:
                 raise LayerReadError(f"{self.path}: {name} is neither UTF-8 nor GB18030 text")
+            wanted = _COLUMNS.get(name)
             try:
-                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                                 usecols=(lambda c: str(c).strip() in wanted) if wanted else None)
             except pd.errors.EmptyDataError:
                 df = pd.DataFrame()
             except pd.errors.ParserError as exc:
