@@ -207,3 +207,19 @@ def test_table_joined_to_streets(tmp_path):
         population_from_table(dup, streets, key="code", boundary_key="街道代码")
     with pytest.raises(InputError, match="no key"):
         population_from_table(pd.DataFrame({"街道代码": ["x"], "常住人口": [1]}), streets, key="街道代码")
+
+
+def test_proposals_follow_the_people_of_polygons():
+    # everybody lives in one 街道 in the far corner; the one proposed stop goes there
+    streets = gpd.GeoDataFrame({"常住人口": [0.0, 0.0, 9000.0]},
+                               geometry=[shapely.box(X0, Y0, X0 + 2000, Y0 + 4000),
+                                         shapely.box(X0 + 2000, Y0 + 2000, X0 + 4000, Y0 + 4000),
+                                         shapely.box(X0 + 3000, Y0, X0 + 4000, Y0 + 1000)], crs=CRS)
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 4000, Y0 + 4000)], crs=CRS)
+    stops = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 500, Y0 + 3500)], crs=CRS)
+    r = stop_coverage(stops, area, population=streets, propose=1)
+    assert any("cover 81.2% of the area audited" in w for w in r.warnings)
+    p = r.layers["proposals"].iloc[0]
+    assert shapely.box(X0 + 3000, Y0, X0 + 4000, Y0 + 1000).distance(p.geometry) < 500
+    # at best a 500 m disc holds pi/4 of the 1 km square's people (7,069): an estimate on demand points near it
+    assert 0.9 * 9000 * np.pi / 4 < p["added_population"] <= 1.02 * 9000 * np.pi / 4

@@ -533,9 +533,11 @@ def stop_coverage(
     roads : GeoDataFrame or path, optional
         Street centre lines (GeoDataFrame, any vector file, or an OpenStreetMap
         ``.osm.pbf``); needed by ``method="network"``.
-    population : path, optional
-        Population GeoTIFF (persons per cell), any CRS.  Without it the
-        population metrics are reported as not measurable.
+    population : path, GeoDataFrame or PolygonPopulation, optional
+        Population GeoTIFF (persons per cell), any CRS; or polygons with a
+        count (a vector grid, 街道 / 社区, a table joined to boundaries:
+        :mod:`ecogis.population_polygons`), people spread evenly over each.
+        Without it the population metrics are reported as not measurable.
     access_width_m : float, default 50
         Network method: covered depth either side of a reached street.
     min_gap_m2 : float, default 2500
