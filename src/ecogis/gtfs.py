@@ -598,8 +598,9 @@ def read_gtfs_stops(
     gdf.attrs["gtfs"] = {"feed": str(f.path), "date": day.isoformat(), "start": start, "end": end,
                          "window_min": window_min, "services": sorted(today), "departures": int(deps.sum())}
     gdf.attrs["warnings"] = warnings
-    log.info("%s: %d stops (%d platforms merged into stations), %d departures on %s %s-%s", f.path, len(gdf),
-             int(gdf["platforms"].sum()), int(deps.sum()), day.isoformat(), start, end)
+    merged = int((place_of.index.to_numpy() != place_of.to_numpy()).sum())
+    log.info("%s: %d stops (%d platforms merged into their stations), %d departures on %s %s-%s", f.path, len(gdf),
+             merged, int(deps.sum()), day.isoformat(), start, end)
     return gdf
 
 

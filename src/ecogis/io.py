@@ -238,6 +238,11 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     p = Path(path)
     if p.suffix.lower() in TABLE_SUFFIXES:
         return [p.stem]
+    from ecogis.amap import is_amap_busline
+    from ecogis.gtfs import is_gtfs
+
+    if is_gtfs(p) or is_amap_busline(p):  # read whole by read_layer(path, kind)
+        return [p.stem]
     try:
         return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
