@@ -223,3 +223,29 @@ def test_proposals_follow_the_people_of_polygons():
     assert shapely.box(X0 + 3000, Y0, X0 + 4000, Y0 + 1000).distance(p.geometry) < 500
     # at best a 500 m disc holds pi/4 of the 1 km square's people (7,069): an estimate on demand points near it
     assert 0.9 * 9000 * np.pi / 4 < p["added_population"] <= 1.02 * 9000 * np.pi / 4
+
+
+def test_cli_table_joined_by_key(tmp_path):
+    streets = gpd.GeoDataFrame({"code": ["A", "B"]}, geometry=[shapely.box(X0, Y0, X0 + 2000, Y0 + 2000),
+                                                               shapely.box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)],
+                               crs=CRS)
+    shp = tmp_path / "streets.shp"
+    streets.to_file(shp)
+    table = tmp_path / "census.csv"
+    pd.DataFrame({"街道代码": ["A", "B"], "常住人口": [40000, 10000]}).to_csv(table, index=False)
+    area = tmp_path / "area.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 4000, Y0 + 2000)], crs=CRS).to_file(area)
+    stops = tmp_path / "stops.gpkg"
+    gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 1000, Y0 + 1000)], crs=CRS).to_file(stops)
+    out = tmp_path / "c.json"
+    res = CliRunner().invoke(cli, ["-q", "coverage", "--stops", str(stops), "--area", str(area), "--population",
+                                   str(shp), "--population-table", str(table), "--population-key", "街道代码=code",
+                                   "--no-districts", "--json", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    got = json.loads(out.read_text())
+    # the disc (r 500 m) lies inside street A: pi r^2 / 4 km2 of its 40,000 people
+    assert got["population_total"] == pytest.approx(50000)
+    assert got["population_share"] == pytest.approx(40000 * np.pi * 500**2 / 4e6 / 50000, rel=1e-5)
+    res = CliRunner().invoke(cli, ["-q", "coverage", "--stops", str(stops), "--area", str(area), "--population",
+                                   str(shp), "--population-table", str(table), "--no-districts"])
+    assert res.exit_code == 2 and "--population-key" in res.output
