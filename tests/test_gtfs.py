@@ -350,3 +350,16 @@ def test_departures_agree_with_gtfs_kit(tmp_path):
         theirs = pd.Series({s: int(theirs.get(s, 0)) for s in stops})
         assert ours.reindex(stops).astype(int).equals(theirs.astype(int)), date
         assert ours.sum() > 500
+
+
+def test_gb18030_tables_and_an_empty_frequencies(tmp_path):
+    d = tmp_path / "gbk"
+    build_feed(d)
+    (d / "stops.txt").write_bytes((d / "stops.txt").read_text(encoding="utf-8").encode("gb18030"))
+    (d / "frequencies.txt").write_text("", encoding="utf-8")
+    (d / "stop_times.txt").write_text((d / "stop_times.txt").read_text(encoding="utf-8").replace(",P,", ",P ,"),
+                                      encoding="utf-8")  # a trailing blank after an id
+    s = by_id(read_gtfs_stops(d, date="2026-03-03"))
+    assert s.loc["ST", "name"] == "火车站"
+    assert s.loc["P", "departures"] == 72
+    assert s.loc["F", "departures"] == 1  # without frequencies the trip runs once, at 07:00

@@ -175,25 +175,26 @@ class _Feed:
             df = None
         else:
             raw = self._raw(name)
-            text = None
+            wanted = _COLUMNS.get(name)
+            df = None
             for enc in ("utf-8-sig", "gb18030"):
                 try:
-                    text = raw.decode(enc)
+                    df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, skipinitialspace=True,
+                                     encoding=enc, usecols=(lambda c: str(c).strip() in wanted) if wanted else None)
                     break
                 except UnicodeDecodeError:
                     continue
-            if text is None:
+                except pd.errors.EmptyDataError:
+                    df = pd.DataFrame()
+                    break
+                except pd.errors.ParserError as exc:
+                    raise LayerReadError(f"{self.path}: {name} is not a CSV table ({exc})") from None
+            if df is None:
                 raise LayerReadError(f"{self.path}: {name} is neither UTF-8 nor GB18030 text")
-            wanted = _COLUMNS.get(name)
-            try:
-                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
-                                 usecols=(lambda c: str(c).strip() in wanted) if wanted else None)
-            except pd.errors.EmptyDataError:
-                df = pd.DataFrame()
-            except pd.errors.ParserError as exc:
-                raise LayerReadError(f"{self.path}: {name} is not a CSV table ({exc})") from None
             df.columns = [str(c).strip() for c in df.columns]
-            df = df.apply(lambda s: s.str.strip())
+            # trailing blanks; times and numbers are parsed blank-tolerant, so only the big table's ids need it
+            strip = [c for c in df.columns if name != "stop_times.txt" or c in ("trip_id", "stop_id")]
+            df[strip] = df[strip].apply(lambda s: s.str.strip())
             self._cache[name] = df
         if df is None and required:
             raise LayerReadError(f"GTFS feed {self.path}: {name} is missing; a feed needs it to count departures")
