@@ -83,8 +83,8 @@ def amap_json(path: Path) -> dict[str, tuple[float, float]]:
         return ";".join("{:.6f},{:.6f}".format(*to_gcj(*WGS[i])) for i in ids)
 
     answer = {"status": "1", "info": "OK", "count": "2", "buslines": [
-        {"id": "411100010001", "name": "1路(火车站--汽车站)", "type": "普通公交", "polyline": poly(range(0, 8)),
-         "start_stop": "站0", "end_stop": "站7", "busstops": stops(range(0, 8))},
+        {"id": "411100010001", "name": "1路(火车站--汽车站)", "type": "普通公交", "polyline": poly(range(8)),
+         "start_stop": "站0", "end_stop": "站7", "busstops": stops(range(8))},
         {"id": "411100010002", "name": "2路(西城--东城)", "type": "普通公交", "polyline": "",
          "busstops": stops([3, 2, 1, 0, 8, 9, 10, 11])},
     ]}
