@@ -438,33 +438,36 @@ def _stops_table(feed: _Feed, warnings: list[str]) -> tuple[pd.DataFrame, pd.Ser
     return out, place
 
 
-def _departure_events(feed: _Feed, warnings: list[str]) -> pd.DataFrame:
-    """Every boardable departure: trip_id, stop_id, t (seconds of the service day)."""
+def _departure_events(feed: _Feed, warnings: list[str]) -> tuple[pd.DataFrame, pd.Index, pd.Index]:
+    """Every boardable departure: ``trip`` and ``stop`` (codes into the two returned indexes of trip_id and
+    stop_id) and ``t`` (seconds of the service day)."""
     st = feed.need("stop_times.txt", ("trip_id", "stop_id", "stop_sequence"))
-    st = st[["trip_id", "stop_id", "stop_sequence",
-             *[c for c in ("arrival_time", "departure_time", "pickup_type", "shape_dist_traveled") if c in st.columns]]]
     seq = _numeric(st["stop_sequence"])
     if np.isnan(seq).any():
         raise LayerReadError(f"GTFS feed {feed.path}: stop_times.txt has {int(np.isnan(seq).sum())} row(s) whose "
                              f"stop_sequence is not a number")
-    t = _stop_time_seconds(st)
-    df = pd.DataFrame({"trip_id": st["trip_id"].to_numpy(), "stop_id": st["stop_id"].to_numpy(),
-                       "seq": seq, "t": t, "pickup": _int_col(st, "pickup_type", 0)})
+    tcode, tuniq = pd.factorize(st["trip_id"])
+    scode, suniq = pd.factorize(st["stop_id"])
+    trips, stops = pd.Index(tuniq), pd.Index(suniq)
+    cols = {"trip": tcode, "stop": scode, "seq": seq, "t": _stop_time_seconds(st),
+            "pickup": _int_col(st, "pickup_type", 0)}
     if "shape_dist_traveled" in st.columns:
-        df["dist"] = _numeric(st["shape_dist_traveled"])
-    df = df.sort_values(["trip_id", "seq"], kind="stable").reset_index(drop=True)
-    df["last"] = ~df["trip_id"].duplicated(keep="last")
+        cols["dist"] = _numeric(st["shape_dist_traveled"])
+    order = np.lexsort((seq, tcode))  # by trip, then stop_sequence
+    df = pd.DataFrame({k: np.asarray(v)[order] for k, v in cols.items()})
+    tr = df["trip"].to_numpy()
+    last = np.append(tr[1:] != tr[:-1], True)
     # blank times (non-timepoints): linear between the trip's timed stops
     blank = ~np.isfinite(df["t"].to_numpy())
     if blank.any():
         pos = np.arange(len(df), dtype=float)
         x = pos
         if "dist" in df.columns:
-            dist_ok = df.groupby("trip_id")["dist"].transform(lambda s: s.notna().all()).to_numpy(bool)
+            dist_ok = df.groupby("trip")["dist"].transform(lambda v: v.notna().all()).to_numpy(bool)
             x = np.where(dist_ok, df["dist"].to_numpy(float), pos)
         timed_x = pd.Series(np.where(blank, np.nan, x))
         timed_t = pd.Series(np.where(blank, np.nan, df["t"].to_numpy()))
-        g = df["trip_id"]
+        g = df["trip"]
         x0, t0 = timed_x.groupby(g).ffill(), timed_t.groupby(g).ffill()
         x1, t1 = timed_x.groupby(g).bfill(), timed_t.groupby(g).bfill()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -474,31 +477,34 @@ def _departure_events(feed: _Feed, warnings: list[str]) -> pd.DataFrame:
         lost = blank & ~np.isfinite(df["t"].to_numpy())
         if lost.any():
             warnings.append(f"{feed.path}: {int(lost.sum())} stop time(s) have no time and no timed stop before and "
-                            f"after them in their trip (e.g. trip {df.loc[lost, 'trip_id'].iloc[0]!r}); not counted")
-            df = df[~lost]
-    df = df[~df["last"].to_numpy() & (df["pickup"].to_numpy() != 1)]
+                            f"after them in their trip (e.g. trip {trips[df.loc[lost, 'trip'].iloc[0]]!r}); not "
+                            f"counted")
+            keep = ~lost
+            df, last = df[keep], last[keep]
+    df = df[~last & (df["pickup"].to_numpy() != 1)]
     # frequency-based trips: the stop times are a template, shifted to every start
     freq = feed.table("frequencies.txt")
     if freq is not None and not freq.empty and {"trip_id", "start_time", "end_time", "headway_secs"} <= set(freq):
         fs = _gtfs_seconds(freq["start_time"])
         fe = _gtfs_seconds(freq["end_time"])
         hw = pd.to_numeric(freq["headway_secs"], errors="coerce").to_numpy(float)
-        ok = np.isfinite(fs) & np.isfinite(fe) & np.isfinite(hw) & (hw > 0)
+        fcode = trips.get_indexer(freq["trip_id"])
+        ok = np.isfinite(fs) & np.isfinite(fe) & np.isfinite(hw) & (hw > 0) & (fcode >= 0)
         if not ok.all():
             warnings.append(f"{feed.path}: {int((~ok).sum())} row(s) of frequencies.txt lack a usable start_time, "
-                            f"end_time or headway_secs; skipped")
-        ftrips = set(freq["trip_id"])
-        templ = df[df["trip_id"].isin(ftrips)]
-        first = _first_times(feed, set(templ["trip_id"]))
-        templ = templ.assign(offset=templ["t"].to_numpy() - templ["trip_id"].map(first).to_numpy(float))
-        starts = [(tid, s) for tid, a, b, h, good in zip(freq["trip_id"], fs, fe, hw, ok) if good
-                  for s in np.arange(a, b, h)]
-        inst = pd.DataFrame(starts, columns=["trip_id", "start"])
-        inst["instance"] = np.arange(len(inst))
-        shifted = templ.merge(inst, on="trip_id")
+                            f"end_time or headway_secs, or name a trip stop_times.txt lacks; skipped")
+        ftrips = np.unique(fcode[fcode >= 0])
+        is_f = np.isin(df["trip"].to_numpy(), ftrips)
+        templ = df[is_f]
+        first = _first_times(feed, set(trips[ftrips]))
+        first_by_code = pd.Series(first.to_numpy(), index=trips.get_indexer(first.index))
+        templ = templ.assign(offset=templ["t"].to_numpy() - templ["trip"].map(first_by_code).to_numpy(float))
+        starts = [(c, t0) for c, a, b, h, good in zip(fcode, fs, fe, hw, ok) if good for t0 in np.arange(a, b, h)]
+        inst = pd.DataFrame(starts, columns=["trip", "start"])
+        shifted = templ.merge(inst, on="trip")
         shifted["t"] = shifted["start"] + shifted["offset"]
-        df = pd.concat([df[~df["trip_id"].isin(ftrips)], shifted[df.columns]], ignore_index=True)
-    return df[["trip_id", "stop_id", "t"]]
+        df = pd.concat([df[~is_f], shifted[df.columns]], ignore_index=True)
+    return df[["trip", "stop", "t"]], trips, stops
 
 
 def _first_times(feed: _Feed, trip_ids: set[str]) -> pd.Series:
@@ -570,23 +576,25 @@ def read_gtfs_stops(
         first, last = _served_range(cal, cd)
         raise InputError(f"GTFS feed {f.path}: no trip runs on {day.isoformat()} ({_WEEKDAYS[day.weekday()]}); the "
                          f"feed serves {first} to {last}; pass another date (or leave it out for the first weekday)")
-    ev = _departure_events(f, warnings)
+    ev, ev_trips, ev_stops = _departure_events(f, warnings)
     svc = trips.drop_duplicates("trip_id").set_index("trip_id")["service_id"]
-    ev_svc = ev["trip_id"].map(svc)
-    unknown_trip = ev_svc.isna()
+    svc_of = pd.Series(ev_trips).map(svc)  # per distinct trip of stop_times
+    trip = ev["trip"].to_numpy()
+    unknown_trip = svc_of.isna().to_numpy()[trip]
     if unknown_trip.any():
         warnings.append(f"{f.path}: {int(unknown_trip.sum())} stop time(s) belong to trips missing from trips.txt; "
                         f"not counted")
     t = ev["t"].to_numpy(float)
-    run_today = ev_svc.isin(today).to_numpy() & (t >= s) & (t < e)
-    run_yday = ev_svc.isin(yesterday).to_numpy() & (t - _DAY >= s) & (t - _DAY < e)
-    counted = ev[run_today | run_yday]
-    pl = counted["stop_id"].map(place_of)
-    unknown = pl.isna()
+    run_today = svc_of.isin(today).to_numpy()[trip] & (t >= s) & (t < e)
+    run_yday = svc_of.isin(yesterday).to_numpy()[trip] & (t - _DAY >= s) & (t - _DAY < e)
+    stop = ev["stop"].to_numpy()[run_today | run_yday]
+    pcode, puniq = pd.factorize(pd.Series(ev_stops).map(place_of))  # per distinct stop: its place, -1 for none
+    pc = pcode[stop] if len(pcode) else np.zeros(0, dtype=int)
+    unknown = pc < 0
     if unknown.any():
         warnings.append(f"{f.path}: {int(unknown.sum())} departure(s) at stop_id(s) stops.txt lacks or that are not "
-                        f"platforms (e.g. {counted.loc[unknown, 'stop_id'].iloc[0]!r}); not counted")
-    deps = pl[~unknown].value_counts()
+                        f"platforms (e.g. {ev_stops[stop[unknown][0]]!r}); not counted")
+    deps = pd.Series(np.bincount(pc[~unknown], minlength=len(puniq)), index=pd.Index(puniq), dtype=int)
     window_min = (e - s) / 60.0
     out = places.copy()
     out["departures"] = out["stop_id"].map(deps).fillna(0).astype(int)
