@@ -540,7 +540,7 @@ def read_gtfs_stops(
     -------
     GeoDataFrame
         Points in WGS84 (EPSG:4326): ``stop_id`` (the station's for merged
-        platforms), ``name``, ``platforms`` (platforms merged into it),
+        platforms), ``name``, ``platforms`` (a station: its platforms; a stop: 1),
         ``departures`` (int) and ``headway_min`` (window minutes / departures; NaN
         with none).  ``attrs['gtfs']`` holds the date, window and services counted,
         ``attrs['warnings']`` what was skipped.
