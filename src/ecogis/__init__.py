@@ -20,6 +20,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "read_layer": "ecogis.io",
     "write_layers": "ecogis.io",
+    "force_crs": "ecogis.io",
+    "read_gtfs_stops": "ecogis.gtfs",
+    "read_gtfs_routes": "ecogis.gtfs",
+    "read_amap_buslines": "ecogis.amap",
+    "PolygonPopulation": "ecogis.population_polygons",
+    "population_from_table": "ecogis.population_polygons",
     "load_layers": "ecogis.layerset",
     "load_sample": "ecogis.layerset",
     "LayerSet": "ecogis.layerset",

@@ -138,7 +138,7 @@ def _run_coverage(ls: LayerSet, scope: str | None, year: int | None,
     from ecogis.coverage import stop_coverage
 
     return stop_coverage(ls.get("bus_stops"), _area(ls, scope or "中心城区"),
-                         population=ls.rasters.get("population"), districts=ls.districts())
+                         population=ls.rasters.get("population", ls.vectors.get("population")), districts=ls.districts())
 
 
 def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None,

@@ -182,9 +182,14 @@ def _stop_points(stops: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, gpd.Geo
     return shapely.get_coordinates(geoms), s
 
 
-def _raster_path(population: Any) -> Path | None:
+def _raster_path(population: Any) -> Any:
     if population is None:
         return None
+    from ecogis.population_polygons import as_polygon_population
+
+    polygons = as_polygon_population(population)  # polygons with counts (a grid, 街道 / 社区, a joined table)
+    if polygons is not None:
+        return polygons
     if isinstance(population, (str, os.PathLike)):
         return Path(population)
     raise InputError(f"population was {type(population).__name__} but is expected to be the path of a GeoTIFF")
@@ -422,6 +427,8 @@ def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: b
     geoms = np.asarray(geoms, dtype=object)
     if raster is None or geoms.size == 0:
         return np.full(geoms.size, np.nan)
+    if not isinstance(raster, Path):  # ecogis.population_polygons.PolygonPopulation
+        return raster.zonal_population(gpd.GeoSeries(geoms, crs=crs))
     return zonal_population(raster, gpd.GeoSeries(geoms, crs=crs), progress=progress)
 
 
@@ -543,9 +550,11 @@ def stop_coverage(
     roads : GeoDataFrame or path, optional
         Street centre lines (GeoDataFrame, any vector file, or an OpenStreetMap
         ``.osm.pbf``); needed by ``method="network"``.
-    population : path, optional
-        Population GeoTIFF (persons per cell), any CRS.  Without it the
-        population metrics are reported as not measurable.
+    population : path, GeoDataFrame or PolygonPopulation, optional
+        Population GeoTIFF (persons per cell), any CRS; or polygons with a
+        count (a vector grid, 街道 / 社区, a table joined to boundaries:
+        :mod:`ecogis.population_polygons`), people spread evenly over each.
+        Without it the population metrics are reported as not measurable.
     access_width_m : float, default 50
         Network method: covered depth either side of a reached street.
     min_gap_m2 : float, default 2500
@@ -600,12 +609,14 @@ def stop_coverage(
         raise NotMeasurableError("layer 'roads' missing: the network method walks along streets; "
                                  "give roads (a line layer or an .osm.pbf) or use method='buffer'")
     raster = _raster_path(population)
-    if raster is not None:
+    if isinstance(raster, Path):
         from ecogis.population import raster_info
 
         raster_info(raster)  # fail early on a bad raster
     warnings: list[str] = []
     crs, A, xy, stops_m, serving, serving_xy = _measured_inputs(stops, area, r, metric_crs, warnings)
+    if raster is not None and not isinstance(raster, Path):
+        warnings += raster.audit_warnings(A, crs)
     area_m2 = float(A.area)
     not_measurable: dict[str, str] = {}
     inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
@@ -936,7 +947,8 @@ def propose_stops(
     if raster is not None:
         from ecogis.population import demand_points
 
-        dp = demand_points(raster, gpd.GeoSeries([A], crs=crs), metric_crs=crs)
+        dp = (demand_points(raster, gpd.GeoSeries([A], crs=crs), metric_crs=crs) if isinstance(raster, Path)
+              else raster.demand_points(A, crs, spacing_m=dem_sp))
         demands["population"] = (shapely.get_coordinates(dp.geometry.values), dp["population"].to_numpy(float))
     objective = "population" if raster is not None else "area"
 

