@@ -664,24 +664,28 @@ def stop_coverage(
 
     # population
     gap_areas = shapely.area(gaps_all) if gaps_all.size else np.zeros(0)
-    if raster is not None:
+    if isinstance(raster, Path):
         from ecogis.population import zonal_population_checked
 
         checked = zonal_population_checked(raster, gpd.GeoSeries([A], crs=crs), progress=progress,
                                            label="the audited area")
         total = float(checked.population[0])
         warnings.extend(checked.warnings)
-        gap_pop = _population_of(raster, gaps_all, crs, progress)
-        covered_pop = max(total - float(gap_pop.sum()), 0.0)
-        metrics["population_total"] = total
         # the checks on the raster (issue 11): the share of the area it covers (< 1: the population figures
         # are lower bounds, see the warning) and its cells that hold no count of people (counted as 0)
         metrics["population_raster_share"] = float(checked.raster_share[0])
         metrics["population_invalid_cells"] = int(checked.invalid_cells[0])
+    elif raster is not None:  # polygons with counts: their checks are in raster.audit_warnings, added above
+        total = float(_population_of(raster, np.array([A], dtype=object), crs, progress)[0])
+    if raster is not None:
+        gap_pop = _population_of(raster, gaps_all, crs, progress)
+        covered_pop = max(total - float(gap_pop.sum()), 0.0)
+        metrics["population_total"] = total
         metrics["population_covered"] = covered_pop
         metrics["population_share"] = covered_pop / total if total > 0 else None
         if total <= 0:
-            not_measurable["population_share"] = f"raster 'population' ({raster.name}) holds no people in the area"
+            what = f"raster 'population' ({raster.name})" if isinstance(raster, Path) else f"population {raster}"
+            not_measurable["population_share"] = f"{what} holds no people in the area"
     else:
         gap_pop = np.full(gaps_all.size, np.nan)
         metrics["population_total"] = None
