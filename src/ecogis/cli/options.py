@@ -259,7 +259,10 @@ def finish_check(result: Any, json_path: Path | None, out_path: Path | None, ove
         result.write_gpkg(out_path, overwrite=overwrite)
     data = result.to_dict()
     echo_json_summary(data, keys)
-    click.echo(f"violations: {data['violations']} (warnings: {data['warnings_count']})")
+    # warnings_count counts warning-level findings; the result's own warnings (repairs, partial cover ...)
+    # are counted apart, so "warnings: 0" is never printed above warning lines
+    notes = f"; {len(result.warnings)} warning(s) below" if result.warnings else ""
+    click.echo(f"violations: {data['violations']} (warning-level findings: {data['warnings_count']}){notes}")
     for w in result.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
     for k, why in result.not_measurable.items():
