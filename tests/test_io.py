@@ -267,3 +267,19 @@ def test_written_layers_read_back_unchanged_or_are_refused(tmp_path_factory, col
     for k in columns:  # a DBF keeps 15 significant digits
         assert _equal(gdf[k], back[k], rtol=1e-12), (k, gdf[k].tolist(), back[k].tolist())
     assert shapely.equals_exact(back.geometry.values, gdf.geometry.values, tolerance=0).all()
+
+
+@pytest.mark.parametrize("text, columns, first", [
+    ("name\nA\nB\n", ["name"], ["A"]),  # before: pandas' guess split at the letter 'n': ['Unnamed: 0', 'ame']
+    ("名称;lon;lat\n甲;114.0;33.5\n", ["名称", "lon", "lat"], ["甲", 114.0, 33.5]),
+    ("name\tlocation\nA\t\"114.0,33.5\"\n", ["name", "location"], ["A", "114.0,33.5"]),
+    ('name,location\nA,"114.0,33.5"\n', ["name", "location"], ["A", "114.0,33.5"]),
+    ("a|b\n1|2\n", ["a", "b"], [1, 2]),
+])
+def test_csv_delimiters_are_only_the_usual_ones(tmp_path, text, columns, first):
+    from ecogis.io import _read_text_table
+
+    p = tmp_path / "t.csv"
+    p.write_text(text, encoding="utf-8")
+    df = _read_text_table(p, None)
+    assert list(df.columns) == columns and df.iloc[0].tolist() == first

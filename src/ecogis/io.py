@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import csv
 import glob
 import logging
 import os
@@ -126,6 +127,21 @@ def detect_dbf_encoding(shp_path: str | os.PathLike) -> str | None:
         return None
 
 
+#: the delimiters a CSV may use; pandas' own guess (sep=None) took any character, so a one-column file
+#: ``name\nA`` was split at its letters
+_DELIMITERS = ",;\t|"
+
+
+def _delimiter(path: Path, encoding: str) -> str:
+    """The CSV's delimiter among :data:`_DELIMITERS`, guessed from its first 64 KiB; ',' when none fits."""
+    with open(path, encoding=encoding, newline="") as f:
+        head = f.read(65536)
+    try:
+        return csv.Sniffer().sniff(head, delimiters=_DELIMITERS).delimiter
+    except csv.Error:  # one column, or nothing to tell delimiters apart by
+        return ","
+
+
 def _read_text_table(path: Path, encoding: str | None) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xls"):
         try:
@@ -136,7 +152,7 @@ def _read_text_table(path: Path, encoding: str | None) -> pd.DataFrame:
     last: Exception | None = None
     for enc in tried:
         try:
-            return pd.read_csv(path, encoding=enc, sep=None, engine="python")
+            return pd.read_csv(path, encoding=enc, sep=_delimiter(path, enc))
         except UnicodeDecodeError as exc:
             last = exc
     raise LayerReadError(f"{path}: cannot decode the text as {' or '.join(tried)}; pass encoding=... ({last})")
