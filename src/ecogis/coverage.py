@@ -51,7 +51,8 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.discs import VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, equal_area_radius
+from ecogis.discs import (VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, dissolve_rings,
+                          equal_area_radius, touching_groups)
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
 
@@ -290,25 +291,138 @@ class _Cells:
     def polygons(self, idx: np.ndarray) -> np.ndarray:
         return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
 
-    def gaps(self, idx: np.ndarray) -> shapely.Geometry:
-        """Union of cell minus disc over the cells ``idx``.
+    def gaps(self, idx: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+        """The uncovered part of ``area`` in the cells ``idx``: one polygon per gap.
 
-        From the Voronoi edges, the pieces fit exactly and are merged as a coverage.  With
-        GEOS cells (or if rounding spoiled a walk): the union of the cells minus the union of
-        their discs (polygons with the disc's area); a point of cell i is covered only by
-        disc i, so that is the same set, and unioning each side first leaves no slivers.
+        From the Voronoi edges, the pieces (cell minus disc) fit exactly: pieces wholly
+        inside the area are kept, wholly outside dropped, and only those crossing its
+        boundary are cut to it, one by one; then only pieces that touch (share a vertex)
+        are merged, group by group (:func:`_merge_gap_pieces`), never all gaps at once.
+        With GEOS cells (or if rounding spoiled a walk): the union of the cells minus the
+        union of their discs (polygons with the disc's area), cut to the area; a point of
+        cell i is covered only by disc i, so that is the same set.
         """
         if len(idx) == 0:
-            return shapely.Polygon()
+            return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            exact = self.voronoi.gap_pieces(idx, self.radius_m, extent=self.extent)
+            exact = self.voronoi.gap_pieces(idx, self.radius_m, extent=self.extent, vertices=True)
             if exact is not None:
-                pieces = exact[0]
-                return shapely.coverage_union_all(pieces) if pieces.size else shapely.Polygon()
+                pieces, _, vertex_xy, vertex_piece = exact
+                return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area)
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
         r_eq = equal_area_radius(self.radius_m, 4 * _QUAD_SEGS)  # polygons with the disc's exact area
         discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
-        return shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
+        uncovered = shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
+        if not uncovered.is_empty and not area.contains(uncovered):
+            uncovered = shapely.intersection(uncovered, area)
+        return _polygons(uncovered)
+
+
+def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: np.ndarray,
+                      area: shapely.Geometry) -> np.ndarray:
+    """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
+
+    A piece whose bounding box misses the area's boundary is wholly inside or wholly
+    outside (one vertex tells); the others are tested, and the few that cross the
+    boundary are cut to the area one by one.  The pieces fit exactly (they share the
+    crossings; GEOS cuts neighbours at the same points too), so they merge by cancelling
+    the edges two pieces share and chaining the rest into rings
+    (:func:`ecogis.discs.dissolve_rings`), with no overlay: the cost grows with the
+    pieces, not with the product of the gaps and their holes.  Where that cannot be done
+    (pieces touching at a single point, or not fitting exactly) the pieces that touch
+    there are merged by :func:`shapely.union_all`, group by group.
+    """
+    n = len(pieces)
+    if n == 0:
+        return np.zeros(0, dtype=object)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    shapely.prepare(area)
+    bounds = shapely.bounds(pieces)
+    near = shapely.intersects(boundary, shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]))
+    keep = np.zeros(n, dtype=bool)
+    far = np.flatnonzero(~near)
+    if far.size:
+        first = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(pieces[far]), 0))
+        keep[far] = shapely.contains_xy(area, first[:, 0], first[:, 1])
+    cut_parts = np.zeros(0, dtype=object)
+    cross = np.flatnonzero(near)
+    if cross.size:
+        p = pieces[cross]
+        inside = shapely.contains(area, p)
+        keep[cross[inside]] = True
+        cross = cross[~inside]
+        cross = cross[shapely.intersects(area, pieces[cross])]
+        if cross.size:
+            cut_parts = _polygons_of(shapely.intersection(pieces[cross], area))
+    kept = np.flatnonzero(keep)
+    cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
+    uncut = pieces[kept]
+    holed = shapely.get_num_interior_rings(uncut) > 0  # a whole disc as a hole: counter-clockwise, turn it
+    uncut[holed] = shapely.orient_polygons(uncut[holed], exterior_cw=False)
+    items = np.concatenate([uncut, cut_parts])
+    if items.size == 0:
+        return items
+    # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
+    # its exterior ring, as gap_pieces builds them), and every vertex of a cut piece
+    events = np.bincount(vertex_piece, minlength=n)[kept]
+    rings, ring_item = shapely.get_rings(items, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    length = np.diff(np.r_[first, ring.size])
+    pos = np.arange(ring.size) - first[ring]
+    exterior = np.r_[True, ring_item[1:] != ring_item[:-1]][ring]
+    item = ring_item[ring]
+    k = np.r_[events, np.full(cut_parts.size, np.iinfo(np.int64).max)]
+    shareable = exterior & ((pos < k[item]) | (pos == length[ring] - 1))
+    shareable |= item >= kept.size
+    return _dissolve(items, xy, ring, item, shareable)
+
+
+def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndarray,
+              shareable: np.ndarray, *, rounds: int = 4) -> np.ndarray:
+    """Merge the touching ``items`` by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
+
+    Where the edges left are not simple rings (pieces touching at a point, or a piece whose
+    arc crosses a cell edge it comes within 4 cm of), the pieces there and their neighbours
+    are merged by GEOS first (a local union, whose outline keeps the exact shared vertices)
+    and the dissolve runs again; after ``rounds`` tries, the touching groups still affected
+    are merged by :func:`shapely.union_all`, group by group.
+    """
+    for _ in range(rounds):
+        merged, bad_xy = dissolve_rings(xy, ring, shareable)
+        if merged is not None:
+            return merged
+        if bad_xy.size == 0:
+            break
+        key = xy.view(np.complex128).ravel()
+        local = np.zeros(items.size, dtype=bool)
+        local[item[np.isin(key, bad_xy.view(np.complex128).ravel()) & shareable]] = True
+        for _ in range(2):  # and the pieces that share a vertex with those, twice over
+            near_key = key[shareable & local[item]]
+            local[item[shareable & np.isin(key, near_key)]] = True
+        fixed = _polygons(shapely.union_all(items[local]))
+        fixed = shapely.orient_polygons(fixed, exterior_cw=False)
+        log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
+        items = np.concatenate([items[~local], fixed])
+        rings, ring_item = shapely.get_rings(items, return_index=True)
+        shared_keys = key[shareable]
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        item = ring_item[ring]
+        # the untouched pieces keep their shared vertices; the merged ones share every vertex
+        shareable = (item >= items.size - fixed.size) | np.isin(xy.view(np.complex128).ravel(), shared_keys)
+    group = touching_groups(xy[shareable], item[shareable], items.size)
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    log.debug("gap pieces merged by GEOS, group by group")
+    out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
+    return np.concatenate(out) if out else np.zeros(0, dtype=object)
+
+
+def _polygons_of(geoms: np.ndarray) -> np.ndarray:
+    """The polygons among the parts of ``geoms`` (e.g. intersections that also gave lines or points)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
 
 
 def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
@@ -338,8 +452,8 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any, gaps: bool = True) -> tuple[float, shapely.Geometry | None]:
-    """Exact covered area and (with ``gaps``) the uncovered part of ``area``, for the union of discs.
+                     crs: Any, gaps: bool = True) -> tuple[float, np.ndarray | None]:
+    """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
     Every stop's disc ∩ cell area comes from the Voronoi edges in closed form; only
@@ -348,7 +462,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     """
     shapely.prepare(area)
     if len(xy) == 0:
-        return 0.0, area if gaps else None
+        return 0.0, _polygons(area) if gaps else None
     r = float(radius_m)
     cells = _Cells(xy, area, r)
     per = cells.disc_areas.copy()
@@ -374,10 +488,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
-    uncovered = cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)))
-    if not uncovered.is_empty and not area.contains(uncovered):
-        uncovered = shapely.intersection(uncovered, area)
-    return covered, uncovered
+    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area)
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
@@ -602,9 +713,8 @@ def stop_coverage(
     buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
     if method == "buffer":
         covered = buffer_covered
-        gaps_union = buffer_gaps
-        gaps_all = _polygons(gaps_union)
-        catch = shapely.difference(A, gaps_union) if gaps_all.size else A
+        gaps_all = buffer_gaps
+        catch = _area_minus(A, gaps_all)
     else:
         from ecogis.network import network_catchment, reached_streets, snap_points
 
@@ -617,8 +727,7 @@ def stop_coverage(
         net_poly = network_catchment(reached, access_width_m=access_width_m, partitions=partitions)
         catch = shapely.intersection(A, net_poly) if not net_poly.is_empty else shapely.Polygon()
         covered = float(catch.area)
-        gaps_union = shapely.difference(A, net_poly) if not net_poly.is_empty else A
-        gaps_all = _polygons(gaps_union)
+        gaps_all = _polygons(shapely.difference(A, net_poly) if not net_poly.is_empty else A)
         layers["reached_streets"] = reached
         metrics["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
         if snapped_far > 0:
@@ -665,7 +774,7 @@ def stop_coverage(
         metrics["buffer_area_share"] = bshare
         metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
         if raster is not None and metrics["population_total"]:
-            b_gap = _population_of(raster, _polygons(buffer_gaps), crs, progress)
+            b_gap = _population_of(raster, buffer_gaps, crs, progress)
             b_cov = max(metrics["population_total"] - float(b_gap.sum()), 0.0)
             metrics["buffer_population_share"] = b_cov / metrics["population_total"]
             metrics["network_to_buffer_population_ratio"] = (metrics["population_covered"] / b_cov) if b_cov else None
@@ -674,7 +783,7 @@ def stop_coverage(
     layers["catchments"] = gpd.GeoDataFrame({"method": [method], "area_m2": [covered], "population": [catch_pop]},
                                             geometry=gpd.GeoSeries([catch], crs=crs), crs=crs)
     if districts is not None:
-        layers["districts_coverage"] = _district_table(districts, A, gaps_union, crs, raster, progress)
+        layers["districts_coverage"] = _district_table(districts, A, gaps_all, crs, raster, progress)
 
     if propose and propose > 0:
         cand = candidates
@@ -719,7 +828,7 @@ def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
     return walk_graph(roads, metric_crs=crs, clip_to=reach)
 
 
-def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: shapely.Geometry, crs: Any,
+def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps: np.ndarray, crs: Any,
                     raster: Path | None, progress: bool | None) -> gpd.GeoDataFrame:
     if not isinstance(districts, (gpd.GeoDataFrame, gpd.GeoSeries)) or districts.crs is None:
         raise InputError("districts is expected to be a GeoDataFrame with a CRS")
@@ -732,8 +841,7 @@ def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: sh
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
     in_area = shapely.intersection(geoms, A)
-    gaps_d = shapely.intersection(geoms, gaps_u) if not gaps_u.is_empty else np.array(
-        [shapely.Polygon()] * len(geoms), dtype=object)
+    gaps_d = _gaps_in(geoms, gaps)
     a = shapely.area(in_area)
     ga = shapely.area(gaps_d)
     keep = a > 0
@@ -748,6 +856,41 @@ def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: sh
             "population_share": np.where(pop_total > 0, (pop_total - pop_gap) / pop_total, np.nan),
         }, geometry=gpd.GeoSeries(list(in_area[keep]), crs=crs), crs=crs)
     return out.reset_index(drop=True)
+
+
+def _gaps_in(zones: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """The part of the gaps (disjoint polygons) in each zone, as one (multi)polygon per zone.
+
+    Each zone meets only the gaps near it (an STRtree); gaps wholly inside count whole,
+    only those crossing its edge are cut to it.
+    """
+    out = np.array([shapely.Polygon()] * len(zones), dtype=object)
+    gaps = np.asarray(gaps, dtype=object)
+    if gaps.size == 0 or len(zones) == 0:
+        return out
+    zi, gi = shapely.STRtree(gaps).query(zones)
+    if zi.size == 0:
+        return out
+    shapely.prepare(zones)
+    whole = shapely.contains(zones[zi], gaps[gi])
+    parts = np.empty(zi.size, dtype=object)
+    parts[whole] = gaps[gi[whole]]
+    parts[~whole] = shapely.intersection(zones[zi[~whole]], gaps[gi[~whole]])
+    pieces, which = shapely.get_parts(parts, return_index=True)
+    poly = (shapely.get_type_id(pieces) == _POLY) & ~shapely.is_empty(pieces)
+    pieces, owner = pieces[poly], zi[which[poly]]
+    if pieces.size:
+        o = np.argsort(owner, kind="stable")
+        zone_ids = np.unique(owner)
+        out[zone_ids] = shapely.multipolygons(pieces[o], indices=np.searchsorted(zone_ids, owner[o]))
+    return out
+
+
+def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
+    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area."""
+    if len(gaps) == 0:
+        return area
+    return shapely.difference(area, shapely.multipolygons(np.asarray(gaps, dtype=object)))
 
 
 # --- proposals ---------------------------------------------------------------------------------

@@ -40,9 +40,12 @@ __all__ = [
     "VoronoiCells",
     "area_segments",
     "convex_cells_in_area",
+    "dissolve_rings",
     "disc_polygon_area",
     "equal_area_radius",
+    "place_holes",
     "segment_disc_area",
+    "touching_groups",
 ]
 
 _POLY = 3  # shapely type id of Polygon
@@ -164,14 +167,16 @@ def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.nd
 
 
 def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
-          step_rad: float) -> tuple[np.ndarray, np.ndarray]:
+          step_rad: float, on_circle: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
 
     Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
     angles, all at one radius a little beyond the circle, chosen so that the fan of
     chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
     the sector's exact area.  Returns the vertices and the index of the arc each
-    belongs to.
+    belongs to.  Arcs marked ``on_circle`` keep their vertices on the circle (chords inside
+    the disc, a sliver more gap): where the circle comes within a hair of another edge of
+    its cell, vertices beyond the circle could cross that edge.
     """
     th_entry = np.arctan2(entry[:, 1], entry[:, 0])
     sweep = np.mod(th_entry - np.arctan2(exit_[:, 1], exit_[:, 0]), 2.0 * np.pi)
@@ -183,6 +188,8 @@ def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
         a = (k - 1).astype(float)
         rho = np.where(a > 0, (-2.0 * r + np.sqrt(4.0 * r * r + 4.0 * a * c)) / (2.0 * np.maximum(a, 1.0)), c / (2.0 * r))
     rho = np.where(sweep > 0, rho, r)
+    if on_circle is not None:
+        rho = np.where(on_circle, r, rho)
     arc = np.repeat(np.arange(len(sweep)), k)
     j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
     t = th_entry[arc] - step[arc] * j
@@ -337,7 +344,7 @@ class VoronoiCells:
         return polys
 
     def gap_pieces(self, which: np.ndarray, radius_m: float, *, extent: tuple[float, float, float, float] | None = None,
-                   arc_step_rad: float = 2.0 * np.pi / 256) -> tuple[np.ndarray, np.ndarray] | None:
+                   arc_step_rad: float = 2.0 * np.pi / 256, vertices: bool = False) -> tuple[np.ndarray, ...] | None:
         """Cell minus disc of the points ``which``, as polygons that fit each other exactly.
 
         Walks each cell's edges counter-clockwise (ordered as the neighbours around the
@@ -359,12 +366,18 @@ class VoronoiCells:
             bounds); the unbounded cells of hull points are cut far beyond it (:meth:`polygons`).
         arc_step_rad : float, default 2 pi / 256
             Largest angle between two vertices on an arc (4 cm from the circle at r = 500 m).
+        vertices : bool, default False
+            Also return the vertices a piece may share with the pieces of other cells (the
+            crossings, the cell vertices outside the disc, the far points of hull cells; not
+            the arcs' inner vertices): ``(xy, piece)``, in the pieces' own coordinates, so
+            pieces that touch share at least one of them exactly (:func:`touching_groups`).
 
         Returns
         -------
         (numpy.ndarray, numpy.ndarray) or None
             The pieces (polygons; a cell may give several, or one with the whole disc as a
-            hole) and the point each belongs to; None when rounding left a cell's walk
+            hole) and the point each belongs to (then, with ``vertices``, the shared vertices'
+            ``xy`` and the piece each is a vertex of); None when rounding left a cell's walk
             inconsistent (then build the pieces with GEOS).
 
         Examples
@@ -381,14 +394,20 @@ class VoronoiCells:
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
         r = float(radius_m)
+        none = (np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp))
+        if vertices:
+            none = (*none, np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
         if idx.size == 0:
-            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
+            return none
         wanted = np.zeros(len(self._pts), dtype=bool)
         wanted[idx] = True
         cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
         if cell.size == 0:
-            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
-        return self._pieces(cell, kind, xy, r, arc_step_rad)
+            return none
+        out = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
+        if out is None or vertices:
+            return out
+        return out[:2]
 
     def _edges_met_by_circles(self, wanted: np.ndarray, r: float, reach: float) -> dict[str, np.ndarray]:
         """The Voronoi edges (and hull rays) of the wanted cells, with where the circles cross them.
@@ -479,8 +498,21 @@ class VoronoiCells:
         order = np.lexsort((sub, angle, cell))
         return cell[order], np.concatenate(kinds)[order], np.vstack(xys)[order]
 
+    def _tight(self, r: float, arc_step_rad: float) -> np.ndarray:
+        """Points whose circle comes within a hair (the arcs' outward bulge, twice over) of a bisector with a neighbour."""
+        bulge = 4.0 * (equal_area_radius(r, max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)) - r) + 1e-9 * r
+        s = self._simplices
+        a = np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]])
+        b = np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]])
+        half = 0.5 * np.hypot(*(self._pts[a] - self._pts[b]).T)
+        near = np.abs(half - r) <= bulge
+        tight = np.zeros(len(self._pts), dtype=bool)
+        tight[a[near]] = True
+        tight[b[near]] = True
+        return tight
+
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float) -> tuple[np.ndarray, np.ndarray] | None:
+                arc_step_rad: float, tight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
@@ -499,22 +531,26 @@ class VoronoiCells:
             first_exit[crossed] = pos[is_exit][np.r_[True, g_exit[1:] != g_exit[:-1]]]
         order = np.lexsort(((pos - first_exit[group]) % group_size[group], group))
         cell, kind, xy, group = cell[order], kind[order], xy[order], group[order]
-        pieces, owner = [], []
+        pieces, owner, shared_xy, shared_piece = [], [], [], []
         # a cell the circle never crosses holds the whole disc: the cell with the disc as a hole
         whole = ~crossed[group]
+        n_whole = 0
         if whole.any():
             ring = np.searchsorted(np.flatnonzero(~crossed), group[whole])
             first = np.r_[True, ring[1:] != ring[:-1]]
             k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
-            r_eq = equal_area_radius(r, k)
             centres = p[cell[whole][first]]
+            r_eq = np.where(tight[cell[whole][first]], r, equal_area_radius(r, k))[:, None]
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
                                         indices=np.repeat(np.arange(len(centres)), k))
             shells = shapely.linearrings(xy[whole] + self._origin, indices=ring)
             pieces.append(shapely.polygons(shells, holes=holes[:, None]))
             owner.append(cell[whole][first])
+            n_whole = len(centres)
+            shared_xy.append(xy[whole] + self._origin)
+            shared_piece.append(ring)
         cut = ~whole
         if cut.any():
             c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
@@ -524,7 +560,8 @@ class VoronoiCells:
             if not ((kind_c[begin] == _EXIT).all() and (kind_c[last] == _ENTRY).all()):
                 return None
             centre = p[c[begin]]
-            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad)
+            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
+                                      tight[c[begin]])
             ring_xy = np.vstack([xy_c, arc_xy])
             ring = np.concatenate([piece, arc_piece])
             o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
@@ -535,7 +572,10 @@ class VoronoiCells:
                                         indices=np.searchsorted(np.flatnonzero(enough), ring[keep]))
             pieces.append(shapely.polygons(rings))
             owner.append(c[begin][enough])
-        return np.concatenate(pieces), np.concatenate(owner)
+            events = enough[piece]
+            shared_xy.append(xy_c[events] + self._origin)
+            shared_piece.append(n_whole + np.searchsorted(np.flatnonzero(enough), piece[events]))
+        return np.concatenate(pieces), np.concatenate(owner), np.vstack(shared_xy), np.concatenate(shared_piece)
 
     def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Voronoi edges of the hull: (point a, point b, triangle, start, far point, outward normal).
@@ -605,6 +645,192 @@ class VoronoiCells:
             length[flat] = 1.0
         unit = mw / length[:, None]
         return p[wanted] + unit * far_dist[wanted][:, None], np.arctan2(unit[:, 1], unit[:, 0])
+
+
+def place_holes(shells: np.ndarray, holes: np.ndarray) -> np.ndarray | None:
+    """Polygons from shells and holes (linear rings that do not cross): each hole goes in the smallest shell around it.
+
+    For rings of disjoint polygons (shells may nest inside other polygons' holes).
+    The candidates come from an STRtree of the shells' boxes and are tested with
+    prepared point-in-polygon, so a shell with many holes costs ``log`` of its size per
+    hole (GEOS's overlay places free holes in time of the shell's size per hole).
+    Returns None when a hole lies in no shell.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> big, small = shapely.box(0, 0, 10, 10).exterior, shapely.box(4, 4, 5, 5).exterior
+    >>> hole = shapely.box(2, 2, 8, 8).exterior
+    >>> polys = place_holes(np.array([big, small]), np.array([hole]))
+    >>> [p.area for p in polys]
+    [64.0, 1.0]
+    """
+    shells = np.asarray(shells, dtype=object)
+    holes = np.asarray(holes, dtype=object)
+    polys = shapely.polygons(shells)
+    if holes.size == 0 or shells.size == 0:
+        return polys if holes.size == 0 else None
+    first = shapely.get_coordinates(shapely.get_point(holes, 0))
+    hi, si = shapely.STRtree(polys).query(shapely.points(first))
+    shapely.prepare(polys[np.unique(si)])
+    inside = shapely.contains_xy(polys[si], first[hi, 0], first[hi, 1])
+    hi, si = hi[inside], si[inside]
+    area = shapely.area(polys)
+    o = np.lexsort((area[si], hi))
+    hi, si = hi[o], si[o]
+    best = np.r_[True, hi[1:] != hi[:-1]]
+    owner = np.full(holes.size, -1, dtype=np.intp)
+    owner[hi[best]] = si[best]
+    if (owner < 0).any():
+        return None
+    rings = np.concatenate([shells, holes])
+    poly_of = np.concatenate([np.arange(shells.size), owner])
+    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes
+    o = np.lexsort((kind, poly_of))
+    return shapely.polygons(rings[o], indices=poly_of[o])
+
+
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
+
+    ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
+    ring of each (contiguous), exteriors counter-clockwise and holes clockwise;
+    ``shareable`` marks the vertices another polygon may share (the others are matched by
+    position only, which keeps the work on them linear).  An edge and its reverse cancel;
+    the edges left are chained into rings, which :func:`place_holes` assembles.
+
+    Returns the merged polygons, and the shareable vertices where the edges left do not
+    form simple rings (a vertex with more than one way on, where polygons touch at a
+    point, or edges that do not match exactly): ``(None, those vertices' xy)``; merge the
+    polygons there otherwise (e.g. with GEOS).
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)   # counter-clockwise, sharing x = 1
+    >>> xy, ring = shapely.get_coordinates(shapely.get_rings([a, b]), return_index=True)
+    >>> polys, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
+    >>> [p.area for p in polys], len(shapely.get_coordinates(polys[0])) - 1, len(bad)
+    ([2.0], 6, 0)
+    """
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    ring = np.asarray(ring)
+    shareable = np.asarray(shareable, dtype=bool)
+    n = len(xy)
+    none = np.zeros((0, 2))
+    if n == 0:
+        return np.zeros(0, dtype=object), none
+    # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
+    sh = np.flatnonzero(shareable)
+    key = xy[sh].view(np.complex128).ravel()
+    o = np.argsort(key, kind="stable")
+    new = np.r_[True, key[o][1:] != key[o][:-1]] if sh.size else np.zeros(0, dtype=bool)
+    n_shared = int(new.sum())
+    vid = np.arange(n, dtype=np.int64) + n_shared
+    ids = np.empty(sh.size, dtype=np.int64)
+    ids[o] = np.cumsum(new) - 1
+    vid[sh] = ids
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], n] - 1
+    vid[end] = vid[start]
+    # edges i -> i + 1 inside a ring, without zero-length ones
+    e = np.flatnonzero(ring[1:] == ring[:-1])
+    e = e[(xy[e] != xy[e + 1]).any(axis=1)]
+    s, t = vid[e], vid[e + 1]
+    both = (s < n_shared) & (t < n_shared)
+    m = np.int64(max(n_shared, 1))
+    fwd = s[both] * m + t[both]
+    rev = t[both] * m + s[both]
+    gone = np.zeros(e.size, dtype=bool)
+    gone[np.flatnonzero(both)[np.isin(fwd, rev)]] = True
+    e, s, t = e[~gone], s[~gone], t[~gone]
+    size = n_shared + n
+    out_deg = np.bincount(s, minlength=size)
+    in_deg = np.bincount(t, minlength=size)
+    bad = np.flatnonzero(((out_deg != in_deg) | (out_deg > 1))[:n_shared])
+    sf = np.sort(fwd)
+    twice = sf[1:][sf[1:] == sf[:-1]]  # the same edge twice in one direction: the polygons overlap
+    if bad.size or twice.size:
+        return None, xy[sh[o][new]][np.union1d(bad, twice // m)]
+    if e.size == 0:
+        return np.zeros(0, dtype=object), none
+    start_edge = np.full(size, -1, dtype=np.intp)
+    start_edge[s] = np.arange(e.size)
+    nxt = start_edge[t]
+    # runs of edges that follow each other in the input; chain the runs into rings
+    k = np.arange(e.size)
+    head = np.r_[True, nxt[:-1] != k[1:]]
+    run = np.cumsum(head) - 1
+    n_runs = int(run[-1]) + 1
+    run_first = np.flatnonzero(head)
+    run_last = np.r_[run_first[1:], e.size] - 1
+    next_run = run[nxt[run_last]]
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(n_runs, dtype=np.int8), (np.arange(n_runs), next_run)), shape=(n_runs, n_runs))
+    _, label = connected_components(graph, directed=False)
+    lead = np.full(int(label.max()) + 1, n_runs, dtype=np.intp)
+    np.minimum.at(lead, label, np.arange(n_runs))
+    # rank the runs along each ring from its lowest run (pointer jumping)
+    to = next_run.copy()
+    last = to == lead[label]
+    to[last] = np.flatnonzero(last)
+    dist = (~last).astype(np.int64)
+    while True:
+        moved = to[to] != to
+        if not moved.any():
+            break
+        dist = dist + dist[to]
+        to = to[to]
+    run_order = np.lexsort((-dist, label))
+    lengths = (run_last - run_first + 1)[run_order]
+    edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    ring_of = np.repeat(label[run_order], lengths)
+    dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
+    rings = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    ccw = shapely.is_ccw(rings)
+    polys = place_holes(rings[ccw], rings[~ccw])
+    if polys is None:
+        return None, none
+    return polys, none
+
+
+def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Label ``n`` items so that items sharing a vertex (exactly equal ``xy``) get the same label.
+
+    ``xy`` are vertices, ``owner`` the item each belongs to; the labels are the connected
+    components of "shares a vertex with", numbered from 0 in order of each group's first item.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 0.0], [5.0, 5.0]])
+    >>> touching_groups(xy, np.array([0, 0, 1, 1, 2]), 4).tolist()   # 0 and 1 share (1, 0); 3 has no vertex
+    [0, 0, 1, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    owner = np.asarray(owner, dtype=np.intp)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(xy) == 0:
+        return np.arange(n)
+    key = xy.view(np.complex128).ravel()
+    order = np.argsort(key, kind="stable")
+    new = np.r_[True, key[order][1:] != key[order][:-1]]
+    vertex = np.empty(len(key), dtype=np.intp)
+    vertex[order] = np.cumsum(new) - 1
+    # items and vertices as one bipartite graph: items 0..n-1, vertices n..
+    graph = coo_matrix((np.ones(len(key), dtype=np.int8), (owner, n + vertex)), shape=(n + int(new.sum()),) * 2)
+    _, label = connected_components(graph, directed=False)
+    label = label[:n]
+    first = np.full(int(label.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(first, label, np.arange(n))
+    rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    return rank[label]
 
 
 def area_segments(area: Any) -> tuple[np.ndarray, np.ndarray]:
