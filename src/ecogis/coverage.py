@@ -52,7 +52,7 @@ import shapely
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.discs import (VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, dissolve_rings,
-                          equal_area_radius, touching_groups)
+                          equal_area_radius, place_holes, touching_groups)
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
 
@@ -291,24 +291,33 @@ class _Cells:
     def polygons(self, idx: np.ndarray) -> np.ndarray:
         return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
 
-    def gaps(self, idx: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    def gaps(self, idx: np.ndarray, area: shapely.Geometry, *, partitions: int | None = None,
+             scheduler: str | None = None) -> np.ndarray:
         """The uncovered part of ``area`` in the cells ``idx``: one polygon per gap.
 
         From the Voronoi edges, the pieces (cell minus disc) fit exactly: pieces wholly
         inside the area are kept, wholly outside dropped, and only those crossing its
-        boundary are cut to it, one by one; then only pieces that touch (share a vertex)
-        are merged, group by group (:func:`_merge_gap_pieces`), never all gaps at once.
+        boundary are cut to it, one by one; then only pieces that touch are merged
+        (:func:`_merge_gap_pieces`), never all gaps at once.  Many cells are split into
+        tiles (stripes of ``_TILE_CELLS`` cells by x, fixed by the data) run as dask tasks
+        (:func:`ecogis.partition.map_tasks`); the gaps that run across tiles are merged
+        afterwards (:func:`_merge_tiles`), so the result does not depend on ``partitions``.
         With GEOS cells (or if rounding spoiled a walk): the union of the cells minus the
         union of their discs (polygons with the disc's area), cut to the area; a point of
         cell i is covered only by disc i, so that is the same set.
         """
+        idx = np.asarray(idx, dtype=np.intp)
         if len(idx) == 0:
             return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            exact = self.voronoi.gap_pieces(idx, self.radius_m, extent=self.extent, vertices=True)
-            if exact is not None:
-                pieces, _, vertex_xy, vertex_piece = exact
-                return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area)
+            from ecogis.partition import map_tasks
+
+            order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
+            tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
+            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area)) for t in tiles]
+            done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
+            if all(d is not None for d in done):
+                return done[0][0] if len(done) == 1 else _merge_tiles(done)
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
         r_eq = equal_area_radius(self.radius_m, 4 * _QUAD_SEGS)  # polygons with the disc's exact area
         discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
@@ -318,8 +327,52 @@ class _Cells:
         return _polygons(uncovered)
 
 
+#: gap cells per tile (a dask task); fixed, so that the gaps do not depend on the number of workers
+_TILE_CELLS = 25_000
+
+
+def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
+               area_wkb: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
+
+    Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
+    None when a walk was inconsistent.
+    """
+    area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
+    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True)
+    if exact is None:
+        return None
+    pieces, _, vertex_xy, vertex_piece = exact
+    return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area, keys=True)
+
+
+def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together."""
+    polys = np.concatenate([d[0] for d in done])
+    offset = np.cumsum([0] + [d[0].size for d in done])
+    xy = np.vstack([d[1] for d in done])
+    poly = np.concatenate([d[2] + o for d, o in zip(done, offset[:-1])])
+    tile = np.repeat(np.arange(len(done)), [d[1].shape[0] for d in done])
+    key = xy.view(np.complex128).ravel()
+    o = np.lexsort((tile, key))
+    k, t = key[o], tile[o]
+    same = k[1:] == k[:-1]
+    across = np.zeros(key.size, dtype=bool)
+    across[o[1:][same & (t[1:] != t[:-1])]] = True
+    across[o[:-1][same & (t[1:] != t[:-1])]] = True
+    open_ = np.zeros(polys.size, dtype=bool)
+    open_[poly[across]] = True
+    if not open_.any():
+        return polys
+    opened = shapely.orient_polygons(polys[open_], exterior_cw=False)
+    rings, ring_poly = shapely.get_rings(opened, return_index=True)
+    rxy, ring = shapely.get_coordinates(rings, return_index=True)
+    merged = _dissolve(opened, rxy, ring, ring_poly[ring], _member(rxy, xy[across]))[0]
+    return np.concatenate([polys[~open_], merged])
+
+
 def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: np.ndarray,
-                      area: shapely.Geometry) -> np.ndarray:
+                      area: shapely.Geometry, *, keys: bool = False) -> Any:
     """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
 
     A piece whose bounding box misses the area's boundary is wholly inside or wholly
@@ -334,7 +387,8 @@ def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: n
     """
     n = len(pieces)
     if n == 0:
-        return np.zeros(0, dtype=object)
+        return (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else \
+            np.zeros(0, dtype=object)
     boundary = area.boundary
     shapely.prepare(boundary)
     shapely.prepare(area)
@@ -362,7 +416,7 @@ def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: n
     uncut[holed] = shapely.orient_polygons(uncut[holed], exterior_cw=False)
     items = np.concatenate([uncut, cut_parts])
     if items.size == 0:
-        return items
+        return (items, np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else items
     # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
     # its exterior ring, as gap_pieces builds them), and every vertex of a cut piece
     events = np.bincount(vertex_piece, minlength=n)[kept]
@@ -376,47 +430,61 @@ def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: n
     k = np.r_[events, np.full(cut_parts.size, np.iinfo(np.int64).max)]
     shareable = exterior & ((pos < k[item]) | (pos == length[ring] - 1))
     shareable |= item >= kept.size
-    return _dissolve(items, xy, ring, item, shareable)
+    merged, outline_xy, outline_poly = _dissolve(items, xy, ring, item, shareable)
+    return (merged, outline_xy, outline_poly) if keys else merged
 
 
 def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndarray,
-              shareable: np.ndarray, *, rounds: int = 4) -> np.ndarray:
+              shareable: np.ndarray, *, rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge the touching ``items`` by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
 
-    Where the edges left are not simple rings (pieces touching at a point, or a piece whose
-    arc crosses a cell edge it comes within 4 cm of), the pieces there and their neighbours
-    are merged by GEOS first (a local union, whose outline keeps the exact shared vertices)
-    and the dissolve runs again; after ``rounds`` tries, the touching groups still affected
-    are merged by :func:`shapely.union_all`, group by group.
+    Where the edges left are not simple rings (pieces touching at a point, or pieces that
+    do not fit exactly), the pieces there and their neighbours are merged by GEOS first (a
+    local union, whose outline keeps the exact shared vertices) and the dissolve runs
+    again; after ``rounds`` tries, the touching groups still affected are merged by
+    :func:`shapely.union_all`, group by group.  Returns the polygons and their outline's
+    shareable vertices ``(xy, polygon)``.
     """
+    shared_all = xy[shareable]
     for _ in range(rounds):
-        merged, bad_xy = dissolve_rings(xy, ring, shareable)
+        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True)
         if merged is not None:
-            return merged
+            return merged, outline[0], outline[1]
         if bad_xy.size == 0:
             break
-        key = xy.view(np.complex128).ravel()
         local = np.zeros(items.size, dtype=bool)
-        local[item[np.isin(key, bad_xy.view(np.complex128).ravel()) & shareable]] = True
+        local[item[_member(xy, bad_xy) & shareable]] = True
         for _ in range(2):  # and the pieces that share a vertex with those, twice over
-            near_key = key[shareable & local[item]]
-            local[item[shareable & np.isin(key, near_key)]] = True
-        fixed = _polygons(shapely.union_all(items[local]))
-        fixed = shapely.orient_polygons(fixed, exterior_cw=False)
+            local[item[shareable & _member(xy, xy[shareable & local[item]])]] = True
+        fixed = shapely.orient_polygons(_polygons(shapely.union_all(items[local])), exterior_cw=False)
         log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
         items = np.concatenate([items[~local], fixed])
         rings, ring_item = shapely.get_rings(items, return_index=True)
-        shared_keys = key[shareable]
+        shared_keys = xy[shareable]
         xy, ring = shapely.get_coordinates(rings, return_index=True)
         item = ring_item[ring]
         # the untouched pieces keep their shared vertices; the merged ones share every vertex
-        shareable = (item >= items.size - fixed.size) | np.isin(xy.view(np.complex128).ravel(), shared_keys)
+        shareable = (item >= items.size - fixed.size) | _member(xy, shared_keys)
     group = touching_groups(xy[shareable], item[shareable], items.size)
     order = np.argsort(group, kind="stable")
     cuts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
     log.debug("gap pieces merged by GEOS, group by group")
     out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
-    return np.concatenate(out) if out else np.zeros(0, dtype=object)
+    polys = shapely.orient_polygons(np.concatenate(out), exterior_cw=False) if out else np.zeros(0, dtype=object)
+    pxy, which = shapely.get_coordinates(polys, return_index=True)
+    on = _member(pxy, np.vstack([shared_all, xy[shareable]]))
+    return polys, pxy[on], which[on]
+
+
+def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which points of ``xy`` are (exactly) among the points of ``table``; sorts the table only."""
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    if len(table) == 0 or len(xy) == 0:
+        return np.zeros(len(xy), dtype=bool)
+    t = np.unique(np.ascontiguousarray(table, dtype=float).reshape(-1, 2).view(np.complex128).ravel())
+    k = xy.view(np.complex128).ravel()
+    pos = np.minimum(np.searchsorted(t, k), t.size - 1)
+    return t[pos] == k
 
 
 def _polygons_of(geoms: np.ndarray) -> np.ndarray:
@@ -452,7 +520,7 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any, gaps: bool = True) -> tuple[float, np.ndarray | None]:
+                     crs: Any, gaps: bool = True, scheduler: str | None = None) -> tuple[float, np.ndarray | None]:
     """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
@@ -488,7 +556,8 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
-    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area)
+    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area, partitions=partitions,
+                               scheduler=scheduler)
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
@@ -617,6 +686,7 @@ def stop_coverage(
     districts: gpd.GeoDataFrame | None = None,
     metric_crs: CRSLike | None = None,
     partitions: int | None = None,
+    scheduler: str | None = None,
     propose: int = 0,
     candidates: gpd.GeoDataFrame | None = None,
     target_share: float = TARGETS_2025["area_share"],
@@ -650,7 +720,12 @@ def stop_coverage(
         Metric CRS (default: the Gauss-Kruger zone of the area).
     partitions : int, optional
         Run the per-stop (buffer) or per-street (network) geometry in this many
-        dask-geopandas partitions; the numbers are the same.
+        dask-geopandas partitions, and the gap polygons as tiles on this many threads;
+        the numbers are the same bit for bit.
+    scheduler : str, optional
+        Address of a ``dask.distributed`` scheduler (e.g. ``"tcp://10.0.0.5:8786"``; default:
+        the environment variable ``DASK_SCHEDULER_ADDRESS`` when set): the gap tiles run
+        on its workers, with the same numbers.
     propose : int, default 0
         Also propose this many new stops (:func:`propose_stops`), layer ``proposals``.
     candidates : GeoDataFrame, optional
@@ -710,7 +785,8 @@ def stop_coverage(
     layers: dict[str, gpd.GeoDataFrame] = {}
     metrics: dict[str, Any] = {"method": method, "radius_m": r, "area_m2": area_m2}
 
-    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
+    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs,
+                                                   scheduler=scheduler)
     if method == "buffer":
         covered = buffer_covered
         gaps_all = buffer_gaps
@@ -887,10 +963,37 @@ def _gaps_in(zones: np.ndarray, gaps: np.ndarray) -> np.ndarray:
 
 
 def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
-    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area."""
-    if len(gaps) == 0:
+    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area.
+
+    Only the outlines of the gaps that reach the area's edge are cut out by GEOS; the
+    other gaps become holes and the gaps' own holes (covered islands) polygons, placed by
+    :func:`ecogis.discs.place_holes`, so no GEOS overlay places thousands of holes.
+    """
+    gaps = np.asarray(gaps, dtype=object)
+    if gaps.size == 0:
         return area
-    return shapely.difference(area, shapely.multipolygons(np.asarray(gaps, dtype=object)))
+    shapely.prepare(area)
+    edge = ~shapely.contains_properly(area, gaps)
+    main = area
+    if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
+        outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
+        if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
+            return shapely.difference(area, shapely.multipolygons(gaps))
+        main = shapely.difference(area, outlines)
+    parts = _polygons(main)
+    inner = gaps[~edge]
+    shells = np.concatenate([shapely.get_exterior_ring(parts), _interior_rings(gaps)])
+    holes = np.concatenate([_interior_rings(parts), shapely.get_exterior_ring(inner)])
+    polys = place_holes(shells, holes)
+    if polys is None:  # a hole in no shell: rounding; let GEOS do all of it
+        return shapely.difference(area, shapely.multipolygons(gaps))
+    return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
+
+
+def _interior_rings(polys: np.ndarray) -> np.ndarray:
+    """All interior rings of the polygons, one after the other."""
+    k = shapely.get_num_interior_rings(polys)
+    return shapely.get_interior_ring(np.repeat(polys, k), np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
 
 
 # --- proposals ---------------------------------------------------------------------------------

@@ -167,16 +167,16 @@ def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.nd
 
 
 def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
-          step_rad: float, on_circle: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          step_rad: float, neck: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
 
     Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
     angles, all at one radius a little beyond the circle, chosen so that the fan of
     chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
     the sector's exact area.  Returns the vertices and the index of the arc each
-    belongs to.  Arcs marked ``on_circle`` keep their vertices on the circle (chords inside
-    the disc, a sliver more gap): where the circle comes within a hair of another edge of
-    its cell, vertices beyond the circle could cross that edge.
+    belongs to.  ``neck`` (per arc: the direction of a bisector the circle comes within a hair
+    of, NaN for none, and its distance) keeps the vertices this side of that bisector:
+    vertices beyond the circle would cross the cell's edge there (:func:`_below_neck`).
     """
     th_entry = np.arctan2(entry[:, 1], entry[:, 0])
     sweep = np.mod(th_entry - np.arctan2(exit_[:, 1], exit_[:, 0]), 2.0 * np.pi)
@@ -188,12 +188,21 @@ def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
         a = (k - 1).astype(float)
         rho = np.where(a > 0, (-2.0 * r + np.sqrt(4.0 * r * r + 4.0 * a * c)) / (2.0 * np.maximum(a, 1.0)), c / (2.0 * r))
     rho = np.where(sweep > 0, rho, r)
-    if on_circle is not None:
-        rho = np.where(on_circle, r, rho)
     arc = np.repeat(np.arange(len(sweep)), k)
     j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
     t = th_entry[arc] - step[arc] * j
-    return centres[arc] + rho[arc][:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
+    radius = rho[arc]
+    if neck is not None:
+        radius = _below_neck(t, radius, neck[0][arc], neck[1][arc])
+    return centres[arc] + radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
+
+
+def _below_neck(t: np.ndarray, radius: np.ndarray, direction: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Radii cut so that the vertices (angle t) stay 1 µm this side of the line ``distance`` away towards ``direction``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.cos(t - direction)
+        limit = np.where(c > 0, (distance - 1e-6) / c, np.inf)
+    return np.where(np.isnan(direction), radius, np.minimum(radius, limit))
 
 
 class VoronoiCells:
@@ -498,21 +507,29 @@ class VoronoiCells:
         order = np.lexsort((sub, angle, cell))
         return cell[order], np.concatenate(kinds)[order], np.vstack(xys)[order]
 
-    def _tight(self, r: float, arc_step_rad: float) -> np.ndarray:
-        """Points whose circle comes within a hair (the arcs' outward bulge, twice over) of a bisector with a neighbour."""
+    def _tight(self, r: float, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray]:
+        """For each point, the direction of a neighbour whose bisector its circle comes within a hair of (else NaN).
+
+        A hair: four times the arcs' outward bulge.  The closest such neighbour is kept, with
+        the distance to that bisector.
+        """
         bulge = 4.0 * (equal_area_radius(r, max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)) - r) + 1e-9 * r
         s = self._simplices
         a = np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]])
         b = np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]])
-        half = 0.5 * np.hypot(*(self._pts[a] - self._pts[b]).T)
-        near = np.abs(half - r) <= bulge
-        tight = np.zeros(len(self._pts), dtype=bool)
-        tight[a[near]] = True
-        tight[b[near]] = True
-        return tight
+        d = self._pts[b] - self._pts[a]
+        gap = np.abs(0.5 * np.hypot(d[:, 0], d[:, 1]) - r)
+        near = np.flatnonzero(gap <= bulge)
+        neck = np.full(len(self._pts), np.nan)
+        dist = np.full(len(self._pts), np.inf)
+        o = near[np.argsort(-gap[near], kind="stable")]  # the closest last, so it wins
+        for own, sign in ((a, 1.0), (b, -1.0)):
+            neck[own[o]] = np.arctan2(sign * d[o, 1], sign * d[o, 0])
+            dist[own[o]] = 0.5 * np.hypot(d[o, 0], d[o, 1])
+        return neck, dist
 
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float, tight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
@@ -541,7 +558,9 @@ class VoronoiCells:
             k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
             centres = p[cell[whole][first]]
-            r_eq = np.where(tight[cell[whole][first]], r, equal_area_radius(r, k))[:, None]
+            own = cell[whole][first]
+            r_eq = _below_neck(t[None, :], np.full((len(own), k), equal_area_radius(r, k)), tight[0][own][:, None],
+                               tight[1][own][:, None])
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
                                         indices=np.repeat(np.arange(len(centres)), k))
@@ -561,7 +580,7 @@ class VoronoiCells:
                 return None
             centre = p[c[begin]]
             arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
-                                      tight[c[begin]])
+                                      (tight[0][c[begin]], tight[1][c[begin]]))
             ring_xy = np.vstack([xy_c, arc_xy])
             ring = np.concatenate([piece, arc_piece])
             o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
@@ -647,14 +666,32 @@ class VoronoiCells:
         return p[wanted] + unit * far_dist[wanted][:, None], np.arctan2(unit[:, 1], unit[:, 0])
 
 
-def place_holes(shells: np.ndarray, holes: np.ndarray) -> np.ndarray | None:
+def _same_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the points in which equal points are neighbours, and where each run of equal points starts.
+
+    Sorts a 64-bit hash of the coordinates' bits (much faster than sorting pairs of
+    floats), then compares the coordinates themselves: two points are the same only when
+    they are equal, so a collision of hashes can only split a run, never join two points.
+    """
+    bits = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ (bits[:, 1] + np.uint64(0x632BE59BD9B4E019))
+    order = np.argsort(h, kind="stable")
+    sxy = xy[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
+    return order, new
+
+
+def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) -> Any:
     """Polygons from shells and holes (linear rings that do not cross): each hole goes in the smallest shell around it.
 
     For rings of disjoint polygons (shells may nest inside other polygons' holes).
     The candidates come from an STRtree of the shells' boxes and are tested with
     prepared point-in-polygon, so a shell with many holes costs ``log`` of its size per
     hole (GEOS's overlay places free holes in time of the shell's size per hole).
-    Returns None when a hole lies in no shell.
+    Returns None when a hole lies in no shell; with ``owners``, also the polygon each ring
+    (the shells, then the holes) went to.
 
     Examples
     --------
@@ -669,7 +706,9 @@ def place_holes(shells: np.ndarray, holes: np.ndarray) -> np.ndarray | None:
     holes = np.asarray(holes, dtype=object)
     polys = shapely.polygons(shells)
     if holes.size == 0 or shells.size == 0:
-        return polys if holes.size == 0 else None
+        if holes.size:
+            return None
+        return (polys, np.arange(shells.size)) if owners else polys
     first = shapely.get_coordinates(shapely.get_point(holes, 0))
     hi, si = shapely.STRtree(polys).query(shapely.points(first))
     shapely.prepare(polys[np.unique(si)])
@@ -687,10 +726,12 @@ def place_holes(shells: np.ndarray, holes: np.ndarray) -> np.ndarray | None:
     poly_of = np.concatenate([np.arange(shells.size), owner])
     kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes
     o = np.lexsort((kind, poly_of))
-    return shapely.polygons(rings[o], indices=poly_of[o])
+    polys = shapely.polygons(rings[o], indices=poly_of[o])
+    return (polys, poly_of) if owners else polys
 
 
-def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
+                   outline: bool = False) -> tuple[np.ndarray | None, np.ndarray] | tuple[Any, np.ndarray, Any]:
     """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
 
     ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
@@ -702,7 +743,9 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> t
     Returns the merged polygons, and the shareable vertices where the edges left do not
     form simple rings (a vertex with more than one way on, where polygons touch at a
     point, or edges that do not match exactly): ``(None, those vertices' xy)``; merge the
-    polygons there otherwise (e.g. with GEOS).
+    polygons there otherwise (e.g. with GEOS).  With ``outline``, a third item: the
+    shareable vertices left on the merged polygons' rings and the polygon of each,
+    ``(xy, polygon)`` (what other polygons could still share with them).
 
     Examples
     --------
@@ -719,12 +762,11 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> t
     n = len(xy)
     none = np.zeros((0, 2))
     if n == 0:
-        return np.zeros(0, dtype=object), none
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
     sh = np.flatnonzero(shareable)
-    key = xy[sh].view(np.complex128).ravel()
-    o = np.argsort(key, kind="stable")
-    new = np.r_[True, key[o][1:] != key[o][:-1]] if sh.size else np.zeros(0, dtype=bool)
+    o, new = _same_points(xy[sh])
     n_shared = int(new.sum())
     vid = np.arange(n, dtype=np.int64) + n_shared
     ids = np.empty(sh.size, dtype=np.int64)
@@ -751,9 +793,11 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> t
     sf = np.sort(fwd)
     twice = sf[1:][sf[1:] == sf[:-1]]  # the same edge twice in one direction: the polygons overlap
     if bad.size or twice.size:
-        return None, xy[sh[o][new]][np.union1d(bad, twice // m)]
+        bad_xy = xy[sh[o][new]][np.union1d(bad, twice // m)]
+        return (None, bad_xy, None) if outline else (None, bad_xy)
     if e.size == 0:
-        return np.zeros(0, dtype=object), none
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
     start_edge = np.full(size, -1, dtype=np.intp)
     start_edge[s] = np.arange(e.size)
     nxt = start_edge[t]
@@ -790,10 +834,16 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray) -> t
     dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
     rings = shapely.linearrings(xy[e[edge_order]], indices=dense)
     ccw = shapely.is_ccw(rings)
-    polys = place_holes(rings[ccw], rings[~ccw])
-    if polys is None:
-        return None, none
-    return polys, none
+    placed = place_holes(rings[ccw], rings[~ccw], owners=True)
+    if placed is None:
+        return (None, none, None) if outline else (None, none)
+    polys, poly_of = placed
+    if not outline:
+        return polys, none
+    ring_poly = np.empty(rings.size, dtype=np.intp)
+    ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    on = s[edge_order] < n_shared
+    return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
 
 
 def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -818,13 +868,11 @@ def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     if len(xy) == 0:
         return np.arange(n)
-    key = xy.view(np.complex128).ravel()
-    order = np.argsort(key, kind="stable")
-    new = np.r_[True, key[order][1:] != key[order][:-1]]
-    vertex = np.empty(len(key), dtype=np.intp)
+    order, new = _same_points(xy)
+    vertex = np.empty(len(xy), dtype=np.intp)
     vertex[order] = np.cumsum(new) - 1
     # items and vertices as one bipartite graph: items 0..n-1, vertices n..
-    graph = coo_matrix((np.ones(len(key), dtype=np.int8), (owner, n + vertex)), shape=(n + int(new.sum()),) * 2)
+    graph = coo_matrix((np.ones(len(xy), dtype=np.int8), (owner, n + vertex)), shape=(n + int(new.sum()),) * 2)
     _, label = connected_components(graph, directed=False)
     label = label[:n]
     first = np.full(int(label.max()) + 1, n, dtype=np.intp)
