@@ -764,6 +764,15 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     if n == 0:
         empty = np.zeros(0, dtype=object)
         return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+    # rings with no shareable vertex (a lone disc's circle) are taken as they are
+    ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
+    alone = np.bincount(ring, weights=shareable) == 0
+    passed = np.zeros(0, dtype=object)
+    if alone.any():
+        mine = alone[ring]
+        passed = shapely.linearrings(xy[mine], indices=np.cumsum(alone)[ring[mine]] - 1)
+        xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
+        n = len(xy)
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
     sh = np.flatnonzero(shareable)
     o, new = _same_points(xy[sh])
@@ -796,6 +805,11 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
         bad_xy = xy[sh[o][new]][np.union1d(bad, twice // m)]
         return (None, bad_xy, None) if outline else (None, bad_xy)
     if e.size == 0:
+        if passed.size:
+            placed = place_holes(passed[shapely.is_ccw(passed)], passed[~shapely.is_ccw(passed)])
+            if placed is None:
+                return (None, none, None) if outline else (None, none)
+            return (placed, none, (none, np.zeros(0, dtype=np.intp))) if outline else (placed, none)
         empty = np.zeros(0, dtype=object)
         return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
     start_edge = np.full(size, -1, dtype=np.intp)
@@ -832,7 +846,8 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
     ring_of = np.repeat(label[run_order], lengths)
     dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
-    rings = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    chained = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    rings = np.concatenate([chained, passed])
     ccw = shapely.is_ccw(rings)
     placed = place_holes(rings[ccw], rings[~ccw], owners=True)
     if placed is None:
@@ -840,7 +855,7 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     polys, poly_of = placed
     if not outline:
         return polys, none
-    ring_poly = np.empty(rings.size, dtype=np.intp)
+    ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
     ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
     on = s[edge_order] < n_shared
     return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
