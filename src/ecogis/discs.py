@@ -714,6 +714,8 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     shapely.prepare(polys[np.unique(si)])
     inside = shapely.contains_xy(polys[si], first[hi, 0], first[hi, 1])
     hi, si = hi[inside], si[inside]
+    if hi.size == 0:
+        return None
     area = shapely.area(polys)
     o = np.lexsort((area[si], hi))
     hi, si = hi[o], si[o]
