@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import functools
 import multiprocessing as mp
 import resource
 import sys
@@ -255,8 +256,8 @@ def case_scale(n: int, km2: float, repeats: int, naive: bool, workers: bool) -> 
         for k in (1, 2):
             clusters[k] = LocalCluster(n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0",
                                        silence_logs=40)
-            ways[f"workers{k}"] = (lambda a: lambda: stop_coverage(stops, area, radius_m=500.0, scheduler=a))(
-                clusters[k].scheduler_address)
+            ways[f"workers{k}"] = functools.partial(stop_coverage, stops, area, radius_m=500.0,
+                                                    scheduler=clusters[k].scheduler_address)
     try:
         out = {name: fn() for name, fn in ways.items()}  # warm-up, and the results
         best = dict.fromkeys(ways, float("inf"))

@@ -206,8 +206,7 @@ def test_dissolve_rings_merges_a_coverage_like_geos():
     inner = shapely.buffer(shapely.centroid(items[holed]), 2.0, quad_segs=4)
     items[holed] = shapely.difference(items[holed], inner)
     items = shapely.orient_polygons(items, exterior_cw=False)
-    rings, ring_item = shapely.get_rings(items, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    xy, ring = shapely.get_coordinates(shapely.get_rings(items), return_index=True)
     merged, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
     geos = shapely.union_all(items)
     assert merged is not None, bad  # three Voronoi cells meet at each vertex: none touch at a corner only

@@ -51,8 +51,16 @@ import shapely
 
 from ecogis.crs import CRSLike, crs_label, parse_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.discs import (VoronoiCells, area_segments, convex_cells_in_area, disc_polygon_area, dissolve_rings,
-                          equal_area_radius, place_holes, touching_groups)
+from ecogis.discs import (
+    VoronoiCells,
+    area_segments,
+    convex_cells_in_area,
+    disc_polygon_area,
+    dissolve_rings,
+    equal_area_radius,
+    place_holes,
+    touching_groups,
+)
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.result import CheckResult, violations_frame
 

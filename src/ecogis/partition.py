@@ -68,9 +68,9 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         import dask
     except ImportError:
         raise InputError("partitions and --scheduler need dask: pip install 'ecogis[scale]'") from None
-    common = [dask.delayed(x, pure=True) for x in shared]
-    tasks = [dask.delayed(fn, pure=True)(*common, *a) for a in args]
     if address is None:
+        common = [dask.delayed(x, pure=True) for x in shared]
+        tasks = [dask.delayed(fn, pure=True)(*common, *a) for a in args]
         return list(dask.compute(*tasks, scheduler="threads", num_workers=int(partitions)))
     try:
         from distributed import Client
@@ -82,4 +82,5 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         raise InputError(f"no dask scheduler answers at {address!r} ({exc}); start one (dask scheduler) or "
                          f"leave --scheduler and DASK_SCHEDULER_ADDRESS unset to run here") from None
     with client:
-        return list(client.gather(client.compute(tasks)))
+        common = [client.scatter(x, broadcast=True) for x in shared]  # once to each worker, not in every task
+        return list(client.gather([client.submit(fn, *common, *a, pure=False) for a in args]))
