@@ -699,3 +699,24 @@ def test_tiles_give_the_gaps_of_one_tile_and_of_fine_discs(monkeypatch, layout):
         for name, geom in zip(districts["name"], districts.geometry):
             expected = geom.intersection(A).area - geom.intersection(shapely.multipolygons(gaps.geometry.values)).area
             assert float(d.loc[d["name"] == name, "covered_area_m2"].iloc[0]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_coarser_arcs_keep_the_gaps_and_their_exact_areas():
+    """32 vertices a circle instead of 256: the same gaps, areas within 1e-6 (each arc keeps its sector's area)."""
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(-6000, 6000, (500, 2))
+    area = _area(-5000, -5000, 5000, 5000)
+    fine = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
+    coarse = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, arc_step_deg=11.25)
+    inner = area.geometry.iloc[0].buffer(-1.0)
+    a, b = (np.sort(r.layers["gaps"]["area_m2"].to_numpy()[shapely.contains_properly(inner, r.layers["gaps"].geometry.values)])
+            for r in (fine, coarse))  # arcs cut by the area's edge lose their balance: those gaps differ more
+    assert len(fine.layers["gaps"]) == len(coarse.layers["gaps"])
+    assert len(a) == len(b) > 10
+    np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert coarse.metrics["covered_area_m2"] == fine.metrics["covered_area_m2"]
+    assert shapely.is_valid(coarse.layers["gaps"].geometry.values).all()
+    n_fine, n_coarse = (shapely.get_num_coordinates(r.layers["gaps"].geometry.values).sum() for r in (fine, coarse))
+    assert n_coarse < n_fine / 4
+    with pytest.raises(InputError, match="arc_step_deg was 0"):
+        stop_coverage(_stops(xy), area, radius_m=R, arc_step_deg=0)

@@ -67,6 +67,7 @@ from ecogis.result import CheckResult, violations_frame
 __all__ = [
     "BUS_LANE_RULE",
     "COVERAGE_RULE",
+    "DEFAULT_ARC_STEP_DEG",
     "DEFAULT_MIN_GAP_M2",
     "DEFAULT_RADIUS_M",
     "FACILITY_RULE",
@@ -101,6 +102,8 @@ DEFAULT_RADIUS_M = 500.0
 #: gap polygons smaller than this are slivers and are not reported (they still count in the shares)
 DEFAULT_MIN_GAP_M2 = 2500.0
 METHODS = ("buffer", "network")
+#: largest angle between two vertices of a circle in the gap polygons (360 / 256)
+DEFAULT_ARC_STEP_DEG = 360.0 / 256
 #: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
 _QUAD_SEGS = 64
 _POLY = 3  # shapely type id of Polygon
@@ -300,7 +303,7 @@ class _Cells:
         return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
 
     def gaps(self, idx: np.ndarray, area: shapely.Geometry, *, partitions: int | None = None,
-             scheduler: str | None = None) -> np.ndarray:
+             scheduler: str | None = None, arc_step_rad: float = 2.0 * np.pi / 256) -> np.ndarray:
         """The uncovered part of ``area`` in the cells ``idx``: one polygon per gap.
 
         From the Voronoi edges, the pieces (cell minus disc) fit exactly: pieces wholly
@@ -322,7 +325,7 @@ class _Cells:
 
             order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
             tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
-            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area)) for t in tiles]
+            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
             done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
             if all(d is not None for d in done):
                 return done[0][0] if len(done) == 1 else _merge_tiles(done)
@@ -340,14 +343,14 @@ _TILE_CELLS = 25_000
 
 
 def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
-               area_wkb: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
 
     Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
     None when a walk was inconsistent.
     """
     area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
-    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True)
+    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True, arc_step_rad=arc_step_rad)
     if exact is None:
         return None
     pieces, _, vertex_xy, vertex_piece = exact
@@ -528,7 +531,8 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any, gaps: bool = True, scheduler: str | None = None) -> tuple[float, np.ndarray | None]:
+                     crs: Any, gaps: bool = True, scheduler: str | None = None,
+                     arc_step_deg: float = DEFAULT_ARC_STEP_DEG) -> tuple[float, np.ndarray | None]:
     """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
@@ -565,7 +569,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     if not gaps:
         return covered, None
     return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area, partitions=partitions,
-                               scheduler=scheduler)
+                               scheduler=scheduler, arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg))
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
@@ -695,6 +699,7 @@ def stop_coverage(
     metric_crs: CRSLike | None = None,
     partitions: int | None = None,
     scheduler: str | None = None,
+    arc_step_deg: float | None = None,
     propose: int = 0,
     candidates: gpd.GeoDataFrame | None = None,
     target_share: float = TARGETS_2025["area_share"],
@@ -734,6 +739,11 @@ def stop_coverage(
         Address of a ``dask.distributed`` scheduler (e.g. ``"tcp://10.0.0.5:8786"``; default:
         the environment variable ``DASK_SCHEDULER_ADDRESS`` when set): the gap tiles run
         on its workers, with the same numbers.
+    arc_step_deg : float, default 1.40625
+        Largest angle between two vertices of a circle in the gap polygons (360 / 256: 4 cm
+        from the circle at 500 m).  Each arc keeps its sector's exact area whatever the step;
+        a coarser step (e.g. 11.25, 32 vertices a circle) makes national runs, where most
+        discs stand alone as holes in one large gap, several times lighter in memory.
     propose : int, default 0
         Also propose this many new stops (:func:`propose_stops`), layer ``proposals``.
     candidates : GeoDataFrame, optional
@@ -793,8 +803,11 @@ def stop_coverage(
     layers: dict[str, gpd.GeoDataFrame] = {}
     metrics: dict[str, Any] = {"method": method, "radius_m": r, "area_m2": area_m2}
 
+    step = DEFAULT_ARC_STEP_DEG if arc_step_deg is None else float(arc_step_deg)
+    if not 0.0 < step <= 45.0:
+        raise InputError(f"arc_step_deg was {arc_step_deg} but is expected to be > 0 and <= 45 (degrees)")
     buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs,
-                                                   scheduler=scheduler)
+                                                   scheduler=scheduler, arc_step_deg=step)
     if method == "buffer":
         covered = buffer_covered
         gaps_all = buffer_gaps
