@@ -53,12 +53,16 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--scheduler", default=None, metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
               help="Run the gap tiles on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786; default: "
                    "DASK_SCHEDULER_ADDRESS); same numbers.")
+@click.option("--arc-step-deg", type=float, default=None, metavar="DEG",
+              help="Largest angle between two vertices of a circle in the gap polygons (default 1.40625; e.g. 11.25 "
+                   "for national runs: lighter, the same gaps and areas).")
 @click.option("--no-districts", is_flag=True, help="Skip the per-district table.")
 @_common
 @handle_errors
 def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius_m: float, method: str,
              roads_path: Path | None, population_path: Path | None, access_width_m: float, min_gap_m2: float,
-             propose_k: int, partitions: int | None, scheduler: str | None, no_districts: bool,
+             propose_k: int, partitions: int | None, scheduler: str | None, arc_step_deg: float | None,
+             no_districts: bool,
              layers_dir: Path | None,
              json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
     """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
@@ -100,7 +104,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
         districts = src.layerset.districts()
     result = stop_coverage(stops, area, radius_m=radius_m, method=method, roads=roads, population=population,
                            access_width_m=access_width_m, min_gap_m2=min_gap_m2, districts=districts,
-                           partitions=partitions, scheduler=scheduler, propose=propose_k)
+                           partitions=partitions, scheduler=scheduler, arc_step_deg=arc_step_deg, propose=propose_k)
     _finish(result, json_path, out_path, overwrite, strict,
             ["method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_total",
              "population_share", "uncovered", "stops_total", "stops_outside_area", "network_to_buffer_ratio"])
