@@ -167,15 +167,16 @@ def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.nd
 
 
 def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
-          step_rad: float, neck: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+          step_rad: float, neck: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
 
     Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
     angles, all at one radius a little beyond the circle, chosen so that the fan of
     chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
     the sector's exact area.  Returns the vertices and the index of the arc each
-    belongs to.  ``neck`` (per arc: the direction of a bisector the circle comes within a hair
-    of, NaN for none, and its distance) keeps the vertices this side of that bisector:
+    belongs to.  ``neck`` (the point of each arc, then the bisectors its circle comes within a
+    hair of: point, direction, distance) keeps the vertices this side of those bisectors:
     vertices beyond the circle would cross the cell's edge there (:func:`_below_neck`).
     """
     th_entry = np.arctan2(entry[:, 1], entry[:, 0])
@@ -193,16 +194,34 @@ def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
     t = th_entry[arc] - step[arc] * j
     radius = rho[arc]
     if neck is not None:
-        radius = _below_neck(t, radius, neck[0][arc], neck[1][arc])
+        radius = _below_neck(neck[0][arc], t, radius, *neck[1:])
     return centres[arc] + radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
 
 
-def _below_neck(t: np.ndarray, radius: np.ndarray, direction: np.ndarray, distance: np.ndarray) -> np.ndarray:
-    """Radii cut so that the vertices (angle t) stay 1 µm this side of the line ``distance`` away towards ``direction``."""
+def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point: np.ndarray,
+                neck_direction: np.ndarray, neck_distance: np.ndarray) -> np.ndarray:
+    """Radii of vertices (of ``point``'s circle, at angle ``t``) cut to stay 1 µm this side of every near bisector.
+
+    The bisectors are given as (point, direction, distance), sorted by point.
+    """
+    radius = np.array(radius, dtype=float)
+    if neck_point.size == 0 or radius.size == 0:
+        return radius
+    lo = np.searchsorted(neck_point, point, side="left")
+    hi = np.searchsorted(neck_point, point, side="right")
+    count = hi - lo
+    some = np.flatnonzero(count > 0)
+    if some.size == 0:
+        return radius
+    c = count[some]
+    vertex = np.repeat(some, c)
+    pair = np.repeat(lo[some] - np.cumsum(c) + c, c) + np.arange(int(c.sum()))
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.cos(t - direction)
-        limit = np.where(c > 0, (distance - 1e-6) / c, np.inf)
-    return np.where(np.isnan(direction), radius, np.minimum(radius, limit))
+        cos = np.cos(t[vertex] - neck_direction[pair])
+        limit = np.where(cos > 0, (neck_distance[pair] - 1e-6) / cos, np.inf)
+    best = np.full(radius.size, np.inf)
+    np.minimum.at(best, vertex, limit)
+    return np.minimum(radius, best)
 
 
 class VoronoiCells:
@@ -507,29 +526,27 @@ class VoronoiCells:
         order = np.lexsort((sub, angle, cell))
         return cell[order], np.concatenate(kinds)[order], np.vstack(xys)[order]
 
-    def _tight(self, r: float, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray]:
-        """For each point, the direction of a neighbour whose bisector its circle comes within a hair of (else NaN).
+    def _tight(self, r: float, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bisectors each circle comes within a hair of (four times the arcs' outward bulge).
 
-        A hair: four times the arcs' outward bulge.  The closest such neighbour is kept, with
-        the distance to that bisector.
+        Returns (point, direction, distance), sorted by point: the direction from the point
+        towards the neighbour, and half their distance.
         """
         bulge = 4.0 * (equal_area_radius(r, max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)) - r) + 1e-9 * r
         s = self._simplices
         a = np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]])
         b = np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]])
         d = self._pts[b] - self._pts[a]
-        gap = np.abs(0.5 * np.hypot(d[:, 0], d[:, 1]) - r)
-        near = np.flatnonzero(gap <= bulge)
-        neck = np.full(len(self._pts), np.nan)
-        dist = np.full(len(self._pts), np.inf)
-        o = near[np.argsort(-gap[near], kind="stable")]  # the closest last, so it wins
-        for own, sign in ((a, 1.0), (b, -1.0)):
-            neck[own[o]] = np.arctan2(sign * d[o, 1], sign * d[o, 0])
-            dist[own[o]] = 0.5 * np.hypot(d[o, 0], d[o, 1])
-        return neck, dist
+        half = 0.5 * np.hypot(d[:, 0], d[:, 1])
+        near = np.flatnonzero(np.abs(half - r) <= bulge)
+        point = np.concatenate([a[near], b[near]])
+        direction = np.concatenate([np.arctan2(d[near, 1], d[near, 0]), np.arctan2(-d[near, 1], -d[near, 0])])
+        distance = np.concatenate([half[near], half[near]])
+        o = np.argsort(point, kind="stable")
+        return point[o], direction[o], distance[o]
 
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
@@ -559,8 +576,8 @@ class VoronoiCells:
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
             centres = p[cell[whole][first]]
             own = cell[whole][first]
-            r_eq = _below_neck(t[None, :], np.full((len(own), k), equal_area_radius(r, k)), tight[0][own][:, None],
-                               tight[1][own][:, None])
+            r_eq = _below_neck(np.repeat(own, k), np.tile(t, len(own)), np.full(len(own) * k, equal_area_radius(r, k)),
+                               *tight).reshape(len(own), k)
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
                                         indices=np.repeat(np.arange(len(centres)), k))
@@ -580,7 +597,7 @@ class VoronoiCells:
                 return None
             centre = p[c[begin]]
             arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
-                                      (tight[0][c[begin]], tight[1][c[begin]]))
+                                      (c[begin], *tight))
             ring_xy = np.vstack([xy_c, arc_xy])
             ring = np.concatenate([piece, arc_piece])
             o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
