@@ -135,3 +135,15 @@ def test_check_bus_indicators_user_file_only(tmp_path):
     assert d["harbour_stop_share"] == pytest.approx(1 / 3)
     assert d["not_measurable"]["priority_intersection_share"] == "layer 'intersections' missing"
     assert d["not_measurable"]["accessible_platform_share"] == "field 'accessible' missing in layer 'bus_stops'"
+
+
+def test_arc_step_option_keeps_the_figures(user_files, tmp_path):
+    stops, area, _ = user_files
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run(["coverage", "--stops", stops, "--area", area, "--json", a]).exit_code == 0
+    assert run(["coverage", "--stops", stops, "--area", area, "--json", b, "--arc-step-deg", "11.25"]).exit_code == 0
+    da, db = (json.loads(p.read_text(encoding="utf-8")) for p in (a, b))
+    for k in ("covered_area_m2", "area_share", "uncovered"):
+        assert da[k] == db[k]
+    r = run(["coverage", "--stops", stops, "--area", area, "--arc-step-deg", "90"])
+    assert r.exit_code != 0 and "arc_step_deg was 90.0" in r.output

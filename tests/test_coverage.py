@@ -624,3 +624,102 @@ def test_network_proposal_matches_the_best_site_found_by_brute_force():
     more = gpd.GeoDataFrame(geometry=[*stops.geometry, line_pick.geometry], crs=CRS)
     line_after = stop_coverage(more, area, method="network", roads=roads, radius_m=500, access_width_m=50)
     assert line_after.metrics["covered_area_m2"] - base.metrics["covered_area_m2"] < 0.8 * best_gain
+
+
+# --- gap polygons at scale: per piece, merged where they touch, tiles --------------------------------------
+def _fine_gaps(xy: np.ndarray, A: shapely.Geometry, r: float, nv: int = 4096) -> np.ndarray:
+    """GEOS: the area minus the union of discs drawn as nv-gons of the disc's area, as polygons."""
+    r_eq = r / math.sqrt((nv / (2 * math.pi)) * math.sin(2 * math.pi / nv))
+    union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=nv // 4))
+    parts = shapely.get_parts(A.difference(union))
+    return parts[shapely.get_type_id(parts) == 3]
+
+
+#: 16 stops from a uniform layout of 40,000 (benchmarks/coverage.py), around a gap that reaches out through a
+#: neck a few cm wide between a circle and a cell edge it does not cross (metres from _NECK_AT, EPSG:4547)
+_NECK_AT = (451419.308, 3679233.429)
+_NECK_STOPS = np.array([
+    (-1258.576022, 248.528538), (141.242951, 1902.738279), (-1790.484796, 1220.902074), (1609.516862, -569.499860),
+    (1670.542623, 86.164255), (1673.961041, -2062.492160), (-976.272807, -791.766532), (-412.584155, -478.801661),
+    (526.701722, -1173.305449), (401.993665, 1179.598771), (971.821693, -1208.828947), (2.652846, -518.461629),
+    (622.780026, 5.016839), (-157.477993, 488.122577), (1693.339045, 1611.717705), (-235.732709, 1358.668185)])
+
+
+def test_a_gap_reaching_through_a_neck_is_one_gap_as_with_fine_discs():
+    """Arc vertices a little beyond the circle used to cross the cell edge at the neck: 4 gaps where GEOS finds 3."""
+    xy = _NECK_STOPS + _NECK_AT
+    A = shapely.box(_NECK_AT[0] - 1500, _NECK_AT[1] - 1500, _NECK_AT[0] + 1500, _NECK_AT[1] + 1500)
+    res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS),
+                        gpd.GeoDataFrame(geometry=[A], crs=CRS), radius_m=R, min_gap_m2=0)
+    fine = _fine_gaps(xy, A, R)
+    gaps = res.layers["gaps"]
+    assert len(fine) == 3 and res.metrics["uncovered"] == 3
+    assert shapely.is_valid(gaps.geometry.values).all()
+    # the vertices kept this side of the edge at the neck take about 0.2 m2 from that gap
+    np.testing.assert_allclose(np.sort(gaps["area_m2"]), np.sort(shapely.area(fine)), rtol=2e-5)
+
+
+@pytest.mark.parametrize("layout", ["uniform", "clustered"])
+def test_tiles_give_the_gaps_of_one_tile_and_of_fine_discs(monkeypatch, layout):
+    """1,500 stops: one tile, then tiles of 150 cells (the gaps run across them), against GEOS with fine discs."""
+    import ecogis.coverage as cov
+
+    rng = np.random.default_rng(7)
+    if layout == "uniform":
+        xy = rng.uniform(-10000, 10000, (1500, 2))
+    else:
+        xy = rng.uniform(-9000, 9000, (15, 2))[rng.integers(0, 15, 1500)] + rng.normal(0, 1800, (1500, 2))
+    t = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    rad = 8000 * (1 + 0.2 * np.sin(5 * t))
+    A = shapely.Polygon(np.column_stack([X0 + rad * np.cos(t), Y0 + rad * np.sin(t)])).difference(
+        shapely.Point(X0 + 2000, Y0).buffer(1500))
+    area = gpd.GeoDataFrame({"name": ["a"]}, geometry=[A], crs=CRS)
+    districts = gpd.GeoDataFrame({"name": ["w", "e"]}, geometry=[shapely.box(X0 - 20000, Y0 - 20000, X0 + 300, Y0 + 20000),
+                                                                  shapely.box(X0 + 300, Y0 - 20000, X0 + 20000, Y0 + 20000)],
+                                 crs=CRS)
+    one = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, districts=districts)
+    monkeypatch.setattr(cov, "_TILE_CELLS", 150)
+    tiled = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, districts=districts)
+    threads = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, districts=districts, partitions=2)
+    assert tiled.metrics == threads.metrics  # bit for bit, whatever ran the tiles
+    for res in (one, tiled):
+        gaps = res.layers["gaps"]
+        assert shapely.is_valid(gaps.geometry.values).all()
+        fine = _fine_gaps(xy + [X0, Y0], A, R, nv=2048)
+        big = np.sort(shapely.area(fine))
+        big = big[big > 1.0]  # GEOS's overlay leaves slivers of a few cm2 along the area's edge
+        ours = np.sort(gaps["area_m2"].to_numpy())
+        ours = ours[ours > 1.0]
+        assert len(ours) == len(big)
+        np.testing.assert_allclose(ours, big, rtol=2e-5, atol=0.5)
+        assert res.metrics["covered_area_m2"] == one.metrics["covered_area_m2"]
+        # the catchment is the area minus the gaps, as GEOS cuts it
+        catch = res.layers["catchments"].geometry.iloc[0]
+        assert catch.is_valid
+        assert catch.symmetric_difference(A.difference(shapely.multipolygons(gaps.geometry.values))).area < 1e-3
+        # the districts' covered areas, as GEOS splits the gaps
+        d = res.layers["districts_coverage"]
+        for name, geom in zip(districts["name"], districts.geometry):
+            expected = geom.intersection(A).area - geom.intersection(shapely.multipolygons(gaps.geometry.values)).area
+            assert float(d.loc[d["name"] == name, "covered_area_m2"].iloc[0]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_coarser_arcs_keep_the_gaps_and_their_exact_areas():
+    """32 vertices a circle instead of 256: the same gaps, areas within 1e-6 (each arc keeps its sector's area)."""
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(-6000, 6000, (500, 2))
+    area = _area(-5000, -5000, 5000, 5000)
+    fine = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
+    coarse = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, arc_step_deg=11.25)
+    inner = area.geometry.iloc[0].buffer(-1.0)
+    a, b = (np.sort(r.layers["gaps"]["area_m2"].to_numpy()[shapely.contains_properly(inner, r.layers["gaps"].geometry.values)])
+            for r in (fine, coarse))  # arcs cut by the area's edge lose their balance: those gaps differ more
+    assert len(fine.layers["gaps"]) == len(coarse.layers["gaps"])
+    assert len(a) == len(b) > 10
+    np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert coarse.metrics["covered_area_m2"] == fine.metrics["covered_area_m2"]
+    assert shapely.is_valid(coarse.layers["gaps"].geometry.values).all()
+    n_fine, n_coarse = (shapely.get_num_coordinates(r.layers["gaps"].geometry.values).sum() for r in (fine, coarse))
+    assert n_coarse < n_fine / 4
+    with pytest.raises(InputError, match="arc_step_deg was 0"):
+        stop_coverage(_stops(xy), area, radius_m=R, arc_step_deg=0)

@@ -189,3 +189,62 @@ def test_convex_cells_in_area_flag_an_edge_along_the_boundary():
     r_eq = 500.0 / math.sqrt((4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096))
     union = shapely.union_all(shapely.buffer(shapely.points(xy), r_eq, quad_segs=1024))
     assert got == pytest.approx(union.intersection(area).area, rel=1e-7)
+
+
+# --- merging exact pieces without an overlay ------------------------------------------------------------
+def test_dissolve_rings_merges_a_coverage_like_geos():
+    """Voronoi cells of random points, a random half of them with a hole, merged: the same set as GEOS's union."""
+    from ecogis.discs import dissolve_rings
+
+    rng = np.random.default_rng(4)
+    pts = rng.uniform(0, 1000, (300, 2))
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=shapely.box(-1, -1, 1001, 1001)))
+    cells = shapely.intersection(cells, shapely.box(0, 0, 1000, 1000))
+    keep = rng.random(cells.size) < 0.6  # groups of cells, some with holes, and holes between them
+    items = cells[keep]
+    holed = rng.random(items.size) < 0.3
+    inner = shapely.buffer(shapely.centroid(items[holed]), 2.0, quad_segs=4)
+    items[holed] = shapely.difference(items[holed], inner)
+    items = shapely.orient_polygons(items, exterior_cw=False)
+    xy, ring = shapely.get_coordinates(shapely.get_rings(items), return_index=True)
+    merged, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
+    geos = shapely.union_all(items)
+    assert merged is not None, bad  # three Voronoi cells meet at each vertex: none touch at a corner only
+    assert shapely.is_valid(merged).all()
+    assert shapely.union_all(merged).symmetric_difference(geos).area < 1e-6
+    assert len(merged) == shapely.get_num_geometries(geos)
+
+
+def test_dissolve_rings_says_where_pieces_touch_at_a_point():
+    from ecogis.discs import dissolve_rings
+
+    a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 2)  # one corner in common
+    xy, ring = shapely.get_coordinates(shapely.get_rings([a, b]), return_index=True)
+    merged, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
+    assert merged is None and bad.tolist() == [[1.0, 1.0]]
+
+
+def test_place_holes_nests_islands_and_gaps():
+    """A gap with an island holding a smaller gap: each hole goes to the smallest shell around it."""
+    from ecogis.discs import place_holes
+
+    outer, island, inner_gap = shapely.box(0, 0, 100, 100), shapely.box(20, 20, 80, 80), shapely.box(40, 40, 60, 60)
+    hole_in_inner = shapely.box(45, 45, 50, 50)
+    polys = place_holes(np.array([outer.exterior, inner_gap.exterior]),
+                        np.array([island.exterior, hole_in_inner.exterior]))
+    assert [round(p.area) for p in polys] == [100 * 100 - 60 * 60, 20 * 20 - 25]
+    assert place_holes(np.array([inner_gap.exterior]), np.array([outer.exterior])) is None  # a hole in no shell
+
+
+def test_touching_groups_against_geos_touches():
+    from ecogis.discs import touching_groups
+
+    rng = np.random.default_rng(2)
+    boxes = shapely.box(*(np.round(rng.uniform(0, 20, (40, 2)))).T, *(np.round(rng.uniform(0, 20, (40, 2))) + 1).T)
+    xy, owner = shapely.get_coordinates(boxes, return_index=True)
+    label = touching_groups(xy, owner, len(boxes))
+    for i in range(len(boxes)):
+        for j in range(len(boxes)):
+            shares = bool(set(map(tuple, shapely.get_coordinates(boxes[i]))) & set(map(tuple, shapely.get_coordinates(boxes[j]))))
+            if shares:
+                assert label[i] == label[j]

@@ -56,7 +56,10 @@ from ecogis.discs import (
     area_segments,
     convex_cells_in_area,
     disc_polygon_area,
+    dissolve_rings,
     equal_area_radius,
+    place_holes,
+    touching_groups,
 )
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
@@ -65,6 +68,7 @@ from ecogis.result import CheckResult, violations_frame
 __all__ = [
     "BUS_LANE_RULE",
     "COVERAGE_RULE",
+    "DEFAULT_ARC_STEP_DEG",
     "DEFAULT_MIN_GAP_M2",
     "DEFAULT_RADIUS_M",
     "FACILITY_RULE",
@@ -99,6 +103,8 @@ DEFAULT_RADIUS_M = 500.0
 #: gap polygons smaller than this are slivers and are not reported (they still count in the shares)
 DEFAULT_MIN_GAP_M2 = 2500.0
 METHODS = ("buffer", "network")
+#: largest angle between two vertices of a circle in the gap polygons (360 / 256)
+DEFAULT_ARC_STEP_DEG = 360.0 / 256
 #: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
 _QUAD_SEGS = 64
 _POLY = 3  # shapely type id of Polygon
@@ -301,25 +307,206 @@ class _Cells:
     def polygons(self, idx: np.ndarray) -> np.ndarray:
         return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
 
-    def gaps(self, idx: np.ndarray) -> shapely.Geometry:
-        """Union of cell minus disc over the cells ``idx``.
+    def gaps(self, idx: np.ndarray, area: shapely.Geometry, *, partitions: int | None = None,
+             scheduler: str | None = None, arc_step_rad: float = 2.0 * np.pi / 256) -> np.ndarray:
+        """The uncovered part of ``area`` in the cells ``idx``: one polygon per gap.
 
-        From the Voronoi edges, the pieces fit exactly and are merged as a coverage.  With
-        GEOS cells (or if rounding spoiled a walk): the union of the cells minus the union of
-        their discs (polygons with the disc's area); a point of cell i is covered only by
-        disc i, so that is the same set, and unioning each side first leaves no slivers.
+        From the Voronoi edges, the pieces (cell minus disc) fit exactly: pieces wholly
+        inside the area are kept, wholly outside dropped, and only those crossing its
+        boundary are cut to it, one by one; then only pieces that touch are merged
+        (:func:`_merge_gap_pieces`), never all gaps at once.  Many cells are split into
+        tiles (stripes of ``_TILE_CELLS`` cells by x, fixed by the data) run as dask tasks
+        (:func:`ecogis.partition.map_tasks`); the gaps that run across tiles are merged
+        afterwards (:func:`_merge_tiles`), so the result does not depend on ``partitions``.
+        With GEOS cells (or if rounding spoiled a walk): the union of the cells minus the
+        union of their discs (polygons with the disc's area), cut to the area; a point of
+        cell i is covered only by disc i, so that is the same set.
         """
+        idx = np.asarray(idx, dtype=np.intp)
         if len(idx) == 0:
-            return shapely.Polygon()
+            return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            exact = self.voronoi.gap_pieces(idx, self.radius_m, extent=self.extent)
-            if exact is not None:
-                pieces = exact[0]
-                return shapely.coverage_union_all(pieces) if pieces.size else shapely.Polygon()
+            from ecogis.partition import map_tasks
+
+            order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
+            tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
+            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
+            done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
+            if all(d is not None for d in done):
+                return done[0][0] if len(done) == 1 else _merge_tiles(done)
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
         r_eq = equal_area_radius(self.radius_m, 4 * _QUAD_SEGS)  # polygons with the disc's exact area
         discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
-        return shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
+        uncovered = shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
+        if not uncovered.is_empty and not area.contains(uncovered):
+            uncovered = shapely.intersection(uncovered, area)
+        return _polygons(uncovered)
+
+
+#: gap cells per tile (a dask task); fixed, so that the gaps do not depend on the number of workers
+_TILE_CELLS = 25_000
+
+
+def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
+               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
+
+    Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
+    None when a walk was inconsistent.
+    """
+    area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
+    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True, arc_step_rad=arc_step_rad)
+    if exact is None:
+        return None
+    pieces, _, vertex_xy, vertex_piece = exact
+    return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area, keys=True)
+
+
+def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together."""
+    polys = np.concatenate([d[0] for d in done])
+    offset = np.cumsum([0] + [d[0].size for d in done])
+    xy = np.vstack([d[1] for d in done])
+    poly = np.concatenate([d[2] + o for d, o in zip(done, offset[:-1])])
+    tile = np.repeat(np.arange(len(done)), [d[1].shape[0] for d in done])
+    key = xy.view(np.complex128).ravel()
+    o = np.lexsort((tile, key))
+    k, t = key[o], tile[o]
+    same = k[1:] == k[:-1]
+    across = np.zeros(key.size, dtype=bool)
+    across[o[1:][same & (t[1:] != t[:-1])]] = True
+    across[o[:-1][same & (t[1:] != t[:-1])]] = True
+    open_ = np.zeros(polys.size, dtype=bool)
+    open_[poly[across]] = True
+    if not open_.any():
+        return polys
+    opened = shapely.orient_polygons(polys[open_], exterior_cw=False)
+    rings, ring_poly = shapely.get_rings(opened, return_index=True)
+    rxy, ring = shapely.get_coordinates(rings, return_index=True)
+    merged = _dissolve(opened, rxy, ring, ring_poly[ring], _member(rxy, xy[across]))[0]
+    return np.concatenate([polys[~open_], merged])
+
+
+def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: np.ndarray,
+                      area: shapely.Geometry, *, keys: bool = False) -> Any:
+    """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
+
+    A piece whose bounding box misses the area's boundary is wholly inside or wholly
+    outside (one vertex tells); the others are tested, and the few that cross the
+    boundary are cut to the area one by one.  The pieces fit exactly (they share the
+    crossings; GEOS cuts neighbours at the same points too), so they merge by cancelling
+    the edges two pieces share and chaining the rest into rings
+    (:func:`ecogis.discs.dissolve_rings`), with no overlay: the cost grows with the
+    pieces, not with the product of the gaps and their holes.  Where that cannot be done
+    (pieces touching at a single point, or not fitting exactly) the pieces that touch
+    there are merged by :func:`shapely.union_all`, group by group.
+    """
+    n = len(pieces)
+    if n == 0:
+        return (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else \
+            np.zeros(0, dtype=object)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    shapely.prepare(area)
+    bounds = shapely.bounds(pieces)
+    near = shapely.intersects(boundary, shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]))
+    keep = np.zeros(n, dtype=bool)
+    far = np.flatnonzero(~near)
+    if far.size:
+        first = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(pieces[far]), 0))
+        keep[far] = shapely.contains_xy(area, first[:, 0], first[:, 1])
+    cut_parts = np.zeros(0, dtype=object)
+    cross = np.flatnonzero(near)
+    if cross.size:
+        p = pieces[cross]
+        inside = shapely.contains(area, p)
+        keep[cross[inside]] = True
+        cross = cross[~inside]
+        cross = cross[shapely.intersects(area, pieces[cross])]
+        if cross.size:
+            cut_parts = _polygons_of(shapely.intersection(pieces[cross], area))
+    kept = np.flatnonzero(keep)
+    cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
+    uncut = pieces[kept]
+    holed = shapely.get_num_interior_rings(uncut) > 0  # a whole disc as a hole: counter-clockwise, turn it
+    uncut[holed] = shapely.orient_polygons(uncut[holed], exterior_cw=False)
+    items = np.concatenate([uncut, cut_parts])
+    if items.size == 0:
+        return (items, np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else items
+    # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
+    # its exterior ring, as gap_pieces builds them), and every vertex of a cut piece
+    events = np.bincount(vertex_piece, minlength=n)[kept]
+    rings, ring_item = shapely.get_rings(items, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    length = np.diff(np.r_[first, ring.size])
+    pos = np.arange(ring.size) - first[ring]
+    exterior = np.r_[True, ring_item[1:] != ring_item[:-1]][ring]
+    item = ring_item[ring]
+    k = np.r_[events, np.full(cut_parts.size, np.iinfo(np.int64).max)]
+    shareable = exterior & ((pos < k[item]) | (pos == length[ring] - 1))
+    shareable |= item >= kept.size
+    merged, outline_xy, outline_poly = _dissolve(items, xy, ring, item, shareable)
+    return (merged, outline_xy, outline_poly) if keys else merged
+
+
+def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndarray,
+              shareable: np.ndarray, *, rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the touching ``items`` by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
+
+    Where the edges left are not simple rings (pieces touching at a point, or pieces that
+    do not fit exactly), the pieces there and their neighbours are merged by GEOS first (a
+    local union, whose outline keeps the exact shared vertices) and the dissolve runs
+    again; after ``rounds`` tries, the touching groups still affected are merged by
+    :func:`shapely.union_all`, group by group.  Returns the polygons and their outline's
+    shareable vertices ``(xy, polygon)``.
+    """
+    shared_all = xy[shareable]
+    for _ in range(rounds):
+        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True)
+        if merged is not None:
+            return merged, outline[0], outline[1]
+        if bad_xy.size == 0:
+            break
+        local = np.zeros(items.size, dtype=bool)
+        local[item[_member(xy, bad_xy) & shareable]] = True
+        for _ in range(2):  # and the pieces that share a vertex with those, twice over
+            local[item[shareable & _member(xy, xy[shareable & local[item]])]] = True
+        fixed = shapely.orient_polygons(_polygons(shapely.union_all(items[local])), exterior_cw=False)
+        log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
+        items = np.concatenate([items[~local], fixed])
+        rings, ring_item = shapely.get_rings(items, return_index=True)
+        shared_keys = xy[shareable]
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        item = ring_item[ring]
+        # the untouched pieces keep their shared vertices; the merged ones share every vertex
+        shareable = (item >= items.size - fixed.size) | _member(xy, shared_keys)
+    group = touching_groups(xy[shareable], item[shareable], items.size)
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    log.debug("gap pieces merged by GEOS, group by group")
+    out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
+    polys = shapely.orient_polygons(np.concatenate(out), exterior_cw=False) if out else np.zeros(0, dtype=object)
+    pxy, which = shapely.get_coordinates(polys, return_index=True)
+    on = _member(pxy, np.vstack([shared_all, xy[shareable]]))
+    return polys, pxy[on], which[on]
+
+
+def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which points of ``xy`` are (exactly) among the points of ``table``; sorts the table only."""
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    if len(table) == 0 or len(xy) == 0:
+        return np.zeros(len(xy), dtype=bool)
+    t = np.unique(np.ascontiguousarray(table, dtype=float).reshape(-1, 2).view(np.complex128).ravel())
+    k = xy.view(np.complex128).ravel()
+    pos = np.minimum(np.searchsorted(t, k), t.size - 1)
+    return t[pos] == k
+
+
+def _polygons_of(geoms: np.ndarray) -> np.ndarray:
+    """The polygons among the parts of ``geoms`` (e.g. intersections that also gave lines or points)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
 
 
 def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
@@ -349,8 +536,9 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
 
 
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
-                     crs: Any, gaps: bool = True) -> tuple[float, shapely.Geometry | None]:
-    """Exact covered area and (with ``gaps``) the uncovered part of ``area``, for the union of discs.
+                     crs: Any, gaps: bool = True, scheduler: str | None = None,
+                     arc_step_deg: float = DEFAULT_ARC_STEP_DEG) -> tuple[float, np.ndarray | None]:
+    """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
 
     ``xy`` are the distinct stops within ``radius_m`` of the area (the others add nothing).
     Every stop's disc ∩ cell area comes from the Voronoi edges in closed form; only
@@ -359,7 +547,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     """
     shapely.prepare(area)
     if len(xy) == 0:
-        return 0.0, area if gaps else None
+        return 0.0, _polygons(area) if gaps else None
     r = float(radius_m)
     cells = _Cells(xy, area, r)
     per = cells.disc_areas.copy()
@@ -385,10 +573,8 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
     covered = min(math.fsum(per.tolist()), area.area)
     if not gaps:
         return covered, None
-    uncovered = cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)))
-    if not uncovered.is_empty and not area.contains(uncovered):
-        uncovered = shapely.intersection(uncovered, area)
-    return covered, uncovered
+    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area, partitions=partitions,
+                               scheduler=scheduler, arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg))
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
@@ -530,6 +716,8 @@ def stop_coverage(
     districts: gpd.GeoDataFrame | None = None,
     metric_crs: CRSLike | None = None,
     partitions: int | None = None,
+    scheduler: str | None = None,
+    arc_step_deg: float | None = None,
     propose: int = 0,
     candidates: gpd.GeoDataFrame | None = None,
     target_share: float = TARGETS_2025["area_share"],
@@ -565,7 +753,17 @@ def stop_coverage(
         Metric CRS (default: the Gauss-Kruger zone of the area).
     partitions : int, optional
         Run the per-stop (buffer) or per-street (network) geometry in this many
-        dask-geopandas partitions; the numbers are the same.
+        dask-geopandas partitions, and the gap polygons as tiles on this many threads;
+        the numbers are the same bit for bit.
+    scheduler : str, optional
+        Address of a ``dask.distributed`` scheduler (e.g. ``"tcp://10.0.0.5:8786"``; default:
+        the environment variable ``DASK_SCHEDULER_ADDRESS`` when set): the gap tiles run
+        on its workers, with the same numbers.
+    arc_step_deg : float, default 1.40625
+        Largest angle between two vertices of a circle in the gap polygons (360 / 256: 4 cm
+        from the circle at 500 m).  Each arc keeps its sector's exact area whatever the step;
+        a coarser step (e.g. 11.25, 32 vertices a circle) makes national runs, where most
+        discs stand alone as holes in one large gap, several times lighter in memory.
     propose : int, default 0
         Also propose this many new stops (:func:`propose_stops`), layer ``proposals``.
     candidates : GeoDataFrame, optional
@@ -628,12 +826,15 @@ def stop_coverage(
     layers: dict[str, gpd.GeoDataFrame] = {}
     metrics: dict[str, Any] = {"method": method, "radius_m": r, "area_m2": area_m2}
 
-    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs)
+    step = DEFAULT_ARC_STEP_DEG if arc_step_deg is None else float(arc_step_deg)
+    if not 0.0 < step <= 45.0:
+        raise InputError(f"arc_step_deg was {arc_step_deg} but is expected to be > 0 and <= 45 (degrees)")
+    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=partitions, crs=crs,
+                                                   scheduler=scheduler, arc_step_deg=step)
     if method == "buffer":
         covered = buffer_covered
-        gaps_union = buffer_gaps
-        gaps_all = _polygons(gaps_union)
-        catch = shapely.difference(A, gaps_union) if gaps_all.size else A
+        gaps_all = buffer_gaps
+        catch = _area_minus(A, gaps_all)
     else:
         from ecogis.network import network_gaps, reached_streets, snap_points
 
@@ -713,7 +914,7 @@ def stop_coverage(
         metrics["buffer_area_share"] = bshare
         metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
         if raster is not None and metrics["population_total"]:
-            b_gap = _population_of(raster, _polygons(buffer_gaps), crs, progress)
+            b_gap = _population_of(raster, buffer_gaps, crs, progress)
             b_cov = max(metrics["population_total"] - float(b_gap.sum()), 0.0)
             metrics["buffer_population_share"] = b_cov / metrics["population_total"]
             metrics["network_to_buffer_population_ratio"] = (metrics["population_covered"] / b_cov) if b_cov else None
@@ -722,7 +923,7 @@ def stop_coverage(
     layers["catchments"] = gpd.GeoDataFrame({"method": [method], "area_m2": [covered], "population": [catch_pop]},
                                             geometry=gpd.GeoSeries([catch], crs=crs), crs=crs)
     if districts is not None:
-        layers["districts_coverage"] = _district_table(districts, A, gaps_union, crs, raster, progress)
+        layers["districts_coverage"] = _district_table(districts, A, gaps_all, crs, raster, progress)
 
     if propose and propose > 0:
         cand = candidates
@@ -767,7 +968,7 @@ def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
     return walk_graph(roads, metric_crs=crs, clip_to=reach)
 
 
-def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: shapely.Geometry, crs: Any,
+def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps: np.ndarray, crs: Any,
                     raster: Path | None, progress: bool | None) -> gpd.GeoDataFrame:
     if not isinstance(districts, (gpd.GeoDataFrame, gpd.GeoSeries)) or districts.crs is None:
         raise InputError("districts is expected to be a GeoDataFrame with a CRS")
@@ -780,8 +981,7 @@ def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: sh
         geoms = geoms.copy()
         geoms[bad] = shapely.make_valid(geoms[bad])
     in_area = shapely.intersection(geoms, A)
-    gaps_d = shapely.intersection(geoms, gaps_u) if not gaps_u.is_empty else np.array(
-        [shapely.Polygon()] * len(geoms), dtype=object)
+    gaps_d = _gaps_in(geoms, gaps)
     a = shapely.area(in_area)
     ga = shapely.area(gaps_d)
     keep = a > 0
@@ -796,6 +996,68 @@ def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps_u: sh
             "population_share": np.where(pop_total > 0, (pop_total - pop_gap) / pop_total, np.nan),
         }, geometry=gpd.GeoSeries(list(in_area[keep]), crs=crs), crs=crs)
     return out.reset_index(drop=True)
+
+
+def _gaps_in(zones: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """The part of the gaps (disjoint polygons) in each zone, as one (multi)polygon per zone.
+
+    Each zone meets only the gaps near it (an STRtree); gaps wholly inside count whole,
+    only those crossing its edge are cut to it.
+    """
+    out = np.array([shapely.Polygon()] * len(zones), dtype=object)
+    gaps = np.asarray(gaps, dtype=object)
+    if gaps.size == 0 or len(zones) == 0:
+        return out
+    zi, gi = shapely.STRtree(gaps).query(zones)
+    if zi.size == 0:
+        return out
+    shapely.prepare(zones)
+    whole = shapely.contains(zones[zi], gaps[gi])
+    parts = np.empty(zi.size, dtype=object)
+    parts[whole] = gaps[gi[whole]]
+    parts[~whole] = shapely.intersection(zones[zi[~whole]], gaps[gi[~whole]])
+    pieces, which = shapely.get_parts(parts, return_index=True)
+    poly = (shapely.get_type_id(pieces) == _POLY) & ~shapely.is_empty(pieces)
+    pieces, owner = pieces[poly], zi[which[poly]]
+    if pieces.size:
+        o = np.argsort(owner, kind="stable")
+        zone_ids = np.unique(owner)
+        out[zone_ids] = shapely.multipolygons(pieces[o], indices=np.searchsorted(zone_ids, owner[o]))
+    return out
+
+
+def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
+    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area.
+
+    Only the outlines of the gaps that reach the area's edge are cut out by GEOS; the
+    other gaps become holes and the gaps' own holes (covered islands) polygons, placed by
+    :func:`ecogis.discs.place_holes`, so no GEOS overlay places thousands of holes.
+    """
+    gaps = np.asarray(gaps, dtype=object)
+    if gaps.size == 0:
+        return area
+    shapely.prepare(area)
+    edge = ~shapely.contains_properly(area, gaps)
+    main = area
+    if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
+        outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
+        if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
+            return shapely.difference(area, shapely.multipolygons(gaps))
+        main = shapely.difference(area, outlines)
+    parts = _polygons(main)
+    inner = gaps[~edge]
+    shells = np.concatenate([shapely.get_exterior_ring(parts), _interior_rings(gaps)])
+    holes = np.concatenate([_interior_rings(parts), shapely.get_exterior_ring(inner)])
+    polys = place_holes(shells, holes)
+    if polys is None:  # a hole in no shell: rounding; let GEOS do all of it
+        return shapely.difference(area, shapely.multipolygons(gaps))
+    return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
+
+
+def _interior_rings(polys: np.ndarray) -> np.ndarray:
+    """All interior rings of the polygons, one after the other."""
+    k = shapely.get_num_interior_rings(polys)
+    return shapely.get_interior_ring(np.repeat(polys, k), np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
 
 
 # --- proposals ---------------------------------------------------------------------------------

@@ -41,8 +41,11 @@ __all__ = [
     "area_segments",
     "convex_cells_in_area",
     "disc_polygon_area",
+    "dissolve_rings",
     "equal_area_radius",
+    "place_holes",
     "segment_disc_area",
+    "touching_groups",
 ]
 
 _POLY = 3  # shapely type id of Polygon
@@ -164,14 +167,17 @@ def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.nd
 
 
 def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
-          step_rad: float) -> tuple[np.ndarray, np.ndarray]:
+          step_rad: float, neck: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+          ) -> tuple[np.ndarray, np.ndarray]:
     """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
 
     Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
     angles, all at one radius a little beyond the circle, chosen so that the fan of
     chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
     the sector's exact area.  Returns the vertices and the index of the arc each
-    belongs to.
+    belongs to.  ``neck`` (the point of each arc, then the bisectors its circle comes within a
+    hair of: point, direction, distance) keeps the vertices this side of those bisectors:
+    vertices beyond the circle would cross the cell's edge there (:func:`_below_neck`).
     """
     th_entry = np.arctan2(entry[:, 1], entry[:, 0])
     sweep = np.mod(th_entry - np.arctan2(exit_[:, 1], exit_[:, 0]), 2.0 * np.pi)
@@ -186,7 +192,36 @@ def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
     arc = np.repeat(np.arange(len(sweep)), k)
     j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
     t = th_entry[arc] - step[arc] * j
-    return centres[arc] + rho[arc][:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
+    radius = rho[arc]
+    if neck is not None:
+        radius = _below_neck(neck[0][arc], t, radius, *neck[1:])
+    return centres[arc] + radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
+
+
+def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point: np.ndarray,
+                neck_direction: np.ndarray, neck_distance: np.ndarray) -> np.ndarray:
+    """Radii of vertices (of ``point``'s circle, at angle ``t``) cut to stay 1 µm this side of every near bisector.
+
+    The bisectors are given as (point, direction, distance), sorted by point.
+    """
+    radius = np.array(radius, dtype=float)
+    if neck_point.size == 0 or radius.size == 0:
+        return radius
+    lo = np.searchsorted(neck_point, point, side="left")
+    hi = np.searchsorted(neck_point, point, side="right")
+    count = hi - lo
+    some = np.flatnonzero(count > 0)
+    if some.size == 0:
+        return radius
+    c = count[some]
+    vertex = np.repeat(some, c)
+    pair = np.repeat(lo[some] - np.cumsum(c) + c, c) + np.arange(int(c.sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.cos(t[vertex] - neck_direction[pair])
+        limit = np.where(cos > 0, (neck_distance[pair] - 1e-6) / cos, np.inf)
+    best = np.full(radius.size, np.inf)
+    np.minimum.at(best, vertex, limit)
+    return np.minimum(radius, best)
 
 
 class VoronoiCells:
@@ -337,7 +372,7 @@ class VoronoiCells:
         return polys
 
     def gap_pieces(self, which: np.ndarray, radius_m: float, *, extent: tuple[float, float, float, float] | None = None,
-                   arc_step_rad: float = 2.0 * np.pi / 256) -> tuple[np.ndarray, np.ndarray] | None:
+                   arc_step_rad: float = 2.0 * np.pi / 256, vertices: bool = False) -> tuple[np.ndarray, ...] | None:
         """Cell minus disc of the points ``which``, as polygons that fit each other exactly.
 
         Walks each cell's edges counter-clockwise (ordered as the neighbours around the
@@ -359,12 +394,18 @@ class VoronoiCells:
             bounds); the unbounded cells of hull points are cut far beyond it (:meth:`polygons`).
         arc_step_rad : float, default 2 pi / 256
             Largest angle between two vertices on an arc (4 cm from the circle at r = 500 m).
+        vertices : bool, default False
+            Also return the vertices a piece may share with the pieces of other cells (the
+            crossings, the cell vertices outside the disc, the far points of hull cells; not
+            the arcs' inner vertices): ``(xy, piece)``, in the pieces' own coordinates, so
+            pieces that touch share at least one of them exactly (:func:`touching_groups`).
 
         Returns
         -------
         (numpy.ndarray, numpy.ndarray) or None
             The pieces (polygons; a cell may give several, or one with the whole disc as a
-            hole) and the point each belongs to; None when rounding left a cell's walk
+            hole) and the point each belongs to (then, with ``vertices``, the shared vertices'
+            ``xy`` and the piece each is a vertex of); None when rounding left a cell's walk
             inconsistent (then build the pieces with GEOS).
 
         Examples
@@ -381,14 +422,20 @@ class VoronoiCells:
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
         r = float(radius_m)
+        none = (np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp))
+        if vertices:
+            none = (*none, np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
         if idx.size == 0:
-            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
+            return none
         wanted = np.zeros(len(self._pts), dtype=bool)
         wanted[idx] = True
         cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
         if cell.size == 0:
-            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.intp)
-        return self._pieces(cell, kind, xy, r, arc_step_rad)
+            return none
+        out = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
+        if out is None or vertices:
+            return out
+        return out[:2]
 
     def _edges_met_by_circles(self, wanted: np.ndarray, r: float, reach: float) -> dict[str, np.ndarray]:
         """The Voronoi edges (and hull rays) of the wanted cells, with where the circles cross them.
@@ -479,8 +526,27 @@ class VoronoiCells:
         order = np.lexsort((sub, angle, cell))
         return cell[order], np.concatenate(kinds)[order], np.vstack(xys)[order]
 
+    def _tight(self, r: float, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The bisectors each circle comes within a hair of (four times the arcs' outward bulge).
+
+        Returns (point, direction, distance), sorted by point: the direction from the point
+        towards the neighbour, and half their distance.
+        """
+        bulge = 4.0 * (equal_area_radius(r, max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)) - r) + 1e-9 * r
+        s = self._simplices
+        a = np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]])
+        b = np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]])
+        d = self._pts[b] - self._pts[a]
+        half = 0.5 * np.hypot(d[:, 0], d[:, 1])
+        near = np.flatnonzero(np.abs(half - r) <= bulge)
+        point = np.concatenate([a[near], b[near]])
+        direction = np.concatenate([np.arctan2(d[near, 1], d[near, 0]), np.arctan2(-d[near, 1], -d[near, 0])])
+        distance = np.concatenate([half[near], half[near]])
+        o = np.argsort(point, kind="stable")
+        return point[o], direction[o], distance[o]
+
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float) -> tuple[np.ndarray, np.ndarray] | None:
+                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
@@ -499,22 +565,28 @@ class VoronoiCells:
             first_exit[crossed] = pos[is_exit][np.r_[True, g_exit[1:] != g_exit[:-1]]]
         order = np.lexsort(((pos - first_exit[group]) % group_size[group], group))
         cell, kind, xy, group = cell[order], kind[order], xy[order], group[order]
-        pieces, owner = [], []
+        pieces, owner, shared_xy, shared_piece = [], [], [], []
         # a cell the circle never crosses holds the whole disc: the cell with the disc as a hole
         whole = ~crossed[group]
+        n_whole = 0
         if whole.any():
             ring = np.searchsorted(np.flatnonzero(~crossed), group[whole])
             first = np.r_[True, ring[1:] != ring[:-1]]
             k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
             t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
-            r_eq = equal_area_radius(r, k)
             centres = p[cell[whole][first]]
+            own = cell[whole][first]
+            r_eq = _below_neck(np.repeat(own, k), np.tile(t, len(own)), np.full(len(own) * k, equal_area_radius(r, k)),
+                               *tight).reshape(len(own), k)
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
             holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
                                         indices=np.repeat(np.arange(len(centres)), k))
             shells = shapely.linearrings(xy[whole] + self._origin, indices=ring)
             pieces.append(shapely.polygons(shells, holes=holes[:, None]))
             owner.append(cell[whole][first])
+            n_whole = len(centres)
+            shared_xy.append(xy[whole] + self._origin)
+            shared_piece.append(ring)
         cut = ~whole
         if cut.any():
             c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
@@ -524,7 +596,8 @@ class VoronoiCells:
             if not ((kind_c[begin] == _EXIT).all() and (kind_c[last] == _ENTRY).all()):
                 return None
             centre = p[c[begin]]
-            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad)
+            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
+                                      (c[begin], *tight))
             ring_xy = np.vstack([xy_c, arc_xy])
             ring = np.concatenate([piece, arc_piece])
             o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
@@ -535,7 +608,10 @@ class VoronoiCells:
                                         indices=np.searchsorted(np.flatnonzero(enough), ring[keep]))
             pieces.append(shapely.polygons(rings))
             owner.append(c[begin][enough])
-        return np.concatenate(pieces), np.concatenate(owner)
+            events = enough[piece]
+            shared_xy.append(xy_c[events] + self._origin)
+            shared_piece.append(n_whole + np.searchsorted(np.flatnonzero(enough), piece[events]))
+        return np.concatenate(pieces), np.concatenate(owner), np.vstack(shared_xy), np.concatenate(shared_piece)
 
     def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Voronoi edges of the hull: (point a, point b, triangle, start, far point, outward normal).
@@ -605,6 +681,238 @@ class VoronoiCells:
             length[flat] = 1.0
         unit = mw / length[:, None]
         return p[wanted] + unit * far_dist[wanted][:, None], np.arctan2(unit[:, 1], unit[:, 0])
+
+
+def _same_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the points in which equal points are neighbours, and where each run of equal points starts.
+
+    Sorts a 64-bit hash of the coordinates' bits (much faster than sorting pairs of
+    floats), then compares the coordinates themselves: two points are the same only when
+    they are equal, so a collision of hashes can only split a run, never join two points.
+    """
+    bits = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ (bits[:, 1] + np.uint64(0x632BE59BD9B4E019))
+    order = np.argsort(h, kind="stable")
+    sxy = xy[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
+    return order, new
+
+
+def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) -> Any:
+    """Polygons from shells and holes (linear rings that do not cross): each hole goes in the smallest shell around it.
+
+    For rings of disjoint polygons (shells may nest inside other polygons' holes).
+    The candidates come from an STRtree of the shells' boxes and are tested with
+    prepared point-in-polygon, so a shell with many holes costs ``log`` of its size per
+    hole (GEOS's overlay places free holes in time of the shell's size per hole).
+    Returns None when a hole lies in no shell; with ``owners``, also the polygon each ring
+    (the shells, then the holes) went to.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> big, small = shapely.box(0, 0, 10, 10).exterior, shapely.box(4, 4, 5, 5).exterior
+    >>> hole = shapely.box(2, 2, 8, 8).exterior
+    >>> polys = place_holes(np.array([big, small]), np.array([hole]))
+    >>> [p.area for p in polys]
+    [64.0, 1.0]
+    """
+    shells = np.asarray(shells, dtype=object)
+    holes = np.asarray(holes, dtype=object)
+    polys = shapely.polygons(shells)
+    if holes.size == 0 or shells.size == 0:
+        if holes.size:
+            return None
+        return (polys, np.arange(shells.size)) if owners else polys
+    first = shapely.get_coordinates(shapely.get_point(holes, 0))
+    hi, si = shapely.STRtree(polys).query(shapely.points(first))
+    shapely.prepare(polys[np.unique(si)])
+    inside = shapely.contains_xy(polys[si], first[hi, 0], first[hi, 1])
+    hi, si = hi[inside], si[inside]
+    if hi.size == 0:
+        return None
+    area = shapely.area(polys)
+    o = np.lexsort((area[si], hi))
+    hi, si = hi[o], si[o]
+    best = np.r_[True, hi[1:] != hi[:-1]]
+    owner = np.full(holes.size, -1, dtype=np.intp)
+    owner[hi[best]] = si[best]
+    if (owner < 0).any():
+        return None
+    rings = np.concatenate([shells, holes])
+    poly_of = np.concatenate([np.arange(shells.size), owner])
+    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes
+    o = np.lexsort((kind, poly_of))
+    polys = shapely.polygons(rings[o], indices=poly_of[o])
+    return (polys, poly_of) if owners else polys
+
+
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
+                   outline: bool = False) -> tuple[np.ndarray | None, np.ndarray] | tuple[Any, np.ndarray, Any]:
+    """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
+
+    ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
+    ring of each (contiguous), exteriors counter-clockwise and holes clockwise;
+    ``shareable`` marks the vertices another polygon may share (the others are matched by
+    position only, which keeps the work on them linear).  An edge and its reverse cancel;
+    the edges left are chained into rings, which :func:`place_holes` assembles.
+
+    Returns the merged polygons, and the shareable vertices where the edges left do not
+    form simple rings (a vertex with more than one way on, where polygons touch at a
+    point, or edges that do not match exactly): ``(None, those vertices' xy)``; merge the
+    polygons there otherwise (e.g. with GEOS).  With ``outline``, a third item: the
+    shareable vertices left on the merged polygons' rings and the polygon of each,
+    ``(xy, polygon)`` (what other polygons could still share with them).
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)   # counter-clockwise, sharing x = 1
+    >>> xy, ring = shapely.get_coordinates(shapely.get_rings([a, b]), return_index=True)
+    >>> polys, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
+    >>> [p.area for p in polys], len(shapely.get_coordinates(polys[0])) - 1, len(bad)
+    ([2.0], 6, 0)
+    """
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    ring = np.asarray(ring)
+    shareable = np.asarray(shareable, dtype=bool)
+    n = len(xy)
+    none = np.zeros((0, 2))
+    if n == 0:
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+    # rings with no shareable vertex (a lone disc's circle) are taken as they are
+    ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
+    alone = np.bincount(ring, weights=shareable) == 0
+    passed = np.zeros(0, dtype=object)
+    if alone.any():
+        mine = alone[ring]
+        passed = shapely.linearrings(xy[mine], indices=np.cumsum(alone)[ring[mine]] - 1)
+        xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
+        n = len(xy)
+    # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
+    sh = np.flatnonzero(shareable)
+    o, new = _same_points(xy[sh])
+    n_shared = int(new.sum())
+    vid = np.arange(n, dtype=np.int64) + n_shared
+    ids = np.empty(sh.size, dtype=np.int64)
+    ids[o] = np.cumsum(new) - 1
+    vid[sh] = ids
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], n] - 1
+    vid[end] = vid[start]
+    # edges i -> i + 1 inside a ring, without zero-length ones
+    e = np.flatnonzero(ring[1:] == ring[:-1])
+    e = e[(xy[e] != xy[e + 1]).any(axis=1)]
+    s, t = vid[e], vid[e + 1]
+    both = (s < n_shared) & (t < n_shared)
+    m = np.int64(max(n_shared, 1))
+    fwd = s[both] * m + t[both]
+    rev = t[both] * m + s[both]
+    gone = np.zeros(e.size, dtype=bool)
+    gone[np.flatnonzero(both)[np.isin(fwd, rev)]] = True
+    e, s, t = e[~gone], s[~gone], t[~gone]
+    size = n_shared + n
+    out_deg = np.bincount(s, minlength=size)
+    in_deg = np.bincount(t, minlength=size)
+    bad = np.flatnonzero(((out_deg != in_deg) | (out_deg > 1))[:n_shared])
+    sf = np.sort(fwd)
+    twice = sf[1:][sf[1:] == sf[:-1]]  # the same edge twice in one direction: the polygons overlap
+    if bad.size or twice.size:
+        bad_xy = xy[sh[o][new]][np.union1d(bad, twice // m)]
+        return (None, bad_xy, None) if outline else (None, bad_xy)
+    if e.size == 0:
+        if passed.size:
+            placed = place_holes(passed[shapely.is_ccw(passed)], passed[~shapely.is_ccw(passed)])
+            if placed is None:
+                return (None, none, None) if outline else (None, none)
+            return (placed, none, (none, np.zeros(0, dtype=np.intp))) if outline else (placed, none)
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+    start_edge = np.full(size, -1, dtype=np.intp)
+    start_edge[s] = np.arange(e.size)
+    nxt = start_edge[t]
+    # runs of edges that follow each other in the input; chain the runs into rings
+    k = np.arange(e.size)
+    head = np.r_[True, nxt[:-1] != k[1:]]
+    run = np.cumsum(head) - 1
+    n_runs = int(run[-1]) + 1
+    run_first = np.flatnonzero(head)
+    run_last = np.r_[run_first[1:], e.size] - 1
+    next_run = run[nxt[run_last]]
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(n_runs, dtype=np.int8), (np.arange(n_runs), next_run)), shape=(n_runs, n_runs))
+    _, label = connected_components(graph, directed=False)
+    lead = np.full(int(label.max()) + 1, n_runs, dtype=np.intp)
+    np.minimum.at(lead, label, np.arange(n_runs))
+    # rank the runs along each ring from its lowest run (pointer jumping)
+    to = next_run.copy()
+    last = to == lead[label]
+    to[last] = np.flatnonzero(last)
+    dist = (~last).astype(np.int64)
+    while True:
+        moved = to[to] != to
+        if not moved.any():
+            break
+        dist = dist + dist[to]
+        to = to[to]
+    run_order = np.lexsort((-dist, label))
+    lengths = (run_last - run_first + 1)[run_order]
+    edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    ring_of = np.repeat(label[run_order], lengths)
+    dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
+    chained = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    rings = np.concatenate([chained, passed])
+    ccw = shapely.is_ccw(rings)
+    placed = place_holes(rings[ccw], rings[~ccw], owners=True)
+    if placed is None:
+        return (None, none, None) if outline else (None, none)
+    polys, poly_of = placed
+    if not outline:
+        return polys, none
+    ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
+    ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    on = s[edge_order] < n_shared
+    return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
+
+
+def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Label ``n`` items so that items sharing a vertex (exactly equal ``xy``) get the same label.
+
+    ``xy`` are vertices, ``owner`` the item each belongs to; the labels are the connected
+    components of "shares a vertex with", numbered from 0 in order of each group's first item.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 0.0], [5.0, 5.0]])
+    >>> touching_groups(xy, np.array([0, 0, 1, 1, 2]), 4).tolist()   # 0 and 1 share (1, 0); 3 has no vertex
+    [0, 0, 1, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    owner = np.asarray(owner, dtype=np.intp)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(xy) == 0:
+        return np.arange(n)
+    order, new = _same_points(xy)
+    vertex = np.empty(len(xy), dtype=np.intp)
+    vertex[order] = np.cumsum(new) - 1
+    # items and vertices as one bipartite graph: items 0..n-1, vertices n..
+    graph = coo_matrix((np.ones(len(xy), dtype=np.int8), (owner, n + vertex)), shape=(n + int(new.sum()),) * 2)
+    _, label = connected_components(graph, directed=False)
+    label = label[:n]
+    first = np.full(int(label.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(first, label, np.arange(n))
+    rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    return rank[label]
 
 
 def area_segments(area: Any) -> tuple[np.ndarray, np.ndarray]:

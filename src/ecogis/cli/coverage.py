@@ -58,6 +58,12 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Also propose up to K new stop sites (greedy, most newly covered people or area).")
 @click.option("--partitions", type=int, default=None, metavar="N",
               help="Run the geometry in N dask-geopandas partitions (same numbers; for province-scale inputs).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS",
+              help="Run the gap tiles on this dask.distributed scheduler (e.g. tcp://10.0.0.5:8786; default: "
+                   "DASK_SCHEDULER_ADDRESS); same numbers.")
+@click.option("--arc-step-deg", type=float, default=None, metavar="DEG",
+              help="Largest angle between two vertices of a circle in the gap polygons (default 1.40625; e.g. 11.25 "
+                   "for national runs: lighter, the same gaps and areas).")
 @click.option("--no-districts", is_flag=True, help="Skip the per-district table.")
 @click.option("--max-headway-min", type=float, default=None, metavar="MIN",
               help="Keep only stops served at least every MIN minutes (GTFS stops: departures in --gtfs-window on "
@@ -71,7 +77,8 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
 def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius_m: float, method: str,
              roads_path: Path | None, population_path: Path | None, population_field: str | None,
              population_table: Path | None, population_key: str | None, access_width_m: float, min_gap_m2: float,
-             propose_k: int, partitions: int | None, no_districts: bool, max_headway_min: float | None,
+             propose_k: int, partitions: int | None, scheduler: str | None, arc_step_deg: float | None,
+             no_districts: bool, max_headway_min: float | None,
              gtfs_date: str | None, gtfs_window: str | None, layers_dir: Path | None,
              json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None, strict: bool) -> None:
     """Share of an area and of its people within 500 m of a bus stop; gaps; per district; new-stop proposals.
@@ -87,6 +94,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --population streets.shp --population-table census.xlsx --population-key 街道代码
       ecogis coverage --method network --roads city.osm.pbf --stops stops.gpkg --area area.gpkg
       ecogis coverage --stops feed.zip --area area.gpkg --max-headway-min 20 --gtfs-date 2026-03-03
+      ecogis coverage --stops province_stops.gpkg --area province.gpkg --scheduler tcp://10.0.0.5:8786
     """
     from ecogis.coverage import stop_coverage
     from ecogis.errors import NotMeasurableError
@@ -132,7 +140,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
         districts = src.layerset.districts()
     result = stop_coverage(stops, area, radius_m=radius_m, method=method, roads=roads, population=population,
                            access_width_m=access_width_m, min_gap_m2=min_gap_m2, districts=districts,
-                           partitions=partitions, propose=propose_k)
+                           partitions=partitions, scheduler=scheduler, arc_step_deg=arc_step_deg, propose=propose_k)
     _finish(result, json_path, out_path, overwrite, strict,
             ["method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_total",
              "population_share", "uncovered", "stops_total", "stops_outside_area", "network_to_buffer_ratio"])
