@@ -34,7 +34,6 @@ from ecogis.errors import CatalogueError
 
 __all__ = [
     "ALIASES",
-    "CHECK_TITLES",
     "GROUP_ORDER",
     "STYLES",
     "WATER_CLASS_COLORS",
@@ -356,18 +355,3 @@ def style_for(kind: str) -> LayerStyle:
         raise CatalogueError(
             f"no map style for layer kind {kind!r}; expected one of {sorted(STYLES)} or an alias {sorted(ALIASES)}"
         ) from None
-
-
-#: check name -> (Chinese, English) title of its map and QGIS group
-CHECK_TITLES: dict[str, tuple[str, str]] = {
-    "coverage": ("公交站点覆盖", "Bus-stop coverage"),
-    "bus-indicators": ("公交指标", "Bus indicators"),
-    "water-sources": ("饮用水水源地", "Drinking-water sources"),
-    "sections": ("水质断面", "Water-quality sections"),
-    "redlines": ("生态保护红线冲突", "Red-line conflicts"),
-    "redline-change": ("生态保护红线变化", "Red-line change"),
-    "river-buffers": ("河流缓冲带", "River buffers"),
-    "control-zones": ("管控区", "Control zones"),
-    "air": ("空气质量", "Air quality"),
-    "boilers": ("热电联产供热半径内燃煤锅炉", "Coal boilers near CHP plants"),
-}
