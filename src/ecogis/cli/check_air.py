@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
@@ -72,7 +73,4 @@ def air(stations_path: Path | None, districts_path: Path | None, year: int | Non
         targets = base
     result = air_quality(stations, districts=districts, area=area, year=year, targets=targets, cell_m=cell_m,
                          power=power, surface_path=surface_path, overwrite=overwrite)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["year", "stations", "pm25_mean_ugm3", "pm25_surface_mean_ugm3", "target_pm25_ugm3",
-            "pm10_mean_ugm3", "target_pm10_ugm3", "stations_over_target", "districts_over_target",
-            "surface_path"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['air'].headline))

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
@@ -60,8 +61,7 @@ def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_
         if not features:
             raise NotMeasurableError("no projects or facilities layer to check; pass --projects or --facilities")
     result = redline_overlap(features, red)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['redlines'].headline))
 
 
 def _sibling_redlines(src: _Layers) -> tuple[Path, str | None]:
@@ -114,8 +114,7 @@ def redline_change(old_path: Path | None, old_layer: str | None, new_path: Path 
     old = src.get(old_path, "eco_redlines", layer=old_layer)
     new = src.get(new_path, "eco_redlines", layer=new_layer)
     result = compute(old, new, min_piece_m2=min_piece_m2)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["old_area_m2", "new_area_m2", "lost_m2", "gained_m2", "net_m2"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['redline-change'].headline))
 
 
 @click.command("river-buffers")
@@ -147,8 +146,7 @@ def river_buffers(facilities_path: Path | None, rivers_path: Path | None, buffer
     if kinds:
         kw["kinds"] = None if "all" in kinds else list(kinds)
     result = compute(facilities, rivers, **kw)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["buffer_m", "facilities_checked", "facilities_within_buffer"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['river-buffers'].headline))
 
 
 @click.command("control-zones")
@@ -174,9 +172,7 @@ def control_zones(zones_path: Path | None, facilities_path: Path | None, large_s
     zones = src.get(zones_path, "control_zones")
     facilities = src.get(facilities_path, "facilities")
     result = compute(facilities, zones, large_site_m2=large_site_m2)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["facilities_checked", "livestock_in_forbidden_zone", "livestock_in_restricted_zone",
-            "facilities_in_no_burn_zone", "large_construction_sites"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['control-zones'].headline))
 
 
 @click.command("boilers")
@@ -202,5 +198,4 @@ def boilers(facilities_path: Path | None, radius_km: float, min_chp_mw: float, l
     _refuse_existing(overwrite, json_path, out_path)
     facilities = _Layers(layers_dir, crs).get(facilities_path, "facilities")
     result = coal_boilers_near_chp(facilities, radius_m=radius_km * 1000.0, min_chp_mw=min_chp_mw)
-    finish(result, json_path, out_path, overwrite, strict, ["chp_plants", "coal_boilers_total",
-                                                            "coal_boilers_near_chp"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['boilers'].headline))

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import (
     crs_option,
     handle_errors,
@@ -92,8 +93,7 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
                                  [] if zones is not None else [rivers])
     result = water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
                                  warn_distance_m=warn_distance)
-    finish_check(result, json_path, out_path, overwrite, strict,
-                 ["outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"])
+    finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['water-sources'].headline))
 
 
 @click.command("sections")
@@ -131,7 +131,4 @@ def sections(sections_file: Path | None, rivers_file: Path | None, facilities_fi
     layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
     result = sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
                             river_distance_m=river_distance)
-    finish_check(result, json_path, out_path, overwrite, strict,
-                 ["sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",
-             "compliance_rate_provincial", "share_class_iii_or_better", "share_worse_than_v",
-             "drinking_source_compliance_rate", "upstream_facilities"])
+    finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['sections'].headline))

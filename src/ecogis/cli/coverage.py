@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
@@ -133,9 +134,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
     result = stop_coverage(stops, area, radius_m=radius_m, method=method, roads=roads, population=population,
                            access_width_m=access_width_m, min_gap_m2=min_gap_m2, districts=districts,
                            partitions=partitions, propose=propose_k)
-    _finish(result, json_path, out_path, overwrite, strict,
-            ["method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_total",
-             "population_share", "uncovered", "stops_total", "stops_outside_area", "network_to_buffer_ratio"])
+    _finish(result, json_path, out_path, overwrite, strict, list(CHECKS['coverage'].headline))
 
 
 @click.command("bus-indicators")
@@ -174,6 +173,4 @@ def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, ro
 
     result = bus_indicators(stops=layer(stops_path, "bus_stops"), routes=layer(routes_path, "bus_routes"),
                             roads=layer(roads_path, "roads"), intersections=layer(intersections_path, "intersections"))
-    _finish(result, json_path, out_path, overwrite, strict,
-            ["bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
-             "stops_total", "arterial_intersections"])
+    _finish(result, json_path, out_path, overwrite, strict, list(CHECKS['bus-indicators'].headline))

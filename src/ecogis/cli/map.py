@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import (
+    CheckChoice,
     claim_outputs,
     crs_option,
     echo_written,
@@ -39,9 +41,8 @@ _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
               help="天地图 key for tianditu-vec / tianditu-img (default: $TIANDITU_KEY).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of titles, legends and popups.")
-@click.option("--check", "checks", multiple=True, metavar="NAME",
-              help="Map only these checks (repeatable): coverage, bus-indicators, water-sources, sections, "
-                   "redlines, redline-change, river-buffers, control-zones, air.  Default: every check the "
+@click.option("--check", "checks", multiple=True, metavar="NAME", type=CheckChoice(),
+              help=f"Map only these checks (repeatable): {', '.join(CHECKS)}.  Default: every check the "
                    "layers allow.")
 @click.option("--overview-only", is_flag=True, help="Only the overview map of the layers (and the index).")
 @overwrite_option
