@@ -67,4 +67,6 @@ EOF
     export ECOGIS_DIST="$WORK/dist" ECOGIS_QUICKSTART_REPORT="$WORK/run/ecogis-report"
 fi
 
+echo "== ruff check src (the limits and the debt: [tool.ruff] in pyproject.toml)"
+python -m ruff check src
 python -m pytest -n 2 --durations=15 "$@"

@@ -213,6 +213,28 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
     return get_check(target.check).measure_target(target, result)
 
 
+def _outcome(t: Any, results: Mapping[str, CheckResult], failures: Mapping[str, str],
+             failure_reasons: Mapping[str, Mapping[str, str]]) -> TargetOutcome:
+    """One target joined with the check run that measures it."""
+    if not t.spatial:
+        return TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
+                             "surveys or accounts, not by map layers")
+    if not t.check or not t.metric:
+        return TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
+                             "its layers; the figure comes from the bureau's own accounts)")
+    key = target_key(t)
+    if key in failures:
+        return TargetOutcome(t, "not_measurable", reason=failure_reasons.get(key, {}).get(t.metric) or failures[key])
+    measured, reason = measure(t, results[key])
+    if measured is None:
+        return TargetOutcome(t, "not_measurable", reason=reason)
+    ok = t.meets(float(measured))
+    if ok is None:
+        return TargetOutcome(t, "not_measurable", measured=float(measured),
+                             reason=f"target has no value to compare with ({t.comparator})")
+    return TargetOutcome(t, "met" if ok else "not_met", measured=float(measured))
+
+
 def run_audit(
     layers: LayerSet | None = None,
     *,
@@ -275,30 +297,6 @@ def run_audit(
             failures[key] = f"check failed: {exc}"
             log.warning("%s failed: %s", key, exc)
 
-    outcomes: list[TargetOutcome] = []
-    for t in selected:
-        if not t.spatial:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
-                                          "surveys or accounts, not by map layers"))
-            continue
-        if not t.check or not t.metric:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
-                                          "its layers; the figure comes from the bureau's own accounts)"))
-            continue
-        key = target_key(t)
-        if key in failures:
-            outcomes.append(TargetOutcome(t, "not_measurable",
-                                          reason=failure_reasons.get(key, {}).get(t.metric) or failures[key]))
-            continue
-        measured, reason = measure(t, results[key])
-        if measured is None:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason=reason))
-            continue
-        ok = t.meets(float(measured))
-        if ok is None:
-            outcomes.append(TargetOutcome(t, "not_measurable", measured=float(measured),
-                                          reason=f"target has no value to compare with ({t.comparator})"))
-            continue
-        outcomes.append(TargetOutcome(t, "met" if ok else "not_met", measured=float(measured)))
+    outcomes = [_outcome(t, results, failures, failure_reasons) for t in selected]
     return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year,
                        layers_root=str(layers.root) if layers.root is not None else None)

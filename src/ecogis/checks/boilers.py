@@ -26,7 +26,8 @@ SPEC = CheckSpec(
     inputs=("facilities",),
     params=(
         Param("radius_m", 30_000.0, unit="m", minimum=0.0, min_open=True,
-              doc="heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; 三政办〔2018〕35号 二(一)6: 15 km)"),
+              doc="heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; "
+                  "三政办〔2018〕35号 二(一)6: 15 km)"),
         Param("min_chp_mw", 300.0, unit="MW", minimum=0.0, doc="smallest CHP plant that counts (30万千瓦)"),
     ),
     metrics=(

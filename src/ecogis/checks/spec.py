@@ -12,8 +12,10 @@ Examples
 ...                  metrics=(Metric("toy_count", "count", ("玩具数", "Toys"), target=True),))
 >>> spec.target_metrics, spec.param_names
 (('toy_count',), ('radius_m',))
->>> spec.param_problems({"radius_m": -1, "depth_m": 2})
-["`params` ['depth_m'] are not parameters of check 'toy'; expected some of ['radius_m']", "`params.radius_m` was -1 but is expected to be > 0 (m)"]
+>>> for why in spec.param_problems({"radius_m": -1, "depth_m": 2}):
+...     print(why)
+`params` ['depth_m'] are not parameters of check 'toy'; expected some of ['radius_m']
+`params.radius_m` was -1 but is expected to be > 0 (m)
 """
 
 from __future__ import annotations

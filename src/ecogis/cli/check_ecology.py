@@ -179,7 +179,8 @@ def control_zones(zones_path: Path | None, facilities_path: Path | None, large_s
 @click.option("--facilities", "facilities_path", type=_FILE, default=None,
               help="Facilities with kind coal_boiler (燃煤锅炉) and chp_plant (热电联产电厂, capacity_mw).")
 @click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; 三政办〔2018〕35号 二(一)6: 15 km).")
+              help="Heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; "
+                   "三政办〔2018〕35号 二(一)6: 15 km).")
 @click.option("--min-chp-mw", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Smallest CHP plant that counts, MW (30万千瓦 = 300 MW).")
 @_common

@@ -14,15 +14,17 @@ import click
 
 from ecogis.checks import CHECKS
 from ecogis.cli.options import (
+    INPUT_FILE,
     crs_option,
+    finish_check,
     handle_errors,
     json_option,
     layers_option,
     load_layerset,
     out_option,
     overwrite_option,
+    refuse_existing,
 )
-from ecogis.cli.options import INPUT_FILE, finish_check, refuse_existing
 
 __all__ = ["water_sources", "sections"]
 

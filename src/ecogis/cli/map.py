@@ -2,7 +2,8 @@
 
 Writes ``<out-dir>/overview.html`` (every layer), one ``<check>.html`` per
 check the layers allow (or per ``--check``; none with ``--overview-only``) and
-``<out-dir>/index.html`` linking them, then prints each file's size.  The maps open with no network; ``--basemap`` other than ``none`` adds
+``<out-dir>/index.html`` linking them, then prints each file's size.  The maps open with no network;
+``--basemap`` other than ``none`` adds
 tiles that do need it.
 """
 
