@@ -295,3 +295,31 @@ def test_an_entry_point_check_is_registered(monkeypatch):
     finally:
         unregister("toy-big-plants")
 
+
+
+@pytest.mark.sample
+def test_the_how_to_in_docs_architecture_works_as_written():
+    """The "How to add a check" example of docs/architecture.md, run as written, through run_audit and the CLI."""
+    import re
+
+    text = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    how_to = text[text.index("## How to add a check"):]
+    code = re.search(r"```python\n(.*?)```", how_to, re.S).group(1)
+    code = "\n".join(line[3:] if line.startswith("   ") else line for line in code.splitlines())
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/architecture.md", "exec"), namespace)  # noqa: S102 - the docs' own example
+    spec = register(namespace["SPEC"])
+    try:
+        sample = load_sample()
+        from ecogis.ecology import river_buffers
+
+        truth = river_buffers(sample.get("facilities"), sample.get("rivers"), buffer_m=200.0)
+        target = _Target("toy-plan/farms", 0, (("buffer_m", 200.0),), check=spec.name,
+                         metric="facilities_within_buffer")
+        audit = run_audit(sample, targets=[target])
+        assert audit.outcomes[0].measured == truth.metrics["facilities_within_buffer"]
+        res = CliRunner().invoke(cli, ["check", spec.name, "--buffer-m", "200"])
+        assert res.exit_code == 0, res.output
+        assert f"facilities_within_buffer: {truth.metrics['facilities_within_buffer']}" in res.output
+    finally:
+        unregister(spec.name)
