@@ -8,6 +8,7 @@ check is one module" means.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import subprocess
 import sys
@@ -28,10 +29,10 @@ from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
 from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
-from ecogis.errors import InputError
+from ecogis.errors import CatalogueError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
 from ecogis.result import CheckResult
-from ecogis.styles import style_for
+from ecogis.styles import LayerStyle, Symbol, style_for
 from ecogis.targets import _rule_problems
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -173,7 +174,7 @@ def _count_big(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None
     cap = np.asarray(f["capacity_mw"], dtype=float)
     big = f[cap >= params.get("min_mw", 100.0)]
     return CheckResult("toy-big-plants", metrics={"big_plants": int(len(big)), "plants_total": int(len(f))},
-                       layers={"chp_radius": big}, parameters={"min_mw": params.get("min_mw", 100.0)})
+                       layers={"big_plants": big}, parameters={"min_mw": params.get("min_mw", 100.0)})
 
 
 TOY = CheckSpec(
@@ -186,7 +187,9 @@ TOY = CheckSpec(
              Metric("plants_total", "count", ("电厂数", "Plants"))),
     context=("facilities",),
     headline=("big_plants", "plants_total"),
-    result_layers=("chp_radius",),
+    result_layers=("big_plants",),
+    styles=(LayerStyle("big_plants", "大电厂图层", "Big-plant layer", None, (),
+                       Symbol("#000000", "#ff00ff", 0.8, 1.0, 6.0), "核查结果", 50),),
 )
 
 
@@ -323,3 +326,25 @@ def test_the_how_to_in_docs_architecture_works_as_written():
         assert f"facilities_within_buffer: {truth.metrics['facilities_within_buffer']}" in res.output
     finally:
         unregister(spec.name)
+
+
+def test_a_registered_check_brings_the_style_of_its_own_result_layer(toy, plants):
+    from ecogis.maps import result_map
+
+    assert style_for("big_plants").title_zh == "大电厂图层"
+    result = run_check(toy.name, LayerSet({"facilities": plants}, name="plants"))
+    html = result_map(result).get_root().render()
+    assert "大电厂图层" in html and "#ff00ff" in html and '"title":"大电厂"' in html  # legend, symbol, title
+    unregister(toy.name)
+    with pytest.raises(CatalogueError):
+        style_for("big_plants")
+    register(toy)
+
+
+def test_a_check_whose_style_conflicts_is_refused_and_leaves_the_registry_as_it_was():
+    clash = dataclasses.replace(TOY, name="toy-clash",
+                                styles=(dataclasses.replace(TOY.styles[0], kind="violations"),))
+    before = (list(CHECKS), style_for("violations"))
+    with pytest.raises(CatalogueError, match="different style"):
+        register(clash)
+    assert (list(CHECKS), style_for("violations")) == before

@@ -40,6 +40,8 @@ __all__ = [
     "Category",
     "LayerStyle",
     "Symbol",
+    "add_styles",
+    "remove_styles",
     "style_for",
 ]
 
@@ -355,3 +357,35 @@ def style_for(kind: str) -> LayerStyle:
         raise CatalogueError(
             f"no map style for layer kind {kind!r}; expected one of {sorted(STYLES)} or an alias {sorted(ALIASES)}"
         ) from None
+
+
+def add_styles(styles: tuple[LayerStyle, ...] | list[LayerStyle], *, owner: str) -> tuple[str, ...]:
+    """Add the styles of a check's own result layers (``CheckSpec.styles``) to :data:`STYLES`.
+
+    Returns the kinds added (a style equal to one already there is not added again).
+
+    Raises
+    ------
+    ecogis.errors.CatalogueError
+        When a kind has a different style already, or is a group not in :data:`GROUP_ORDER`.
+    """
+    added = []
+    for style in styles:
+        known = STYLES.get(ALIASES.get(style.kind, style.kind))
+        if known == style:
+            continue
+        if known is not None:
+            raise CatalogueError(f"check {owner!r} styles layer {style.kind!r}, which has a different style "
+                                 f"already; give its result layer another name")
+        if style.group not in GROUP_ORDER:
+            raise CatalogueError(f"style of {style.kind!r} (check {owner!r}) has group {style.group!r}; expected "
+                                 f"one of {list(GROUP_ORDER)}")
+        STYLES[style.kind] = style
+        added.append(style.kind)
+    return tuple(added)
+
+
+def remove_styles(kinds: tuple[str, ...] | list[str]) -> None:
+    """Remove styles :func:`add_styles` added (when their check is unregistered)."""
+    for kind in kinds:
+        STYLES.pop(kind, None)

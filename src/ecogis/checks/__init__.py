@@ -43,6 +43,7 @@ from ecogis.checks import (
 )
 from ecogis.checks.spec import CheckSpec, Metric, Param, metric_value
 from ecogis.errors import InputError
+from ecogis.styles import add_styles, remove_styles
 
 __all__ = [
     "CHECKS",
@@ -70,6 +71,8 @@ ENTRY_POINT_GROUP = "ecogis.checks"
 
 #: check name -> spec, in the order ``ecogis check`` and ``run_checks`` use
 CHECKS: dict[str, CheckSpec] = {}
+#: check name -> the style kinds its registration added to ecogis.styles.STYLES
+_ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
                                     river_buffers, control_zones, air, boilers)
@@ -88,18 +91,28 @@ def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
     ------
     InputError
         When ``spec`` is not a CheckSpec, or a check of that name exists and ``replace`` is False.
+    CatalogueError
+        When one of its ``styles`` conflicts with a style there is.
     """
     if not isinstance(spec, CheckSpec):
         raise InputError(f"check was {type(spec).__name__} but is expected to be an ecogis.checks.CheckSpec")
     if spec.name in CHECKS and not replace:
         raise InputError(f"check {spec.name!r} is registered already; pass replace=True to replace it, or "
                          "choose another name")
+    old = unregister(spec.name)
+    try:
+        _ADDED_STYLES[spec.name] = add_styles(spec.styles, owner=spec.name)
+    except Exception:
+        if old is not None:
+            register(old)
+        raise
     CHECKS[spec.name] = spec
     return spec
 
 
 def unregister(name: str) -> CheckSpec | None:
-    """Remove a check from :data:`CHECKS`; returns its spec (None when there was none)."""
+    """Remove a check from :data:`CHECKS` (and the styles it added); returns its spec (None when there was none)."""
+    remove_styles(_ADDED_STYLES.pop(name, ()))
     return CHECKS.pop(name, None)
 
 

@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecogis.styles import LayerStyle
+
 __all__ = ["CheckSpec", "Metric", "Param", "Runner", "Measure", "metric_value"]
 
 #: ``runner(layers, params, *, scope, year) -> CheckResult``
@@ -122,6 +124,9 @@ class CheckSpec:
         Metric keys ``ecogis check NAME`` prints.
     result_layers : tuple of str
         Names of the layers its result holds (styled by :func:`ecogis.styles.style_for`).
+    styles : tuple of LayerStyle
+        Styles of result layers only this check makes (added to :data:`ecogis.styles.STYLES` when the
+        check is registered); the shared ones (violations, warnings, gaps ...) live in :mod:`ecogis.styles`.
     measure : callable, optional
         ``measure(target, result) -> (value, reason)`` for metrics not read off
         ``result.metrics``; default :func:`metric_value`.
@@ -140,6 +145,7 @@ class CheckSpec:
     context: tuple[str, ...] = ("study_area",)
     headline: tuple[str, ...] = ()
     result_layers: tuple[str, ...] = ()
+    styles: tuple[LayerStyle, ...] = ()
     measure: Measure | None = None
     command: str | None = None
 
