@@ -348,3 +348,11 @@ def test_a_check_whose_style_conflicts_is_refused_and_leaves_the_registry_as_it_
     with pytest.raises(CatalogueError, match="different style"):
         register(clash)
     assert (list(CHECKS), style_for("violations")) == before
+
+
+def test_ecogis_help_stays_quick_it_does_not_load_the_checks():
+    """``ecogis --help`` imports no check (the registry imports every engine: geopandas, scipy ...)."""
+    code = ("import sys; from click.testing import CliRunner; from ecogis.cli.main import cli; "
+            "CliRunner().invoke(cli, ['--help']); print('ecogis.checks' in sys.modules, 'geopandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

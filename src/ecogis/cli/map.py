@@ -10,12 +10,12 @@ tiles that do need it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ecogis.checks import CHECKS
 from ecogis.cli.options import (
-    CheckChoice,
     claim_outputs,
     crs_option,
     echo_written,
@@ -25,7 +25,25 @@ from ecogis.cli.options import (
     overwrite_option,
 )
 
-__all__ = ["map_command"]
+__all__ = ["CheckChoice", "map_command"]
+
+
+class CheckChoice(click.Choice):
+    """A click choice of the registered checks (:data:`ecogis.checks.CHECKS`, read when parsing)."""
+
+    name = "check"
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(CHECKS)
+
+    @choices.setter
+    def choices(self, value: Any) -> None:  # click sets it in __init__; the registry is the truth
+        pass
+
 
 _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
 

@@ -33,12 +33,10 @@ from typing import Any
 
 import click
 
-from ecogis.checks import CHECKS
 from ecogis.errors import EcogisError
 
 __all__ = [
     "EXIT_CODES",
-    "CheckChoice",
     "INPUT_FILE",
     "LayerSource",
     "check_options",
@@ -210,23 +208,6 @@ def echo_json_summary(data: dict[str, Any], keys: list[str]) -> None:
             if isinstance(v, float):
                 v = f"{v:.4f}" if abs(v) < 10 else f"{v:,.1f}"
             click.echo(f"{k}: {v}")
-
-
-class CheckChoice(click.Choice):
-    """A click choice of the registered checks (:data:`ecogis.checks.CHECKS`, read when parsing)."""
-
-    name = "check"
-
-    def __init__(self) -> None:
-        super().__init__((), case_sensitive=True)
-
-    @property
-    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
-        return tuple(CHECKS)
-
-    @choices.setter
-    def choices(self, value: Any) -> None:  # click sets it in __init__; the registry is the truth
-        pass
 
 
 #: click type of an input layer file
