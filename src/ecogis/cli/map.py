@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ecogis.audit import run_checks
 from ecogis.checks import CHECKS
 from ecogis.cli.options import (
     claim_outputs,
@@ -24,6 +25,8 @@ from ecogis.cli.options import (
     load_layerset,
     overwrite_option,
 )
+from ecogis.errors import NotMeasurableError
+from ecogis.maps import ensure_assets, write_maps
 
 __all__ = ["CheckChoice", "map_command"]
 
@@ -80,9 +83,6 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
       ecogis map --check water-sources --check sections
       ecogis map --overview-only
     """
-    from ecogis.audit import run_checks
-    from ecogis.maps import ensure_assets, write_maps
-
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
     ensure_assets()  # before any work: without the map scripts, one line saying how to get them, exit 2
@@ -92,8 +92,6 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
     if not overview_only:
         ran, skipped = run_checks(layerset, list(checks) or None)
         if checks and skipped:  # a check asked for by name must run
-            from ecogis.errors import NotMeasurableError
-
             raise NotMeasurableError("; ".join(f"{k}: {why}" for k, why in skipped.items()))
         for name, why in skipped.items():
             click.echo(f"no map for {name}: {why}", err=True)

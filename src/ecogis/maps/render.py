@@ -54,7 +54,7 @@ from folium.template import Template
 from ecogis.catalogue import CATALOGUE
 from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES, METRIC_LABELS
 from ecogis.crs import to_crs, to_metric
-from ecogis.errors import CatalogueError, InputError
+from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
@@ -802,8 +802,6 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     >>> write_maps(load_sample(), out_dir="maps", overwrite=True)  # doctest: +SKIP
     [PosixPath('maps/overview.html'), PosixPath('maps/index.html')]
     """
-    from ecogis.errors import OutputExistsError
-
     root = Path(out_dir)
     if isinstance(results, Mapping):
         keyed = [(str(k), r) for k, r in results.items()]
