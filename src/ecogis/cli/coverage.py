@@ -17,6 +17,8 @@ from ecogis.cli.options import check_options as _common
 from ecogis.cli.options import finish_check as _finish
 from ecogis.cli.options import handle_errors
 from ecogis.cli.options import refuse_existing as _refuse_existing
+from ecogis.coverage import bus_indicators, stop_coverage
+from ecogis.errors import NotMeasurableError
 
 __all__ = ["JSON_KEYS", "bus_indicators_command", "coverage"]
 
@@ -89,9 +91,6 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --method network --roads city.osm.pbf --stops stops.gpkg --area area.gpkg
       ecogis coverage --stops feed.zip --area area.gpkg --max-headway-min 20 --gtfs-date 2026-03-03
     """
-    from ecogis.coverage import stop_coverage
-    from ecogis.errors import NotMeasurableError
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     stops = src.get(stops_path, "bus_stops")
@@ -158,8 +157,6 @@ def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, ro
       ecogis check bus-indicators --json bus.json
       ecogis check bus-indicators --stops stops.gpkg --intersections crossings.gpkg
     """
-    from ecogis.coverage import bus_indicators
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     given = any(p is not None for p in (stops_path, routes_path, roads_path, intersections_path))
