@@ -366,13 +366,14 @@ def test_geotiff_opened_alone_picks_up_its_sidecar_style(probed):
 
 @pytest.mark.sample
 def test_sample_export_with_checks_opens_in_qgis(tmp_path):
-    from ecogis.audit import CHECK_RUNNERS, run_check
+    from ecogis.audit import run_check
+    from ecogis.checks import CHECKS
     from ecogis.errors import EcogisError
     from ecogis.layerset import load_sample, sample_dir
 
     sample = load_sample()
     results = []
-    for name in CHECK_RUNNERS:
+    for name in CHECKS:
         try:
             results.append(run_check(name, sample))
         except (ImportError, EcogisError):

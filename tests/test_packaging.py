@@ -240,6 +240,7 @@ def test_wheel_carries_the_sample_and_the_registry_files_and_is_small(dist):
             if truth is not None:  # the registry's own bytes
                 for rel, data in truth.items():
                     assert z.read(base + rel) == data, (a.spec, rel)
+        assert "ecogis/py.typed" in names and "ecogis/checks/spec.py" in names  # typed; the check registry
         assert "ecogis/cli/main.py" in names and "ecogis/data/targets" in {n.rsplit("/", 1)[0] for n in names} | {
             n.rsplit("/", 2)[0] for n in names}
 

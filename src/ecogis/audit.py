@@ -28,8 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
-
+from ecogis import __version__
+from ecogis import targets as registry
+from ecogis.checks import CHECK_PARAMS, CHECKS, SpecView, get_check
 from ecogis.errors import EcogisError, InputError, NotMeasurableError
 from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 #: plans audited when none are named: the sample is central Luohe
 DEFAULT_PLAN_PREFIX = "luohe"
 DEFAULT_PLANS: tuple[str, ...] = ()
-
-#: study-area scope used for targets whose scope is the whole city
-_WHOLE_CITY = {"全市", "市域", "市区", "城市", "全域"}
-
 
 @dataclass
 class TargetOutcome:
@@ -100,8 +97,6 @@ class AuditResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        from ecogis import __version__
-
         return {
             "ecogis_version": __version__,
             "generated_at": self.generated_at,
@@ -119,134 +114,8 @@ class AuditResult:
         }
 
 
-# --- check runners: LayerSet (+ scope, year) -> CheckResult ---------------------------
-def _area(ls: LayerSet, scope: str | None) -> gpd.GeoDataFrame:
-    if scope is None or scope in _WHOLE_CITY:
-        try:
-            return ls.study_area("市域")
-        except NotMeasurableError:
-            if scope is None:
-                return ls.study_area("中心城区")
-            raise
-    if scope == "城市建成区":
-        return ls.study_area("城市建成区")
-    return ls.study_area(scope if scope in ("中心城区", "主城区", "城市建成区") else "中心城区")
-
-
-def _run_coverage(ls: LayerSet, scope: str | None, year: int | None,
-                  params: Mapping[str, float]) -> CheckResult:
-    from ecogis.coverage import stop_coverage
-
-    return stop_coverage(ls.get("bus_stops"), _area(ls, scope or "中心城区"),
-                         population=ls.rasters.get("population", ls.vectors.get("population")), districts=ls.districts())
-
-
-def _run_bus_indicators(ls: LayerSet, scope: str | None, year: int | None,
-                        params: Mapping[str, float]) -> CheckResult:
-    from ecogis.coverage import bus_indicators
-
-    # through the input gate (LayerSet.optional), as every check's layers
-    return bus_indicators(stops=ls.optional("bus_stops"), routes=ls.optional("bus_routes"),
-                          roads=ls.optional("roads"), intersections=ls.optional("intersections"))
-
-
-def _run_water_sources(ls: LayerSet, scope: str | None, year: int | None,
-                       params: Mapping[str, float]) -> CheckResult:
-    from ecogis.water import water_sources_check
-
-    return water_sources_check(ls)
-
-
-def _run_sections(ls: LayerSet, scope: str | None, year: int | None,
-                  params: Mapping[str, float]) -> CheckResult:
-    from ecogis.water import sections_check
-
-    return sections_check(ls)
-
-
-def _run_redlines(ls: LayerSet, scope: str | None, year: int | None,
-                  params: Mapping[str, float]) -> CheckResult:
-    from ecogis.ecology import redline_overlap
-
-    features = {k: ls.get(k) for k in ("projects", "facilities") if ls.has(k)}
-    if not features:
-        raise NotMeasurableError("layers 'projects' and 'facilities' missing")
-    return redline_overlap(features, ls.get("eco_redlines"))
-
-
-def _previous_redlines(ls: LayerSet) -> gpd.GeoDataFrame:
-    from ecogis.ecology import find_previous_redlines
-    from ecogis.io import read_layer
-
-    root = ls.root.parent if ls.root is not None and ls.root.is_file() else ls.root
-    found = find_previous_redlines(root) if root is not None else None
-    if found is None:
-        raise NotMeasurableError("no earlier red-line version (eco_redlines_<version>.gpkg or a GeoPackage layer "
-                                 "eco_redlines_<version> beside the layers)")
-    path, layer = found
-    return read_layer(path, "eco_redlines", layer=layer)
-
-
-def _run_redline_change(ls: LayerSet, scope: str | None, year: int | None,
-                        params: Mapping[str, float]) -> CheckResult:
-    from ecogis.ecology import redline_change
-
-    return redline_change(_previous_redlines(ls), ls.get("eco_redlines"))
-
-
-def _run_river_buffers(ls: LayerSet, scope: str | None, year: int | None,
-                       params: Mapping[str, float]) -> CheckResult:
-    from ecogis.ecology import river_buffers
-
-    return river_buffers(ls.get("facilities"), ls.get("rivers"))
-
-
-def _run_control_zones(ls: LayerSet, scope: str | None, year: int | None,
-                       params: Mapping[str, float]) -> CheckResult:
-    from ecogis.ecology import control_zones
-
-    return control_zones(ls.get("facilities"), ls.get("control_zones"))
-
-
-def _run_boilers(ls: LayerSet, scope: str | None, year: int | None,
-                 params: Mapping[str, float]) -> CheckResult:
-    from ecogis.ecology import coal_boilers_near_chp
-
-    return coal_boilers_near_chp(ls.get("facilities"), **params)
-
-
-def _run_air(ls: LayerSet, scope: str | None, year: int | None,
-             params: Mapping[str, float]) -> CheckResult:
-    from ecogis.air import air_quality
-
-    try:
-        area = _area(ls, "中心城区")
-    except NotMeasurableError:
-        area = None
-    # the measured means do not depend on the target's year; the stations' own year sets the check's targets
-    return air_quality(ls.get("air_stations"), districts=ls.districts(), area=area)
-
-
-#: check name (as in the targets registry and ``ecogis check``) -> runner
-CHECK_RUNNERS: dict[str, Callable[[LayerSet, str | None, int | None, Mapping[str, float]], CheckResult]] = {
-    "coverage": _run_coverage,
-    "bus-indicators": _run_bus_indicators,
-    "water-sources": _run_water_sources,
-    "sections": _run_sections,
-    "redlines": _run_redlines,
-    "redline-change": _run_redline_change,
-    "river-buffers": _run_river_buffers,
-    "control-zones": _run_control_zones,
-    "air": _run_air,
-    "boilers": _run_boilers,
-}
-
-#: the parameters a target may give its check (``params`` in the registry)
-CHECK_PARAMS: dict[str, tuple[str, ...]] = {"boilers": ("radius_m", "min_chp_mw")}
-
-#: checks whose result does not depend on the target's scope or year
-_SCOPE_FREE = {"bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-               "control-zones", "air", "boilers"}
+#: check name -> runner, read off :data:`ecogis.checks.CHECKS` (kept for callers of earlier versions)
+CHECK_RUNNERS: Mapping[str, Callable[..., CheckResult]] = SpecView(lambda s: s.runner)
 
 
 def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: int | None = None,
@@ -256,33 +125,33 @@ def run_check(name: str, layers: LayerSet, *, scope: str | None = None, year: in
     Parameters
     ----------
     name : str
-        A key of :data:`CHECK_RUNNERS`.
+        A key of :data:`ecogis.checks.CHECKS`.
     layers : LayerSet
     scope, year
         The target's study-area scope and year, for checks that depend on them.
     params : mapping, optional
-        Check parameters a target gives (:data:`CHECK_PARAMS`), e.g. ``{"radius_m": 15000}``.
+        Check parameters a target gives (the check's ``CheckSpec.params``), e.g. ``{"radius_m": 15000}``.
 
     Raises
     ------
     NotMeasurableError
         When a layer or field the check needs is missing.
     """
-    try:
-        runner = CHECK_RUNNERS[name]
-    except KeyError:
-        raise InputError(f"check was {name!r} but is expected to be one of {sorted(CHECK_RUNNERS)}") from None
+    spec = get_check(name)
     params = dict(params or {})
-    unknown = sorted(set(params) - set(CHECK_PARAMS.get(name, ())))
+    unknown = sorted(set(params) - set(spec.param_names))
     if unknown:
         raise InputError(f"params {unknown} are not parameters of check {name!r}; expected some of "
-                         f"{list(CHECK_PARAMS.get(name, ()))}")
-    return runner(layers, scope, year, params)
+                         f"{list(spec.param_names)}")
+    bad = [why for why in spec.param_problems(params) if why]
+    if bad:
+        raise InputError(f"check {name!r}: " + "; ".join(bad))
+    return spec.run(layers, params, scope=scope, year=year)
 
 
 def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
                progress: bool | None = None) -> tuple[dict[str, CheckResult], dict[str, str]]:
-    """Run several checks (default: every check in :data:`CHECK_RUNNERS`) on a LayerSet.
+    """Run several checks (default: every check in :data:`ecogis.checks.CHECKS`) on a LayerSet.
 
     A check whose layers are missing, or that fails on its input, does not stop the others.
 
@@ -299,10 +168,10 @@ def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
     >>> sorted(results), skipped  # doctest: +SKIP
     (['air', 'coverage'], {})
     """
-    names = list(names or CHECK_RUNNERS)
-    unknown = [n for n in names if n not in CHECK_RUNNERS]
+    names = list(names or CHECKS)
+    unknown = [n for n in names if n not in CHECKS]
     if unknown:
-        raise InputError(f"check was {unknown} but is expected to be one of {sorted(CHECK_RUNNERS)}")
+        raise InputError(f"check was {unknown} but is expected to be one of {sorted(CHECKS)}")
     results: dict[str, CheckResult] = {}
     skipped: dict[str, str] = {}
     for name in progress_bar(names, desc="checks", unit="check", progress=progress):
@@ -318,7 +187,8 @@ def run_checks(layers: LayerSet, names: Sequence[str] | None = None, *,
 
 def _result_key(check: str, scope: str | None, year: int | None, params: Any = ()) -> str:
     """``coverage/中心城区``, ``air``, ``boilers@radius_m=15000``: one check run per distinct key."""
-    if check in _SCOPE_FREE:
+    spec = CHECKS.get(check)
+    if spec is not None and not spec.scoped:
         key = check
     else:
         key = f"{check}/{scope}" if scope else check
@@ -336,20 +206,33 @@ def target_key(target: Any) -> str:
 def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]:
     """The value of a target's metric in a check result, or None and the reason.
 
-    Most metrics are read off ``result.metrics``; ``share_meeting_class`` is computed
-    for the target's own selection of sections (its ``select`` and ``water_class``).
+    The check's spec says how (:meth:`~ecogis.checks.spec.CheckSpec.measure_target`): most
+    metrics are read off ``result.metrics``; ``share_meeting_class`` is computed for the
+    target's own selection of sections (its ``select`` and ``water_class``).
     """
-    if target.metric == "share_meeting_class":
-        from ecogis.water import share_meeting_class
+    return get_check(target.check).measure_target(target, result)
 
-        select = {f: list(v) for f, v in getattr(target, "select", ())}
-        return share_meeting_class(result.layers.get("sections_classified"), water_class=target.water_class,
-                                   select=select)
-    value = result.metrics.get(target.metric)
-    if value is None:
-        why = result.not_measurable.get(target.metric)
-        return None, why or f"check {target.check!r} produced no {target.metric!r}"
-    return float(value), None
+
+def _outcome(t: Any, results: Mapping[str, CheckResult], failures: Mapping[str, str],
+             failure_reasons: Mapping[str, Mapping[str, str]]) -> TargetOutcome:
+    """One target joined with the check run that measures it."""
+    if not t.spatial:
+        return TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
+                             "surveys or accounts, not by map layers")
+    if not t.check or not t.metric:
+        return TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
+                             "its layers; the figure comes from the bureau's own accounts)")
+    key = target_key(t)
+    if key in failures:
+        return TargetOutcome(t, "not_measurable", reason=failure_reasons.get(key, {}).get(t.metric) or failures[key])
+    measured, reason = measure(t, results[key])
+    if measured is None:
+        return TargetOutcome(t, "not_measurable", reason=reason)
+    ok = t.meets(float(measured))
+    if ok is None:
+        return TargetOutcome(t, "not_measurable", measured=float(measured),
+                             reason=f"target has no value to compare with ({t.comparator})")
+    return TargetOutcome(t, "met" if ok else "not_met", measured=float(measured))
 
 
 def run_audit(
@@ -379,8 +262,6 @@ def run_audit(
     -------
     AuditResult
     """
-    from ecogis import targets as registry
-
     layers = layers if layers is not None else load_sample()
     if targets is None:
         all_targets = registry.load_targets()
@@ -416,30 +297,6 @@ def run_audit(
             failures[key] = f"check failed: {exc}"
             log.warning("%s failed: %s", key, exc)
 
-    outcomes: list[TargetOutcome] = []
-    for t in selected:
-        if not t.spatial:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
-                                          "surveys or accounts, not by map layers"))
-            continue
-        if not t.check or not t.metric:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
-                                          "its layers; the figure comes from the bureau's own accounts)"))
-            continue
-        key = target_key(t)
-        if key in failures:
-            outcomes.append(TargetOutcome(t, "not_measurable",
-                                          reason=failure_reasons.get(key, {}).get(t.metric) or failures[key]))
-            continue
-        measured, reason = measure(t, results[key])
-        if measured is None:
-            outcomes.append(TargetOutcome(t, "not_measurable", reason=reason))
-            continue
-        ok = t.meets(float(measured))
-        if ok is None:
-            outcomes.append(TargetOutcome(t, "not_measurable", measured=float(measured),
-                                          reason=f"target has no value to compare with ({t.comparator})"))
-            continue
-        outcomes.append(TargetOutcome(t, "met" if ok else "not_met", measured=float(measured)))
+    outcomes = [_outcome(t, results, failures, failure_reasons) for t in selected]
     return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year,
                        layers_root=str(layers.root) if layers.root is not None else None)

@@ -81,6 +81,7 @@ import shapely
 from pyproj import CRS
 
 from ecogis.catalogue import CATALOGUE, RASTERS
+from ecogis.checks import CHECK_TITLES
 from ecogis.crs import CGCS2000, to_crs
 from ecogis.errors import (
     CatalogueError,
@@ -101,7 +102,7 @@ from ecogis.qml import (
     raster_style_elements,
     style_elements,
 )
-from ecogis.styles import CHECK_TITLES, GROUP_ORDER, LayerStyle, Symbol, style_for
+from ecogis.styles import GROUP_ORDER, LayerStyle, Symbol, style_for
 
 __all__ = [
     "CHECK_TITLES",

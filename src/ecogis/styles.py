@@ -34,13 +34,14 @@ from ecogis.errors import CatalogueError
 
 __all__ = [
     "ALIASES",
-    "CHECK_TITLES",
     "GROUP_ORDER",
     "STYLES",
     "WATER_CLASS_COLORS",
     "Category",
     "LayerStyle",
     "Symbol",
+    "add_styles",
+    "remove_styles",
     "style_for",
 ]
 
@@ -358,16 +359,33 @@ def style_for(kind: str) -> LayerStyle:
         ) from None
 
 
-#: check name -> (Chinese, English) title of its map and QGIS group
-CHECK_TITLES: dict[str, tuple[str, str]] = {
-    "coverage": ("公交站点覆盖", "Bus-stop coverage"),
-    "bus-indicators": ("公交指标", "Bus indicators"),
-    "water-sources": ("饮用水水源地", "Drinking-water sources"),
-    "sections": ("水质断面", "Water-quality sections"),
-    "redlines": ("生态保护红线冲突", "Red-line conflicts"),
-    "redline-change": ("生态保护红线变化", "Red-line change"),
-    "river-buffers": ("河流缓冲带", "River buffers"),
-    "control-zones": ("管控区", "Control zones"),
-    "air": ("空气质量", "Air quality"),
-    "boilers": ("热电联产供热半径内燃煤锅炉", "Coal boilers near CHP plants"),
-}
+def add_styles(styles: tuple[LayerStyle, ...] | list[LayerStyle], *, owner: str) -> tuple[str, ...]:
+    """Add the styles of a check's own result layers (``CheckSpec.styles``) to :data:`STYLES`.
+
+    Returns the kinds added (a style equal to one already there is not added again).
+
+    Raises
+    ------
+    ecogis.errors.CatalogueError
+        When a kind has a different style already, or is a group not in :data:`GROUP_ORDER`.
+    """
+    added = []
+    for style in styles:
+        known = STYLES.get(ALIASES.get(style.kind, style.kind))
+        if known == style:
+            continue
+        if known is not None:
+            raise CatalogueError(f"check {owner!r} styles layer {style.kind!r}, which has a different style "
+                                 f"already; give its result layer another name")
+        if style.group not in GROUP_ORDER:
+            raise CatalogueError(f"style of {style.kind!r} (check {owner!r}) has group {style.group!r}; expected "
+                                 f"one of {list(GROUP_ORDER)}")
+        STYLES[style.kind] = style
+        added.append(style.kind)
+    return tuple(added)
+
+
+def remove_styles(kinds: tuple[str, ...] | list[str]) -> None:
+    """Remove styles :func:`add_styles` added (when their check is unregistered)."""
+    for kind in kinds:
+        STYLES.pop(kind, None)

@@ -11,7 +11,7 @@ rules below; all problems of all files are gathered and raised once as a
 Rules beyond the schema:
 
 * target ids are unique across files and start with their plan id (``plan/slug``);
-* ``check`` is one of :data:`CHECK_METRICS` and ``metric`` one of that check's metrics;
+* ``check`` is one of :data:`ecogis.checks.CHECKS` and ``metric`` one of that check's target metrics;
   ``check`` and ``metric`` are given together or not at all; a non-spatial target has no check;
 * ``zero`` and ``not_decrease`` have no value; any other comparator without a value
   (the plan gives no figure, e.g. "完成省定目标") must say so in ``notes`` and has no check;
@@ -50,6 +50,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 import jsonschema
 
+from ecogis.checks import CHECK_METRICS, CHECKS
 from ecogis.errors import InputError, TargetsError
 
 __all__ = [
@@ -71,25 +72,6 @@ log = logging.getLogger(__name__)
 #: comparators a target may use; ``zero`` and ``not_decrease`` take no value
 COMPARATORS: tuple[str, ...] = (">=", "<=", "<", ">", "==", "not_decrease", "zero")
 _VALUELESS = frozenset({"zero", "not_decrease"})
-
-#: check name (as in ``ecogis check`` and :data:`ecogis.audit.CHECK_RUNNERS`) -> the metric keys of its
-#: result that a target may name (read off the checks' ``metrics`` dicts in coverage.py, water.py,
-#: ecology.py and air.py)
-CHECK_METRICS: dict[str, tuple[str, ...]] = {
-    "coverage": ("area_share", "population_share"),
-    "bus-indicators": ("bus_lane_km", "harbour_stop_share", "accessible_platform_share",
-                       "priority_intersection_share", "bus_lines"),
-    "water-sources": ("violations", "outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"),
-    "sections": ("compliance_rate", "compliance_rate_national", "compliance_rate_provincial",
-                 "share_class_iii_or_better", "share_worse_than_v", "drinking_source_compliance_rate",
-                 "share_meeting_class"),
-    "redlines": ("overlap_m2", "features_overlapping"),
-    "redline-change": ("net_m2", "lost_m2"),
-    "river-buffers": ("facilities_within_buffer",),
-    "control-zones": ("livestock_in_forbidden_zone", "violations", "large_construction_sites"),
-    "boilers": ("coal_boilers_near_chp",),
-    "air": ("pm25_mean_ugm3", "pm10_mean_ugm3", "stations_over_target"),
-}
 
 _TARGETS_DIR = ("data", "targets")
 _SCHEMA_NAME = "schema.json"
@@ -137,7 +119,7 @@ class Target:
         sections must reach (``"III"``).
     params : tuple of (name, number) pairs
         Parameters of the check this target needs, e.g. ``(("radius_m", 15000.0),)``
-        for a 15 km heating radius (see ``ecogis.audit.CHECK_PARAMS``).
+        for a 15 km heating radius (see the check's ``CheckSpec.params`` in :mod:`ecogis.checks`).
     notes : str or None
         How the target is read, caveats, related clauses.
     """
@@ -401,14 +383,9 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
                                "sections must reach (I, II, III, IV or V)")
         if t.get("water_class") and metric != "share_meeting_class":
             bad("water_class", f"`water_class` goes with metric 'share_meeting_class', not {metric!r}")
-        if t.get("params") and isinstance(check, str):
-            from ecogis.audit import CHECK_PARAMS
-
-            allowed = CHECK_PARAMS.get(check, ())
-            extra = sorted(set(t["params"]) - set(allowed)) if isinstance(t["params"], dict) else []
-            if extra:
-                bad("params", f"`params` {extra} are not parameters of check {check!r}; expected some of "
-                              f"{list(allowed)}")
+        if t.get("params") and isinstance(check, str) and check in CHECKS and isinstance(t["params"], dict):
+            for why in CHECKS[check].param_problems(t["params"]):  # the check's own spec says what it takes
+                bad("params", why)
         if t.get("params") and check is None:
             bad("params", "`params` go with a check; give check and metric too")
         if t.get("select") and check != "sections":

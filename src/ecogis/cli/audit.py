@@ -45,7 +45,8 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     from ecogis.report import write_report
 
     if list_plans:
-        from ecogis.targets import load_targets, plans as plan_info
+        from ecogis.targets import load_targets
+        from ecogis.targets import plans as plan_info
 
         counts: dict[str, int] = {}
         for t in load_targets():

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import click
 
+from ecogis.air import air_quality
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
 from ecogis.cli.options import finish_check as finish
 from ecogis.cli.options import handle_errors
 from ecogis.cli.options import refuse_existing as _refuse_existing
+from ecogis.errors import NotMeasurableError
 
 __all__ = ["air"]
 
@@ -45,9 +48,6 @@ def air(stations_path: Path | None, districts_path: Path | None, year: int | Non
       ecogis check air --year 2025 --surface pm25.tif --json air.json
       ecogis check air --stations stations.csv --crs EPSG:4490 --pm25-target 38.5
     """
-    from ecogis.air import air_quality
-    from ecogis.errors import NotMeasurableError
-
     _refuse_existing(overwrite, json_path, out_path, surface_path)
     src = _Layers(layers_dir, crs)
     stations = src.get(stations_path, "air_stations")
@@ -72,7 +72,4 @@ def air(stations_path: Path | None, districts_path: Path | None, year: int | Non
         targets = base
     result = air_quality(stations, districts=districts, area=area, year=year, targets=targets, cell_m=cell_m,
                          power=power, surface_path=surface_path, overwrite=overwrite)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["year", "stations", "pm25_mean_ugm3", "pm25_surface_mean_ugm3", "target_pm25_ugm3",
-            "pm10_mean_ugm3", "target_pm10_ugm3", "stations_over_target", "districts_over_target",
-            "surface_path"])
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['air'].headline))

@@ -12,12 +12,15 @@ from typing import Any
 
 import click
 
+from ecogis import ecology
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
 from ecogis.cli.options import finish_check as finish
 from ecogis.cli.options import handle_errors
 from ecogis.cli.options import refuse_existing as _refuse_existing
+from ecogis.errors import InputError, NotMeasurableError
 
 __all__ = ["redlines", "redline_change", "river_buffers", "control_zones", "boilers"]
 
@@ -41,9 +44,6 @@ def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_
       ecogis check redlines --json redlines.json
       ecogis check redlines --redlines red.gpkg --projects projects.gpkg --out overlaps.gpkg
     """
-    from ecogis.ecology import redline_overlap
-    from ecogis.errors import NotMeasurableError
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     red = src.get(redlines_path, "eco_redlines")
@@ -59,22 +59,18 @@ def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_
                 features[kind] = src.layerset.get(kind)
         if not features:
             raise NotMeasurableError("no projects or facilities layer to check; pass --projects or --facilities")
-    result = redline_overlap(features, red)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"])
+    result = ecology.redline_overlap(features, red)
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['redlines'].headline))
 
 
 def _sibling_redlines(src: _Layers) -> tuple[Path, str | None]:
     """The earlier red-line version beside the layer set (see ecology.find_previous_redlines)."""
-    from ecogis.ecology import find_previous_redlines
-    from ecogis.errors import InputError
-
     root = src.layerset.root
     if root is not None and root.is_file():
         root = root.parent
     if root is None or not root.exists():
         raise InputError("no --old given and the layer set has no directory to look in; pass --old FILE")
-    found = find_previous_redlines(root)
+    found = ecology.find_previous_redlines(root)
     if found is None:
         raise InputError(
             f"no --old given and {root} holds no earlier red-line version (eco_redlines_<version>.gpkg or a "
@@ -104,8 +100,6 @@ def redline_change(old_path: Path | None, old_layer: str | None, new_path: Path 
       ecogis check redline-change --old red_2018.gpkg --new red_2023.gpkg --json change.json
       ecogis check redline-change          # sample: eco_redlines_2018 against eco_redlines
     """
-    from ecogis.ecology import redline_change as compute
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     if old_path is None:
@@ -113,9 +107,8 @@ def redline_change(old_path: Path | None, old_layer: str | None, new_path: Path 
         old_layer = old_layer or found_layer
     old = src.get(old_path, "eco_redlines", layer=old_layer)
     new = src.get(new_path, "eco_redlines", layer=new_layer)
-    result = compute(old, new, min_piece_m2=min_piece_m2)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["old_area_m2", "new_area_m2", "lost_m2", "gained_m2", "net_m2"])
+    result = ecology.redline_change(old, new, min_piece_m2=min_piece_m2)
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['redline-change'].headline))
 
 
 @click.command("river-buffers")
@@ -136,19 +129,15 @@ def river_buffers(facilities_path: Path | None, rivers_path: Path | None, buffer
     Examples:
       ecogis check river-buffers --buffer 100 --json buffers.json
     """
-    from ecogis.ecology import DEFAULT_RIVER_BUFFER_M
-    from ecogis.ecology import river_buffers as compute
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     facilities = src.get(facilities_path, "facilities")
     rivers = src.get(rivers_path, "rivers")
-    kw: dict[str, Any] = {"buffer_m": DEFAULT_RIVER_BUFFER_M if buffer_m is None else buffer_m}
+    kw: dict[str, Any] = {"buffer_m": ecology.DEFAULT_RIVER_BUFFER_M if buffer_m is None else buffer_m}
     if kinds:
         kw["kinds"] = None if "all" in kinds else list(kinds)
-    result = compute(facilities, rivers, **kw)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["buffer_m", "facilities_checked", "facilities_within_buffer"])
+    result = ecology.river_buffers(facilities, rivers, **kw)
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['river-buffers'].headline))
 
 
 @click.command("control-zones")
@@ -167,23 +156,20 @@ def control_zones(zones_path: Path | None, facilities_path: Path | None, large_s
     Examples:
       ecogis check control-zones --json zones.json --out zones.gpkg
     """
-    from ecogis.ecology import control_zones as compute
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     zones = src.get(zones_path, "control_zones")
     facilities = src.get(facilities_path, "facilities")
-    result = compute(facilities, zones, large_site_m2=large_site_m2)
-    finish(result, json_path, out_path, overwrite, strict,
-           ["facilities_checked", "livestock_in_forbidden_zone", "livestock_in_restricted_zone",
-            "facilities_in_no_burn_zone", "large_construction_sites"])
+    result = ecology.control_zones(facilities, zones, large_site_m2=large_site_m2)
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['control-zones'].headline))
 
 
 @click.command("boilers")
 @click.option("--facilities", "facilities_path", type=_FILE, default=None,
               help="Facilities with kind coal_boiler (燃煤锅炉) and chp_plant (热电联产电厂, capacity_mw).")
 @click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; 三政办〔2018〕35号 二(一)6: 15 km).")
+              help="Heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; "
+                   "三政办〔2018〕35号 二(一)6: 15 km).")
 @click.option("--min-chp-mw", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="Smallest CHP plant that counts, MW (30万千瓦 = 300 MW).")
 @_common
@@ -197,10 +183,7 @@ def boilers(facilities_path: Path | None, radius_km: float, min_chp_mw: float, l
       ecogis check boilers --facilities facilities.gpkg --json boilers.json
       ecogis check boilers --facilities f.gpkg --radius-km 15 --out boilers.gpkg
     """
-    from ecogis.ecology import coal_boilers_near_chp
-
     _refuse_existing(overwrite, json_path, out_path)
     facilities = _Layers(layers_dir, crs).get(facilities_path, "facilities")
-    result = coal_boilers_near_chp(facilities, radius_m=radius_km * 1000.0, min_chp_mw=min_chp_mw)
-    finish(result, json_path, out_path, overwrite, strict, ["chp_plants", "coal_boilers_total",
-                                                            "coal_boilers_near_chp"])
+    result = ecology.coal_boilers_near_chp(facilities, radius_m=radius_km * 1000.0, min_chp_mw=min_chp_mw)
+    finish(result, json_path, out_path, overwrite, strict, list(CHECKS['boilers'].headline))

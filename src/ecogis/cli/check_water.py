@@ -12,16 +12,22 @@ from typing import Any
 
 import click
 
+from ecogis import water
+from ecogis.checks import CHECKS
 from ecogis.cli.options import (
+    INPUT_FILE,
     crs_option,
+    finish_check,
     handle_errors,
     json_option,
     layers_option,
     load_layerset,
     out_option,
     overwrite_option,
+    refuse_existing,
 )
-from ecogis.cli.options import INPUT_FILE, finish_check, refuse_existing
+from ecogis.errors import InputError
+from ecogis.io import read_layer
 
 __all__ = ["water_sources", "sections"]
 
@@ -31,8 +37,6 @@ _FILE = INPUT_FILE
 def _read(path: Path | None, kind: str, crs: str | None) -> Any:
     if path is None:
         return None
-    from ecogis.io import read_layer
-
     return read_layer(path, kind, assume_crs=crs)
 
 
@@ -45,8 +49,6 @@ def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list
     if all(g is not None for g in required + optional):
         return None
     if layers_dir is None and all(g is not None for g in required):
-        from ecogis.errors import InputError
-
         try:
             return load_layerset(None, crs)
         except InputError as exc:
@@ -81,8 +83,6 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
     Prints the counts; --json writes `violations` (count) and `items` (id, rule,
     detail ...); --out writes the violations and zones as a GeoPackage.
     """
-    from ecogis.water import water_sources_check
-
     refuse_existing(overwrite, json_path, out_path)
     zones = _read(zones_file, "protection_zones", crs)
     facilities = _read(facilities_file, "facilities", crs)
@@ -90,10 +90,9 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
     rivers = _read(rivers_file, "rivers", crs)
     layers = _layerset_if_needed(layers_dir, crs, [facilities, zones if zones is not None else sources],
                                  [] if zones is not None else [rivers])
-    result = water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
+    result = water.water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
                                  warn_distance_m=warn_distance)
-    finish_check(result, json_path, out_path, overwrite, strict,
-                 ["outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"])
+    finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['water-sources'].headline))
 
 
 @click.command("sections")
@@ -122,16 +121,11 @@ def sections(sections_file: Path | None, rivers_file: Path | None, facilities_fi
     (id, rule, detail ...); --out writes the violations, classified rivers and
     upstream facilities as a GeoPackage.
     """
-    from ecogis.water import sections_check
-
     refuse_existing(overwrite, json_path, out_path)
     sec = _read(sections_file, "sections", crs)
     rivers = _read(rivers_file, "rivers", crs)
     facilities = _read(facilities_file, "facilities", crs)
     layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
-    result = sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
+    result = water.sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
                             river_distance_m=river_distance)
-    finish_check(result, json_path, out_path, overwrite, strict,
-                 ["sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",
-             "compliance_rate_provincial", "share_class_iii_or_better", "share_worse_than_v",
-             "drinking_source_compliance_rate", "upstream_facilities"])
+    finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['sections'].headline))

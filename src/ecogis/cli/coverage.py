@@ -10,12 +10,15 @@ from pathlib import Path
 
 import click
 
+from ecogis.checks import CHECKS
 from ecogis.cli.options import INPUT_FILE as _FILE
 from ecogis.cli.options import LayerSource as _Layers
 from ecogis.cli.options import check_options as _common
 from ecogis.cli.options import finish_check as _finish
 from ecogis.cli.options import handle_errors
 from ecogis.cli.options import refuse_existing as _refuse_existing
+from ecogis.coverage import bus_indicators, stop_coverage
+from ecogis.errors import NotMeasurableError
 
 __all__ = ["JSON_KEYS", "bus_indicators_command", "coverage"]
 
@@ -96,9 +99,6 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --stops feed.zip --area area.gpkg --max-headway-min 20 --gtfs-date 2026-03-03
       ecogis coverage --stops province_stops.gpkg --area province.gpkg --scheduler tcp://10.0.0.5:8786
     """
-    from ecogis.coverage import stop_coverage
-    from ecogis.errors import NotMeasurableError
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     stops = src.get(stops_path, "bus_stops")
@@ -141,9 +141,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
     result = stop_coverage(stops, area, radius_m=radius_m, method=method, roads=roads, population=population,
                            access_width_m=access_width_m, min_gap_m2=min_gap_m2, districts=districts,
                            partitions=partitions, scheduler=scheduler, arc_step_deg=arc_step_deg, propose=propose_k)
-    _finish(result, json_path, out_path, overwrite, strict,
-            ["method", "radius_m", "area_m2", "covered_area_m2", "area_share", "population_total",
-             "population_share", "uncovered", "stops_total", "stops_outside_area", "network_to_buffer_ratio"])
+    _finish(result, json_path, out_path, overwrite, strict, list(CHECKS['coverage'].headline))
 
 
 @click.command("bus-indicators")
@@ -167,8 +165,6 @@ def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, ro
       ecogis check bus-indicators --json bus.json
       ecogis check bus-indicators --stops stops.gpkg --intersections crossings.gpkg
     """
-    from ecogis.coverage import bus_indicators
-
     _refuse_existing(overwrite, json_path, out_path)
     src = _Layers(layers_dir, crs)
     given = any(p is not None for p in (stops_path, routes_path, roads_path, intersections_path))
@@ -182,6 +178,4 @@ def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, ro
 
     result = bus_indicators(stops=layer(stops_path, "bus_stops"), routes=layer(routes_path, "bus_routes"),
                             roads=layer(roads_path, "roads"), intersections=layer(intersections_path, "intersections"))
-    _finish(result, json_path, out_path, overwrite, strict,
-            ["bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
-             "stops_total", "arterial_intersections"])
+    _finish(result, json_path, out_path, overwrite, strict, list(CHECKS['bus-indicators'].headline))

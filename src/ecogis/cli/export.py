@@ -78,7 +78,7 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
 
 
 def _run_checks(layerset) -> list:
-    """Every check of :data:`ecogis.audit.CHECK_RUNNERS` the layers allow; the others are reported."""
+    """Every check of :data:`ecogis.checks.CHECKS` the layers allow; the others are reported."""
     from ecogis.audit import run_checks
 
     results, skipped = run_checks(layerset)

@@ -2,16 +2,20 @@
 
 Writes ``<out-dir>/overview.html`` (every layer), one ``<check>.html`` per
 check the layers allow (or per ``--check``; none with ``--overview-only``) and
-``<out-dir>/index.html`` linking them, then prints each file's size.  The maps open with no network; ``--basemap`` other than ``none`` adds
+``<out-dir>/index.html`` linking them, then prints each file's size.  The maps open with no network;
+``--basemap`` other than ``none`` adds
 tiles that do need it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ecogis.audit import run_checks
+from ecogis.checks import CHECKS
 from ecogis.cli.options import (
     claim_outputs,
     crs_option,
@@ -21,8 +25,28 @@ from ecogis.cli.options import (
     load_layerset,
     overwrite_option,
 )
+from ecogis.errors import NotMeasurableError
+from ecogis.maps import ensure_assets, write_maps
 
-__all__ = ["map_command"]
+__all__ = ["CheckChoice", "map_command"]
+
+
+class CheckChoice(click.Choice):
+    """A click choice of the registered checks (:data:`ecogis.checks.CHECKS`, read when parsing)."""
+
+    name = "check"
+
+    def __init__(self) -> None:
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(CHECKS)
+
+    @choices.setter
+    def choices(self, value: Any) -> None:  # click sets it in __init__; the registry is the truth
+        pass
+
 
 _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
 
@@ -39,9 +63,8 @@ _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
               help="天地图 key for tianditu-vec / tianditu-img (default: $TIANDITU_KEY).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of titles, legends and popups.")
-@click.option("--check", "checks", multiple=True, metavar="NAME",
-              help="Map only these checks (repeatable): coverage, bus-indicators, water-sources, sections, "
-                   "redlines, redline-change, river-buffers, control-zones, air.  Default: every check the "
+@click.option("--check", "checks", multiple=True, metavar="NAME", type=CheckChoice(),
+              help=f"Map only these checks (repeatable): {', '.join(CHECKS)}.  Default: every check the "
                    "layers allow.")
 @click.option("--overview-only", is_flag=True, help="Only the overview map of the layers (and the index).")
 @overwrite_option
@@ -60,9 +83,6 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
       ecogis map --check water-sources --check sections
       ecogis map --overview-only
     """
-    from ecogis.audit import run_checks
-    from ecogis.maps import ensure_assets, write_maps
-
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
     ensure_assets()  # before any work: without the map scripts, one line saying how to get them, exit 2
@@ -72,8 +92,6 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
     if not overview_only:
         ran, skipped = run_checks(layerset, list(checks) or None)
         if checks and skipped:  # a check asked for by name must run
-            from ecogis.errors import NotMeasurableError
-
             raise NotMeasurableError("; ".join(f"{k}: {why}" for k, why in skipped.items()))
         for name, why in skipped.items():
             click.echo(f"no map for {name}: {why}", err=True)

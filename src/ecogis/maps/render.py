@@ -52,14 +52,15 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from ecogis.catalogue import CATALOGUE
+from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES, METRIC_LABELS
 from ecogis.crs import to_crs, to_metric
-from ecogis.errors import CatalogueError, InputError
+from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from ecogis.progress import progress_bar
-from ecogis.styles import CHECK_TITLES, GROUP_ORDER, Category, LayerStyle, Symbol, style_for
+from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
 
 __all__ = [
     "CHECK_CONTEXT",
@@ -80,20 +81,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LANGS = ("zh", "en")
-
-#: context layers each check's map shows besides its own layers
-CHECK_CONTEXT: dict[str, tuple[str, ...]] = {
-    "coverage": ("study_area", "bus_stops"),
-    "bus-indicators": ("study_area", "roads", "bus_routes", "intersections", "bus_stops"),
-    "water-sources": ("study_area", "rivers", "protection_zones", "water_sources", "facilities"),
-    "sections": ("study_area", "rivers", "sections"),
-    "redlines": ("study_area", "eco_redlines", "projects"),
-    "redline-change": ("study_area", "eco_redlines"),
-    "river-buffers": ("study_area", "rivers", "facilities"),
-    "control-zones": ("study_area", "control_zones", "facilities"),
-    "air": ("study_area", "air_stations"),
-    "boilers": ("study_area", "facilities"),
-}
 
 _LABELS = {
     "zh": {"legend": "图例", "yes": "是", "no": "否", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
@@ -184,56 +171,10 @@ _UNITS = [("_km2", "km²"), ("_m2", "m²"), ("_km", "km"), ("_m", "m"), ("_ugm3"
           ("_m3d", "m³/d"), ("_s", "s"), ("_pct", "%")]
 
 
-#: display names of the checks' metrics (Chinese, English); the unit comes from the key's suffix
-METRIC_LABELS: dict[str, tuple[str, str]] = {
-    "method": ("方法", "Method"), "radius_m": ("半径", "Radius"), "area_m2": ("面积", "Area"),
-    "covered_area_m2": ("覆盖面积", "Covered area"), "area_share": ("面积覆盖率", "Area share"),
-    "population_total": ("总人口", "Population"), "population_covered": ("覆盖人口", "Population covered"),
-    "population_share": ("人口覆盖率", "Population share"), "uncovered": ("覆盖空白数", "Gaps"),
-    "gap_area_m2": ("空白面积", "Gap area"), "largest_gap_m2": ("最大空白面积", "Largest gap"),
-    "stops_total": ("站点数", "Stops"), "stops_outside_area": ("区外站点数", "Stops outside the area"),
-    "stops_serving_area": ("服务本区站点数", "Stops serving the area"),
-    "buffer_area_share": ("直线距离覆盖率", "Straight-line area share"),
-    "network_to_buffer_ratio": ("路网/直线覆盖比", "Network / straight-line"),
-    "reached_street_km": ("可达街道长度", "Streets reached"),
-    "bus_lane_km": ("公交专用道长度", "Bus lanes"), "bus_lines": ("公交线路数", "Bus lines"),
-    "harbour_stop_share": ("港湾式停靠站比例", "Harbour-style stops"),
-    "accessible_platform_share": ("无障碍站台比例", "Accessible platforms"),
-    "priority_intersection_share": ("公交优先交叉口比例", "Intersections with bus priority"),
-    "arterial_intersections": ("主干道交叉口数", "Arterial intersections"),
-    "violations": ("违规数", "Violations"), "outfalls_in_zones": ("保护区内排污口", "Outfalls in zones"),
-    "facilities_in_first_level": ("一级保护区内设施", "Facilities in first-level zones"),
-    "facilities_in_second_level": ("二级保护区内设施", "Facilities in second-level zones"),
-    "facilities_in_quasi_zone": ("准保护区内设施", "Facilities in quasi-protection zones"),
-    "near_zone_warnings": ("保护区边界预警", "Near-zone warnings"), "facilities_total": ("设施数", "Facilities"),
-    "zones_total": ("保护区数", "Zones"), "sections_total": ("断面数", "Sections"),
-    "sections_evaluated": ("已评价断面", "Sections rated"), "sections_failing": ("未达标断面", "Sections failing"),
-    "compliance_rate": ("断面达标率", "Compliance rate"),
-    "compliance_rate_national": ("国控断面达标率", "National sections compliance"),
-    "compliance_rate_provincial": ("省控断面达标率", "Provincial sections compliance"),
-    "share_class_iii_or_better": ("III类及以上比例", "Class III or better"),
-    "share_worse_than_v": ("劣V类比例", "Worse than class V"),
-    "drinking_source_compliance_rate": ("饮用水源断面达标率", "Drinking-source sections compliance"),
-    "upstream_facilities": ("上游设施数", "Facilities upstream"),
-    "overlap_m2": ("占用红线面积", "Overlap with red lines"), "lost_m2": ("红线减少面积", "Red-line area lost"),
-    "gained_m2": ("红线增加面积", "Red-line area gained"), "net_m2": ("红线净变化", "Net red-line change"),
-    "pm25_mean_ugm3": ("PM2.5年均浓度", "PM2.5 annual mean"), "pm10_mean_ugm3": ("PM10年均浓度", "PM10 annual mean"),
-    "target_pm25_ugm3": ("PM2.5目标", "PM2.5 target"), "target_pm10_ugm3": ("PM10目标", "PM10 target"),
-    "stations": ("监测站数", "Stations"), "stations_over_target": ("超标站点数", "Stations over target"),
-    "districts_over_target": ("超标区数", "Districts over target"), "year": ("年份", "Year"),
-    "features_overlapping": ("占用红线的项目数", "Features overlapping red lines"),
-    "facilities_within_buffer": ("缓冲带内设施数", "Facilities within the buffer"),
-    "livestock_in_forbidden_zone": ("禁养区内养殖场", "Farms in forbidden-livestock zones"),
-    "large_construction_sites": ("5000平方米以上工地", "Construction sites of 5,000 m² or more"),
-    "coal_boilers_near_chp": ("供热半径内燃煤锅炉", "Coal boilers within the heating radius"),
-    "chp_plants": ("热电联产电厂数", "CHP plants"), "coal_boilers_total": ("燃煤锅炉数", "Coal boilers"),
-}
-
-
 def format_metric(key: str, value: Any, *, lang: str = "zh") -> tuple[str, str]:
     """Panel label and value text of one metric.
 
-    Known metrics get their display name (:data:`METRIC_LABELS`, Chinese or
+    Known metrics get their display name (:data:`ecogis.checks.METRIC_LABELS`, Chinese or
     English); shares (keys with a ``share`` or ``rate`` word; 0-1 floats) become
     percentages, unit suffixes move into the label, numbers get thousands
     separators.
@@ -613,7 +554,7 @@ def overview_map(layerset, *, title: str | None = None, basemap: str = "none", l
 
 
 def context_layers_for(check: str, layerset) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of ``layerset`` a check's map shows as context (see :data:`CHECK_CONTEXT`)."""
+    """The layers of ``layerset`` a check's map shows as context (its ``CheckSpec.context``)."""
     kinds = CHECK_CONTEXT.get(check, ("study_area",))
     return {k: layerset.vectors[k] for k in kinds if k in layerset.vectors}
 
@@ -861,8 +802,6 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     >>> write_maps(load_sample(), out_dir="maps", overwrite=True)  # doctest: +SKIP
     [PosixPath('maps/overview.html'), PosixPath('maps/index.html')]
     """
-    from ecogis.errors import OutputExistsError
-
     root = Path(out_dir)
     if isinstance(results, Mapping):
         keyed = [(str(k), r) for k, r in results.items()]

@@ -1,0 +1,57 @@
+"""Check ``redline-change``: red-line area lost, gained and net between two versions (面积不减少)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+
+from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.ecology import find_previous_redlines, redline_change
+from ecogis.errors import NotMeasurableError
+from ecogis.io import read_layer
+from ecogis.layerset import LayerSet
+from ecogis.result import CheckResult
+
+__all__ = ["SPEC", "previous_redlines", "run"]
+
+
+def previous_redlines(layers: LayerSet) -> gpd.GeoDataFrame:
+    """The earlier red-line version beside the layer set (``eco_redlines_<version>``).
+
+    Raises
+    ------
+    NotMeasurableError
+        When there is none.
+    """
+    root = layers.root.parent if layers.root is not None and layers.root.is_file() else layers.root
+    found = find_previous_redlines(root) if root is not None else None
+    if found is None:
+        raise NotMeasurableError("no earlier red-line version (eco_redlines_<version>.gpkg or a GeoPackage layer "
+                                 "eco_redlines_<version> beside the layers)")
+    path, layer = found
+    return read_layer(path, "eco_redlines", layer=layer)
+
+
+def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
+        year: int | None = None) -> CheckResult:
+    """:func:`ecogis.ecology.redline_change` from the earlier version to the layer set's ``eco_redlines``."""
+    return redline_change(previous_redlines(layers), layers.get("eco_redlines"))
+
+
+SPEC = CheckSpec(
+    name="redline-change",
+    title=("生态保护红线变化", "Red-line change"),
+    runner=run,
+    inputs=("eco_redlines",),
+    metrics=(
+        Metric("net_m2", "m2", ("红线净变化", "Net red-line change"), target=True),
+        Metric("lost_m2", "m2", ("红线减少面积", "Red-line area lost"), target=True),
+        Metric("gained_m2", "m2", ("红线增加面积", "Red-line area gained")),
+    ),
+    context=("study_area", "eco_redlines"),
+    headline=("old_area_m2", "new_area_m2", "lost_m2", "gained_m2", "net_m2"),
+    result_layers=("lost", "gained"),
+    command="ecogis.cli.check_ecology:redline_change",
+)

@@ -1,0 +1,40 @@
+"""Check ``redlines``: projects and facilities overlapping ecological red lines (生态保护红线)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.ecology import redline_overlap
+from ecogis.errors import NotMeasurableError
+from ecogis.layerset import LayerSet
+from ecogis.result import CheckResult
+
+__all__ = ["SPEC", "run"]
+
+
+def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
+        year: int | None = None) -> CheckResult:
+    """:func:`ecogis.ecology.redline_overlap` of the layer set's projects and facilities."""
+    features = {k: layers.get(k) for k in ("projects", "facilities") if layers.has(k)}
+    if not features:
+        raise NotMeasurableError("layers 'projects' and 'facilities' missing")
+    return redline_overlap(features, layers.get("eco_redlines"))
+
+
+SPEC = CheckSpec(
+    name="redlines",
+    title=("生态保护红线冲突", "Red-line conflicts"),
+    runner=run,
+    inputs=("eco_redlines", "projects", "facilities"),
+    metrics=(
+        Metric("overlap_m2", "m2", ("占用红线面积", "Overlap with red lines"), target=True),
+        Metric("features_overlapping", "count", ("占用红线的项目数", "Features overlapping red lines"),
+               target=True),
+    ),
+    context=("study_area", "eco_redlines", "projects"),
+    headline=("features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"),
+    result_layers=("overlaps",),
+    command="ecogis.cli.check_ecology:redlines",
+)

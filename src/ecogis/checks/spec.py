@@ -1,0 +1,195 @@
+"""What one check is: :class:`CheckSpec`, its :class:`Param` and :class:`Metric`.
+
+Every check of ecogis is one module of :mod:`ecogis.checks` ending in a declaration
+``SPEC = CheckSpec(...)``; audit, targets, the CLI, maps, report and export read the
+check's facts from it (through the registry :data:`ecogis.checks.CHECKS`).
+
+Examples
+--------
+>>> from ecogis.checks.spec import CheckSpec, Metric, Param
+>>> spec = CheckSpec("toy", ("玩具", "Toy"), runner=lambda layers, params, **kw: None,
+...                  params=(Param("radius_m", 500.0, unit="m", minimum=0.0, min_open=True),),
+...                  metrics=(Metric("toy_count", "count", ("玩具数", "Toys"), target=True),))
+>>> spec.target_metrics, spec.param_names
+(('toy_count',), ('radius_m',))
+>>> for why in spec.param_problems({"radius_m": -1, "depth_m": 2}):
+...     print(why)
+`params` ['depth_m'] are not parameters of check 'toy'; expected some of ['radius_m']
+`params.radius_m` was -1 but is expected to be > 0 (m)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ecogis.styles import LayerStyle
+
+__all__ = ["CheckSpec", "Metric", "Param", "Runner", "Measure", "metric_value"]
+
+#: ``runner(layers, params, *, scope, year) -> CheckResult``
+Runner = Callable[..., Any]
+#: ``measure(target, result) -> (value or None, reason or None)``
+Measure = Callable[[Any, Any], "tuple[float | None, str | None]"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a target may give its check (``params`` in the targets' TOML).
+
+    Attributes
+    ----------
+    name : str
+        Keyword of the check function, unit in the name (``radius_m``).
+    default : float
+        The value the check uses when a target gives none.
+    unit : str
+        Unit, for messages (``"m"``, ``"MW"``).
+    minimum : float or None
+        Smallest allowed value; ``min_open`` makes it exclusive.
+    doc : str
+        One line for docs and help.
+    """
+
+    name: str
+    default: float
+    unit: str = ""
+    minimum: float | None = None
+    min_open: bool = False
+    doc: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not valid for this parameter, or None."""
+        unit = f" ({self.unit})" if self.unit else ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+            return f"`params.{self.name}` was {value!r} but is expected to be a finite number{unit}"
+        if self.minimum is not None:
+            low = float(value) <= self.minimum if self.min_open else float(value) < self.minimum
+            if low:
+                op = ">" if self.min_open else ">="
+                return f"`params.{self.name}` was {value!r} but is expected to be {op} {self.minimum:g}{unit}"
+        return None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of a check's result.
+
+    Attributes
+    ----------
+    key : str
+        Key in ``CheckResult.metrics`` (unit suffix in the name: ``_m2``, ``_km``, ``_ugm3``).
+    unit : str
+        ``"share"`` (0-1), ``"count"``, ``"m2"``, ``"km"``, ``"ug/m3"`` ... (as the targets' units).
+    label : tuple of (str, str)
+        Display name (Chinese, English) for map panels and reports; the unit is added from the key.
+    target : bool
+        True when a plan's target may name it (``metric`` in the targets' TOML).
+    """
+
+    key: str
+    unit: str = ""
+    label: tuple[str, str] | None = None
+    target: bool = False
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """Everything about one check, in one place.
+
+    Attributes
+    ----------
+    name : str
+        As in ``ecogis check NAME``, the targets' ``check`` and ``CheckResult.name``.
+    title : tuple of (str, str)
+        Chinese and English title of its map, report section and QGIS group.
+    runner : callable
+        ``runner(layers, params, *, scope, year) -> CheckResult``: runs the check on a
+        :class:`~ecogis.layerset.LayerSet` with a target's parameters (defaults filled in).
+    inputs : tuple of str
+        Layer kinds (catalogue) it reads; the first ones it cannot do without.
+    params : tuple of Param
+        Parameters a target may give it.
+    metrics : tuple of Metric
+        Metrics of its result with units and labels; those with ``target=True`` may be
+        named by targets.
+    scoped : bool
+        True when its result depends on the target's scope (a study area), so the audit
+        runs it once per scope; False when one run serves every target.
+    context : tuple of str
+        Layer kinds its map shows under the result.
+    headline : tuple of str
+        Metric keys ``ecogis check NAME`` prints.
+    result_layers : tuple of str
+        Names of the layers its result holds (styled by :func:`ecogis.styles.style_for`).
+    styles : tuple of LayerStyle
+        Styles of result layers only this check makes (added to :data:`ecogis.styles.STYLES` when the
+        check is registered); the shared ones (violations, warnings, gaps ...) live in :mod:`ecogis.styles`.
+    measure : callable, optional
+        ``measure(target, result) -> (value, reason)`` for metrics not read off
+        ``result.metrics``; default :func:`metric_value`.
+    command : str, optional
+        ``"module:attribute"`` of its click command; None builds a generic
+        ``ecogis check NAME`` from the runner and the headline.
+    """
+
+    name: str
+    title: tuple[str, str]
+    runner: Runner
+    inputs: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    scoped: bool = False
+    context: tuple[str, ...] = ("study_area",)
+    headline: tuple[str, ...] = ()
+    result_layers: tuple[str, ...] = ()
+    styles: tuple[LayerStyle, ...] = ()
+    measure: Measure | None = None
+    command: str | None = None
+
+    @property
+    def target_metrics(self) -> tuple[str, ...]:
+        """The metric keys a target may name."""
+        return tuple(m.key for m in self.metrics if m.target)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+    def param_problems(self, params: Mapping[str, Any]) -> list[str]:
+        """What is wrong with a target's ``params`` for this check (empty when nothing)."""
+        out: list[str] = []
+        unknown = sorted(set(params) - set(self.param_names))
+        if unknown:
+            out.append(f"`params` {unknown} are not parameters of check {self.name!r}; expected some of "
+                       f"{list(self.param_names)}")
+        for p in self.params:
+            if p.name in params:
+                why = p.problem(params[p.name])
+                if why:
+                    out.append(why)
+        return out
+
+    def with_defaults(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` with the defaults of the parameters not given."""
+        return {**{p.name: p.default for p in self.params}, **dict(params)}
+
+    def run(self, layers: Any, params: Mapping[str, Any] | None = None, *, scope: str | None = None,
+            year: int | None = None) -> Any:
+        """Run the check (parameters as given; the check function's defaults for the others)."""
+        return self.runner(layers, dict(params or {}), scope=scope, year=year)
+
+    def measure_target(self, target: Any, result: Any) -> tuple[float | None, str | None]:
+        """The value of ``target``'s metric in ``result``, or None and the reason."""
+        return (self.measure or metric_value)(target, result)
+
+
+def metric_value(target: Any, result: Any) -> tuple[float | None, str | None]:
+    """A target's metric read off ``result.metrics``, or None and the reason (``result.not_measurable``)."""
+    value = result.metrics.get(target.metric)
+    if value is None:
+        why = result.not_measurable.get(target.metric)
+        return None, why or f"check {target.check!r} produced no {target.metric!r}"
+    return float(value), None
