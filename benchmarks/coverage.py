@@ -27,10 +27,7 @@ Run:  python benchmarks/coverage.py            (about a minute on 2 cores)
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures as cf
 import functools
-import multiprocessing as mp
 import resource
 import sys
 import tempfile
@@ -38,41 +35,27 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-CRS = "EPSG:4547"
-X0, Y0 = 500_000.0, 3_700_000.0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _area(target_km2: float):
-    import shapely
-
-    t = np.linspace(0, 2 * np.pi, 720, endpoint=False)
-    shape = 1 + 0.15 * np.sin(3 * t) + 0.08 * np.cos(7 * t)
-    poly = shapely.Polygon(np.column_stack([np.cos(t) * shape, np.sin(t) * shape]))
-    scale = np.sqrt(target_km2 * 1e6 / poly.area)
-    return shapely.Polygon(np.column_stack([X0 + scale * np.cos(t) * shape, Y0 + scale * np.sin(t) * shape]))
-
-
-def _stops(layout: str, n: int, half: float, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if layout == "uniform":
-        xy = rng.uniform(-half, half, (n, 2))
-    else:
-        centres = rng.uniform(-0.8 * half, 0.8 * half, (60, 2))
-        xy = centres[rng.integers(0, 60, n)] + rng.normal(0, 0.1 * half, (n, 2))
-    return xy + [X0, Y0]
+from common import (
+    CRS,
+    bench_parser,
+    grid_roads,
+    peak_mb,
+    run_in_child,
+    synthetic_area,
+    synthetic_stops,
+    times_in_turns,
+    verdict,
+    versions,
+    write_population_raster,
+)
 
 
 def _buffer_inputs(layout: str, n: int, km2: float):
     import geopandas as gpd
     import shapely
 
-    area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
-    xy = _stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
+    area = gpd.GeoDataFrame(geometry=[synthetic_area(km2)], crs=CRS)
+    xy = synthetic_stops(layout, n, np.sqrt(km2 * 1e6) * 0.68)
     return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS), area
 
 
@@ -105,14 +88,8 @@ def case_buffer(layout: str, n: int, km2: float, repeats: int) -> dict:
     stops, area = _buffer_inputs(layout, n, km2)
     ways = _buffer_ways(stops, area)
     out = {name: fn() for name, fn in ways.items()}  # warm-up, and the results
-    best = dict.fromkeys(ways, float("inf"))
-    for round_ in range(repeats):
-        for name, fn in ways.items():
-            if name == "naive64" and round_ >= 2:
-                continue
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
+    times, _ = times_in_turns(ways, repeats, max_runs={"naive64": 2})
+    best = {name: min(t) for name, t in times.items()}
     full = out["ecogis_gaps"]
     return {"seconds": best, "naive_m2": out["naive"], "naive64_m2": out["naive64"],
             "naive_gaps": out["naive_gaps"][1], "ecogis_m2": out["ecogis"]["covered_area_m2"],
@@ -124,31 +101,7 @@ def case_buffer_memory(layout: str, n: int, km2: float, way: str) -> float:
     """Peak resident memory (MB) of a fresh process that runs one way once."""
     stops, area = _buffer_inputs(layout, n, km2)
     _buffer_ways(stops, area)[way]()
-    return _peak_mb()
-
-
-def _write_raster(path: Path, km2: float, cells: int) -> dict:
-    import rasterio
-    from rasterio.transform import from_origin
-    from rasterio.windows import Window
-
-    side = np.sqrt(km2 * 1e6) * 1.02  # a little beyond the area
-    width = int(np.sqrt(cells))
-    height = int(np.ceil(cells / width))
-    cell = side / width
-    x0, y0 = X0 - side / 2, Y0 + side / 2
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32", "crs": CRS,
-               "transform": from_origin(x0, y0, cell, cell), "nodata": -9999.0, "tiled": True, "blockxsize": 512,
-               "blockysize": 512, "compress": "deflate"}
-    rng = np.random.default_rng(3)
-    with rasterio.open(path, "w", **profile) as dst:
-        for r in range(0, height, 512):
-            h = min(512, height - r)
-            yy = y0 - (r + np.arange(h) + 0.5)[:, None] * cell
-            xx = x0 + (np.arange(width) + 0.5)[None, :] * cell
-            dens = 40.0 * np.exp(-np.hypot(xx - X0, yy - Y0) / 8000.0) + rng.random((h, width)) * 2.0
-            dst.write(dens.astype("float32")[None], window=Window(0, r, width, h))
-    return {"width": width, "height": height, "cell_m": cell}
+    return peak_mb()
 
 
 def case_population(n: int, km2: float, cells: int) -> dict:
@@ -160,9 +113,9 @@ def case_population(n: int, km2: float, cells: int) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pop.tif"
-        info = _write_raster(path, km2, cells)
-        area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
-        xy = _stops("clustered", n, np.sqrt(km2 * 1e6) * 0.68)
+        info = write_population_raster(path, km2, cells)
+        area = gpd.GeoDataFrame(geometry=[synthetic_area(km2)], crs=CRS)
+        xy = synthetic_stops("clustered", n, np.sqrt(km2 * 1e6) * 0.68)
         stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
         t0 = time.perf_counter()
         total = float(zonal_population(path, area)[0])
@@ -172,25 +125,7 @@ def case_population(n: int, km2: float, cells: int) -> dict:
         dt = time.perf_counter() - t0
     return {"seconds": dt, "zonal_seconds": t_zonal, "cells": info["width"] * info["height"],
             "cell_m": info["cell_m"], "population_total": total, "population_share": r.metrics["population_share"],
-            "area_share": r.metrics["area_share"], "peak_mb": _peak_mb()}
-
-
-def _grid_roads(nx: int, ny: int, spacing: float, seed: int = 1):
-    import geopandas as gpd
-    import shapely
-
-    rng = np.random.default_rng(seed)
-    gx, gy = np.meshgrid(np.arange(nx) * spacing, np.arange(ny) * spacing)
-    gx = gx + rng.normal(0, spacing * 0.08, gx.shape) + X0 - nx * spacing / 2
-    gy = gy + rng.normal(0, spacing * 0.08, gy.shape) + Y0 - ny * spacing / 2
-    a = np.column_stack([gx[:, :-1].ravel(), gy[:, :-1].ravel()])
-    b = np.column_stack([gx[:, 1:].ravel(), gy[:, 1:].ravel()])
-    c = np.column_stack([gx[:-1, :].ravel(), gy[:-1, :].ravel()])
-    d = np.column_stack([gx[1:, :].ravel(), gy[1:, :].ravel()])
-    starts = np.vstack([a, c])
-    ends = np.vstack([b, d])
-    lines = shapely.linestrings(np.stack([starts, ends], axis=1))
-    return gpd.GeoDataFrame(geometry=lines, crs=CRS), (gx.min(), gy.min(), gx.max(), gy.max())
+            "area_share": r.metrics["area_share"], "peak_mb": peak_mb()}
 
 
 def case_network(nx: int, ny: int, n_stops: int) -> dict:
@@ -200,7 +135,7 @@ def case_network(nx: int, ny: int, n_stops: int) -> dict:
     from ecogis.coverage import stop_coverage
     from ecogis.network import network_catchment, reached_streets, walk_graph
 
-    roads, (minx, miny, maxx, maxy) = _grid_roads(nx, ny, 100.0)
+    roads, (minx, miny, maxx, maxy) = grid_roads(nx, ny, 100.0)
     area = gpd.GeoDataFrame(geometry=[shapely.box(minx, miny, maxx, maxy)], crs=CRS)
     rng = np.random.default_rng(5)
     xy = np.column_stack([rng.uniform(minx, maxx, n_stops), rng.uniform(miny, maxy, n_stops)])
@@ -218,7 +153,7 @@ def case_network(nx: int, ny: int, n_stops: int) -> dict:
     t4 = time.perf_counter()
     return {"seconds": dt, "edges": len(roads), "stops": n_stops, "area_share": r.metrics["area_share"],
             "network_to_buffer_ratio": r.metrics["network_to_buffer_ratio"], "graph_s": t2 - t1,
-            "dijkstra_cut_s": t3 - t2, "buffer_union_s": t4 - t3, "peak_mb": _peak_mb()}
+            "dijkstra_cut_s": t3 - t2, "buffer_union_s": t4 - t3, "peak_mb": peak_mb()}
 
 
 def _districts(area, k: int = 4):
@@ -261,14 +196,8 @@ def case_scale(n: int, km2: float, repeats: int, naive: bool, workers: bool) -> 
                                                     scheduler=clusters[k].scheduler_address)
     try:
         out = {name: fn() for name, fn in ways.items()}  # warm-up, and the results
-        best = dict.fromkeys(ways, float("inf"))
-        for _ in range(repeats):
-            for name, fn in ways.items():
-                if name == "naive" and np.isfinite(best[name]):
-                    continue  # once is enough: it is the slow one
-                t0 = time.perf_counter()
-                fn()
-                best[name] = min(best[name], time.perf_counter() - t0)
+        times, _ = times_in_turns(ways, repeats, max_runs={"naive": 1})  # once is enough: it is the slow one
+        best = {name: min(t) for name, t in times.items()}
     finally:
         for c in clusters.values():
             c.close()
@@ -296,7 +225,7 @@ def case_national(n: int, km2: float, way: str) -> dict:
     try:
         return _national(stops, area, way, t0)
     except MemoryError:
-        return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "memory_error": True}
+        return {"seconds": time.perf_counter() - t0, "peak_mb": peak_mb(), "memory_error": True}
 
 
 #: address-space cap of the national run's process (MB)
@@ -314,7 +243,7 @@ def _national(stops, area, way: str, t0: float) -> dict:
         res = stop_coverage(stops, area, radius_m=500.0, districts=_districts(area), arc_step_deg=step)
         figures = {"covered_m2": res.metrics["covered_area_m2"], "gaps": res.metrics["uncovered"],
                    "districts": len(res.layers["districts_coverage"])}
-    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), **figures}
+    return {"seconds": time.perf_counter() - t0, "peak_mb": peak_mb(), **figures}
 
 
 def scale_section(quick: bool, national_only: bool = False) -> bool:
@@ -327,7 +256,7 @@ def scale_section(quick: bool, national_only: bool = False) -> bool:
           "3 at 40,000, 1 at 200,000)")
     if national_only:
         return _national_cases(n1m, km1m, quick)
-    res = _run(case_scale, n40, km40, 3, True, False)
+    res = run_in_child(case_scale, n40, km40, 3, True, False)
     t = res["seconds"]
     ratio = t["stop_coverage"] / t["covered_area"]
     print(f"  {n40:,} stops over {km40:,.0f} km2: stop_coverage with gaps {t['stop_coverage']:.2f} s = "
@@ -335,7 +264,7 @@ def scale_section(quick: bool, national_only: bool = False) -> bool:
           f"{t['naive']:.2f} s = {t['naive'] / t['stop_coverage']:.1f}x slower than stop_coverage; "
           f"{res['gaps']} gaps >= 2,500 m2; area vs naive {res['covered_m2'] / res['naive_m2'] - 1:+.4%}")
     ok &= ratio <= 3.0 or quick
-    res = _run(case_scale, n200, km200, 1, False, True)
+    res = run_in_child(case_scale, n200, km200, 1, False, True)
     t = res["seconds"]
     speedup = t["workers1"] / t["workers2"]
     print(f"  {n200:,} stops over {km200:,.0f} km2: stop_coverage with gaps {t['stop_coverage']:.2f} s "
@@ -349,9 +278,9 @@ def scale_section(quick: bool, national_only: bool = False) -> bool:
 
 def _national_cases(n1m: int, km1m: float, quick: bool) -> bool:
     ok = True
-    cov = _run(case_national, n1m, km1m, "covered_area")
+    cov = run_in_child(case_national, n1m, km1m, "covered_area")
     for way, label in (("stop_coverage", "arcs of 1.4 deg"), ("stop_coverage_coarse", "arcs of 11.25 deg")):
-        nat = _run(case_national, n1m, km1m, way)
+        nat = run_in_child(case_national, n1m, km1m, way)
         ok &= _national_line(n1m, km1m, label, nat, cov) or quick
     return ok
 
@@ -371,36 +300,24 @@ def _national_line(n1m: int, km1m: float, label: str, nat: dict, cov: dict) -> b
     return nat["seconds"] < 300.0 and nat["peak_mb"] < 4096.0
 
 
-def _run(fn, *args):
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-        return ex.submit(fn, *args).result()
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    ap = bench_parser(__doc__, "small sizes (smoke test)")
     ap.add_argument("--scale", action="store_true", help="only section 4: gaps at province and national scale")
     ap.add_argument("--national", action="store_true", help="with --scale: only the 1,000,000-stop runs")
     args = ap.parse_args(argv)
     if args.scale:
-        ok = scale_section(args.quick, args.national)
-        print("\nall targets met" if ok else "\nsome target NOT met (see above)")
-        return 0 if ok else 1
+        return verdict(scale_section(args.quick, args.national))
     n_stops, km2, cells, grid = (20_000, 1500.0, 10_000_000, (225, 224)) if not args.quick else \
         (2_000, 150.0, 1_000_000, (71, 71))
-    import geopandas
-    import shapely
-
-    print(f"ecogis coverage benchmark: shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-          f"geopandas {geopandas.__version__}, python {sys.version.split()[0]}")
+    print(f"ecogis coverage benchmark: {versions('shapely', 'geopandas')}")
     ok = True
     reps = 7 if not args.quick else 3
     print(f"\n1. buffer method: {n_stops:,} stops, {km2:,.0f} km2 area, r = 500 m (each way: best of {reps} "
           f"runs, taken in turns in one process)")
     for layout in ("uniform", "clustered"):
-        res = _run(case_buffer, layout, n_stops, km2, reps)
+        res = run_in_child(case_buffer, layout, n_stops, km2, reps)
         t = res["seconds"]
-        peak = {way: _run(case_buffer_memory, layout, n_stops, km2, way) for way in ("naive", "ecogis", "ecogis_gaps")}
+        peak = {way: run_in_child(case_buffer_memory, layout, n_stops, km2, way) for way in ("naive", "ecogis", "ecogis_gaps")}
         agree = res["ecogis_m2"] / res["naive_m2"] - 1.0
         agree64 = res["ecogis_m2"] / res["naive64_m2"] - 1.0
         same = res["full_m2"] / res["ecogis_m2"] - 1.0
@@ -420,22 +337,21 @@ def main(argv: list[str] | None = None) -> int:
             ok = False
             print(f"  {'':9s} target >= 10x faster than the naive way: NOT met ({ratio:.1f}x)")
     print(f"\n2. population: {cells:,}-cell raster, {n_stops:,} stops, buffer method")
-    pop = _run(case_population, n_stops, km2, cells)
+    pop = run_in_child(case_population, n_stops, km2, cells)
     print(f"  raster {pop['cells']:,} cells of {pop['cell_m']:.1f} m; zonal total alone {pop['zonal_seconds']:.2f} s; "
           f"stop_coverage with population {pop['seconds']:.2f} s = {pop['seconds'] / 30.0:.0%} of the 30 s budget "
           f"(peak {pop['peak_mb']:.0f} MB); population share {pop['population_share']:.4f}, "
           f"area share {pop['area_share']:.4f}")
     ok &= pop["seconds"] < 30.0
     print(f"\n3. network method: {grid[0]}x{grid[1]} street grid")
-    net = _run(case_network, grid[0], grid[1], 3000 if not args.quick else 300)
+    net = run_in_child(case_network, grid[0], grid[1], 3000 if not args.quick else 300)
     print(f"  {net['edges']:,} edges, {net['stops']:,} stops: stop_coverage(method='network') {net['seconds']:.2f} s "
           f"= {net['seconds'] / 20.0:.0%} of the 20 s budget (peak {net['peak_mb']:.0f} MB)")
     print(f"  steps: graph {net['graph_s']:.2f} s, multi-source Dijkstra + cut edges {net['dijkstra_cut_s']:.2f} s, "
           f"buffer + union {net['buffer_union_s']:.2f} s; area share {net['area_share']:.4f}, "
           f"network/buffer {net['network_to_buffer_ratio']:.3f}")
     ok &= net["seconds"] < 20.0
-    print("\nall targets met" if ok else "\nsome target NOT met (see above)")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

@@ -16,22 +16,16 @@ Run:  python benchmarks/gate.py            (about a minute on 2 cores)
 
 from __future__ import annotations
 
-import argparse
-import resource
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import bench_parser, peak_mb, times_in_turns
 from coverage import _buffer_inputs  # the same stops and area as the coverage benchmark
 
 BUDGET = 1.10
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _pass_through(gdf, kind=None, **kwargs):
@@ -39,18 +33,12 @@ def _pass_through(gdf, kind=None, **kwargs):
 
 
 def _best_in_turns(ways: dict, repeats: int) -> dict:
-    best = {name: float("inf") for name in ways}
-    for _ in range(repeats):
-        for name, fn in ways.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
+    times, _ = times_in_turns(ways, repeats)
+    return {name: min(t) for name, t in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="2,000 stops over 150 km2")
+    ap = bench_parser(__doc__, "2,000 stops over 150 km2")
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args(argv)
     n, km2 = (2_000, 150.0) if args.quick else (20_000, 1_500.0)
@@ -100,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     }, args.repeats)
     for name, t in alone.items():
         print(f"  {name:28s} {t:7.3f} s")
-    print(f"peak memory {_peak_mb():,.0f} MB")
+    print(f"peak memory {peak_mb():,.0f} MB")
     return 0 if ok else 1
 
 

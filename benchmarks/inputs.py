@@ -15,10 +15,6 @@ Run:  python benchmarks/inputs.py            (about a minute on 2 cores; needs g
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures as cf
-import multiprocessing as mp
-import resource
 import sys
 import tempfile
 import time
@@ -26,14 +22,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from common import CRS, X0, Y0, bench_parser, peak_mb, run_in_child, times_in_turns
 
-CRS = "EPSG:4547"
-X0, Y0 = 500_000.0, 3_700_000.0
 DATE = "2026-03-03"
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _hms(s: np.ndarray) -> np.ndarray:
@@ -100,14 +91,8 @@ def way_gtfs_kit(feed: str) -> dict[str, int]:
 
 
 def case_gtfs(feed: str, repeats: int) -> dict:
-    ways = {"ecogis": way_ecogis, "gtfs_kit": way_gtfs_kit}
-    best = {k: float("inf") for k in ways}
-    out = {}
-    for _ in range(repeats):
-        for name, fn in ways.items():
-            t0 = time.perf_counter()
-            out[name] = fn(feed)
-            best[name] = min(best[name], time.perf_counter() - t0)
+    times, out = times_in_turns({"ecogis": lambda: way_ecogis(feed), "gtfs_kit": lambda: way_gtfs_kit(feed)}, repeats)
+    best = {k: min(t) for k, t in times.items()}
     differ = sum(1 for k in out["gtfs_kit"] if out["gtfs_kit"][k] != out["ecogis"].get(k, 0))
     return {"seconds": best, "stops": len(out["ecogis"]), "departures": sum(out["ecogis"].values()),
             "differ": differ}
@@ -115,7 +100,7 @@ def case_gtfs(feed: str, repeats: int) -> dict:
 
 def case_gtfs_memory(feed: str, way: str) -> float:
     {"ecogis": way_ecogis, "gtfs_kit": way_gtfs_kit}[way](feed)
-    return _peak_mb()
+    return peak_mb()
 
 
 def case_polygons(n: int, tif: str, repeats: int) -> dict:
@@ -140,13 +125,9 @@ def case_polygons(n: int, tif: str, repeats: int) -> dict:
     area = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + half, Y0 - half).buffer(0.9 * half)], crs=CRS)
     pts = rng.uniform(-0.9 * half, 0.9 * half, (max(n * n // 400, 10), 2)) + [X0 + half, Y0 - half]
     stops = gpd.GeoDataFrame(geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=CRS)
-    best = {"polygons": float("inf"), "raster": float("inf")}
-    res = {}
-    for _ in range(repeats):
-        for name, pop in (("polygons", cells), ("raster", tif)):
-            t0 = time.perf_counter()
-            res[name] = stop_coverage(stops, area, population=pop, min_gap_m2=1e12)
-            best[name] = min(best[name], time.perf_counter() - t0)
+    times, res = times_in_turns({name: lambda pop=pop: stop_coverage(stops, area, population=pop, min_gap_m2=1e12)
+                                 for name, pop in (("polygons", cells), ("raster", tif))}, repeats)
+    best = {k: min(t) for k, t in times.items()}
     covered = res["polygons"].layers["catchments"].geometry.iloc[0]
     t0 = time.perf_counter()
     A = area.geometry.iloc[0]
@@ -162,23 +143,17 @@ def case_polygons(n: int, tif: str, repeats: int) -> dict:
             "total_poly": res["polygons"].metrics["population_total"], "total_brute": tot}
 
 
-def _run(fn, *args):
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-        return ex.submit(fn, *args).result()
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    ap = bench_parser(__doc__, "small sizes (smoke test)")
     args = ap.parse_args(argv)
     n_stops, n_routes, n_grid, reps = (3000, 400, 200, 3) if not args.quick else (300, 40, 60, 1)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         feed = str(Path(tmp) / "feed.zip")
-        # the feed is written in a child too: a child starts with its parent's peak memory (Linux keeps
-        # ru_maxrss across fork and exec), so the parent must stay small for the peaks below to mean anything
-        rows = _run(write_feed, Path(feed), n_stops, n_routes)
-        base = _run(_peak_mb)
+        # the feed is written in a child too, so the parent stays small (peak_mb reads the child's own
+        # VmHWM, which Linux does not carry over from the parent as it does ru_maxrss)
+        rows = run_in_child(write_feed, Path(feed), n_stops, n_routes)
+        base = run_in_child(peak_mb)
         print(f"1. GTFS: {n_stops:,} stops, {n_routes} routes, {rows:,} stop times (zipped); departures "
               f"07:00-19:00 on {DATE}, best of {reps} runs each, in turns")
         try:
@@ -186,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             print("  gtfs-kit is not installed (pip install gtfs-kit): skipped")
         else:
-            g = _run(case_gtfs, feed, reps)
-            peak = {w: _run(case_gtfs_memory, feed, w) for w in ("ecogis", "gtfs_kit")}
+            g = run_in_child(case_gtfs, feed, reps)
+            peak = {w: run_in_child(case_gtfs_memory, feed, w) for w in ("ecogis", "gtfs_kit")}
             t = g["seconds"]
             print(f"  ecogis read_gtfs_stops {t['ecogis']:.2f} s (peak {peak['ecogis']:.0f} MB), gtfs-kit "
                   f"{t['gtfs_kit']:.2f} s (peak {peak['gtfs_kit']:.0f} MB; an idle child {base:.0f} MB): "
@@ -195,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{t['gtfs_kit'] / t['ecogis']:.2f}; {g['departures']:,} departures at {g['stops']:,} stops, "
                   f"{g['differ']} stop(s) differ")
             ok &= g["differ"] == 0
-        p = _run(case_polygons, n_grid, str(Path(tmp) / "pop.tif"), reps)
+        p = run_in_child(case_polygons, n_grid, str(Path(tmp) / "pop.tif"), reps)
         t = p["seconds"]
         print(f"\n2. population polygons: {p['cells']:,} cells of 100 m, {p['stops']:,} stops")
         print(f"  stop_coverage with the polygon grid {t['polygons']:.2f} s, with the same grid as a GeoTIFF "

@@ -21,45 +21,28 @@ Run:  python benchmarks/network.py            (about a minute on 2 cores)
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures as cf
-import multiprocessing as mp
-import resource
 import statistics
 import sys
 import time
 
 import numpy as np
-
-CRS = "EPSG:4547"
-X0, Y0 = 500_000.0, 3_700_000.0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _grid_roads(nx: int, ny: int, spacing: float, seed: int = 1):
-    import geopandas as gpd
-    import shapely
-
-    rng = np.random.default_rng(seed)
-    gx, gy = np.meshgrid(np.arange(nx) * spacing, np.arange(ny) * spacing)
-    gx = gx + rng.normal(0, spacing * 0.08, gx.shape) + X0 - nx * spacing / 2
-    gy = gy + rng.normal(0, spacing * 0.08, gy.shape) + Y0 - ny * spacing / 2
-    a = np.column_stack([gx[:, :-1].ravel(), gy[:, :-1].ravel()])
-    b = np.column_stack([gx[:, 1:].ravel(), gy[:, 1:].ravel()])
-    c = np.column_stack([gx[:-1, :].ravel(), gy[:-1, :].ravel()])
-    d = np.column_stack([gx[1:, :].ravel(), gy[1:, :].ravel()])
-    lines = shapely.linestrings(np.stack([np.vstack([a, c]), np.vstack([b, d])], axis=1))
-    return gpd.GeoDataFrame(geometry=lines, crs=CRS), (gx.min(), gy.min(), gx.max(), gy.max())
+from common import (
+    CRS,
+    bench_parser,
+    grid_roads,
+    peak_during,
+    run_in_child,
+    times_in_turns,
+    verdict,
+    versions,
+)
 
 
 def _inputs(nx: int, ny: int, n_stops: int):
     import geopandas as gpd
     import shapely
 
-    roads, (minx, miny, maxx, maxy) = _grid_roads(nx, ny, 100.0)
+    roads, (minx, miny, maxx, maxy) = grid_roads(nx, ny, 100.0)
     area = gpd.GeoDataFrame(geometry=[shapely.box(minx, miny, maxx, maxy)], crs=CRS)
     rng = np.random.default_rng(5)
     xy = np.column_stack([rng.uniform(minx, maxx, n_stops), rng.uniform(miny, maxy, n_stops)])
@@ -101,13 +84,7 @@ def case_times(nx: int, ny: int, n_stops: int, repeats: int) -> dict:
 
     roads, area, stops, xy = _inputs(nx, ny, n_stops)
     ways, g, reached, A = _ways(roads, area, stops, xy)
-    times: dict[str, list[float]] = {k: [] for k in ways}
-    values: dict[str, object] = {}
-    for _ in range(repeats):
-        for k, fn in ways.items():  # in turns
-            t0 = time.perf_counter()
-            values[k] = fn()
-            times[k].append(time.perf_counter() - t0)
+    times, values = times_in_turns(ways, repeats)
     gaps = values["gaps"]
     new_area = A.area - float(shapely.area(gaps).sum())
     t0 = time.perf_counter()
@@ -120,34 +97,23 @@ def case_times(nx: int, ny: int, n_stops: int, repeats: int) -> dict:
             "area_share": res.metrics["area_share"]}
 
 
-def case_memory(nx: int, ny: int, n_stops: int) -> float:
+def case_memory(nx: int, ny: int, n_stops: int) -> tuple[float, float]:
+    """(MB the whole coverage adds, peak MB of its process), in a fresh process."""
     from ecogis.coverage import stop_coverage
 
     roads, area, stops, _xy = _inputs(nx, ny, n_stops)
-    before = _peak_mb()
-    stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads)
-    return _peak_mb() - before, _peak_mb()
-
-
-def _run(fn, *args):
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-        return ex.submit(fn, *args).result()
+    return peak_during(lambda: stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a 71 x 71 grid (smoke test)")
+    ap = bench_parser(__doc__, "a 71 x 71 grid (smoke test)")
     ap.add_argument("--repeats", type=int, default=None)
     args = ap.parse_args(argv)
     nx, ny, n_stops = (225, 224, 3000) if not args.quick else (71, 71, 300)
     reps = args.repeats or (5 if not args.quick else 3)
-    import scipy
-    import shapely
-
-    print(f"ecogis network benchmark: shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), "
-          f"scipy {scipy.__version__}, python {sys.version.split()[0]}")
-    r = _run(case_times, nx, ny, n_stops, reps)
-    mem = _run(case_memory, nx, ny, n_stops)
+    print(f"ecogis network benchmark: {versions('shapely', 'scipy')}")
+    r = run_in_child(case_times, nx, ny, n_stops, reps)
+    mem = run_in_child(case_memory, nx, ny, n_stops)
     t = r["times"]
     best = {k: min(v) for k, v in t.items()}
     med = {k: statistics.median(v) for k, v in t.items()}
@@ -170,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if ratio > 5.0:
         print(f"  target: the whole network coverage within 5x of its shortest-path step: NOT met ({ratio:.1f}x)")
         ok = False
-    print("\nall targets met" if ok else "\nsome target NOT met (see above)")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":

