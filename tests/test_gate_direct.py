@@ -219,7 +219,7 @@ CASES = {
     "air.idw_surface": _idw_surface,
 }
 PER_LAYER = [(name, i) for name, make in CASES.items()
-             for i in range(len((make(lambda: []) if name == "air.idw_surface" else make())[0]))]
+             for i in range(len((make(list) if name == "air.idw_surface" else make())[0]))]
 
 
 def _case(name, caplog):
