@@ -23,7 +23,7 @@ Examples
 --------
 >>> import geopandas as gpd, shapely
 >>> st = gpd.GeoDataFrame({"id": ["a", "b"], "pm25_ugm3": [30.0, 50.0]},
-...                       geometry=[shapely.Point(0, 0), shapely.Point(1000, 0)], crs=4547)
+...                       geometry=[shapely.Point(500000, 3700000), shapely.Point(501000, 3700000)], crs=4547)
 >>> r = air_quality(st, year=2025)
 >>> r.metrics["pm25_mean_ugm3"], r.metrics["stations_over_target"]
 (40.0, 1)
@@ -47,7 +47,7 @@ from pyproj import CRS
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
 from ecogis.io import atomic_output
 from ecogis.result import CheckResult, violations_frame
@@ -174,6 +174,16 @@ def _cell_centres(transform: Affine, width: int, height: int) -> tuple[np.ndarra
     return x, y
 
 
+def _gated(layer: Any, kind: str, what: str, warnings: list[str]) -> Any:
+    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
+    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
+    if not isinstance(layer, gpd.GeoDataFrame):
+        return layer
+    layer, said = _check_layer(layer, kind, what=what)
+    warnings += [w for w in said if w not in warnings]
+    return layer
+
+
 def idw_surface(
     stations: gpd.GeoDataFrame,
     *,
@@ -218,14 +228,17 @@ def idw_surface(
     --------
     >>> import geopandas as gpd, shapely
     >>> st = gpd.GeoDataFrame({"pm25_ugm3": [30.0, 50.0]},
-    ...                       geometry=[shapely.Point(50, 50), shapely.Point(150, 50)], crs=4547)
-    >>> arr, transform, crs = idw_surface(st, cell_m=100, bounds=(0, 0, 200, 100))
+    ...                       geometry=[shapely.Point(500050, 3700050), shapely.Point(500150, 3700050)], crs=4547)
+    >>> arr, transform, crs = idw_surface(st, cell_m=100, bounds=(500000, 3700000, 500200, 3700100))
     >>> arr.tolist(), crs.to_epsg()
     ([[30.0, 50.0]], 4547)
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(stations, "air_stations", what="stations")
-    _check_geometry_type(area, "study_area", what="area")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    repairs: list[str] = []
+    stations = _gated(stations, "air_stations", "stations", repairs)
+    area = _gated(area, "study_area", "area", repairs)
+    for message in repairs:  # no result to carry them: logged, as the layer loader does
+        log.warning("%s", message)
     _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("power", power, minimum=0, exclusive_minimum=True)
     if metric is not None:
@@ -419,14 +432,15 @@ def air_quality(
     --------
     >>> import geopandas as gpd, shapely
     >>> st = gpd.GeoDataFrame({"id": ["a", "b"], "pm25_ugm3": [30.0, 50.0]},
-    ...                       geometry=[shapely.Point(0, 0), shapely.Point(1000, 0)], crs=4547)
+    ...                       geometry=[shapely.Point(500000, 3700000), shapely.Point(501000, 3700000)], crs=4547)
     >>> air_quality(st, targets={"pm25_ugm3": 60.0}).n_violations
     0
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(stations, "air_stations", what="stations")
-    _check_geometry_type(districts, "study_area", what="districts")
-    _check_geometry_type(area, "study_area", what="area")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    stations = _gated(stations, "air_stations", "stations", warnings)
+    districts = _gated(districts, "study_area", "districts", warnings)
+    area = _gated(area, "study_area", "area", warnings)
     _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("power", power, minimum=0, exclusive_minimum=True)
     _check_number("year", year, integer=True, optional=True)
@@ -439,7 +453,6 @@ def air_quality(
         from ecogis.errors import OutputExistsError
 
         raise OutputExistsError(f"{surface_path} exists; pass overwrite=True (--overwrite) to replace it")
-    warnings: list[str] = []
     not_measurable: dict[str, str] = {}
     sm = to_metric(stations, metric)
     crs = sm.crs

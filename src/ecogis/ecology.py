@@ -22,9 +22,9 @@ Examples
 --------
 >>> import geopandas as gpd, shapely
 >>> red = gpd.GeoDataFrame({"id": ["R1"], "name": ["湿地"]},
-...                        geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+...                        geometry=[shapely.box(500000, 3700000, 500100, 3700100)], crs=4547)
 >>> proj = gpd.GeoDataFrame({"id": ["P1"], "name": ["厂房"]},
-...                         geometry=[shapely.box(50, 0, 150, 100)], crs=4547)
+...                         geometry=[shapely.box(500050, 3700000, 500150, 3700100)], crs=4547)
 >>> r = redline_overlap(proj, red)
 >>> r.metrics["overlap_m2"], r.n_violations
 (5000.0, 1)
@@ -46,7 +46,7 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
 from ecogis.result import CheckResult, violations_frame
 
@@ -114,6 +114,30 @@ CHP_BOILER_RULE = (
 )
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
+#: catalogue kinds a red-line overlap's features may be (a features layer of another name is gated without a type)
+_FEATURE_KINDS = ("projects", "facilities")
+
+
+# --- the input gate -----------------------------------------------------------------------
+def _gated(layer: Any, kind: str | None, what: str, warnings: list[str]) -> Any:
+    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
+    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
+    if not isinstance(layer, gpd.GeoDataFrame):
+        return layer
+    layer, said = _check_layer(layer, kind, what=what)
+    warnings += [w for w in said if w not in warnings]
+    return layer
+
+
+def _gated_features(features: Any, warnings: list[str]) -> Any:
+    """:func:`redline_overlap`'s features (one layer or a mapping of them) through the input gate."""
+    if isinstance(features, gpd.GeoDataFrame):
+        kind = features.attrs.get("kind")
+        return _gated(features, kind if kind in _FEATURE_KINDS else None, "features", warnings)
+    if isinstance(features, Mapping):
+        return {name: _gated(g, name if name in _FEATURE_KINDS else None, str(name), warnings)
+                for name, g in features.items()}
+    return features
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -240,14 +264,16 @@ def redline_overlap(
     --------
     >>> import geopandas as gpd, shapely
     >>> red = gpd.GeoDataFrame({"id": ["R1"], "name": ["湿地"]},
-    ...                        geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    ...                        geometry=[shapely.box(500000, 3700000, 500100, 3700100)], crs=4547)
     >>> proj = gpd.GeoDataFrame({"id": ["P1"], "name": ["厂房"]},
-    ...                         geometry=[shapely.box(50, 0, 150, 100)], crs=4547)
+    ...                         geometry=[shapely.box(500050, 3700000, 500150, 3700100)], crs=4547)
     >>> redline_overlap(proj, red).violations[["id", "redline_id", "overlap_m2", "share_of_feature"]].values.tolist()
     [['P1', 'R1', 5000.0, 0.5]]
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(redlines, "eco_redlines", what="redlines")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    features = _gated_features(features, warnings)
+    redlines = _gated(redlines, "eco_redlines", "redlines", warnings)
     if metric is not None:
         metric = _check_metric_crs(metric, redlines if isinstance(redlines, gpd.GeoDataFrame) else None,
                                    name="metric")
@@ -312,7 +338,7 @@ def redline_overlap(
     log.info("redlines: %d of %d features overlap red lines (%.1f m2)", len(overlapping), len(fm), overlap_m2)
     return CheckResult(
         "redlines", metrics=metrics, violations=violations, layers={"overlaps": overlaps},
-        parameters={"metric_crs": fm.crs.to_string(), "rule": REDLINE_RULE},
+        parameters={"metric_crs": fm.crs.to_string(), "rule": REDLINE_RULE}, warnings=warnings,
     )
 
 
@@ -354,15 +380,16 @@ def redline_change(
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> old = gpd.GeoDataFrame({"id": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
-    >>> new = gpd.GeoDataFrame({"id": ["A"]}, geometry=[shapely.box(0, 0, 100, 50)], crs=4547)
+    >>> old = gpd.GeoDataFrame({"id": ["A"]}, geometry=[shapely.box(500000, 3700000, 500100, 3700100)], crs=4547)
+    >>> new = gpd.GeoDataFrame({"id": ["A"]}, geometry=[shapely.box(500000, 3700000, 500100, 3700050)], crs=4547)
     >>> m = redline_change(old, new).metrics
     >>> m["lost_m2"], m["gained_m2"], m["net_m2"]
     (5000.0, 0.0, -5000.0)
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(old, "eco_redlines", what="old")
-    _check_geometry_type(new, "eco_redlines", what="new")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    old = _gated(old, "eco_redlines", "old", warnings)
+    new = _gated(new, "eco_redlines", "new", warnings)
     _check_number("min_piece_m2", min_piece_m2, minimum=0, unit="m2")
     if metric is not None:
         metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None,
@@ -434,6 +461,7 @@ def redline_change(
         layers={"lost": layer(lost_pieces), "gained": layer(gained_pieces)},
         parameters={"min_piece_m2": min_piece_m2, "metric_crs": om.crs.to_string(), "rule": REDLINE_AREA_RULE,
                     **versions},
+        warnings=warnings,
     )
 
 
@@ -487,15 +515,16 @@ def river_buffers(
     --------
     >>> import geopandas as gpd, shapely
     >>> river = gpd.GeoDataFrame({"id": ["H1"], "name": ["沙河"]},
-    ...                          geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=4547)
+    ...                          geometry=[shapely.LineString([(500000, 3700000), (501000, 3700000)])], crs=4547)
     >>> farms = gpd.GeoDataFrame({"id": ["F1", "F2"], "kind": ["livestock_farm"] * 2},
-    ...                          geometry=[shapely.Point(500, 99), shapely.Point(500, 101)], crs=4547)
+    ...                          geometry=[shapely.Point(500500, 3700099), shapely.Point(500500, 3700101)], crs=4547)
     >>> river_buffers(farms, river, buffer_m=100).violations["id"].tolist()
     ['F1']
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(facilities, "facilities", what="facilities")
-    _check_geometry_type(rivers, "rivers", what="rivers")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    facilities = _gated(facilities, "facilities", "facilities", warnings)
+    rivers = _gated(rivers, "rivers", "rivers", warnings)
     _check_number("buffer_m", buffer_m, minimum=0, exclusive_minimum=True, unit="metres")
     if metric is not None:
         metric = _check_metric_crs(metric, rivers if isinstance(rivers, gpd.GeoDataFrame) else None,
@@ -546,7 +575,8 @@ def river_buffers(
     }
     for k in (kinds if kinds is not None else sorted({str(v) for v in fkind if v is not None})):
         metrics[f"{k}_within_buffer"] = int((within & (fkind == k)).sum())
-    warnings = [] if len(rm) else ["rivers layer is empty: no facility can be within a buffer"]
+    if not len(rm):
+        warnings.append("rivers layer is empty: no facility can be within a buffer")
     return CheckResult(
         "river-buffers", metrics=metrics, violations=violations,
         layers={"buffers": buffers, "facilities_checked": checked},
@@ -603,15 +633,16 @@ def control_zones(
     --------
     >>> import geopandas as gpd, shapely
     >>> zone = gpd.GeoDataFrame({"id": ["Z1"], "name": ["禁养区"], "zone_type": ["禁养区"]},
-    ...                         geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    ...                         geometry=[shapely.box(500000, 3700000, 500100, 3700100)], crs=4547)
     >>> farms = gpd.GeoDataFrame({"id": ["F1", "F2"], "kind": ["livestock_farm"] * 2},
-    ...                          geometry=[shapely.Point(99, 50), shapely.Point(101, 50)], crs=4547)
+    ...                          geometry=[shapely.Point(500099, 3700050), shapely.Point(500101, 3700050)], crs=4547)
     >>> control_zones(farms, zone).metrics["livestock_in_forbidden_zone"]
     1
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(facilities, "facilities", what="facilities")
-    _check_geometry_type(zones, "control_zones", what="zones")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    facilities = _gated(facilities, "facilities", "facilities", warnings)
+    zones = _gated(zones, "control_zones", "zones", warnings)
     _check_number("large_site_m2", large_site_m2, minimum=0, unit="m2")
     if metric is not None:
         metric = _check_metric_crs(metric, zones if isinstance(zones, gpd.GeoDataFrame) else None,
@@ -693,7 +724,6 @@ def control_zones(
     metrics["construction_sites_without_area"] = n_unknown
     violations = violations_frame(records, crs=fm.crs, geometry=geoms)
     metrics["violations"] = int((violations["severity"] == "error").sum()) if len(violations) else 0
-    warnings = []
     if n_unknown:
         warnings.append(f"{n_unknown} construction site(s) are points without area_m2: size unknown, not listed")
     return CheckResult(
@@ -756,8 +786,9 @@ def coal_boilers_near_chp(
     >>> coal_boilers_near_chp(f).metrics["coal_boilers_near_chp"]
     1
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(facilities, "facilities", what="facilities")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    facilities = _gated(facilities, "facilities", "facilities", warnings)
     _check_number("radius_m", radius_m, minimum=0, exclusive_minimum=True, unit="metres")
     _check_number("min_chp_mw", min_chp_mw, minimum=0, unit="MW")
     if metric is not None:
@@ -771,7 +802,6 @@ def coal_boilers_near_chp(
     geom = _valid(fm.geometry.values)
     ids, names = _ids(fm).to_numpy(), _names(fm).to_numpy()
     plants = np.flatnonzero(kind == "chp_plant")
-    warnings: list[str] = []
     if "capacity_mw" in fm.columns:
         cap = pd.to_numeric(fm["capacity_mw"], errors="coerce").to_numpy(dtype=float)
     else:

@@ -58,7 +58,7 @@ from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.crs import to_metric
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_geometry_type as _check_geometry_type
+from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult, violations_frame
@@ -100,6 +100,16 @@ DEFAULT_POLLUTING_KINDS: tuple[str, ...] = ("enterprise", "outfall", "livestock_
 _LEVEL_ORDER = {"一级": 0, "二级": 1, "准保护区": 2}
 _CLASS_RANK = {c: i for i, c in enumerate(WATER_CLASSES)}
 _LAKE_WORDS = {"lake", "reservoir", "湖库", "湖泊", "水库", "湖、库", "湖库型", "湖泊型", "水库型"}
+
+
+def _gated(layer: Any, kind: str, what: str, warnings: list[str]) -> Any:
+    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
+    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
+    if not isinstance(layer, gpd.GeoDataFrame):
+        return layer
+    layer, said = _check_layer(layer, kind, what=what)
+    warnings += [w for w in said if w not in warnings]
+    return layer
 
 
 # --- rules as data -------------------------------------------------------------------
@@ -469,16 +479,16 @@ def delineate_protection_zones(
     >>> z[["level", "radius_m"]].values.tolist()
     [['一级', 30.0], ['二级', 300.0]]
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(water_sources, "water_sources", what="water_sources")
-    _check_geometry_type(rivers, "rivers", what="rivers")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warn = warnings if warnings is not None else []
+    water_sources = _gated(water_sources, "water_sources", "water_sources", warn)
+    rivers = _gated(rivers, "rivers", "rivers", warn)
     _check_number("river_half_width_m", river_half_width_m, minimum=0, unit="metres")
     _check_number("intake_snap_m", intake_snap_m, minimum=0, unit="metres")
     if metric_crs is not None:
         metric_crs = _check_metric_crs(metric_crs, water_sources if isinstance(water_sources, gpd.GeoDataFrame) else None,
                                        name="metric_crs")
     rules = rules or load_hj338_rules()
-    warn = warnings if warnings is not None else []
     if water_sources is None or water_sources.empty:
         raise NotMeasurableError("no water sources to delineate protection zones from (layer water_sources is empty)")
     if "source_type" not in water_sources.columns:
@@ -666,16 +676,18 @@ def protection_conflicts(
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> z = gpd.GeoDataFrame({"id": ["z"], "level": ["一级"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> z = gpd.GeoDataFrame({"id": ["z"], "level": ["一级"]},
+    ...                      geometry=[shapely.box(500000, 3700000, 500100, 3700100)], crs=4547)
     >>> f = gpd.GeoDataFrame({"id": ["f"], "name": ["厂"], "kind": ["enterprise"]},
-    ...                      geometry=[shapely.Point(50, 99)], crs=4547)
+    ...                      geometry=[shapely.Point(500050, 3700099)], crs=4547)
     >>> r = protection_conflicts(f, z)
     >>> r.violations[["rule", "distance_inside_m"]].values.tolist()
     [['WPPCL-65-first-level', 1.0]]
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(facilities, "facilities", what="facilities")
-    _check_geometry_type(zones, "protection_zones", what="zones")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    facilities = _gated(facilities, "facilities", "facilities", warnings)
+    zones = _gated(zones, "protection_zones", "zones", warnings)
     _check_number("warn_distance_m", warn_distance_m, minimum=0, unit="metres")
     if metric_crs is not None:
         metric_crs = _check_metric_crs(metric_crs, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
@@ -767,6 +779,7 @@ def protection_conflicts(
         "water-sources", metrics=metrics, violations=v, layers={"protection_zones": z},
         parameters={"warn_distance_m": warn_distance_m, "polluting_kinds": list(polluting_kinds),
                     "metric_crs": crs.to_string() if hasattr(crs, "to_string") else str(crs), "law": LAW},
+        warnings=warnings,
     )
 
 
@@ -853,7 +866,7 @@ def water_sources_check(
     result.parameters["zones_origin"] = origin
     if origin == "delineated":
         result.parameters["river_half_width_m"] = river_half_width_m
-    result.warnings[:0] = warnings
+    result.warnings[:0] = [w for w in warnings if w not in result.warnings]
     return result
 
 
@@ -1021,10 +1034,11 @@ def section_compliance(
     >>> r.violations["detail"].iloc[0]
     'measured IV (decided by 氨氮 1.32 mg/L) vs target III'
     """
-    # entry checks: geometry types, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    _check_geometry_type(sections, "sections", what="sections")
-    _check_geometry_type(rivers, "rivers", what="rivers")
-    _check_geometry_type(facilities, "facilities", what="facilities")
+    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
+    warnings: list[str] = []
+    sections = _gated(sections, "sections", "sections", warnings)
+    rivers = _gated(rivers, "rivers", "rivers", warnings)
+    facilities = _gated(facilities, "facilities", "facilities", warnings)
     _check_number("upstream_km", upstream_km, minimum=0, unit="km")
     _check_number("river_distance_m", river_distance_m, minimum=0, unit="metres")
     _check_number("section_snap_m", section_snap_m, minimum=0, unit="metres")
@@ -1039,7 +1053,6 @@ def section_compliance(
         raise InputError(f"prefer was {prefer!r}; expected 'concentrations' or 'given'")
     crs = metric_crs if metric_crs is not None else _metric_crs(sections)
     sec = to_metric(sections, crs).reset_index(drop=True).copy()
-    warnings: list[str] = []
     not_measurable: dict[str, str] = {}
 
     computed = classify_water_quality(sec, rules=rules)
