@@ -317,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     for layout in ("uniform", "clustered"):
         res = run_in_child(case_buffer, layout, n_stops, km2, reps)
         t = res["seconds"]
-        peak = {way: run_in_child(case_buffer_memory, layout, n_stops, km2, way) for way in ("naive", "ecogis", "ecogis_gaps")}
+        peak = {way: run_in_child(case_buffer_memory, layout, n_stops, km2, way)
+                for way in ("naive", "ecogis", "ecogis_gaps")}
         agree = res["ecogis_m2"] / res["naive_m2"] - 1.0
         agree64 = res["ecogis_m2"] / res["naive64_m2"] - 1.0
         same = res["full_m2"] / res["ecogis_m2"] - 1.0
@@ -330,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{t['naive64'] / t['ecogis']:.1f}x; area differs {agree64:+.4%}")
         print(f"  {'':9s} with the gap polygons: ecogis stop_coverage {t['ecogis_gaps'] * 1e3:.0f} ms "
               f"({res['gaps']} gaps of 2,500 m2 or more), naive + area.difference(union) "
-              f"{t['naive_gaps'] * 1e3:.0f} ms ({res['naive_gaps']} pieces): {t['naive_gaps'] / t['ecogis_gaps']:.1f}x; "
+              f"{t['naive_gaps'] * 1e3:.0f} ms ({res['naive_gaps']} pieces): "
+              f"{t['naive_gaps'] / t['ecogis_gaps']:.1f}x; "
               f"same covered area as covered_area ({same:+.1e}); peak {peak['ecogis_gaps']:.0f} MB")
         ok &= abs(agree) < 1e-3
         if ratio < 10.0 and not args.quick:  # the target is set for the full size; --quick is a smoke test

