@@ -630,17 +630,24 @@ def test_project_holds_rasters_with_relative_paths_under_the_vectors(raster_expo
     assert nodes[-1] == {"layer": "人口栅格", "raster": "city_rasters/population.tif"}
 
 
-def test_air_surface_that_cannot_be_reproduced_is_skipped_with_the_fix(tmp_path):
-    # masked with an area the export does not know: neither the study area nor the stations' extent fits
+def test_air_surface_masked_by_an_area_the_export_does_not_know_is_exported_as_computed(tmp_path):
+    # masked with an area that is neither the layer set's study area nor the stations' extent: the export
+    # used to re-run the interpolation, guess the mask and skip it; now it writes the result's own grid
     r = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114))
+    surface = r.rasters["pm25_surface"]
     out = export_qgis(city_layers(), tmp_path / "x.gpkg", results=[r])
-    assert "surface_path" in out.skipped["air/pm25_surface"]
-    assert out.rasters == [] and not (tmp_path / "x_rasters").exists()
-    # with the file the check wrote, it is exported
-    r2 = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114),
-                    surface_path=tmp_path / "pm25.tif")
-    out2 = export_qgis(city_layers(), tmp_path / "y.gpkg", results=[r2])
-    assert [p.name for p in out2.paths[2:]] == ["air__pm25_surface.tif", "air__pm25_surface.qml"]
+    assert not out.skipped and [p.name for p in out.paths[2:]] == ["air__pm25_surface.tif", "air__pm25_surface.qml"]
+    air = out.rasters[0]
+    assert air.title == "PM2.5 年均浓度面 (IDW)" and air.resampling == "bilinear" and air.crs == "EPSG:4490"
+    # the grid the check computed: 30 x 30 cells of 100 m over the box, IDW at the centres (brute force)
+    xs = X0 + 1000.0 + 50.0 + 100.0 * np.arange(30)
+    ys = Y0 + 500.0 + 3000.0 - 50.0 - 100.0 * np.arange(30)
+    gx, gy = np.meshgrid(xs, ys)
+    assert surface.shape == (30, 30) and surface.crs.to_epsg() == 4547
+    np.testing.assert_allclose(surface.array, brute_force_idw(gx, gy), rtol=1e-12)
+    a, valid, _ = read_valid(tmp_path / "x_rasters" / "air__pm25_surface.tif")
+    inside = surface.array[np.isfinite(surface.array)]
+    assert inside.min() - 1e-4 <= a[valid].min() and a[valid].max() <= inside.max() + 1e-4
 
 
 def test_raster_outputs_refuse_to_overwrite_before_anything_is_written(tmp_path):

@@ -18,8 +18,8 @@
   sidecar style ``x.qml`` beside it (QGIS applies a same-name ``.qml`` as the
   default style whenever the GeoTIFF is opened alone).  Rasters of the layer set
   (:attr:`ecogis.layerset.LayerSet.rasters`: ``population``, ``pollutant_surface``)
-  and raster outputs of checks (the air check's PM2.5 IDW surface, and any result
-  layer that is a path to a GeoTIFF).  In the project they are raster layers
+  and raster outputs of checks (their ``CheckResult.rasters``, such as the air
+  check's PM2.5 IDW surface, and any result layer that is a path to a GeoTIFF).  In the project they are raster layers
   (provider ``gdal``, ``./OUT_rasters/x.tif``) with a singleband pseudocolor
   renderer, at the bottom of their group and drawn under every vector layer.
 
@@ -88,7 +88,6 @@ from ecogis.errors import (
     CRSError,
     EcogisError,
     InputError,
-    NotMeasurableError,
     OutputExistsError,
 )
 from ecogis.io import atomic_output, write_layers
@@ -102,6 +101,7 @@ from ecogis.qml import (
     raster_style_elements,
     style_elements,
 )
+from ecogis.result import RasterLayer
 from ecogis.styles import GROUP_ORDER, LayerStyle, Symbol, style_for
 
 __all__ = [
@@ -207,9 +207,6 @@ RASTER_KINDS: dict[str, RasterKind] = {
 }
 #: a raster of unknown meaning: kept cell for cell (never resampled), yellow-orange-red
 _GENERIC_RASTER = RasterKind(None, "YlOrRd", 2, "基础", 2, "", "")
-#: the air check's PM2.5 surface (``ecogis.air``), a pollutant surface
-_AIR_SURFACE = replace(RASTER_KINDS["pollutant_surface"], title_zh="PM2.5 年均浓度面 (IDW)",
-                       title_en="PM2.5 annual mean (IDW)")
 _DST_CRS = "EPSG:4490"
 _DEFAULT_NODATA = -9999.0
 
@@ -413,7 +410,7 @@ class _RasterEntry:
     path: Path
     style_path: Path
     src: Path | None = None
-    make: Callable[[Path], Path] | None = None  # writes the source into a scratch folder (the air surface)
+    make: Callable[[Path], Path] | None = None  # writes the source into a scratch folder (a RasterLayer)
     array: np.ndarray | None = None
     profile: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, Any] = field(default_factory=dict)
@@ -848,65 +845,38 @@ def _plan_rasters(layers: Any, gpkg: Path, results: Sequence[Any] | Mapping[str,
                 continue
             spec = _raster_kind(str(lname))
             add(f"{_slug(key)}__{_slug(lname)}", f"{key}/{lname}", spec.title(lang), group, key, spec, src=p)
-        if r.name == "air":
-            where = f"{key}/pm25_surface"
-            written = (r.metrics or {}).get("surface_path")
-            if written and Path(written).is_file():  # the check wrote its surface: export that file
-                add(f"{_slug(key)}__pm25_surface", where, _AIR_SURFACE.title(lang), group, key, _AIR_SURFACE,
-                    src=Path(written))
-            elif isinstance((r.layers or {}).get("stations"), gpd.GeoDataFrame) and \
-                    (r.metrics or {}).get("pm25_surface_mean_ugm3") is not None:
-                add(f"{_slug(key)}__pm25_surface", where, _AIR_SURFACE.title(lang), group, key, _AIR_SURFACE,
-                    make=_air_surface_maker(r, layers, where))
-            else:
-                skipped[where] = "the air check has no PM2.5 surface (no PM2.5 station values)"
+        for rname, layer in (r.rasters or {}).items():  # grids the check computed: written as they are
+            spec = _raster_kind(layer.kind or str(rname))
+            if layer.title:
+                spec = replace(spec, title_zh=layer.title[0], title_en=layer.title[1])
+            add(f"{_slug(key)}__{_slug(rname)}", f"{key}/{rname}", spec.title(lang), group, key, spec,
+                make=_raster_layer_writer(layer))
     return entries
 
 
-def _air_surface_maker(result: Any, layers: Any, where: str) -> Callable[[Path], Path]:
-    """Re-interpolate the air check's PM2.5 surface (the result keeps its stations and
-    parameters, not the grid) and write it with :func:`ecogis.air.write_surface_tif`.
-
-    The check masks the surface with an area it does not record (the audit passes the
-    中心城区 study area, else the districts); the candidates are tried in that order and
-    the one whose mean equals the check's ``pm25_surface_mean_ugm3`` is the check's surface.
-    """
+def _raster_layer_writer(layer: RasterLayer) -> Callable[[Path], Path]:
+    """Write a check's :class:`ecogis.result.RasterLayer` into the scratch folder as a
+    single-band float32 GeoTIFF (NaN cells as its nodata), the source of its export."""
 
     def make(scratch: Path) -> Path:
-        from ecogis.air import idw_surface, write_surface_tif
+        import rasterio
 
-        params = result.parameters or {}
-        stations = result.layers["stations"]
-        expected = float(result.metrics["pm25_surface_mean_ugm3"])
-        candidates: list[tuple[str, Any]] = []
-        if isinstance(layers, LayerSet):
-            with contextlib.suppress(NotMeasurableError):
-                candidates.append(("the 中心城区 study area", layers.study_area("中心城区")))
-        if isinstance(result.layers.get("districts"), gpd.GeoDataFrame):
-            candidates.append(("the districts", result.layers["districts"]))
-        candidates.append(("the stations' extent", None))
-        tried = []
-        for label, area in candidates:
-            try:
-                arr, transform, crs = idw_surface(stations, value="pm25_ugm3", cell_m=float(params.get("cell_m", 100.0)),
-                                                  power=float(params.get("power", 2.0)), area=area,
-                                                  metric=params.get("metric_crs"))
-            except EcogisError as exc:
-                tried.append(f"{label}: {exc}")
-                continue
-            mean = float(np.nanmean(arr)) if np.isfinite(arr).any() else math.nan
-            if math.isclose(mean, expected, rel_tol=1e-9, abs_tol=1e-9):
-                path = scratch / "air_pm25_surface.tif"
-                write_surface_tif(arr, transform, crs, path, overwrite=True,
-                                  description=f"PM2.5 annual mean, ug/m3, IDW p={float(params.get('power', 2.0)):g}")
-                log.info("%s: PM2.5 surface re-interpolated over %s (%dx%d cells)", where, label, arr.shape[1],
-                         arr.shape[0])
-                return path
-            tried.append(f"{label}: mean {mean:.6g} µg/m3")
-        raise _Unavailable(
-            f"the check's PM2.5 surface (mean {expected:.6g} µg/m3) could not be reproduced from its stations "
-            f"({'; '.join(tried)}); run the air check with surface_path= (ecogis check air --surface) and export "
-            f"that result")
+        fd, name = tempfile.mkstemp(suffix=".tif", dir=scratch)
+        os.close(fd)
+        path = Path(name)
+        nodata = _DEFAULT_NODATA if layer.nodata is None or not np.isfinite(layer.nodata) else float(layer.nodata)
+        arr = np.asarray(layer.array, dtype=float)
+        epsg = layer.crs.to_epsg()
+        profile = {"driver": "GTiff", "width": arr.shape[1], "height": arr.shape[0], "count": 1,
+                   "dtype": "float32", "crs": f"EPSG:{epsg}" if epsg else layer.crs.to_wkt(),
+                   "transform": layer.transform, "nodata": nodata, "compress": "DEFLATE", "predictor": 3}
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(np.where(np.isfinite(arr), arr, nodata).astype("float32"), 1)
+            if layer.description:
+                dst.set_band_description(1, layer.description)
+            if layer.units:
+                dst.update_tags(1, units=layer.units)
+        return path
 
     return make
 
@@ -1273,9 +1243,9 @@ def export_qgis(
     results : sequence of CheckResult, or mapping of key to CheckResult, optional
         Check results whose violations and layers are exported too, in a group per
         check under 核查结果 (tables ``<check>__<layer>``).  Rasters of a result:
-        a layer that is a path to a GeoTIFF, and the air check's PM2.5 surface
-        (the file it wrote with ``surface_path=``, else re-interpolated from the
-        result's stations and parameters with :func:`ecogis.air.idw_surface`).
+        a layer that is a path to a GeoTIFF, and every grid in its ``rasters``
+        (:class:`ecogis.result.RasterLayer`: the air check's PM2.5 surface), written
+        as the check computed it.
     project : {'qgs', 'qgz'}, default 'qgs'
         Plain XML project, or the zipped form QGIS saves by default.
     lang : {'zh', 'en'}, default 'zh'
