@@ -204,29 +204,42 @@ def _collect(vectors: Mapping[str, Any], results: Sequence[Any] | Mapping[str, A
     for name, gdf in vectors.items():
         add(str(name), gdf, None, None, "", f"layer {name!r}")
     for key, r, group in _check_groups(results, lang):
-        layers: dict[str, Any] = {}
-        if r.violations is not None:
-            layers["violations"] = r.violations
-        layers.update(r.layers or {})
-        for lname, gdf in layers.items():
-            if _raster_path(gdf) is not None:  # exported with the rasters
-                continue
-            if not isinstance(gdf, gpd.GeoDataFrame):  # a table, a number: nothing QGIS can draw
-                skipped[f"{key}/{lname}"] = f"a {type(gdf).__name__}, not a GeoDataFrame"
-                log.info("check %r layer %r is a %s; not exported", key, lname, type(gdf).__name__)
-                continue
+        for lname, gdf in _result_vectors(key, r, skipped).items():
             add(str(lname), gdf, group, key, key, f"check {key!r} layer {lname!r}")
     if problems:
         kind = CRSError if all(isinstance(p, CRSError) for p in problems) else InputError
         raise kind(f"{len(problems)} layer(s) cannot be exported: " + "; ".join(str(p) for p in problems))
-    # the same title twice in one group: tell them apart as the maps do
+    _tell_titles_apart(entries)
+    return entries
+
+
+def _result_vectors(key: str, r: Any, skipped: dict[str, str]) -> dict[str, gpd.GeoDataFrame]:
+    """A result's violations and layers that go into the GeoPackage (rasters go with the rasters;
+    a layer that is neither, a table or a number, is recorded in ``skipped``)."""
+    layers: dict[str, Any] = {}
+    if r.violations is not None:
+        layers["violations"] = r.violations
+    layers.update(r.layers or {})
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for lname, gdf in layers.items():
+        if _raster_path(gdf) is not None:  # exported with the rasters
+            continue
+        if not isinstance(gdf, gpd.GeoDataFrame):  # a table, a number: nothing QGIS can draw
+            skipped[f"{key}/{lname}"] = f"a {type(gdf).__name__}, not a GeoDataFrame"
+            log.info("check %r layer %r is a %s; not exported", key, lname, type(gdf).__name__)
+            continue
+        out[lname] = gdf
+    return out
+
+
+def _tell_titles_apart(entries: list[_Entry]) -> None:
+    """The same title twice in one group: tell them apart as the maps do (``title · source``)."""
     seen: dict[tuple[tuple[str, ...], str], int] = {}
     for e in entries:
         seen[(e.group, e.title)] = seen.get((e.group, e.title), 0) + 1
     for e in entries:
         if seen[(e.group, e.title)] > 1:
             e.title = f"{e.title} · {e.source}"
-    return entries
 
 
 def _aliases(entry: _Entry, lang: str) -> dict[str, str]:
@@ -318,6 +331,13 @@ def _finish_gpkg(path: Path, entries: list[_Entry], lang: str) -> dict[str, dict
 
 def _verify_gpkg(path: Path, entries: list[_Entry], facts: Mapping[str, Mapping[str, Any]]) -> None:
     """Read the file back (sqlite3 and GDAL) and fail loudly when anything is off."""
+    problems = _sqlite_problems(path, entries, facts) + _gdal_problems(path, entries)
+    if problems:
+        raise EcogisError(f"{path}: the written GeoPackage failed its checks: " + "; ".join(problems))
+
+
+def _sqlite_problems(path: Path, entries: list[_Entry], facts: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What sqlite3 finds wrong with the written file (integrity, GeoPackage tables, default styles)."""
     problems: list[str] = []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -346,6 +366,12 @@ def _verify_gpkg(path: Path, entries: list[_Entry], facts: Mapping[str, Mapping[
                 problems.append(f"{e.table}: no default style row in layer_styles")
     finally:
         con.close()
+    return problems
+
+
+def _gdal_problems(path: Path, entries: list[_Entry]) -> list[str]:
+    """What GDAL finds wrong with the written file (listed layers, feature counts, CRS)."""
+    problems: list[str] = []
     listed = {str(n) for n, _ in pyogrio.list_layers(path)}
     for e in entries:
         if e.table not in listed:
@@ -358,6 +384,5 @@ def _verify_gpkg(path: Path, entries: list[_Entry], facts: Mapping[str, Mapping[
             problems.append(f"{e.table}: CRS {info['crs']} is not EPSG:4490")
     if "layer_styles" not in listed:
         problems.append("GDAL does not list layer_styles")
-    if problems:
-        raise EcogisError(f"{path}: the written GeoPackage failed its checks: " + "; ".join(problems))
+    return problems
 

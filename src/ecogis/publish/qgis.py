@@ -315,6 +315,47 @@ def output_paths(
     return [gpkg, proj_path, *(p for e in rasters for p in (e.path, e.style_path))]
 
 
+def _vectors_of(layers: Any) -> tuple[Mapping[str, Any], str]:
+    """The vector layers to export and the default project title."""
+    if isinstance(layers, LayerSet):
+        return layers.vectors, layers.name
+    if isinstance(layers, Mapping):
+        return layers, ""
+    raise InputError(f"layers is a {type(layers).__name__}; expected a LayerSet or a dict of GeoDataFrames")
+
+
+def _prepare_rasters(rasters: Sequence[_RasterEntry], scratch: Path, skipped: dict[str, str]) -> list[_RasterEntry]:
+    """Each raster read (a result's grid first written into ``scratch``) and prepared; one that
+    cannot be exported is recorded in ``skipped``."""
+    ready: list[_RasterEntry] = []
+    for e in rasters:
+        try:
+            if e.src is None and e.make is not None:
+                e.src = e.make(scratch)
+            _prepare_raster(e)
+        except _Unavailable as exc:
+            skipped[e.source] = str(exc)
+            log.warning("raster %s not exported: %s", e.source, exc)
+            continue
+        ready.append(e)
+    return ready
+
+
+def _refuse_inputs_as_outputs(vectors: Mapping[str, Any], results: Sequence[Any] | Mapping[str, Any] | None,
+                              rasters: Sequence[_RasterEntry], outputs: Sequence[Path]) -> None:
+    """An InputError when a file the export would write is one of its inputs."""
+    targets = {p.resolve() for p in outputs}
+    frames = list(vectors.values())
+    rs = list(results.values()) if isinstance(results, Mapping) else list(results or [])
+    for r in rs:
+        frames += [r.violations] if r.violations is not None else []
+        frames += list((r.layers or {}).values())
+    inputs = [s for f in frames for s in _sources(f)] + [e.src.resolve() for e in rasters if e.src is not None]
+    clash = sorted({str(s) for s in inputs if s in targets})
+    if clash:
+        raise InputError(f"{', '.join(clash)} is one of the inputs; write the export to another file")
+
+
 def export_qgis(
     layers: LayerSet | Mapping[str, gpd.GeoDataFrame],
     path: str | os.PathLike,
@@ -388,27 +429,8 @@ def export_qgis(
         existing = [str(p) for p in outputs if p.exists()]
         if existing:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass overwrite=True (--overwrite) to replace")
-    if isinstance(layers, LayerSet):
-        vectors: Mapping[str, Any] = layers.vectors
-        default_title = layers.name
-    elif isinstance(layers, Mapping):
-        vectors, default_title = layers, ""
-    else:
-        raise InputError(f"layers is a {type(layers).__name__}; expected a LayerSet or a dict of GeoDataFrames")
-    targets = {p.resolve() for p in outputs}
-    frames = list(vectors.values())
-    if isinstance(results, Mapping):
-        rs = list(results.values())
-    else:
-        rs = list(results or [])
-    for r in rs:
-        frames += [r.violations] if r.violations is not None else []
-        frames += list((r.layers or {}).values())
-    inputs = [s for f in frames for s in _sources(f)] + [e.src.resolve() for e in rasters if e.src is not None]
-    clash = sorted({str(s) for s in inputs if s in targets})
-    if clash:
-        raise InputError(f"{', '.join(clash)} is one of the inputs; write the export to another file")
-
+    vectors, default_title = _vectors_of(layers)
+    _refuse_inputs_as_outputs(vectors, results, rasters, outputs)
     bad = [f"{k!r} is a {type(v).__name__}" for k, v in vectors.items() if not isinstance(v, gpd.GeoDataFrame)]
     if bad:
         raise InputError(f"layers must be GeoDataFrames: {', '.join(bad)}")
@@ -423,18 +445,7 @@ def export_qgis(
     rdir = raster_dir(gpkg)
     rdir_existed = rdir.exists()
     with tempfile.TemporaryDirectory(prefix="ecogis-export-") as scratch:
-        ready: list[_RasterEntry] = []
-        for e in rasters:
-            try:
-                if e.src is None and e.make is not None:
-                    e.src = e.make(Path(scratch))
-                _prepare_raster(e)
-            except _Unavailable as exc:
-                skipped[e.source] = str(exc)
-                log.warning("raster %s not exported: %s", e.source, exc)
-                continue
-            ready.append(e)
-        rasters = ready
+        rasters = _prepare_rasters(rasters, Path(scratch), skipped)
 
         groups, ordered = _tree_order([*entries, *rasters], lang)
         vector_order = [e for e in ordered if not e.raster]
