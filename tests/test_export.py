@@ -549,7 +549,7 @@ def test_air_surface_is_the_checks_idw_surface_in_cgcs2000(raster_export):
     assert np.median(np.abs(a[inner] - expected)) < 0.1 * 12.5 * slope
     values = [v for _, _, v in STATIONS]
     assert min(values) <= a[valid].min() and a[valid].max() <= max(values)
-    # re-interpolated from the result, or exported from the file the check wrote: the same surface
+    # with or without surface_path=, the export writes the grid the result carries: the same surface
     b, bvalid, _ = read_valid(d / "out" / "city_rasters" / "air_file__pm25_surface.tif")
     assert np.array_equal(valid, bvalid) and np.array_equal(a[valid], b[bvalid])
     air = next(r for r in out.rasters if r.name == "air__pm25_surface")
@@ -685,3 +685,27 @@ def test_bad_rasters_are_refused_before_anything_is_written(tmp_path):
     with pytest.raises(InputError, match="one of the inputs"):
         export_qgis(LayerSet(vectors=stops, rasters={"population": own}), tmp_path / "o" / "c.gpkg", overwrite=True)
     assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == ["c_rasters", "population.tif"]
+
+
+def test_publishing_reads_results_and_specs_and_runs_no_check():
+    # ecogis.publish imports no check engine nor the audit: it can only write what a CheckResult holds
+    import ast
+    import pathlib
+
+    import ecogis.export
+    import ecogis.publish
+
+    engines = {"ecogis.air", "ecogis.audit", "ecogis.coverage", "ecogis.discs", "ecogis.ecology", "ecogis.network",
+               "ecogis.population", "ecogis.water", "ecogis.maps", "ecogis.report"}
+    found = {}
+    for f in pathlib.Path(ecogis.publish.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for m in mods:
+                if any(m == e or m.startswith(e + ".") for e in engines):
+                    found.setdefault(f.name, []).append(m)
+    assert found == {}
+    # the facade re-exports the same objects
+    assert ecogis.export.__all__ == ecogis.publish.__all__
+    assert all(getattr(ecogis.export, n) is getattr(ecogis.publish, n) for n in ecogis.export.__all__)
