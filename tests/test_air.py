@@ -149,6 +149,25 @@ def test_air_quality_given_target_and_no_year():
         air_quality(st.drop(columns="pm25_ugm3"))
 
 
+def test_air_quality_returns_its_surface_as_a_raster_layer():
+    st = stations([(0, 0), (1000, 0), (300, 800)], [30.0, 50.0, 42.0])
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0 - 200, Y0 - 200, X0 + 1200, Y0 + 1000)], crs=CRS)
+    r = air_quality(st, year=2024, area=area, cell_m=100.0, power=2.0)
+    layer = r.rasters["pm25_surface"]
+    assert layer.crs.to_epsg() == 4547 and layer.units == "ug/m3" and layer.kind == "pollutant_surface"
+    assert layer.shape == (12, 14) and layer.transform.a == 100.0
+    assert (layer.transform.c, layer.transform.f) == (X0 - 200, Y0 + 1000)
+    cx = X0 - 200 + 50.0 + 100.0 * np.arange(14)
+    cy = Y0 + 1000 - 50.0 - 100.0 * np.arange(12)
+    gx, gy = np.meshgrid(cx, cy)
+    truth = brute_idw([X0, X0 + 1000, X0 + 300], [Y0, Y0, Y0 + 800], [30.0, 50.0, 42.0], gx.ravel(), gy.ravel(), 2.0)
+    np.testing.assert_allclose(layer.array.ravel(), truth, rtol=1e-12)
+    # the surface mean the check reports is the mean of that very grid
+    assert r.metrics["pm25_surface_mean_ugm3"] == pytest.approx(truth.mean(), rel=1e-12)
+    # the grid is not JSON: the result's dict is what it was
+    assert "rasters" not in r.to_dict() and "pm25_surface" not in r.to_dict()
+
+
 def test_air_quality_writes_surface(tmp_path):
     st = stations([(0, 0), (1000, 0)], [30.0, 50.0])
     out = tmp_path / "s.tif"

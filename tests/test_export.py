@@ -549,7 +549,7 @@ def test_air_surface_is_the_checks_idw_surface_in_cgcs2000(raster_export):
     assert np.median(np.abs(a[inner] - expected)) < 0.1 * 12.5 * slope
     values = [v for _, _, v in STATIONS]
     assert min(values) <= a[valid].min() and a[valid].max() <= max(values)
-    # re-interpolated from the result, or exported from the file the check wrote: the same surface
+    # with or without surface_path=, the export writes the grid the result carries: the same surface
     b, bvalid, _ = read_valid(d / "out" / "city_rasters" / "air_file__pm25_surface.tif")
     assert np.array_equal(valid, bvalid) and np.array_equal(a[valid], b[bvalid])
     air = next(r for r in out.rasters if r.name == "air__pm25_surface")
@@ -630,17 +630,24 @@ def test_project_holds_rasters_with_relative_paths_under_the_vectors(raster_expo
     assert nodes[-1] == {"layer": "人口栅格", "raster": "city_rasters/population.tif"}
 
 
-def test_air_surface_that_cannot_be_reproduced_is_skipped_with_the_fix(tmp_path):
-    # masked with an area the export does not know: neither the study area nor the stations' extent fits
+def test_air_surface_masked_by_an_area_the_export_does_not_know_is_exported_as_computed(tmp_path):
+    # masked with an area that is neither the layer set's study area nor the stations' extent: the export
+    # used to re-run the interpolation, guess the mask and skip it; now it writes the result's own grid
     r = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114))
+    surface = r.rasters["pm25_surface"]
     out = export_qgis(city_layers(), tmp_path / "x.gpkg", results=[r])
-    assert "surface_path" in out.skipped["air/pm25_surface"]
-    assert out.rasters == [] and not (tmp_path / "x_rasters").exists()
-    # with the file the check wrote, it is exported
-    r2 = air_result(area=gpd.GeoDataFrame(geometry=[_box(1000, 500, 3000)], crs=GK114),
-                    surface_path=tmp_path / "pm25.tif")
-    out2 = export_qgis(city_layers(), tmp_path / "y.gpkg", results=[r2])
-    assert [p.name for p in out2.paths[2:]] == ["air__pm25_surface.tif", "air__pm25_surface.qml"]
+    assert not out.skipped and [p.name for p in out.paths[2:]] == ["air__pm25_surface.tif", "air__pm25_surface.qml"]
+    air = out.rasters[0]
+    assert air.title == "PM2.5 年均浓度面 (IDW)" and air.resampling == "bilinear" and air.crs == "EPSG:4490"
+    # the grid the check computed: 30 x 30 cells of 100 m over the box, IDW at the centres (brute force)
+    xs = X0 + 1000.0 + 50.0 + 100.0 * np.arange(30)
+    ys = Y0 + 500.0 + 3000.0 - 50.0 - 100.0 * np.arange(30)
+    gx, gy = np.meshgrid(xs, ys)
+    assert surface.shape == (30, 30) and surface.crs.to_epsg() == 4547
+    np.testing.assert_allclose(surface.array, brute_force_idw(gx, gy), rtol=1e-12)
+    a, valid, _ = read_valid(tmp_path / "x_rasters" / "air__pm25_surface.tif")
+    inside = surface.array[np.isfinite(surface.array)]
+    assert inside.min() - 1e-4 <= a[valid].min() and a[valid].max() <= inside.max() + 1e-4
 
 
 def test_raster_outputs_refuse_to_overwrite_before_anything_is_written(tmp_path):
@@ -678,3 +685,27 @@ def test_bad_rasters_are_refused_before_anything_is_written(tmp_path):
     with pytest.raises(InputError, match="one of the inputs"):
         export_qgis(LayerSet(vectors=stops, rasters={"population": own}), tmp_path / "o" / "c.gpkg", overwrite=True)
     assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == ["c_rasters", "population.tif"]
+
+
+def test_publishing_reads_results_and_specs_and_runs_no_check():
+    # ecogis.publish imports no check engine nor the audit: it can only write what a CheckResult holds
+    import ast
+    import pathlib
+
+    import ecogis.export
+    import ecogis.publish
+
+    engines = {"ecogis.air", "ecogis.audit", "ecogis.coverage", "ecogis.discs", "ecogis.ecology", "ecogis.network",
+               "ecogis.population", "ecogis.water", "ecogis.maps", "ecogis.report"}
+    found = {}
+    for f in pathlib.Path(ecogis.publish.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for m in mods:
+                if any(m == e or m.startswith(e + ".") for e in engines):
+                    found.setdefault(f.name, []).append(m)
+    assert found == {}
+    # the facade re-exports the same objects
+    assert ecogis.export.__all__ == ecogis.publish.__all__
+    assert all(getattr(ecogis.export, n) is getattr(ecogis.publish, n) for n in ecogis.export.__all__)

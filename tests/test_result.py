@@ -11,8 +11,8 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from ecogis.errors import OutputExistsError
-from ecogis.result import VIOLATION_COLUMNS, CheckResult, violations_frame
+from ecogis.errors import InputError, OutputExistsError
+from ecogis.result import VIOLATION_COLUMNS, CheckResult, RasterLayer, violations_frame
 
 X0, Y0 = 501_500.0, 3_716_000.0  # EPSG:4547 near Luohe
 
@@ -72,3 +72,18 @@ def test_write_json_and_gpkg_refuse_to_overwrite(tmp_path):
     with pytest.raises(OutputExistsError):
         r.write_gpkg(gpkg)
     r.write_gpkg(gpkg, overwrite=True)
+
+
+def test_raster_layer_holds_a_grid_and_stays_out_of_json():
+    from affine import Affine
+
+    arr = np.array([[1.0, np.nan, 3.0], [-9999.0, 5.0, 6.0]])
+    layer = RasterLayer(arr, Affine(250.0, 0, 0, 0, -250.0, 500.0), "EPSG:4547", units="ug/m3")
+    assert layer.shape == (2, 3) and layer.crs.to_epsg() == 4547
+    # NaN and the nodata value are both empty: 4 cells with a value, 1 to 6
+    assert layer.summary() == "2x3 cells of 250 m, 4 with a value, 1-6 ug/m3, EPSG:4547"
+    r = CheckResult("demo", metrics={"x": 1.0}, rasters={"surface": layer})
+    assert r.to_dict() == CheckResult("demo", metrics={"x": 1.0}).to_dict()
+    json.dumps(r.to_dict())
+    with pytest.raises(InputError, match="2-D"):
+        RasterLayer(np.zeros(3), Affine.identity(), 4547)

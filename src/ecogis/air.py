@@ -50,7 +50,7 @@ from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
 from ecogis.io import atomic_output
-from ecogis.result import CheckResult, violations_frame
+from ecogis.result import CheckResult, RasterLayer, violations_frame
 
 __all__ = [
     "LUOHE_PM_TARGETS",
@@ -426,7 +426,9 @@ def air_quality(
     -------
     CheckResult
         Name ``"air"``; layers ``stations`` (with ``over_target_*`` flags) and,
-        with ``districts``, ``districts``.
+        with ``districts``, ``districts``.  Rasters: ``pm25_surface``, the PM2.5 IDW surface
+        (:class:`ecogis.result.RasterLayer`, in the metric CRS, NaN outside the area),
+        which the QGIS export writes as it is.
 
     Examples
     --------
@@ -487,6 +489,7 @@ def air_quality(
         district_layer = gpd.GeoDataFrame({"id": d_ids, "name": d_names}, geometry=dm.geometry.values, crs=crs)
     over_stations: set[str] = set()
     over_districts: set[str] = set()
+    rasters: dict[str, RasterLayer] = {}
     for field, label in POLLUTANTS.items():
         if field not in sm.columns or not pd.to_numeric(sm[field], errors="coerce").notna().any():
             not_measurable[f"{field.replace('_ugm3', '')}_mean_ugm3"] = f"air stations have no {label} values ({field})"
@@ -498,10 +501,15 @@ def air_quality(
         metrics[f"{stem}_mean_ugm3"] = station_mean
         surface, transform, _ = idw_surface(sm, value=field, cell_m=cell_m, power=power, area=am, metric=crs)
         metrics[f"{stem}_surface_mean_ugm3"] = float(np.nanmean(surface)) if np.isfinite(surface).any() else None
-        if field == "pm25_ugm3" and surface_path is not None:
-            write_surface_tif(surface, transform, crs, surface_path, overwrite=overwrite,
-                              description=f"{label} annual mean, ug/m3, IDW p={power:g}")
-            metrics["surface_path"] = str(surface_path)
+        if field == "pm25_ugm3":
+            rasters["pm25_surface"] = RasterLayer(
+                surface, transform, crs, nodata=NODATA, units="ug/m3",
+                description=f"{label} annual mean, ug/m3, IDW p={power:g}", kind="pollutant_surface",
+                title=("PM2.5 年均浓度面 (IDW)", "PM2.5 annual mean (IDW)"))
+            if surface_path is not None:
+                write_surface_tif(surface, transform, crs, surface_path, overwrite=overwrite,
+                                  description=rasters["pm25_surface"].description)
+                metrics["surface_path"] = str(surface_path)
         station_layer[field] = raw
         target = targets.get(field)
         metrics[f"target_{field}"] = target
@@ -562,7 +570,7 @@ def air_quality(
         parameters={"year": yr, "targets": targets, "target_source": target_source, "cell_m": float(cell_m),
                     "power": float(power), "interpolation": "IDW (Shepard), all stations, exact at stations",
                     "metric_crs": crs.to_string(), "comparison": "violation when value >= target (plans: 低于)"},
-        warnings=warnings, not_measurable=not_measurable,
+        warnings=warnings, not_measurable=not_measurable, rasters=rasters,
     )
 
 

@@ -3,8 +3,9 @@
 A :class:`CheckResult` carries the check's name, its metrics (units in the key
 names: ``area_m2``, ``pm25_mean_ugm3``; shares as 0-1 floats), a violations
 GeoDataFrame with one row per offending feature and the rule it breaks, extra
-layers for maps (gaps, catchments, buffers), the parameters it was computed with,
-and warnings.  The same object feeds the maps, the report and the QGIS export.
+layers for maps (gaps, catchments, buffers), rasters it computed
+(:class:`RasterLayer`: the air check's interpolated surface), the parameters it was
+computed with, and warnings.  The same object feeds the maps, the report and the QGIS export.
 
 Examples
 --------
@@ -27,9 +28,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ecogis.errors import InputError
 from ecogis.io import atomic_output, write_layers
 
-__all__ = ["CheckResult", "VIOLATION_COLUMNS", "violations_frame", "write_json"]
+__all__ = ["CheckResult", "RasterLayer", "VIOLATION_COLUMNS", "violations_frame", "write_json"]
 
 #: columns every violations frame has (besides geometry)
 VIOLATION_COLUMNS = ("id", "name", "rule", "detail", "severity")
@@ -87,6 +89,74 @@ def write_json(data: dict[str, Any], path: str | os.PathLike, *, overwrite: bool
     return Path(path)
 
 
+@dataclass(frozen=True, eq=False)
+class RasterLayer:
+    """A grid a check computed: its cells and where they sit.
+
+    Attributes
+    ----------
+    array : 2-D ndarray
+        Cell values, rows north to south; NaN (or ``nodata``) where there is none.
+    transform : affine.Affine
+        Grid transform (cell size and upper-left corner) in ``crs``.
+    crs : pyproj.CRS
+        CRS of the grid.
+    nodata : float or None
+        Value of empty cells when the array is written (NaN cells become it).
+    units : str
+        Units of the values (``'ug/m3'``).
+    description : str
+        What the values are, e.g. ``'PM2.5 annual mean, ug/m3, IDW p=2'`` (the band description).
+    kind : str or None
+        Raster kind it is (``'pollutant_surface'``): how the export treats its cells
+        (:data:`ecogis.export.RASTER_KINDS`: a surface is warped, a count keeps its grid).
+    title : (str, str) or None
+        Layer name (Chinese, English); default the kind's.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> r = RasterLayer(np.array([[30.0, np.nan]]), Affine(100, 0, 0, 0, -100, 100), 4547, units="ug/m3")
+    >>> r.shape, r.crs.to_epsg(), r.summary()
+    ((1, 2), 4547, '1x2 cells of 100 m, 1 with a value, 30-30 ug/m3, EPSG:4547')
+    """
+
+    array: np.ndarray
+    transform: Any
+    crs: Any
+    nodata: float | None = -9999.0
+    units: str = ""
+    description: str = ""
+    kind: str | None = None
+    title: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        from pyproj import CRS
+
+        arr = np.asarray(self.array)
+        if arr.ndim != 2:
+            raise InputError(f"a RasterLayer array has {arr.ndim} dimensions but is expected to be 2-D (rows, cols)")
+        object.__setattr__(self, "array", arr)
+        object.__setattr__(self, "crs", CRS.from_user_input(self.crs))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.array.shape[0]), int(self.array.shape[1]))
+
+    def summary(self) -> str:
+        """One line: size, cell size, valid cells, value range, CRS (what JSON output may show)."""
+        arr = np.asarray(self.array, dtype=float)
+        valid = np.isfinite(arr)
+        if self.nodata is not None and np.isfinite(self.nodata):
+            valid &= arr != self.nodata
+        cells = arr[valid]
+        span = f"{cells.min():.4g}-{cells.max():.4g}" if cells.size else "no values"
+        epsg = self.crs.to_epsg()
+        return (f"{self.shape[0]}x{self.shape[1]} cells of {abs(self.transform.a):g} m, {int(valid.sum())} with a "
+                f"value, {span}{' ' + self.units if self.units and cells.size else ''}, "
+                f"{f'EPSG:{epsg}' if epsg else self.crs.name}")
+
+
 @dataclass
 class CheckResult:
     """What a check found.
@@ -107,6 +177,9 @@ class CheckResult:
         Things the user should know (data gaps, assumptions).
     not_measurable : dict
         Metric name -> reason it could not be measured (which layer or field is missing).
+    rasters : dict of RasterLayer
+        Grids the check computed (the air check's ``pm25_surface``), exported as
+        they are (:func:`ecogis.export.export_qgis`); not part of :meth:`to_dict`.
     """
 
     name: str
@@ -116,6 +189,7 @@ class CheckResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     not_measurable: dict[str, str] = field(default_factory=dict)
+    rasters: dict[str, RasterLayer] = field(default_factory=dict)
 
     @property
     def n_violations(self) -> int:
