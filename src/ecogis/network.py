@@ -570,8 +570,9 @@ def read_walk_network(path: str | os.PathLike, *, bounding_box: Any = None) -> g
 
 def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
                  access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
-                 min_largest_share: float = 0.9) -> tuple[dict[str, Any], list[str]]:
-    """What the street graph is: pieces, noding, and how far stops are from it.
+                 min_largest_share: float = 0.9,
+                 point_names: tuple[str, str] = ("stop", "stops")) -> tuple[dict[str, Any], list[str]]:
+    """What the street graph is: pieces, noding, and how far stops (or other points) are from it.
 
     Parameters
     ----------
@@ -584,6 +585,8 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
         covered along a street.
     min_largest_share : float, default 0.9
         Warn when the largest connected piece holds less of the street length.
+    point_names : (str, str), default ("stop", "stops")
+        What the points are, one and several (``("school", "schools")``), for the warnings.
 
     Returns
     -------
@@ -630,7 +633,7 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
             min_largest_share:
         warnings.append(f"roads: the street graph falls into {metrics['graph_components']} unconnected pieces and "
                         f"the largest holds only {metrics['graph_largest_component_share']:.1%} of the "
-                        f"{total / 1000.0:,.1f} km of streets; a stop reaches only its own piece: check the layer "
+                        f"{total / 1000.0:,.1f} km of streets; a {point_names[0]} reaches only its own piece: check the layer "
                         f"for gaps at junctions (end points more than the node tolerance apart)")
     if stops_xy is not None:
         xy = np.asarray(stops_xy, dtype=float).reshape(-1, 2)
@@ -640,9 +643,11 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
         metrics["stops_max_snap_m"] = float(snap.max()) if snap.size and np.isfinite(snap).all() else (
             None if snap.size == 0 else float("inf"))
         if far.any():
-            warnings.append(f"{int(far.sum())} of {len(xy)} stop(s) are farther than the access width "
+            one, many = point_names
+            counted = f"{one}(s)" if one + "s" == many else many
+            warnings.append(f"{int(far.sum())} of {len(xy)} {counted} are farther than the access width "
                             f"({access_width_m:g} m) from any street (up to {float(np.max(snap)):,.0f} m); their "
-                            f"walk starts with a straight leg of that length: check the stops' positions or "
+                            f"walk starts with a straight leg of that length: check the {many}' positions or "
                             f"the roads layer's extent")
     return metrics, warnings
 

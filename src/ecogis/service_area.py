@@ -264,7 +264,8 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
     graph = _network_graph(roads, A, r, crs)
     out["parameters"]["access_width_m"] = float(access_width_m)
     out["parameters"]["graph_edges"] = graph.n_edges
-    graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m)
+    graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m,
+                                                 point_names=(names.one, names.many))
     out["metrics"].update(graph_metrics)
     out["warnings"].extend(graph_warnings)
     reached = reached_streets(graph, reach_xy, radius_m=r)
