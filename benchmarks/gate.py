@@ -2,7 +2,7 @@
 
 ``stop_coverage`` and ``covered_area`` on 20,000 stops over a ~1,500 km2 area (the
 layout of benchmarks/coverage.py), with the gate and with it switched off
-(``ecogis.coverage.check_layer`` replaced by a pass-through), in turns in one
+(``ecogis.service_area.check_layer`` replaced by a pass-through), in turns in one
 process so a slow spell of the machine slows both alike, each keeping its best of
 several runs.  Prints the times, the ratio with / without, and the gate's own time
 (stops and area through ``check_layer``, timed in the same turns) as a share of the
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import shapely
 
-    import ecogis.coverage as cov
+    import ecogis.service_area as cov
     from ecogis.gate import check_layer
 
     stops, area = _buffer_inputs("uniform", n, km2)

@@ -662,7 +662,7 @@ def test_a_gap_reaching_through_a_neck_is_one_gap_as_with_fine_discs():
 @pytest.mark.parametrize("layout", ["uniform", "clustered"])
 def test_tiles_give_the_gaps_of_one_tile_and_of_fine_discs(monkeypatch, layout):
     """1,500 stops: one tile, then tiles of 150 cells (the gaps run across them), against GEOS with fine discs."""
-    import ecogis.coverage as cov
+    import ecogis.disc_union as cov
 
     rng = np.random.default_rng(7)
     if layout == "uniform":

@@ -50,7 +50,7 @@ def test_map_tasks_keeps_the_order_on_a_cluster(cluster):
 
 
 def test_gap_tiles_on_a_local_cluster_give_the_same_numbers_bit_for_bit(cluster, monkeypatch):
-    import ecogis.coverage as cov
+    import ecogis.disc_union as cov
 
     monkeypatch.setattr(cov, "_TILE_CELLS", 150)  # several tiles: the gaps run across them
     stops, area = _inputs()

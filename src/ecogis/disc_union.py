@@ -1,0 +1,459 @@
+"""The union of discs around points, cut to an area: its exact area and its gaps, through Voronoi cells.
+
+The engine glue between :mod:`ecogis.discs` (closed-form disc ∩ cell areas, gap
+pieces from the Voronoi edges) and the coverage engine
+(:mod:`ecogis.service_area`): which points can reach the area
+(:func:`within_distance`), the cells that cross the area's edge cut to it, the
+gap pieces built tile by tile (:func:`ecogis.partition.map_tasks`, local threads
+or a ``dask.distributed`` scheduler) and merged into gap polygons.  Nothing here
+knows what the points are.
+
+Examples
+--------
+>>> import numpy as np, shapely
+>>> area = shapely.box(0, 0, 10000, 10000)
+>>> xy = np.array([[5000.0, 5000.0], [20000.0, 20000.0]])
+>>> within_distance(area, xy, 500.0).tolist()
+[True, False]
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ecogis.discs import (
+    VoronoiCells,
+    area_segments,
+    convex_cells_in_area,
+    disc_polygon_area,
+    dissolve_rings,
+    equal_area_radius,
+    touching_groups,
+)
+from ecogis.errors import InputError
+
+__all__ = ["DEFAULT_ARC_STEP_DEG", "within_distance"]
+
+log = logging.getLogger(__name__)
+
+#: largest angle between two vertices of a circle in the gap polygons (360 / 256)
+DEFAULT_ARC_STEP_DEG = 360.0 / 256
+#: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
+_QUAD_SEGS = 64
+_POLY = 3  # shapely type id of Polygon
+#: segments per quarter circle of the area buffers that sort points by their distance to the area
+_OFFSET_QUAD_SEGS = 16
+
+
+# --- Voronoi cells ----------------------------------------------------------------------------
+def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
+    """Voronoi cell of each (unique) point, in input order, clipped to ``extent`` (GEOS).
+
+    Used where the Delaunay triangulation cannot be built: fewer than three points, or all on one line.
+    """
+    if len(xy) == 1:
+        return np.array([extent], dtype=object)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True))
+    if len(cells) == len(xy) and shapely.contains_xy(cells, xy[:, 0], xy[:, 1]).all():
+        return cells
+    # fall back to matching cells to points spatially
+    tree = shapely.STRtree(cells)
+    pi, ci = tree.query(shapely.points(xy), predicate="within")
+    out = np.empty(len(xy), dtype=object)
+    out[pi] = cells[ci]
+    return out
+
+
+def _offset_tolerance(distance_m: float) -> float:
+    """Largest gap between a GEOS buffer at ``_OFFSET_QUAD_SEGS`` and the true offset curve, plus 1 m."""
+    return abs(distance_m) * (1.0 - math.cos(math.pi / (4 * _OFFSET_QUAD_SEGS))) + 1.0
+
+
+def within_distance(area: shapely.Geometry, xy: np.ndarray, distance_m: float) -> np.ndarray:
+    """Exactly which points lie within ``distance_m`` of ``area`` (``shapely.dwithin``, but faster).
+
+    Points inside a slightly smaller buffer of the area are within for sure, points
+    outside a slightly larger one are not; only the band between the two goes to
+    ``dwithin``.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> within_distance(shapely.box(0, 0, 10, 10), np.array([[5.0, 5.0], [14.0, 14.0], [12.0, 5.0]]), 3.0).tolist()
+    [True, False, True]
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) == 0:
+        return np.zeros(0, dtype=bool)
+    tol = _offset_tolerance(distance_m)
+    outer = area.buffer(distance_m + tol, quad_segs=_OFFSET_QUAD_SEGS)
+    shapely.prepare(outer)
+    out = shapely.contains_xy(outer, xy[:, 0], xy[:, 1])
+    candidates = np.flatnonzero(out)
+    sure = np.zeros(len(xy), dtype=bool)
+    if distance_m > tol and candidates.size:
+        inner = area.buffer(distance_m - tol, quad_segs=_OFFSET_QUAD_SEGS)
+        shapely.prepare(inner)
+        sure[candidates] = shapely.contains_xy(inner, xy[candidates, 0], xy[candidates, 1])
+    band = np.flatnonzero(out & ~sure)
+    if band.size:
+        out[band] = shapely.dwithin(area, shapely.points(xy[band]), distance_m)
+    return out
+
+
+def _distinct(xy: np.ndarray) -> np.ndarray:
+    """The distinct points of ``xy``, sorted by x then y (``np.unique(xy, axis=0)``, faster)."""
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    if len(xy) < 2:
+        return xy.copy()
+    s = xy[np.argsort(xy.view(np.complex128).ravel())]  # complex numbers sort by real, then imaginary part
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = (s[1:] != s[:-1]).any(axis=1)
+    return s[new]
+
+
+class _Cells:
+    """The points' Voronoi cells: exact disc ∩ cell areas, farthest vertices, polygons and gap pieces on demand."""
+
+    def __init__(self, xy: np.ndarray, area: shapely.Geometry, radius_m: float) -> None:
+        r = radius_m
+        self.xy = xy
+        self.radius_m = r
+        self.extent = area.bounds  # the gaps must cover the area wherever it is uncovered
+        self.voronoi: VoronoiCells | None = None
+        cells = None
+        if VoronoiCells.possible(xy):
+            from scipy.spatial import QhullError
+
+            try:
+                cells = VoronoiCells(xy)
+            except QhullError as exc:  # (nearly) flat input Qhull cannot triangulate: GEOS builds the cells
+                log.debug("Delaunay triangulation of %d points failed (%s); using GEOS's Voronoi diagram", len(xy),
+                          str(exc).splitlines()[0] if str(exc) else "QhullError")
+        if cells is not None:
+            self.voronoi = cells
+            self.disc_areas = cells.disc_areas(r)
+            self.farthest = cells.farthest
+            self._polygons = lambda idx: cells.polygons(idx, radius_m=r, extent=area.bounds)
+        else:  # one or two points, or all on one line: GEOS builds the cells, clipped to a box around everything
+            minx, miny, maxx, maxy = area.bounds
+            pad = r * 2.0 + 1.0
+            extent = shapely.box(min(minx, xy[:, 0].min()) - pad, min(miny, xy[:, 1].min()) - pad,
+                                 max(maxx, xy[:, 0].max()) + pad, max(maxy, xy[:, 1].max()) + pad)
+            polys = _voronoi_cells(xy, extent)
+            self.disc_areas = disc_polygon_area(polys, xy, r)
+            coords, cidx = shapely.get_coordinates(polys, return_index=True)
+            far = np.zeros(len(xy))
+            np.maximum.at(far, cidx, np.hypot(*(coords - xy[cidx]).T))
+            self.farthest = far
+            self._polygons = lambda idx: polys[idx]
+
+    def polygons(self, idx: np.ndarray) -> np.ndarray:
+        return self._polygons(np.asarray(idx, dtype=np.intp)) if len(idx) else np.zeros(0, dtype=object)
+
+    def gaps(self, idx: np.ndarray, area: shapely.Geometry, *, partitions: int | None = None,
+             scheduler: str | None = None, arc_step_rad: float = 2.0 * np.pi / 256) -> np.ndarray:
+        """The uncovered part of ``area`` in the cells ``idx``: one polygon per gap.
+
+        From the Voronoi edges, the pieces (cell minus disc) fit exactly: pieces wholly
+        inside the area are kept, wholly outside dropped, and only those crossing its
+        boundary are cut to it, one by one; then only pieces that touch are merged
+        (:func:`_merge_gap_pieces`), never all gaps at once.  Many cells are split into
+        tiles (stripes of ``_TILE_CELLS`` cells by x, fixed by the data) run as dask tasks
+        (:func:`ecogis.partition.map_tasks`); the gaps that run across tiles are merged
+        afterwards (:func:`_merge_tiles`), so the result does not depend on ``partitions``.
+        With GEOS cells (or if rounding spoiled a walk): the union of the cells minus the
+        union of their discs (polygons with the disc's area), cut to the area; a point of
+        cell i is covered only by disc i, so that is the same set.
+        """
+        idx = np.asarray(idx, dtype=np.intp)
+        if len(idx) == 0:
+            return np.zeros(0, dtype=object)
+        if self.voronoi is not None:
+            from ecogis.partition import map_tasks
+
+            order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
+            tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
+            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
+            done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
+            if all(d is not None for d in done):
+                return done[0][0] if len(done) == 1 else _merge_tiles(done)
+            log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
+        r_eq = equal_area_radius(self.radius_m, 4 * _QUAD_SEGS)  # polygons with the disc's exact area
+        discs = shapely.buffer(shapely.points(self.xy[idx]), r_eq, quad_segs=_QUAD_SEGS)
+        uncovered = shapely.difference(shapely.union_all(self.polygons(idx)), shapely.union_all(discs))
+        if not uncovered.is_empty and not area.contains(uncovered):
+            uncovered = shapely.intersection(uncovered, area)
+        return _polygons(uncovered)
+
+
+#: gap cells per tile (a dask task); fixed, so that the gaps do not depend on the number of workers
+_TILE_CELLS = 25_000
+
+
+def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
+               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
+
+    Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
+    None when a walk was inconsistent.
+    """
+    area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
+    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True, arc_step_rad=arc_step_rad)
+    if exact is None:
+        return None
+    pieces, _, vertex_xy, vertex_piece = exact
+    return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area, keys=True)
+
+
+def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together."""
+    polys = np.concatenate([d[0] for d in done])
+    offset = np.cumsum([0] + [d[0].size for d in done])
+    xy = np.vstack([d[1] for d in done])
+    poly = np.concatenate([d[2] + o for d, o in zip(done, offset[:-1])])
+    tile = np.repeat(np.arange(len(done)), [d[1].shape[0] for d in done])
+    key = xy.view(np.complex128).ravel()
+    o = np.lexsort((tile, key))
+    k, t = key[o], tile[o]
+    same = k[1:] == k[:-1]
+    across = np.zeros(key.size, dtype=bool)
+    across[o[1:][same & (t[1:] != t[:-1])]] = True
+    across[o[:-1][same & (t[1:] != t[:-1])]] = True
+    open_ = np.zeros(polys.size, dtype=bool)
+    open_[poly[across]] = True
+    if not open_.any():
+        return polys
+    opened = shapely.orient_polygons(polys[open_], exterior_cw=False)
+    rings, ring_poly = shapely.get_rings(opened, return_index=True)
+    rxy, ring = shapely.get_coordinates(rings, return_index=True)
+    merged = _dissolve(opened, rxy, ring, ring_poly[ring], _member(rxy, xy[across]))[0]
+    return np.concatenate([polys[~open_], merged])
+
+
+def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: np.ndarray,
+                      area: shapely.Geometry, *, keys: bool = False) -> Any:
+    """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
+
+    A piece whose bounding box misses the area's boundary is wholly inside or wholly
+    outside (one vertex tells); the others are tested, and the few that cross the
+    boundary are cut to the area one by one.  The pieces fit exactly (they share the
+    crossings; GEOS cuts neighbours at the same points too), so they merge by cancelling
+    the edges two pieces share and chaining the rest into rings
+    (:func:`ecogis.discs.dissolve_rings`), with no overlay: the cost grows with the
+    pieces, not with the product of the gaps and their holes.  Where that cannot be done
+    (pieces touching at a single point, or not fitting exactly) the pieces that touch
+    there are merged by :func:`shapely.union_all`, group by group.
+    """
+    n = len(pieces)
+    if n == 0:
+        return (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else \
+            np.zeros(0, dtype=object)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    shapely.prepare(area)
+    bounds = shapely.bounds(pieces)
+    near = shapely.intersects(boundary, shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]))
+    keep = np.zeros(n, dtype=bool)
+    far = np.flatnonzero(~near)
+    if far.size:
+        first = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(pieces[far]), 0))
+        keep[far] = shapely.contains_xy(area, first[:, 0], first[:, 1])
+    cut_parts = np.zeros(0, dtype=object)
+    cross = np.flatnonzero(near)
+    if cross.size:
+        p = pieces[cross]
+        inside = shapely.contains(area, p)
+        keep[cross[inside]] = True
+        cross = cross[~inside]
+        cross = cross[shapely.intersects(area, pieces[cross])]
+        if cross.size:
+            cut_parts = _polygons_of(shapely.intersection(pieces[cross], area))
+    kept = np.flatnonzero(keep)
+    cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
+    uncut = pieces[kept]
+    holed = shapely.get_num_interior_rings(uncut) > 0  # a whole disc as a hole: counter-clockwise, turn it
+    uncut[holed] = shapely.orient_polygons(uncut[holed], exterior_cw=False)
+    items = np.concatenate([uncut, cut_parts])
+    if items.size == 0:
+        return (items, np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else items
+    # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
+    # its exterior ring, as gap_pieces builds them), and every vertex of a cut piece
+    events = np.bincount(vertex_piece, minlength=n)[kept]
+    rings, ring_item = shapely.get_rings(items, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    length = np.diff(np.r_[first, ring.size])
+    pos = np.arange(ring.size) - first[ring]
+    exterior = np.r_[True, ring_item[1:] != ring_item[:-1]][ring]
+    item = ring_item[ring]
+    k = np.r_[events, np.full(cut_parts.size, np.iinfo(np.int64).max)]
+    shareable = exterior & ((pos < k[item]) | (pos == length[ring] - 1))
+    shareable |= item >= kept.size
+    merged, outline_xy, outline_poly = _dissolve(items, xy, ring, item, shareable)
+    return (merged, outline_xy, outline_poly) if keys else merged
+
+
+def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndarray,
+              shareable: np.ndarray, *, rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the touching ``items`` by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
+
+    Where the edges left are not simple rings (pieces touching at a point, or pieces that
+    do not fit exactly), the pieces there and their neighbours are merged by GEOS first (a
+    local union, whose outline keeps the exact shared vertices) and the dissolve runs
+    again; after ``rounds`` tries, the touching groups still affected are merged by
+    :func:`shapely.union_all`, group by group.  Returns the polygons and their outline's
+    shareable vertices ``(xy, polygon)``.
+    """
+    shared_all = xy[shareable]
+    for _ in range(rounds):
+        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True)
+        if merged is not None:
+            return merged, outline[0], outline[1]
+        if bad_xy.size == 0:
+            break
+        local = np.zeros(items.size, dtype=bool)
+        local[item[_member(xy, bad_xy) & shareable]] = True
+        for _ in range(2):  # and the pieces that share a vertex with those, twice over
+            local[item[shareable & _member(xy, xy[shareable & local[item]])]] = True
+        fixed = shapely.orient_polygons(_polygons(shapely.union_all(items[local])), exterior_cw=False)
+        log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
+        items = np.concatenate([items[~local], fixed])
+        rings, ring_item = shapely.get_rings(items, return_index=True)
+        shared_keys = xy[shareable]
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        item = ring_item[ring]
+        # the untouched pieces keep their shared vertices; the merged ones share every vertex
+        shareable = (item >= items.size - fixed.size) | _member(xy, shared_keys)
+    group = touching_groups(xy[shareable], item[shareable], items.size)
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    log.debug("gap pieces merged by GEOS, group by group")
+    out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
+    polys = shapely.orient_polygons(np.concatenate(out), exterior_cw=False) if out else np.zeros(0, dtype=object)
+    pxy, which = shapely.get_coordinates(polys, return_index=True)
+    on = _member(pxy, np.vstack([shared_all, xy[shareable]]))
+    return polys, pxy[on], which[on]
+
+
+def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which points of ``xy`` are (exactly) among the points of ``table``; sorts the table only."""
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    if len(table) == 0 or len(xy) == 0:
+        return np.zeros(len(xy), dtype=bool)
+    t = np.unique(np.ascontiguousarray(table, dtype=float).reshape(-1, 2).view(np.complex128).ravel())
+    k = xy.view(np.complex128).ravel()
+    pos = np.minimum(np.searchsorted(t, k), t.size - 1)
+    return t[pos] == k
+
+
+def _polygons_of(geoms: np.ndarray) -> np.ndarray:
+    """The polygons among the parts of ``geoms`` (e.g. intersections that also gave lines or points)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
+
+
+def _clipped_disc_areas(xy: np.ndarray, cells: np.ndarray, area: shapely.Geometry, radius_m: float) -> np.ndarray:
+    """Exact area of disc_i ∩ cell_i ∩ area, for (convex) cells whose disc part crosses the area's boundary.
+
+    Green's theorem in numpy (:func:`ecogis.discs.convex_cells_in_area`); the few cells
+    it cannot trust (an edge running along the area's boundary) are cut by GEOS.
+    """
+    if len(xy) == 0:
+        return np.zeros(0)
+    out, trusted = convex_cells_in_area(xy, cells, area_segments(area),
+                                        lambda x, y: shapely.contains_xy(area, x, y), radius_m)
+    if not trusted.all():
+        idx = np.flatnonzero(~trusted)
+        out[idx] = disc_polygon_area(shapely.intersection(cells[idx], area), xy[idx], radius_m)
+    return out
+
+
+def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: float) -> pd.DataFrame:
+    """Covered area (exact) of the cells whose disc part crosses the area's boundary.
+
+    ``df`` has columns x, y, cell (geometry).
+    """
+    xy = df[["x", "y"]].to_numpy(dtype=float)
+    cells = np.asarray(df["cell"].to_numpy(), dtype=object)
+    return pd.DataFrame({"covered_m2": _clipped_disc_areas(xy, cells, area, radius_m)})
+
+
+def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,
+                     crs: Any, gaps: bool = True, scheduler: str | None = None,
+                     arc_step_deg: float = DEFAULT_ARC_STEP_DEG) -> tuple[float, np.ndarray | None]:
+    """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
+
+    ``xy`` are the distinct points within ``radius_m`` of the area (the others add nothing).
+    Every point's disc ∩ cell area comes from the Voronoi edges in closed form; only
+    the cells whose disc part crosses the area's boundary are cut to it (GEOS), and
+    only the cells reaching beyond their disc give gap pieces.
+    """
+    shapely.prepare(area)
+    if len(xy) == 0:
+        return 0.0, _polygons(area) if gaps else None
+    r = float(radius_m)
+    cells = _Cells(xy, area, r)
+    per = cells.disc_areas.copy()
+    # which discs (within their cells) cross the boundary: the rest count whole, or not at all
+    inner = area.buffer(-(r + _offset_tolerance(r)), quad_segs=_OFFSET_QUAD_SEGS)
+    deep = shapely.contains_xy(inner, xy[:, 0], xy[:, 1]) if not inner.is_empty else np.zeros(len(xy), dtype=bool)
+    clip = np.zeros(len(xy), dtype=bool)
+    edge = np.flatnonzero(~deep)
+    if edge.size:
+        boundary = area.boundary
+        shapely.prepare(boundary)
+        reach = np.minimum(cells.farthest[edge], r)
+        one_side = ~shapely.dwithin(boundary, shapely.points(xy[edge]), reach)
+        clip[edge[~one_side]] = True
+        outside = ~shapely.contains_xy(area, xy[edge, 0], xy[edge, 1])
+        per[edge[one_side & outside]] = 0.0
+    cut = np.flatnonzero(clip)
+    if partitions and partitions > 1 and cut.size > 1:
+        frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
+        per[cut] = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)["covered_m2"].to_numpy()
+    else:
+        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), area, r)
+    covered = min(math.fsum(per.tolist()), area.area)
+    if not gaps:
+        return covered, None
+    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area, partitions=partitions,
+                               scheduler=scheduler, arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg))
+
+
+def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,
+                               crs: Any) -> pd.DataFrame:
+    """:func:`_clipped_areas_frame` over dask-geopandas partitions of the cells (same numbers, in parallel)."""
+    try:
+        import dask_geopandas
+    except ImportError:
+        raise InputError("partitions need dask-geopandas: pip install 'ecogis[scale]'") from None
+    gdf = gpd.GeoDataFrame(frame.drop(columns="cell"), geometry=frame["cell"].to_numpy(), crs=crs)
+    dg = dask_geopandas.from_geopandas(gdf, npartitions=partitions)
+    # GEOS prepared geometries are not safe to share between threads: each partition gets its own copy
+    area_wkb = shapely.to_wkb(area)
+
+    def part(d: gpd.GeoDataFrame) -> pd.DataFrame:
+        own = shapely.from_wkb(area_wkb)
+        shapely.prepare(own)
+        return _clipped_areas_frame(pd.DataFrame({"x": d["x"].to_numpy(), "y": d["y"].to_numpy(),
+                                                  "cell": np.asarray(d.geometry.values, dtype=object)}), own, radius_m)
+
+    meta = pd.DataFrame({"covered_m2": pd.Series([], dtype=float)})
+    return dg.map_partitions(part, meta=meta).compute()
+
+
+def _polygons(geom: shapely.Geometry | None) -> np.ndarray:
+    if geom is None or geom.is_empty:
+        return np.zeros(0, dtype=object)
+    parts = shapely.get_parts(geom)
+    return parts[shapely.get_type_id(parts) == _POLY]
+
+

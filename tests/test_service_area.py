@@ -1,0 +1,94 @@
+"""The generic coverage engine: facilities other than bus stops, analytic answers, messages that name them."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from ecogis.coverage import stop_coverage
+from ecogis.errors import InputError, ValidationError
+from ecogis.service_area import covered_area_of, service_coverage
+
+CRS = "EPSG:4547"
+X0, Y0 = 500_000.0, 3_700_000.0
+R = 300.0
+
+
+def _area(size=10_000.0):
+    return gpd.GeoDataFrame({"name": ["区"]}, geometry=[shapely.box(X0, Y0, X0 + size, Y0 + size)], crs=CRS)
+
+
+def _schools(xy):
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    return gpd.GeoDataFrame({"name": [f"学校{i}" for i in range(len(xy))]}, geometry=shapely.points(xy + [X0, Y0]),
+                            crs=CRS)
+
+
+def _segment(r, d):
+    """Area of the part of a disc of radius r beyond a line at distance d from its centre."""
+    return r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
+
+
+def test_one_school_inside_covers_pi_r2():
+    res = service_coverage(_schools([[5000, 5000]]), _area(), radius_m=R, facility_kind="schools")
+    assert res.metrics["covered_area_m2"] == pytest.approx(math.pi * R * R, rel=1e-12)
+    assert res.metrics["area_share"] == pytest.approx(math.pi * R * R / 1e8, rel=1e-12)
+    assert res.metrics["radius_m"] == R and res.parameters["rule"] is None
+
+
+def test_a_school_near_the_edge_covers_its_disc_cut_by_the_area():
+    d = 120.0  # 120 m inside the western edge: the disc loses the segment beyond it
+    res = service_coverage(_schools([[d, 5000]]), _area(), radius_m=R, facility_kind="schools")
+    assert res.metrics["covered_area_m2"] == pytest.approx(math.pi * R * R - _segment(R, d), rel=1e-9)
+    # a school outside the area still serves it
+    out = service_coverage(_schools([[-d, 5000]]), _area(), radius_m=R, facility_kind="schools")
+    assert out.metrics["covered_area_m2"] == pytest.approx(_segment(R, d), rel=1e-9)
+    assert out.metrics["stops_outside_area"] == 1 and out.metrics["stops_serving_area"] == 1
+
+
+def test_two_far_schools_cover_two_discs_and_the_gaps_name_schools():
+    res = service_coverage(_schools([[2000, 5000], [8000, 5000]]), _area(), radius_m=R, facility_kind="schools",
+                           rule="test rule")
+    assert res.metrics["covered_area_m2"] == pytest.approx(2 * math.pi * R * R, rel=1e-12)
+    assert res.metrics["gap_area_m2"] == pytest.approx(1e8 - 2 * math.pi * R * R, rel=1e-9)
+    assert covered_area_of(_schools([[2000, 5000], [8000, 5000]]), _area(), radius_m=R)["covered_area_m2"] == \
+        pytest.approx(2 * math.pi * R * R, rel=1e-12)
+    details = res.violations["detail"].tolist()
+    assert len(details) == 1
+    assert "farther than 300 m from any school (buffer)" in details[0]
+    assert "stop" not in details[0]
+    assert set(res.violations["rule"]) == {"test rule"}
+
+
+def test_the_same_points_as_bus_stops_give_the_same_figures_and_stop_wording():
+    xy = [[2000, 5000], [8000, 5000], [8200, 5100]]
+    schools = service_coverage(_schools(xy), _area(), radius_m=R, facility_kind="schools")
+    stops = stop_coverage(_schools(xy), _area(), radius_m=R)
+    assert schools.metrics == stops.metrics
+    assert "from any stop (buffer)" in stops.violations["detail"].iloc[0]
+    assert "from any school (buffer)" in schools.violations["detail"].iloc[0]
+
+
+def test_messages_name_the_facilities():
+    none = service_coverage(_schools(np.zeros((0, 2))), _area(), radius_m=R, facility_kind="schools")
+    assert "no schools: nothing is covered" in none.warnings
+    assert none.metrics["covered_area_m2"] == 0.0
+    clinics = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=CRS)
+    with pytest.raises(InputError, match="clinics have geometry types .* expected to be points"):
+        service_coverage(clinics, _area(), radius_m=R, facility_kind="clinics")
+    with pytest.raises(ValidationError, match="facilities: .*no-crs"):
+        service_coverage(gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)]), _area(), radius_m=R)
+    with pytest.raises(InputError, match="radius_m"):
+        service_coverage(_schools([[1, 1]]), _area(), radius_m=None)
+
+
+def test_network_warning_counts_the_facilities_in_their_words():
+    roads = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0, Y0 + 5000), (X0 + 10000, Y0 + 5000)])], crs=CRS)
+    far = [[5000, 5000 + 400], [6000, 5000 + 400]]  # 400 m from the only street, radius 300
+    res = service_coverage(_schools(far), _area(), radius_m=R, method="network", roads=roads,
+                           facility_kind="libraries")
+    assert any(w.startswith("2 libraries within 300 m of the area") for w in res.warnings), res.warnings
+    assert any(w.startswith("2 of 2 libraries are farther than the access width") for w in res.warnings)
+    assert not any("stop" in w for w in res.warnings), res.warnings
