@@ -356,3 +356,17 @@ def test_ecogis_help_stays_quick_it_does_not_load_the_checks():
             "CliRunner().invoke(cli, ['--help']); print('ecogis.checks' in sys.modules, 'geopandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_every_coverage_metric_has_a_label():
+    """What the coverage check reports (buffer and network, with a population raster) is labelled in its spec, so
+    map panels and reports show a display name, never a raw key (population_raster_share once showed raw)."""
+    import ecogis
+    from ecogis.coverage import stop_coverage
+
+    ls = ecogis.load_sample()
+    labelled = {m.key for m in CHECKS["coverage"].metrics if m.label}
+    for method in ("buffer", "network"):
+        res = stop_coverage(ls.get("bus_stops"), ls.study_area("中心城区"), radius_m=500, method=method,
+                            roads=ls.get("roads"), population=ls.raster("population"))
+        assert set(res.metrics) <= labelled, (method, sorted(set(res.metrics) - labelled))
