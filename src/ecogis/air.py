@@ -47,8 +47,8 @@ from pyproj import CRS
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
+from ecogis.gate import gated as _gated
 from ecogis.io import atomic_output
 from ecogis.result import CheckResult, RasterLayer, violations_frame
 
@@ -174,14 +174,6 @@ def _cell_centres(transform: Affine, width: int, height: int) -> tuple[np.ndarra
     return x, y
 
 
-def _gated(layer: Any, kind: str, what: str, warnings: list[str]) -> Any:
-    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
-    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
-    if not isinstance(layer, gpd.GeoDataFrame):
-        return layer
-    layer, said = _check_layer(layer, kind, what=what)
-    warnings += [w for w in said if w not in warnings]
-    return layer
 
 
 def idw_surface(

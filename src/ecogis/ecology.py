@@ -46,8 +46,8 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
+from ecogis.gate import gated as _gated
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -119,14 +119,6 @@ _FEATURE_KINDS = ("projects", "facilities")
 
 
 # --- the input gate -----------------------------------------------------------------------
-def _gated(layer: Any, kind: str | None, what: str, warnings: list[str]) -> Any:
-    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
-    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
-    if not isinstance(layer, gpd.GeoDataFrame):
-        return layer
-    layer, said = _check_layer(layer, kind, what=what)
-    warnings += [w for w in said if w not in warnings]
-    return layer
 
 
 def _gated_features(features: Any, warnings: list[str]) -> Any:

@@ -38,7 +38,7 @@ import numpy as np
 
 from ecogis.errors import InputError, ValidationError
 
-__all__ = ["REPAIRABLE", "check_geometry_type", "check_layer", "check_number"]
+__all__ = ["REPAIRABLE", "check_geometry_type", "check_layer", "check_number", "gated"]
 
 #: problem codes the gate repairs (with a warning) instead of refusing
 REPAIRABLE = frozenset({"missing-geometry", "empty-geometry", "swapped-axes", "invalid-geometry"})
@@ -164,6 +164,29 @@ def check_layer(
     new = _summaries(where, changes, gdf.crs)
     fixed.attrs = {**gdf.attrs, "repairs": warnings + new}
     return fixed, warnings + new
+
+
+def gated(layer: Any, kind: str | None, what: str, warnings: list[str]) -> Any:
+    """``layer`` through :func:`check_layer` with its catalogue ``kind``, the repairs added to ``warnings``.
+
+    What a function that takes layers calls on entry: the repairs (axes swapped back ...)
+    go into the ``CheckResult.warnings`` it returns, each said once.  Anything but a
+    GeoDataFrame is returned as given.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> stops = gpd.GeoDataFrame({"id": ["S1"]}, geometry=[shapely.Point(33.6, 114.0)], crs="EPSG:4490")
+    >>> said = []
+    >>> fixed = gated(stops, "bus_stops", "stops", said)
+    >>> fixed.geometry.iloc[0].x, len(said)
+    (114.0, 1)
+    """
+    if not isinstance(layer, gpd.GeoDataFrame):
+        return layer
+    layer, said = check_layer(layer, kind, what=what)
+    warnings += [w for w in said if w not in warnings]
+    return layer
 
 
 def check_geometry_type(gdf: Any, kind: str, *, what: str | None = None) -> None:

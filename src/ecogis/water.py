@@ -58,8 +58,8 @@ from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.crs import to_metric
 from ecogis.errors import InputError, NotMeasurableError
-from ecogis.gate import check_layer as _check_layer
 from ecogis.gate import check_number as _check_number
+from ecogis.gate import gated as _gated
 from ecogis.progress import progress_bar
 from ecogis.result import CheckResult, violations_frame
 
@@ -102,14 +102,6 @@ _CLASS_RANK = {c: i for i, c in enumerate(WATER_CLASSES)}
 _LAKE_WORDS = {"lake", "reservoir", "湖库", "湖泊", "水库", "湖、库", "湖库型", "湖泊型", "水库型"}
 
 
-def _gated(layer: Any, kind: str, what: str, warnings: list[str]) -> Any:
-    """A layer through the input gate (:func:`ecogis.gate.check_layer`) with its catalogue kind; the repairs
-    (axes swapped back ...) said in ``warnings``.  Anything but a GeoDataFrame is returned as given."""
-    if not isinstance(layer, gpd.GeoDataFrame):
-        return layer
-    layer, said = _check_layer(layer, kind, what=what)
-    warnings += [w for w in said if w not in warnings]
-    return layer
 
 
 # --- rules as data -------------------------------------------------------------------
