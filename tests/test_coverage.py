@@ -723,6 +723,9 @@ def test_coarser_arcs_keep_the_gaps_and_their_exact_areas():
     assert n_coarse < n_fine / 4
     with pytest.raises(InputError, match="arc_step_deg was 0"):
         stop_coverage(_stops(xy), area, radius_m=R, arc_step_deg=0)
+    for bad in (True, float("nan"), 46.0):  # True was taken as 1 degree
+        with pytest.raises(InputError, match="arc_step_deg was"):
+            stop_coverage(_stops(xy), area, radius_m=R, arc_step_deg=bad)
 
 
 def test_catchment_has_no_sliver_parts_and_overlays_like_its_parts():

@@ -236,8 +236,6 @@ def idw_surface(
     if metric is not None:
         metric = _check_metric_crs(metric, stations if isinstance(stations, gpd.GeoDataFrame) else None,
                                    name="metric")
-    if not (np.isfinite(cell_m) and cell_m > 0):
-        raise InputError(f"cell_m was {cell_m} but is expected to be a cell size > 0 m")
     if stations.crs is None:
         raise InputError("air stations have no CRS; set one before interpolating")
     sm = to_metric(stations, metric)

@@ -386,8 +386,6 @@ def redline_change(
     if metric is not None:
         metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None,
                                    name="metric")
-    if min_piece_m2 < 0:
-        raise InputError(f"min_piece_m2 was {min_piece_m2} but is expected to be >= 0")
     om, nm = _metric_pair(old, new, metric, ("old red lines", "new red lines"))
     ogeom = np.array([_polygonal_part(g) for g in _valid(om.geometry.values)], dtype=object)
     ngeom = np.array([_polygonal_part(g) for g in _valid(nm.geometry.values)], dtype=object)
@@ -521,8 +519,6 @@ def river_buffers(
     if metric is not None:
         metric = _check_metric_crs(metric, rivers if isinstance(rivers, gpd.GeoDataFrame) else None,
                                    name="metric")
-    if not np.isfinite(buffer_m) or buffer_m < 0:
-        raise InputError(f"buffer_m was {buffer_m} but is expected to be a distance >= 0 m")
     fm, rm = _metric_pair(facilities, rivers, metric, ("facilities", "rivers"))
     if kinds is not None:
         _require_columns(fm, ["kind"], "facilities")
@@ -639,8 +635,6 @@ def control_zones(
     if metric is not None:
         metric = _check_metric_crs(metric, zones if isinstance(zones, gpd.GeoDataFrame) else None,
                                    name="metric")
-    if not np.isfinite(large_site_m2) or large_site_m2 < 0:
-        raise InputError(f"large_site_m2 was {large_site_m2} but is expected to be an area >= 0 m2")
     fm, zm = _metric_pair(facilities, zones, metric, ("facilities", "control zones"))
     _require_columns(fm, ["kind"], "facilities")
     _require_columns(zm, ["zone_type"], "control zones")
@@ -786,8 +780,6 @@ def coal_boilers_near_chp(
     if metric is not None:
         metric = _check_metric_crs(metric, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
                                    name="metric")
-    if not np.isfinite(radius_m) or radius_m <= 0:
-        raise InputError(f"radius_m was {radius_m} but is expected to be a distance > 0 m")
     fm = to_metric(facilities, metric)
     _require_columns(fm, ["kind"], "facilities")
     kind = fm["kind"].astype("string").to_numpy()

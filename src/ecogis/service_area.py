@@ -249,10 +249,9 @@ def _check_options(method: str, roads: Any, min_gap_m2: float, access_width_m: f
     if method == "network" and roads is None:
         raise NotMeasurableError("layer 'roads' missing: the network method walks along streets; "
                                  "give roads (a line layer or an .osm.pbf) or use method='buffer'")
-    step = DEFAULT_ARC_STEP_DEG if arc_step_deg is None else float(arc_step_deg)
-    if not 0.0 < step <= 45.0:
-        raise InputError(f"arc_step_deg was {arc_step_deg} but is expected to be > 0 and <= 45 (degrees)")
-    return step
+    step = check_number("arc_step_deg", arc_step_deg, minimum=0, exclusive_minimum=True, maximum=45,
+                        optional=True, unit="degrees")
+    return DEFAULT_ARC_STEP_DEG if step is None else step
 
 
 def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: float, crs: Any,
