@@ -57,8 +57,8 @@ from ecogis.result import CheckResult
 from ecogis.service_area import (
     DEFAULT_MIN_GAP_M2,
     METHODS,
+    _population_source,
     _radius,
-    _raster_path,
     _service_coverage,
     covered_area_of,
     service_coverage,
@@ -233,7 +233,7 @@ def stop_coverage(
         if cand is None and isinstance(roads, gpd.GeoDataFrame):
             cand = roads
         result.layers["proposals"] = propose_stops(run.facilities, run.area, k=int(propose), candidates=cand,
-                                                   population=_raster_path(population), radius_m=r,
+                                                   population=_population_source(population), radius_m=r,
                                                    target_share=target_share, metric_crs=run.crs, method=method,
                                                    roads=run.graph, access_width_m=access_width_m)
     return result

@@ -72,6 +72,7 @@ from ecogis.errors import InputError, LayerReadError
 __all__ = [
     "DEFAULT_WINDOW_CELLS",
     "RasterInfo",
+    "RasterPopulation",
     "ZonalPopulation",
     "cell_fractions",
     "coverage_fractions",
@@ -587,3 +588,68 @@ def demand_points(raster: str | os.PathLike, zone: Any, *, metric_crs: Any) -> g
     w = np.concatenate(ws) if ws else np.zeros(0)
     pts = gpd.GeoDataFrame({"population": w}, geometry=gpd.points_from_xy(x, y), crs=info.crs)
     return pts.to_crs(metric_crs)
+
+
+@dataclass(frozen=True)
+class RasterPopulation:
+    """A population GeoTIFF (persons per cell) as the population of a coverage run.
+
+    The same calls as :class:`ecogis.population_polygons.PolygonPopulation`, so the
+    coverage engine and the proposals take either without asking which: people per
+    zone, the audited area's figures with their checks, the notes to carry, and
+    demand points.  Opening it reads the header, so a bad raster fails before any work.
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, shapely, geopandas as gpd
+    >>> from rasterio.transform import from_origin
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "pop.tif")
+    >>> with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
+    ...                    crs="EPSG:4547", transform=from_origin(500000, 3700000, 100, 100)) as dst:
+    ...     dst.write(np.full((1, 10, 10), 2.0, dtype="float32"))
+    >>> pop = RasterPopulation(path)
+    >>> half = shapely.box(500000, 3699000, 500500, 3700000)
+    >>> float(pop.zonal_population(gpd.GeoSeries([half], crs=4547))[0])
+    100.0
+    """
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        raster_info(self.path)  # fail early on a bad raster
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    @property
+    def label(self) -> str:
+        """How messages name it."""
+        return f"raster 'population' ({self.path.name})"
+
+    def zonal_population(self, zones: gpd.GeoSeries, *, progress: bool | None = None) -> np.ndarray:
+        """People inside each zone (:func:`zonal_population`)."""
+        return zonal_population(self.path, zones, progress=progress)
+
+    def audit_warnings(self, area: shapely.Geometry, crs: Any) -> list[str]:
+        """Notes a result must carry before measuring: none for a raster (its checks are in :meth:`area_figures`)."""
+        return []
+
+    def area_figures(self, area: shapely.Geometry, crs: Any, *,
+                     progress: bool | None = None) -> tuple[float, list[str], dict[str, Any]]:
+        """The audited area's people, the warnings of the raster checks, and their metrics.
+
+        ``population_raster_share`` is the share of the area the raster covers (< 1: the
+        figures are lower bounds, see the warning); ``population_invalid_cells`` the cells
+        that hold no count of people (counted as 0).
+        """
+        checked = zonal_population_checked(self.path, gpd.GeoSeries([area], crs=crs), progress=progress,
+                                           label="the audited area")
+        return (float(checked.population[0]), list(checked.warnings),
+                {"population_raster_share": float(checked.raster_share[0]),
+                 "population_invalid_cells": int(checked.invalid_cells[0])})
+
+    def demand_points(self, zone: shapely.Geometry, crs: Any, *, spacing_m: float) -> gpd.GeoDataFrame:
+        """The people of ``zone`` as weighted cell centres (:func:`demand_points`; ``spacing_m`` is the raster's)."""
+        return demand_points(self.path, gpd.GeoSeries([zone], crs=crs), metric_crs=crs)

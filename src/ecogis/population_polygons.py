@@ -215,7 +215,8 @@ class PolygonPopulation:
             raise InputError(msg + "; population polygons must not overlap (are 街道 and 社区 mixed in one layer?)")
         self.warnings.append(msg)
 
-    def zonal_population(self, zones: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray, crs: Any = None) -> np.ndarray:
+    def zonal_population(self, zones: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray, crs: Any = None, *,
+                         progress: bool | None = None) -> np.ndarray:
         """People inside each zone: the sum of count x (area of polygon in zone / area of polygon).
 
         Parameters
@@ -225,6 +226,9 @@ class PolygonPopulation:
             are computed in that CRS, so give a metric one.
         crs : CRS-like, optional
             CRS of a bare array of geometries.
+        progress : bool, optional
+            Accepted for the call :class:`ecogis.population.RasterPopulation` answers too;
+            polygons need no progress bar.
 
         Returns
         -------
@@ -275,6 +279,17 @@ class PolygonPopulation:
         inside = float(shapely.area(geoms[hits[whole]]).sum()) + float(
             shapely.area(shapely.intersection(geoms[part], area)).sum())
         return min(inside / float(area.area), 1.0)
+
+    @property
+    def label(self) -> str:
+        """How messages name it."""
+        return f"population {self}"
+
+    def area_figures(self, area: shapely.Geometry, crs: Any, *,
+                     progress: bool | None = None) -> tuple[float, list[str], dict[str, Any]]:
+        """The audited area's people, with no further warnings or metrics (the checks of these polygons are in
+        :meth:`audit_warnings`); the call :class:`ecogis.population.RasterPopulation` answers too."""
+        return float(self.zonal_population(np.array([area], dtype=object), crs)[0]), [], {}
 
     def audit_warnings(self, area: shapely.Geometry, crs: Any) -> list[str]:
         """What a coverage result over ``area`` must say about these polygons (reading notes, partial cover)."""

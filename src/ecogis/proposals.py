@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -36,8 +35,8 @@ from ecogis.service_area import (
     _metric_for,
     _network_graph,
     _points,
+    _population_source,
     _radius,
-    _raster_path,
 )
 from ecogis.transit_plan import DEFAULT_RADIUS_M
 
@@ -189,16 +188,13 @@ def propose_stops(  # noqa: C901, PLR0913 -- debt (issue 13): the greedy loop, t
         if candidates is None:
             candidates = gpd.GeoDataFrame(geometry=graph.edges.geometry.values, crs=graph.crs)
     cand_xy, source = _candidate_points(candidates, A, cand_sp, crs)
-    raster = _raster_path(population)
+    raster = _population_source(population)
 
     area_pts = _grid_points(A, dem_sp)
     area_w = np.full(len(area_pts), A.area / max(len(area_pts), 1))
     demands = {"area": (area_pts, area_w)}
     if raster is not None:
-        from ecogis.population import demand_points
-
-        dp = (demand_points(raster, gpd.GeoSeries([A], crs=crs), metric_crs=crs) if isinstance(raster, Path)
-              else raster.demand_points(A, crs, spacing_m=dem_sp))
+        dp = raster.demand_points(A, crs, spacing_m=dem_sp)
         demands["population"] = (shapely.get_coordinates(dp.geometry.values), dp["population"].to_numpy(float))
     objective = "population" if raster is not None else "area"
 

@@ -139,29 +139,28 @@ def _points(points: gpd.GeoDataFrame, crs: Any, what: str = "facilities") -> tup
     return shapely.get_coordinates(geoms), s
 
 
-def _raster_path(population: Any) -> Any:
-    if population is None:
-        return None
+def _population_source(population: Any) -> Any:
+    """``population=`` as a source with one interface: a :class:`~ecogis.population.RasterPopulation` (a
+    GeoTIFF) or a :class:`~ecogis.population_polygons.PolygonPopulation`; None without one."""
+    from ecogis.population import RasterPopulation
     from ecogis.population_polygons import as_polygon_population
 
+    if population is None or isinstance(population, RasterPopulation):
+        return population
     polygons = as_polygon_population(population)  # polygons with counts (a grid, 街道 / 社区, a joined table)
     if polygons is not None:
         return polygons
     if isinstance(population, (str, os.PathLike)):
-        return Path(population)
+        return RasterPopulation(Path(population))
     raise InputError(f"population was {type(population).__name__} but is expected to be the path of a GeoTIFF")
 
 
 # --- population -------------------------------------------------------------------------------
-def _population_of(raster: Path | None, geoms: np.ndarray, crs: Any, progress: bool | None) -> np.ndarray:
-    from ecogis.population import zonal_population
-
+def _population_of(population: Any, geoms: np.ndarray, crs: Any, progress: bool | None) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
-    if raster is None or geoms.size == 0:
+    if population is None or geoms.size == 0:
         return np.full(geoms.size, np.nan)
-    if not isinstance(raster, Path):  # ecogis.population_polygons.PolygonPopulation
-        return raster.zonal_population(gpd.GeoSeries(geoms, crs=crs))
-    return zonal_population(raster, gpd.GeoSeries(geoms, crs=crs), progress=progress)
+    return population.zonal_population(gpd.GeoSeries(geoms, crs=crs), progress=progress)
 
 
 # --- the check --------------------------------------------------------------------------------
@@ -294,27 +293,16 @@ def _population_figures(raster: Any, A: shapely.Geometry, gaps_all: np.ndarray, 
         not_measurable["population_share"] = "raster 'population' missing"
         not_measurable["population_covered"] = "raster 'population' missing"
         return np.full(gaps_all.size, np.nan)
-    if isinstance(raster, Path):
-        from ecogis.population import zonal_population_checked
-
-        checked = zonal_population_checked(raster, gpd.GeoSeries([A], crs=crs), progress=progress,
-                                           label="the audited area")
-        total = float(checked.population[0])
-        out["warnings"].extend(checked.warnings)
-        # the checks on the raster (issue 11): the share of the area it covers (< 1: the population figures
-        # are lower bounds, see the warning) and its cells that hold no count of people (counted as 0)
-        metrics["population_raster_share"] = float(checked.raster_share[0])
-        metrics["population_invalid_cells"] = int(checked.invalid_cells[0])
-    else:  # polygons with counts: their checks are in raster.audit_warnings
-        total = float(_population_of(raster, np.array([A], dtype=object), crs, progress)[0])
+    total, said, checks = raster.area_figures(A, crs, progress=progress)  # a raster's checks (issue 11)
+    out["warnings"].extend(said)
+    metrics.update(checks)
     gap_pop = _population_of(raster, gaps_all, crs, progress)
     covered_pop = max(total - float(gap_pop.sum()), 0.0)
     metrics["population_total"] = total
     metrics["population_covered"] = covered_pop
     metrics["population_share"] = covered_pop / total if total > 0 else None
     if total <= 0:
-        what = f"raster 'population' ({raster.name})" if isinstance(raster, Path) else f"population {raster}"
-        not_measurable["population_share"] = f"{what} holds no people in the area"
+        not_measurable["population_share"] = f"{raster.label} holds no people in the area"
     return gap_pop
 
 
@@ -462,15 +450,11 @@ def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tupl
     step = _check_options(method, o["roads"], min_gap_m2, o["access_width_m"], o["partitions"], target_share,
                           o["arc_step_deg"])
     names = _names(o["facility_kind"], o["facility"])
-    raster = _raster_path(o["population"])
-    if isinstance(raster, Path):
-        from ecogis.population import raster_info
-
-        raster_info(raster)  # fail early on a bad raster
+    raster = _population_source(o["population"])  # a bad raster fails here, before any work
     warnings: list[str] = []
     crs, A, xy, points_m, serving, serving_xy = _measured_inputs(facilities, area, r, o["metric_crs"], warnings,
                                                                  kind=o["layer_kind"], what=names.many)
-    if raster is not None and not isinstance(raster, Path):
+    if raster is not None:
         warnings += raster.audit_warnings(A, crs)
     area_m2 = float(A.area)
     inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
@@ -588,7 +572,7 @@ def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
 
 
 def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps: np.ndarray, crs: Any,
-                    raster: Path | None, progress: bool | None) -> gpd.GeoDataFrame:
+                    raster: Any, progress: bool | None) -> gpd.GeoDataFrame:
     if not isinstance(districts, (gpd.GeoDataFrame, gpd.GeoSeries)) or districts.crs is None:
         raise InputError("districts is expected to be a GeoDataFrame with a CRS")
     d = districts.to_crs(crs)
