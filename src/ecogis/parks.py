@@ -242,7 +242,13 @@ def _check_tiers(tiers: Sequence[tuple[float, float]]) -> tuple[tuple[float, flo
     for a, r in pairs:
         _check_number("tier area_m2", a, minimum=0, unit="m2")
         _check_number("tier radius_m", r, minimum=0, exclusive_minimum=True, unit="m")
-    return tuple(sorted(pairs, reverse=True))
+    pairs = sorted(pairs, reverse=True)
+    for (a_big, r_big), (a_small, r_small) in zip(pairs, pairs[1:]):
+        if r_big < r_small:
+            raise InputError(f"tiers give parks of {a_big:g} m2 or more a radius of {r_big:g} m but smaller parks "
+                             f"(from {a_small:g} m2) {r_small:g} m; a larger park is expected to serve at least as "
+                             f"far: swap the areas or the radii")
+    return tuple(pairs)
 
 
 def park_radii(areas_m2: Any, *, tiers: Sequence[tuple[float, float]] = DEFAULT_PARK_TIERS) -> np.ndarray:

@@ -14,7 +14,7 @@ from ecogis.styles import LayerStyle, Symbol
 
 __all__ = ["SPEC", "run", "population_of"]
 
-_RULE = "城市体检 公园绿地服务半径覆盖率 (住房和城乡建设部 城市体检指标体系)"
+_RULE = "城市体检"
 (_LARGE_M2, _LARGE_R), (_SMALL_M2, _SMALL_R) = DEFAULT_PARK_TIERS
 
 
