@@ -238,6 +238,15 @@ def test_greenway_length_and_coverage_are_analytic():
     assert res.metrics["covered_residential_bound_m2"] < 1e-4 * inside
 
 
+def test_a_greenway_drawn_twice_counts_once():
+    a = shapely.LineString([(X0, Y0), (X0 + 2000, Y0)])
+    b = shapely.LineString([(X0 + 1000, Y0), (X0 + 3000, Y0)])  # overlaps a by 1 km
+    res = greenway_coverage(frame([a, b]), None, frame([BIG]))
+    assert res.metrics["greenway_km"] == pytest.approx(3.0) and res.metrics["greenways_total"] == 2
+    assert any("overlap" in w for w in res.warnings)
+    assert "share" in res.not_measurable
+
+
 def test_greenways_check_on_the_sample():
     r = run_check("greenways", load_sample())
     assert 0 < r.metrics["greenway_km"] <= r.metrics["greenway_total_km"]

@@ -521,7 +521,8 @@ def greenway_coverage(  # noqa: PLR0913 - one keyword per setting
     Returns
     -------
     CheckResult
-        Name ``"greenways"``; metrics ``greenway_km`` (inside the area), ``greenway_total_km``,
+        Name ``"greenways"``; metrics ``greenway_km`` (inside the area; a stretch drawn twice counts
+        once), ``greenway_total_km``,
         ``greenways_total``, and the coverage figures of :func:`park_coverage`
         (``residential_area_m2``, ``covered_residential_m2``, ``share`` ...); layers
         ``greenways_in_scope``, ``greenway_service_area``, ``covered_residential``, ``residential_gaps``.
@@ -551,9 +552,14 @@ def greenway_coverage(  # noqa: PLR0913 - one keyword per setting
     ways = to_metric(greenways, crs)
     lines = np.asarray(ways.geometry.values, dtype=object)
     inside = shapely.intersection(lines, scope)
+    drawn = _union([g for g in lines if g is not None and not g.is_empty])  # a stretch drawn twice counts once
+    summed = float(shapely.length(lines).sum())
+    if summed > drawn.length * (1 + 1e-9) + 1e-6:
+        warnings.append(f"greenway lines overlap ({(summed - drawn.length) / 1000:,.3f} km drawn more than once); "
+                        f"each stretch is counted once")
     metrics: dict[str, Any] = {
-        "greenway_km": _length_in(lines, scope) / 1000.0,
-        "greenway_total_km": float(shapely.length(lines).sum()) / 1000.0,
+        "greenway_km": _length_in(np.array([drawn], dtype=object), scope) / 1000.0,
+        "greenway_total_km": float(drawn.length) / 1000.0,
         "greenways_total": int(len(ways)),
         "radius_m": radius_m,
         "method": _method(quad_segs, crs),
@@ -565,7 +571,6 @@ def greenway_coverage(  # noqa: PLR0913 - one keyword per setting
     in_scope = in_scope[~shapely.is_empty(in_scope.geometry.values)]
     layers: dict[str, gpd.GeoDataFrame] = {"greenways_in_scope": in_scope}
     not_measurable: dict[str, str] = {}
-    drawn = _union([g for g in lines if g is not None and not g.is_empty])
     inner = service_area(drawn, radius_m, quad_segs=quad_segs) if not drawn.is_empty else shapely.Polygon()
     layers["greenway_service_area"] = _pieces(inner, crs, radius_m=radius_m)
     if land_use is None:
