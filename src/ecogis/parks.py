@@ -366,10 +366,15 @@ def _coverage_figures(residential: shapely.Geometry, inner: shapely.Geometry, ou
     return metrics, not_measurable, covered_in, gaps
 
 
-def _method(quad_segs: int, crs: Any) -> str:
+#: the ``method`` metric: service areas grown from the boundary, bracketed (see the module docstring)
+METHOD = "buffer (bracketed)"
+
+
+def _accuracy(quad_segs: int, crs: Any) -> str:
     epsg = getattr(crs, "to_epsg", lambda: None)()
-    return (f"exact Minkowski service areas bracketed by inscribed/circumscribed chords ({quad_segs} per quarter "
-            f"circle); figure = midpoint, error <= *_bound_m2; planar areas in {f'EPSG:{epsg}' if epsg else crs}")
+    return (f"service areas = the features grown by their radius (Minkowski sums), drawn with inscribed and "
+            f"circumscribed chords ({quad_segs} per quarter circle); each covered area is the midpoint of the two and "
+            f"its error is at most covered_residential_bound_m2; planar areas in {f'EPSG:{epsg}' if epsg else crs}")
 
 
 def park_coverage(  # noqa: PLR0913 - one keyword per setting, as service_coverage
@@ -465,7 +470,7 @@ def park_coverage(  # noqa: PLR0913 - one keyword per setting, as service_covera
         residential, inner_all, outer_all, population, crs, warnings, quad_segs)
     too_small = int((~np.isfinite(radii)).sum())
     metrics.update({
-        "method": _method(quad_segs, crs),
+        "method": METHOD,
         "parks_total": int(len(parks_m)),
         "parks_counted": int(counted.sum()),
         "parks_too_small": too_small,
@@ -482,7 +487,8 @@ def park_coverage(  # noqa: PLR0913 - one keyword per setting, as service_covera
         "residential_gaps": _pieces(gaps_geom, crs),
     }
     params = {"tiers": [list(p) for p in pairs], "residential_classes": list(residential_classes),
-              "quad_segs": quad_segs, "rule": PARK_RULE, "metric_crs": crs.to_string()}
+              "quad_segs": quad_segs, "rule": PARK_RULE, "accuracy": _accuracy(quad_segs, crs),
+              "metric_crs": crs.to_string()}
     return CheckResult("parks", metrics=metrics, violations=violations_frame([], crs=crs), layers=layers,
                        parameters=params, warnings=warnings, not_measurable=not_measurable)
 
@@ -562,7 +568,7 @@ def greenway_coverage(  # noqa: PLR0913 - one keyword per setting
         "greenway_total_km": float(drawn.length) / 1000.0,
         "greenways_total": int(len(ways)),
         "radius_m": radius_m,
-        "method": _method(quad_segs, crs),
+        "method": METHOD,
     }
     ids, names = _labels(ways, "greenway")
     in_scope = gpd.GeoDataFrame({"id": ids.to_numpy(), "name": names.to_numpy(),
@@ -586,6 +592,6 @@ def greenway_coverage(  # noqa: PLR0913 - one keyword per setting
         layers["covered_residential"] = _pieces(covered_geom, crs)
         layers["residential_gaps"] = _pieces(gaps_geom, crs)
     params = {"radius_m": radius_m, "residential_classes": list(residential_classes), "quad_segs": quad_segs,
-              "metric_crs": crs.to_string()}
+              "accuracy": _accuracy(quad_segs, crs), "metric_crs": crs.to_string()}
     return CheckResult("greenways", metrics=metrics, violations=violations_frame([], crs=crs), layers=layers,
                        parameters=params, warnings=warnings, not_measurable=not_measurable)
