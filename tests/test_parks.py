@@ -238,6 +238,23 @@ def test_greenway_length_and_coverage_are_analytic():
     assert res.metrics["covered_residential_bound_m2"] < 1e-4 * inside
 
 
+def test_an_l_shaped_greenway_covers_its_analytic_area():
+    """Legs of 1,000 m at a right angle, r = 100 m: 2r(L1 + L2) - r^2 (inner overlap) + pi r^2 / 4 (outer
+    wedge) + pi r^2 (the two end caps)."""
+    r_m = 100.0
+    way = frame([shapely.LineString([(X0, Y0), (X0 + 1000, Y0), (X0 + 1000, Y0 + 1000)])])
+    res = greenway_coverage(way, residential(BIG), frame([BIG]), radius_m=r_m)
+    truth = 2 * r_m * 2000 - r_m ** 2 + math.pi * r_m ** 2 / 4 + math.pi * r_m ** 2
+    assert abs(res.metrics["covered_residential_m2"] - truth) <= res.metrics["covered_residential_bound_m2"]
+    assert res.metrics["greenway_km"] == pytest.approx(2.0)
+
+
+def test_a_park_with_a_lake_covers_the_lake():
+    park = box(0, 0, 200, 200).difference(box(90, 90, 110, 110))  # a hole: within 500 m of the park's boundary
+    r = park_coverage(frame([park]), residential(BIG), frame([BIG]))
+    assert_within_bound(r.metrics, square_truth(200, 500))
+
+
 def test_a_greenway_drawn_twice_counts_once():
     a = shapely.LineString([(X0, Y0), (X0 + 2000, Y0)])
     b = shapely.LineString([(X0 + 1000, Y0), (X0 + 3000, Y0)])  # overlaps a by 1 km

@@ -12,18 +12,21 @@ gives their length.
 
 How exact the areas are
 -----------------------
-A service area is built as the park itself together with one "stadium" (a segment
-grown by the radius) per boundary segment; that union is exactly the park grown by
-its radius.  GEOS draws each stadium's round ends as chords with their vertices on
-the circle (``quad_segs`` chords per quarter circle), so the drawn shape lies
-*inside* the true one; the same construction with the radius enlarged to
-``r / cos(pi / (4 quad_segs))`` puts every chord outside the circle, so it lies
-*outside* the true one.  A covered area is therefore bracketed: the figure reported
-is the midpoint of the two, and ``covered_residential_bound_m2`` is half their
-difference, a proven bound on its error (with the default ``quad_segs=128`` about
-2e-5 of the covered area; the result's warnings say so when it is above 1e-4).  (The
-polygon buffer of GEOS is not used for a whole park: it first removes shallow
-concavities of the boundary, up to 1 % of the radius deep, which could add area.)
+A service area is built as the park itself, one rectangle per boundary segment (the
+segment grown sideways by the radius) and one wedge per vertex (between the two
+segments' normals on the outer side of the turn; a half disc at each end of a line):
+every point within the radius of the boundary is nearest to a segment or to a vertex,
+so that union is exactly the park grown by its radius.  The wedges' arcs are drawn as
+chords of at most ``pi / (2 quad_segs)`` radians with their vertices on the circle,
+so the drawn shape lies *inside* the true one; the same construction with the radius
+enlarged to ``r / cos(pi / (4 quad_segs))`` puts every chord outside the circle, so it
+lies *outside* the true one.  A covered area is therefore bracketed: the figure
+reported is the midpoint of the two, and ``covered_residential_bound_m2`` is half
+their difference, a proven bound on its error (with the default ``quad_segs=128``
+about 2e-5 of the covered area; the result's warnings say so when it is above 1e-4).
+(The polygon buffer of GEOS is not used: it first removes shallow concavities of the
+boundary, up to 1 % of the radius deep, which adds area, and it rounds the number of
+chords per arc.)
 Areas are planar areas in the metric CRS (:func:`ecogis.crs.to_metric`, the
 CGCS2000 3-degree Gauss-Kruger zone of the data), as desktop GIS gives them.
 
@@ -91,33 +94,65 @@ _AREA_MISMATCH = 0.10
 
 
 # --- geometry -------------------------------------------------------------------------------
-def _segments(geom: shapely.Geometry) -> np.ndarray:
-    """Every boundary (or line) segment of a polygonal or linear geometry, as an (n, 2, 2) array."""
+def _chains(geom: shapely.Geometry) -> list[tuple[np.ndarray, bool]]:
+    """(xy, closed) of every ring and line of a geometry, repeated consecutive points dropped."""
     out = []
     for part in shapely.get_parts(geom):
-        rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part])
+        if part.geom_type == "Polygon":
+            rings, closed = [part.exterior, *part.interiors], True
+        else:
+            rings, closed = [part], part.geom_type in ("LineString", "LinearRing") and part.is_closed
         for ring in rings:
-            xy = np.asarray(ring.coords)[:, :2]
-            if len(xy) >= 2:
-                seg = np.stack([xy[:-1], xy[1:]], axis=1)
-                out.append(seg[np.any(seg[:, 0] != seg[:, 1], axis=1)])
-    return np.concatenate(out) if out else np.zeros((0, 2, 2))
+            xy = np.asarray(ring.coords, dtype=float)[:, :2]
+            if len(xy) == 0:
+                continue
+            xy = xy[np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]]
+            if closed and len(xy) > 1 and np.all(xy[0] == xy[-1]):
+                xy = xy[:-1]
+            out.append((xy, closed and len(xy) > 2))
+    return out
 
 
-def _grown(geom: shapely.Geometry, radius_m: float, quad_segs: int) -> shapely.Geometry:
-    """``geom`` grown by ``radius_m`` as stadiums of its segments (chords on the circle: inside the true shape)."""
-    segs = _segments(geom)
-    if len(segs) == 0:  # a point
-        pieces = [shapely.buffer(p, radius_m, quad_segs=quad_segs) for p in shapely.get_parts(geom)]
-    else:
-        pieces = list(shapely.buffer(shapely.linestrings(segs), radius_m, quad_segs=quad_segs))
-    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
-    return shapely.union_all(pieces + polys)
+def _fan(v: np.ndarray, start: float, sweep: float, radius: float, step: float) -> np.ndarray:
+    """Ring of a wedge: the vertex, then points on the circle from angle ``start`` over ``sweep`` (chords <= step)."""
+    n = max(1, math.ceil(abs(sweep) / step - 1e-9))
+    a = start + sweep * np.arange(n + 1) / n
+    return np.vstack([v, np.c_[v[0] + radius * np.cos(a), v[1] + radius * np.sin(a)], v])
 
 
-def _outer_radius(radius_m: float, quad_segs: int) -> float:
-    """The radius whose chords (``quad_segs`` per quarter circle) lie outside the circle of ``radius_m``."""
-    return radius_m / math.cos(math.pi / (4 * quad_segs))
+def _grown(geom: shapely.Geometry, radius: float, step: float) -> shapely.Geometry:
+    """``geom`` grown by ``radius``: the geometry, one rectangle per segment and one wedge per turn.
+
+    Every point within ``radius`` of the geometry is nearest to a segment (its rectangle) or
+    to a vertex, and then lies in the wedge between the two segments' normals on the outer
+    side of the turn (or the half disc at a line's end); the wedges' arcs are chords of at
+    most ``step`` radians with their vertices on the circle.
+    """
+    rects, fans = [], []
+    for xy, closed in _chains(geom):
+        if len(xy) == 1:
+            fans.append(_fan(xy[0], 0.0, 2 * math.pi, radius, step))
+            continue
+        a = xy if closed else xy[:-1]
+        b = np.roll(xy, -1, axis=0) if closed else xy[1:]
+        d = (b - a) / np.hypot(*(b - a).T)[:, None]
+        n = np.c_[-d[:, 1], d[:, 0]] * radius
+        rects.append(np.stack([a + n, b + n, b - n, a - n, a + n], axis=1))
+        ang = np.arctan2(d[:, 1], d[:, 0])
+        if closed:
+            d1, d2, ang1, verts = np.roll(d, 1, axis=0), d, np.roll(ang, 1), xy
+        else:
+            d1, d2, ang1, verts = d[:-1], d[1:], ang[:-1], xy[1:-1]
+            fans.append(_fan(xy[0], ang[0] + math.pi / 2, math.pi, radius, step))
+            fans.append(_fan(xy[-1], ang[-1] - math.pi / 2, math.pi, radius, step))
+        turn = np.arctan2(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0], np.sum(d1 * d2, axis=1))
+        for v, phi, a1 in zip(verts, turn, ang1):
+            if abs(phi) > 1e-12:
+                fans.append(_fan(v, a1 - math.copysign(math.pi / 2, phi), phi, radius, step))
+    pieces = list(shapely.polygons(np.concatenate(rects))) if rects else []
+    pieces += [shapely.Polygon(f) for f in fans]
+    pieces += [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+    return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
 
 def service_area(geom: shapely.Geometry, radius_m: float, *, quad_segs: int = DEFAULT_QUAD_SEGS,
@@ -148,8 +183,8 @@ def service_area(geom: shapely.Geometry, radius_m: float, *, quad_segs: int = DE
     >>> service_area(sq, 50).area < true < service_area(sq, 50, outer=True).area
     True
     """
-    r = _outer_radius(radius_m, quad_segs) if outer else radius_m
-    return _grown(geom, r, quad_segs)
+    step = math.pi / (2 * quad_segs)
+    return _grown(geom, radius_m / math.cos(step / 2) if outer else radius_m, step)
 
 
 def _union(geoms: Any) -> shapely.Geometry:
