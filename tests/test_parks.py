@@ -82,6 +82,8 @@ def test_a_park_under_2000_m2_is_not_counted():
     assert r.metrics["covered_residential_m2"] == 0.0 and r.metrics["share"] == 0.0
     assert any("nothing is covered" in w for w in r.warnings)
     assert r.layers["park_service_areas"].empty
+    r = park_coverage(frame([box(0, 0, 25, 40)]).iloc[0:0], residential(BIG), frame([BIG]))
+    assert r.metrics["share"] == 0.0 and any("no features" in w for w in r.warnings)
 
 
 def test_park_radii_thresholds_and_custom_tiers():

@@ -511,7 +511,9 @@ def park_coverage(  # noqa: PLR0913 - one keyword per setting, as service_covera
         "parks_too_small": too_small,
         "service_area_m2": float(inner_all.area),
     })
-    if counted.sum() == 0:
+    if len(parks_m) == 0:
+        warnings.append("the parks layer has no features; nothing is covered")
+    elif counted.sum() == 0:
         warnings.append(f"no park reaches the smallest counted size ({pairs[-1][0]:,.0f} m2); nothing is covered")
     service = gpd.GeoDataFrame(pd.DataFrame([{k: v for k, v in r.items() if k != "geometry"} for r in rows],
                                             columns=["id", "name", "park_area_m2", "radius_m"]),
