@@ -806,6 +806,103 @@ def build_air_stations() -> gpd.GeoDataFrame:
     return _frame(rows, "air_stations")
 
 
+# --- green space and land use (illustrative) ------------------------------------------------------
+#: parks per size class: (count, smallest area m2, largest area m2) -- the city health check counts >= 2000 m2
+PARK_CLASSES = [(64, 5_000.0, 200_000.0), (28, 2_000.0, 5_000.0), (12, 400.0, 2_000.0)]
+PROTECTIVE_GREEN_M = 120.0  # 防护绿地 strip beyond the water's edge inside the built-up area
+LAND_BLOCK_M = 400.0  # land-use blocks of the built-up area
+#: shares of the built-up blocks by class (the rest 其他)
+BLOCK_CLASSES = [("居住用地", 0.50), ("工业用地", 0.13), ("防护绿地", 0.07), ("裸地", 0.03)]
+FOREST_PATCHES = 14  # 林地 patches in the rest of the city, the rest 耕地
+
+
+def build_parks(built: Polygon, water: Polygon) -> gpd.GeoDataFrame:
+    """Parks of three size classes at random places in the built-up area (off the water)."""
+    rng = _rng("parks")
+    room = built.difference(water.buffer(150))
+    minx, miny, maxx, maxy = room.bounds
+    kinds = {0: "综合公园", 1: "社区公园", 2: "游园"}
+    rows, placed = [], []
+    for cls, (count, lo, hi) in enumerate(PARK_CLASSES):
+        n = 0
+        while n < count:
+            c = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+            area = float(np.exp(rng.uniform(math.log(lo * 1.02), math.log(hi * 0.98))))
+            ratio = rng.uniform(0.6, 1.6)
+            w, h = math.sqrt(area * ratio), math.sqrt(area / ratio)
+            geom = affinity.rotate(shapely.box(c.x - w / 2, c.y - h / 2, c.x + w / 2, c.y + h / 2),
+                                   rng.uniform(0, 90), origin=c)
+            if not room.contains(geom) or any(geom.distance(g) < 100 for g in placed):
+                continue
+            placed.append(geom)
+            n += 1
+            label = ["城市", "社区", "街头"][cls]
+            rows.append({"id": f"PK{len(rows) + 1:02d}", "name": f"{label}公园{len(rows) + 1}号",
+                         "park_type": kinds[cls], "geometry": _round(geom)})
+    # one park states its official area (the others leave area_m2 empty: computed from the geometry)
+    rows[0]["area_m2"] = round(rows[0]["geometry"].area, -2)
+    return _frame(rows, "parks")
+
+
+def build_greenways(lines: dict[str, LineString], built: Polygon, water: Polygon) -> gpd.GeoDataFrame:
+    """Greenways along the river banks in and near the built-up area (one bank each)."""
+    reach = built.buffer(1500)
+    rows = []
+    for i, (name, line) in enumerate(lines.items()):
+        side = RIVER_WIDTH_M[name] / 2 + 30.0
+        path = shapely.offset_curve(line.simplify(5), side if i % 2 == 0 else -side).intersection(reach)
+        parts = [g for g in shapely.get_parts(path) if g.length > 300]
+        for part in parts:
+            rows.append({"id": f"GW{len(rows) + 1:02d}", "name": f"{name}滨河绿道", "level": "城市级",
+                         "geometry": _round(part.difference(water.buffer(1.0)) if part.intersects(water) else part)})
+    rows = [r for r in rows if not r["geometry"].is_empty and r["geometry"].geom_type == "LineString"]
+    return _frame(rows, "greenways")
+
+
+def build_land_use(city: Polygon, built: Polygon, water: Polygon, parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Land use without overlaps: water, parks, protective strips, 400 m blocks in the built-up area, forest
+    patches and farmland in the rest of the city."""
+    rng = _rng("land_use")
+    water_in = water.intersection(city)
+    park_all = shapely.union_all(parks.geometry.values)
+    strip = water.buffer(PROTECTIVE_GREEN_M).difference(water).intersection(built).difference(park_all)
+    rows = [{"land_class": "水域", "geometry": water_in}, {"land_class": "防护绿地", "geometry": strip}]
+    rows += [{"land_class": "公园绿地", "name": n, "geometry": g} for n, g in zip(parks["name"], parks.geometry)]
+    rest = built.difference(shapely.union_all([water, strip, park_all]))
+    minx, miny, maxx, maxy = built.bounds
+    names, weights = [c for c, _ in BLOCK_CLASSES] + ["其他"], [w for _, w in BLOCK_CLASSES]
+    weights = weights + [1 - sum(weights)]
+    for x in np.arange(minx, maxx, LAND_BLOCK_M):
+        for y in np.arange(miny, maxy, LAND_BLOCK_M):
+            piece = rest.intersection(shapely.box(x, y, x + LAND_BLOCK_M, y + LAND_BLOCK_M))
+            if piece.area > 100:
+                rows.append({"land_class": str(rng.choice(names, p=weights)), "geometry": piece})
+    outside = city.difference(shapely.union_all([built, water]))
+    bx0, by0, bx1, by1 = outside.bounds
+    forests = []
+    while len(forests) < FOREST_PATCHES:
+        c = (rng.uniform(bx0, bx1), rng.uniform(by0, by1))
+        patch = _smooth_polygon(c, (rng.uniform(1500, 3500), rng.uniform(1200, 2800)), rng, wobble=0.15)
+        if outside.contains(patch) and not any(patch.intersects(f) for f in forests):
+            forests.append(patch)
+    rows += [{"land_class": "林地", "geometry": f} for f in forests]
+    rows.append({"land_class": "耕地", "geometry": outside.difference(shapely.union_all(forests))})
+    for i, r in enumerate(rows):
+        r["id"] = f"LU{i + 1:04d}"
+        r["geometry"] = _round(r["geometry"])
+    rows = [r for r in rows if not r["geometry"].is_empty]
+    return _frame(rows, "land_use")
+
+
+def build_green(study_area: gpd.GeoDataFrame, lines: dict[str, LineString], water: Polygon) -> dict:
+    """The parks, greenways and land_use layers (all illustrative)."""
+    built = study_area.loc[study_area["scope"] == "城市建成区"].geometry.iloc[0]
+    city = study_area.loc[study_area["scope"] == "市域"].geometry.iloc[0]
+    parks = build_parks(built, water)
+    return {"parks": parks, "greenways": build_greenways(lines, built, water),
+            "land_use": build_land_use(city, built, water, parks)}
+
+
 # --- population ---------------------------------------------------------------------------------
 def build_population(path: Path, central: Polygon, built: Polygon, water: Polygon,
                      redlines: gpd.GeoDataFrame) -> dict:
@@ -892,6 +989,7 @@ def build(out_dir: Path) -> dict:
         "bus_routes": bus_routes, "bus_stops": bus_stops, "eco_redlines": redlines, "control_zones": control,
         "facilities": facilities, "projects": projects, "air_stations": air,
     }
+    layers.update(build_green(study_area, lines, water))  # parks, greenways, land_use (illustrative)
     layers["roads"] = layers["roads"][[f.name for f in CATALOGUE["roads"].fields] + ["geometry"]]
     missing = sorted(set(CATALOGUE) - set(layers))
     if missing:

@@ -40,6 +40,9 @@ __all__ = [
     "SCOPES",
     "FACILITY_KINDS",
     "CONTROL_ZONE_TYPES",
+    "PARK_TYPES",
+    "GREENWAY_LEVELS",
+    "LAND_CLASSES",
     "get_spec",
     "kinds",
     "guess_kind",
@@ -65,6 +68,10 @@ FACILITY_KINDS = (
     "other",
 )
 CONTROL_ZONE_TYPES = ("禁燃区", "禁养区", "限养区", "禁止开发区")
+PARK_TYPES = ("综合公园", "社区公园", "专类公园", "游园", "其他")
+GREENWAY_LEVELS = ("区域级", "城市级", "社区级")
+LAND_CLASSES = ("居住用地", "公园绿地", "防护绿地", "广场用地", "林地", "园地", "草地", "耕地", "湿地", "裸地", "水域",
+                "工业用地", "其他")
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,84 @@ def normalize_water_class(value: Any) -> str | None:
         text = str(int(value))
     key = text.lower().replace(" ", "")
     return _CLASS_ALIASES.get(key)
+
+
+#: CJJ/T 85-2017 (城市绿地分类标准) park classes G11-G14 and older names -> park_type
+_PARK_TYPE_ALIASES: dict[str, str] = {
+    "g11": "综合公园", "g12": "社区公园", "g13": "专类公园", "g14": "游园", "综合": "综合公园", "社区": "社区公园",
+    "专类": "专类公园", "街旁绿地": "游园", "街头绿地": "游园", "带状公园": "游园", "小游园": "游园",
+    "口袋公园": "游园", "city_park": "综合公园", "comprehensive": "综合公园", "community": "社区公园",
+    "community_park": "社区公园", "specialized": "专类公园", "pocket_park": "游园", "garden": "游园",
+    "other": "其他",
+}
+_GREENWAY_LEVEL_ALIASES: dict[str, str] = {
+    "区域": "区域级", "省级": "区域级", "区域绿道": "区域级", "regional": "区域级", "城市": "城市级", "市级": "城市级",
+    "城市绿道": "城市级", "city": "城市级", "社区": "社区级", "社区绿道": "社区级", "community": "社区级",
+}
+
+
+def _land_class_aliases() -> dict[str, str]:
+    """Land-use codes and names -> land_class.
+
+    A bare code is read only where GB/T 21010-2017 (第三次全国国土调查) and the 2023
+    国土空间调查、规划、用途管制用地用海分类 agree on its meaning (``0701`` is housing in
+    both; ``1001`` is railway land in one and industrial land in the other, so it is
+    read only with its name, ``"1001 工业用地"``).  GB 50137-2011 letters (R, G1, G2, M, E1)
+    are read too.
+    """
+    # (code or None when the bare code is ambiguous, name, class)
+    coded = [
+        ("0101", "水田", "耕地"), ("0102", "水浇地", "耕地"), ("0103", "旱地", "耕地"),
+        ("0201", "果园", "园地"), ("0202", "茶园", "园地"), ("0204", "其他园地", "园地"),
+        ("0301", "乔木林地", "林地"), ("0302", "竹林地", "林地"), (None, "红树林地", "林地"),
+        (None, "森林沼泽", "林地"), (None, "灌木林地", "林地"), (None, "其他林地", "林地"),
+        ("0401", "天然牧草地", "草地"), (None, "人工牧草地", "草地"), (None, "其他草地", "草地"),
+        ("0701", "城镇住宅用地", "居住用地"), (None, "农村宅基地", "居住用地"),
+        (None, "城镇社区服务设施用地", "居住用地"), (None, "农村社区服务设施用地", "居住用地"),
+        (None, "公园与绿地", "公园绿地"),
+        ("1401", "公园绿地", "公园绿地"), ("1402", "防护绿地", "防护绿地"), ("1403", "广场用地", "广场用地"),
+        (None, "工业用地", "工业用地"), (None, "河流水面", "水域"), (None, "湖泊水面", "水域"),
+        (None, "水库水面", "水域"), (None, "坑塘水面", "水域"),
+        ("1701", "河流水面", "水域"), ("1702", "湖泊水面", "水域"), ("1703", "水库水面", "水域"),
+        ("1704", "坑塘水面", "水域"),
+        (None, "裸土地", "裸地"), (None, "裸岩石砾地", "裸地"), ("2306", "裸土地", "裸地"),
+        ("2307", "裸岩石砾地", "裸地"),
+    ]
+    # codes whose meaning differs between the two classifications: read only with their name
+    named = [
+        ("0303", "红树林地", "林地"), ("0304", "森林沼泽", "林地"), ("0305", "灌木林地", "林地"),
+        ("0307", "其他林地", "林地"), ("0303", "灌木林地", "林地"), ("0304", "其他林地", "林地"),
+        ("0702", "农村宅基地", "居住用地"), ("0702", "城镇社区服务设施用地", "居住用地"),
+        ("0703", "农村宅基地", "居住用地"), ("0810", "公园与绿地", "公园绿地"), ("0601", "工业用地", "工业用地"),
+        ("1001", "工业用地", "工业用地"), ("1101", "河流水面", "水域"), ("1102", "湖泊水面", "水域"),
+        ("1103", "水库水面", "水域"), ("1104", "坑塘水面", "水域"), ("1206", "裸土地", "裸地"),
+        ("1207", "裸岩石砾地", "裸地"), ("0403", "人工牧草地", "草地"), ("0404", "其他草地", "草地"),
+    ]
+    out: dict[str, str] = {}
+    for code, name, cls in coded + named:
+        out[name] = cls
+        if code is not None:
+            for text in (f"{code} {name}", f"{code}{name}", f"{code}-{name}", f"{code}_{name}"):
+                out[text] = cls
+    for code, _name, cls in coded:
+        if code is not None:
+            out[code] = cls
+    out.update({
+        "07": "居住用地", "住宅用地": "居住用地", "居住": "居住用地", "r": "居住用地", "r1": "居住用地",
+        "r2": "居住用地", "r3": "居住用地", "g1": "公园绿地", "g2": "防护绿地", "g3": "广场用地",
+        "m": "工业用地", "m1": "工业用地", "m2": "工业用地", "m3": "工业用地", "e1": "水域",
+        "01": "耕地", "03": "林地",
+        "耕": "耕地", "林": "林地", "水体": "水域", "水面": "水域", "裸土": "裸地", "裸露地面": "裸地",
+        "裸露地": "裸地", "公园": "公园绿地",
+        "residential": "居住用地", "park": "公园绿地", "parks": "公园绿地", "protective_green": "防护绿地",
+        "forest": "林地", "woodland": "林地", "cropland": "耕地", "farmland": "耕地", "grassland": "草地",
+        "wetland": "湿地", "bare": "裸地", "bare_soil": "裸地", "barren": "裸地", "water": "水域",
+        "industrial": "工业用地", "other": "其他",
+    })
+    return out
+
+
+_LAND_CLASS_ALIASES = _land_class_aliases()
 
 
 #: OpenStreetMap ``highway`` values -> road_class (the links go with their road; ways for people on foot,
@@ -389,6 +474,40 @@ CATALOGUE: dict[str, LayerSpec] = {
             ),
             "Air-quality monitoring stations with annual means.",
         ),
+        LayerSpec(
+            "parks", ("polygon",), "公园绿地", "Parks",
+            (
+                _id("公园编号"), _name("公园名称", "绿地名称"),
+                FieldSpec("area_m2", "float", False, "面积", "Area", "m2",
+                          aliases=("面积", "占地面积", "公园面积", "area", "mj")),
+                FieldSpec("park_type", "str", False, "公园类型", "Park type", allowed=PARK_TYPES,
+                          aliases=("公园类型", "类型", "类别", "type"), value_aliases=_PARK_TYPE_ALIASES),
+            ),
+            "Park green space (公园绿地, CJJ/T 85-2017 G1) footprints; area_m2 is computed from the geometry "
+            "when absent.",
+        ),
+        LayerSpec(
+            "greenways", ("line",), "绿道", "Greenways",
+            (
+                _id("绿道编号"), _name("绿道名称"),
+                FieldSpec("level", "str", False, "绿道级别", "Level", allowed=GREENWAY_LEVELS,
+                          aliases=("级别", "绿道级别", "等级", "level"), value_aliases=_GREENWAY_LEVEL_ALIASES),
+            ),
+            "Greenway centre lines (绿道); lengths are measured in a metric CRS.",
+        ),
+        LayerSpec(
+            "land_use", ("polygon",), "用地现状", "Land use",
+            (
+                _id("图斑编号", "bsm"), FieldSpec("name", "str", False, "名称", "Name",
+                                                  aliases=("名称", "名字", "name_zh", "mc")),
+                FieldSpec("land_class", "str", True, "用地类型", "Land class", allowed=LAND_CLASSES,
+                          aliases=("用地类型", "地类", "地类名称", "用地分类", "用地性质", "土地利用类型", "dlmc",
+                                   "land_use", "landuse", "class", "类型"),
+                          value_aliases=_LAND_CLASS_ALIASES),
+            ),
+            "Land use or land cover polygons (居住用地, 公园绿地, 林地, 耕地, 裸地 ...); GB/T 21010-2017 and "
+            "国土空间调查、规划、用途管制用地用海分类 codes are read where their meaning is unambiguous.",
+        ),
     ]
 }
 
@@ -414,6 +533,8 @@ def get_spec(kind: str) -> LayerSpec:
 
 
 _KIND_WORDS = {
+    "公园": "parks", "绿道": "greenways", "greenway": "greenways", "用地现状": "land_use", "现状用地": "land_use",
+    "土地利用": "land_use", "地类图斑": "land_use", "dltb": "land_use", "landuse": "land_use", "land_cover": "land_use",
     "stops": "bus_stops", "公交站点": "bus_stops", "站点": "bus_stops", "routes": "bus_routes",
     "公交线路": "bus_routes", "河流": "rivers", "断面": "sections", "水源地": "water_sources",
     "保护区": "protection_zones", "道路": "roads", "红线": "eco_redlines", "redlines": "eco_redlines",

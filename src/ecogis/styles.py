@@ -200,6 +200,29 @@ _FACILITY = [
     ("other", "其他", "Other", "#666666"),
 ]
 
+_LAND_CLASS = [
+    ("居住用地", "Residential", "#ffd966"),
+    ("公园绿地", "Park green space", "#00c000"),
+    ("防护绿地", "Protective green space", "#2d8c3c"),
+    ("广场用地", "Square", "#c8e6c9"),
+    ("林地", "Forest", "#1b5e20"),
+    ("园地", "Orchard", "#9ccc65"),
+    ("草地", "Grassland", "#c5e1a5"),
+    ("耕地", "Cropland", "#f5f0a0"),
+    ("湿地", "Wetland", "#4db6ac"),
+    ("裸地", "Bare soil", "#c8a26b"),
+    ("水域", "Water", "#6baed6"),
+    ("工业用地", "Industrial", "#a1887f"),
+    ("其他", "Other", "#d9d9d9"),
+]
+_PARK_TYPE = [
+    ("综合公园", "City park", "#238b45"),
+    ("社区公园", "Community park", "#41ab5d"),
+    ("专类公园", "Specialised park", "#31a354"),
+    ("游园", "Pocket park", "#74c476"),
+    ("其他", "Other", "#a1d99b"),
+]
+
 STYLES: dict[str, LayerStyle] = {
     s.kind: s
     for s in [
@@ -310,6 +333,18 @@ STYLES: dict[str, LayerStyle] = {
             Category("error", "违规", "Violation", Symbol("#cb181d", "#ef3b2c", 0.6, 2.5, 8.0)),
             Category("warning", "预警", "Warning", Symbol("#d95f0e", "#fe9929", 0.6, 2.0, 7.0)),
         ], Symbol("#cb181d", "#ef3b2c", 0.6, 2.5, 8.0), "核查结果", 99),
+        # --- 生态: green space and land use (colours after the 国土空间规划 land-use palette) -----------------
+        _s("land_use", "用地现状", "Land use", "land_class", [
+            Category(v, v, en, Symbol(col, col, 0.45, 0.5)) for v, en, col in _LAND_CLASS
+        ], Symbol("#bdbdbd", "#d9d9d9", 0.35, 0.5), "生态", 3),
+        _s("parks", "公园绿地", "Parks", "park_type", [
+            Category(v, v, en, Symbol("#006d2c", col, 0.6, 1.2)) for v, en, col in _PARK_TYPE
+        ], Symbol("#006d2c", "#41ab5d", 0.6, 1.2), "生态", 38),
+        _s("greenways", "绿道", "Greenways", "level", [
+            Category("区域级", "区域级绿道", "Regional greenway", Symbol("#00441b", None, 0.0, 4.0)),
+            Category("城市级", "城市级绿道", "City greenway", Symbol("#238b45", None, 0.0, 3.0)),
+            Category("社区级", "社区级绿道", "Community greenway", Symbol("#74c476", None, 0.0, 2.0)),
+        ], Symbol("#238b45", None, 0.0, 3.0, dash="6 3"), "生态", 41),
     ]
 }
 

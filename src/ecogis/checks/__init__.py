@@ -35,6 +35,9 @@ from ecogis.checks import (
     bus_indicators,
     control_zones,
     coverage,
+    greenways,
+    land_cover,
+    parks,
     redline_change,
     redlines,
     river_buffers,
@@ -75,7 +78,7 @@ CHECKS: dict[str, CheckSpec] = {}
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers)
+                                    river_buffers, control_zones, air, boilers, parks, greenways, land_cover)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
