@@ -40,7 +40,7 @@ CRS = "EPSG:4547"
 
 #: the ten checks ecogis shipped before the registry (from the README and docs/targets.md)
 BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-           "control-zones", "air", "boilers"]
+           "control-zones", "air", "boilers", "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines"]
 
 
 def test_registry_holds_every_builtin_check_once_by_its_name():
