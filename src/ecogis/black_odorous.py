@@ -101,7 +101,7 @@ def black_odorous_water(
     -------
     CheckResult
         Name ``"black-odorous-water"``; metrics ``bodies_total``, ``bodies_eliminated``,
-        ``bodies_remaining``, ``share_eliminated`` (by count), ``length_km`` and
+        ``bodies_remaining``, ``share_eliminated`` and ``share_remaining`` (by count), ``length_km`` and
         ``share_eliminated_length`` (line bodies), ``area_m2`` and ``share_eliminated_area``
         (polygon bodies), ``last_year_eliminated``; a remaining body is an error; layer
         ``black_odorous_waters`` (clipped to the area).
@@ -178,6 +178,7 @@ def black_odorous_water(
     metrics: dict[str, Any] = {
         "bodies_total": n, "bodies_eliminated": int(done.sum()), "bodies_remaining": int(n - done.sum()),
         "share_eliminated": share(float(done.sum()), float(n), "share_eliminated", "any"),
+        "share_remaining": share(float(n - done.sum()), float(n), "share_remaining", "any"),
         "length_km": float(length.sum() / 1000.0),
         "share_eliminated_length": share(float(length[done].sum()), float(length.sum()), "share_eliminated_length",
                                          "line (river reach)"),

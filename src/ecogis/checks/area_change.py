@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.area_change import VERSIONED_KINDS, area_change, read_previous_version
-from ecogis.checks._reasons import with_reasons
+from ecogis.checks._reasons import canonical_values, with_reasons
 from ecogis.checks.spec import CheckSpec, Metric, Param
 from ecogis.errors import InputError
 from ecogis.layerset import LayerSet
@@ -28,6 +28,8 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
     if kind not in VERSIONED_KINDS:
         raise InputError(f"`params.kind` was {kind!r} but is expected to be one of {list(VERSIONED_KINDS)}")
     category = str(params.get("category") or "").strip() or None
+    if category is not None:
+        category = canonical_values(kind, "category", [category])[0]
     current = layers.get(kind)
     previous = read_previous_version(layers.root, kind)
     result = area_change(previous, current, kind=kind, category=category,
@@ -43,7 +45,8 @@ SPEC = CheckSpec(
     inputs=("protected_areas",),
     params=(
         Param("kind", "protected_areas", doc="versioned polygon kind: protected_areas or eco_redlines"),
-        Param("category", "", doc="only this category (永久基本农田, 湿地, 公益林, 其他); empty: all features"),
+        Param("category", "", doc="only this category (永久基本农田, 湿地, 公益林, 其他, or their aliases farmland, wetland, "
+                                  "public_forest); empty: all features"),
         Param("min_piece_m2", 1.0, unit="m2", minimum=0.0, doc="lost pieces smaller than this are not listed"),
     ),
     metrics=(

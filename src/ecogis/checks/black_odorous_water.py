@@ -6,10 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.black_odorous import black_odorous_water
-from ecogis.checks._areas import optional_area
-from ecogis.checks._reasons import with_reasons
+from ecogis.checks._reasons import strict_scope_area, with_reasons
 from ecogis.checks.spec import CheckSpec, Metric
-from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 
@@ -20,10 +18,7 @@ __all__ = ["SPEC", "run"]
 def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
         year: int | None = None) -> CheckResult:
     """:func:`ecogis.black_odorous.black_odorous_water` inside the target's scope (default 城市建成区)."""
-    wanted = scope or "城市建成区"
-    area = optional_area(layers, wanted)
-    if area is None:
-        raise NotMeasurableError(f"study_area has no {wanted} feature to count the black-odorous water bodies in")
+    area = strict_scope_area(layers, scope)
     return black_odorous_water(layers.get("black_odorous_waters"), area, year=year)
 
 
@@ -35,6 +30,7 @@ SPEC = CheckSpec(
     metrics=(
         Metric("share_eliminated", "share", ("黑臭水体消除比例", "Share eliminated"), target=True),
         Metric("bodies_remaining", "count", ("未消除黑臭水体", "Bodies not eliminated"), target=True),
+        Metric("share_remaining", "share", ("黑臭水体比例(未消除)", "Share not eliminated"), target=True),
         Metric("share_eliminated_length", "share", ("消除比例(长度)", "Share eliminated by length"), target=True),
         Metric("share_eliminated_area", "share", ("消除比例(面积)", "Share eliminated by area"), target=True),
         Metric("bodies_total", "count", ("黑臭水体数", "Bodies")),

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks._areas import scope_area
-from ecogis.checks._reasons import with_reasons
+from ecogis.checks._reasons import canonical_values, strict_scope_area, with_reasons
 from ecogis.checks.spec import CheckSpec, Metric, Param
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -42,9 +41,10 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
     zone_kind = str(params.get("zone_kind") or "study_area")
     field = str(params.get("zone_field") or "").strip() or None
     if zone_kind == "study_area" and field is None:
-        zones = scope_area(layers, scope or "城市建成区")
+        zones = strict_scope_area(layers, scope)
     else:
-        zones = select_zones(layers.get(zone_kind), field, params.get("zone_values") or "", what=zone_kind)
+        values = canonical_values(zone_kind, field or "", split_values(params.get("zone_values") or ""))
+        zones = select_zones(layers.get(zone_kind), field, values, what=zone_kind)
     rules = [RULES[k] for k in kinds if k in RULES]
     return facilities_in_zones(layers.get("facilities"), zones, kinds=kinds or None, zone_kind=zone_kind,
                                rule="; ".join(dict.fromkeys(rules)) or None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks._areas import optional_area
-from ecogis.checks._reasons import with_reasons
+from ecogis.checks._areas import WHOLE_CITY
+from ecogis.checks._reasons import strict_scope_area, with_reasons
+from ecogis.errors import NotMeasurableError
 from ecogis.checks.spec import CheckSpec, Metric
 from ecogis.layerset import LayerSet
 from ecogis.mines import mine_restoration
@@ -18,11 +19,19 @@ __all__ = ["SPEC", "run"]
 @with_reasons("mines")
 def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
         year: int | None = None) -> CheckResult:
-    """:func:`ecogis.mines.mine_restoration` of the mines in the target's scope (全市: every mine)."""
-    area = optional_area(layers, scope) if scope else None
+    """:func:`ecogis.mines.mine_restoration` of the mines in the target's scope (none: every mine; 全市 without
+    a 市域 feature: every mine, with a warning)."""
+    area, note = None, None
+    if scope:
+        try:
+            area = strict_scope_area(layers, scope)
+        except NotMeasurableError:
+            if scope not in WHOLE_CITY:
+                raise
+            note = "study_area has no 市域 feature: every mine of the layer counted as the city's"
     result = mine_restoration(layers.get("mines"), area, year=year)
-    if scope and area is None:
-        result.warnings.append(f"study_area has no {scope} feature: every mine of the layer counted")
+    if note:
+        result.warnings.append(note)
     return result
 
 

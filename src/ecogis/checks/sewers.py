@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks._areas import optional_area
-from ecogis.checks._reasons import with_reasons
+from ecogis.checks._reasons import strict_scope_area, with_reasons
 from ecogis.checks.spec import CheckSpec, Metric, Param
 from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
@@ -29,9 +28,12 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
     wanted = scope or "城市建成区"
     out = CheckResult("sewers")
     parts = 0
-    area = optional_area(layers, wanted)
-    if area is None or not layers.has("sewers"):
-        why = (f"study_area has no {wanted} feature" if area is None else "layer 'sewers' missing")
+    try:
+        area = strict_scope_area(layers, wanted)
+        why = None if layers.has("sewers") else "layer 'sewers' missing"
+    except NotMeasurableError as exc:
+        area, why = None, str(exc)
+    if why is not None:
         out.not_measurable.update({k: why for k in _REACH})
     else:
         r = sewer_reach(layers.get("sewers"), area, distance_m=float(params.get("distance_m", 500.0)))
