@@ -69,3 +69,9 @@ def test_cli_mines_json(tmp_path, mines):
     assert r.exit_code == 0, r.output
     data = json.loads(Path(out).read_text(encoding="utf-8"))
     assert data["restored_ha"] == pytest.approx(53.0) and data["mines_total"] == 4
+
+
+def test_a_stated_area_far_from_the_polygon_is_warned(mines):
+    r = mine_restoration(mines.assign(area_ha=[80.0, None, None, 7.5]))
+    assert r.metrics["restored_ha"] == pytest.approx(53.0)  # the geometry's 50 ha, not the stated 80
+    assert any("5 %" in w for w in r.warnings)

@@ -105,3 +105,10 @@ def test_cli_sewers_json(tmp_path):
     assert data["share_within"] == pytest.approx(2 * 250 * W / (W * H))
     assert (data["townships_total"], data["townships_with_plant"]) == (2, 1)
     assert [i["id"] for i in data["items"]] == ["T2"]
+
+
+def test_mains_without_any_status_are_not_measurable_not_zero():
+    from ecogis.errors import NotMeasurableError
+
+    with pytest.raises(NotMeasurableError, match="unknown, not 0"):
+        sewer_reach(main_at(1000.0, separated=None), area())

@@ -107,6 +107,12 @@ def mine_restoration(
         m2 = pd.to_numeric(inside["area_m2"], errors="coerce").to_numpy(dtype=float) / 10_000.0
         attr = np.where(np.isfinite(attr), attr, m2)
     ha[~polygonal] = attr[~polygonal]
+    stated = polygonal & np.isfinite(attr) & (attr > 0)
+    if area is None and stated.any():
+        off = stated & (np.abs(ha - attr) > 0.05 * attr)
+        if off.any():
+            warnings.append(f"{int(off.sum())} mine polygon(s) state an area more than 5 % off their geometry's "
+                            "(the geometry's is used): check the polygons or the stated area")
     ids = inside["id"].astype(str).to_numpy() if "id" in inside.columns else np.array([str(i) for i in inside.index])
     names = inside["name"].astype(object).to_numpy() if "name" in inside.columns else np.full(n, None, object)
     missing = ~np.isfinite(ha) | (ha < 0)

@@ -119,9 +119,13 @@ def sewer_reach(
     lengths = shapely.length(geoms[ok]) if ok.any() else np.zeros(0)
     length = np.zeros(len(geoms))
     length[ok] = lengths
+    if not (sep | comb).any():
+        why = (f"none of the {int(ok.sum())} sewer main(s) has a 雨污分流 status (separated True / False): the share "
+               "within reach of separated mains is unknown, not 0")
+        raise NotMeasurableError(why, reasons={"share_within": why, "separated_km": why, "combined_km": why})
     if unknown.any():
         warnings.append(f"{int(unknown.sum())} sewer main(s), {length[unknown].sum() / 1000:,.2f} km, have no "
-                        "雨污分流 status and do not count as separated")
+                        "雨污分流 status and do not count as separated: share_within is a lower bound")
 
     def reach(mask: np.ndarray) -> shapely.Geometry:
         if not mask.any():

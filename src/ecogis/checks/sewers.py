@@ -36,12 +36,16 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
     if why is not None:
         out.not_measurable.update({k: why for k in _REACH})
     else:
-        r = sewer_reach(layers.get("sewers"), area, distance_m=float(params.get("distance_m", 500.0)))
-        out.metrics.update(r.metrics)
-        out.layers.update(r.layers)
-        out.parameters.update(r.parameters)
-        out.warnings += r.warnings
-        parts += 1
+        try:
+            r = sewer_reach(layers.get("sewers"), area, distance_m=float(params.get("distance_m", 500.0)))
+        except NotMeasurableError as exc:
+            out.not_measurable.update({k: exc.reasons.get(k, str(exc)) for k in _REACH})
+        else:
+            out.metrics.update(r.metrics)
+            out.layers.update(r.layers)
+            out.parameters.update(r.parameters)
+            out.warnings += r.warnings
+            parts += 1
     towns = None
     if layers.has("study_area"):
         sa = layers.get("study_area")
