@@ -901,6 +901,217 @@ def build_green(study_area: gpd.GeoDataFrame, lines: dict[str, LineString], wate
     parks = build_parks(built, water)
     return {"parks": parks, "greenways": build_greenways(lines, built, water),
             "land_use": build_land_use(city, built, water, parks)}
+# --- zones and areas: black-odorous water, sewers, mines, protected areas (all illustrative) -------
+#: townships (乡镇, illustrative): centres on a ring around the confluence (angle deg, distance m); the first
+#: TOWNSHIPS_WITH_PLANT get a sewage plant
+TOWNSHIP_RING = [(15.0, 16000.0), (75.0, 15000.0), (135.0, 15000.0), (195.0, 14000.0), (255.0, 15000.0),
+                 (315.0, 16000.0), (350.0, 21000.0)]
+TOWNSHIP_RADIUS_M = 2600.0
+TOWNSHIPS_WITH_PLANT = 4
+#: black-odorous water bodies: name, offset of the start from the confluence, heading (deg), length m, status,
+#: year eliminated; 塔河东支 and 黑河西支 are named in 漯政办〔2023〕24号 (12.), their courses here are invented
+BLACK_ODOROUS = [
+    ("塔河东支", (-2200.0, 2600.0), 20.0, 2400.0, "已消除", 2023),
+    ("黑河西支", (3800.0, -2300.0), 100.0, 1800.0, "未消除", None),
+    ("示例排涝沟01", (-3900.0, -1200.0), 60.0, 1500.0, "已消除", 2019),
+    ("示例排涝沟02", (1500.0, 3400.0), 150.0, 1300.0, "已消除", 2020),
+    ("示例排涝沟03", (5200.0, 1800.0), 80.0, 1600.0, "已消除", 2021),
+    ("示例排涝沟04", (-5200.0, 3300.0), 10.0, 1100.0, "已消除", 2024),
+    ("示例城郊沟渠", (9400.0, 5200.0), 30.0, 1400.0, "未消除", None),  # outside the built-up area
+]
+#: mines (illustrative, no mine is known in the sample area): name, offset, semi-axes m, restoration, year
+MINES = [
+    ("示例采砂坑01", (-20000.0, -12000.0), (420.0, 300.0), "已修复", 2021),
+    ("示例采砂坑02", (-26000.0, -9000.0), (380.0, 260.0), "已修复", 2022),
+    ("示例砖瓦取土场01", (15000.0, -13000.0), (450.0, 330.0), "已修复", 2024),
+    ("示例砖瓦取土场02", (21000.0, -12000.0), (300.0, 240.0), "修复中", None),
+    ("示例采石场", (-18000.0, 19000.0), (350.0, 300.0), "未修复", None),
+]
+MINE_POINT = ("示例废弃矿点", (-30000.0, 2000.0), 12.5, "未修复")
+
+
+def _line_from(start: tuple[float, float], heading_deg: float, length_m: float, rng: np.random.Generator) -> LineString:
+    a = math.radians(heading_deg)
+    x0, y0 = _at(*start)
+    base = LineString([(x0, y0), (x0 + length_m * math.cos(a), y0 + length_m * math.sin(a))])
+    return _meander(base, rng, amplitude_m=60, wavelength_m=700).simplify(4.0)
+
+
+def build_townships(admin: gpd.GeoDataFrame, central: Polygon) -> gpd.GeoDataFrame:
+    """Illustrative townships (乡镇) around the central city, inside the three districts, outside 中心城区."""
+    rng = _rng("townships")
+    three = shapely.union_all(admin[admin["code"].isin(DISTRICTS)].geometry.values)
+    rows = []
+    for angle, dist in TOWNSHIP_RING:
+        c = _at(dist * math.cos(math.radians(angle)), dist * math.sin(math.radians(angle)))
+        poly = _smooth_polygon(c, (TOWNSHIP_RADIUS_M, TOWNSHIP_RADIUS_M * 0.8), rng, wobble=0.15)
+        if poly.intersection(three).area < 0.8 * poly.area:
+            continue
+        geom = shapely.make_valid(poly.intersection(three).difference(central.buffer(200)))
+        rows.append({"id": f"SA-T{len(rows) + 1:02d}", "name": f"示例乡镇{len(rows) + 1:02d}", "scope": "乡镇",
+                     "parent": "漯河市", "geometry": _round(geom)})
+    if len(rows) < 5:
+        raise SystemExit(f"only {len(rows)} townships fit inside the districts; move TOWNSHIP_RING")
+    return _frame(rows, "study_area")
+
+
+def build_black_odorous_waters(built: Polygon, central: Polygon) -> gpd.GeoDataFrame:
+    """Illustrative black-odorous water bodies: six channels in the built-up area, one outside, one pond."""
+    rng = _rng("black_odorous_waters")
+    rows = []
+    for i, (name, start, heading, length, status, year) in enumerate(BLACK_ODOROUS):
+        rows.append({"id": f"BOW{i + 1:02d}", "name": name, "status": status, "year": year,
+                     "geometry": _round(_line_from(start, heading, length, rng))})
+    pond = _smooth_polygon(_at(-900.0, -1800.0), (160.0, 110.0), rng, wobble=0.1)
+    rows.append({"id": f"BOW{len(rows) + 1:02d}", "name": "示例坑塘", "status": "已消除", "year": 2022,
+                 "geometry": _round(pond)})
+    gdf = _frame(rows, "black_odorous_waters")
+    inside = gdf.geometry.intersects(built)
+    if inside.sum() != len(rows) - 1 or gdf.geometry.iloc[6].intersects(built):
+        raise SystemExit("black-odorous water bodies: expected all but 示例城郊沟渠 in the built-up area")
+    return gdf
+
+
+def build_sewers(roads: gpd.GeoDataFrame, built: Polygon) -> gpd.GeoDataFrame:
+    """Illustrative sewer mains under the arterial and secondary roads of the built-up area: separated
+    (雨污分流) east of 1.5 km east of the confluence, 15 % of the pieces west of it."""
+    rng = _rng("sewers")
+    main = roads[roads["road_class"].isin(["主干路", "次干路"])].sort_values("id", kind="stable")
+    cx, _ = _at(0.0, 0.0)
+    rows = []
+    for rid, geom in zip(main["id"], main.geometry):
+        part = geom.intersection(built)
+        for piece in shapely.get_parts(part):
+            if piece.geom_type != "LineString" or piece.length < 50:
+                continue
+            # separated in the east and the new areas, combined in the old town west of the confluence
+            east = piece.centroid.x > cx + 1500.0
+            rows.append({"id": f"SW{len(rows) + 1:04d}", "name": None, "separated": bool(east or rng.random() < 0.15),
+                         "diameter_mm": float(rng.choice([400.0, 600.0, 800.0, 1000.0])), "geometry": _round(piece)})
+    return _frame(rows, "sewers")
+
+
+def build_mines(admin: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Illustrative mines outside the central city: five polygons and one point with its area."""
+    rng = _rng("mines")
+    city = shapely.union_all(admin.geometry.values)
+    rows = []
+    for i, (name, off, axes, state, year) in enumerate(MINES):
+        rows.append({"id": f"MN{i + 1:02d}", "name": name, "restoration": state, "year": year,
+                     "geometry": _round(_smooth_polygon(_at(*off), axes, rng, wobble=0.2))})
+    name, off, ha, state = MINE_POINT
+    rows.append({"id": f"MN{len(rows) + 1:02d}", "name": name, "restoration": state, "area_ha": ha, "year": None,
+                 "geometry": Point(_at(*off))})
+    gdf = _frame(rows, "mines")
+    if not gdf.geometry.within(city).all():
+        raise SystemExit("mines: every mine must lie inside the city")
+    return gdf
+
+
+def build_protected_areas(admin: gpd.GeoDataFrame, central: Polygon, lines: dict[str, LineString],
+                          redlines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Illustrative permanent basic farmland, a wetland and public forest, 2023 and an earlier 2020 version.
+
+    From 2020 to 2023 farmland unit PA-F2 loses a 1.2 x 0.8 km block (built on) and PA-F5 is added (smaller):
+    the farmland area decreases; the wetland is unchanged; the forest grows by PA-G2.
+    """
+    rng = _rng("protected_areas")
+    three = shapely.union_all(admin[admin["code"].isin(DISTRICTS)].geometry.values)
+    keep_out = central.buffer(300)
+
+    def poly(off, axes, wobble=0.12):
+        return shapely.make_valid(_smooth_polygon(_at(*off), axes, rng, wobble=wobble).intersection(three)
+                                  .difference(keep_out))
+
+    farms = {"PA-F1": poly((-14000.0, -6000.0), (2600.0, 1800.0)), "PA-F2": poly((12000.0, -9000.0), (2400.0, 1700.0)),
+             "PA-F3": poly((-9000.0, 12000.0), (2200.0, 1500.0)), "PA-F4": poly((16000.0, 4000.0), (2000.0, 1600.0))}
+    f5 = poly((13000.0, -12000.0), (500.0, 400.0))
+    cx, cy = _at(12000.0, -9000.0)
+    block = shapely.box(cx - 600.0, cy - 400.0, cx + 600.0, cy + 400.0)
+    wetland = shapely.make_valid(_substring(lines["沙颍河"], 9000.0, 14000.0).buffer(450.0).intersection(three)
+                                 .difference(keep_out))
+    forest = poly((9000.0, -9500.0), (900.0, 600.0))
+    forest_gain = poly((16000.0, -9000.0), (600.0, 450.0))
+    base = [("PA-W1", "示例湿地", "湿地", wetland), ("PA-G1", "示例公益林", "公益林", forest)]
+    names = {"PA-F1": "示例永久基本农田01", "PA-F2": "示例永久基本农田02", "PA-F3": "示例永久基本农田03",
+             "PA-F4": "示例永久基本农田04"}
+
+    def frame(items, version):
+        rows = [{"id": i, "name": n, "category": c, "version": version, "geometry": _round(g)} for i, n, c, g in items]
+        return _frame(rows, "protected_areas")
+
+    old = [(i, names[i], "永久基本农田", g) for i, g in farms.items()] + base
+    new = [(i, names[i], "永久基本农田", g.difference(block) if i == "PA-F2" else g) for i, g in farms.items()]
+    new += [("PA-F5", "示例永久基本农田05", "永久基本农田", f5)] + base
+    new += [("PA-G2", "示例公益林(新增)", "公益林", forest_gain.difference(forest))]
+    return frame(new, "2023"), frame(old, "2020")
+
+
+def build_zone_facilities(townships: gpd.GeoDataFrame, built: Polygon, central: Polygon, water: Polygon,
+                          zones: gpd.GeoDataFrame, redlines: gpd.GeoDataFrame,
+                          heating: Polygon) -> gpd.GeoDataFrame:
+    """Gas producers (one in the built-up area, one outside the central city), kilns (one inside the heating
+    network's area, one outside) and township sewage plants (the first TOWNSHIPS_WITH_PLANT townships)."""
+    avoid = shapely.union_all([water.buffer(1200.0), *zones.geometry.values, *redlines.geometry.values])
+    rows = []
+
+    def add(fid, name, kind, xy, *, polluting=True):
+        p = Point(*xy)
+        for step in range(40):  # walk out of rivers, zones and red lines
+            if not avoid.contains(p):
+                break
+            p = Point(p.x + 150.0, p.y + 90.0)
+        rows.append({"id": fid, "name": name, "kind": kind, "area_m2": None, "polluting": polluting,
+                     "water_supply_related": False, "capacity_mw": None, "geometry": _round(p)})
+        return p
+
+    g1 = add("FAC-G01", "示例煤气发生炉（建成区内）", "gas_producer", _at(2600.0, 2200.0))
+    g2 = add("FAC-G02", "示例煤气发生炉（建成区外）", "gas_producer", _at(-16000.0, 9000.0))
+    hc = heating.centroid
+    k1 = add("FAC-K01", "示例燃煤烘干窑（供热管网覆盖范围内）", "kiln", (hc.x - 1500.0, hc.y - 800.0))
+    k2 = add("FAC-K02", "示例燃煤窑炉（供热管网覆盖范围外）", "kiln", _at(-12000.0, -14000.0))
+    if not (built.contains(g1) and not central.contains(g2) and heating.contains(k1) and not heating.contains(k2)
+            and not central.contains(k1)):
+        raise SystemExit("zone facilities: a gas producer or kiln is not where its example needs it")
+    for i, (tid, tgeom) in enumerate(zip(townships["id"], townships.geometry)):
+        if i >= TOWNSHIPS_WITH_PLANT:
+            break
+        c = tgeom.representative_point()
+        p = add(f"FAC-T{i + 1:02d}", f"{townships['name'].iloc[i]}污水处理站", "sewage_plant", (c.x, c.y))
+        if not tgeom.contains(p):
+            raise SystemExit(f"township plant of {tid} left its township; move TOWNSHIP_RING")
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=METRIC)
+
+
+def build_heating_zone(facilities: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> Polygon:
+    """An illustrative heating-network service area (集中供热区) around the CHP plant, 5 x 4 km semi-axes."""
+    chp = facilities.loc[facilities["kind"] == "chp_plant"].geometry.iloc[0]
+    city = shapely.union_all(admin.geometry.values)
+    return _round(shapely.make_valid(_smooth_polygon((chp.x, chp.y), (5000.0, 4000.0), _rng("heating"))
+                                     .intersection(city)))
+
+
+def build_zone_layers(layers: dict[str, gpd.GeoDataFrame], admin: gpd.GeoDataFrame, central: Polygon,
+                      built: Polygon, water: Polygon, lines: dict[str, LineString]) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of the zones/areas checks: new kinds, townships added to study_area, the heating-network
+    area added to control_zones, gas producers, kilns and township plants added to facilities, and the
+    earlier protected-area version ``protected_areas_2020``."""
+    townships = build_townships(admin, central)
+    heating = build_heating_zone(layers["facilities"], admin)
+    control = _frame([*layers["control_zones"].to_dict("records"),
+                      {"id": "CZ04", "name": "示例热电联产供热管网覆盖范围", "zone_type": "集中供热区", "geometry": heating}],
+                     "control_zones")
+    extra = build_zone_facilities(townships, built, central, water, layers["protection_zones"],
+                                  layers["eco_redlines"], heating)
+    facilities = _frame([*layers["facilities"].to_dict("records"), *extra.to_dict("records")], "facilities")
+    protected, protected_2020 = build_protected_areas(admin, central, lines, layers["eco_redlines"])
+    return {
+        "study_area": _frame([*layers["study_area"].to_dict("records"), *townships.to_dict("records")], "study_area"),
+        "control_zones": control, "facilities": facilities,
+        "black_odorous_waters": build_black_odorous_waters(built, central),
+        "sewers": build_sewers(layers["roads"], built), "mines": build_mines(admin),
+        "protected_areas": protected, "protected_areas_2020": protected_2020,
+    }
 
 
 # --- population ---------------------------------------------------------------------------------
@@ -991,6 +1202,7 @@ def build(out_dir: Path) -> dict:
     }
     layers.update(build_green(study_area, lines, water))  # parks, greenways, land_use (illustrative)
     layers["roads"] = layers["roads"][[f.name for f in CATALOGUE["roads"].fields] + ["geometry"]]
+    layers.update(build_zone_layers(layers, admin, central, built, water, lines))
     missing = sorted(set(CATALOGUE) - set(layers))
     if missing:
         raise SystemExit(f"the sample lacks kinds {missing}")

@@ -53,3 +53,26 @@ def test_unknown_kind_error_lists_choices():
                                        ("sections.gpkg", "sections"), ("misc.gpkg", None)])
 def test_guess_kind(name, kind):
     assert guess_kind(name) == kind
+
+
+def test_a_versioned_file_name_is_its_kind_not_study_area():
+    """``protected_areas_2020.shp`` holds 'area', a word of study_area: the kind it starts with wins."""
+    from ecogis.catalogue import guess_kind
+
+    assert guess_kind("protected_areas_2020.shp") == "protected_areas"
+    assert guess_kind("black_odorous_waters_2024.geojson") == "black_odorous_waters"
+    assert guess_kind("黑臭水体清单.shp") == "black_odorous_waters"
+    assert guess_kind("district_boundaries.shp") == "study_area"
+
+
+def test_zone_kinds_read_chinese_values():
+    import pandas as pd
+
+    from ecogis.catalogue import canonicalize
+
+    pa, _ = canonicalize(pd.DataFrame({"保护类型": ["基本农田", "生态公益林", "湿地保护区", "其他"]}), "protected_areas")
+    assert pa["category"].tolist() == ["永久基本农田", "公益林", "湿地", "其他"]
+    mn, _ = canonicalize(pd.DataFrame({"修复状态": ["已治理", "在建", "未恢复"]}), "mines")
+    assert mn["restoration"].tolist() == ["已修复", "修复中", "未修复"]
+    fac, _ = canonicalize(pd.DataFrame({"类型": ["环境风险源", "煤气发生炉", "窑炉", "污水处理设施"]}), "facilities")
+    assert fac["kind"].tolist() == ["risk_source", "gas_producer", "kiln", "sewage_plant"]

@@ -40,7 +40,8 @@ CRS = "EPSG:4547"
 
 #: the ten checks ecogis shipped before the registry (from the README and docs/targets.md)
 BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-           "control-zones", "air", "boilers", "parks", "greenways", "land-cover"]
+           "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
+           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines"]
 
 
 def test_registry_holds_every_builtin_check_once_by_its_name():
@@ -370,3 +371,14 @@ def test_every_coverage_metric_has_a_label():
         res = stop_coverage(ls.get("bus_stops"), ls.study_area("中心城区"), radius_m=500, method=method,
                             roads=ls.get("roads"), population=ls.raster("population"))
         assert set(res.metrics) <= labelled, (method, sorted(set(res.metrics) - labelled))
+
+
+def test_a_text_parameter_takes_text_only():
+    from ecogis.checks.spec import Param
+
+    p = Param("category", "", doc="a category")
+    assert p.is_text and p.problem("永久基本农田") is None
+    assert "expected to be text" in p.problem(3)
+    assert not Param("radius_m", 1.0).is_text
+    assert get_check("area-change").param_problems({"category": 5}) == [
+        "`params.category` was 5 but is expected to be text (a string)"]

@@ -194,7 +194,7 @@ def _result_key(check: str, scope: str | None, year: int | None, params: Any = (
         key = f"{check}/{scope}" if scope else check
     items = sorted(dict(params or ()).items())
     if items:
-        key += "@" + ",".join(f"{k}={v:g}" for k, v in items)
+        key += "@" + ",".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in items)
     return key
 
 

@@ -43,6 +43,9 @@ __all__ = [
     "PARK_TYPES",
     "GREENWAY_LEVELS",
     "LAND_CLASSES",
+    "BLACK_ODOROUS_STATUS",
+    "MINE_RESTORATION",
+    "PROTECTED_CATEGORIES",
     "get_spec",
     "kinds",
     "guess_kind",
@@ -65,13 +68,22 @@ FACILITY_KINDS = (
     "water_works",
     "coal_boiler",
     "chp_plant",
+    "risk_source",
+    "gas_producer",
+    "kiln",
     "other",
 )
-CONTROL_ZONE_TYPES = ("禁燃区", "禁养区", "限养区", "禁止开发区")
 PARK_TYPES = ("综合公园", "社区公园", "专类公园", "游园", "其他")
 GREENWAY_LEVELS = ("区域级", "城市级", "社区级")
 LAND_CLASSES = ("居住用地", "公园绿地", "防护绿地", "广场用地", "林地", "园地", "草地", "耕地", "湿地", "裸地", "水域",
                 "工业用地", "其他")
+CONTROL_ZONE_TYPES = ("禁燃区", "禁养区", "限养区", "禁止开发区", "集中供热区")
+#: status of a black-odorous water body (黑臭水体)
+BLACK_ODOROUS_STATUS = ("未消除", "已消除")
+#: restoration status of a (legacy) mine
+MINE_RESTORATION = ("已修复", "修复中", "未修复")
+#: categories of areas that must not shrink (面积不减少)
+PROTECTED_CATEGORIES = ("永久基本农田", "湿地", "公益林", "其他")
 
 
 @dataclass(frozen=True)
@@ -300,6 +312,75 @@ CATALOGUE: dict[str, LayerSpec] = {
             "Study areas: the central city (中心城区), built-up area (城市建成区), districts (区) ...",
         ),
         LayerSpec(
+            "black_odorous_waters", ("polygon", "line"), "黑臭水体", "Black-odorous water bodies",
+            (
+                _id(), _name("水体名称", "黑臭水体名称"),
+                FieldSpec("status", "str", True, "治理状态", "Status", allowed=BLACK_ODOROUS_STATUS,
+                          aliases=("治理状态", "整治状态", "状态", "是否消除", "消除情况", "status"),
+                          value_aliases={"已治理": "已消除", "已完成": "已消除", "完成治理": "已消除",
+                                         "治理完成": "已消除", "已整治": "已消除", "消除": "已消除",
+                                         "eliminated": "已消除", "done": "已消除", "是": "已消除",
+                                         "未治理": "未消除", "治理中": "未消除", "整治中": "未消除",
+                                         "未完成": "未消除", "返黑返臭": "未消除", "remaining": "未消除",
+                                         "open": "未消除", "否": "未消除"}),
+                FieldSpec("year", "int", False, "消除年份", "Year eliminated",
+                          aliases=("消除年份", "完成年份", "治理年份", "年份", "年度")),
+                FieldSpec("river", "str", False, "所在河流", "River", aliases=("所在河流", "河流")),
+            ),
+            "Black-odorous water bodies (黑臭水体) as lines or water surfaces, with status 未消除 / 已消除 "
+            "(治理中 counts as 未消除) and the year eliminated.",
+        ),
+        LayerSpec(
+            "sewers", ("line",), "排水管网", "Sewer mains",
+            (
+                _id("管段编号", "管线编号"),
+                FieldSpec("name", "str", False, "名称", "Name", aliases=("名称", "名字", "管线名称", "所在道路")),
+                FieldSpec("separated", "bool", True, "雨污分流", "Separated",
+                          aliases=("雨污分流", "是否分流", "分流", "排水体制", "体制", "separated"),
+                          value_aliases={"分流": "true", "分流制": "true", "雨污分流": "true", "已分流": "true",
+                                         "separate": "true", "合流": "false", "合流制": "false",
+                                         "雨污合流": "false", "未分流": "false", "combined": "false"}),
+                FieldSpec("diameter_mm", "float", False, "管径", "Diameter", "mm",
+                          aliases=("管径", "管径mm", "管径(mm)", "diameter", "dn")),
+            ),
+            "Sewer mains (排水管网) with their 雨污分流 status (True: separated, False: combined).",
+        ),
+        LayerSpec(
+            "mines", ("polygon", "point"), "矿山", "Mines",
+            (
+                _id(), _name("矿山名称", "矿区名称"),
+                FieldSpec("restoration", "str", True, "修复状态", "Restoration", allowed=MINE_RESTORATION,
+                          aliases=("修复状态", "治理状态", "生态修复状态", "状态", "restoration", "status"),
+                          value_aliases={"已治理": "已修复", "已完成": "已修复", "完成": "已修复", "已恢复": "已修复",
+                                         "restored": "已修复", "治理中": "修复中", "在建": "修复中",
+                                         "in_progress": "修复中", "未治理": "未修复", "未恢复": "未修复",
+                                         "unrestored": "未修复"}),
+                FieldSpec("area_m2", "float", False, "面积", "Area", "m2",
+                          aliases=("面积", "面积m2", "面积(平方米)", "占地面积", "area")),
+                FieldSpec("area_ha", "float", False, "面积(公顷)", "Area", "ha",
+                          aliases=("面积公顷", "面积(公顷)", "面积(hm2)", "公顷", "area_hm2")),
+                FieldSpec("year", "int", False, "年份", "Year", aliases=("年份", "修复年份", "年度")),
+            ),
+            "Mines (legacy and closed 历史遗留矿山) with restoration status 已修复 / 修复中 / 未修复 and area; "
+            "points need area_m2 or area_ha.",
+        ),
+        LayerSpec(
+            "protected_areas", ("polygon",), "保护地块", "Protected areas",
+            (
+                _id(), _name("图斑名称", "地块名称"),
+                FieldSpec("category", "str", True, "保护类型", "Category", allowed=PROTECTED_CATEGORIES,
+                          aliases=("保护类型", "类型", "类别", "地类", "category"),
+                          value_aliases={"基本农田": "永久基本农田", "永久基本农田保护区": "永久基本农田",
+                                         "farmland": "永久基本农田", "permanent_farmland": "永久基本农田",
+                                         "湿地保护区": "湿地", "wetland": "湿地", "wetlands": "湿地",
+                                         "公益林地": "公益林", "生态公益林": "公益林", "国家级公益林": "公益林",
+                                         "省级公益林": "公益林", "public_forest": "公益林", "other": "其他"}),
+                FieldSpec("version", "str", False, "版本", "Version", aliases=("版本", "年份")),
+            ),
+            "Areas that must not shrink (面积不减少): permanent basic farmland (永久基本农田), wetlands, "
+            "public-welfare forest (公益林); earlier versions beside the layers as protected_areas_<version>.",
+        ),
+        LayerSpec(
             "rivers", ("line", "polygon"), "河流", "Rivers",
             (
                 _id(), _name("河流名称", "河名"),
@@ -427,7 +508,9 @@ CATALOGUE: dict[str, LayerSpec] = {
                           aliases=("类型", "管控类型", "区域类型"),
                           value_aliases={"no_burn": "禁燃区", "no-burn": "禁燃区", "高污染燃料禁燃区": "禁燃区",
                                          "no_livestock": "禁养区", "forbidden_livestock": "禁养区",
-                                         "畜禽禁养区": "禁养区", "restricted_livestock": "限养区"}),
+                                         "畜禽禁养区": "禁养区", "restricted_livestock": "限养区",
+                                         "供热管网覆盖范围": "集中供热区", "集中供热范围": "集中供热区",
+                                         "供热管网覆盖区": "集中供热区", "heating_network": "集中供热区"}),
             ),
             "Control zones: no-burn (禁燃区), forbidden-livestock (禁养区) ...",
         ),
@@ -444,7 +527,12 @@ CATALOGUE: dict[str, LayerSpec] = {
                                          "垃圾场": "waste_site", "水厂": "water_works", "其他": "other",
                                          "farm": "livestock_farm", "燃煤锅炉": "coal_boiler",
                                          "锅炉": "coal_boiler", "热电联产电厂": "chp_plant",
-                                         "热电联产": "chp_plant", "热电厂": "chp_plant"}),
+                                         "热电联产": "chp_plant", "热电厂": "chp_plant",
+                                         "污水处理设施": "sewage_plant", "污水处理站": "sewage_plant",
+                                         "环境风险源": "risk_source", "风险源": "risk_source",
+                                         "risk": "risk_source", "煤气发生炉": "gas_producer",
+                                         "工业燃气发生炉": "gas_producer", "燃气发生炉": "gas_producer",
+                                         "窑炉": "kiln", "燃煤窑炉": "kiln", "工业窑炉": "kiln"}),
                 FieldSpec("area_m2", "float", False, "占地面积", "Area", "m2", aliases=("面积", "占地面积", "area")),
                 FieldSpec("polluting", "bool", False, "污染型", "Polluting", aliases=("污染型", "是否污染")),
                 FieldSpec("water_supply_related", "bool", False, "供水设施", "Water-supply related",
@@ -541,6 +629,8 @@ _KIND_WORDS = {
     "禁燃区": "control_zones", "禁养区": "control_zones", "企业": "facilities", "污染源": "facilities",
     "空气站": "air_stations", "district": "study_area", "districts": "study_area", "中心城区": "study_area",
     "area": "study_area", "boundary": "study_area",
+    "黑臭": "black_odorous_waters", "sewer": "sewers", "管网": "sewers", "矿山": "mines", "mine": "mines",
+    "基本农田": "protected_areas", "湿地": "protected_areas", "公益林": "protected_areas",
 }
 
 
@@ -549,6 +639,10 @@ def guess_kind(name: str) -> str | None:
     stem = re.sub(r"\.[A-Za-z0-9]+$", "", name.rsplit("/", 1)[-1]).lower()
     if stem in CATALOGUE or stem in RASTERS:
         return stem
+    # a kind the name starts with (``protected_areas_2020``) before the words, whose ``area`` would match too
+    prefixed = [k for k in CATALOGUE if stem.startswith(k)]
+    if prefixed:
+        return max(prefixed, key=len)
     for word, kind in _KIND_WORDS.items():
         if word in stem:
             return kind
@@ -616,6 +710,9 @@ def canonicalize(df: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict[str, s
             continue
         col = out[f.name]
         if f.dtype == "bool":
+            if f.value_aliases:  # words meaning yes / no for this field only (分流 / 合流)
+                vb = {k.lower(): v for k, v in f.value_aliases.items()}
+                col = col.map(lambda v, vb=vb: vb.get(v.strip().lower(), v) if isinstance(v, str) else v)
             out[f.name] = _to_bool(col)
         elif f.dtype == "str" and f.name == "id":
             out[f.name] = col.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))

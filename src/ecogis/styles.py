@@ -197,6 +197,9 @@ _FACILITY = [
     ("water_works", "水厂", "Water works", "#2166ac"),
     ("coal_boiler", "燃煤锅炉", "Coal boiler", "#252525"),
     ("chp_plant", "热电联产电厂", "CHP plant", "#d73027"),
+    ("risk_source", "环境风险源", "Environmental risk source", "#e7298a"),
+    ("gas_producer", "煤气发生炉", "Gas producer", "#980043"),
+    ("kiln", "窑炉", "Kiln", "#993404"),
     ("other", "其他", "Other", "#666666"),
 ]
 
@@ -236,6 +239,40 @@ STYLES: dict[str, LayerStyle] = {
             Category("县", "县", "County", Symbol("#737373", None, 0.0, 1.5, dash="4 4")),
             Category("乡镇", "乡镇", "Township", Symbol("#969696", None, 0.0, 1.0, dash="2 3")),
         ], Symbol("#404040", None, 0.0, 2.0), "基础", 10),
+        # --- zones and areas (black-odorous water, sewers, mines, protected areas) ----------------
+        _s("black_odorous_waters", "黑臭水体", "Black-odorous water bodies", "status", [
+            Category("未消除", "未消除", "Not eliminated", Symbol("#3f2a14", "#54278f", 0.6, 4.0)),
+            Category("已消除", "已消除", "Eliminated", Symbol("#1a9850", "#91cf60", 0.5, 3.0)),
+        ], Symbol("#3f2a14", "#8c6d31", 0.5, 3.0), "水环境", 55),
+        _s("sewers", "排水管网", "Sewer mains", "separated", [
+            Category("True", "雨污分流", "Separated", Symbol("#2c7fb8", None, 0.0, 2.5)),
+            Category("False", "雨污合流", "Combined", Symbol("#d95f0e", None, 0.0, 2.5, dash="6 3")),
+        ], Symbol("#969696", None, 0.0, 2.0, dash="2 3"), "水环境", 54),
+        _s("mines", "矿山", "Mines", "restoration", [
+            Category("已修复", "已修复", "Restored", Symbol("#1b7837", "#a6dba0", 0.6, 1.5, 6.0)),
+            Category("修复中", "修复中", "Being restored", Symbol("#b8860b", "#fee08b", 0.6, 1.5, 6.0)),
+            Category("未修复", "未修复", "Not restored", Symbol("#7f3b08", "#b35806", 0.6, 1.5, 6.0)),
+        ], Symbol("#7f3b08", "#d9d9d9", 0.5, 1.5, 6.0), "生态", 38),
+        _s("protected_areas", "保护地块", "Protected areas", "category", [
+            Category("永久基本农田", "永久基本农田", "Permanent basic farmland",
+                     Symbol("#b8860b", "#ffe066", 0.35, 1.0)),
+            Category("湿地", "湿地", "Wetland", Symbol("#08519c", "#9ecae1", 0.35, 1.0)),
+            Category("公益林", "公益林", "Public-welfare forest", Symbol("#006d2c", "#74c476", 0.35, 1.0)),
+            Category("其他", "其他", "Other", Symbol("#636363", "#d9d9d9", 0.3, 1.0)),
+        ], Symbol("#636363", "#d9d9d9", 0.3, 1.0), "生态", 36),
+        _s("area_lost", "保护面积减少", "Protected area lost", None, [],
+           Symbol("#a50f15", "#ef3b2c", 0.6, 1.5), "核查结果", 43),
+        _s("area_gained", "保护面积新增", "Protected area gained", None, [],
+           Symbol("#006d2c", "#74c476", 0.6, 1.5), "核查结果", 44),
+        _s("zones_checked", "核查区域", "Zones checked", None, [],
+           Symbol("#6a51a3", "#dadaeb", 0.2, 2.0, dash="6 3"), "核查结果", 22),
+        _s("sewer_reach", "管网服务范围", "Within reach of separated sewers", None, [],
+           Symbol("#2c7fb8", "#a6bddb", 0.3, 1.0), "核查结果", 24),
+        _s("townships", "乡镇", "Townships", "has_plant", [
+            Category("True", "有污水处理设施", "With a treatment facility", Symbol("#1a9850", "#d9f0d3", 0.3, 1.5)),
+            Category("False", "无污水处理设施", "Without a treatment facility",
+                     Symbol("#d73027", "#fddbc7", 0.4, 1.5)),
+        ], Symbol("#969696", None, 0.0, 1.0), "核查结果", 14),
         _s("projects", "建设项目", "Projects", None, [],
            Symbol("#6a3d9a", "#cab2d6", 0.5, 1.5), "基础", 60),
         # --- 交通 ---------------------------------------------------------------
@@ -281,6 +318,8 @@ STYLES: dict[str, LayerStyle] = {
                      Symbol("#6a51a3", "#dadaeb", 0.25, 1.0, dash="2 3")),
             Category("禁止开发区", "禁止开发区", "No-development zone",
                      Symbol("#67000d", "#fcbba1", 0.3, 1.5, dash="4 3")),
+            Category("集中供热区", "集中供热管网覆盖范围", "Heating-network service area",
+                     Symbol("#b30000", "#fdd49e", 0.2, 1.5, dash="8 3")),
         ], Symbol("#525252", "#d9d9d9", 0.25, 1.0), "生态", 35),
         _s("river_buffer", "河流缓冲带", "River buffer", None, [],
            Symbol("#41ab5d", "#a1d99b", 0.35, 1.0, dash="3 3"), "生态", 42),

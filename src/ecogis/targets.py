@@ -117,7 +117,7 @@ class Target:
     water_class : str or None
         For ``metric = "share_meeting_class"``: the water-quality class the selected
         sections must reach (``"III"``).
-    params : tuple of (name, number) pairs
+    params : tuple of (name, number or text) pairs
         Parameters of the check this target needs, e.g. ``(("radius_m", 15000.0),)``
         for a 15 km heating radius (see the check's ``CheckSpec.params`` in :mod:`ecogis.checks`).
     notes : str or None
@@ -144,7 +144,7 @@ class Target:
     notes: str | None = None
     select: tuple[tuple[str, tuple[str, ...]], ...] = ()
     water_class: str | None = None
-    params: tuple[tuple[str, float], ...] = ()
+    params: tuple[tuple[str, float | str], ...] = ()
 
     def meets(self, measured: float | None) -> bool | None:
         """Whether a measured value meets the target.
@@ -425,7 +425,7 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             spatial=bool(t["spatial"]), check=t.get("check"), metric=t.get("metric"), notes=t.get("notes"),
             select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
             water_class=t.get("water_class"),
-            params=tuple(sorted((k, float(v)) for k, v in (t.get("params") or {}).items())),
+            params=tuple(sorted((k, v if isinstance(v, str) else float(v)) for k, v in (t.get("params") or {}).items())),
         ))
     return out
 

@@ -31,17 +31,22 @@ from typing import Any, TypeVar
 
 from ecogis.checks import (
     air,
+    area_change,
+    black_odorous_water,
     boilers,
     bus_indicators,
     control_zones,
     coverage,
+    facilities_in_zones,
     greenways,
     land_cover,
+    mines,
     parks,
     redline_change,
     redlines,
     river_buffers,
     sections,
+    sewers,
     water_sources,
 )
 from ecogis.checks.spec import CheckSpec, Metric, Param, metric_value
@@ -78,7 +83,8 @@ CHECKS: dict[str, CheckSpec] = {}
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers, parks, greenways, land_cover)
+                                    river_buffers, control_zones, air, boilers, parks, greenways, land_cover,
+                                    area_change, facilities_in_zones, black_odorous_water, sewers, mines)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:

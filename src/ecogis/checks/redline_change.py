@@ -7,8 +7,9 @@ from typing import Any
 
 import geopandas as gpd
 
+from ecogis.area_change import area_change, find_previous_version
 from ecogis.checks.spec import CheckSpec, Metric
-from ecogis.ecology import find_previous_redlines, redline_change
+from ecogis.ecology import REDLINE_AREA_RULE
 from ecogis.errors import NotMeasurableError
 from ecogis.io import read_layer
 from ecogis.layerset import LayerSet
@@ -26,7 +27,7 @@ def previous_redlines(layers: LayerSet) -> gpd.GeoDataFrame:
         When there is none.
     """
     root = layers.root.parent if layers.root is not None and layers.root.is_file() else layers.root
-    found = find_previous_redlines(root) if root is not None else None
+    found = find_previous_version(root, "eco_redlines") if root is not None else None
     if found is None:
         raise NotMeasurableError("no earlier red-line version (eco_redlines_<version>.gpkg or a GeoPackage layer "
                                  "eco_redlines_<version> beside the layers)")
@@ -36,8 +37,10 @@ def previous_redlines(layers: LayerSet) -> gpd.GeoDataFrame:
 
 def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
         year: int | None = None) -> CheckResult:
-    """:func:`ecogis.ecology.redline_change` from the earlier version to the layer set's ``eco_redlines``."""
-    return redline_change(previous_redlines(layers), layers.get("eco_redlines"))
+    """:func:`ecogis.area_change.area_change` of red lines from the earlier version to the layer set's
+    ``eco_redlines`` (the figures of :func:`ecogis.ecology.redline_change`)."""
+    return area_change(previous_redlines(layers), layers.get("eco_redlines"), kind="eco_redlines",
+                       rule=REDLINE_AREA_RULE, name="redline-change")
 
 
 SPEC = CheckSpec(
@@ -46,9 +49,9 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("eco_redlines",),
     metrics=(
-        Metric("net_m2", "m2", ("红线净变化", "Net red-line change"), target=True),
-        Metric("lost_m2", "m2", ("红线减少面积", "Red-line area lost"), target=True),
-        Metric("gained_m2", "m2", ("红线增加面积", "Red-line area gained")),
+        Metric("net_m2", "m2", ("面积净变化", "Net area change"), target=True),
+        Metric("lost_m2", "m2", ("减少面积", "Area lost"), target=True),
+        Metric("gained_m2", "m2", ("增加面积", "Area gained")),
     ),
     context=("study_area", "eco_redlines"),
     headline=("old_area_m2", "new_area_m2", "lost_m2", "gained_m2", "net_m2"),

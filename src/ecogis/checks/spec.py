@@ -43,8 +43,9 @@ class Param:
     ----------
     name : str
         Keyword of the check function, unit in the name (``radius_m``).
-    default : float
-        The value the check uses when a target gives none.
+    default : float or str
+        The value the check uses when a target gives none; a str default makes a text
+        parameter (a category, a comma-separated list of kinds; ``""`` for none).
     unit : str
         Unit, for messages (``"m"``, ``"MW"``).
     minimum : float or None
@@ -54,15 +55,24 @@ class Param:
     """
 
     name: str
-    default: float
+    default: float | str
     unit: str = ""
     minimum: float | None = None
     min_open: bool = False
     doc: str = ""
 
+    @property
+    def is_text(self) -> bool:
+        """True for a text parameter (its default is a str)."""
+        return isinstance(self.default, str)
+
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not valid for this parameter, or None."""
         unit = f" ({self.unit})" if self.unit else ""
+        if self.is_text:
+            if not isinstance(value, str):
+                return f"`params.{self.name}` was {value!r} but is expected to be text (a string)"
+            return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
             return f"`params.{self.name}` was {value!r} but is expected to be a finite number{unit}"
         if self.minimum is not None:

@@ -38,8 +38,9 @@ def spec_command(spec: CheckSpec) -> click.Command:
     fn = check_options(fn)
     for p in reversed(spec.params):
         unit = f", {p.unit}" if p.unit else ""
-        fn = click.option(f"--{p.name.replace('_', '-')}", p.name, type=float, default=None,
-                          help=f"{p.doc or p.name} (default {p.default:g}{unit}).")(fn)
+        default = (repr(p.default) if p.is_text else f"{p.default:g}") + unit
+        fn = click.option(f"--{p.name.replace('_', '-')}", p.name, type=str if p.is_text else float, default=None,
+                          help=f"{p.doc or p.name} (default {default}).")(fn)
     return click.command(spec.name, help=f"{spec.title[1]} ({spec.title[0]}).")(fn)
 
 
