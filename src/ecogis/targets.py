@@ -13,6 +13,8 @@ Rules beyond the schema:
 * target ids are unique across files and start with their plan id (``plan/slug``);
 * ``check`` is one of :data:`ecogis.checks.CHECKS` and ``metric`` one of that check's target metrics;
   ``check`` and ``metric`` are given together or not at all; a non-spatial target has no check;
+* ``no_check`` (why no check or layer measures a spatial target) goes only on a spatial target
+  without a check;
 * ``zero`` and ``not_decrease`` have no value; any other comparator without a value
   (the plan gives no figure, e.g. "完成省定目标") must say so in ``notes`` and has no check;
 * a ``share`` value lies in 0-1.
@@ -120,6 +122,11 @@ class Target:
     params : tuple of (name, number) pairs
         Parameters of the check this target needs, e.g. ``(("radius_m", 15000.0),)``
         for a 15 km heating radius (see the check's ``CheckSpec.params`` in :mod:`ecogis.checks`).
+    no_check : str or None
+        For a spatial target that no check measures: why (which layer or field is missing,
+        or why the plan's figure cannot be computed). None on every other target; a
+        spatial target without a check and without this reason is a gap of the registry
+        (``tests/test_registry_coverage.py`` lists them).
     notes : str or None
         How the target is read, caveats, related clauses.
     """
@@ -145,6 +152,7 @@ class Target:
     select: tuple[tuple[str, tuple[str, ...]], ...] = ()
     water_class: str | None = None
     params: tuple[tuple[str, float], ...] = ()
+    no_check: str | None = None
 
     def meets(self, measured: float | None) -> bool | None:
         """Whether a measured value meets the target.
@@ -364,6 +372,12 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
             bad("metric" if metric is None else "check",
                 "`check` and `metric` go together: give both (the check that measures the target and its "
                 "metric key) or neither")
+        if t.get("no_check") is not None and check is not None:
+            bad("no_check", f"`no_check` says no check measures the target but `check` is {check!r}; remove "
+                            "no_check (or the check)")
+        if t.get("no_check") is not None and t.get("spatial") is False:
+            bad("no_check", "`no_check` goes on a spatial target (spatial = true) that no check measures; a "
+                            "target with spatial = false needs no reason")
         if t.get("spatial") is False and check is not None:
             bad("check", f"`check` was {check!r} but a target with spatial = false has no check; set spatial = "
                          "true if a layer can measure it")
@@ -426,6 +440,7 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
             water_class=t.get("water_class"),
             params=tuple(sorted((k, float(v)) for k, v in (t.get("params") or {}).items())),
+            no_check=t.get("no_check"),
         ))
     return out
 
