@@ -66,6 +66,8 @@ __all__ = [
     "packaged_target_files",
     "plans",
     "select",
+    "spatial_gaps",
+    "spatial_gaps_table",
     "targets_schema",
 ]
 
@@ -666,3 +668,69 @@ def get(target_id: str, targets: Iterable[Target] | None = None) -> Target:
     close = difflib.get_close_matches(target_id, [t.id for t in pool], n=3, cutoff=0.5)
     hint = f"; closest: {close}" if close else "; see ecogis.targets.load_targets()"
     raise InputError(f"target id was {target_id!r} but no target of the registry has it{hint}")
+
+
+def spatial_gaps(targets: Iterable[Target] | None = None) -> dict[str, dict[str, list[str]]]:
+    """Per plan, the spatial targets that no check measures: without and with a stated reason.
+
+    A spatial target without a check should say why in ``no_check``; the ones that do not
+    are gaps of the registry (goal: none).
+
+    Parameters
+    ----------
+    targets : iterable of Target, optional
+        Default: the packaged registry.
+
+    Returns
+    -------
+    dict of str to dict
+        ``{plan id: {"without_reason": [ids], "with_reason": [ids]}}`` for every plan of
+        ``targets``, in plan-id order; ids in registry order.
+
+    Examples
+    --------
+    >>> from ecogis.targets import spatial_gaps
+    >>> gaps = spatial_gaps()
+    >>> sum(len(g["without_reason"]) for g in gaps.values())
+    0
+    >>> "luohe-transit-2023/new-bus-lines" in gaps["luohe-transit-2023"]["with_reason"]
+    True
+    """
+    pool = load_targets() if targets is None else list(targets)
+    out: dict[str, dict[str, list[str]]] = {}
+    for plan in sorted({t.plan for t in pool}):
+        out[plan] = {"without_reason": [], "with_reason": []}
+    for t in pool:
+        if t.spatial and t.check is None:
+            out[t.plan]["with_reason" if t.no_check else "without_reason"].append(t.id)
+    return out
+
+
+def spatial_gaps_table(targets: Iterable[Target] | None = None) -> str:
+    """The Markdown table of :func:`spatial_gaps` counts that ``docs/targets.md`` shows.
+
+    Parameters
+    ----------
+    targets : iterable of Target, optional
+        Default: the packaged registry.
+
+    Returns
+    -------
+    str
+        One row per plan and a total row: spatial targets without a check and without a
+        reason (goal 0), and those whose ``no_check`` says why.
+
+    Examples
+    --------
+    >>> from ecogis.targets import spatial_gaps_table
+    >>> print(spatial_gaps_table().splitlines()[0])
+    | plan id | spatial targets without a check, no reason (goal 0) | without a check, reason in `no_check` |
+    """
+    gaps = spatial_gaps(targets)
+    lines = ["| plan id | spatial targets without a check, no reason (goal 0) | without a check, reason in `no_check` |",
+             "|---|---:|---:|"]
+    for plan, g in gaps.items():
+        lines.append(f"| `{plan}` | {len(g['without_reason'])} | {len(g['with_reason'])} |")
+    lines.append(f"| **total** | **{sum(len(g['without_reason']) for g in gaps.values())}** | "
+                 f"**{sum(len(g['with_reason']) for g in gaps.values())}** |")
+    return "\n".join(lines)
