@@ -11,10 +11,10 @@ import re
 import unicodedata
 
 import pytest
+from tests.conftest import REPO
 
 from ecogis.errors import TargetsError
 from ecogis.targets import Target, get, load_targets, plans, spatial_gaps, spatial_gaps_table
-from tests.conftest import REPO
 
 DOC = REPO / "docs" / "targets.md"
 BLOCK = re.compile(r"<!-- spatial-gaps-table:[^\n]*-->\n(.*?)\n<!-- /spatial-gaps-table -->", re.S)

@@ -727,8 +727,8 @@ def spatial_gaps_table(targets: Iterable[Target] | None = None) -> str:
     | plan id | spatial targets without a check, no reason (goal 0) | without a check, reason in `no_check` |
     """
     gaps = spatial_gaps(targets)
-    lines = ["| plan id | spatial targets without a check, no reason (goal 0) | without a check, reason in `no_check` |",
-             "|---|---:|---:|"]
+    lines = ["| plan id | spatial targets without a check, no reason (goal 0) "
+             "| without a check, reason in `no_check` |", "|---|---:|---:|"]
     for plan, g in gaps.items():
         lines.append(f"| `{plan}` | {len(g['without_reason'])} | {len(g['with_reason'])} |")
     lines.append(f"| **total** | **{sum(len(g['without_reason']) for g in gaps.values())}** | "
