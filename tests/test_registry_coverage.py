@@ -199,3 +199,49 @@ def test_flagging_targets_with_a_check_leaves_the_gap_table_unchanged(registry):
                for t in registry]
     assert sum(t.spatial for t in flagged) > sum(t.spatial for t in registry)
     assert spatial_gaps_table(flagged) == spatial_gaps_table(registry)
+
+
+# --- the clauses of the added and flagged targets, read off the seed's headings ------------------
+def _seed(name: str) -> str:
+    from tests.test_targets import SEEDS
+
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} absent: the source texts are not shipped with the package")
+    return re.sub(r"[ \t\u3000]+", "", (SEEDS / name).read_text(encoding="utf-8"))
+
+
+def _last(pattern: str, text: str) -> str:
+    found = re.findall(pattern, text)
+    return found[-1] if found else ""
+
+
+@pytest.mark.parametrize("tid", ["sanmenxia-pollution-2018/industrial-park-air-stations-2019",
+                                 "sanmenxia-pollution-2018/coal-boilers-35t-2020",
+                                 "sanmenxia-pollution-2018/township-air-stations-2018"])
+def test_sanmenxia_clause_is_the_headings_above_the_quote(tid):
+    """三政办〔2018〕35号 numbers 二、 / （一） / 37. / (1): the last of each before the quote make the clause."""
+    t = get(tid)
+    seed = _seed("003_347aadccea15ec2f.txt")
+    at = seed.find(re.sub(r"\s+", "", t.quote))
+    assert at > 0, t.quote
+    before = seed[:at]
+    part = _last(r"\n([一二三四五六七八])、", before)
+    section = _last(r"（([一二三四五六七八九十])）", before)
+    item = _last(r"\n(\d+)\.", before)
+    sub = ""
+    after_item = before[before.rfind(f"\n{item}."):]
+    m = re.findall(r"[(（](\d)[)）]", after_item)
+    if m:
+        sub = f"({m[-1]})"
+    assert t.clause == f"{part}、({section}){item}{sub}"
+
+
+def test_pingdingshan_note_is_note_1_under_table_1():
+    t = get("pingdingshan-eco-14fyp/huihe-shuizhai-quzhuang-class-iv-2025")
+    seed = _seed("004_1a386cf513562057.txt")
+    at = seed.find(re.sub(r"\s+", "", t.quote))
+    assert at > 0
+    note = seed.rfind("注：1.", 0, at)
+    assert note > 0 and "2.“—”" not in seed[note:at]  # inside note 1
+    last_row = seed.rfind("生态保护红线面积", 0, note)  # row 25, the last of table 1 (表1 指标25)
+    assert 0 < note - last_row < 60
