@@ -245,3 +245,24 @@ def test_pingdingshan_note_is_note_1_under_table_1():
     assert note > 0 and "2.“—”" not in seed[note:at]  # inside note 1
     last_row = seed.rfind("生态保护红线面积", 0, note)  # row 25, the last of table 1 (表1 指标25)
     assert 0 < note - last_row < 60
+
+
+@pytest.mark.parametrize("name, measured, met", [
+    ("水寨屈庄断面", "IV", True),      # a trailing 断面 is ignored, the county may be left out
+    ("叶县水寨屈庄", "III", True),
+    ("叶县水寨屈庄", "V", False),      # the 2020 class: not yet raised
+])
+def test_pingdingshan_note_target_measured_on_a_hand_made_layer(name, measured, met):
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.water import share_meeting_class
+
+    t = get("pingdingshan-eco-14fyp/huihe-shuizhai-quzhuang-class-iv-2025")
+    sections = gpd.GeoDataFrame({"river": ["灰河", "沙河", "灰河"], "name": [name, "叶县水寨屈庄", "别的断面"],
+                                 "measured_class": [measured, "劣V", "劣V"]},
+                                geometry=[shapely.Point(0, 0)] * 3, crs=4547)
+    share, reason = share_meeting_class(sections, water_class=t.water_class,
+                                        select={f: list(v) for f, v in t.select})
+    assert reason is None and share == (1.0 if met else 0.0)
+    assert t.meets(share) is met
