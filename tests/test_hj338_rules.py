@@ -102,6 +102,7 @@ def test_override_toml_file_and_its_status(tmp_path):
     ({"lake_reservoir": {"sizes": {"特大型水库": {"second_level_radius_m": 1}}}}, "'lake_reservoir.sizes.特大型水库'"),
     ({"figures": {"river.nope": {"confirmed": True}}}, "not a figure"),
     ({"figures": {BIG: {"confirmed": "yes"}}}, "expected true or false"),
+    ({"river": {"first_level_clause": 6}}, "expected to be text"),
 ])
 def test_bad_overrides_are_refused_with_the_key(overrides, message):
     with pytest.raises(InputError) as e:

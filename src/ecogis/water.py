@@ -199,6 +199,8 @@ def _override_problems(base: Mapping[str, Any], over: Mapping[str, Any], where: 
                                     + ("a [min, max] pair of metres" if isinstance(b[k], list) else "a number"))
                 elif min(v if isinstance(v, list) else [v]) < 0:
                     problems.append(f"{path!r} was {v!r} but a distance or factor is expected to be >= 0")
+            elif isinstance(b[k], str) and not isinstance(v, str):
+                problems.append(f"{path!r} was {v!r} but is expected to be text")
 
     walk(base, over, "")
     return [f"{where}: {p}" for p in problems]
