@@ -13,6 +13,8 @@ Rules beyond the schema:
 * target ids are unique across files and start with their plan id (``plan/slug``);
 * ``check`` is one of :data:`ecogis.checks.CHECKS` and ``metric`` one of that check's target metrics;
   ``check`` and ``metric`` are given together or not at all; a non-spatial target has no check;
+* ``no_check`` (why no check or layer measures a spatial target) goes only on a spatial target
+  without a check;
 * ``zero`` and ``not_decrease`` have no value; any other comparator without a value
   (the plan gives no figure, e.g. "完成省定目标") must say so in ``notes`` and has no check;
 * a ``share`` value lies in 0-1.
@@ -64,6 +66,8 @@ __all__ = [
     "packaged_target_files",
     "plans",
     "select",
+    "spatial_gaps",
+    "spatial_gaps_table",
     "targets_schema",
 ]
 
@@ -120,6 +124,11 @@ class Target:
     params : tuple of (name, number or text) pairs
         Parameters of the check this target needs, e.g. ``(("radius_m", 15000.0),)``
         for a 15 km heating radius (see the check's ``CheckSpec.params`` in :mod:`ecogis.checks`).
+    no_check : str or None
+        For a spatial target that no check measures: why (which layer or field is missing,
+        or why the plan's figure cannot be computed). None on every other target; a
+        spatial target without a check and without this reason is a gap of the registry
+        (``tests/test_registry_coverage.py`` lists them).
     notes : str or None
         How the target is read, caveats, related clauses.
     """
@@ -145,6 +154,7 @@ class Target:
     select: tuple[tuple[str, tuple[str, ...]], ...] = ()
     water_class: str | None = None
     params: tuple[tuple[str, float | str], ...] = ()
+    no_check: str | None = None
 
     def meets(self, measured: float | None) -> bool | None:
         """Whether a measured value meets the target.
@@ -364,6 +374,12 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
             bad("metric" if metric is None else "check",
                 "`check` and `metric` go together: give both (the check that measures the target and its "
                 "metric key) or neither")
+        if t.get("no_check") is not None and check is not None:
+            bad("no_check", f"`no_check` says no check measures the target but `check` is {check!r}; remove "
+                            "no_check (or the check)")
+        if t.get("no_check") is not None and t.get("spatial") is False:
+            bad("no_check", "`no_check` goes on a spatial target (spatial = true) that no check measures; a "
+                            "target with spatial = false needs no reason")
         if t.get("spatial") is False and check is not None:
             bad("check", f"`check` was {check!r} but a target with spatial = false has no check; set spatial = "
                          "true if a layer can measure it")
@@ -426,6 +442,7 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
             water_class=t.get("water_class"),
             params=tuple(sorted((k, v if isinstance(v, str) else float(v)) for k, v in (t.get("params") or {}).items())),
+            no_check=t.get("no_check"),
         ))
     return out
 
@@ -651,3 +668,69 @@ def get(target_id: str, targets: Iterable[Target] | None = None) -> Target:
     close = difflib.get_close_matches(target_id, [t.id for t in pool], n=3, cutoff=0.5)
     hint = f"; closest: {close}" if close else "; see ecogis.targets.load_targets()"
     raise InputError(f"target id was {target_id!r} but no target of the registry has it{hint}")
+
+
+def spatial_gaps(targets: Iterable[Target] | None = None) -> dict[str, dict[str, list[str]]]:
+    """Per plan, the spatial targets that no check measures: without and with a stated reason.
+
+    A spatial target without a check should say why in ``no_check``; the ones that do not
+    are gaps of the registry (goal: none).
+
+    Parameters
+    ----------
+    targets : iterable of Target, optional
+        Default: the packaged registry.
+
+    Returns
+    -------
+    dict of str to dict
+        ``{plan id: {"without_reason": [ids], "with_reason": [ids]}}`` for every plan of
+        ``targets``, in plan-id order; ids in registry order.
+
+    Examples
+    --------
+    >>> from ecogis.targets import spatial_gaps
+    >>> gaps = spatial_gaps()
+    >>> sum(len(g["without_reason"]) for g in gaps.values())
+    0
+    >>> "luohe-transit-2023/new-bus-lines" in gaps["luohe-transit-2023"]["with_reason"]
+    True
+    """
+    pool = load_targets() if targets is None else list(targets)
+    out: dict[str, dict[str, list[str]]] = {}
+    for plan in sorted({t.plan for t in pool}):
+        out[plan] = {"without_reason": [], "with_reason": []}
+    for t in pool:
+        if t.spatial and t.check is None:
+            out[t.plan]["with_reason" if t.no_check else "without_reason"].append(t.id)
+    return out
+
+
+def spatial_gaps_table(targets: Iterable[Target] | None = None) -> str:
+    """The Markdown table of :func:`spatial_gaps` counts that ``docs/targets.md`` shows.
+
+    Parameters
+    ----------
+    targets : iterable of Target, optional
+        Default: the packaged registry.
+
+    Returns
+    -------
+    str
+        One row per plan and a total row: spatial targets without a check and without a
+        reason (goal 0), and those whose ``no_check`` says why.
+
+    Examples
+    --------
+    >>> from ecogis.targets import spatial_gaps_table
+    >>> print(spatial_gaps_table().splitlines()[0])
+    | plan id | spatial targets without a check, no reason (goal 0) | without a check, reason in `no_check` |
+    """
+    gaps = spatial_gaps(targets)
+    lines = ["| plan id | spatial targets without a check, no reason (goal 0) "
+             "| without a check, reason in `no_check` |", "|---|---:|---:|"]
+    for plan, g in gaps.items():
+        lines.append(f"| `{plan}` | {len(g['without_reason'])} | {len(g['with_reason'])} |")
+    lines.append(f"| **total** | **{sum(len(g['without_reason']) for g in gaps.values())}** | "
+                 f"**{sum(len(g['with_reason']) for g in gaps.values())}** |")
+    return "\n".join(lines)

@@ -68,6 +68,9 @@ def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list
               help="River centre lines (digitised downstream) for delineating river-type zones.")
 @click.option("--warn-distance", type=click.FloatRange(min=0), default=100.0, show_default=True,
               help="Metres outside a zone's edge that still earn a warning.")
+@click.option("--rules", "rules_file", type=_FILE, default=None,
+              help="TOML file overriding HJ 338-2018 delineation figures (only the keys that change, as in "
+                   "ecogis/data/rules/hj338.toml).")
 @click.option("--strict", is_flag=True, help="Exit 1 when violations are found.")
 @layers_option
 @json_option
@@ -76,8 +79,9 @@ def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list
 @crs_option
 @handle_errors
 def water_sources(zones_file: Path | None, facilities_file: Path | None, sources_file: Path | None,
-                  rivers_file: Path | None, warn_distance: float, strict: bool, layers_dir: Path | None,
-                  json_path: Path | None, out_path: Path | None, overwrite: bool, crs: str | None) -> None:
+                  rivers_file: Path | None, warn_distance: float, rules_file: Path | None, strict: bool,
+                  layers_dir: Path | None, json_path: Path | None, out_path: Path | None, overwrite: bool,
+                  crs: str | None) -> None:
     """Facilities inside drinking-water protection zones (水污染防治法 第六十四至六十七条).
 
     Prints the counts; --json writes `violations` (count) and `items` (id, rule,
@@ -90,8 +94,9 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
     rivers = _read(rivers_file, "rivers", crs)
     layers = _layerset_if_needed(layers_dir, crs, [facilities, zones if zones is not None else sources],
                                  [] if zones is not None else [rivers])
+    rules = water.load_hj338_rules(overrides=rules_file) if rules_file is not None else None
     result = water.water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
-                                 warn_distance_m=warn_distance)
+                                 warn_distance_m=warn_distance, rules=rules)
     finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['water-sources'].headline))
 
 
