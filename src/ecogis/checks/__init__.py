@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from ecogis.checks import (
     air,
+    air_records,
     boilers,
     bus_indicators,
     control_zones,
@@ -75,7 +76,7 @@ CHECKS: dict[str, CheckSpec] = {}
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers)
+                                    river_buffers, control_zones, air, boilers, air_records)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
