@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from ecogis import checks
 from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
+from ecogis.tables import TABLES
 from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
 from ecogis.errors import CatalogueError, InputError
@@ -40,7 +41,7 @@ CRS = "EPSG:4547"
 
 #: the ten checks ecogis shipped before the registry (from the README and docs/targets.md)
 BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-           "control-zones", "air", "boilers"]
+           "control-zones", "air", "boilers", "air-records"]
 
 
 def test_registry_holds_every_builtin_check_once_by_its_name():
@@ -55,7 +56,7 @@ def test_registry_holds_every_builtin_check_once_by_its_name():
 def test_every_context_and_input_kind_is_a_catalogue_kind_and_every_result_layer_has_a_style():
     for spec in CHECKS.values():
         assert set(spec.context) <= set(CATALOGUE), spec.name
-        assert set(spec.inputs) <= set(CATALOGUE) | set(RASTERS), spec.name
+        assert set(spec.inputs) <= set(CATALOGUE) | set(RASTERS) | set(TABLES), spec.name
         for layer in spec.result_layers:
             style_for(layer)  # raises CatalogueError when there is none
 

@@ -52,7 +52,7 @@ SPEC = CheckSpec(
     inputs=("air_daily",),
     metrics=(
         Metric("year", "", ("年份", "Year")),
-        Metric("stations", "count", ("站点数", "Stations")),
+        Metric("stations", "count", ("监测站数", "Stations")),
         Metric("days_with_data", "days", ("有效监测天数", "Days with data")),
         Metric("good_days", "days", ("优良天数", "Good days"), target=True),
         Metric("good_day_ratio", "share", ("优良天数比率", "Good-day ratio"), target=True),
