@@ -27,13 +27,13 @@ from click.testing import CliRunner
 from ecogis import checks
 from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
-from ecogis.tables import TABLES
 from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
 from ecogis.errors import CatalogueError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
 from ecogis.result import CheckResult
 from ecogis.styles import LayerStyle, Symbol, style_for
+from ecogis.tables import TABLES
 from ecogis.targets import _rule_problems
 
 SRC = Path(__file__).resolve().parents[1] / "src"
