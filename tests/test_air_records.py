@@ -173,3 +173,21 @@ def test_air_check_prefers_record_means_and_says_so():
     assert any("takes precedence" in w for w in r.warnings)
     only = run_check("air", LayerSet(tables={"air_daily": _year([(366, 30.0)], 2024)}))
     assert only.metrics["pm25_mean_ugm3"] == pytest.approx(30.0) and "stations_over_target" in only.not_measurable
+
+
+def test_cli_check_air_records_prints_figures_and_refuses_a_bad_file(tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    good = tmp_path / "good"
+    good.mkdir()
+    _year(YEAR).rename(columns={"date": "日期", "pm25": "PM2.5"}).to_csv(good / "air_daily.csv", index=False)
+    r = CliRunner().invoke(cli, ["check", "air-records", "--layers", str(good)])
+    assert r.exit_code == 0, r.output
+    assert "good_days: 250" in r.output and "heavy_days: 15" in r.output
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "air_daily.csv").write_text("日期,PM2.5\n2024-01-01,35\n2024-01-02,三十\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["check", "air-records", "--layers", str(bad)])
+    assert r.exit_code == 2 and "row 3, column 'PM2.5': '三十' is not a number" in r.output

@@ -87,3 +87,17 @@ def test_bad_samples_file_leaves_the_layer_values_with_a_warning(tmp_path):
     r = run_check("sections", LayerSet({"sections": _sections()}, tables={"section_samples": p}))
     assert r.metrics["compliance_rate"] == 1.0
     assert any("section_samples not used" in w and "'abc' is not a number" in w for w in r.warnings)
+
+
+def test_cli_check_sections_uses_the_samples_of_a_layers_directory(tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+    from ecogis.io import write_layers
+
+    write_layers({"sections": _sections()}, tmp_path / "layers.gpkg")
+    (tmp_path / "layers.gpkg").rename(tmp_path / "sections.gpkg")
+    _samples("马湾", nh3n_mgl=[1.3] * 12).to_csv(tmp_path / "section_samples.csv", index=False)
+    r = CliRunner().invoke(cli, ["check", "sections", "--layers", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "compliance_rate: 0.5000" in r.output and "section_samples annual means (2024)" in r.output

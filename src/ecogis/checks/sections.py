@@ -22,10 +22,11 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
     return sections_check(layers)
 
 
-def with_samples(layers: LayerSet) -> CheckResult:
+def with_samples(layers: LayerSet, **options: Any) -> CheckResult:
     """The check on the annual means of the monthly samples (:mod:`ecogis.section_samples`); the result's
     ``parameters["concentrations_from"]`` and warnings say which values were used.  Unreadable samples
-    leave the layer's values, with a warning."""
+    leave the layer's values, with a warning.  ``options`` go to :func:`ecogis.water.sections_check`
+    (``rivers``, ``facilities``, ``upstream_km`` ...)."""
     from ecogis.errors import EcogisError
     from ecogis.section_samples import sections_with_annual_means
 
@@ -33,12 +34,13 @@ def with_samples(layers: LayerSet) -> CheckResult:
         sections, warnings, used = sections_with_annual_means(layers.get("sections"),
                                                               layers.table("section_samples"))
     except EcogisError as exc:
-        result = sections_check(layers)
+        result = sections_check(layers, **options)
         result.warnings.append(f"section_samples not used, the sections layer's values are ({exc})")
         result.parameters["concentrations_from"] = "sections layer (one value per section)"
         return result
-    result = sections_check(layers, sections=sections)
-    result.warnings += warnings
+    result = sections_check(layers, sections=sections, **options)
+    result.warnings += [f"classes from the {used} in place of the sections layer's one value per section",
+                        *warnings]
     result.parameters["concentrations_from"] = used
     return result
 
