@@ -191,3 +191,11 @@ def test_cli_check_air_records_prints_figures_and_refuses_a_bad_file(tmp_path):
     (bad / "air_daily.csv").write_text("日期,PM2.5\n2024-01-01,35\n2024-01-02,三十\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["check", "air-records", "--layers", str(bad)])
     assert r.exit_code == 2 and "row 3, column 'PM2.5': '三十' is not a number" in r.output
+
+
+def test_co_in_micrograms_refused():
+    from ecogis.errors import InputError
+
+    t = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=3), "co": [800.0, 900.0, 1000.0]})
+    with pytest.raises(InputError, match="look like µg/m³: divide"):
+        air_records(t)

@@ -122,3 +122,19 @@ def test_dataframe_given_is_canonicalized_not_modified():
     assert ls.table("air_daily")["pm25"].tolist() == [35.0]
     assert list(df.columns) == ["日期", "PM2.5"] and ls.tables["air_daily"] is df
     assert "air_daily" not in ls.without("air_daily").tables
+
+
+def test_unit_in_header_must_be_the_columns_unit():
+    with pytest.raises(LayerReadError, match="CO.*is in ug/m3 but air_daily expects co in mg/m3; divide"):
+        canonicalize_table(pd.DataFrame({"日期": ["2024-01-01"], "CO(μg/m³)": [800]}), "air_daily")
+    t = canonicalize_table(pd.DataFrame({"日期": ["2024-01-01"], "CO(mg/m³)": [0.8], "PM2.5(μg/m³)": [30]}),
+                           "air_daily")
+    assert t["co"].tolist() == [0.8] and t["pm25"].tolist() == [30.0]
+
+
+def test_title_row_above_the_header_named_in_the_error(tmp_path):
+    p = tmp_path / "air_daily.xlsx"
+    pd.DataFrame([["日期", "PM2.5"], ["2024-01-01", 35]], columns=["漯河市空气质量日报（2024年）", None]).to_excel(
+        p, index=False)
+    with pytest.raises(LayerReadError, match="looks like a title"):
+        read_table(p, "air_daily")

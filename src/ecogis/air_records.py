@@ -210,6 +210,10 @@ def city_daily(records: pd.DataFrame, *, rules: dict[str, Any] | None = None) ->
     value_cols = present + (["aqi"] if "aqi" in rec else [])
     if not value_cols:
         raise NotMeasurableError("air_daily has no AQI and no concentrations")
+    if "co" in present and float(rec["co"].median()) > 20:  # the 24-h CO top breakpoint is 60 mg/m3
+        raise InputError(f"{records.attrs.get('source', 'air_daily')}: CO median {float(rec['co'].median()):g} is "
+                         f"implausible in mg/m³ (daily means are about 0.3-3); the values look like µg/m³: divide "
+                         f"them by 1000")
     station = rec["station"] if "station" in rec else pd.Series(None, index=rec.index, dtype=object)
     is_city = station.isna() | station.astype(str).str.strip().str.lower().isin(CITY_NAMES)
     city_rows = rec[is_city].set_index("date")[value_cols]

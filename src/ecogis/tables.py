@@ -190,6 +190,29 @@ def _norm(header: Any) -> str:
     return stripped or text
 
 
+def _header_unit(header: Any) -> str | None:
+    """``"ug/m3"``, ``"mg/m3"``, ``"mg/L"`` or ``"ug/L"`` when the header names a unit, else None."""
+    text = unicodedata.normalize("NFKC", str(header)).lower().replace("³", "3").replace(" ", "")
+    micro = any(u in text for u in ("μg", "µg", "ug", "微克"))
+    milli = any(u in text for u in ("mg", "毫克"))
+    litre = "/l" in text or "升" in text and "立方米" not in text
+    if micro:
+        return "ug/L" if litre else "ug/m3"
+    if milli:
+        return "mg/L" if litre else "mg/m3"
+    return None
+
+
+def _check_units(mapping: dict[Any, str], schema: TableSchema, where: str) -> None:
+    """Refuse a header whose unit is not the column's (CO in µg/m³, a concentration in µg/L)."""
+    for header, name in mapping.items():
+        unit, expected = _header_unit(header), schema.column(name).unit
+        if unit and expected and unit.lower() != expected.lower():
+            raise LayerReadError(f"{where}: column {header!r} is in {unit} but {schema.kind} expects {name} in "
+                                 f"{expected}; {'divide' if unit.startswith('u') else 'multiply'} the values by 1000 "
+                                 f"and fix the header")
+
+
 def _column_map(columns: list[Any], schema: TableSchema, where: str) -> dict[Any, str]:
     lookup: dict[str, str] = {}
     for col in schema.columns:
@@ -210,10 +233,15 @@ def _column_map(columns: list[Any], schema: TableSchema, where: str) -> dict[Any
             out[c] = name
     missing = [c.name for c in schema.columns if c.required and c.name not in out.values()]
     if missing:
+        title = sum(bool(re.fullmatch(r"field\d+|unnamed.*|", str(c).strip().lower())) for c in columns) >= \
+            max(1, len(columns) - 1)
         raise LayerReadError(
             f"{where}: {schema.kind} needs column(s) {missing} but has {[str(c) for c in columns]}; expected headers "
             + "; ".join(f"{m}: {', '.join(dict.fromkeys((schema.column(m).zh, *schema.column(m).aliases[:4])))}"
-                        for m in missing))
+                        for m in missing)
+            + ("; the first row looks like a title, not the header: delete the rows above the header" if title
+               else ""))
+    _check_units(out, schema, where)
     if schema.any_of and not set(schema.any_of) & set(out.values()):
         raise LayerReadError(f"{where}: {schema.kind} has none of the value columns {list(schema.any_of)} "
                              f"(columns are {[str(c) for c in columns]}); rename them (e.g. PM2.5, 臭氧8小时, 氨氮)")
