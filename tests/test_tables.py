@@ -138,3 +138,26 @@ def test_title_row_above_the_header_named_in_the_error(tmp_path):
         p, index=False)
     with pytest.raises(LayerReadError, match="looks like a title"):
         read_table(p, "air_daily")
+
+
+def test_validate_reads_record_tables_and_reports_bad_cells(tmp_path):
+    from ecogis.validate import fix_paths, validate_paths
+
+    _write(tmp_path / "air_daily.csv", "日期,PM2.5\n2024-01-01,35\n")
+    _write(tmp_path / "section_samples.csv", "断面,日期,氨氮\nA,2024-01,abc\n")
+    report = validate_paths([tmp_path])
+    assert [p.code for p in report.problems] == ["bad-table"]
+    assert "row 2, column '氨氮': 'abc' is not a number" in report.problems[0].message
+    assert {r["kind"]: r["features"] for r in report.layers} == {"air_daily": 1}
+    (tmp_path / "section_samples.csv").unlink()
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.io import write_layers
+
+    write_layers({"sections": gpd.GeoDataFrame({"id": ["S1"], "name": ["a"], "level": ["国控"],
+                                                "target_class": ["III"]},
+                                               geometry=[shapely.Point(114.0, 33.6)], crs=4490)},
+                 tmp_path / "sections.gpkg")
+    gpkg, _, _ = fix_paths([tmp_path], tmp_path / "out" / "fixed.gpkg")  # the table is not a layer to repair
+    assert gpkg.is_file()
