@@ -130,6 +130,11 @@ def test_unit_in_header_must_be_the_columns_unit():
     t = canonicalize_table(pd.DataFrame({"日期": ["2024-01-01"], "CO(mg/m³)": [0.8], "PM2.5(μg/m³)": [30]}),
                            "air_daily")
     assert t["co"].tolist() == [0.8] and t["pm25"].tolist() == [30.0]
+    # names with the unit spelled in them (pm25_ugm3, co_mgm3, nh3n_mgl) write no unit to compare
+    t = canonicalize_table(pd.DataFrame({"date": ["2024-01-01"], "co_mgm3": [0.8], "pm25_ugm3": [30]}), "air_daily")
+    assert t["co"].tolist() == [0.8]
+    assert canonicalize_table(pd.DataFrame({"section": ["A"], "date": ["2024-01"], "nh3n_mgl": [0.3]}),
+                              "section_samples")["nh3n_mgl"].tolist() == [0.3]
 
 
 def test_title_row_above_the_header_named_in_the_error(tmp_path):

@@ -191,16 +191,14 @@ def _norm(header: Any) -> str:
 
 
 def _header_unit(header: Any) -> str | None:
-    """``"ug/m3"``, ``"mg/m3"``, ``"mg/L"`` or ``"ug/L"`` when the header names a unit, else None."""
-    text = unicodedata.normalize("NFKC", str(header)).lower().replace("³", "3").replace(" ", "")
-    micro = any(u in text for u in ("μg", "µg", "ug", "微克"))
-    milli = any(u in text for u in ("mg", "毫克"))
-    litre = "/l" in text or "升" in text and "立方米" not in text
-    if micro:
-        return "ug/L" if litre else "ug/m3"
-    if milli:
-        return "mg/L" if litre else "mg/m3"
-    return None
+    """``"ug/m3"``, ``"mg/m3"``, ``"mg/L"`` or ``"ug/L"`` when the header writes a unit (``PM2.5(μg/m³)``,
+    ``一氧化碳（毫克/立方米）``), else None (``nh3n_mgl``, a canonical name, writes none)."""
+    text = unicodedata.normalize("NFKC", str(header)).lower().replace(" ", "")
+    m = re.search(r"(μg|µg|ug|微克|mg|毫克)/(m3|立方米|l|升)", text)
+    if m is None:
+        return None
+    mass = "ug" if m.group(1) in ("μg", "µg", "ug", "微克") else "mg"
+    return f"{mass}/L" if m.group(2) in ("l", "升") else f"{mass}/m3"
 
 
 def _check_units(mapping: dict[Any, str], schema: TableSchema, where: str) -> None:
