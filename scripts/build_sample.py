@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from ecogis.catalogue import CATALOGUE  # noqa: E402
 from ecogis.crs import CGCS2000, to_crs  # noqa: E402
 from ecogis.io import atomic_output, write_layers  # noqa: E402
+from ecogis.water import classify_water_quality  # noqa: E402
 
 log = logging.getLogger("build_sample")
 
@@ -1112,6 +1113,74 @@ def build_zone_layers(layers: dict[str, gpd.GeoDataFrame], admin: gpd.GeoDataFra
         "sewers": build_sewers(layers["roads"], built), "mines": build_mines(admin),
         "protected_areas": protected, "protected_areas_2020": protected_2020,
     }
+# --- record tables: daily air quality, monthly section samples (illustrative) --------------------------------
+#: four 国控 stations of the air_stations layer with a level factor each; all values illustrative
+AIR_DAILY_STATIONS = [("市监测站", 1.00), ("漯河大学", 0.96), ("广电局", 1.03), ("开发区", 1.06)]
+#: city PM2.5 level (µg/m³), winter/summer amplitude, log-noise sigma; O3 8-h base and summer rise (µg/m³):
+#: chosen so the Luohe 2023-2025 air targets give a mix of met and not met (layers/README.md)
+AIR_DAILY_SHAPE = (44.0, 0.6, 0.5, 81.0, 100.0)
+
+
+def build_air_daily(out_dir: Path, sections: gpd.GeoDataFrame) -> None:
+    """``air_daily.csv`` (2024, four stations, Chinese headers) and ``section_samples.csv`` (12 months per
+    section, annual means equal to the sections layer's values, so the annual classes are the current ones)."""
+    rng = _rng("air_daily")
+    pm_level, amp, sigma, o3_level, o3_amp = AIR_DAILY_SHAPE
+    days = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    t = np.arange(len(days))
+    season = 1 + amp * np.cos(2 * np.pi * (t - 5) / len(days))
+    z = rng.normal(size=len(days))
+    e = np.zeros(len(days))
+    for i in range(len(days)):  # AR(1): pollution episodes last a few days
+        e[i] = (0.7 * e[i - 1] if i else 0.0) + math.sqrt(1 - 0.49) * z[i]
+    city_pm = pm_level * season * np.exp(sigma * e - sigma ** 2 / 2)
+    o3 = np.clip(o3_level + o3_amp * np.sin(np.pi * np.clip((t - 90) / 200, 0, 1)) ** 2
+                 + rng.normal(0, 22, len(days)), 20, None)
+    rows = []
+    for name, f in AIR_DAILY_STATIONS:
+        pm25 = city_pm * f * np.exp(rng.normal(0, 0.08, len(days)))
+        pm10 = pm25 * 1.72 * np.exp(rng.normal(0, 0.1, len(days)))
+        o3s = o3 * (2 - f) * np.exp(rng.normal(0, 0.05, len(days)))
+        so2 = 9 + 4 * season * np.exp(rng.normal(0, 0.2, len(days)))
+        no2 = 22 + 12 * season * np.exp(rng.normal(0, 0.2, len(days)))
+        co = 0.6 + 0.35 * season * np.exp(rng.normal(0, 0.15, len(days)))
+        for i, d in enumerate(days):
+            if name == "开发区" and d.month == 8 and 10 <= d.day <= 15:
+                continue  # six days of maintenance: the city value is the other three stations' mean
+            rows.append({"日期": d.strftime("%Y-%m-%d"), "站点": name, "PM2.5": int(round(pm25[i])),
+                         "PM10": int(round(pm10[i])), "SO2": int(round(so2[i])), "NO2": int(round(no2[i])),
+                         "CO": round(float(co[i]), 1), "臭氧8小时": int(round(o3s[i]))})
+    with atomic_output(out_dir / "air_daily.csv", overwrite=True) as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    _build_section_samples(out_dir, sections)
+
+
+#: (field, Chinese header, decimals, winter/summer amplitude) of the monthly samples
+_SAMPLE_FIELDS = [("do_mgl", "溶解氧", 1, 0.12), ("codmn_mgl", "高锰酸盐指数", 1, -0.1),
+                  ("cod_mgl", "化学需氧量", 1, -0.1), ("bod5_mgl", "五日生化需氧量", 1, -0.1),
+                  ("nh3n_mgl", "氨氮", 2, 0.25), ("tp_mgl", "总磷", 3, -0.15)]
+
+
+def _build_section_samples(out_dir: Path, sections: gpd.GeoDataFrame) -> None:
+    rng = _rng("section_samples")
+    months = pd.date_range("2024-01-01", periods=12, freq="MS") + pd.Timedelta(days=9)
+    phase = np.cos(2 * np.pi * np.arange(12) / 12)  # +1 in January
+    rows: list[dict] = [{"断面名称": n, "采样日期": d.strftime("%Y-%m-%d")} for n in sections["name"] for d in months]
+    for field, header, decimals, amplitude in _SAMPLE_FIELDS:
+        for k, base in enumerate(sections[field].to_numpy(dtype=float)):
+            shape = (1 + amplitude * phase) * np.exp(rng.normal(0, 0.12, 12))
+            values = np.round(base * shape / shape.mean(), decimals)  # annual mean = the layer's value
+            for j in range(12):
+                rows[k * 12 + j][header] = float(values[j])
+    table = pd.DataFrame(rows)
+    means = table.groupby("断面名称", sort=False)[[h for _, h, _, _ in _SAMPLE_FIELDS]].mean()
+    means.columns = [f for f, _, _, _ in _SAMPLE_FIELDS]
+    annual = classify_water_quality(means)["measured_class"].to_numpy()
+    current = classify_water_quality(sections.set_index("name")[means.columns])["measured_class"].to_numpy()
+    if list(annual) != list(current):
+        raise SystemExit(f"section samples: annual classes {list(annual)} differ from the layer's {list(current)}")
+    with atomic_output(out_dir / "section_samples.csv", overwrite=True) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
 
 # --- population ---------------------------------------------------------------------------------
@@ -1211,6 +1280,7 @@ def build(out_dir: Path) -> dict:
     write_layers({**stored, "eco_redlines_2018": stored_2018}, out_dir / "luohe.gpkg", overwrite=True)
     write_layers({"eco_redlines_2018": stored_2018}, out_dir / "eco_redlines_2018.gpkg", overwrite=True)
     pop = build_population(out_dir / "population.tif", central, built, water, redlines)
+    build_air_daily(out_dir, sections)
     # figures for the README
     cover = shapely.union_all(bus_stops.buffer(500).values).intersection(central)
     lost = shapely.union_all(redlines_2018.geometry.values).difference(shapely.union_all(redlines.geometry.values))

@@ -33,6 +33,7 @@ from ecogis.errors import CatalogueError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
 from ecogis.result import CheckResult
 from ecogis.styles import LayerStyle, Symbol, style_for
+from ecogis.tables import TABLES
 from ecogis.targets import _rule_problems
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -41,7 +42,7 @@ CRS = "EPSG:4547"
 #: the ten checks ecogis shipped before the registry (from the README and docs/targets.md)
 BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
            "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
-           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines"]
+           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records"]
 
 
 def test_registry_holds_every_builtin_check_once_by_its_name():
@@ -56,7 +57,7 @@ def test_registry_holds_every_builtin_check_once_by_its_name():
 def test_every_context_and_input_kind_is_a_catalogue_kind_and_every_result_layer_has_a_style():
     for spec in CHECKS.values():
         assert set(spec.context) <= set(CATALOGUE), spec.name
-        assert set(spec.inputs) <= set(CATALOGUE) | set(RASTERS), spec.name
+        assert set(spec.inputs) <= set(CATALOGUE) | set(RASTERS) | set(TABLES), spec.name
         for layer in spec.result_layers:
             style_for(layer)  # raises CatalogueError when there is none
 

@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as _dt
 import logging
 import shlex
@@ -37,7 +39,7 @@ from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
 __all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure",
-           "target_key", "run_audit", "DEFAULT_PLANS"]
+           "target_key", "run_audit", "DEFAULT_PLANS", "indicator_check"]
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +215,55 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
     return get_check(target.check).measure_target(target, result)
 
 
+# --- targets measured through a check's ``indicators`` (record tables) ---------------------------------
+def indicator_check(target: Any, layers: LayerSet) -> tuple[str, str] | None:
+    """The (check, metric) that measures a target naming no ``check``, through its ``indicator``.
+
+    A check whose spec lists the target's indicator in ``indicators`` (e.g. ``air-records``:
+    ``good_air_day_ratio`` -> ``good_day_ratio``) measures it when the layer set has every
+    kind of the check's ``inputs`` (the ``air_daily`` table); None when none does.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from ecogis.layerset import LayerSet
+    >>> t = SimpleNamespace(check=None, indicator="good_air_day_ratio")
+    >>> indicator_check(t, LayerSet()) is None
+    True
+    >>> indicator_check(t, LayerSet(tables={"air_daily": "air_daily.csv"}))
+    ('air-records', 'good_day_ratio')
+    """
+    if target.check:
+        return None
+    for name, spec in CHECKS.items():
+        metric = spec.indicators.get(target.indicator)
+        if metric and spec.inputs and all(layers.has(kind) for kind in spec.inputs):
+            return name, metric
+    return None
+
+
+def _with_indicator_check(target: Any, layers: LayerSet) -> Any:
+    """The target with the check and metric :func:`indicator_check` finds (a copy), or the target."""
+    found = indicator_check(target, layers)
+    if found is None:
+        return target
+    if dataclasses.is_dataclass(target):
+        return dataclasses.replace(target, check=found[0], metric=found[1])
+    copied = copy.copy(target)  # a target-like object of a script or a test
+    copied.check, copied.metric = found
+    return copied
+
+
+def _by_indicator(t: Any) -> bool:
+    """True when the target's check measures its indicator (so a non-spatial target is measured by it)."""
+    spec = CHECKS.get(t.check) if t.check else None
+    return spec is not None and t.indicator in spec.indicators and spec.indicators[t.indicator] == t.metric
+
+
 def _outcome(t: Any, results: Mapping[str, CheckResult], failures: Mapping[str, str],
              failure_reasons: Mapping[str, Mapping[str, str]]) -> TargetOutcome:
     """One target joined with the check run that measures it."""
-    if not t.spatial:
+    if not t.spatial and not _by_indicator(t):
         return TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
                              "surveys or accounts, not by map layers")
     if not t.check or not t.metric:
@@ -277,10 +324,11 @@ def run_audit(
     if year is not None:
         selected = [t for t in selected if t.year == year]
     selected.sort(key=lambda t: (t.plan, t.year or 0, t.id))
+    selected = [_with_indicator_check(t, layers) for t in selected]
 
     needed: dict[str, tuple[str, str | None, int | None, Any]] = {}
     for t in selected:
-        if t.spatial and t.check:
+        if t.check and (t.spatial or _by_indicator(t)):
             needed.setdefault(target_key(t), (t.check, t.scope, t.year, getattr(t, "params", ())))
     results: dict[str, CheckResult] = {}
     failure_reasons: dict[str, dict[str, str]] = {}

@@ -18,6 +18,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +27,7 @@ from ecogis.catalogue import CATALOGUE, RASTERS, guess_kind
 from ecogis.crs import CRSLike
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, list_layers, read_layer
+from ecogis.tables import TABLES, canonicalize_table, find_tables, read_table
 
 __all__ = ["LayerSet", "load_layers", "load_sample", "sample_dir", "RASTER_SUFFIXES"]
 
@@ -91,12 +93,34 @@ class LayerSet:
     rasters: dict[str, Path] = field(default_factory=dict)
     root: Path | None = None
     name: str = ""
+    #: record tables (:mod:`ecogis.tables`) by kind: a file, read on first use by :meth:`table`, or a DataFrame
+    tables: dict[str, Path | pd.DataFrame] = field(default_factory=dict)
     #: kind -> (layer as given, what the input gate made of it): each layer is checked once
     _gated: dict[str, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]] = field(default_factory=dict, init=False,
                                                                          repr=False, compare=False)
+    _tables_read: dict[str, tuple[Any, pd.DataFrame]] = field(default_factory=dict, init=False, repr=False,
+                                                              compare=False)
 
     def has(self, kind: str) -> bool:
-        return kind in self.vectors or kind in self.rasters
+        return kind in self.vectors or kind in self.rasters or kind in self.tables
+
+    def table(self, kind: str) -> pd.DataFrame:
+        """A record table (:mod:`ecogis.tables`) by kind, read and checked on first use.
+
+        NotMeasurableError naming the kind when absent; :class:`ecogis.errors.LayerReadError`
+        naming file, row and column when the file is bad (only the checks that take it fail).
+        """
+        try:
+            given = self.tables[kind]
+        except KeyError:
+            where = f" in {self.root}" if self.root else ""
+            raise NotMeasurableError(f"table {kind!r} missing{where} (give {kind}.csv or {kind}.xlsx)") from None
+        source, read = self._tables_read.get(kind, (None, None))
+        if source is not given:
+            read = (canonicalize_table(given, kind, source=f"table {kind!r}") if isinstance(given, pd.DataFrame)
+                    else read_table(given, kind))
+            self._tables_read[kind] = (given, read)  # kept beside ``tables``, which stays as given
+        return read
 
     def get(self, kind: str) -> gpd.GeoDataFrame:
         """The layer of a kind, through the input gate; NotMeasurableError naming the kind when absent.
@@ -154,7 +178,8 @@ class LayerSet:
     def without(self, *kinds: str) -> "LayerSet":
         """A copy lacking some kinds (what-if audits, tests)."""
         return LayerSet({k: v for k, v in self.vectors.items() if k not in kinds},
-                        {k: v for k, v in self.rasters.items() if k not in kinds}, self.root, self.name)
+                        {k: v for k, v in self.rasters.items() if k not in kinds}, self.root, self.name,
+                        {k: v for k, v in self.tables.items() if k not in kinds})
 
     def summary(self) -> pd.DataFrame:
         """One row per layer: kind, features, geometry type, CRS."""
@@ -172,6 +197,8 @@ def _iter_sources(root: Path):
     for p in sorted(root.iterdir()):
         suffix = p.suffix.lower()
         if p.name.startswith("."):
+            continue
+        if p.stem.lower() in TABLES:  # record tables (air_daily.csv ...): LayerSet.tables, read by LayerSet.table
             continue
         if _transit_export(p):
             for kind in ("bus_stops", "bus_routes"):
@@ -261,7 +288,8 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         else:
             ls.vectors[kind] = read_layer(p, kind if kind in CATALOGUE else None, layer=layer, assume_crs=crs)
     _fill_from_osm(ls, root)
-    if not ls.vectors and not ls.rasters:
+    ls.tables.update(find_tables(root))
+    if not ls.vectors and not ls.rasters and not ls.tables:
         raise InputError(
             f"{root}: no layers found; name files or GeoPackage layers by kind ({', '.join(sorted(CATALOGUE))})"
         )

@@ -27,6 +27,7 @@ code                   severity  meaning
 ``bad-value``          error     a value outside the allowed domain
 ``duplicate-id``       error     two features share an ``id``
 ``no-layers``          error     a directory holds no layer of any kind
+``bad-table``          error     a record table (``air_daily``, ``section_samples``) has bad cells
 ``unknown-kind``       warning   the layer's kind could not be told from its name
 ``crs-differs``        warning   layers of one run are in different CRSs
 =====================  ========  ====================================================
@@ -63,6 +64,7 @@ from ecogis.io import (
     write_layers,
 )
 from ecogis.progress import progress_bar
+from ecogis.tables import TABLES, read_table
 
 __all__ = [
     "Problem",
@@ -359,7 +361,7 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
 def _has_kind(files: list[Path]) -> bool:
     """Whether any of the files holds a layer whose kind can be told from its name."""
     for path in files:
-        if guess_kind(path.name) in CATALOGUE:
+        if guess_kind(path.name) in CATALOGUE or path.stem.lower() in TABLES:
             return True
         try:
             if any(name in CATALOGUE for name in list_layers(path)):
@@ -367,6 +369,19 @@ def _has_kind(files: list[Path]) -> bool:
         except EcogisError:
             continue
     return False
+
+
+def _validate_table(path: Path, report: ValidationReport) -> None:
+    """A record table (:mod:`ecogis.tables`) read and checked: every bad cell as one ``bad-table`` error."""
+    try:
+        table = read_table(path, path.stem.lower())
+    except EcogisError as exc:
+        report.problems.append(Problem("error", "bad-table", str(exc), str(path), None, None,
+                                       "fix the cells named (docs/records.md)"))
+        return
+    report.layers.append({"file": str(path), "layer": None, "kind": path.stem.lower(), "features": len(table),
+                          "crs": None, "errors": 0, "field_mapping": table.attrs.get("columns", {}),
+                          "encoding": None})
 
 
 def validate_paths(
@@ -408,6 +423,9 @@ def validate_paths(
     for path in _expand(paths):
         if not path.exists():
             report.problems.append(Problem("error", "unreadable", "no such file", str(path)))
+            continue
+        if path.stem.lower() in TABLES and kind is None:  # a record table (air_daily.csv ...): its own checks
+            _validate_table(path, report)
             continue
         try:
             layers = list_layers(path)
@@ -533,6 +551,8 @@ def fix_paths(
     fixed_layers: dict[str, gpd.GeoDataFrame] = {}
     all_changes: list[dict[str, Any]] = []
     for path in _expand(paths):
+        if path.stem.lower() in TABLES and kind is None:  # record tables have no geometry to repair
+            continue
         layers = list_layers(path)
         multi = path.suffix.lower() == ".gpkg" or len(layers) > 1
         for name in layers:

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from ecogis.checks import (
     air,
+    air_records,
     area_change,
     black_odorous_water,
     boilers,
@@ -84,7 +85,8 @@ _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
                                     river_buffers, control_zones, air, boilers, parks, greenways, land_cover,
-                                    area_change, facilities_in_zones, black_odorous_water, sewers, mines)
+                                    area_change, facilities_in_zones, black_odorous_water, sewers, mines,
+                                    air_records)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:

@@ -10,13 +10,39 @@ from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 from ecogis.water import sections_check, share_meeting_class
 
-__all__ = ["SPEC", "measure", "run"]
+__all__ = ["SPEC", "measure", "run", "with_samples"]
 
 
 def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None,
         year: int | None = None) -> CheckResult:
-    """:func:`ecogis.water.sections_check` on the layer set."""
+    """:func:`ecogis.water.sections_check` on the layer set; with a ``section_samples`` table the sections'
+    concentrations are its annual means (:func:`with_samples`)."""
+    if layers.has("section_samples") and layers.has("sections"):
+        return with_samples(layers)
     return sections_check(layers)
+
+
+def with_samples(layers: LayerSet, **options: Any) -> CheckResult:
+    """The check on the annual means of the monthly samples (:mod:`ecogis.section_samples`); the result's
+    ``parameters["concentrations_from"]`` and warnings say which values were used.  Unreadable samples
+    leave the layer's values, with a warning.  ``options`` go to :func:`ecogis.water.sections_check`
+    (``rivers``, ``facilities``, ``upstream_km`` ...)."""
+    from ecogis.errors import EcogisError
+    from ecogis.section_samples import sections_with_annual_means
+
+    try:
+        sections, warnings, used = sections_with_annual_means(layers.get("sections"),
+                                                              layers.table("section_samples"))
+    except EcogisError as exc:
+        result = sections_check(layers, **options)
+        result.warnings.append(f"section_samples not used, the sections layer's values are ({exc})")
+        result.parameters["concentrations_from"] = "sections layer (one value per section)"
+        return result
+    result = sections_check(layers, sections=sections, **options)
+    result.warnings += [f"classes from the {used} in place of the sections layer's one value per section",
+                        *warnings]
+    result.parameters["concentrations_from"] = used
+    return result
 
 
 def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]:

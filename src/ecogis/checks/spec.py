@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ecogis.styles import LayerStyle
@@ -143,6 +143,10 @@ class CheckSpec:
     command : str, optional
         ``"module:attribute"`` of its click command; None builds a generic
         ``ecogis check NAME`` from the runner and the headline.
+    indicators : mapping of str to str
+        Target ``indicator`` name -> one of its target metrics: a target that names no
+        ``check`` is measured by this one when its indicator is here and the layer set
+        has every kind of ``inputs`` (:func:`ecogis.audit.indicator_check`).
     """
 
     name: str
@@ -158,6 +162,13 @@ class CheckSpec:
     styles: tuple[LayerStyle, ...] = ()
     measure: Measure | None = None
     command: str | None = None
+    indicators: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        wrong = {i: m for i, m in self.indicators.items() if m not in self.target_metrics}
+        if wrong:
+            raise ValueError(f"check {self.name!r}: indicators {wrong} map to metrics that are not target metrics "
+                             f"{list(self.target_metrics)}")
 
     @property
     def target_metrics(self) -> tuple[str, ...]:

@@ -131,6 +131,12 @@ def sections(sections_file: Path | None, rivers_file: Path | None, facilities_fi
     rivers = _read(rivers_file, "rivers", crs)
     facilities = _read(facilities_file, "facilities", crs)
     layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
-    result = water.sections_check(layers, sections=sec, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
-                            river_distance_m=river_distance)
+    if sec is None and layers is not None and layers.has("section_samples"):  # annual means of the samples
+        from ecogis.checks.sections import with_samples
+
+        result = with_samples(layers, rivers=rivers, facilities=facilities, upstream_km=upstream_km,
+                              river_distance_m=river_distance)
+    else:
+        result = water.sections_check(layers, sections=sec, rivers=rivers, facilities=facilities,
+                                      upstream_km=upstream_km, river_distance_m=river_distance)
     finish_check(result, json_path, out_path, overwrite, strict, list(CHECKS['sections'].headline))

@@ -21,7 +21,17 @@ def layers(kind: str | None, lang: str, layers_dir: Path | None, crs: str | None
     """List the layer kinds ecogis knows and the layers of the sample (or --layers DIR)."""
     from ecogis.catalogue import CATALOGUE, RASTERS, get_spec
     from ecogis.cli.options import load_layerset
+    from ecogis.tables import TABLES
 
+    if kind in TABLES:  # a record table: its columns
+        schema = TABLES[kind]
+        click.echo(f"{schema.kind}: {schema.zh if lang == 'zh' else schema.en} (record table, CSV or .xlsx)  "
+                   f"{schema.description}")
+        for c in schema.columns:
+            unit = f" [{c.unit}]" if c.unit else ""
+            click.echo(f"  {c.name:<22} {c.dtype:<5} {'required' if c.required else 'optional':<8} "
+                       f"{c.zh if lang == 'zh' else c.en}{unit}  also read from: {', '.join(c.aliases)}")
+        return
     if kind:
         spec = get_spec(kind)
         click.echo(f"{spec.kind}: {spec.label(lang)} ({' or '.join(spec.geometry)})  {spec.description}")
@@ -40,3 +50,7 @@ def layers(kind: str | None, lang: str, layers_dir: Path | None, crs: str | None
         path = ls.rasters.get(k)
         click.echo(f"  {k:<18} {'raster':<14} {(r.name_zh if lang == 'zh' else r.name_en):<16} "
                    f"{path.name if path else '-'}")
+    for k, schema in TABLES.items():
+        given = ls.tables.get(k)
+        click.echo(f"  {k:<18} {'table':<14} {(schema.zh if lang == 'zh' else schema.en):<16} "
+                   f"{getattr(given, 'name', 'given') if given is not None else '-'}")
