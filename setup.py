@@ -32,7 +32,7 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src" / "ecogis"
 #: the sample files the wheel carries (layers/README.md says what they are and where they come from)
-SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md")
+SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md", "indicators.csv")
 
 
 def _assets_module() -> types.ModuleType:

@@ -33,7 +33,7 @@ from ecogis.maps import assets as assets_mod
 from ecogis.maps.assets import ASSET_PACKAGES, assets_unavailable, bundle_assets
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md")
+SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md", "indicators.csv")
 WHEEL_LIMIT_BYTES = 5_000_000
 
 

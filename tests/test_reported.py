@@ -139,3 +139,33 @@ def test_not_measurable_targets_say_what_data_they_need():
     assert by["sect"].needs == ("sections",)
     assert by["survey"].needs == ("indicators",)
     assert by["pop"].needs  # the population raster is an optional input: the check names it
+
+
+# --- the sample ------------------------------------------------------------------------------
+@pytest.mark.sample
+def test_sample_audit_measures_most_luohe_targets_from_the_right_source(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+    from ecogis.layerset import sample_dir
+    from ecogis.targets import load_targets
+
+    r = CliRunner().invoke(cli, ["audit", "--no-maps", "--out", str(tmp_path / "r")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    luohe = [t for t in load_targets() if t.plan.startswith("luohe")]
+    by = {t["id"]: t for t in doc["targets"]}
+    assert set(by) == {t.id for t in luohe}
+    measured = [t for t in by.values() if t["status"] != "not_measurable"]
+    assert len(measured) >= 0.85 * len(luohe), (len(measured), len(luohe))
+    assert {t["status"] for t in measured if t["source"] == "reported"} == {"met", "not_met"}
+    for t in luohe:  # a target a check on layers measures is never taken from a reported figure
+        if t.check and t.spatial:
+            assert by[t.id]["source"] in ("check", None), t.id
+        if by[t.id]["source"] == "reported":
+            assert by[t.id]["reported_source"].endswith("（示意）")  # labelled illustrative
+    rows = (sample_dir() / "indicators.csv").read_text(encoding="utf-8")
+    assert "good_air_day_ratio" not in rows and "good-air-days" not in rows  # records give it, not a report
+    assert doc["by_source"]["reported"] == sum(t["source"] == "reported" for t in measured)

@@ -283,7 +283,8 @@ def _convert(text: str, unit_text: str, target: Any) -> tuple[float | None, list
             return None, [], (f"unit mismatch: `unit` was {unit_text if unit_text else '%'!r} ({canon}) but target "
                               f"{target.id} is in {want!r}; give the value in {want!r}")
         value = float(f"{number * factor:.12g}")
-        if pct and number <= 1.0 and target.value is not None and float(target.value) >= 0.05:
+        goal = float(target.value) if target.value is not None else None
+        if pct and goal and abs(number - goal) <= 0.5 * goal and value < 0.2 * goal:  # 0.685% for a 0.685 target
             warnings.append(f"{target.id}: {text} read as {value:g} (under 1 %); if {number:g} was meant as a "
                             f"share, write {number * 100:g}%")
         if factor != 1.0 and want != "share":
