@@ -419,6 +419,9 @@ def _fill_needs(outcomes: Sequence[TargetOutcome], layers: LayerSet) -> None:
         if o.status != "not_measurable" or o.measured is not None:
             continue
         t = o.target
+        if t.value is None and t.comparator not in ("zero", "not_decrease"):
+            o.needs = ("target_value",)  # the plan gives no figure: no data can measure it against one
+            continue
         spec = CHECKS.get(t.check) if t.check else None
         if spec is None:  # a record table's check that measures the indicator (CheckSpec.indicators), if any
             spec = next((s for s in CHECKS.values() if t.indicator in (getattr(s, "indicators", None) or ())), None)
