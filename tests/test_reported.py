@@ -102,6 +102,12 @@ def test_gbk_csv_and_excel_through_gdal(tmp_path):
     figures = read_indicators(tmp_path / "indicators.xlsx")
     assert figures[SAT].value == 0.961 and figures["luohe-eco-2023/air-rank-province-2023"].row == 3
     assert find_indicators(tmp_path).name == "indicators.csv"
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really a workbook")
+    with pytest.raises(InputError, match=r"old.xls: (this GDAL has no driver|cannot be read)"):
+        read_indicators(tmp_path / "old.xls")
+    (tmp_path / "indicators.geojson").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match="expected as .csv, .xlsx or .xls"):
+        read_indicators(tmp_path / "indicators.geojson")
 
 
 # --- in the audit ---------------------------------------------------------------------------

@@ -240,5 +240,6 @@ def test_build_is_deterministic_and_matches_layers(tmp_path):
     differing = sorted(k for k in set(rebuilt) | set(committed) if rebuilt.get(k) != committed.get(k))
     assert not differing, f"layers {differing} differ from a rebuild: run python scripts/build_sample.py"
     assert (tmp_path / "population.tif").read_bytes() == (LAYERS / "population.tif").read_bytes()
+    assert (tmp_path / "indicators.csv").read_bytes() == (LAYERS / "indicators.csv").read_bytes()
     assert json.loads(json.dumps(summary))["counts"]["roads"] == len(pyogrio.read_dataframe(
         LAYERS / "luohe.gpkg", layer="roads"))

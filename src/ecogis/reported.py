@@ -216,6 +216,9 @@ def _read_table(path: Path) -> list[dict[str, str]]:
         raise InputError(f"{path}: an indicators table is expected as .csv, .xlsx or .xls, not {suffix or 'no suffix'}")
     if not path.is_file():
         raise InputError(f"{path}: no such file; give an indicators table (.csv, .xlsx, .xls)")
+    if suffix == ".xls" and "XLS" not in pyogrio.list_drivers():
+        raise InputError(f"{path}: this GDAL has no driver for the old Excel format .xls (FreeXL); save the sheet "
+                         f"as .xlsx or .csv")
     opts: dict[str, Any] = {}
     if suffix == ".csv" or suffix == ".txt":
         raw = path.read_bytes()

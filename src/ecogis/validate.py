@@ -348,7 +348,10 @@ def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            from ecogis.reported import INDICATORS_FILENAMES  # the reported figures' table is no layer
+
             files += sorted(q for q in p.iterdir() if not q.name.startswith(".")
+                            and q.name.lower() not in INDICATORS_FILENAMES
                             and (q.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES and q.suffix.lower() != ".json"
                                  or q.suffix.lower() == ".geojson"))
         else:

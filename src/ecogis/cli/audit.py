@@ -77,6 +77,10 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     c = result.counts()
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")
+    click.echo("  measured by: " + ", ".join(f"{k} {v}" for k, v in result.counts_by_source().items()))
+    if result.indicators_warnings:
+        click.echo(f"  {result.indicators_file}: {len(result.indicators_warnings)} value(s) read with a warning "
+                   f"(listed in report.json, indicators_warnings)", err=True)
     for kind, path in paths.items():
         if kind == "maps":
             maps = [p for p in Path(path).parent.glob("*.html") if p.name != "index.html"]
