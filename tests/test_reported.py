@@ -175,3 +175,18 @@ def test_sample_audit_measures_most_luohe_targets_from_the_right_source(tmp_path
     rows = (sample_dir() / "indicators.csv").read_text(encoding="utf-8")
     assert "good_air_day_ratio" not in rows and "good-air-days" not in rows  # records give it, not a report
     assert doc["by_source"]["reported"] == sum(t["source"] == "reported" for t in measured)
+
+
+def test_cli_indicators_and_previous_errors_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    bad = _csv(tmp_path, "target,value,source\nluohe-eco-2023/nope,1,x\n", name="bad.csv")
+    r = CliRunner().invoke(cli, ["audit", "--no-maps", "--indicators", str(bad), "--out", str(tmp_path / "r")])
+    assert r.exit_code == 2 and "bad.csv: row 2, column 'target'" in r.output
+    geo = tmp_path / "old.json"
+    geo.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["audit", "--no-maps", "--previous", str(geo), "--out", str(tmp_path / "r2")])
+    assert r.exit_code == 2 and "not an ecogis report" in r.output
+    assert not (tmp_path / "r" / "report.json").exists() and not (tmp_path / "r2" / "report.json").exists()

@@ -338,6 +338,8 @@ def run_audit(
         selected = [t for t in selected if t.year == year]
     selected.sort(key=lambda t: (t.plan, t.year or 0, t.id))
 
+    figures = _reported_figures(indicators, layers, targets)  # read before the checks run: a bad table fails fast
+    previous_values, previous_path = _read_previous(previous)
     needed: dict[str, tuple[str, str | None, int | None, Any]] = {}
     for t in selected:
         if t.spatial and t.check:
@@ -358,11 +360,10 @@ def run_audit(
             log.warning("%s failed: %s", key, exc)
 
     outcomes = [_outcome(t, results, failures, failure_reasons) for t in selected]
-    figures = _reported_figures(indicators, layers, targets)
     _fill_sources(outcomes)
     _apply_reported(outcomes, figures)
     _fill_needs(outcomes, layers)
-    previous_path = _apply_previous(outcomes, previous)
+    _apply_previous(outcomes, previous_values)
     return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year,
                        layers_root=str(layers.root) if layers.root is not None else None,
                        indicators_file=figures.path if figures is not None else None,
@@ -433,16 +434,19 @@ def _fill_needs(outcomes: Sequence[TargetOutcome], layers: LayerSet) -> None:
             o.needs = ("indicators",)
 
 
-def _apply_previous(outcomes: Sequence[TargetOutcome], previous: Any) -> str | None:
-    """Each target's value in an earlier report and the change; returns the earlier report's path."""
+def _read_previous(previous: Any) -> tuple[dict[str, float], str | None]:
+    """An earlier report's values by target id (a path to its report.json, or a mapping), and its path."""
     if previous is None:
-        return None
+        return {}, None
     from ecogis.report_schema import read_previous
 
     if isinstance(previous, Mapping):
-        values, path = dict(previous), None
-    else:
-        values, path = read_previous(previous), str(previous)
+        return dict(previous), None
+    return read_previous(previous), str(previous)
+
+
+def _apply_previous(outcomes: Sequence[TargetOutcome], values: Mapping[str, float]) -> None:
+    """Each target's value in an earlier report and the change."""
     for o in outcomes:
         before = values.get(o.target.id)
         if before is None:
@@ -450,4 +454,3 @@ def _apply_previous(outcomes: Sequence[TargetOutcome], previous: Any) -> str | N
         o.previous = float(before)
         if o.measured is not None:
             o.change = float(o.measured) - o.previous
-    return path

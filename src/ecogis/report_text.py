@@ -54,7 +54,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "summary.gap_zero": ("应为 0", "should be 0"),
     "summary.needs": ("补齐以下数据即可核查", "Data that would make the rest measurable"),
     "summary.no_needs": ("全部可核查", "every target is measurable"),
-    "summary.n_targets": ("{n} 项", "{n} targets"),
+    "summary.n_targets": ("{n} 项", "{n} target(s)"),
     "summary.and_more": ("等", "and more"),
     # tables
     "section.measured": ("核查结果", "Measured targets"),
