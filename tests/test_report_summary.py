@@ -110,3 +110,15 @@ def test_hostile_source_text_is_escaped_in_html_and_markdown(audit, tmp_path):
         md = paths["md"].read_text(encoding="utf-8")
         assert "<img" not in md and "<script" not in md and not re.search(r"(?<!\\)\]\(javascript", md)
         assert "&lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(2)) \\| \\*b\\*" in md
+
+
+def test_chart_escapes_its_texts():
+    from ecogis.report_summary import Trajectory
+
+    tj = Trajectory("p", "x", HOSTILE, "s", "share", ((2023, 0.5, ">=", 0.4, "not_met", 0.3),
+                                                    (2024, 0.6, ">=", None, "not_measurable", None)))
+    svg = trajectory_svg(tj, "en")
+    parsed = _Tags()
+    parsed.feed(svg)
+    assert not {"img", "script"} & set(parsed.tags) and HOSTILE in "".join(parsed.text)
+    assert svg.count("<circle") == 2  # one measured point, one previous ring; the 2024 target has no measure
