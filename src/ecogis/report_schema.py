@@ -72,6 +72,11 @@ def read_previous(path: str | os.PathLike) -> dict[str, float]:
     InputError
         When the file is missing, not JSON, not an ecogis report, of an unknown ``schema_version``, or
         not valid against the schema (the message names the first problems).
+
+    Examples
+    --------
+    >>> read_previous("ecogis-report-2024/report.json")["luohe-eco-2023/pm25-2024"]  # doctest: +SKIP
+    44.95
     """
     p = Path(path)
     if p.is_dir():

@@ -110,6 +110,13 @@ def plan_summaries(audit: Any, *, worst: int = 5, sources: Sequence[str] = ("che
 
     Gaps are ordered by relative gap (largest first); targets of 0 (``zero``), which have no
     relative gap, follow by absolute amount.
+
+    Examples
+    --------
+    >>> from ecogis.audit import run_audit
+    >>> s = plan_summaries(run_audit())[0]  # doctest: +SKIP
+    >>> s.plan, s.counts, s.by_source["reported"]  # doctest: +SKIP
+    ('luohe-air-2024', {'met': 8, 'not_met': 12, 'not_measurable': 4}, 18)
     """
     by_plan: dict[str, list[Any]] = {}
     for o in audit.outcomes:
@@ -136,7 +143,14 @@ def plan_summaries(audit: Any, *, worst: int = 5, sources: Sequence[str] = ("che
 
 
 def trajectories(audit: Any) -> list[Trajectory]:
-    """Per (plan, indicator, scope, unit) with target values for more than one year: the yearly points."""
+    """Per (plan, indicator, scope, unit) with target values for more than one year: the yearly points.
+
+    Examples
+    --------
+    >>> from ecogis.audit import run_audit
+    >>> [(t.indicator, [p[0] for p in t.points]) for t in trajectories(run_audit())][3]  # doctest: +SKIP
+    ('air_quality_rank_168_cities', [2023, 2024, 2025])
+    """
     groups: dict[tuple[str, str, Any, str], list[Any]] = {}
     for o in audit.outcomes:
         t = o.target

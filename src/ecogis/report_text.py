@@ -197,7 +197,13 @@ def fmt_change(value: float | None, unit: str | None, lang: str = "zh") -> str:
 
 
 def comparator_text(comparator: str, value: Any, unit: str | None, lang: str = "zh") -> str:
-    """``≥ 75.0%``, ``为零``, ``不减少``."""
+    """``≥ 75.0%``, ``为零``, ``不减少``.
+
+    Examples
+    --------
+    >>> comparator_text(">=", 0.75, "share"), comparator_text("zero", None, "count", "en")
+    ('≥ 75.0%', 'zero')
+    """
     if comparator == "not_decrease":
         return tr("cmp.not_decrease", lang)
     if comparator == "zero":
@@ -207,7 +213,13 @@ def comparator_text(comparator: str, value: Any, unit: str | None, lang: str = "
 
 
 def need_label(need: str, lang: str = "zh") -> str:
-    """What a ``needs`` entry asks for: a layer kind (its catalogue name), ``indicators``, ``check:NAME``."""
+    """What a ``needs`` entry asks for: a layer kind (its catalogue name), ``indicators``, ``check:NAME``.
+
+    Examples
+    --------
+    >>> need_label("check:sections", "en")
+    'the features or fields check Water-quality sections needs'
+    """
     from ecogis.catalogue import CATALOGUE, RASTERS
 
     if need in ("indicators", "target_value"):
@@ -226,7 +238,13 @@ def _check_name(name: str, lang: str) -> str:
 
 
 def reason_text(d: dict[str, Any], lang: str = "zh") -> str:
-    """The reason of a not-measurable target (an outcome's ``to_dict()``) in ``lang``."""
+    """The reason of a not-measurable target (an outcome's ``to_dict()``) in ``lang``.
+
+    Examples
+    --------
+    >>> reason_text({"reason": "no `sections` layer", "needs": ["sections"]}, "zh")
+    '缺少数据：图层「水质监测断面 (sections)」'
+    """
     reason = d.get("reason") or ""
     if lang != "zh":
         return reason
