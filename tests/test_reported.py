@@ -190,3 +190,10 @@ def test_cli_indicators_and_previous_errors_exit_2(tmp_path):
     r = CliRunner().invoke(cli, ["audit", "--no-maps", "--previous", str(geo), "--out", str(tmp_path / "r2")])
     assert r.exit_code == 2 and "not an ecogis report" in r.output
     assert not (tmp_path / "r" / "report.json").exists() and not (tmp_path / "r2" / "report.json").exists()
+
+
+def test_validate_skips_exactly_the_indicators_tables():
+    from ecogis import validate
+    from ecogis.reported import INDICATORS_FILENAMES
+
+    assert set(validate._NOT_LAYERS) == set(INDICATORS_FILENAMES)
