@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE / "src" / "ecogis"
 #: the sample files the wheel carries (layers/README.md says what they are and where they come from)
 SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md", "air_daily.csv",
-                "section_samples.csv")
+                "section_samples.csv", "indicators.csv")
 
 
 def _assets_module() -> types.ModuleType:

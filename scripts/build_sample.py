@@ -1234,6 +1234,80 @@ def build_population(path: Path, central: Polygon, built: Polygon, water: Polygo
 
 
 # --- assembly -------------------------------------------------------------------------------
+#: indicators a record table measures (daily air records, HJ 663): never written as reported figures
+RECORD_INDICATORS = ("good_air_day_ratio", "heavy_pollution_day_ratio", "heavy_pollution_days", "ozone_exceedance_days",
+                     "pm25_annual_mean", "pm10_annual_mean")
+#: illustrative sources by the start of an indicator key (every one ends "（示意）": not a real figure)
+_SOURCES = (
+    ("air_quality", "河南省生态环境厅 城市环境空气质量排名通报 {y}年12月（示意）"),
+    ("county_air", "河南省生态环境厅 县（市）环境空气质量排名通报 {y}年（示意）"),
+    ("surface_water", "河南省生态环境厅 地表水环境质量排名 {y}年（示意）"),
+    ("rural", "漯河市生态环境局 农村环境整治台账 {y}年（示意）"),
+    ("fertiliser", "漯河市农业农村局 {y}年工作总结（示意）"),
+    ("livestock", "漯河市农业农村局 {y}年工作总结（示意）"),
+    ("agricultural", "漯河市农业农村局 {y}年工作总结（示意）"),
+    ("straw", "漯河市农业农村局 {y}年工作总结（示意）"),
+    ("contaminated", "漯河市生态环境局 土壤污染防治台账 {y}年（示意）"),
+    ("passenger", "漯河市交通运输局 公共交通乘客满意度调查 {y}年（示意）"),
+    ("public_transport", "漯河市交通运输局 {y}年公交都市建设年报（示意）"),
+)
+_DEFAULT_SOURCE = "漯河市攻坚办 {y}年度目标完成情况汇总表（示意）"
+
+
+def _illustrative_value(t) -> tuple[str, str]:
+    """A plausible figure (as written, with its unit) for a target: about three in four meet it."""
+    met = int(hashlib.sha256(t.id.encode()).hexdigest(), 16) % 4 != 0
+    v = t.value
+    if t.comparator == "zero":
+        return ("0" if met else "2"), ("" if t.unit == "share" else t.unit)
+    if t.unit == "share":
+        x = min(1.0, v + 0.012) if met else max(0.0, v - 0.035 - 0.1 * v)
+        return (f"{x * 100:.1f}%", "") if t.year % 2 else (f"{x:.3f}", "share")
+    if t.unit in ("rank", "count", "days"):
+        step = max(1, round(abs(v) * 0.08))
+        better = -step if t.comparator in ("<=", "<") else step
+        x = v + better if met else v - better
+        return str(int(max(1 if t.unit == "rank" else 0, x))), t.unit
+    better = 0.06 if t.comparator in (">=", ">") else -0.06
+    x = v * (1 + better) if met else v * (1 - better)
+    return f"{x:.4g}", t.unit
+
+
+def build_indicators(out_dir: Path) -> int:
+    """``indicators.csv``: illustrative reported figures for the Luohe targets no layer, check or record table
+    measures (rankings, treatment and replacement rates, satisfaction ...); returns the number of rows."""
+    import csv
+
+    from ecogis.targets import load_targets
+
+    rows = []
+    for t in load_targets():
+        if not t.plan.startswith("luohe") or (t.check and t.spatial) or t.indicator in RECORD_INDICATORS:
+            continue
+        if t.value is None and t.comparator not in ("zero", "not_decrease"):
+            continue  # the plan gives no figure: nothing to report against
+        value, unit = _illustrative_value(t)
+        source = next((s for k, s in _SOURCES if t.indicator.startswith(k)), _DEFAULT_SOURCE).format(y=t.year)
+        rows.append({"target": t.id, "indicator": "", "year": t.year, "value": value, "unit": unit,
+                     "source": source, "date": f"{t.year + 1}-01-20"})
+    # a ranking both plans set for the same year is given once, by indicator and year
+    shared = {}
+    for r in rows:
+        tid = r["target"]
+        if "air-rank-168-cities" in tid:
+            shared.setdefault(r["year"], r)
+    rows = [r for r in rows if "air-rank-168-cities" not in r["target"]]
+    for year, r in sorted(shared.items()):
+        rows.append({**r, "target": "", "indicator": "air_quality_rank_168_cities"})
+    rows.sort(key=lambda r: (r["target"] or r["indicator"], r["year"]))
+    with atomic_output(Path(out_dir) / "indicators.csv", overwrite=True) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=["target", "indicator", "year", "value", "unit", "source", "date"])
+            w.writeheader()
+            w.writerows(rows)
+    return len(rows)
+
+
 def feature_digest(layers: dict[str, gpd.GeoDataFrame]) -> str:
     """A hash of the feature data (attributes + WKB) of several layers, independent of file timestamps."""
     h = hashlib.sha256()
@@ -1281,6 +1355,7 @@ def build(out_dir: Path) -> dict:
     write_layers({"eco_redlines_2018": stored_2018}, out_dir / "eco_redlines_2018.gpkg", overwrite=True)
     pop = build_population(out_dir / "population.tif", central, built, water, redlines)
     build_air_daily(out_dir, sections)
+    n_indicators = build_indicators(out_dir)
     # figures for the README
     cover = shapely.union_all(bus_stops.buffer(500).values).intersection(central)
     lost = shapely.union_all(redlines_2018.geometry.values).difference(shapely.union_all(redlines.geometry.values))
@@ -1300,6 +1375,7 @@ def build(out_dir: Path) -> dict:
         "redline_loss_km2": round(lost.area / 1e6, 3),
         "redline_gain_km2": round(gained.area / 1e6, 3),
         "population": pop,
+        "indicators_rows": n_indicators,
         "digest": feature_digest({**stored, "eco_redlines_2018": stored_2018}),
     }
     return summary

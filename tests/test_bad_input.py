@@ -386,19 +386,23 @@ def _no_injected_markup(page: str) -> _Tags:
 def test_report_markdown_escapes_every_value(tmp_path):
     from ecogis.report import render_markdown
 
-    text = render_markdown(_hostile_audit())
+    text = render_markdown(_hostile_audit(), lang="en")  # the English report shows the reasons as given
     assert HOSTILE not in text and "<script>" not in text
     parsed = _no_injected_markup(_markdown_to_html(text))  # what a Markdown viewer would show
     shown = "".join(parsed.text)
     assert HOSTILE in shown and "<script>alert(3)</script>" in shown  # shown as text, not dropped
     assert "[x](javascript:alert(2))" in shown
+    zh = render_markdown(_hostile_audit(), lang="zh")
+    assert HOSTILE not in zh and "<script>" not in zh
+    assert HOSTILE in "".join(_no_injected_markup(_markdown_to_html(zh)).text)
 
 
 def test_report_html_escapes_every_value():
     from ecogis.report import render_html
 
-    parsed = _no_injected_markup(render_html(_hostile_audit()))
-    assert HOSTILE in "".join(parsed.text)
+    for lang in ("zh", "en"):
+        parsed = _no_injected_markup(render_html(_hostile_audit(), lang=lang))
+        assert HOSTILE in "".join(parsed.text)
 
 
 @pytest.mark.slow
@@ -413,7 +417,7 @@ def test_audit_of_hostile_names_writes_escaped_reports_and_maps(tmp_path):
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
     # raw only inside the code span of the command that repeats the audit (shown verbatim, never markup)
-    assert [l for l in md.splitlines() if "<img" in l and not l.startswith("Repeat: `")] == []
+    assert [l for l in md.splitlines() if "<img" in l and not l.startswith(("Repeat: `", "重复核查：`"))] == []
     assert HOSTILE in "".join(_no_injected_markup(_markdown_to_html(md)).text)
     _no_injected_markup((tmp_path / "rep" / "report.html").read_text(encoding="utf-8"))
     maps = sorted((tmp_path / "rep" / "maps").glob("*.html"))

@@ -30,8 +30,10 @@ def test_sample_audit_writes_report_and_linked_maps(tmp_path):
     for t in data["targets"]:
         if t["status"] == "not_measurable":
             assert t["reason"], t["id"]
-        else:  # every measured spatial target links to a map that exists (record-table targets have none)
+        elif t["source"] in ("check", "records"):  # measured by a check; a spatial one links to a map that exists
             assert t["measured"] is not None and (not t["spatial"] or (out / t["map"]).is_file()), t["id"]
+        else:  # a reported figure has its source and no map
+            assert t["source"] == "reported" and t["reported_source"] and t["map"] is None, t["id"]
     index = (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{(out / t["map"]).name}"' in index for t in data["targets"] if t["map"])
     assert {"report.html", "report.md", "report.json"} <= {p.name for p in out.iterdir()}

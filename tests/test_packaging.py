@@ -34,7 +34,7 @@ from ecogis.maps.assets import ASSET_PACKAGES, assets_unavailable, bundle_assets
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_FILES = ("luohe.gpkg", "eco_redlines_2018.gpkg", "population.tif", "README.md", "air_daily.csv",
-                "section_samples.csv")
+                "section_samples.csv", "indicators.csv")
 WHEEL_LIMIT_BYTES = 5_000_000
 
 

@@ -51,7 +51,7 @@ def test_methods_section_and_repeat_line_are_escaped(tmp_path):
     result = next(iter(audit.results.values()))
     result.parameters["note"] = "<script>alert(3)</script>"
     result.warnings.append("<img src=x onerror=alert(4)>")
-    paths = write_report(audit, tmp_path / "r", maps=False)
+    paths = write_report(audit, tmp_path / "r", maps=False, lang="en")  # the checks' notes are in English
     page = paths["html"].read_text(encoding="utf-8")
     assert "How the checks were run" in page and "radius_m" in page
     assert "<script>alert(3)" not in page and "&lt;script&gt;alert(3)" in page

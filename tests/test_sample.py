@@ -240,7 +240,7 @@ def test_build_is_deterministic_and_matches_layers(tmp_path):
     differing = sorted(k for k in set(rebuilt) | set(committed) if rebuilt.get(k) != committed.get(k))
     assert not differing, f"layers {differing} differ from a rebuild: run python scripts/build_sample.py"
     assert (tmp_path / "population.tif").read_bytes() == (LAYERS / "population.tif").read_bytes()
-    for table in ("air_daily.csv", "section_samples.csv"):  # the record tables (illustrative), byte for byte
+    for table in ("air_daily.csv", "section_samples.csv", "indicators.csv"):  # the tables (illustrative), byte for byte
         assert (tmp_path / table).read_bytes() == (LAYERS / table).read_bytes(), table
     assert json.loads(json.dumps(summary))["counts"]["roads"] == len(pyogrio.read_dataframe(
         LAYERS / "luohe.gpkg", layer="roads"))

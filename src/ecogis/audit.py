@@ -39,13 +39,15 @@ from ecogis.progress import progress_bar
 from ecogis.result import CheckResult
 
 __all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure",
-           "target_key", "run_audit", "DEFAULT_PLANS", "indicator_check"]
+           "target_key", "run_audit", "DEFAULT_PLANS", "SOURCES", "indicator_check"]
 
 log = logging.getLogger(__name__)
 
 #: plans audited when none are named: the sample is central Luohe
 DEFAULT_PLAN_PREFIX = "luohe"
 DEFAULT_PLANS: tuple[str, ...] = ()
+#: where a measured value comes from
+SOURCES: tuple[str, ...] = ("check", "records", "reported")
 
 @dataclass
 class TargetOutcome:
@@ -56,15 +58,41 @@ class TargetOutcome:
     measured: float | None = None
     reason: str | None = None
     map: str | None = None
+    #: where ``measured`` comes from: "check" (layers), "records" (record tables), "reported" (a reported figure)
+    source: str | None = None
+    #: a reported figure for the target (:mod:`ecogis.reported`), shown beside a measured one
+    reported: Any = None
+    #: the previous audit's value (``--previous``) and ``measured - previous``
+    previous: float | None = None
+    change: float | None = None
+    #: what data would make a not-measurable target measurable: layer kinds or tables
+    needs: tuple[str, ...] = ()
+
+    @property
+    def difference(self) -> float | None:
+        """``measured - reported`` when a check or records measured it and a figure was also reported."""
+        if self.source in (None, "reported") or self.measured is None or self.reported is None:
+            return None
+        return float(self.measured) - float(self.reported.value)
 
     def to_dict(self) -> dict[str, Any]:
         t = self.target
+        r = self.reported
         return {
             "id": t.id, "plan": t.plan, "city": t.city, "document": t.document, "clause": t.clause,
             "quote": t.quote, "indicator": t.indicator, "indicator_zh": t.indicator_zh, "scope": t.scope,
             "year": t.year, "comparator": t.comparator, "target": t.value, "unit": t.unit,
             "spatial": t.spatial, "check": t.check, "metric": t.metric,
             "measured": self.measured, "status": self.status, "reason": self.reason, "map": self.map,
+            "source": self.source,
+            "reported": None if r is None else r.value,
+            "reported_source": None if r is None else r.source,
+            "reported_date": None if r is None else r.date,
+            "reported_given": None if r is None else r.given,
+            "reported_row": None if r is None else f"{r.file}:{r.row}",
+            "reported_warnings": [] if r is None else list(r.warnings),
+            "difference": self.difference, "previous": self.previous, "change": self.change,
+            "needs": list(self.needs),
         }
 
 
@@ -80,6 +108,9 @@ class AuditResult:
     year: int | None = None
     layers_root: str | None = None
     generated_at: str = field(default_factory=lambda: _dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    indicators_file: str | None = None
+    indicators_warnings: tuple[str, ...] = ()
+    previous_report: str | None = None
 
     def repeat_command(self) -> str:
         """The command line that runs this audit again."""
@@ -90,6 +121,10 @@ class AuditResult:
             parts += ["--plan", shlex.quote(p)]
         if self.year is not None:
             parts += ["--year", str(self.year)]
+        if self.indicators_file:
+            parts += ["--indicators", shlex.quote(self.indicators_file)]
+        if self.previous_report:
+            parts += ["--previous", shlex.quote(self.previous_report)]
         return " ".join(parts)
 
     def counts(self) -> dict[str, int]:
@@ -98,8 +133,19 @@ class AuditResult:
             out[o.status] += 1
         return out
 
+    def counts_by_source(self) -> dict[str, int]:
+        """Targets measured (met or not met) by each source: a check, record tables, a reported figure."""
+        out = {"check": 0, "records": 0, "reported": 0}
+        for o in self.outcomes:
+            if o.status != "not_measurable" and o.source:
+                out[o.source] = out.get(o.source, 0) + 1
+        return out
+
     def to_dict(self) -> dict[str, Any]:
+        from ecogis.report_schema import SCHEMA_VERSION
+
         return {
+            "schema_version": SCHEMA_VERSION,
             "ecogis_version": __version__,
             "generated_at": self.generated_at,
             "repeat": self.repeat_command(),
@@ -108,6 +154,10 @@ class AuditResult:
             "plans": self.plans,
             "year": self.year,
             "summary": self.counts(),
+            "by_source": self.counts_by_source(),
+            "indicators_file": self.indicators_file,
+            "indicators_warnings": list(self.indicators_warnings),
+            "previous_report": self.previous_report,
             "targets": [o.to_dict() for o in self.outcomes],
             "checks": {k: {"metrics": r.metrics, "violations": r.n_violations, "parameters": r.parameters,
                            "warnings": r.warnings, "not_measurable": r.not_measurable}
@@ -289,6 +339,8 @@ def run_audit(
     year: int | None = None,
     targets: Sequence[Any] | None = None,
     progress: bool | None = None,
+    indicators: Any = None,
+    previous: Any = None,
 ) -> AuditResult:
     """Audit layers against the targets of some plans.
 
@@ -304,6 +356,14 @@ def run_audit(
         Use these instead of the registry (tests, custom plans).
     progress : bool, optional
         Show a progress bar over the checks.
+    indicators : path-like or ReportedFigures or False, optional
+        Reported figures (:func:`ecogis.reported.read_indicators`); default the ``indicators.csv`` /
+        ``.xlsx`` of the layers directory, if any; False: none.  A target no check or record table
+        measures is measured by its reported figure (source "reported"); one that is measured shows the
+        reported figure beside it, with the difference (the measured value decides the status).
+    previous : path-like or mapping, optional
+        An earlier ``report.json`` (:func:`ecogis.report_schema.read_previous`): each target gets the
+        previous value and the change.
 
     Returns
     -------
@@ -326,6 +386,8 @@ def run_audit(
     selected.sort(key=lambda t: (t.plan, t.year or 0, t.id))
     selected = [_with_indicator_check(t, layers) for t in selected]
 
+    figures = _reported_figures(indicators, layers, targets)  # read before the checks run: a bad table fails fast
+    previous_values, previous_path = _read_previous(previous)
     needed: dict[str, tuple[str, str | None, int | None, Any]] = {}
     for t in selected:
         if t.check and (t.spatial or _by_indicator(t)):
@@ -346,5 +408,98 @@ def run_audit(
             log.warning("%s failed: %s", key, exc)
 
     outcomes = [_outcome(t, results, failures, failure_reasons) for t in selected]
+    _fill_sources(outcomes)
+    _apply_reported(outcomes, figures)
+    _fill_needs(outcomes, layers)
+    _apply_previous(outcomes, previous_values)
     return AuditResult(outcomes, results, failures, layers.name or str(layers.root or ""), list(chosen), year,
-                       layers_root=str(layers.root) if layers.root is not None else None)
+                       layers_root=str(layers.root) if layers.root is not None else None,
+                       indicators_file=figures.path if figures is not None else None,
+                       indicators_warnings=figures.warnings if figures is not None else (),
+                       previous_report=previous_path)
+
+
+# --- reported figures, sources, missing data, the previous audit (issue 15) ----------------------------
+def _reported_figures(indicators: Any, layers: LayerSet, targets: Sequence[Any] | None) -> Any:
+    """The reported figures to use: given, or the ``indicators`` table of the layers directory, or None."""
+    from ecogis.reported import ReportedFigures, find_indicators, read_indicators
+
+    if indicators is False:
+        return None
+    if isinstance(indicators, ReportedFigures):
+        return indicators
+    path = indicators if indicators is not None else find_indicators(layers.root)
+    if path is None:
+        return None
+    pool: dict[str, Any] = {t.id: t for t in registry.load_targets()}
+    pool.update({t.id: t for t in targets or ()})
+    return read_indicators(path, targets=list(pool.values()))
+
+
+def _fill_sources(outcomes: Sequence[TargetOutcome]) -> None:
+    """Every measured outcome says where its value comes from: the record tables when a check measured
+    the target through its ``indicators``, else the check (unless another step said so)."""
+    for o in outcomes:
+        if o.source is None and o.measured is not None:
+            o.source = "records" if _by_indicator(o.target) else "check"
+
+
+def _apply_reported(outcomes: Sequence[TargetOutcome], figures: Any) -> None:
+    """A reported figure measures a target nothing else measured; beside a measured one it is shown only."""
+    if not figures:
+        return
+    for o in outcomes:
+        r = figures.get(o.target.id)
+        if r is None:
+            continue
+        o.reported = r
+        if o.measured is not None:  # a check or a record table measured it: that decides the status
+            continue
+        ok = o.target.meets(float(r.value))
+        o.measured, o.source = float(r.value), "reported"
+        if ok is None:
+            o.status, o.reason = "not_measurable", f"target has no value to compare with ({o.target.comparator})"
+        else:
+            o.status, o.reason = ("met" if ok else "not_met"), None
+
+
+def _fill_needs(outcomes: Sequence[TargetOutcome], layers: LayerSet) -> None:
+    """For each not-measurable target: the layers (of its check's ``inputs``) or tables that would measure it."""
+    for o in outcomes:
+        if o.status != "not_measurable" or o.measured is not None:
+            continue
+        t = o.target
+        if t.value is None and t.comparator not in ("zero", "not_decrease"):
+            o.needs = ("target_value",)  # the plan gives no figure: no data can measure it against one
+            continue
+        spec = CHECKS.get(t.check) if t.check else None
+        if spec is None:  # a record table's check that measures the indicator (CheckSpec.indicators), if any
+            spec = next((s for s in CHECKS.values() if t.indicator in (getattr(s, "indicators", None) or ())), None)
+        if spec is not None:
+            missing = tuple(k for k in spec.inputs if not layers.has(k))
+            named = tuple(k for k in missing if k in (o.reason or ""))  # the inputs the reason names
+            o.needs = named or missing or (f"check:{spec.name}",)
+        else:
+            o.needs = ("indicators",)
+
+
+def _read_previous(previous: Any) -> tuple[dict[str, float], str | None]:
+    """An earlier report's values by target id (a path to its report.json, or a mapping), and its path."""
+    if previous is None:
+        return {}, None
+    from ecogis.report_schema import read_previous
+
+    if isinstance(previous, Mapping):
+        return dict(previous), None
+    return read_previous(previous), str(previous)
+
+
+def _apply_previous(outcomes: Sequence[TargetOutcome], values: Mapping[str, float]) -> None:
+    """Each target's value in an earlier report and the change."""
+    for o in outcomes:
+        before = values.get(o.target.id)
+        if before is None:
+            continue
+        o.previous = float(before)
+        if o.measured is not None:
+            o.change = float(o.measured) - o.previous

@@ -24,6 +24,9 @@ from ecogis.audit import AuditResult, target_key
 from ecogis.errors import InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
+from ecogis.report_chart import trajectory_svg
+from ecogis.report_summary import plan_summaries, trajectories
+from ecogis.report_text import comparator_text, fmt_change, fmt_value, need_label, reason_text, tr
 from ecogis.result import write_json
 
 __all__ = ["write_report", "render_markdown", "render_html", "group_outcomes", "md_escape", "md_code", "STATUS_LABELS",
@@ -36,29 +39,6 @@ STATUS_LABELS = {
     "not_met": ("未达标", "not met", "#cf222e"),
     "not_measurable": ("无法核查", "not measurable", "#6e7781"),
 }
-
-_CMP_TEXT = {">=": "≥", "<=": "≤", "<": "<", ">": ">", "==": "=", "not_decrease": "不减少 / no decrease",
-             "zero": "= 0"}
-
-
-def _fmt_value(value: Any, unit: str | None) -> str:
-    if value is None:
-        return "—"
-    if unit == "share":
-        return f"{float(value) * 100:.1f}%"
-    if isinstance(value, float):
-        text = f"{value:,.2f}" if abs(value) < 1e5 else f"{value:,.0f}"
-    else:
-        text = str(value)
-    return f"{text} {unit}" if unit and unit not in ("count",) else text
-
-
-def _target_text(t: dict[str, Any]) -> str:
-    cmp = _CMP_TEXT.get(t["comparator"], t["comparator"])
-    if t["comparator"] in ("not_decrease", "zero"):
-        return cmp
-    return f"{cmp} {_fmt_value(t['target'], t['unit'])}"
-
 
 #: the report's sections: measured targets first, then spatial ones the layers could not measure, then the rest
 SECTIONS = (
@@ -113,54 +93,152 @@ def md_code(value: Any) -> str:
     return f"{fence} {text} {fence}" if run else f"{fence}{text}{fence}"
 
 
-def render_markdown(audit: AuditResult) -> str:
-    """The report as Markdown (one table row per target); every value escaped (:func:`md_escape`)."""
+def _cells(o: Any, lang: str) -> dict[str, Any]:
+    """The texts of one outcome's row (unescaped; each renderer escapes)."""
+    d = o.to_dict()
+    unit = d["unit"]
+    cell: dict[str, Any] = {"d": d, "status": tr(f"status.{d['status']}", lang),
+                            "target": comparator_text(d["comparator"], d["target"], unit, lang),
+                            "measured": fmt_value(d["measured"], unit, lang), "source": None, "reported": None,
+                            "reported_from": None, "difference": None, "previous": None, "reason": None}
+    if d["source"]:
+        cell["source"] = tr(f"source.{d['source']}", lang)
+    if d["reported"] is not None:
+        cell["reported_from"] = d["reported_source"]
+        if d["source"] != "reported":
+            cell["reported"] = tr("cell.reported", lang, value=fmt_value(d["reported"], unit, lang))
+            if d["difference"] is not None:
+                cell["difference"] = tr("cell.difference", lang, value=fmt_change(d["difference"], unit, lang))
+    if d["previous"] is not None:
+        cell["previous"] = f"{fmt_value(d['previous'], unit, lang)} / {fmt_change(d['change'], unit, lang)}"
+    if d["reason"] and (lang != "zh" or d["status"] == "not_measurable"):
+        cell["reason"] = reason_text(d, lang)
+    return cell
 
+
+def _gap_text(g: Any, lang: str) -> tuple[str, str, str]:
+    """(indicator, year, how far off) of a gap."""
+    t = g.outcome.target
+    measured = fmt_value(g.outcome.measured, t.unit, lang)
+    target = comparator_text(t.comparator, t.value, t.unit, lang)
+    if g.relative is not None:
+        off = tr("summary.gap_rel", lang, gap=f"{g.relative * 100:.1f}%")
+    else:
+        off = tr("summary.gap_zero", lang)
+    name = t.indicator_zh if lang == "zh" else t.indicator
+    return str(name), str(t.year), tr("summary.gap", lang, measured=measured, target=target, off=off)
+
+
+def _need_names(group: Any, lang: str, limit: int = 4) -> str:
+    names = [str(o.target.indicator_zh if lang == "zh" else o.target.indicator) for o in group.outcomes]
+    names = list(dict.fromkeys(names))
+    more = f" {tr('summary.and_more', lang)}" if len(names) > limit else ""
+    return ("、" if lang == "zh" else ", ").join(names[:limit]) + more
+
+
+def _show_previous(audit: AuditResult) -> bool:
+    return bool(audit.previous_report) or any(o.previous is not None for o in audit.outcomes)
+
+
+def render_markdown(audit: AuditResult, *, lang: str = "zh") -> str:
+    """The report as Markdown: the per-plan summary first, then one table row per target; every value escaped
+    (:func:`md_escape`).  ``lang``: "zh" (Chinese only) or "en"."""
     cell = md_escape
-
-    counts = audit.counts()
-    lines = [
-        "# ecogis audit report (规划目标核查报告)",
-        "",
-        f"- layers: {cell(audit.layerset_name)}",
-        f"- plans: {cell(', '.join(audit.plans))}",
-        f"- year: {cell(audit.year or 'all')}",
-        f"- targets: {sum(counts.values())} — met {counts['met']}, not met {counts['not_met']}, "
-        f"not measurable {counts['not_measurable']}",
-        "",
-    ]
+    sep = "：" if lang == "zh" else ": "
+    lines = [f"# {tr('title', lang)}", "",
+             f"- {tr('meta.layers', lang)}{sep}{cell(audit.layerset_name)}",
+             f"- {tr('meta.plans', lang)}{sep}{', '.join(md_code(p) for p in audit.plans)}",
+             f"- {tr('meta.year', lang)}{sep}{cell(audit.year or tr('meta.all_years', lang))}"]
+    if audit.indicators_file:
+        lines.append(f"- {tr('meta.indicators', lang)}{sep}{md_code(audit.indicators_file)}")
+    if audit.previous_report:
+        lines.append(f"- {tr('meta.previous', lang)}{sep}{md_code(audit.previous_report)}")
+    lines.append("")
+    for s in plan_summaries(audit):
+        lines += _md_summary(s, lang)
+    trajs = trajectories(audit)
+    if trajs:
+        lines += [f"## {tr('chart.title', lang)}", ""]
+        for tj in trajs:
+            steps = " · ".join(
+                f"{y} {tr('chart.target', lang)} {cell(comparator_text(c, v, tj.unit, lang))} "
+                f"{tr('chart.measured', lang)} {cell(fmt_value(m, tj.unit, lang))}" for y, v, c, m, _s, _p in tj.points)
+            name = tj.indicator_zh if lang == "zh" else tj.indicator
+            lines.append(f"- {cell(name)} ({md_code(tj.plan)}){sep}{steps}")
+        lines.append("")
+    previous = _show_previous(audit)
     groups = group_outcomes(audit)
-    for key, zh_title, en_title in SECTIONS:
+    for key, _zh, _en in SECTIONS:
         outcomes = groups[key]
         if not outcomes:
             continue
-        lines += [f"## {zh_title} / {en_title} ({len(outcomes)})", "",
-                  "| status | document | clause | indicator | scope | year | target | measured | reason / map |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        cols = ["status", "document", "indicator", "scope", "year", "target", "measured"]
+        cols += ["previous"] if previous else []
+        cols += ["notes"]
+        lines += [f"## {tr('section.' + key, lang)} ({len(outcomes)})", "",
+                  "| " + " | ".join(tr(f"col.{c}", lang) for c in cols) + " |", "|" + "---|" * len(cols)]
         for o in outcomes:
-            d = o.to_dict()
-            zh, en, _ = STATUS_LABELS[d["status"]]
-            tail = cell(d["reason"]) if d["reason"] else (_md_link("map", d["map"]) if d["map"] else "")
-            lines.append(
-                f"| {zh} {en} | {cell(d['document'])} | {cell(d['clause'])} | {cell(d['indicator_zh'])} "
-                f"({cell(d['indicator'])}) | {cell(d['scope'])} | {cell(d['year'])} | {cell(_target_text(d))} | "
-                f"{cell(_fmt_value(d['measured'], d['unit']))} | {tail} |"
-            )
+            lines.append(_md_row(o, lang, previous))
         lines.append("")
     if audit.failures:
-        lines += ["", "## Checks not run", ""]
-        lines += [f"- {md_code(k)}: {cell(v)}" for k, v in audit.failures.items()]
-    methods = _methods(audit)
+        lines += ["", f"## {tr('checks_not_run', lang)}", ""]
+        lines += [f"- {md_code(k)}" + (f": {cell(v)}" if lang == "en" else "") for k, v in audit.failures.items()]
+    methods = _methods(audit, lang)
     if methods:
-        lines += ["", "## 核查方法 / How the checks were run", ""]
+        lines += ["", f"## {tr('methods', lang)}", ""]
         for key, how in methods:
             lines += [f"### {cell(how['title'])} ({md_code(key)})", ""]
-            lines += [f"- {cell(k)}: {cell(v)}" for k, v in how["parameters"]]
-            lines += [f"- note: {cell(n)}" for n in how["notes"]]
+            lines += [f"- {md_code(k)}{sep}{md_code(v)}" for k, v in how["parameters"]]
+            lines += [f"- {cell(n)}" for n in how["notes"]]
             lines.append("")
-    lines += ["", "Targets quote their source documents; see report.json for the quotes and parameters.", "",
-              f"Repeat: {md_code(audit.repeat_command())} (ecogis {cell(_version())}, {cell(audit.generated_at)})", ""]
+    lines += ["", tr("footer.quotes", lang), "",
+              f"{tr('footer.repeat', lang)}{sep}{md_code(audit.repeat_command())} "
+              f"(ecogis {cell(_version())}, {cell(audit.generated_at)})", ""]
     return "\n".join(lines)
+
+
+def _md_summary(s: Any, lang: str) -> list[str]:
+    cell = md_escape
+    sep = "：" if lang == "zh" else ": "
+    c = s.counts
+    out = [f"## {cell(s.title)} ({md_code(s.plan)})", "",
+           f"**{tr('summary.targets', lang, n=s.total)}** — " + " · ".join(
+               f"{tr('status.' + k, lang)} **{c[k]}**" for k in ("met", "not_met", "not_measurable")),
+           "",
+           f"- {tr('summary.by_source', lang)}{sep}" + " · ".join(
+               f"{tr('source.' + k, lang)} {v}" for k, v in s.by_source.items()),
+           f"- {tr('summary.gaps', lang)}{sep}" + ("" if s.gaps else tr("summary.no_gaps", lang))]
+    for g in s.gaps:
+        name, year, off = _gap_text(g, lang)
+        out.append(f"  - {cell(name)} {year}{sep}{cell(off)}")
+    out.append(f"- {tr('summary.needs', lang)}{sep}" + ("" if s.needs else tr("summary.no_needs", lang)))
+    for g in s.needs:
+        label = " + ".join(need_label(n, lang) for n in g.needs)
+        out.append(f"  - {cell(label)}{sep}{tr('summary.n_targets', lang, n=len(g.outcomes))}"
+                   f" ({cell(_need_names(g, lang))})")
+    return out + [""]
+
+
+def _md_row(o: Any, lang: str, previous: bool) -> str:
+    cell = md_escape
+    c = _cells(o, lang)
+    d = c["d"]
+    measured = cell(c["measured"])
+    if c["source"]:
+        measured += f" ({cell(c['source'])})"
+    extra = [x for x in (c["reported"], c["difference"]) if x]
+    if c["reported_from"]:
+        extra.append(tr("cell.source", lang, source=c["reported_from"]))
+    if extra:
+        measured += "<br>" + "<br>".join(cell(x) for x in extra)
+    notes = cell(c["reason"]) if c["reason"] else (_md_link(tr("cell.map", lang), d["map"]) if d["map"] else "")
+    name = cell(d["indicator_zh"]) if lang == "zh" else f"{cell(d['indicator_zh'])} ({md_code(d['indicator'])})"
+    row = [cell(c["status"]), f"{cell(d['document'])} {cell(d['clause'])}", name, cell(d["scope"]),
+           cell(d["year"]), cell(c["target"]), measured]
+    if previous:
+        row.append(cell(c["previous"] or "—"))
+    row.append(notes)
+    return "| " + " | ".join(row) + " |"
 
 
 def _md_link(text: str, url: str) -> str:
@@ -179,24 +257,43 @@ th{background:#f6f8fa} .badge{color:#fff;border-radius:4px;padding:1px 6px;white
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px} dt{color:#57606a}
 .repeat{color:#57606a;font-size:13px;margin-top:2em}
 summary h2{display:inline;cursor:pointer} h2 small{color:#57606a;font-weight:normal}
+.plans{display:flex;flex-wrap:wrap;gap:1em} .plan{border:1px solid #d0d7de;border-radius:6px;padding:.5em 1em;
+flex:1 1 28em} .plan h2{font-size:1.1em;margin:.3em 0} .plan .counts{font-size:1.3em} .plan h3{font-size:.95em;
+margin:.5em 0 .2em} .plan ol,.plan ul{margin:0;padding-left:1.4em;font-size:13px}
+.charts{display:flex;flex-wrap:wrap;gap:1em} figure{margin:0;font-size:12px;width:320px}
+.src{color:#57606a;font-size:12px}
 """
 
 
-def _html_row(o: Any) -> str:
+def _html_row(o: Any, lang: str = "zh", previous: bool = False) -> str:
     e = html.escape
-    d = o.to_dict()
-    zh, en, colour = STATUS_LABELS[d["status"]]
-    link = f'<a href="{e(d["map"], quote=True)}">地图 map</a>' if d["map"] else ""
-    reason = e(d["reason"]) if d["reason"] else ""
+    c = _cells(o, lang)
+    d = c["d"]
+    colour = STATUS_LABELS[d["status"]][2]
+    link = f'<a href="{e(d["map"], quote=True)}">{e(tr("cell.map", lang))}</a>' if d["map"] else ""
+    reason = e(c["reason"]) if c["reason"] else ""
+    measured = f'<span class="v">{e(c["measured"])}</span>'
+    if c["source"]:
+        measured += f'<br><small>{e(c["source"])}</small>'
+    if c["reported"]:
+        measured += f'<br><span class="v">{e(c["reported"])}</span>'
+    if c["difference"]:
+        measured += f'<br><span class="v">{e(c["difference"])}</span>'
+    if c["reported_from"]:
+        measured += f'<div class="src">{e(tr("cell.source", lang, source=""))}<span class="v">' \
+                    f'{e(c["reported_from"])}</span></div>'
+    indicator = f'<span class="v">{e(str(d["indicator_zh"]))}</span>'
+    if lang != "zh":
+        indicator += f"<br><small><code>{e(str(d['indicator']))}</code></small>"
     return (
         "<tr>"
-        f'<td><span class="badge" style="background:{colour}">{e(zh)} {e(en)}</span></td>'
-        f"<td>{e(str(d['document']))}<br><small>{e(str(d['clause']))}</small></td>"
-        f"<td>{e(str(d['indicator_zh']))}<br><small>{e(str(d['indicator']))}</small>"
-        f"<div class=\"quote\">“{e(str(d['quote']))}”</div></td>"
-        f"<td>{e(str(d['scope'] or ''))}</td><td>{e(str(d['year']))}</td>"
-        f"<td>{e(_target_text(d))}</td><td>{e(_fmt_value(d['measured'], d['unit']))}</td>"
-        f"<td>{reason}{'<br>' if reason and link else ''}{link}</td>"
+        f'<td><span class="badge" style="background:{colour}">{e(c["status"])}</span></td>'
+        f'<td><span class="v">{e(str(d["document"]))}</span><br><small class="v">{e(str(d["clause"]))}</small></td>'
+        f'<td>{indicator}<div class="quote v">“{e(str(d["quote"]))}”</div></td>'
+        f'<td class="v">{e(str(d["scope"] or ""))}</td><td class="v">{e(str(d["year"]))}</td>'
+        f'<td class="v">{e(c["target"])}</td><td>{measured}</td>'
+        + (f'<td class="v">{e(c["previous"] or "—")}</td>' if previous else "")
+        + f"<td>{reason}{'<br>' if reason and link else ''}{link}</td>"
         "</tr>"
     )
 
@@ -212,64 +309,118 @@ def _short(value: Any, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _methods(audit: AuditResult) -> list[tuple[str, dict[str, Any]]]:
-    """Per check run: its title, parameters (shortened) and notes (warnings, what it could not measure)."""
+def _methods(audit: AuditResult, lang: str = "en") -> list[tuple[str, dict[str, Any]]]:
+    """Per check run: its title, parameters (shortened) and notes (warnings, what it could not measure).
+
+    The notes come from the checks in English; the Chinese report counts them and points to report.json.
+    """
     from ecogis.maps.render import check_title
 
     out = []
     for key, r in audit.results.items():
         notes = [str(w) for w in r.warnings] + [f"{k}: {why}" for k, why in r.not_measurable.items()]
-        out.append((key, {"title": check_title(key), "parameters": [(k, _short(v)) for k, v in r.parameters.items()],
-                          "notes": notes}))
+        if lang == "zh" and notes:
+            notes = [tr("methods.notes_elsewhere", lang, n=len(notes))]
+        out.append((key, {"title": check_title(key.partition("@")[0], lang=lang),
+                          "parameters": [(k, _short(v)) for k, v in r.parameters.items()], "notes": notes}))
     return out
 
 
-def render_html(audit: AuditResult, *, maps_link: bool = True) -> str:
-    """The report as one self-contained HTML page; every value escaped.
+def _html_summary(s: Any, lang: str) -> str:
+    e = html.escape
+    sep = "：" if lang == "zh" else ": "
+    counts = "".join(
+        f'<span class="badge" style="background:{STATUS_LABELS[k][2]}">{e(tr("status." + k, lang))} '
+        f'<b>{s.counts[k]}</b></span> ' for k in ("met", "not_met", "not_measurable"))
+    sources = " · ".join(f"{e(tr('source.' + k, lang))} <b>{v}</b>" for k, v in s.by_source.items())
+    gaps = "".join(f'<li><span class="v">{e(name)}</span> {e(year)}{sep}<span class="v">{e(off)}</span></li>'
+                   for name, year, off in (_gap_text(g, lang) for g in s.gaps))
+    needs = "".join(
+        f"<li>{e(' + '.join(need_label(n, lang) for n in g.needs))}{sep}"
+        f"{e(tr('summary.n_targets', lang, n=len(g.outcomes)))}<br><small class=\"v\">{e(_need_names(g, lang))}"
+        f"</small></li>" for g in s.needs)
+    return (f'<section class="plan"><h2><span class="v">{e(s.title)}</span> <small><code>{e(s.plan)}</code>'
+            f"</small></h2>"
+            f'<p class="counts">{e(tr("summary.targets", lang, n=s.total))} {counts}</p>'
+            f"<p>{e(tr('summary.by_source', lang))}{sep}{sources}</p>"
+            f"<h3>{e(tr('summary.gaps', lang))}</h3>"
+            + (f"<ol>{gaps}</ol>" if gaps else f"<p>{e(tr('summary.no_gaps', lang))}</p>")
+            + f"<h3>{e(tr('summary.needs', lang))}</h3>"
+            + (f"<ul>{needs}</ul>" if needs else f"<p>{e(tr('summary.no_needs', lang))}</p>")
+            + "</section>")
 
-    ``maps_link`` adds the link to ``maps/index.html``; leave it off when no maps were written.
+
+def _html_charts(audit: AuditResult, lang: str) -> str:
+    e = html.escape
+    figures = []
+    for tj in trajectories(audit):
+        name = tj.indicator_zh if lang == "zh" else tj.indicator
+        figures.append(f"<figure>{trajectory_svg(tj, lang)}<figcaption><span class=\"v\">{e(str(name))}</span> "
+                       f"<code>{e(tj.plan)}</code><br>■ {e(tr('chart.target', lang))} ● {e(tr('chart.measured', lang))}"
+                       f" ○ {e(tr('chart.previous', lang))}</figcaption></figure>")
+    if not figures:
+        return ""
+    return f"<h2>{e(tr('chart.title', lang))}</h2><div class=\"charts\">{''.join(figures)}</div>"
+
+
+def render_html(audit: AuditResult, *, maps_link: bool = True, lang: str = "zh") -> str:
+    """The report as one self-contained HTML page (no script, no external resource); every value escaped.
+
+    The first screen is a per-plan summary (counts, by source, worst gaps, the data that is missing),
+    then the yearly trajectories (inline SVG), then the targets.  ``maps_link`` adds the link to
+    ``maps/index.html``; leave it off when no maps were written.  ``lang``: "zh" or "en".
     """
     e = html.escape
-    counts = audit.counts()
+    sep = "：" if lang == "zh" else ": "
+    previous = _show_previous(audit)
     sections = []
     groups = group_outcomes(audit)
-    for key, zh_title, en_title in SECTIONS:
+    for key, _zh, _en in SECTIONS:
         if not groups[key]:
             continue
-        rows = [_html_row(o) for o in groups[key]]
-        table = ("<table><thead><tr><th>状态 status</th><th>文件 document</th><th>指标 indicator</th>"
-                 "<th>范围 scope</th><th>年份 year</th><th>目标 target</th><th>实测 measured</th>"
-                 "<th>说明 notes</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-        heading = f"{e(zh_title)} <small>{e(en_title)} ({len(rows)})</small>"
-        if key == "not_spatial":
-            sections.append(f"<details><summary><h2>{heading}</h2></summary>{table}</details>")
-        else:
+        rows = [_html_row(o, lang, previous) for o in groups[key]]
+        cols = ["status", "document", "indicator", "scope", "year", "target", "measured"]
+        cols += ["previous"] if previous else []
+        cols += ["notes"]
+        table = ("<table><thead><tr>" + "".join(f"<th>{e(tr('col.' + c, lang))}</th>" for c in cols)
+                 + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        heading = f"{e(tr('section.' + key, lang))} <small>({len(rows)})</small>"
+        if key == "measured":
             sections.append(f"<h2>{heading}</h2>{table}")
-    failures = "".join(f"<li><code>{e(k)}</code>: {e(v)}</li>" for k, v in audit.failures.items())
+        else:
+            sections.append(f"<details><summary><h2>{heading}</h2></summary>{table}</details>")
+    failures = "".join(f"<li><code>{e(k)}</code>" + (f": {e(v)}" if lang == "en" else "") + "</li>"
+                       for k, v in audit.failures.items())
     methods = []
-    for key, how in _methods(audit):
-        params = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in how["parameters"])
+    for key, how in _methods(audit, lang):
+        params = "".join(f"<dt><code>{e(k)}</code></dt><dd><code>{e(v)}</code></dd>" for k, v in how["parameters"])
         notes = "".join(f"<li>{e(w)}</li>" for w in how["notes"])
         methods.append(f"<h3>{e(how['title'])} <small><code>{e(key)}</code></small></h3><dl>{params}</dl>"
                        + (f"<ul>{notes}</ul>" if notes else ""))
+    meta = [f"{e(tr('meta.layers', lang))}{sep}<span class=\"v\">{e(audit.layerset_name)}</span>",
+            f"{e(tr('meta.plans', lang))}{sep}" + ", ".join(f"<code>{e(p)}</code>" for p in audit.plans),
+            f"{e(tr('meta.year', lang))}{sep}" + (f'<span class="v">{e(str(audit.year))}</span>' if audit.year
+                                                 else e(tr("meta.all_years", lang)))]
+    if audit.indicators_file:
+        meta.append(f"{e(tr('meta.indicators', lang))}{sep}<code>{e(audit.indicators_file)}</code>")
+    if audit.previous_report:
+        meta.append(f"{e(tr('meta.previous', lang))}{sep}<code>{e(audit.previous_report)}</code>")
+    if maps_link:
+        meta.append(f"<a href=\"maps/index.html\">{e(tr('meta.all_maps', lang))}</a>")
     return (
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        "<title>ecogis 规划目标核查报告</title>"
+        f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">"
+        f"<title>{e(tr('title', lang))}</title>"
         f"<style>{_CSS}</style></head><body>"
-        "<h1>规划目标核查报告 <small>ecogis audit report</small></h1>"
-        f"<p>数据 layers: {e(audit.layerset_name)} · 规划 plans: {e(', '.join(audit.plans))} · "
-        f"年份 year: {e(str(audit.year or 'all'))}</p>"
-        f"<p class=\"summary\"><span>达标 met: <b>{counts['met']}</b></span>"
-        f"<span>未达标 not met: <b>{counts['not_met']}</b></span>"
-        f"<span>无法核查 not measurable: <b>{counts['not_measurable']}</b></span>"
-        + ("<span><a href=\"maps/index.html\">全部地图 all maps</a></span>" if maps_link else "")
-        + "</p>"
+        f"<h1>{e(tr('title', lang))}</h1>"
+        f"<p>{' · '.join(meta)}</p>"
+        f"<div class=\"plans\">{''.join(_html_summary(s, lang) for s in plan_summaries(audit))}</div>"
+        + _html_charts(audit, lang)
         + "".join(sections)
-        + (f"<h2>未运行的核查 checks not run</h2><ul>{failures}</ul>" if failures else "")
-        + ("<details><summary><h2>核查方法 <small>How the checks were run</small></h2></summary>"
-           + "".join(methods) + "</details>" if methods else "")
-        + f"<p class=\"repeat\">重复核查 repeat: <code>{e(audit.repeat_command())}</code> · "
-        f"ecogis {e(_version())} · {e(audit.generated_at)}</p>"
+        + (f"<h2>{e(tr('checks_not_run', lang))}</h2><ul>{failures}</ul>" if failures else "")
+        + (f"<details><summary><h2>{e(tr('methods', lang))}</h2></summary>" + "".join(methods) + "</details>"
+           if methods else "")
+        + f"<p class=\"repeat\">{e(tr('footer.repeat', lang))}{sep}<code>{e(audit.repeat_command())}</code> · "
+        f"<code>ecogis {e(_version())}</code> · <span class=\"v\">{e(audit.generated_at)}</span></p>"
         + "</body></html>"
     )
 
@@ -349,9 +500,9 @@ def write_report(
         paths["qgis"] = exported.project
     paths["json"] = write_json(audit.to_dict(), out / "report.json", overwrite=True)
     with atomic_output(out / "report.md", overwrite=True) as tmp:
-        tmp.write_text(render_markdown(audit), encoding="utf-8")
+        tmp.write_text(render_markdown(audit, lang=lang), encoding="utf-8")
     paths["md"] = out / "report.md"
     with atomic_output(out / "report.html", overwrite=True) as tmp:
-        tmp.write_text(render_html(audit, maps_link="maps" in paths), encoding="utf-8")
+        tmp.write_text(render_html(audit, maps_link="maps" in paths, lang=lang), encoding="utf-8")
     paths["html"] = out / "report.html"
     return paths

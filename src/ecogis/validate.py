@@ -345,12 +345,18 @@ def validate_layer(
     return problems
 
 
+#: tables of a layers directory that are no layer: the reported figures (``ecogis.reported.INDICATORS_FILENAMES``;
+#: not imported, ecogis.reported reads the targets registry, which reads the checks, which use this module)
+_NOT_LAYERS = ("indicators.csv", "indicators.xlsx", "indicators.xls")
+
+
 def _expand(paths: Iterable[str | os.PathLike]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             files += sorted(q for q in p.iterdir() if not q.name.startswith(".")
+                            and q.name.lower() not in _NOT_LAYERS
                             and (q.suffix.lower() in VECTOR_SUFFIXES + TABLE_SUFFIXES and q.suffix.lower() != ".json"
                                  or q.suffix.lower() == ".geojson"))
         else:

@@ -26,11 +26,17 @@ __all__ = ["audit"]
 @click.option("--no-maps", is_flag=True, help="Skip the maps (faster).")
 @click.option("--qgis", "qgis", is_flag=True,
               help="Also write qgis/audit.gpkg and qgis/audit.qgs: the layers and every check's results, styled.")
+@click.option("--indicators", "indicators", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Reported figures (CSV/Excel: target or indicator+year, value, source); default: "
+                   "indicators.csv|xlsx in the layers directory.")
+@click.option("--previous", "previous", type=click.Path(path_type=Path), default=None, metavar="OLD/report.json",
+              help="An earlier audit's report.json: the report adds each target's previous value and the change.")
 @click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
 @overwrite_option
 @handle_errors
 def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path,
-          basemap: str, lang: str, no_maps: bool, qgis: bool, list_plans: bool, overwrite: bool) -> None:
+          basemap: str, lang: str, no_maps: bool, qgis: bool, indicators: Path | None, previous: Path | None,
+          list_plans: bool, overwrite: bool) -> None:
     """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
 
     \b
@@ -39,6 +45,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
       ecogis audit --plan luohe-transit-2023 --year 2025 --out out/transit --overwrite
       ecogis audit --qgis                      # also ecogis-report/qgis/audit.qgs for QGIS
       ecogis audit --layers my_city/ --plan xingyang-eco-2024
+      ecogis audit --indicators reported.xlsx --previous last_year/report.json --lang en
     """
     from ecogis.audit import run_audit
     from ecogis.cli.options import load_layerset
@@ -57,7 +64,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     started = time.perf_counter()
     claim_outputs(overwrite, dirs=[out_dir, None if no_maps else out_dir / "maps", out_dir / "qgis" if qgis else None])
     layers = load_layerset(layers_dir, crs)
-    result = run_audit(layers, plans=list(plans) or None, year=year)
+    result = run_audit(layers, plans=list(plans) or None, year=year, indicators=indicators, previous=previous)
     if not no_maps:
         from ecogis.maps.assets import assets_unavailable
 
@@ -70,6 +77,10 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
     c = result.counts()
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")
+    click.echo("  measured by: " + ", ".join(f"{k} {v}" for k, v in result.counts_by_source().items()))
+    if result.indicators_warnings:
+        click.echo(f"  {result.indicators_file}: {len(result.indicators_warnings)} value(s) read with a warning "
+                   f"(listed in report.json, indicators_warnings)", err=True)
     for kind, path in paths.items():
         if kind == "maps":
             maps = [p for p in Path(path).parent.glob("*.html") if p.name != "index.html"]
