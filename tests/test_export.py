@@ -240,8 +240,14 @@ def test_qgs_uses_relative_paths_and_cgcs2000(exported):
     assert sorted(sources) == sorted(f"./out.gpkg|layername={t}" for t in tables)
     assert sorted(e.get("source") for e in root.iter("layer-tree-layer")) == sorted(sources)
     assert root.find("properties/Paths/Absolute").text == "false"
-    assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4490"
-    assert {e.text for e in root.iter("authid")} == {"EPSG:4490"}
+    # the project (and its canvas) in the Gauss-Kruger zone of the data, every layer in EPSG:4490
+    assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4547"
+    assert root.find("mapcanvas/destinationsrs/spatialrefsys/authid").text == "EPSG:4547"
+    assert root.find("mapcanvas/units").text == "meters"
+    assert {e.text for e in root.iter("authid") if e not in
+            {root.find("projectCrs/spatialrefsys/authid"), root.find("mapcanvas/destinationsrs/spatialrefsys/authid")}
+            } == {"EPSG:4490"}
+    assert {ml.find("srs/spatialrefsys/authid").text for ml in root.iter("maplayer")} == {"EPSG:4490"}
     assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
     assert root.find("properties/Measure/Ellipsoid").text == "EPSG:1024"
 

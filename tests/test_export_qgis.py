@@ -284,8 +284,16 @@ def assert_styled(info: dict, path: Path, name: str) -> None:
     # QGIS's own statistics over every cell agree with numpy's
     assert info["stats"]["min"] == pytest.approx(lo, abs=1e-9) and info["stats"]["max"] == pytest.approx(hi)
     assert info["stats"]["mean"] == pytest.approx(mean, rel=1e-9)
-    # and the renderer paints the ramp's ends at the cells holding the minimum and the maximum
-    assert (info["paintedAtMin"], info["paintedAtMax"]) == (RASTER_RAMP[name][0], RASTER_RAMP[name][-1]), name
+    # and the renderer paints the ramp's ends at the cells holding the minimum and the maximum,
+    # except a population's zero cells (no people), which are transparent: the map shows through
+    assert info["paintedAtMax"] == RASTER_RAMP[name][-1] and info["alphaAtMax"] == 255, name
+    if name == "population":
+        assert lo == 0.0  # the fixture has cells without people
+        assert info["transparentValues"] == [[0.0, 0.0, 100.0]]
+        assert info["alphaAtMin"] == 0, name
+    else:
+        assert info["transparentValues"] == []
+        assert (info["paintedAtMin"], info["alphaAtMin"]) == (RASTER_RAMP[name][0], 255), name
 
 
 @pytest.mark.parametrize("which,lang", [("qgs", "zh"), ("qgz", "en")])
@@ -293,8 +301,10 @@ def test_project_opens_with_every_layer_valid_relative_paths_cgcs2000(probed, wh
     project = probed[which]
     moved = probed["paths"]["gpkg" if which == "qgs" else "qgz"].parent / "city.gpkg"
     assert project["read"], project["error"]
-    assert project["crs"] == "EPSG:4490"
-    assert project["crsDescription"] == "China Geodetic Coordinate System 2000"
+    # the project in the 3-degree Gauss-Kruger zone of the data (CM 114E), the layers in EPSG:4490
+    assert project["crs"] == "EPSG:4547"
+    assert project["crsDescription"] == "CGCS2000 / 3-degree Gauss-Kruger CM 114E"
+    assert project["crsIsGeographic"] is False and project["mapUnits"] == "meters"
     assert project["ellipsoid"] == "EPSG:1024"
     assert project["absolutePaths"] is False
     counts = gdal_counts(moved)
@@ -394,7 +404,7 @@ def test_sample_export_with_checks_opens_in_qgis(tmp_path):
     assert all("none" not in l["drawn_with"] for l in layers.values())  # every feature gets a symbol
     assert len(layers) == len(out.layers)
     project = probe["projects"][str(out.project)]
-    assert project["read"] and project["crs"] == "EPSG:4490"
+    assert project["read"] and project["crs"] == "EPSG:4547" and not project["crsIsGeographic"]
     assert len(project["layers"]) == len(out.layers) + len(out.rasters)
     assert all(l["valid"] for l in project["layers"])
     assert [n["group"] for n in project["tree"]] == [g for g in GROUP_ORDER
@@ -424,9 +434,66 @@ def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path)
     assert any("coverage" in t and t.endswith("__gaps") for t in tables), tables
     probe = run_probe(gpkg, project, runtime_dir=tmp_path / "xdg")
     opened = probe["projects"][str(project)]
-    assert opened["read"] and opened["crs"] == "EPSG:4490"
+    assert opened["read"] and opened["crs"] == "EPSG:4547" and not opened["crsIsGeographic"]
     assert opened["layers"] and all(l["valid"] for l in opened["layers"])
     in_project = {l["table"] for l in opened["layers"]}
     assert {t for t in tables if "__gaps" in t} <= in_project  # the coverage gaps are in the project
     gaps = next(l for l in opened["layers"] if l["table"] and l["table"].endswith("__gaps"))
     assert gaps["featureCount"] == gdal_counts(gpkg)[gaps["table"]] > 0
+
+
+# --- the project CRS: the Gauss-Kruger zone of the data --------------------------------------
+def _city_at(lon: float, lat: float, *, width_deg: float = 0.4) -> dict:
+    """A study area and a few stops around (lon, lat), in EPSG:4490."""
+    import geopandas as gpd
+    import shapely
+
+    area = shapely.box(lon - width_deg / 2, lat - 0.15, lon + width_deg / 2, lat + 0.15)
+    return {
+        "study_area": gpd.GeoDataFrame({"id": ["a"], "name": ["区"], "scope": ["中心城区"]}, geometry=[area],
+                                       crs=4490),
+        "bus_stops": gpd.GeoDataFrame({"id": ["s1", "s2"], "name": ["站1", "站2"]},
+                                      geometry=[shapely.Point(lon, lat), shapely.Point(lon + 0.05, lat)], crs=4490),
+    }
+
+
+#: (name, centre lon, lat, width in degrees) -> the zone's central meridian, worked out by hand
+ZONE_CASES = {
+    "urumqi": (87.62, 43.83, 0.5, 87),    # north-west: CM 87E, EPSG:4538
+    "harbin": (126.63, 45.75, 0.5, 126),  # north-east: CM 126E, EPSG:4551
+    "span": (114.1, 33.6, 3.8, 114),      # 112.2E-116.0E: reaches past 112.5E and 115.5E, zone of the centre
+}
+
+
+def test_project_crs_is_the_gauss_kruger_zone_of_the_data_in_qgis(tmp_path):
+    from pyproj import CRS, Transformer
+
+    outs = {}
+    for name, (lon, lat, w, _cm) in ZONE_CASES.items():
+        outs[name] = export_qgis(_city_at(lon, lat, width_deg=w), tmp_path / name / "city.gpkg")
+    probe = run_probe(*(o.project for o in outs.values()), runtime_dir=tmp_path / "xdg")
+    for name, (lon, lat, w, cm) in ZONE_CASES.items():
+        out = outs[name]
+        epsg = 4534 + (cm - 75) // 3  # CM-only codes: EPSG:4534 is CM 75E
+        project = probe["projects"][str(out.project)]
+        assert project["read"], project["error"]
+        assert project["crs"] == f"EPSG:{epsg}" == out.crs, name
+        assert project["crsDescription"] == f"CGCS2000 / 3-degree Gauss-Kruger CM {cm}E", name
+        assert project["crsIsGeographic"] is False and project["mapUnits"] == "meters", name
+        assert all(x["valid"] and x["crs"] == "EPSG:4490" for x in project["layers"])  # data stay in 4490
+        # the central meridian maps to the false easting (500 km): the zone is the data's
+        x, _ = Transformer.from_crs(4490, CRS.from_epsg(epsg), always_xy=True).transform(cm, lat)
+        assert x == pytest.approx(500_000.0, abs=1e-6)
+        # the canvas extent is in metres of that zone and holds every feature
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(out.project).getroot()
+        ext = [float(root.find(f"mapcanvas/extent/{k}").text) for k in ("xmin", "ymin", "xmax", "ymax")]
+        to_deg = Transformer.from_crs(CRS.from_epsg(epsg), 4490, always_xy=True)
+        west, south, east, north = to_deg.transform_bounds(*ext)
+        assert west < lon - w / 2 and east > lon + w / 2 and south < lat - 0.15 and north > lat + 0.15, name
+        assert east - west < w * 1.3, name  # padded, not a whole-country view
+        if name == "span":
+            assert len(out.notes) == 1 and "beyond the 3-degree zone of CM 114E" in out.notes[0]
+        else:
+            assert out.notes == []

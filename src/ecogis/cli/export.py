@@ -70,7 +70,9 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
     checks = sorted({l.check for l in result.layers if l.check})
     click.echo(f"layers: {len(result.layers)} ({sum(l.features for l in result.layers)} features)"
                + (f", rasters: {len(result.rasters)}" if result.rasters else "")
-               + (f", checks: {', '.join(checks)}" if checks else ""))
+               + (f", checks: {', '.join(checks)}" if checks else "") + f", project CRS: {result.crs}")
+    for note in result.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
     for name, why in result.skipped.items():
         click.secho(f"skipped: {name}: {why}", fg="yellow", err=True)
     for p in result.paths:

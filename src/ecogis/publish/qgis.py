@@ -10,7 +10,9 @@
   draws it styled;
 * ``OUT.qgs`` (or ``OUT.qgz``): a project whose layers point at
   ``./OUT.gpkg|layername=...`` (relative paths: move the two files together),
-  project CRS EPSG:4490, the same styles embedded, layer-tree groups in the maps'
+  project CRS the CGCS2000 3-degree Gauss-Kruger zone of the data
+  (:func:`ecogis.publish.project.project_crs`: EPSG:4547 for Luohe, CM 114E; the
+  data stay in EPSG:4490), the same styles embedded, layer-tree groups in the maps'
   legend order (:data:`ecogis.styles.GROUP_ORDER`, then ``style.order`` from the
   top) and the maps' drawing order (``style.order``) as the project's layer order.
 
@@ -81,6 +83,8 @@ from ecogis.publish.project import (
     _layer_id,
     _project_xml,
     _raster_datasource,
+    data_bounds,
+    project_crs,
 )
 from ecogis.publish.rasters import (
     _crs_name,
@@ -236,6 +240,11 @@ class ExportResult:
         Rasters in layer-tree order (top first).
     tree : list of str
         Layer ids of vectors and rasters in layer-tree order (top first).
+    crs : str
+        The project CRS (``'EPSG:4547'``): the Gauss-Kruger zone of the data.
+    notes : list of str
+        What the caller should know about the project (data spanning several
+        zones; no zone found, so the project stayed in EPSG:4490).
     """
 
     gpkg: Path
@@ -245,6 +254,8 @@ class ExportResult:
     skipped: dict[str, str] = field(default_factory=dict)
     rasters: list[ExportedRaster] = field(default_factory=list)
     tree: list[str] = field(default_factory=list)
+    crs: str = "EPSG:4490"
+    notes: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
@@ -264,7 +275,7 @@ class ExportResult:
             "gpkg": str(self.gpkg), "project": str(self.project), "sizes": self.sizes(),
             "layers": [{k: plain(v) for k, v in vars(lyr).items()} for lyr in self.layers],
             "rasters": [{k: plain(v) for k, v in vars(r).items()} for r in self.rasters],
-            "draw_order": self.draw_order, "skipped": self.skipped,
+            "draw_order": self.draw_order, "skipped": self.skipped, "crs": self.crs, "notes": self.notes,
         }
 
 
@@ -453,6 +464,9 @@ def export_qgis(
         drawn = _draw_order(ordered)
         ids = {e.key: _layer_id(gpkg.name, e.table, raster=e.raster) for e in ordered}
         proj_title = title or default_title or gpkg.stem
+        crs, notes = project_crs(data_bounds(ordered))
+        for note in notes:
+            log.warning("%s: %s", proj_path, note)
 
         try:
             with atomic_output(gpkg, overwrite=overwrite) as tmp:
@@ -463,7 +477,8 @@ def export_qgis(
                         _write_raster(e, stack.enter_context(atomic_output(e.path, overwrite=overwrite)))
                         stack.enter_context(atomic_output(e.style_path, overwrite=overwrite)).write_text(
                             _raster_qml(e), encoding="utf-8")
-                    text = _project_xml(ordered, drawn, groups, gpkg.name, facts, ids, title=proj_title, lang=lang)
+                    text = _project_xml(ordered, drawn, groups, gpkg.name, facts, ids, title=proj_title, lang=lang,
+                                        crs=crs)
                     ptmp = stack.enter_context(atomic_output(proj_path, overwrite=overwrite))
                     if project == "qgs":
                         ptmp.write_text(text, encoding="utf-8")
@@ -494,7 +509,7 @@ def export_qgis(
         log.warning("%s exists too and was not updated; open %s", other, proj_path)
     draw_names = [_relative(e.path, gpkg.parent) if e.raster else e.table for e in drawn]
     result = ExportResult(gpkg, proj_path, exported, draw_names, skipped, exported_rasters,
-                          [ids[e.key] for e in ordered])
+                          [ids[e.key] for e in ordered], _crs_name(crs), notes)
     log.info("exported %d layer(s) to %s (%d bytes), %d raster(s) to %s and %s (%d bytes)", len(exported), gpkg,
              os.path.getsize(gpkg), len(exported_rasters), rdir, proj_path, os.path.getsize(proj_path))
     return result

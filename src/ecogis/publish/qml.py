@@ -437,7 +437,8 @@ def _value(x: float) -> str:
 
 
 def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", band: int = 1,
-                        decimals: int = 1, opacity: float = 1.0) -> ET.Element:
+                        decimals: int = 1, opacity: float = 1.0,
+                        transparent_values: Sequence[float] = ()) -> ET.Element:
     """The ``<pipe>`` of a single-band pseudocolor raster layer.
 
     Parameters
@@ -453,6 +454,10 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
     decimals : int, default 1
         Decimals of the legend labels.
     opacity : float, default 1.0
+    transparent_values : sequence of float, default ()
+        Cell values drawn fully transparent (QGIS's transparent single-value pixel
+        list), on top of the GeoTIFF's nodata, which QGIS never paints: ``(0.0,)``
+        for a population count, so that cells without people show the map below.
 
     Returns
     -------
@@ -460,9 +465,11 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
 
     Examples
     --------
-    >>> pipe = raster_pipe_element(0.0, 500.0, ramp="YlOrRd", decimals=0)
+    >>> pipe = raster_pipe_element(0.0, 500.0, ramp="YlOrRd", decimals=0, transparent_values=(0.0,))
     >>> pipe.find("rasterrenderer").get("type"), [i.get("label") for i in pipe.iter("item")][:2]
     ('singlebandpseudocolor', ['0', '125'])
+    >>> pipe.find(".//pixelListEntry").attrib
+    {'min': '0.0', 'max': '0.0', 'percentTransparent': '100'}
     """
     colors = _ramp_colors(ramp)
     lo, hi = float(minimum), float(maximum)
@@ -477,7 +484,12 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
     rr = ET.SubElement(pipe, "rasterrenderer", type="singlebandpseudocolor", band=str(int(band)),
                        opacity=_num(opacity), alphaBand="-1", classificationMin=_value(lo),
                        classificationMax=_value(hi), nodataColor="")
-    ET.SubElement(rr, "rasterTransparency")
+    transparency = ET.SubElement(rr, "rasterTransparency")
+    if transparent_values:
+        pixels = ET.SubElement(transparency, "singleValuePixelList")
+        for v in transparent_values:
+            ET.SubElement(pixels, "pixelListEntry", min=_value(float(v)), max=_value(float(v)),
+                          percentTransparent="100")
     mmo = ET.SubElement(rr, "minMaxOrigin")
     for tag, text in (("limits", "None"), ("extent", "WholeRaster"), ("statAccuracy", "Exact"),
                       ("cumulativeCutLower", "0.02"), ("cumulativeCutUpper", "0.98"), ("stdDevFactor", "2")):
@@ -513,7 +525,8 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
 
 
 def raster_style_elements(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd",
-                          decimals: int = 1, opacity: float = 1.0) -> tuple[list[ET.Element], dict[str, str]]:
+                          decimals: int = 1, opacity: float = 1.0,
+                          transparent_values: Sequence[float] = ()) -> tuple[list[ET.Element], dict[str, str]]:
     """The style children shared by a raster ``.qml`` and a project's raster ``<maplayer>``.
 
     Returns
@@ -525,14 +538,15 @@ def raster_style_elements(minimum: float, maximum: float, *, ramp: str | Sequenc
     """
     blend = ET.Element("blendMode")
     blend.text = "0"
-    pipe = raster_pipe_element(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
+    pipe = raster_pipe_element(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity,
+                               transparent_values=transparent_values)
     attrs = {"hasScaleBasedVisibilityFlag": "0", "minScale": "1e+08", "maxScale": "0",
              "styleCategories": "AllStyleCategories"}
     return [pipe, blend], attrs
 
 
 def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", decimals: int = 1,
-               opacity: float = 1.0) -> str:
+               opacity: float = 1.0, transparent_values: Sequence[float] = ()) -> str:
     """A complete raster QML document: a singleband pseudocolor renderer on band 1.
 
     Saved as ``x.qml`` beside ``x.tif``, QGIS applies it as the layer's default
@@ -548,6 +562,8 @@ def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "Y
     decimals : int, default 1
         Decimals of legend labels.
     opacity : float, default 1.0
+    transparent_values : sequence of float, default ()
+        Cell values drawn transparent (:func:`raster_pipe_element`).
 
     Returns
     -------
@@ -559,7 +575,8 @@ def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "Y
     >>> 'type="singlebandpseudocolor"' in qml and 'classificationMax="61.0"' in qml
     True
     """
-    children, attrs = raster_style_elements(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
+    children, attrs = raster_style_elements(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity,
+                                            transparent_values=transparent_values)
     root = ET.Element("qgis", version=QGIS_VERSION, **attrs)
     root.extend(children)
     ET.indent(root)
