@@ -203,7 +203,7 @@ def test_layer_styles_qml_follows_the_style_table(exported):
         opts = {o.get("name"): o.get("value") for o in fill.find("Option")}
         assert opts["color"] == rgba(sym.fill_color, sym.fill_opacity)
         line = {o.get("name"): o.get("value") for o in outline.find("Option")}
-        assert line["line_color"] == rgba(sym.color, 1.0) and float(line["line_width"]) == sym.weight
+        assert line["line_color"] == rgba(sym.color, 1.0) and float(line["line_width"]) == pytest.approx(sym.weight * 25.4 / 96, abs=5e-4)
     # rivers: categorized lines on the target class, GB 3838 colours
     rivers = _parse(qml["rivers"]).find("renderer-v2")
     assert [c.get("value") for c in rivers.findall("categories/category")] == ["I", "II", "III", "IV", "V", "劣V", ""]
@@ -212,11 +212,12 @@ def test_layer_styles_qml_follows_the_style_table(exported):
     # booleans: QGIS matches the text of the value, 'true' / 'false'
     routes = _parse(qml["bus_routes"]).find("renderer-v2")
     assert [c.get("value") for c in routes.findall("categories/category")] == ["true", "false", ""]
-    # single symbol where the style has no field; marker sizes are the maps' radius x 2 px
+    # single symbol where the style has no field; marker sizes are the maps' radius x 2 px, in mm at 96 dpi
     stops = _parse(qml["bus_stops"]).find("renderer-v2")
     assert stops.get("type") == "singleSymbol"
     marker = {o.get("name"): o.get("value") for o in stops.find("symbols/symbol/layer/Option")}
-    assert float(marker["size"]) == 2 * style_for("bus_stops").default.radius and marker["size_unit"] == "Pixel"
+    px = 2 * style_for("bus_stops").default.radius
+    assert float(marker["size"]) == pytest.approx(px * 25.4 / 96, abs=5e-4) and marker["size_unit"] == "MM"
     # Chinese field aliases and the label field
     root = _parse(qml["protection_zones"])
     aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
@@ -238,15 +239,14 @@ def test_qgs_uses_relative_paths_and_cgcs2000(exported):
     tables = {l.table for l in result.layers}
     sources = [e.text for e in root.iter("datasource")]
     assert sorted(sources) == sorted(f"./out.gpkg|layername={t}" for t in tables)
-    assert sorted(e.get("source") for e in root.iter("layer-tree-layer")) == sorted(sources)
+    assert sorted(e.get("source") for e in root.find("layer-tree-group").iter("layer-tree-layer")) == sorted(sources)
     assert root.find("properties/Paths/Absolute").text == "false"
     # the project (and its canvas) in the Gauss-Kruger zone of the data, every layer in EPSG:4490
     assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4547"
     assert root.find("mapcanvas/destinationsrs/spatialrefsys/authid").text == "EPSG:4547"
     assert root.find("mapcanvas/units").text == "meters"
-    assert {e.text for e in root.iter("authid") if e not in
-            {root.find("projectCrs/spatialrefsys/authid"), root.find("mapcanvas/destinationsrs/spatialrefsys/authid")}
-            } == {"EPSG:4490"}
+    assert {e.text for e in root.iter("authid")} == {"EPSG:4490", "EPSG:4547"}  # nothing else
+    assert {m.text for m in root.findall("Layouts/Layout/LayoutItem/crs/spatialrefsys/authid")} == {"EPSG:4547"}
     assert {ml.find("srs/spatialrefsys/authid").text for ml in root.iter("maplayer")} == {"EPSG:4490"}
     assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
     assert root.find("properties/Measure/Ellipsoid").text == "EPSG:1024"

@@ -79,6 +79,7 @@ from ecogis.publish.gpkg import (
     _collect,
     _finish_gpkg,
 )
+from ecogis.publish.layout import layout_element, layout_pages, source_text
 from ecogis.publish.project import (
     _layer_id,
     _project_xml,
@@ -99,12 +100,14 @@ from ecogis.publish.rasters import (
 )
 from ecogis.publish.tree import (
     GROUP_TITLES,
+    _check_groups,
     _draw_order,
     _relative,
     _tree_order,
 )
 
-__all__ = ["ExportResult", "ExportedLayer", "ExportedRaster", "export_qgis", "output_paths", "project_tree"]
+__all__ = ["ExportResult", "ExportedLayer", "ExportedLayout", "ExportedRaster", "export_qgis", "output_paths",
+           "project_tree"]
 
 
 log = logging.getLogger(__name__)
@@ -219,6 +222,28 @@ class ExportedRaster:
     layer_id: str
 
 
+@dataclass(frozen=True)
+class ExportedLayout:
+    """One print layout of the project (:mod:`ecogis.publish.layout`).
+
+    Attributes
+    ----------
+    name : str
+        Layout name in QGIS (Project > Layouts), ``'01 饮用水水源地'``.
+    title : str
+        The title printed on the page.
+    check : str or None
+        The check (result key) it maps; None for the overview of an export without checks.
+    layers : int
+        Layers on its map.
+    """
+
+    name: str
+    title: str
+    check: str | None
+    layers: int
+
+
 @dataclass
 class ExportResult:
     """What :func:`export_qgis` wrote.
@@ -245,6 +270,8 @@ class ExportResult:
     notes : list of str
         What the caller should know about the project (data spanning several
         zones; no zone found, so the project stayed in EPSG:4490).
+    layouts : list of ExportedLayout
+        The project's print layouts: one per check map, or one overview.
     """
 
     gpkg: Path
@@ -256,6 +283,7 @@ class ExportResult:
     tree: list[str] = field(default_factory=list)
     crs: str = "EPSG:4490"
     notes: list[str] = field(default_factory=list)
+    layouts: list[ExportedLayout] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
@@ -276,6 +304,7 @@ class ExportResult:
             "layers": [{k: plain(v) for k, v in vars(lyr).items()} for lyr in self.layers],
             "rasters": [{k: plain(v) for k, v in vars(r).items()} for r in self.rasters],
             "draw_order": self.draw_order, "skipped": self.skipped, "crs": self.crs, "notes": self.notes,
+            "layouts": [vars(lo) for lo in self.layouts],
         }
 
 
@@ -467,6 +496,7 @@ def export_qgis(
         crs, notes = project_crs(data_bounds(ordered))
         for note in notes:
             log.warning("%s: %s", proj_path, note)
+        pages = _pages(ordered, drawn, ids, results, vectors, gpkg, crs, proj_title, lang)
 
         try:
             with atomic_output(gpkg, overwrite=overwrite) as tmp:
@@ -478,7 +508,7 @@ def export_qgis(
                         stack.enter_context(atomic_output(e.style_path, overwrite=overwrite)).write_text(
                             _raster_qml(e), encoding="utf-8")
                     text = _project_xml(ordered, drawn, groups, gpkg.name, facts, ids, title=proj_title, lang=lang,
-                                        crs=crs)
+                                        crs=crs, layouts=[el for _, el in pages])
                     ptmp = stack.enter_context(atomic_output(proj_path, overwrite=overwrite))
                     if project == "qgs":
                         ptmp.write_text(text, encoding="utf-8")
@@ -509,10 +539,32 @@ def export_qgis(
         log.warning("%s exists too and was not updated; open %s", other, proj_path)
     draw_names = [_relative(e.path, gpkg.parent) if e.raster else e.table for e in drawn]
     result = ExportResult(gpkg, proj_path, exported, draw_names, skipped, exported_rasters,
-                          [ids[e.key] for e in ordered], _crs_name(crs), notes)
+                          [ids[e.key] for e in ordered], _crs_name(crs), notes, [lo for lo, _ in pages])
     log.info("exported %d layer(s) to %s (%d bytes), %d raster(s) to %s and %s (%d bytes)", len(exported), gpkg,
              os.path.getsize(gpkg), len(exported_rasters), rdir, proj_path, os.path.getsize(proj_path))
     return result
+
+
+def _pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, str], results: Any,  # noqa: PLR0913
+           vectors: Mapping[str, Any], gpkg: Path, crs: Any, title: str,
+           lang: str) -> list[tuple[ExportedLayout, Any]]:
+    """The print layouts of the project: (what the result says about one, its ``<Layout>`` element)."""
+    checks = [(key, r.name) for key, r, _ in _check_groups(results, lang)]
+    names = dict(checks)
+    sources = {str(k): str(v.attrs["source"]) for k, v in vectors.items()
+               if isinstance(v, gpd.GeoDataFrame) and v.attrs.get("source")}
+    sources.update({e.source: str(e.src) for e in ordered if e.raster and e.check is None and e.src is not None})
+
+    def datasource(e: Any) -> str:
+        return _raster_datasource(e) if e.raster else f"./{gpkg.name}|layername={e.table}"
+
+    out = []
+    for page, key, files in layout_pages(ordered, drawn, ids, checks, sources=sources, datasource=datasource,
+                                         area=title, lang=lang, bounds_of=data_bounds):
+        foot = source_text(files, crs=crs, lang=lang, check=names.get(key) if key else None)
+        out.append((ExportedLayout(page.name, page.title, key, len(page.layers)),
+                    layout_element(page, crs=crs, lang=lang, source_text=foot)))
+    return out
 
 
 def project_tree(result: ExportResult) -> list[dict[str, Any]]:

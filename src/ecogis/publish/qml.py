@@ -17,8 +17,11 @@ maps use, so a layer looks the same in the browser and in QGIS:
   "user defined" min/max limits so QGIS keeps those values instead of estimating
   its own.
 
-Sizes are in screen pixels, as in the maps (``Pixel`` units in QGIS): a marker of
-radius 5 px is 10 px across; line widths are the maps' stroke weights.  Colours
+Sizes are the maps' screen pixels written in millimetres at 96 dpi (1 px = 25.4 / 96 =
+0.2646 mm, :func:`px_to_mm`): on a standard screen QGIS draws a marker of radius 5 px
+10 px across, as the maps do, and a print layout exported at any resolution keeps that
+size on paper (QGIS's ``Pixel`` units would shrink to a third at 300 dpi); line widths
+and dashes are the maps' stroke weights and dash patterns, converted the same way.  Colours
 keep their opacity (the fill opacity becomes the alpha of the fill colour).
 
 Text from a style (labels, titles, field aliases) is written through
@@ -50,6 +53,7 @@ from ecogis.styles import Category, LayerStyle, Symbol
 __all__ = [
     "DOCTYPE",
     "GEOMETRIES",
+    "MM_PER_PX",
     "OTHER_LABEL",
     "QGIS_VERSION",
     "RASTER_RAMPS",
@@ -59,6 +63,7 @@ __all__ = [
     "labeling_element",
     "layer_qml",
     "layer_sld",
+    "px_to_mm",
     "qgis_color",
     "raster_pipe_element",
     "raster_qml",
@@ -162,12 +167,32 @@ def _num(x: float) -> str:
     return f"{float(x):g}"
 
 
-def _dash(dash: str | None) -> str | None:
+#: millimetres per screen pixel at 96 dpi (CSS's reference pixel)
+MM_PER_PX = 25.4 / 96.0
+
+
+def px_to_mm(px: float) -> float:
+    """A size in the maps' screen pixels as millimetres at 96 dpi, rounded to 0.001 mm.
+
+    Examples
+    --------
+    >>> px_to_mm(10), px_to_mm(1.5)
+    (2.646, 0.397)
+    """
+    return round(float(px) * MM_PER_PX, 3)
+
+
+def _mm(px: float) -> str:
+    return _num(px_to_mm(px))
+
+
+def _dash(dash: str | None, *, mm: bool = True) -> str | None:
+    """A dash pattern as QGIS writes it (``;``-separated), in mm (QML) or in pixels (SLD)."""
     if dash is None:
         return None
     if not _DASH.match(dash):
         raise CatalogueError(f"style dash {dash!r} is not a list of numbers")
-    return ";".join(_num(float(p)) for p in re.split(r"[\s,]+", dash.strip()))
+    return ";".join((_mm if mm else _num)(float(p)) for p in re.split(r"[\s,]+", dash.strip()))
 
 
 def _props(layer: ET.Element, props: Mapping[str, str]) -> None:
@@ -184,10 +209,10 @@ def _line_props(color: str, width: float, dash: str | None) -> dict[str, str]:
     return {
         "capstyle": "round", "joinstyle": "round",
         "line_color": qgis_color(color), "line_style": "solid",
-        "line_width": _num(width), "line_width_unit": "Pixel",
+        "line_width": _mm(width), "line_width_unit": "MM",
         "use_custom_dash": "1" if custom else "0",
-        "customdash": custom or "5;2", "customdash_unit": "Pixel",
-        "offset": "0", "offset_unit": "Pixel",
+        "customdash": custom or "5;2", "customdash_unit": "MM",
+        "offset": "0", "offset_unit": "MM",
         "draw_inside_polygon": "0", "ring_filter": "0",
     }
 
@@ -225,9 +250,9 @@ def symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
             "color": qgis_color(symbol.fill_color or symbol.color,
                                 symbol.fill_opacity if symbol.fill_color else 0.0),
             "outline_color": qgis_color(symbol.color), "outline_style": "solid",
-            "outline_width": _num(symbol.weight), "outline_width_unit": "Pixel",
-            "size": _num(2 * symbol.radius), "size_unit": "Pixel", "scale_method": "diameter",
-            "angle": "0", "offset": "0,0", "offset_unit": "Pixel",
+            "outline_width": _mm(symbol.weight), "outline_width_unit": "MM",
+            "size": _mm(2 * symbol.radius), "size_unit": "MM", "scale_method": "diameter",
+            "angle": "0", "offset": "0,0", "offset_unit": "MM",
             "horizontal_anchor_point": "1", "vertical_anchor_point": "1", "joinstyle": "bevel",
         })
     elif geometry == "line":
@@ -240,8 +265,8 @@ def symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
                                 symbol.fill_opacity if symbol.fill_color else 0.0),
             "style": "solid" if symbol.fill_color else "no",
             "outline_style": "no", "outline_color": qgis_color(symbol.color),
-            "outline_width": "0", "outline_width_unit": "Pixel",
-            "offset": "0,0", "offset_unit": "Pixel", "joinstyle": "bevel",
+            "outline_width": "0", "outline_width_unit": "MM",
+            "offset": "0,0", "offset_unit": "MM", "joinstyle": "bevel",
         })
         outline = ET.SubElement(sym, "layer", {"class": "SimpleLine", "enabled": "1", "locked": "0", "pass": "0"})
         _props(outline, _line_props(symbol.color, symbol.weight, symbol.dash))
@@ -601,7 +626,7 @@ def _css(parent: ET.Element, tag: str, params: Mapping[str, Any]) -> None:
 def _sld_symbolizer(rule: ET.Element, symbol: Symbol, geometry: str) -> None:
     stroke = {"stroke": symbol.color, "stroke-width": _num(symbol.weight)}
     if symbol.dash:
-        stroke["stroke-dasharray"] = " ".join(_dash(symbol.dash).split(";"))
+        stroke["stroke-dasharray"] = " ".join(_dash(symbol.dash, mm=False).split(";"))
     if geometry == "point":
         ps = ET.SubElement(rule, f"{{{_SE}}}PointSymbolizer")
         g = ET.SubElement(ps, f"{{{_SE}}}Graphic")
