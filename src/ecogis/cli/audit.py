@@ -26,11 +26,14 @@ __all__ = ["audit"]
 @click.option("--no-maps", is_flag=True, help="Skip the maps (faster).")
 @click.option("--qgis", "qgis", is_flag=True,
               help="Also write qgis/audit.gpkg and qgis/audit.qgs: the layers and every check's results, styled.")
+@click.option("--pdf", is_flag=True,
+              help="With --qgis: also export every print layout of qgis/audit.qgs to qgis/audit_layouts/*.pdf "
+                   "(PyQGIS).")
 @click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
 @overwrite_option
 @handle_errors
 def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path,
-          basemap: str, lang: str, no_maps: bool, qgis: bool, list_plans: bool, overwrite: bool) -> None:
+          basemap: str, lang: str, no_maps: bool, qgis: bool, pdf: bool, list_plans: bool, overwrite: bool) -> None:
     """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
 
     \b
@@ -38,6 +41,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
       ecogis audit
       ecogis audit --plan luohe-transit-2023 --year 2025 --out out/transit --overwrite
       ecogis audit --qgis                      # also ecogis-report/qgis/audit.qgs for QGIS
+      ecogis audit --qgis --pdf                # and its print layouts as PDF (PyQGIS)
       ecogis audit --layers my_city/ --plan xingyang-eco-2024
     """
     from ecogis.audit import run_audit
@@ -55,6 +59,13 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
         return
     started = time.perf_counter()
+    if pdf:
+        from ecogis.errors import InputError
+        from ecogis.publish.render import require_qgis
+
+        if not qgis:
+            raise InputError("--pdf exports the QGIS project's layouts; add --qgis")
+        require_qgis("--pdf")
     claim_outputs(overwrite, dirs=[out_dir, None if no_maps else out_dir / "maps", out_dir / "qgis" if qgis else None])
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year)
@@ -67,6 +78,10 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             no_maps = True
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
                          overwrite=overwrite, qgis=qgis)
+    if pdf:
+        from ecogis.publish.render import export_layouts
+
+        paths["pdf"] = export_layouts(paths["qgis"], overwrite=overwrite)[0].parent
     c = result.counts()
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")

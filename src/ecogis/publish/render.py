@@ -57,8 +57,11 @@ def _env() -> dict[str, str]:
 
 
 def _candidates() -> list[str]:
+    """``$ECOGIS_QGIS_PYTHON`` alone when it is set (the user's choice), else this Python and Debian's."""
     env = os.environ.get("ECOGIS_QGIS_PYTHON")
-    return [c for c in dict.fromkeys([env or "", sys.executable, DEBIAN_QGIS_PYTHON]) if c]
+    if env:
+        return [env]
+    return list(dict.fromkeys([sys.executable, DEBIAN_QGIS_PYTHON]))
 
 
 @lru_cache(maxsize=8)
@@ -75,8 +78,8 @@ def _imports_qgis(python: str) -> str:
 
 
 def qgis_python() -> str | None:
-    """The first Python that imports ``qgis.core``: ``$ECOGIS_QGIS_PYTHON``, this Python, then
-    Debian's ``/usr/bin/python3``; None when none does.
+    """The first Python that imports ``qgis.core``: ``$ECOGIS_QGIS_PYTHON`` when it is set (and
+    only it), else this Python, then Debian's ``/usr/bin/python3``; None when none does.
 
     Examples
     --------
