@@ -43,8 +43,11 @@ __all__ = ["PAGE_MM", "LayoutLayer", "LayoutPage", "layout_element", "scale_bar_
 #: A4 landscape, millimetres
 PAGE_MM = (297.0, 210.0)
 _MARGIN = 10.0
-_MAP = (10.0, 20.0, 205.0, 165.0)  # x, y, width, height
+_MAP = (10.0, 20.0, 205.0, 165.0)  # x, y, width, height of the map with a one-column legend
 _LEGEND = (220.0, 20.0, 67.0, 165.0)
+_LEGEND_COLUMN_MM = 48.0
+#: legend lines one column holds (7.5 pt text, 3.5 mm symbols: about 4.7 mm a line, under an 11 pt title)
+_LINES_PER_COLUMN = 32
 _FONT = "WenQuanYi Micro Hei"
 
 #: item type codes of QgsLayoutItemRegistry
@@ -59,13 +62,15 @@ _TEXT = {
 @dataclass(frozen=True)
 class LayoutLayer:
     """A project layer as a layout names it: id, name, data source, provider (``ogr`` / ``gdal``),
-    and for a raster the text of its legend's band line (its units; None hides the line)."""
+    for a raster the text of its legend's band line (its units; None hides the line), and how
+    many lines it takes in the legend at most (its title and one per category)."""
 
     layer_id: str
     name: str
     source: str
     provider: str
     band_label: str | None = None
+    legend_lines: int = 1
 
 
 @dataclass
@@ -192,6 +197,24 @@ def _legend_styles(parent: ET.Element) -> None:
         ET.SubElement(st, "styleFont", description=_font(size, bold=bold), style="")
 
 
+def _frames(page: LayoutPage) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
+    """Legend columns, the map's and the legend's (x, y, width, height): a legend longer than one
+    column gets more columns, taken from the map's width."""
+    names: set[str] = set()
+    lines = 0
+    for lyr in page.layers:
+        if lyr.name not in names:
+            names.add(lyr.name)
+            lines += lyr.legend_lines
+    columns = min(3, max(1, math.ceil(lines / _LINES_PER_COLUMN)))
+    if columns == 1:
+        return 1, _MAP, _LEGEND
+    lw = _LEGEND_COLUMN_MM * columns
+    right = PAGE_MM[0] - _MARGIN
+    mx, my, _mw, mh = _MAP
+    return columns, (mx, my, right - lw - 5.0 - mx, mh), (right - lw, _LEGEND[1], lw, _LEGEND[3])
+
+
 def layout_element(page: LayoutPage, *, crs: Any, lang: str, source_text: str) -> ET.Element:
     """The ``<Layout>`` element of one page (an A4 landscape print layout, QGIS 3.22 format).
 
@@ -212,6 +235,7 @@ def layout_element(page: LayoutPage, *, crs: Any, lang: str, source_text: str) -
     """
     crs = CRS.from_user_input(crs)
     key = page.name
+    columns, (mx, my, mw, mh), (lx, ly, lw, lh) = _frames(page)
     layout = ET.Element("Layout", name=page.name, units="mm", printResolution="300", worldFileMap="")
     ET.SubElement(layout, "Snapper", snapToGrid="0", snapToGuides="1", snapToItems="1", tolerance="5")
     ET.SubElement(layout, "Grid", resolution="10", resUnits="mm", offsetX="0", offsetY="0", offsetUnits="mm")
@@ -222,7 +246,6 @@ def layout_element(page: LayoutPage, *, crs: Any, lang: str, source_text: str) -
     ET.SubElement(pages, "GuideCollection", visible="1")
 
     # map
-    mx, my, mw, mh = _MAP
     extent = _fit(_bbox_in(page.bounds, crs), mw, mh)
     map_uuid = _uuid(key, "map")
     m = _item(layout, "map", "map", key, mx, my, mw, mh, z=1, frame=True, background=True,
@@ -241,10 +264,9 @@ def layout_element(page: LayoutPage, *, crs: Any, lang: str, source_text: str) -
     _label(layout, key, "source", (_MARGIN, my + mh + 2.0, PAGE_MM[0] - 2 * _MARGIN, 20.0), source_text, 7, z=2)
 
     # legend: the map's layers, filtered to what the map shows
-    lx, ly, lw, lh = _LEGEND
     lg = _item(layout, "legend", "legend", key, lx, ly, lw, lh, z=3, frame=True, background=True,
                title=_TEXT[lang]["legend"], map_uuid=map_uuid, legendFilterByMap="1", legendFilterByAtlas="0",
-               resizeToContents="0", columnCount="1", splitLayer="1", equalColumnWidth="0", columnSpace="2",
+               resizeToContents="0", columnCount=str(columns), splitLayer="1", equalColumnWidth="0", columnSpace="2",
                boxSpace="2", symbolWidth="6", symbolHeight="3.5", maxSymbolSize="5", minSymbolSize="0",
                wmsLegendWidth="50", wmsLegendHeight="25",
                lineSpacing="1", wrapChar="", titleAlignment="1", fontColor="#000000", rasterBorder="1",
@@ -358,6 +380,17 @@ def source_text(sources: Sequence[str], *, crs: Any, lang: str, check: str | Non
     return text.replace(": ", "：") if lang == "zh" else text
 
 
+def _categories_drawn(style: Any, gdf: Any) -> int:
+    """How many legend lines of a categorized style the layer's features use (the catch-all 其他
+    included when a value matches no category); 0 for a single symbol."""
+    if not (style.field and style.categories and style.field in gdf.columns):
+        return 0
+    values = {str(v) for v in gdf[style.field].dropna()}
+    known = {str(c.value) for c in style.categories}
+    other = gdf[style.field].isna().any() or bool(values - known)
+    return len(values & known) + int(other)
+
+
 def layout_pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, str],  # noqa: PLR0913
                  checks: Sequence[tuple[str, str]], *, sources: dict[str, str], datasource: Any, area: str, lang: str,
                  bounds_of: Any) -> list[tuple[LayoutPage, str | None, list[str]]]:
@@ -371,12 +404,13 @@ def layout_pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, st
 
     def layer(e: Any) -> LayoutLayer:
         if not e.raster:
-            return LayoutLayer(ids[e.key], e.title, datasource(e), "ogr")
+            lines = 1 + _categories_drawn(e.style, e.gdf)  # its title, then a line per category drawn
+            return LayoutLayer(ids[e.key], e.title, datasource(e), "ogr", legend_lines=lines)
         units = e.band_tags.get("units") or _RASTER_UNITS.get(e.source.split("/")[-1], {}).get(lang)
         units = _PRETTY_UNITS.get(units, units)
         label = f"{_FOOT[lang]['unit']}: {units}" if units else None
         return LayoutLayer(ids[e.key], e.title, datasource(e), "gdal",
-                           label.replace(": ", "：") if label and lang == "zh" else label)
+                           label.replace(": ", "：") if label and lang == "zh" else label, legend_lines=4)
 
     pages: list[tuple[LayoutPage, str | None, list[str]]] = []
     for i, (key, name) in enumerate(checks, start=1):
