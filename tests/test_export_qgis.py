@@ -426,9 +426,18 @@ def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path)
     from ecogis.cli.main import cli
 
     out = tmp_path / "report"
-    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--no-maps", "--qgis",
+    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--no-maps", "--qgis", "--pdf",
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
+    # --pdf: one PDF per layout of the audit's project, each a drawn page
+    from ecogis.publish import layout_names
+    from ecogis.publish.render import layout_file_stem
+
+    names = layout_names(out / "qgis" / "audit.qgs")
+    assert any(n.endswith("公交站点覆盖 (中心城区)") for n in names), names  # a scoped check names its scope
+    pdfs = sorted((out / "qgis" / "audit_layouts").glob("*.pdf"))
+    assert [p.name for p in pdfs] == sorted(f"{layout_file_stem(n)}.pdf" for n in names)
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     gpkg, project = out / "qgis" / "audit.gpkg", out / "qgis" / "audit.qgs"
     tables = set(gdal_counts(gpkg))
     assert any("coverage" in t and t.endswith("__gaps") for t in tables), tables
@@ -691,3 +700,16 @@ def test_render_layout_png_draws_one_layout(probed, tmp_path):
     assert_a_drawn_page(pixels, 40, name)
     with pytest.raises(Exception, match="exist"):
         render_layout_png(project, name, png, dpi=40)  # no overwrite
+
+
+def test_a_project_whose_layers_are_missing_exports_no_pdf(probed, tmp_path):
+    """A layout drawn without its layers would be a confident wrong map: an error, and nothing written."""
+    from ecogis.errors import EcogisError
+    from ecogis.publish import export_layouts
+
+    alone = tmp_path / "alone" / "city.qgs"
+    alone.parent.mkdir()
+    shutil.copy(probed["paths"]["qgs"], alone)  # the project without its GeoPackage
+    with pytest.raises(EcogisError, match="could not load"):
+        export_layouts(alone)
+    assert sorted(p.name for p in alone.parent.iterdir()) == ["city.qgs"]  # no PDF, no temporary file
