@@ -445,6 +445,9 @@ def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path)
     opened = probe["projects"][str(project)]
     assert opened["read"] and opened["crs"] == "EPSG:4547" and not opened["crsIsGeographic"]
     assert opened["layers"] and all(l["valid"] for l in opened["layers"])
+    # each page is titled with its check and the audited area (not the project's bilingual title)
+    titles = [_items(lo)["title"]["text"] for lo in opened["layouts"]]
+    assert len(titles) == len(names) and all(t.endswith(" · 漯河市中心城区 (sample)") for t in titles), titles
     in_project = {l["table"] for l in opened["layers"]}
     assert {t for t in tables if "__gaps" in t} <= in_project  # the coverage gaps are in the project
     gaps = next(l for l in opened["layers"] if l["table"] and l["table"].endswith("__gaps"))

@@ -496,7 +496,8 @@ def export_qgis(
         crs, notes = project_crs(data_bounds(ordered))
         for note in notes:
             log.warning("%s: %s", proj_path, note)
-        pages = _pages(ordered, drawn, ids, results, vectors, gpkg, crs, proj_title, lang)
+        # the pages name the area (the layer set), not the project title (which may say "audit")
+        pages = _pages(ordered, drawn, ids, results, vectors, gpkg, crs, default_title or proj_title, lang)
 
         try:
             with atomic_output(gpkg, overwrite=overwrite) as tmp:
