@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: install what the tests need, check the install a user gets, run the whole suite.
-#   - Debian packages for the real-program tests: chromium (maps), python3-qgis (QGIS export), npm (map assets), fonts-wqy-microhei (Chinese text in screenshots)
+#   - Debian packages for the real-program tests: chromium (maps), python3-qgis (QGIS export), npm (map assets), fonts-wqy-microhei (Chinese text in screenshots),
+#     poppler-utils (pdftoppm / pdffonts: the QGIS layouts' PDFs turned into pictures)
 #   - the package with its test extras into the active Python environment (editable)
 #   - the quick start from a built wheel: sdist and wheel built (python -m build), the wheel installed into a
 #     fresh virtual environment, then `ecogis audit` run outside the source tree with no npm on PATH and an
@@ -18,6 +19,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # a CJK font, so Chromium's and QGIS's screenshots of the maps show Chinese text, not empty boxes
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing Debian packages: ${missing[*]}"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

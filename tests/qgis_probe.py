@@ -42,11 +42,19 @@ from qgis.core import (
     QgsApplication,
     QgsLayerTreeGroup,
     QgsLayerTreeLayer,
+    QgsLayoutItem,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutItemPage,
+    QgsLayoutItemPicture,
+    QgsLayoutItemScaleBar,
     QgsProject,
     QgsProviderRegistry,
     QgsRasterBandStats,
     QgsRasterLayer,
     QgsRenderContext,
+    QgsUnitTypes,
     QgsVectorLayer,
     QgsWkbTypes,
 )
@@ -161,6 +169,11 @@ def raster_info(rl) -> dict:
     if painted is not None and lo is not None:
         d["paintedAtMin"] = QColor.fromRgba(painted.color(lo[1], lo[2])).name()
         d["paintedAtMax"] = QColor.fromRgba(painted.color(hi[1], hi[2])).name()
+        d["alphaAtMin"] = QColor.fromRgba(painted.color(lo[1], lo[2])).alpha()
+        d["alphaAtMax"] = QColor.fromRgba(painted.color(hi[1], hi[2])).alpha()
+    if r is not None and r.rasterTransparency() is not None:
+        d["transparentValues"] = [(p.min, p.max, p.percentTransparent)
+                                  for p in r.rasterTransparency().transparentSingleValuePixelList()]
     return d
 
 
@@ -207,6 +220,43 @@ def tree(node) -> list:
     return out
 
 
+def layout_info(layout) -> dict:
+    """A print layout: its pages and items as QGIS loaded them."""
+    items = []
+    for it in layout.items():
+        if not isinstance(it, QgsLayoutItem) or isinstance(it, QgsLayoutItemPage):
+            continue
+        pos, size = it.positionWithUnits(), it.sizeWithUnits()
+        d = {"type": type(it).__name__, "id": it.id(), "x": pos.x(), "y": pos.y(), "width": size.width(),
+             "height": size.height()}
+        if isinstance(it, QgsLayoutItemMap):
+            e = it.extent()
+            d.update(crs=it.crs().authid(), extent=[e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()],
+                     scale=it.scale(), layers=[l.id() for l in it.layers()], keepLayerSet=it.keepLayerSet())
+        elif isinstance(it, QgsLayoutItemLabel):
+            d.update(text=it.text(), font=it.font().family(), fontSize=it.font().pointSizeF())
+        elif isinstance(it, QgsLayoutItemLegend):
+            model = it.model()
+            root = model.rootGroup()
+            d.update(title=it.title(), linkedMap=it.linkedMap().uuid() if it.linkedMap() else None,
+                     layers=[l.name() for l in root.findLayers()], columns=it.columnCount(),
+                     autoUpdate=it.autoUpdateModel())
+        elif isinstance(it, QgsLayoutItemScaleBar):
+            d.update(units=QgsUnitTypes.toString(it.units()), unitLabel=it.unitLabel(),
+                     unitsPerSegment=it.unitsPerSegment(), segments=it.numberOfSegments(),
+                     linkedMap=it.linkedMap().uuid() if it.linkedMap() else None, style=it.style())
+        elif isinstance(it, QgsLayoutItemPicture):
+            d.update(file=it.picturePath(), northMode=int(it.northMode()),
+                     linkedMap=it.linkedMap().uuid() if it.linkedMap() else None)
+        if hasattr(it, "uuid"):
+            d["uuid"] = it.uuid()
+        items.append(d)
+    pages = layout.pageCollection()
+    page = pages.page(0) if pages.pageCount() else None
+    return {"name": layout.name(), "pages": pages.pageCount(),
+            "pageSize": [page.pageSize().width(), page.pageSize().height()] if page else None, "items": items}
+
+
 def probe_project(path: str) -> dict:
     project = QgsProject.instance()
     project.clear()
@@ -229,6 +279,9 @@ def probe_project(path: str) -> dict:
         "error": project.error() if not ok else "",
         "crs": project.crs().authid(),
         "crsDescription": project.crs().description(),
+        "crsIsGeographic": project.crs().isGeographic(),
+        "mapUnits": QgsUnitTypes.toString(project.crs().mapUnits()),
+        "layouts": [layout_info(l) for l in project.layoutManager().printLayouts()],
         "ellipsoid": project.ellipsoid(),
         "title": project.title(),
         "absolutePaths": bool(absolute),

@@ -10,6 +10,7 @@ real PyQGIS.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -203,7 +204,7 @@ def test_layer_styles_qml_follows_the_style_table(exported):
         opts = {o.get("name"): o.get("value") for o in fill.find("Option")}
         assert opts["color"] == rgba(sym.fill_color, sym.fill_opacity)
         line = {o.get("name"): o.get("value") for o in outline.find("Option")}
-        assert line["line_color"] == rgba(sym.color, 1.0) and float(line["line_width"]) == sym.weight
+        assert line["line_color"] == rgba(sym.color, 1.0) and float(line["line_width"]) == pytest.approx(sym.weight * 25.4 / 96, abs=5e-4)
     # rivers: categorized lines on the target class, GB 3838 colours
     rivers = _parse(qml["rivers"]).find("renderer-v2")
     assert [c.get("value") for c in rivers.findall("categories/category")] == ["I", "II", "III", "IV", "V", "劣V", ""]
@@ -212,11 +213,12 @@ def test_layer_styles_qml_follows_the_style_table(exported):
     # booleans: QGIS matches the text of the value, 'true' / 'false'
     routes = _parse(qml["bus_routes"]).find("renderer-v2")
     assert [c.get("value") for c in routes.findall("categories/category")] == ["true", "false", ""]
-    # single symbol where the style has no field; marker sizes are the maps' radius x 2 px
+    # single symbol where the style has no field; marker sizes are the maps' radius x 2 px, in mm at 96 dpi
     stops = _parse(qml["bus_stops"]).find("renderer-v2")
     assert stops.get("type") == "singleSymbol"
     marker = {o.get("name"): o.get("value") for o in stops.find("symbols/symbol/layer/Option")}
-    assert float(marker["size"]) == 2 * style_for("bus_stops").default.radius and marker["size_unit"] == "Pixel"
+    px = 2 * style_for("bus_stops").default.radius
+    assert float(marker["size"]) == pytest.approx(px * 25.4 / 96, abs=5e-4) and marker["size_unit"] == "MM"
     # Chinese field aliases and the label field
     root = _parse(qml["protection_zones"])
     aliases = {a.get("field"): a.get("name") for a in root.findall("aliases/alias")}
@@ -238,10 +240,15 @@ def test_qgs_uses_relative_paths_and_cgcs2000(exported):
     tables = {l.table for l in result.layers}
     sources = [e.text for e in root.iter("datasource")]
     assert sorted(sources) == sorted(f"./out.gpkg|layername={t}" for t in tables)
-    assert sorted(e.get("source") for e in root.iter("layer-tree-layer")) == sorted(sources)
+    assert sorted(e.get("source") for e in root.find("layer-tree-group").iter("layer-tree-layer")) == sorted(sources)
     assert root.find("properties/Paths/Absolute").text == "false"
-    assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4490"
-    assert {e.text for e in root.iter("authid")} == {"EPSG:4490"}
+    # the project (and its canvas) in the Gauss-Kruger zone of the data, every layer in EPSG:4490
+    assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:4547"
+    assert root.find("mapcanvas/destinationsrs/spatialrefsys/authid").text == "EPSG:4547"
+    assert root.find("mapcanvas/units").text == "meters"
+    assert {e.text for e in root.iter("authid")} == {"EPSG:4490", "EPSG:4547"}  # nothing else
+    assert {m.text for m in root.findall("Layouts/Layout/LayoutItem/crs/spatialrefsys/authid")} == {"EPSG:4547"}
+    assert {ml.find("srs/spatialrefsys/authid").text for ml in root.iter("maplayer")} == {"EPSG:4490"}
     assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
     assert root.find("properties/Measure/Ellipsoid").text == "EPSG:1024"
 
@@ -709,3 +716,69 @@ def test_publishing_reads_results_and_specs_and_runs_no_check():
     # the facade re-exports the same objects
     assert ecogis.export.__all__ == ecogis.publish.__all__
     assert all(getattr(ecogis.export, n) is getattr(ecogis.publish, n) for n in ecogis.export.__all__)
+
+
+# --- project CRS, layouts without QGIS ------------------------------------------------------
+@pytest.mark.parametrize("bounds,epsg", [
+    ((113.7, 33.4, 114.3, 33.8), 4547),   # Luohe: CM 114E
+    ((87.3, 43.6, 87.9, 44.0), 4538),     # Urumqi: CM 87E
+    ((75.8, 39.3, 76.1, 39.6), 4534),     # Kashgar: CM 75E, the westernmost zone
+    ((134.2, 47.5, 134.8, 48.0), 4554),   # Fuyuan: CM 135E, the easternmost
+    ((116.2, 39.8, 116.6, 40.1), 4548),   # Beijing: 116.4E is nearer CM 117E than 114E
+])
+def test_project_crs_is_the_zone_of_the_centre(bounds, epsg):
+    from pyproj import CRS
+
+    from ecogis.publish import project_crs
+
+    lon = (bounds[0] + bounds[2]) / 2
+    crs, notes = project_crs(bounds)
+    cm = int(re.search(r"CM (\d+)E", CRS.from_epsg(epsg).name).group(1))  # from PROJ's database
+    assert crs.to_epsg() == epsg
+    assert abs(lon - cm) <= 1.5 + 1e-9  # within its zone
+    assert notes == []
+
+
+def test_project_crs_notes_data_beyond_the_zone_and_outside_china():
+    from ecogis.publish import project_crs
+
+    crs, notes = project_crs((112.0, 33.0, 116.2, 34.0))  # centre 114.1E: CM 114E, reaching 2.2 degrees
+    assert crs.to_epsg() == 4547 and len(notes) == 1
+    k = 1 + (math.radians(2.2) * math.cos(math.radians(33.0))) ** 2 / 2  # TM scale at 2.2 degrees, 33N
+    assert f"{(k - 1) * 100:.2f}% too long" in notes[0]
+    crs, notes = project_crs((2.2, 48.8, 2.5, 48.9))  # Paris
+    assert crs.to_epsg() == 4490 and "outside China's 3-degree Gauss-Kruger zones" in notes[0]
+
+
+def test_pdf_without_pyqgis_is_a_clear_error_before_any_work(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+    from ecogis.errors import QGISUnavailableError
+
+    monkeypatch.setenv("ECOGIS_QGIS_PYTHON", str(tmp_path / "no-python"))
+    out = tmp_path / "out" / "luohe.gpkg"
+    r = CliRunner().invoke(cli, ["-q", "export", "qgis", str(out), "--pdf"])
+    assert r.exit_code == QGISUnavailableError.exit_code == 5, r.output
+    assert "PyQGIS" in r.output and "apt install python3-qgis" in r.output and "ECOGIS_QGIS_PYTHON" in r.output
+    assert not (tmp_path / "out").exists()  # nothing written
+    r = CliRunner().invoke(cli, ["-q", "audit", "--qgis", "--pdf", "--no-maps", "--out", str(tmp_path / "rep")])
+    assert r.exit_code == 5 and not (tmp_path / "rep").exists()
+    r = CliRunner().invoke(cli, ["-q", "audit", "--pdf", "--no-maps", "--out", str(tmp_path / "rep")])
+    assert r.exit_code == 2 and "--qgis" in r.output
+
+
+def test_layouts_are_in_the_project_xml_without_qgis(exported):
+    from ecogis.checks import CHECK_TITLES
+
+    d, _, result = exported
+    root = _project((d / "out.qgs").read_text(encoding="utf-8"))
+    layouts = root.findall("Layouts/Layout")
+    assert [lo.get("name") for lo in layouts] == [lo.name for lo in result.layouts]
+    checks = [lo.check for lo in result.layouts]
+    assert checks and all(c is not None for c in checks)
+    for lo, el in zip(result.layouts, layouts):
+        ids = {i.get("id") for i in el.iter("LayoutItem")}
+        assert {"map", "legend", "scale_bar", "north_arrow", "title", "source"} <= ids
+        title = next(i for i in el.iter("LayoutItem") if i.get("id") == "title").get("labelText")
+        assert title.startswith(CHECK_TITLES[lo.check.split("/")[0]][0])

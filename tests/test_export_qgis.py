@@ -284,8 +284,16 @@ def assert_styled(info: dict, path: Path, name: str) -> None:
     # QGIS's own statistics over every cell agree with numpy's
     assert info["stats"]["min"] == pytest.approx(lo, abs=1e-9) and info["stats"]["max"] == pytest.approx(hi)
     assert info["stats"]["mean"] == pytest.approx(mean, rel=1e-9)
-    # and the renderer paints the ramp's ends at the cells holding the minimum and the maximum
-    assert (info["paintedAtMin"], info["paintedAtMax"]) == (RASTER_RAMP[name][0], RASTER_RAMP[name][-1]), name
+    # and the renderer paints the ramp's ends at the cells holding the minimum and the maximum,
+    # except a population's zero cells (no people), which are transparent: the map shows through
+    assert info["paintedAtMax"] == RASTER_RAMP[name][-1] and info["alphaAtMax"] == 255, name
+    if name == "population":
+        assert lo == 0.0  # the fixture has cells without people
+        assert info["transparentValues"] == [[0.0, 0.0, 100.0]]
+        assert info["alphaAtMin"] == 0, name
+    else:
+        assert info["transparentValues"] == []
+        assert (info["paintedAtMin"], info["alphaAtMin"]) == (RASTER_RAMP[name][0], 255), name
 
 
 @pytest.mark.parametrize("which,lang", [("qgs", "zh"), ("qgz", "en")])
@@ -293,8 +301,10 @@ def test_project_opens_with_every_layer_valid_relative_paths_cgcs2000(probed, wh
     project = probed[which]
     moved = probed["paths"]["gpkg" if which == "qgs" else "qgz"].parent / "city.gpkg"
     assert project["read"], project["error"]
-    assert project["crs"] == "EPSG:4490"
-    assert project["crsDescription"] == "China Geodetic Coordinate System 2000"
+    # the project in the 3-degree Gauss-Kruger zone of the data (CM 114E), the layers in EPSG:4490
+    assert project["crs"] == "EPSG:4547"
+    assert project["crsDescription"] == "CGCS2000 / 3-degree Gauss-Kruger CM 114E"
+    assert project["crsIsGeographic"] is False and project["mapUnits"] == "meters"
     assert project["ellipsoid"] == "EPSG:1024"
     assert project["absolutePaths"] is False
     counts = gdal_counts(moved)
@@ -394,7 +404,7 @@ def test_sample_export_with_checks_opens_in_qgis(tmp_path):
     assert all("none" not in l["drawn_with"] for l in layers.values())  # every feature gets a symbol
     assert len(layers) == len(out.layers)
     project = probe["projects"][str(out.project)]
-    assert project["read"] and project["crs"] == "EPSG:4490"
+    assert project["read"] and project["crs"] == "EPSG:4547" and not project["crsIsGeographic"]
     assert len(project["layers"]) == len(out.layers) + len(out.rasters)
     assert all(l["valid"] for l in project["layers"])
     assert [n["group"] for n in project["tree"]] == [g for g in GROUP_ORDER
@@ -416,17 +426,293 @@ def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path)
     from ecogis.cli.main import cli
 
     out = tmp_path / "report"
-    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--no-maps", "--qgis",
+    r = CliRunner().invoke(cli, ["-q", "audit", "--plan", "luohe-transit-2023", "--no-maps", "--qgis", "--pdf",
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
+    # --pdf: one PDF per layout of the audit's project, each a drawn page
+    from ecogis.publish import layout_names
+    from ecogis.publish.render import layout_file_stem
+
+    names = layout_names(out / "qgis" / "audit.qgs")
+    assert any(n.endswith("公交站点覆盖 (中心城区)") for n in names), names  # a scoped check names its scope
+    pdfs = sorted((out / "qgis" / "audit_layouts").glob("*.pdf"))
+    assert [p.name for p in pdfs] == sorted(f"{layout_file_stem(n)}.pdf" for n in names)
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     gpkg, project = out / "qgis" / "audit.gpkg", out / "qgis" / "audit.qgs"
     tables = set(gdal_counts(gpkg))
     assert any("coverage" in t and t.endswith("__gaps") for t in tables), tables
     probe = run_probe(gpkg, project, runtime_dir=tmp_path / "xdg")
     opened = probe["projects"][str(project)]
-    assert opened["read"] and opened["crs"] == "EPSG:4490"
+    assert opened["read"] and opened["crs"] == "EPSG:4547" and not opened["crsIsGeographic"]
     assert opened["layers"] and all(l["valid"] for l in opened["layers"])
+    # each page is titled with its check and the audited area (not the project's bilingual title)
+    titles = [_items(lo)["title"]["text"] for lo in opened["layouts"]]
+    assert len(titles) == len(names) and all(t.endswith(" · 漯河市中心城区 (sample)") for t in titles), titles
     in_project = {l["table"] for l in opened["layers"]}
     assert {t for t in tables if "__gaps" in t} <= in_project  # the coverage gaps are in the project
     gaps = next(l for l in opened["layers"] if l["table"] and l["table"].endswith("__gaps"))
     assert gaps["featureCount"] == gdal_counts(gpkg)[gaps["table"]] > 0
+
+
+# --- the project CRS: the Gauss-Kruger zone of the data --------------------------------------
+def _city_at(lon: float, lat: float, *, width_deg: float = 0.4) -> dict:
+    """A study area and a few stops around (lon, lat), in EPSG:4490."""
+    import geopandas as gpd
+    import shapely
+
+    area = shapely.box(lon - width_deg / 2, lat - 0.15, lon + width_deg / 2, lat + 0.15)
+    return {
+        "study_area": gpd.GeoDataFrame({"id": ["a"], "name": ["区"], "scope": ["中心城区"]}, geometry=[area],
+                                       crs=4490),
+        "bus_stops": gpd.GeoDataFrame({"id": ["s1", "s2"], "name": ["站1", "站2"]},
+                                      geometry=[shapely.Point(lon, lat), shapely.Point(lon + 0.05, lat)], crs=4490),
+    }
+
+
+#: (name, centre lon, lat, width in degrees) -> the zone's central meridian, worked out by hand
+ZONE_CASES = {
+    "urumqi": (87.62, 43.83, 0.5, 87),    # north-west: CM 87E, EPSG:4538
+    "harbin": (126.63, 45.75, 0.5, 126),  # north-east: CM 126E, EPSG:4551
+    "span": (114.1, 33.6, 3.8, 114),      # 112.2E-116.0E: reaches past 112.5E and 115.5E, zone of the centre
+}
+
+
+def test_project_crs_is_the_gauss_kruger_zone_of_the_data_in_qgis(tmp_path):
+    from pyproj import CRS, Transformer
+
+    outs = {}
+    for name, (lon, lat, w, _cm) in ZONE_CASES.items():
+        outs[name] = export_qgis(_city_at(lon, lat, width_deg=w), tmp_path / name / "city.gpkg")
+    probe = run_probe(*(o.project for o in outs.values()), runtime_dir=tmp_path / "xdg")
+    for name, (lon, lat, w, cm) in ZONE_CASES.items():
+        out = outs[name]
+        epsg = 4534 + (cm - 75) // 3  # CM-only codes: EPSG:4534 is CM 75E
+        project = probe["projects"][str(out.project)]
+        assert project["read"], project["error"]
+        assert project["crs"] == f"EPSG:{epsg}" == out.crs, name
+        assert project["crsDescription"] == f"CGCS2000 / 3-degree Gauss-Kruger CM {cm}E", name
+        assert project["crsIsGeographic"] is False and project["mapUnits"] == "meters", name
+        assert all(x["valid"] and x["crs"] == "EPSG:4490" for x in project["layers"])  # data stay in 4490
+        # the central meridian maps to the false easting (500 km): the zone is the data's
+        x, _ = Transformer.from_crs(4490, CRS.from_epsg(epsg), always_xy=True).transform(cm, lat)
+        assert x == pytest.approx(500_000.0, abs=1e-6)
+        # the canvas extent is in metres of that zone and holds every feature
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(out.project).getroot()
+        ext = [float(root.find(f"mapcanvas/extent/{k}").text) for k in ("xmin", "ymin", "xmax", "ymax")]
+        to_deg = Transformer.from_crs(CRS.from_epsg(epsg), 4490, always_xy=True)
+        west, south, east, north = to_deg.transform_bounds(*ext)
+        assert west < lon - w / 2 and east > lon + w / 2 and south < lat - 0.15 and north > lat + 0.15, name
+        assert east - west < w * 1.3, name  # padded, not a whole-country view
+        if name == "span":
+            assert len(out.notes) == 1 and "beyond the 3-degree zone of CM 114E" in out.notes[0]
+        else:
+            assert out.notes == []
+
+
+# --- print layouts: loaded by QGIS, exported to PDF, looked at ----------------------------------
+def _items(layout: dict) -> dict[str, dict]:
+    return {it["id"]: it for it in layout["items"] if it["id"]}
+
+
+@pytest.mark.parametrize("which,lang", [("qgs", "zh"), ("qgz", "en")])
+def test_one_print_layout_per_check_with_its_items_as_qgis_loads_them(probed, which, lang):
+    import datetime
+
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    from ecogis import __version__
+    from ecogis.checks import CHECK_TITLES, CHECKS
+
+    project = probed[which]
+    moved = probed["paths"]["gpkg" if which == "qgs" else "qgz"].parent / "city.gpkg"
+    assert len(project["layouts"]) == 1  # one check result, one map
+    layout = project["layouts"][0]
+    title = CHECK_TITLES["water-sources"][0 if lang == "zh" else 1]
+    assert layout["name"] == f"01 {title}" and layout["pages"] == 1
+    assert layout["pageSize"] == [297.0, 210.0]  # A4 landscape, mm
+    items = _items(layout)
+    assert {"map", "legend", "scale_bar", "north_arrow", "title", "source"} <= set(items)
+    types = {k: it["type"] for k, it in items.items()}
+    assert types == {"map": "QgsLayoutItemMap", "legend": "QgsLayoutItemLegend", "scale_bar": "QgsLayoutItemScaleBar",
+                     "north_arrow": "QgsLayoutItemPicture", "title": "QgsLayoutItemLabel",
+                     "source": "QgsLayoutItemLabel"}
+    # the map: in the project's Gauss-Kruger zone, the check's layers over its spec's context, and nothing else
+    m = items["map"]
+    assert m["crs"] == "EPSG:4547" and m["keepLayerSet"] is True
+    by_id = {l["id"]: l["table"] for l in project["layers"]}
+    context = set(CHECKS["water-sources"].context)
+    expected = {t for t in KINDS if t.startswith("water_sources__") or KINDS[t] in context}
+    assert {by_id[i] for i in m["layers"]} == expected
+    assert [by_id[i] for i in m["layers"]] == [t for t in project["renderOrder"] if t in expected]  # drawing order
+    # ... whose extent holds every feature the check found (pyproj, from the GeoPackage)
+    found = [gpd.read_file(moved, layer=t) for t in expected if t.startswith("water_sources__")]
+    x0, y0, x1, y1 = gpd.GeoSeries(pd_concat(found), crs=4490).to_crs(4547).total_bounds
+    ex = m["extent"]
+    assert ex[0] < x0 and ex[1] < y0 and ex[2] > x1 and ex[3] > y1
+    assert (ex[2] - ex[0]) / (ex[3] - ex[1]) == pytest.approx(m["width"] / m["height"], rel=1e-6)  # not stretched
+    # legend: the map's layers (one entry per name), linked to the map
+    lg = items["legend"]
+    names = {l["id"]: l["name"] for l in project["layers"]}
+    assert lg["linkedMap"] == m["uuid"] and lg["title"] == {"zh": "图例", "en": "Legend"}[lang]
+    assert lg["layers"] == list(dict.fromkeys(names[i] for i in m["layers"]))
+    # scale bar in km, linked to the map; a segment is 1, 2 or 5 x 10^n km and 8-20 mm long at the map's scale
+    sb = items["scale_bar"]
+    assert sb["linkedMap"] == m["uuid"] and sb["units"] == "kilometers" and sb["unitLabel"] == "km"
+    seg_mm = sb["unitsPerSegment"] * 1e6 / m["scale"]
+    assert 8.0 <= seg_mm <= 20.0 + 1e-6, seg_mm
+    mantissa = sb["unitsPerSegment"] / 10 ** math.floor(math.log10(sb["unitsPerSegment"]))
+    assert round(mantissa, 9) in (1.0, 2.0, 5.0)
+    # north arrow on the map, true north
+    na = items["north_arrow"]
+    assert na["linkedMap"] == m["uuid"] and na["file"].endswith("north_arrow.svg") and na["northMode"] == 1
+    # texts: the check's title and the area, sources, CRS, version and date, in the project's language
+    assert items["title"]["text"] == f"{title} · city"
+    assert items["title"]["font"] == "WenQuanYi Micro Hei"
+    foot = items["source"]["text"]
+    today = datetime.date.today().isoformat()
+    assert "EPSG:4547" in foot and f"ecogis {__version__}" in foot and today in foot
+    assert "ecogis check water-sources" in foot
+    assert ({"zh": "数据：", "en": "Data: "}[lang]) in foot
+    # every item on the page
+    for it in layout["items"]:
+        assert 0 <= it["x"] and it["x"] + it["width"] <= 297.0 + 1e-6, it["id"]
+        assert 0 <= it["y"] and it["y"] + it["height"] <= 210.0 + 1e-6, it["id"]
+
+
+def pd_concat(frames):
+    import pandas as pd
+
+    return pd.concat([f.geometry for f in frames if len(f)], ignore_index=True)
+
+
+def page_picture(pdf: Path, tmp: Path, dpi: int = 50) -> np.ndarray:
+    """Page 1 of a PDF as pixels: pdftoppm writes a PNG, GDAL (rasterio) reads it back."""
+    import warnings
+
+    stem = tmp / pdf.stem
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
+                   check=True, capture_output=True, timeout=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a PNG has no georeferencing
+        with rasterio.open(stem.with_suffix(".png")) as src:
+            return src.read()
+
+
+def assert_a_drawn_page(pixels: np.ndarray, dpi: int, what: str) -> None:
+    """An A4 landscape page with a map on it: right size, not blank, colour inside the map frame."""
+    bands, h, w = pixels.shape
+    assert (w, h) == pytest.approx((297 / 25.4 * dpi, 210 / 25.4 * dpi), abs=1.5), what
+    grey = pixels[:3].astype(float).mean(axis=0)
+    assert grey.var() > 200.0, what  # a blank page has variance 0
+    x0, x1, y0, y1 = (int(v / 25.4 * dpi) for v in (12, 213, 22, 183))  # inside the map frame
+    inside = pixels[:3, y0:y1, x0:x1].astype(int)
+    drawn = (inside < 245).any(axis=0).mean()
+    assert drawn > 0.02, (what, drawn)  # features drawn, not an empty frame
+    colourful = (inside.max(axis=0) - inside.min(axis=0) > 40).mean()
+    assert colourful > 0.002, (what, colourful)  # styled colours, not only black outlines
+
+
+@pytest.fixture(scope="module")
+def sample_export(tmp_path_factory):
+    from ecogis.audit import run_check
+    from ecogis.checks import CHECKS
+    from ecogis.errors import EcogisError
+    from ecogis.layerset import load_sample
+
+    sample = load_sample()
+    results = []
+    for name in CHECKS:
+        try:
+            results.append(run_check(name, sample))
+        except (ImportError, EcogisError):
+            continue
+    d = tmp_path_factory.mktemp("sample_qgis")
+    return sample, results, export_qgis(sample, d / "luohe.gpkg", results=results)
+
+
+@pytest.mark.sample
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed (apt install poppler-utils)")
+def test_every_layout_of_the_sample_exports_to_a_drawn_pdf(sample_export, tmp_path):
+    from ecogis.publish import export_layouts
+
+    _sample, results, out = sample_export
+    checks = {r.name for r in results}
+    assert [lo.check for lo in out.layouts] == [r.name for r in results]  # one layout per check map
+    pdfs = export_layouts(out.project)
+    assert [p.name for p in pdfs] == [lo.name.replace(" ", "_") + ".pdf" for lo in out.layouts]
+    assert len(pdfs) == len(checks)
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 10_000, pdf.name
+        fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert "WenQuanYi" in fonts, (pdf.name, fonts)  # the Chinese text is set in a CJK font, embedded
+        assert_a_drawn_page(page_picture(pdf, tmp_path), 50, pdf.name)
+    # PyQGIS read the same project with a projected CRS
+    probe = run_probe(out.project, runtime_dir=tmp_path / "xdg")
+    project = probe["projects"][str(out.project)]
+    assert project["crs"] == "EPSG:4547" and project["crsIsGeographic"] is False
+    assert [lo["name"] for lo in project["layouts"]] == [lo.name for lo in out.layouts]
+    # the population's zero cells are transparent in the project QGIS reads
+    pop = next(l for l in project["layers"] if l.get("provider") == "gdal" and l["file"].endswith("population.tif"))
+    assert pop["transparentValues"] == [[0.0, 0.0, 100.0]]
+    with rasterio.open(pop["file"]) as src:
+        zero_cells = int((src.read(1) == 0).sum())
+    assert zero_cells > 0 and pop["alphaAtMin"] == 0
+
+
+@pytest.mark.sample
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm not installed (apt install poppler-utils)")
+def test_export_qgis_pdf_command_writes_the_overview_layout(tmp_path):
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    out = tmp_path / "luohe.gpkg"
+    r = CliRunner().invoke(cli, ["-q", "export", "qgis", str(out), "--pdf", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    pdfs = sorted((tmp_path / "luohe_layouts").glob("*.pdf"))
+    assert [p.name for p in pdfs] == ["01_漯河市中心城区_sample.pdf"]  # no checks: one overview of every layer
+    assert "project CRS: EPSG:4547" in r.output and pdfs[0].name in r.output
+    assert_a_drawn_page(page_picture(pdfs[0], tmp_path), 50, "overview")
+    assert not list(tmp_path.rglob(".ecogis-tmp-*"))  # nothing left of the atomic writes
+    # again without --overwrite: refused before any work, the PDF untouched
+    before = pdfs[0].stat().st_mtime_ns
+    r2 = CliRunner().invoke(cli, ["-q", "export", "qgis", str(tmp_path / "other.gpkg"), "--pdf"])
+    assert r2.exit_code == 0, r2.output  # another project, another folder
+    r3 = CliRunner().invoke(cli, ["-q", "export", "qgis", str(out), "--pdf"])
+    assert r3.exit_code == 2 and "--overwrite" in r3.output
+    assert pdfs[0].stat().st_mtime_ns == before
+
+
+def test_render_layout_png_draws_one_layout(probed, tmp_path):
+    from ecogis.publish import layout_names, render_layout_png
+
+    project = probed["paths"]["qgs"]
+    name = layout_names(project)[0]
+    png = render_layout_png(project, name, tmp_path / "page.png", dpi=40)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with rasterio.open(png) as src:
+            pixels = src.read()
+    assert_a_drawn_page(pixels, 40, name)
+    with pytest.raises(Exception, match="exist"):
+        render_layout_png(project, name, png, dpi=40)  # no overwrite
+
+
+def test_a_project_whose_layers_are_missing_exports_no_pdf(probed, tmp_path):
+    """A layout drawn without its layers would be a confident wrong map: an error, and nothing written."""
+    from ecogis.errors import EcogisError
+    from ecogis.publish import export_layouts
+
+    alone = tmp_path / "alone" / "city.qgs"
+    alone.parent.mkdir()
+    shutil.copy(probed["paths"]["qgs"], alone)  # the project without its GeoPackage
+    with pytest.raises(EcogisError, match="could not load"):
+        export_layouts(alone)
+    assert sorted(p.name for p in alone.parent.iterdir()) == ["city.qgs"]  # no PDF, no temporary file

@@ -5,10 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from tests.test_export import _parse
 
 from ecogis.qml import layer_qml, layer_sld
 from ecogis.styles import Category, LayerStyle, Symbol, style_for
-from tests.test_export import _parse
 
 
 def test_dashed_outline_of_red_lines():
@@ -16,7 +16,9 @@ def test_dashed_outline_of_red_lines():
     root = _parse(layer_qml(style, "polygon"))
     outline = root.findall("renderer-v2/symbols/symbol/layer")[1]
     opts = {o.get("name"): o.get("value") for o in outline.find("Option")}
-    assert opts["use_custom_dash"] == "1" and opts["customdash"] == "6;4" and opts["customdash_unit"] == "Pixel"
+    # the maps' 6 px dash and 4 px gap, in mm at 96 dpi (so that a print layout keeps them at any dpi)
+    assert opts["use_custom_dash"] == "1" and opts["customdash_unit"] == "MM"
+    assert [float(v) for v in opts["customdash"].split(";")] == pytest.approx([6 * 25.4 / 96, 4 * 25.4 / 96], abs=5e-4)
 
 
 def test_qml_is_well_formed_and_escapes_markup_in_labels():

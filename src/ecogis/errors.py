@@ -28,6 +28,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "OutputLockedError",
+    "QGISUnavailableError",
     "TargetsError",
 ]
 
@@ -105,6 +106,16 @@ class OutputLockedError(OutputError):
 
 class TargetsError(EcogisError):
     """The plans' targets registry is malformed."""
+
+
+class QGISUnavailableError(EcogisError):
+    """PyQGIS (``qgis.core``) is needed (PDF / PNG of a print layout) but no Python here imports it.
+
+    The message names where ecogis looked and the fix (install QGIS / python3-qgis, or set
+    ``ECOGIS_QGIS_PYTHON`` to a Python that imports ``qgis.core``).
+    """
+
+    exit_code = 5
 
 
 class ValidationError(EcogisError):

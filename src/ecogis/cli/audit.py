@@ -31,12 +31,15 @@ __all__ = ["audit"]
                    "indicators.csv|xlsx in the layers directory.")
 @click.option("--previous", "previous", type=click.Path(path_type=Path), default=None, metavar="OLD/report.json",
               help="An earlier audit's report.json: the report adds each target's previous value and the change.")
+@click.option("--pdf", is_flag=True,
+              help="With --qgis: also export every print layout of qgis/audit.qgs to qgis/audit_layouts/*.pdf "
+                   "(PyQGIS).")
 @click.option("--list-plans", is_flag=True, help="List the plans in the registry and exit.")
 @overwrite_option
 @handle_errors
 def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year: int | None, out_dir: Path,
-          basemap: str, lang: str, no_maps: bool, qgis: bool, indicators: Path | None, previous: Path | None,
-          list_plans: bool, overwrite: bool) -> None:
+          basemap: str, lang: str, no_maps: bool, qgis: bool, pdf: bool, indicators: Path | None,
+          previous: Path | None, list_plans: bool, overwrite: bool) -> None:
     """Audit the layers (default: the embedded Luohe sample) against the plans' targets.
 
     \b
@@ -44,6 +47,7 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
       ecogis audit
       ecogis audit --plan luohe-transit-2023 --year 2025 --out out/transit --overwrite
       ecogis audit --qgis                      # also ecogis-report/qgis/audit.qgs for QGIS
+      ecogis audit --qgis --pdf                # and its print layouts as PDF (PyQGIS)
       ecogis audit --layers my_city/ --plan xingyang-eco-2024
       ecogis audit --indicators reported.xlsx --previous last_year/report.json --lang en
     """
@@ -62,6 +66,13 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             click.echo(f"{pid:<28} {counts.get(pid, 0):>3} targets  {info}")
         return
     started = time.perf_counter()
+    if pdf:
+        from ecogis.errors import InputError
+        from ecogis.publish.render import require_qgis
+
+        if not qgis:
+            raise InputError("--pdf exports the QGIS project's layouts; add --qgis")
+        require_qgis("--pdf")
     claim_outputs(overwrite, dirs=[out_dir, None if no_maps else out_dir / "maps", out_dir / "qgis" if qgis else None])
     layers = load_layerset(layers_dir, crs)
     result = run_audit(layers, plans=list(plans) or None, year=year, indicators=indicators, previous=previous)
@@ -74,6 +85,10 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
             no_maps = True
     paths = write_report(result, out_dir, layers=layers, maps=not no_maps, basemap=basemap, lang=lang,
                          overwrite=overwrite, qgis=qgis)
+    if pdf:
+        from ecogis.publish.render import export_layouts
+
+        paths["pdf"] = export_layouts(paths["qgis"], overwrite=overwrite)[0].parent
     c = result.counts()
     click.echo(f"{sum(c.values())} targets: {c['met']} met, {c['not_met']} not met, "
                f"{c['not_measurable']} not measurable ({time.perf_counter() - started:.1f} s)")

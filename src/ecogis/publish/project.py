@@ -1,5 +1,11 @@
 """The QGIS project XML of an export (``.qgs``): layer tree, custom drawing order, vector and
-raster map layers with their embedded styles, CRS and canvas extent."""
+raster map layers with their embedded styles, CRS and canvas extent.
+
+The project CRS is the CGCS2000 3-degree Gauss-Kruger zone of the data (:func:`project_crs`),
+numbered by central meridian without a zone prefix (EPSG:4534, CM 75E ... EPSG:4554, CM 135E;
+the convention of :func:`ecogis.crs.gk_zone_crs` and of :func:`ecogis.crs.metric_crs`), so the
+canvas and every print layout draw in metres with true shapes; the data stay in EPSG:4490 in the
+GeoPackage and QGIS reprojects them on the fly."""
 
 from __future__ import annotations
 
@@ -13,8 +19,10 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
+from ecogis.crs import gk_zone_crs
+from ecogis.errors import CRSError
 from ecogis.publish.qml import (
     DOCTYPE,
     QGIS_VERSION,
@@ -63,6 +71,87 @@ def _spatialrefsys(parent: ET.Element, crs: Any = None) -> None:
         ET.SubElement(srs, tag).text = text
 
 
+#: half the width of a 3-degree zone, degrees of longitude
+_HALF_ZONE_DEG = 1.5
+
+
+def project_crs(bounds: Sequence[float] | None) -> tuple[CRS, list[str]]:
+    """The project CRS for data within ``bounds`` (west, south, east, north in EPSG:4490) and notes.
+
+    The CGCS2000 3-degree Gauss-Kruger zone whose central meridian is nearest the centre
+    of the bounds (EPSG:4534 ... 4554, central meridian only, false easting 500 000 m).
+    Data reaching beyond the zone (more than 1.5 degrees of longitude from its central
+    meridian) keep the zone of their centre, with a note giving how much longer lengths
+    are drawn at the far edge.  Data without coordinates or outside China's zones leave
+    the project in EPSG:4490, with a note.
+
+    Parameters
+    ----------
+    bounds : sequence of 4 float or None
+        (west, south, east, north) in degrees.
+
+    Returns
+    -------
+    crs : pyproj.CRS
+    notes : list of str
+        Empty when the data lie within one zone.
+
+    Examples
+    --------
+    >>> crs, notes = project_crs((113.7, 33.4, 114.3, 33.8))   # Luohe
+    >>> crs.to_epsg(), notes
+    (4547, [])
+    >>> project_crs((86.0, 43.5, 88.3, 44.2))[0].to_epsg()      # Urumqi, CM 87E
+    4538
+    """
+    if bounds is None or not np.all(np.isfinite(np.asarray(bounds, dtype=float))):
+        return CRS.from_epsg(4490), ["no coordinates to choose a Gauss-Kruger zone from; project CRS EPSG:4490"]
+    west, south, east, north = (float(v) for v in bounds)
+    lon = (west + east) / 2.0
+    try:
+        crs = gk_zone_crs(lon)
+    except CRSError:
+        return CRS.from_epsg(4490), [f"the data's centre ({lon:.2f}E) is outside China's 3-degree Gauss-Kruger "
+                                     f"zones (CM 75E-135E); project CRS EPSG:4490 (geographic)"]
+    cm = int(round(lon / 3.0) * 3)
+    notes = []
+    reach = max(cm - west, east - cm)
+    if reach > _HALF_ZONE_DEG + 1e-9:
+        lat = 0.0 if south <= 0.0 <= north else min(abs(south), abs(north))
+        k = 1.0 + (np.radians(reach) * np.cos(np.radians(lat))) ** 2 / 2.0
+        notes.append(f"the data span {west:.2f}E-{east:.2f}E, beyond the 3-degree zone of CM {cm}E "
+                     f"({cm - _HALF_ZONE_DEG:g}E-{cm + _HALF_ZONE_DEG:g}E); the project uses the zone of the "
+                     f"data's centre, EPSG:{crs.to_epsg()}, where lengths at the far edge are drawn "
+                     f"{(k - 1.0) * 100:.2f}% too long")
+    return crs, notes
+
+
+def project_bounds(bounds: Sequence[float], crs: Any) -> tuple[float, float, float, float]:
+    """``bounds`` in EPSG:4490 (west, south, east, north) as bounds in ``crs`` (edges densified).
+
+    Examples
+    --------
+    >>> x0, y0, x1, y1 = project_bounds((113.7, 33.4, 114.3, 33.8), 4547)
+    >>> round(x1 - x0), round(y1 - y0)
+    (55818, 44407)
+    """
+    c = CRS.from_user_input(crs)
+    if c.to_epsg() == 4490:
+        return tuple(float(v) for v in bounds)  # type: ignore[return-value]
+    t = Transformer.from_crs(4490, c, always_xy=True)
+    return tuple(float(v) for v in t.transform_bounds(*bounds, densify_pts=21))  # type: ignore[return-value]
+
+
+def data_bounds(ordered: Sequence[Any]) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in EPSG:4490 of every vector layer and raster of an export."""
+    b = _bounds([e.gdf for e in ordered if not e.raster])
+    rb = [_raster_bounds_4490(e) for e in ordered if e.raster]
+    if rb:
+        a = np.array(rb + ([b] if b is not None else []), dtype=float)
+        b = float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
+    return b
+
+
 def _extent(parent: ET.Element, tag: str, bounds: Sequence[float]) -> None:
     el = ET.SubElement(parent, tag)
     for k, v in zip(("xmin", "ymin", "xmax", "ymax"), bounds):
@@ -90,7 +179,7 @@ def _raster_datasource(e: _RasterEntry) -> str:
 
 def _raster_maplayer(parent: ET.Element, e: _RasterEntry, layer_id: str) -> None:
     children, attrs = raster_style_elements(e.stats["minimum"], e.stats["maximum"], ramp=e.spec.ramp,
-                                            decimals=e.spec.decimals)
+                                            decimals=e.spec.decimals, transparent_values=e.spec.transparent)
     ml = ET.SubElement(parent, "maplayer", type="raster", refreshOnNotifyEnabled="0", autoRefreshEnabled="0",
                        autoRefreshTime="0", **attrs)
     from rasterio.transform import array_bounds
@@ -114,15 +203,17 @@ def _raster_maplayer(parent: ET.Element, e: _RasterEntry, layer_id: str) -> None
     ml.extend(children)
 
 
-def _project_xml(ordered: list[Any], drawn: list[Any], groups: list[str], gpkg_name: str,
-                 facts: Mapping[str, Mapping[str, Any]], ids: Mapping[str, str], *, title: str, lang: str) -> str:
+def _project_xml(ordered: list[Any], drawn: list[Any], groups: list[str], gpkg_name: str,  # noqa: PLR0913
+                 facts: Mapping[str, Mapping[str, Any]], ids: Mapping[str, str], *, title: str, lang: str,
+                 crs: Any = None, layouts: Sequence[ET.Element] = ()) -> str:
+    crs = CRS.from_epsg(4490) if crs is None else CRS.from_user_input(crs)
     root = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
     ET.SubElement(root, "homePath", path="")
     ET.SubElement(root, "title").text = title
     ET.SubElement(root, "autotransaction", active="0")
     ET.SubElement(root, "evaluateDefaultValues", active="0")
     ET.SubElement(root, "trust", active="0")
-    _spatialrefsys(ET.SubElement(root, "projectCrs"))
+    _spatialrefsys(ET.SubElement(root, "projectCrs"), crs)
 
     tree = ET.SubElement(root, "layer-tree-group")
     ET.SubElement(tree, "customproperties")
@@ -181,17 +272,15 @@ def _project_xml(ordered: list[Any], drawn: list[Any], groups: list[str], gpkg_n
         ET.SubElement(order_el, "layer", id=ids[e.key])
 
     canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
-    ET.SubElement(canvas, "units").text = "degrees"
-    b = _bounds([e.gdf for e in ordered if not e.raster])
-    rb = [_raster_bounds_4490(e) for e in ordered if e.raster]
-    if rb:
-        a = np.array(rb + ([b] if b is not None else []), dtype=float)
-        b = float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())
+    ET.SubElement(canvas, "units").text = "degrees" if crs.is_geographic else "meters"
+    b = data_bounds(ordered)
     if b is not None:
-        pad_x, pad_y = (b[2] - b[0]) * 0.05 or 0.01, (b[3] - b[1]) * 0.05 or 0.01
+        b = project_bounds(b, crs)
+        pad_min = 0.01 if crs.is_geographic else 1000.0
+        pad_x, pad_y = (b[2] - b[0]) * 0.05 or pad_min, (b[3] - b[1]) * 0.05 or pad_min
         _extent(canvas, "extent", (b[0] - pad_x, b[1] - pad_y, b[2] + pad_x, b[3] + pad_y))
     ET.SubElement(canvas, "rotation").text = "0"
-    _spatialrefsys(ET.SubElement(canvas, "destinationsrs"))
+    _spatialrefsys(ET.SubElement(canvas, "destinationsrs"), crs)
     ET.SubElement(canvas, "rendermaptile").text = "0"
 
     props = ET.SubElement(root, "properties")
@@ -204,6 +293,9 @@ def _project_xml(ordered: list[Any], drawn: list[Any], groups: list[str], gpkg_n
     units = ET.SubElement(props, "Measurement")
     ET.SubElement(units, "DistanceUnits", type="QString").text = "meters"
     ET.SubElement(units, "AreaUnits", type="QString").text = "m2"
+    if layouts:
+        layouts_el = ET.SubElement(root, "Layouts")
+        layouts_el.extend(layouts)
     ET.indent(root)
     return DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
 

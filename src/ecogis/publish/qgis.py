@@ -10,7 +10,9 @@
   draws it styled;
 * ``OUT.qgs`` (or ``OUT.qgz``): a project whose layers point at
   ``./OUT.gpkg|layername=...`` (relative paths: move the two files together),
-  project CRS EPSG:4490, the same styles embedded, layer-tree groups in the maps'
+  project CRS the CGCS2000 3-degree Gauss-Kruger zone of the data
+  (:func:`ecogis.publish.project.project_crs`: EPSG:4547 for Luohe, CM 114E; the
+  data stay in EPSG:4490), the same styles embedded, layer-tree groups in the maps'
   legend order (:data:`ecogis.styles.GROUP_ORDER`, then ``style.order`` from the
   top) and the maps' drawing order (``style.order``) as the project's layer order.
 
@@ -77,10 +79,13 @@ from ecogis.publish.gpkg import (
     _collect,
     _finish_gpkg,
 )
+from ecogis.publish.layout import layout_element, layout_pages, source_text
 from ecogis.publish.project import (
     _layer_id,
     _project_xml,
     _raster_datasource,
+    data_bounds,
+    project_crs,
 )
 from ecogis.publish.rasters import (
     _crs_name,
@@ -95,12 +100,14 @@ from ecogis.publish.rasters import (
 )
 from ecogis.publish.tree import (
     GROUP_TITLES,
+    _check_groups,
     _draw_order,
     _relative,
     _tree_order,
 )
 
-__all__ = ["ExportResult", "ExportedLayer", "ExportedRaster", "export_qgis", "output_paths", "project_tree"]
+__all__ = ["ExportResult", "ExportedLayer", "ExportedLayout", "ExportedRaster", "export_qgis", "output_paths",
+           "project_tree"]
 
 
 log = logging.getLogger(__name__)
@@ -215,6 +222,28 @@ class ExportedRaster:
     layer_id: str
 
 
+@dataclass(frozen=True)
+class ExportedLayout:
+    """One print layout of the project (:mod:`ecogis.publish.layout`).
+
+    Attributes
+    ----------
+    name : str
+        Layout name in QGIS (Project > Layouts), ``'01 饮用水水源地'``.
+    title : str
+        The title printed on the page.
+    check : str or None
+        The check (result key) it maps; None for the overview of an export without checks.
+    layers : int
+        Layers on its map.
+    """
+
+    name: str
+    title: str
+    check: str | None
+    layers: int
+
+
 @dataclass
 class ExportResult:
     """What :func:`export_qgis` wrote.
@@ -236,6 +265,13 @@ class ExportResult:
         Rasters in layer-tree order (top first).
     tree : list of str
         Layer ids of vectors and rasters in layer-tree order (top first).
+    crs : str
+        The project CRS (``'EPSG:4547'``): the Gauss-Kruger zone of the data.
+    notes : list of str
+        What the caller should know about the project (data spanning several
+        zones; no zone found, so the project stayed in EPSG:4490).
+    layouts : list of ExportedLayout
+        The project's print layouts: one per check map, or one overview.
     """
 
     gpkg: Path
@@ -245,6 +281,9 @@ class ExportResult:
     skipped: dict[str, str] = field(default_factory=dict)
     rasters: list[ExportedRaster] = field(default_factory=list)
     tree: list[str] = field(default_factory=list)
+    crs: str = "EPSG:4490"
+    notes: list[str] = field(default_factory=list)
+    layouts: list[ExportedLayout] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
@@ -264,7 +303,8 @@ class ExportResult:
             "gpkg": str(self.gpkg), "project": str(self.project), "sizes": self.sizes(),
             "layers": [{k: plain(v) for k, v in vars(lyr).items()} for lyr in self.layers],
             "rasters": [{k: plain(v) for k, v in vars(r).items()} for r in self.rasters],
-            "draw_order": self.draw_order, "skipped": self.skipped,
+            "draw_order": self.draw_order, "skipped": self.skipped, "crs": self.crs, "notes": self.notes,
+            "layouts": [vars(lo) for lo in self.layouts],
         }
 
 
@@ -453,6 +493,11 @@ def export_qgis(
         drawn = _draw_order(ordered)
         ids = {e.key: _layer_id(gpkg.name, e.table, raster=e.raster) for e in ordered}
         proj_title = title or default_title or gpkg.stem
+        crs, notes = project_crs(data_bounds(ordered))
+        for note in notes:
+            log.warning("%s: %s", proj_path, note)
+        # the pages name the area (the layer set), not the project title (which may say "audit")
+        pages = _pages(ordered, drawn, ids, results, vectors, gpkg, crs, default_title or proj_title, lang)
 
         try:
             with atomic_output(gpkg, overwrite=overwrite) as tmp:
@@ -463,7 +508,8 @@ def export_qgis(
                         _write_raster(e, stack.enter_context(atomic_output(e.path, overwrite=overwrite)))
                         stack.enter_context(atomic_output(e.style_path, overwrite=overwrite)).write_text(
                             _raster_qml(e), encoding="utf-8")
-                    text = _project_xml(ordered, drawn, groups, gpkg.name, facts, ids, title=proj_title, lang=lang)
+                    text = _project_xml(ordered, drawn, groups, gpkg.name, facts, ids, title=proj_title, lang=lang,
+                                        crs=crs, layouts=[el for _, el in pages])
                     ptmp = stack.enter_context(atomic_output(proj_path, overwrite=overwrite))
                     if project == "qgs":
                         ptmp.write_text(text, encoding="utf-8")
@@ -494,10 +540,32 @@ def export_qgis(
         log.warning("%s exists too and was not updated; open %s", other, proj_path)
     draw_names = [_relative(e.path, gpkg.parent) if e.raster else e.table for e in drawn]
     result = ExportResult(gpkg, proj_path, exported, draw_names, skipped, exported_rasters,
-                          [ids[e.key] for e in ordered])
+                          [ids[e.key] for e in ordered], _crs_name(crs), notes, [lo for lo, _ in pages])
     log.info("exported %d layer(s) to %s (%d bytes), %d raster(s) to %s and %s (%d bytes)", len(exported), gpkg,
              os.path.getsize(gpkg), len(exported_rasters), rdir, proj_path, os.path.getsize(proj_path))
     return result
+
+
+def _pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, str], results: Any,  # noqa: PLR0913
+           vectors: Mapping[str, Any], gpkg: Path, crs: Any, title: str,
+           lang: str) -> list[tuple[ExportedLayout, Any]]:
+    """The print layouts of the project: (what the result says about one, its ``<Layout>`` element)."""
+    checks = [(key, r.name) for key, r, _ in _check_groups(results, lang)]
+    names = dict(checks)
+    sources = {str(k): str(v.attrs["source"]) for k, v in vectors.items()
+               if isinstance(v, gpd.GeoDataFrame) and v.attrs.get("source")}
+    sources.update({e.source: str(e.src) for e in ordered if e.raster and e.check is None and e.src is not None})
+
+    def datasource(e: Any) -> str:
+        return _raster_datasource(e) if e.raster else f"./{gpkg.name}|layername={e.table}"
+
+    out = []
+    for page, key, files in layout_pages(ordered, drawn, ids, checks, sources=sources, datasource=datasource,
+                                         area=title, lang=lang, bounds_of=data_bounds):
+        foot = source_text(files, crs=crs, lang=lang, check=names.get(key) if key else None)
+        out.append((ExportedLayout(page.name, page.title, key, len(page.layers)),
+                    layout_element(page, crs=crs, lang=lang, source_text=foot)))
+    return out
 
 
 def project_tree(result: ExportResult) -> list[dict[str, Any]]:

@@ -17,8 +17,11 @@ maps use, so a layer looks the same in the browser and in QGIS:
   "user defined" min/max limits so QGIS keeps those values instead of estimating
   its own.
 
-Sizes are in screen pixels, as in the maps (``Pixel`` units in QGIS): a marker of
-radius 5 px is 10 px across; line widths are the maps' stroke weights.  Colours
+Sizes are the maps' screen pixels written in millimetres at 96 dpi (1 px = 25.4 / 96 =
+0.2646 mm, :func:`px_to_mm`): on a standard screen QGIS draws a marker of radius 5 px
+10 px across, as the maps do, and a print layout exported at any resolution keeps that
+size on paper (QGIS's ``Pixel`` units would shrink to a third at 300 dpi); line widths
+and dashes are the maps' stroke weights and dash patterns, converted the same way.  Colours
 keep their opacity (the fill opacity becomes the alpha of the fill colour).
 
 Text from a style (labels, titles, field aliases) is written through
@@ -50,6 +53,7 @@ from ecogis.styles import Category, LayerStyle, Symbol
 __all__ = [
     "DOCTYPE",
     "GEOMETRIES",
+    "MM_PER_PX",
     "OTHER_LABEL",
     "QGIS_VERSION",
     "RASTER_RAMPS",
@@ -59,6 +63,7 @@ __all__ = [
     "labeling_element",
     "layer_qml",
     "layer_sld",
+    "px_to_mm",
     "qgis_color",
     "raster_pipe_element",
     "raster_qml",
@@ -162,12 +167,32 @@ def _num(x: float) -> str:
     return f"{float(x):g}"
 
 
-def _dash(dash: str | None) -> str | None:
+#: millimetres per screen pixel at 96 dpi (CSS's reference pixel)
+MM_PER_PX = 25.4 / 96.0
+
+
+def px_to_mm(px: float) -> float:
+    """A size in the maps' screen pixels as millimetres at 96 dpi, rounded to 0.001 mm.
+
+    Examples
+    --------
+    >>> px_to_mm(10), px_to_mm(1.5)
+    (2.646, 0.397)
+    """
+    return round(float(px) * MM_PER_PX, 3)
+
+
+def _mm(px: float) -> str:
+    return _num(px_to_mm(px))
+
+
+def _dash(dash: str | None, *, mm: bool = True) -> str | None:
+    """A dash pattern as QGIS writes it (``;``-separated), in mm (QML) or in pixels (SLD)."""
     if dash is None:
         return None
     if not _DASH.match(dash):
         raise CatalogueError(f"style dash {dash!r} is not a list of numbers")
-    return ";".join(_num(float(p)) for p in re.split(r"[\s,]+", dash.strip()))
+    return ";".join((_mm if mm else _num)(float(p)) for p in re.split(r"[\s,]+", dash.strip()))
 
 
 def _props(layer: ET.Element, props: Mapping[str, str]) -> None:
@@ -184,10 +209,10 @@ def _line_props(color: str, width: float, dash: str | None) -> dict[str, str]:
     return {
         "capstyle": "round", "joinstyle": "round",
         "line_color": qgis_color(color), "line_style": "solid",
-        "line_width": _num(width), "line_width_unit": "Pixel",
+        "line_width": _mm(width), "line_width_unit": "MM",
         "use_custom_dash": "1" if custom else "0",
-        "customdash": custom or "5;2", "customdash_unit": "Pixel",
-        "offset": "0", "offset_unit": "Pixel",
+        "customdash": custom or "5;2", "customdash_unit": "MM",
+        "offset": "0", "offset_unit": "MM",
         "draw_inside_polygon": "0", "ring_filter": "0",
     }
 
@@ -225,9 +250,9 @@ def symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
             "color": qgis_color(symbol.fill_color or symbol.color,
                                 symbol.fill_opacity if symbol.fill_color else 0.0),
             "outline_color": qgis_color(symbol.color), "outline_style": "solid",
-            "outline_width": _num(symbol.weight), "outline_width_unit": "Pixel",
-            "size": _num(2 * symbol.radius), "size_unit": "Pixel", "scale_method": "diameter",
-            "angle": "0", "offset": "0,0", "offset_unit": "Pixel",
+            "outline_width": _mm(symbol.weight), "outline_width_unit": "MM",
+            "size": _mm(2 * symbol.radius), "size_unit": "MM", "scale_method": "diameter",
+            "angle": "0", "offset": "0,0", "offset_unit": "MM",
             "horizontal_anchor_point": "1", "vertical_anchor_point": "1", "joinstyle": "bevel",
         })
     elif geometry == "line":
@@ -240,8 +265,8 @@ def symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
                                 symbol.fill_opacity if symbol.fill_color else 0.0),
             "style": "solid" if symbol.fill_color else "no",
             "outline_style": "no", "outline_color": qgis_color(symbol.color),
-            "outline_width": "0", "outline_width_unit": "Pixel",
-            "offset": "0,0", "offset_unit": "Pixel", "joinstyle": "bevel",
+            "outline_width": "0", "outline_width_unit": "MM",
+            "offset": "0,0", "offset_unit": "MM", "joinstyle": "bevel",
         })
         outline = ET.SubElement(sym, "layer", {"class": "SimpleLine", "enabled": "1", "locked": "0", "pass": "0"})
         _props(outline, _line_props(symbol.color, symbol.weight, symbol.dash))
@@ -437,7 +462,8 @@ def _value(x: float) -> str:
 
 
 def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", band: int = 1,
-                        decimals: int = 1, opacity: float = 1.0) -> ET.Element:
+                        decimals: int = 1, opacity: float = 1.0,
+                        transparent_values: Sequence[float] = ()) -> ET.Element:
     """The ``<pipe>`` of a single-band pseudocolor raster layer.
 
     Parameters
@@ -453,6 +479,10 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
     decimals : int, default 1
         Decimals of the legend labels.
     opacity : float, default 1.0
+    transparent_values : sequence of float, default ()
+        Cell values drawn fully transparent (QGIS's transparent single-value pixel
+        list), on top of the GeoTIFF's nodata, which QGIS never paints: ``(0.0,)``
+        for a population count, so that cells without people show the map below.
 
     Returns
     -------
@@ -460,9 +490,11 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
 
     Examples
     --------
-    >>> pipe = raster_pipe_element(0.0, 500.0, ramp="YlOrRd", decimals=0)
+    >>> pipe = raster_pipe_element(0.0, 500.0, ramp="YlOrRd", decimals=0, transparent_values=(0.0,))
     >>> pipe.find("rasterrenderer").get("type"), [i.get("label") for i in pipe.iter("item")][:2]
     ('singlebandpseudocolor', ['0', '125'])
+    >>> pipe.find(".//pixelListEntry").attrib
+    {'min': '0.0', 'max': '0.0', 'percentTransparent': '100'}
     """
     colors = _ramp_colors(ramp)
     lo, hi = float(minimum), float(maximum)
@@ -477,7 +509,12 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
     rr = ET.SubElement(pipe, "rasterrenderer", type="singlebandpseudocolor", band=str(int(band)),
                        opacity=_num(opacity), alphaBand="-1", classificationMin=_value(lo),
                        classificationMax=_value(hi), nodataColor="")
-    ET.SubElement(rr, "rasterTransparency")
+    transparency = ET.SubElement(rr, "rasterTransparency")
+    if transparent_values:
+        pixels = ET.SubElement(transparency, "singleValuePixelList")
+        for v in transparent_values:
+            ET.SubElement(pixels, "pixelListEntry", min=_value(float(v)), max=_value(float(v)),
+                          percentTransparent="100")
     mmo = ET.SubElement(rr, "minMaxOrigin")
     for tag, text in (("limits", "None"), ("extent", "WholeRaster"), ("statAccuracy", "Exact"),
                       ("cumulativeCutLower", "0.02"), ("cumulativeCutUpper", "0.98"), ("stdDevFactor", "2")):
@@ -513,7 +550,8 @@ def raster_pipe_element(minimum: float, maximum: float, *, ramp: str | Sequence[
 
 
 def raster_style_elements(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd",
-                          decimals: int = 1, opacity: float = 1.0) -> tuple[list[ET.Element], dict[str, str]]:
+                          decimals: int = 1, opacity: float = 1.0,
+                          transparent_values: Sequence[float] = ()) -> tuple[list[ET.Element], dict[str, str]]:
     """The style children shared by a raster ``.qml`` and a project's raster ``<maplayer>``.
 
     Returns
@@ -525,14 +563,15 @@ def raster_style_elements(minimum: float, maximum: float, *, ramp: str | Sequenc
     """
     blend = ET.Element("blendMode")
     blend.text = "0"
-    pipe = raster_pipe_element(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
+    pipe = raster_pipe_element(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity,
+                               transparent_values=transparent_values)
     attrs = {"hasScaleBasedVisibilityFlag": "0", "minScale": "1e+08", "maxScale": "0",
              "styleCategories": "AllStyleCategories"}
     return [pipe, blend], attrs
 
 
 def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "YlOrRd", decimals: int = 1,
-               opacity: float = 1.0) -> str:
+               opacity: float = 1.0, transparent_values: Sequence[float] = ()) -> str:
     """A complete raster QML document: a singleband pseudocolor renderer on band 1.
 
     Saved as ``x.qml`` beside ``x.tif``, QGIS applies it as the layer's default
@@ -548,6 +587,8 @@ def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "Y
     decimals : int, default 1
         Decimals of legend labels.
     opacity : float, default 1.0
+    transparent_values : sequence of float, default ()
+        Cell values drawn transparent (:func:`raster_pipe_element`).
 
     Returns
     -------
@@ -559,7 +600,8 @@ def raster_qml(minimum: float, maximum: float, *, ramp: str | Sequence[str] = "Y
     >>> 'type="singlebandpseudocolor"' in qml and 'classificationMax="61.0"' in qml
     True
     """
-    children, attrs = raster_style_elements(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity)
+    children, attrs = raster_style_elements(minimum, maximum, ramp=ramp, decimals=decimals, opacity=opacity,
+                                            transparent_values=transparent_values)
     root = ET.Element("qgis", version=QGIS_VERSION, **attrs)
     root.extend(children)
     ET.indent(root)
@@ -584,7 +626,7 @@ def _css(parent: ET.Element, tag: str, params: Mapping[str, Any]) -> None:
 def _sld_symbolizer(rule: ET.Element, symbol: Symbol, geometry: str) -> None:
     stroke = {"stroke": symbol.color, "stroke-width": _num(symbol.weight)}
     if symbol.dash:
-        stroke["stroke-dasharray"] = " ".join(_dash(symbol.dash).split(";"))
+        stroke["stroke-dasharray"] = " ".join(_dash(symbol.dash, mm=False).split(";"))
     if geometry == "point":
         ps = ET.SubElement(rule, f"{{{_SE}}}PointSymbolizer")
         g = ET.SubElement(ps, f"{{{_SE}}}Graphic")

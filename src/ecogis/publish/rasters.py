@@ -54,6 +54,9 @@ class RasterKind:
         Draw order among rasters (high on top); every raster is drawn under the vectors.
     title_zh, title_en : str
         Layer names.
+    transparent : tuple of float
+        Cell values drawn transparent besides nodata (``(0.0,)`` for population: a
+        cell without people shows the map under it instead of the ramp's palest colour).
     """
 
     resampling: str | None
@@ -63,6 +66,7 @@ class RasterKind:
     order: int
     title_zh: str
     title_en: str
+    transparent: tuple[float, ...] = ()
 
     def title(self, lang: str = "zh") -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -71,7 +75,7 @@ class RasterKind:
 #: raster kind -> how it is exported (see the module docstring for why counts keep their grid)
 RASTER_KINDS: dict[str, RasterKind] = {
     "population": RasterKind(None, "YlOrRd", 0, "基础", 1, RASTERS["population"].name_zh,
-                             RASTERS["population"].name_en),
+                             RASTERS["population"].name_en, transparent=(0.0,)),
     "pollutant_surface": RasterKind("bilinear", "GnYlRd", 1, "大气", 5, RASTERS["pollutant_surface"].name_zh,
                                     RASTERS["pollutant_surface"].name_en),
 }
@@ -321,7 +325,8 @@ def _write_raster(e: _RasterEntry, tmp: Path) -> None:
 
 
 def _raster_qml(e: _RasterEntry) -> str:
-    return raster_qml(e.stats["minimum"], e.stats["maximum"], ramp=e.spec.ramp, decimals=e.spec.decimals)
+    return raster_qml(e.stats["minimum"], e.stats["maximum"], ramp=e.spec.ramp, decimals=e.spec.decimals,
+                      transparent_values=e.spec.transparent)
 
 
 def _raster_bounds_4490(e: _RasterEntry) -> tuple[float, float, float, float]:
