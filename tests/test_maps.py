@@ -262,24 +262,20 @@ def test_result_map_panel_and_violations(layers):
 def test_format_metric():
     assert format_metric("area_share", 0.8234) == ("面积覆盖率", "82.3%")
     assert format_metric("area_share", 0.8234, lang="en") == ("Area share", "82.3%")
-    assert format_metric("gap_area_m2", 1234567.8) == ("空白面积 (m²)", "1,234,568")
+    # 1,234,567.8 m2 = 1.2345678 km2; 452,521,942.607 m2 (the issue's district) = 452.52 km2
+    assert format_metric("gap_area_m2", 1234567.8) == ("空白面积", "1.23 km²")
+    assert format_metric("area_m2", 452521942.607) == ("面积", "452.52 km²")
+    assert format_metric("area_m2", 452521942.607, area_unit="ha") == ("面积", "45,252.2 公顷")
+    assert format_metric("gap_area_m2", 96447.9, lang="en") == ("Gap area", "9.64 ha")
     assert format_metric("year", 2024) == ("年份", "2024")
-    assert format_metric("pm25_mean_ugm3", 44.951) == ("PM2.5年均浓度 (µg/m³)", "44.951")
+    assert format_metric("pm25_mean_ugm3", 44.951) == ("PM2.5年均浓度", "44.95 µg/m³")
     assert format_metric("unknown_rate", 0.5) == ("unknown_rate", "50.0%")
-    assert format_metric("other_len_km", 3.25, lang="en") == ("other_len (km)", "3.25")
+    assert format_metric("other_len_km", 3.25, lang="en") == ("other_len_km", "3.25 km")
     assert format_metric("ok", True, lang="en") == ("ok", "yes")
     assert format_metric("x", float("nan"))[1] == "\u2014"
-
-
-# --- writing ----------------------------------------------------------------------------
-def test_write_map_is_atomic_and_refuses_to_overwrite(layers, tmp_path):
-    m = layer_map(layers, title="t")
-    p = write_map(m, tmp_path / "m.html")
-    assert p.stat().st_size > 100_000 and p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    with pytest.raises(OutputExistsError):
-        write_map(m, p)
-    write_map(m, p, overwrite=True)
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["m.html"]
+    assert format_metric("method", "buffer") == ("方法", "缓冲区法")
+    assert format_metric("method", "network", lang="en") == ("Method", "walking network")
+    assert format_metric("stops_total", 12345) == ("站点数", "12,345")
 
 
 def test_write_index_escapes_and_links(tmp_path):
@@ -305,7 +301,7 @@ def test_layers_sharing_a_style_keep_distinct_titles(layers):
 
 
 def test_every_registry_metric_has_a_display_name():
-    from ecogis.maps.render import METRIC_LABELS
+    from ecogis.checks import METRIC_LABELS
     from ecogis.targets import CHECK_METRICS
 
     missing = {m for ms in CHECK_METRICS.values() for m in ms} - set(METRIC_LABELS) - {"share_meeting_class"}
@@ -330,3 +326,20 @@ def test_unrated_layer_gets_one_legend_row_not_other(layers):
     (legend,) = cfg["legend"]
     assert [r["label"] for r in legend["rows"]] == [style_for("sections").title("zh")]
     assert legend["rows"][0]["count"] == 5
+
+
+def test_popups_show_display_names_and_formatted_values():
+    """The issue's district popup: `area_m2 452521942.607`, `area_share 0.1412` -> 面积 452.52 km², 14.1%."""
+    d = gpd.GeoDataFrame({"id": ["D1", "D2"], "name": ["源汇区", "郾城区"], "area_m2": [452521942.607, 3.2e8],
+                          "area_share": [0.1412, 0.5], "population_total": [1234567, 20]},
+                         geometry=[shapely.box(501_000, 3_716_000, 502_000, 3_717_000),
+                                   shapely.box(502_000, 3_716_000, 503_000, 3_717_000)], crs=4547)
+    for lang, want in (("zh", {"area_m2": "面积", "area_share": "面积覆盖率", "population_total": "总人口"}),
+                       ("en", {"area_m2": "Area", "area_share": "Area share", "population_total": "Population"})):
+        layer = config_of(page_of(layer_map({"districts_coverage": d}, title="t", lang=lang)))["layers"][0]
+        assert dict(map(tuple, layer["fields"])) | want == dict(map(tuple, layer["fields"]))
+        props = layer["data"]["features"][0]["properties"]
+        assert props == {"id": "D1", "name": "源汇区", "area_m2": "452.52 km²", "area_share": "14.1%",
+                         "population_total": "1,234,567"}
+    ha = config_of(page_of(layer_map({"districts_coverage": d}, title="t", area_unit="ha")))["layers"][0]
+    assert ha["data"]["features"][1]["properties"]["area_m2"] == "32,000.0 公顷"

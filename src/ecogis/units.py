@@ -179,6 +179,19 @@ def format_number(x: float, *, digits: int | None = None) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _area(m2: float, area_unit: str, i: int, digits: int | None) -> str:
+    shown = area_unit if area_unit != "auto" else area_unit_for([m2])
+    v = m2 / {"m2": 1.0, "ha": 1e4, "km2": 1e6}[shown]
+    d = digits if digits is not None else 0 if shown == "m2" else 1 if shown == "ha" and abs(v) >= 10 else 2
+    return f"{v:,.{d}f} {UNITS[shown][i]}"
+
+
+def _length(metres: float, digits: int | None) -> str:
+    if abs(metres) >= 1000:
+        return f"{format_number(metres / 1000.0, digits=2 if digits is None else digits)} km"
+    return f"{format_number(metres, digits=0 if digits is None else digits)} m"
+
+
 def format_value(value: Any, unit: str | None = "", *, lang: str = "zh", area_unit: str = "auto",
                  digits: int | None = None) -> str:
     """Text of one value in its unit and language.
@@ -242,16 +255,12 @@ def format_value(value: Any, unit: str | None = "", *, lang: str = "zh", area_un
     if u == "count":
         return f"{int(round(x)):,}" if float(x).is_integer() else format_number(x, digits=digits)
     if u in ("m2", "ha", "km2"):
-        m2 = x * {"m2": 1.0, "ha": 1e4, "km2": 1e6}[u]
-        shown = area_unit if area_unit != "auto" else area_unit_for([m2])
-        v = m2 / {"m2": 1.0, "ha": 1e4, "km2": 1e6}[shown]
-        d = digits if digits is not None else 0 if shown == "m2" else 1 if shown == "ha" and abs(v) >= 10 else 2
-        return f"{v:,.{d}f} {UNITS[shown][i]}"
+        return _area(x * {"m2": 1.0, "ha": 1e4, "km2": 1e6}[u], area_unit, i, digits)
     if u in ("m", "km"):
-        metres = x * (1000.0 if u == "km" else 1.0)
-        if abs(metres) >= 1000:
-            return f"{format_number(metres / 1000.0, digits=2 if digits is None else digits)} km"
-        return f"{format_number(metres, digits=0 if digits is None else digits)} m"
-    text = format_number(x, digits=digits)
+        return _length(x * (1000.0 if u == "km" else 1.0), digits)
+    if digits is None and float(x).is_integer() and abs(x) < 10000:  # years, codes: no separator
+        text = str(int(x))
+    else:
+        text = format_number(x, digits=digits)
     sym = UNITS[u][i] if u in UNITS else u
     return f"{text} {sym}" if sym else text

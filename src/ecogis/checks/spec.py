@@ -51,6 +51,8 @@ class Param:
         Smallest allowed value; ``min_open`` makes it exclusive.
     doc : str
         One line for docs and help.
+    label : tuple of (str, str), optional
+        Display name (Chinese, English) for map titles and panels.
     """
 
     name: str
@@ -59,6 +61,7 @@ class Param:
     minimum: float | None = None
     min_open: bool = False
     doc: str = ""
+    label: tuple[str, str] | None = None
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not valid for this parameter, or None."""

@@ -63,6 +63,8 @@ _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
               help="天地图 key for tianditu-vec / tianditu-img (default: $TIANDITU_KEY).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of titles, legends and popups.")
+@click.option("--area-unit", type=click.Choice(["auto", "km2", "ha", "m2"]), default="auto", show_default=True,
+              help="Unit of areas in panels and popups: auto = km² from 1 km², else 公顷 / ha.")
 @click.option("--check", "checks", multiple=True, metavar="NAME", type=CheckChoice(),
               help=f"Map only these checks (repeatable): {', '.join(CHECKS)}.  Default: every check the "
                    "layers allow.")
@@ -71,7 +73,7 @@ _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
 @click.pass_context
 @handle_errors
 def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, out_dir: Path, basemap: str,
-                tianditu_key: str | None, lang: str, checks: tuple[str, ...], overview_only: bool,
+                tianditu_key: str | None, lang: str, area_unit: str, checks: tuple[str, ...], overview_only: bool,
                 overwrite: bool) -> None:
     """Write self-contained HTML maps: an overview of every layer, one map per check, and index.html.
 
@@ -97,6 +99,6 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
             click.echo(f"no map for {name}: {why}", err=True)
         results = list(ran.values())
     paths = write_maps(layerset, results, out_dir, basemap=basemap, lang=lang,
-                       tianditu_key=tianditu_key, overwrite=overwrite)
+                       tianditu_key=tianditu_key, overwrite=overwrite, area_unit=area_unit)
     for p in paths:
         echo_written(p)

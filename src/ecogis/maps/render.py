@@ -30,7 +30,6 @@ PosixPath('maps/stops.html')
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import html
 import json
 import logging
@@ -46,18 +45,18 @@ from urllib.parse import quote
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecogis.catalogue import CATALOGUE
-from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES, METRIC_LABELS
+from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES
 from ecogis.crs import to_crs, to_metric
 from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
+from ecogis.maps.format import format_metric, json_value, popup_fields, popup_records
+from ecogis.maps.labels import UI, group_title
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from ecogis.progress import progress_bar
 from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
@@ -82,21 +81,7 @@ log = logging.getLogger(__name__)
 
 LANGS = ("zh", "en")
 
-_LABELS = {
-    "zh": {"legend": "图例", "yes": "是", "no": "否", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
-           "other": "其他", "violations": "违规数", "layers": "图层数", "features": "要素数",
-           "not_measurable": "无法计算", "overview": "图层总览", "index": "地图目录", "size": "大小",
-           "map": "地图"},
-    "en": {"legend": "Legend", "yes": "yes", "no": "no", "fullscreen": "Full screen",
-           "exitFullscreen": "Exit full screen", "other": "Other", "violations": "Violations",
-           "layers": "Layers", "features": "Features", "not_measurable": "Not measurable",
-           "overview": "Overview of layers", "index": "Maps", "size": "Size", "map": "Map"},
-}
-
-_VIOLATION_FIELDS = {
-    "id": ("编号", "ID"), "name": ("名称", "Name"), "rule": ("规则", "Rule"), "detail": ("说明", "Detail"),
-    "severity": ("级别", "Severity"),
-}
+_LABELS = UI
 
 _VIEWPORT_PX = (1000, 650)
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -143,81 +128,6 @@ def display_tolerance_m(bounds: Sequence[float], *, zoom_headroom: int = 3, min_
     return float(min(max(m_per_px, min_m), max_m))
 
 
-# --- values --------------------------------------------------------------------------
-def _json_value(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp)):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return None
-    if isinstance(v, shapely.Geometry):
-        return None
-    if isinstance(v, (list, tuple, dict)):
-        return json.loads(json.dumps(v, default=str))
-    return str(v)
-
-
-_UNITS = [("_km2", "km²"), ("_m2", "m²"), ("_km", "km"), ("_m", "m"), ("_ugm3", "µg/m³"), ("_mgl", "mg/L"),
-          ("_m3d", "m³/d"), ("_s", "s"), ("_pct", "%")]
-
-
-def format_metric(key: str, value: Any, *, lang: str = "zh") -> tuple[str, str]:
-    """Panel label and value text of one metric.
-
-    Known metrics get their display name (:data:`ecogis.checks.METRIC_LABELS`, Chinese or
-    English); shares (keys with a ``share`` or ``rate`` word; 0-1 floats) become
-    percentages, unit suffixes move into the label, numbers get thousands
-    separators.
-
-    Examples
-    --------
-    >>> format_metric("area_share", 0.8234)
-    ('面积覆盖率', '82.3%')
-    >>> format_metric("gap_area_m2", 1234567.8, lang="en")
-    ('Gap area (m²)', '1,234,568')
-    >>> format_metric("my_length_m", 12.5)
-    ('my_length (m)', '12.5')
-    """
-    label = str(key)
-    is_share = bool(re.search(r"(^|_)(share|rate)($|_)", label))
-    named = METRIC_LABELS.get(label)
-    for suffix, unit in _UNITS:
-        if label.endswith(suffix) and len(label) > len(suffix):
-            label = f"{label[: -len(suffix)]} ({unit})"
-            if named:
-                label = f"{named[0 if lang == 'zh' else 1]} ({unit})"
-            break
-    else:
-        if named:
-            label = named[0 if lang == "zh" else 1]
-    v = _json_value(value)
-    if v is None:
-        return label, "\u2014"
-    if isinstance(v, bool):
-        return label, _LABELS[lang]["yes" if v else "no"]
-    if isinstance(v, int):
-        return label, f"{v:,}" if abs(v) >= 10000 else str(v)
-    if isinstance(v, float):
-        if is_share:
-            return label, f"{v * 100:.1f}%"
-        if abs(v) >= 1000:
-            return label, f"{v:,.0f}"
-        return label, f"{v:.3f}".rstrip("0").rstrip(".") if v != 0 else "0"
-    if isinstance(v, (list, dict)):
-        return label, json.dumps(v, ensure_ascii=False)[:200]
-    return label, str(v)
-
-
 def _safe_symbol(sym: Symbol, geom: str = "polygon") -> dict[str, Any]:
     for c in (sym.color, sym.fill_color):
         if c is not None and not _HEX.match(c):
@@ -247,26 +157,13 @@ def _geometry_class(gdf: gpd.GeoDataFrame) -> str:
     return "polygon"
 
 
-def _field_labels(kind: str, columns: list[str], lang: str) -> list[tuple[str, str]]:
-    spec = CATALOGUE.get(kind)
-    known = {f.name: f.label(lang) for f in spec.fields} if spec else {}
-    for k, (zh, en) in _VIOLATION_FIELDS.items():
-        known.setdefault(k, zh if lang == "zh" else en)
-    first = [c for c in ("name", "id") if c in columns]
-    rest = [c for c in columns if c not in first]
-    return [(c, known.get(c, c)) for c in first + rest]
-
-
-def _feature_collection(gdf: gpd.GeoDataFrame) -> str:
-    """GeoJSON text of a lon/lat GeoDataFrame, coordinates rounded to 6 decimals."""
+def _feature_collection(gdf: gpd.GeoDataFrame, records: list[dict[str, Any]]) -> str:
+    """GeoJSON text of a lon/lat GeoDataFrame, coordinates rounded to 6 decimals, properties as given."""
     geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
     gjson = shapely.to_geojson(geoms)
-    cols = [c for c in gdf.columns if c != gdf.geometry.name and not isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
-    records = gdf[cols].to_dict("records") if cols else [{} for _ in range(len(gdf))]
     parts = []
     for rec, g in zip(records, gjson):
-        props = json.dumps({str(k): _json_value(v) for k, v in rec.items()}, ensure_ascii=False,
-                           allow_nan=False, separators=(",", ":"))
+        props = json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         parts.append('{"type":"Feature","properties":' + props + ',"geometry":' + g + "}")
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
@@ -283,7 +180,7 @@ def _to_lonlat(gdf: gpd.GeoDataFrame, name: str, data_crs: str, tolerance_m: flo
 
 
 def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: str,
-                cluster_threshold: int) -> tuple[dict[str, Any], dict[str, Any], str]:
+                cluster_threshold: int, area_unit: str = "auto") -> tuple[dict[str, Any], dict[str, Any], str]:
     """Config of one layer (data as a placeholder), its legend entry, and its GeoJSON text."""
     n = len(gdf)
     geom = _geometry_class(gdf) if n else "polygon"
@@ -293,8 +190,8 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     if categorized:
         lookup = {c.value: i for i, c in enumerate(cats)}
         values = gdf[style.field].tolist()
-        cat_idx = [lookup.get(str(_json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
-                   if _json_value(v) is not None else -1 for v in values]
+        cat_idx = [lookup.get(str(json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
+                   if json_value(v) is not None else -1 for v in values]
     else:
         cat_idx = [-1] * n
     counts = np.bincount(np.asarray(cat_idx, dtype=int) + 1, minlength=len(cats) + 1) if n else \
@@ -308,16 +205,19 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     else:
         rows = [{"label": style.title(lang), "symbol": _safe_symbol(style.default, geom), "count": n}]
     layer_id = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
-    legend = {"id": layer_id, "title": style.title(lang), "group": style.group, "geometry": geom, "rows": rows}
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    legend = {"id": layer_id, "title": style.title(lang), "group": style.group,
+              "groupTitle": group_title(style.group, lang=lang), "geometry": geom, "rows": rows}
+    cols = [c for c in gdf.columns if c != gdf.geometry.name
+            and not isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
+    fields = popup_fields(name, cols, lang=lang)
     spec = {
         "id": layer_id, "kind": name, "title": style.title(lang), "count": n, "geometry": geom,
         "cluster": bool(geom == "point" and n > cluster_threshold),
         "categories": [{"value": c.value, "symbol": _safe_symbol(c.symbol, geom)} for c in cats],
         "default": _safe_symbol(style.default, geom), "cat": cat_idx,
-        "fields": _field_labels(name, cols, lang),
+        "fields": [[f, label] for f, label, _unit in fields],
     }
-    return spec, legend, _feature_collection(gdf)
+    return spec, legend, _feature_collection(gdf, popup_records(gdf, fields, lang=lang, area_unit=area_unit))
 
 
 def _script_json(text: str) -> str:
@@ -393,6 +293,7 @@ def layer_map(
     cluster_threshold: int = 2000,
     simplify_tolerance_m: float | None = None,
     focus: Sequence[str] | None = None,
+    area_unit: str = "auto",
 ) -> folium.Map:
     """A self-contained map of named layers.
 
@@ -423,6 +324,9 @@ def layer_map(
     focus : sequence of str, optional
         Names of the layers the map opens on (their joint extent); default, or
         when they are all empty: every layer.
+    area_unit : {'auto', 'km2', 'ha', 'm2'}
+        Unit of the areas in the panel and popups; ``'auto'`` chooses by size
+        (see :func:`ecogis.units.format_value`).
 
     Returns
     -------
@@ -466,7 +370,8 @@ def layer_map(
             style = dataclasses.replace(style, title_zh=f"{style.title_zh} · {name}", title_en=f"{style.title_en} · {name}")
         titles.add(style.title(lang))
         lonlat = _to_lonlat(gdf, name, spec.data_crs, tol)
-        cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold)
+        cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold,
+                                     area_unit=area_unit)
         layer_cfgs.append(cfg)
         legend.append(leg)
         datas.append(data)
@@ -483,7 +388,7 @@ def layer_map(
         sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
         all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
 
-    rows = [list(format_metric(k, v, lang=lang)) for k, v in (panel or {}).items()]
+    rows = [list(format_metric(k, v, lang=lang, area_unit=area_unit)) for k, v in (panel or {}).items()]
     all_notes = list(spec.notes(lang)) + [str(n) for n in notes]
     token = uuid.uuid4().hex
     for i, cfg in enumerate(layer_cfgs):

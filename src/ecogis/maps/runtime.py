@@ -204,7 +204,7 @@ RUNTIME_JS = r"""
         cfg.legend.forEach(function (entry) {
           if (entry.group !== group) {
             group = entry.group;
-            box.appendChild(el('div', 'grp', group));
+            box.appendChild(el('div', 'grp', entry.groupTitle || group));
           }
           var sec = el('div', 'ecogis-legend-layer');
           sec.setAttribute('data-layer', entry.id);
