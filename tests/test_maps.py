@@ -245,7 +245,11 @@ def test_result_map_panel_and_violations(layers):
     cfg = config_of(page_of(result_map(r, {"sections": layers["sections"]})))
     assert cfg["panel"]["title"] == "水质断面"
     assert ["违规数", "1"] in cfg["panel"]["rows"] and ["断面达标率", "75.0%"] in cfg["panel"]["rows"]
-    assert any("no rivers layer" in n for n in cfg["panel"]["notes"])
+    # an English reason stays off a Chinese map, which says where it is; the English map shows it
+    assert not any("no rivers layer" in n for n in cfg["panel"]["notes"])
+    assert any("原因见核查报告" in n for n in cfg["panel"]["notes"])
+    en = config_of(page_of(result_map(r, {"sections": layers["sections"]}, lang="en")))
+    assert any("no rivers layer" in n for n in en["panel"]["notes"])
     viol = next(l for l in cfg["layers"] if l["id"] == "violations")
     assert viol["count"] == 1 and viol["data"]["features"][0]["properties"]["name"] == XSS
     assert cfg["layers"][-1]["id"] == "violations"  # drawn on top

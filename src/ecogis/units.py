@@ -188,7 +188,7 @@ def _area(m2: float, area_unit: str, i: int, digits: int | None) -> str:
 
 def _length(metres: float, digits: int | None) -> str:
     if abs(metres) >= 1000:
-        return f"{format_number(metres / 1000.0, digits=2 if digits is None else digits)} km"
+        return f"{format_number(metres / 1000.0, digits=digits)} km"
     return f"{format_number(metres, digits=0 if digits is None else digits)} m"
 
 

@@ -25,10 +25,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ecogis.maps.labels import field_label, hidden_fields, metric_label, shows_in, value_text
+from ecogis.maps.labels import (
+    UI,
+    field_label,
+    hidden_fields,
+    latin_words,
+    metric_label,
+    param_label,
+    shows_in,
+    value_text,
+)
 from ecogis.units import AREA_UNITS, area_unit_for, format_value
 
-__all__ = ["format_metric", "json_value", "popup_fields", "popup_records"]
+__all__ = ["format_metric", "json_value", "params_text", "popup_fields", "popup_records", "result_panel"]
 
 _AREAS = ("m2", "ha", "km2")
 
@@ -116,3 +125,67 @@ def popup_records(gdf: Any, fields: list[tuple[str, str, str]], *, lang: str,
             for v in raw
         ]
     return [{k: cols[k][i] for k in cols if cols[k][i] is not None} for i in range(n)]
+
+
+def params_text(check: str, params: Any, *, lang: str = "zh") -> str:
+    """Parameters of an audit key (``radius_m=15000``) as people read them (``供热半径 15 km``).
+
+    Examples
+    --------
+    >>> params_text("boilers", "radius_m=15000"), params_text("boilers", "radius_m=15000", lang="en")
+    ('供热半径 15 km', 'Heating radius 15 km')
+    """
+    pairs = params.items() if isinstance(params, dict) else \
+        [p.partition("=")[::2] for p in str(params).split(",") if p]
+    out = []
+    for name, value in pairs:
+        label, unit = param_label(check, str(name).strip(), lang=lang)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            pass
+        out.append(f"{label} {format_value(value, unit, lang=lang)}")
+    return ", ".join(out)
+
+
+def result_panel(result: Any, *, lang: str = "zh", area_unit: str = "auto") -> tuple[dict[str, str], list[str]]:
+    """The panel rows (label -> text) and notes of a check result.
+
+    The violation count first, then the check's parameters (those of its
+    ``CheckSpec.params``) and its metrics.  On a Chinese map a reason or a
+    warning the engine wrote in English is not shown; the panel says how many
+    were left out and where they are.
+    """
+    from ecogis.checks import CHECKS
+
+    labels = UI[lang]
+    rows: dict[str, str] = {labels["violations"]: format_value(int(result.n_violations), "count", lang=lang)}
+    spec = CHECKS.get(result.name)
+    for p in (spec.params if spec is not None else ()):
+        if p.name in (result.parameters or {}):
+            label, unit = param_label(result.name, p.name, lang=lang)
+            rows[label] = format_value(result.parameters[p.name], unit, lang=lang, area_unit=area_unit)
+    for k, v in (result.metrics or {}).items():
+        if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
+            continue
+        label, text = format_metric(k, v, lang=lang, area_unit=area_unit)
+        rows[label] = text
+    notes, hidden = [], 0
+    for k, why in (result.not_measurable or {}).items():
+        label = metric_label(k, lang=lang)[0]
+        if lang == "zh" and latin_words(why):
+            notes.append(f"{labels['not_measurable']}：{label}（{labels['see_report']}）")
+        else:
+            notes.append(f"{labels['not_measurable']}{'：' if lang == 'zh' else ': '}{label}: {why}")
+    shown = []
+    for w in result.warnings or []:
+        if lang == "zh" and latin_words(w):
+            hidden += 1
+        else:
+            shown.append(str(w))
+    notes += shown[:8]
+    more = len(shown[8:]) + hidden
+    if more:
+        notes.append(labels["more"].format(n=more) + ("（" + labels["see_report"] + "）" if lang == "zh" else
+                                                      f" ({labels['see_report']})"))
+    return rows, notes

@@ -31,7 +31,10 @@ from ecogis.styles import STYLES
 from ecogis.units import normalize_unit, unit_of_key
 
 __all__ = [
+    "ALLOWED_LATIN",
+    "latin_words",
     "GROUP_TITLES",
+    "LAYER_TITLES",
     "RESULT_FIELDS",
     "UI",
     "VALUES",
@@ -65,6 +68,15 @@ UI: dict[str, dict[str, str]] = {
 GROUP_TITLES: dict[str, tuple[str, str]] = {
     "核查结果": ("核查结果", "Results"), "水环境": ("水环境", "Water"), "生态": ("生态", "Ecology"),
     "大气": ("大气", "Air"), "交通": ("交通", "Transport"), "基础": ("基础", "Base layers"),
+}
+
+#: titles of result layers drawn beside the input layer whose style they share (river-buffers' facilities)
+LAYER_TITLES: dict[str, tuple[str, str]] = {
+    "facilities_checked": ("已核查设施", "Facilities checked"),
+    "zones": ("核查管控区", "Zones checked"),
+    "stations": ("监测站评价", "Stations assessed"),
+    "buffers": ("河流缓冲带（核查）", "River buffers checked"),
+    "coverage_gaps": ("覆盖空白（核查）", "Coverage gaps checked"),
 }
 
 #: fields check results add to their layers and violations: (zh, en, unit)
@@ -133,8 +145,9 @@ RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
 #: engine words shown as values, by field ('' = any field): value -> (zh, en)
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "method": {"buffer": ("缓冲区法", "straight-line buffer"), "network": ("路网法", "walking network")},
+    "mode": {"bus": ("公交", "bus"), "brt": ("快速公交", "bus rapid transit"), "rail": ("轨道交通", "rail")},
     "severity": {"error": ("违规", "violation"), "warning": ("预警", "warning")},
-    "level": {"station": ("监测站", "station"), "district": ("分区", "district")},
+    "level": {"station": ("监测站", "station"), "district": ("分区", "district"), "city": ("全市", "city")},
     "source_layer": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
     "class_source": {"concentrations": ("实测浓度", "concentrations"),
                      "measured_class": ("实测类别", "measured class")},
@@ -259,6 +272,26 @@ def shows_in(lang: str, field: str, value: Any) -> bool:
     if lang == "zh" and field == "rule" and isinstance(value, str):
         return bool(_CJK.search(value))
     return True
+
+
+#: Latin words a Chinese map may show: units, standards, pollutants, reference systems, proper names
+ALLOWED_LATIN = frozenset({
+    "km", "mg", "MW", "ha", "PM", "GB", "HJ", "GCJ", "WGS", "CGCS", "EPSG", "ecogis", "Leaflet", "OpenStreetMap",
+    "OSM", "GTFS", "II", "III", "IV", "COD", "BOD", "TP", "TN", "NH", "CHP", "GeoPackage", "gpkg", "tif", "geojson",
+    "csv", "shp", "pbf", "xlsx", "json", "html", "png",
+})
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of a text a Chinese map must not show (units, standards, names allowed).
+
+    Examples
+    --------
+    >>> latin_words("面积 452.52 km², PM2.5 44.6 µg/m³, 方法 buffer")
+    ['buffer']
+    """
+    return [w for w in _LATIN.findall(str(text)) if w not in ALLOWED_LATIN]
 
 
 def group_title(group: str, *, lang: str = "zh") -> str:

@@ -55,8 +55,8 @@ from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
-from ecogis.maps.format import format_metric, json_value, popup_fields, popup_records
-from ecogis.maps.labels import UI, group_title
+from ecogis.maps.format import format_metric, json_value, params_text, popup_fields, popup_records, result_panel
+from ecogis.maps.labels import LAYER_TITLES, UI, group_title
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from ecogis.progress import progress_bar
 from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
@@ -367,7 +367,8 @@ def layer_map(
     for name, gdf in styled:
         style = _style_or_generic(name)
         if style.title(lang) in titles:  # two layers share a style ('zones' and 'control_zones'): tell them apart
-            style = dataclasses.replace(style, title_zh=f"{style.title_zh} · {name}", title_en=f"{style.title_en} · {name}")
+            zh, en = LAYER_TITLES.get(name, (f"{style.title_zh} · {name}", f"{style.title_en} · {name}"))
+            style = dataclasses.replace(style, title_zh=zh, title_en=en)
         titles.add(style.title(lang))
         lonlat = _to_lonlat(gdf, name, spec.data_crs, tol)
         cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold,
@@ -472,12 +473,13 @@ def check_title(key: str, *, lang: str = "zh") -> str:
     >>> check_title("coverage/中心城区"), check_title("air", lang="en"), check_title("my-check")
     ('公交站点覆盖 · 中心城区', 'Air quality', 'my-check')
     >>> check_title("boilers@radius_m=15000")
-    '热电联产供热半径内燃煤锅炉 · radius_m=15000'
+    '热电联产供热半径内燃煤锅炉 · 供热半径 15 km'
     """
     head, _, params = str(key).partition("@")
     name, _, scope = head.partition("/")
     base = CHECK_TITLES.get(name, (name, name))[0 if lang == "zh" else 1]
-    return " · ".join(part for part in (base, scope, params) if part)
+    return " · ".join(part for part in (base, scope, params_text(name, params, lang=lang) if params else "")
+                      if part)
 
 
 def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
@@ -503,22 +505,13 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
     >>> write_map(m, "maps/water-sources.html", overwrite=True)  # doctest: +SKIP
     """
     _check_options(basemap, lang)
-    labels = _LABELS[lang]
     layers: dict[str, gpd.GeoDataFrame] = dict(context_layers or {})
     for k, v in (result.layers or {}).items():
         if isinstance(v, gpd.GeoDataFrame):
             layers[k] = v
     if result.violations is not None:
         layers["violations"] = result.violations
-    panel: dict[str, Any] = {labels["violations"]: int(result.n_violations)}
-    for k, v in (result.metrics or {}).items():
-        if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
-            continue
-        panel[k] = v
-    notes = [f"{labels['not_measurable']}: {k}: {why}" for k, why in (result.not_measurable or {}).items()]
-    notes += [str(w) for w in (result.warnings or [])[:8]]
-    if result.warnings and len(result.warnings) > 8:
-        notes.append(f"... +{len(result.warnings) - 8}")
+    panel, notes = result_panel(result, lang=lang, area_unit=kwargs.get("area_unit", "auto"))
     # open on what the check found (its layers and violations), the context around it
     kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
     return layer_map(layers, title=title or check_title(result.name, lang=lang), basemap=basemap, lang=lang,
