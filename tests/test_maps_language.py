@@ -109,7 +109,8 @@ def _shown_text(cfg: dict, lang: str, name: str) -> list[str]:
         out += [label for _f, label in layer["fields"]]
         for feat in layer["data"]["features"]:
             out += [str(v) for k, v in feat["properties"].items() if k not in ("name", "id")
-                    and k not in _DATA_FIELDS | (_EN_DATA if lang == "en" else set()) and (lang == "zh" or k != "detail")]
+                    and k not in _DATA_FIELDS | (_EN_DATA if lang == "en" else set())
+                    and (lang == "zh" or k != "detail")]
     for k, v in (cfg.get("titleBlock") or {}).items():
         if k != "sources":
             out += [str(x) for x in (v if isinstance(v, list) else [v])]
