@@ -347,3 +347,33 @@ def test_popups_show_display_names_and_formatted_values():
                          "population_total": "1,234,567"}
     ha = config_of(page_of(layer_map({"districts_coverage": d}, title="t", area_unit="ha")))["layers"][0]
     assert ha["data"]["features"][1]["properties"]["area_m2"] == "32,000.0 公顷"
+
+
+def test_title_block_names_the_area_files_dates_and_version(tmp_path):
+    """Sources are the files the input layers were read from, dated by their modification time."""
+    import datetime as dt
+    import os
+
+    import ecogis
+    from ecogis.io import read_layer, write_layers
+    from ecogis.maps import result_map
+
+    stops = gpd.GeoDataFrame({"id": ["1", "2"], "name": ["人民路站", "黄河路站"]},
+                             geometry=[shapely.Point(114.01, 33.58), shapely.Point(114.02, 33.59)], crs=4490)
+    path = tmp_path / "stops.gpkg"
+    write_layers({"bus_stops": stops}, path)
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 2023-11-14 22:13:20 UTC
+    stops = read_layer(path, kind="bus_stops")
+    districts = gpd.GeoDataFrame({"name": ["源汇区", "郾城区"], "scope": ["区", "区"]},
+                                 geometry=[shapely.box(113.9, 33.5, 114.0, 33.6), shapely.box(114.0, 33.5, 114.1, 33.6)],
+                                 crs=4490)
+    cfg = config_of(page_of(layer_map({"bus_stops": stops, "study_area": districts}, title="t")))
+    tb = cfg["titleBlock"]
+    assert tb["sources"] == [{"file": "stops.gpkg", "date": "2023-11-14", "layers": ["公交站点"]}]
+    assert tb["made"] == f"ecogis {ecogis.__version__} · {dt.datetime.now(dt.timezone.utc).date().isoformat()}"
+    labels = {lab[2]: lab for lab in cfg["featureLabels"]}
+    assert set(labels) == {"源汇区", "郾城区"}  # the districts by name; bus stops are not labelled
+    assert shapely.box(113.9, 33.5, 114.0, 33.6).contains(shapely.Point(labels["源汇区"][1], labels["源汇区"][0]))
+    r = CheckResult("coverage", metrics={"area_share": 0.5})
+    tb = config_of(page_of(result_map(r, {"bus_stops": stops}, area="漯河市 · 中心城区", lang="en")))["titleBlock"]
+    assert tb["area"] == "漯河市 · 中心城区" and tb["labels"]["sources"] == "Data"

@@ -111,9 +111,10 @@ def _shown_text(cfg: dict, lang: str, name: str) -> list[str]:
             out += [str(v) for k, v in feat["properties"].items() if k not in ("name", "id")
                     and k not in _DATA_FIELDS | (_EN_DATA if lang == "en" else set())
                     and (lang == "zh" or k != "detail")]
-    for k, v in (cfg.get("titleBlock") or {}).items():
-        if k != "sources":
-            out += [str(x) for x in (v if isinstance(v, list) else [v])]
+    tb = cfg["titleBlock"]
+    out += [tb["area"].replace(name, ""), tb["made"], *tb["labels"].values()]
+    out += [layer for src in tb["sources"] for layer in src["layers"]]  # the files' names are the data's
+    out += [label[2] for label in cfg["featureLabels"] if lang == "zh"]
     return [t for t in out if t]
 
 

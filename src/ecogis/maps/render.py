@@ -58,6 +58,8 @@ from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
 from ecogis.maps.format import format_metric, json_value, params_text, popup_fields, popup_records, result_panel
 from ecogis.maps.labels import LAYER_TITLES, UI, group_title
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
+from ecogis.maps.titleblock import dedupe_labels, feature_labels
+from ecogis.maps.titleblock import title_block as make_title_block
 from ecogis.progress import progress_bar
 from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
 
@@ -294,6 +296,7 @@ def layer_map(
     simplify_tolerance_m: float | None = None,
     focus: Sequence[str] | None = None,
     area_unit: str = "auto",
+    title_block: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """A self-contained map of named layers.
 
@@ -327,6 +330,9 @@ def layer_map(
     area_unit : {'auto', 'km2', 'ha', 'm2'}
         Unit of the areas in the panel and popups; ``'auto'`` chooses by size
         (see :func:`ecogis.units.format_value`).
+    title_block : mapping, optional
+        What the title block says (:func:`ecogis.maps.titleblock.title_block`);
+        default: the files of ``layers`` (their ``attrs["source"]``), today's date.
 
     Returns
     -------
@@ -363,6 +369,7 @@ def layer_map(
 
     styled = sorted(frames.items(), key=lambda kv: (_style_or_generic(kv[0]).order, kv[0]))
     layer_cfgs, legend, datas = [], [], []
+    names: list[list[Any]] = []
     titles: set[str] = set()
     for name, gdf in styled:
         style = _style_or_generic(name)
@@ -371,6 +378,7 @@ def layer_map(
             style = dataclasses.replace(style, title_zh=zh, title_en=en)
         titles.add(style.title(lang))
         lonlat = _to_lonlat(gdf, name, spec.data_crs, tol)
+        names += feature_labels(name, lonlat)
         cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold,
                                      area_unit=area_unit)
         layer_cfgs.append(cfg)
@@ -399,7 +407,8 @@ def layer_map(
         "basemap": {"name": spec.name, "title": spec.title(lang), "none": not spec.tiles,
                     "tiles": [t.to_leaflet(key) for t in spec.tiles]},
         "panel": {"title": str(title), "rows": rows, "notes": all_notes},
-        "layers": layer_cfgs, "legend": legend,
+        "layers": layer_cfgs, "legend": legend, "featureLabels": dedupe_labels(names),
+        "titleBlock": dict(title_block) if title_block is not None else make_title_block(frames, lang=lang),
     }
     text = json.dumps(config, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for i, data in enumerate(datas):
@@ -408,7 +417,7 @@ def layer_map(
     center = [35.0, 105.0] if all_bounds is None else [
         (all_bounds[0][0] + all_bounds[1][0]) / 2, (all_bounds[0][1] + all_bounds[1][1]) / 2]
     zoom = 4 if bounds is None else fitted_zoom(bounds)
-    m = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=False,
                    max_zoom=19)
     # folium's CDN links go; everything is inlined instead
     m.default_js = []
@@ -455,6 +464,7 @@ def overview_map(layerset, *, title: str | None = None, basemap: str = "none", l
     if title is None:
         title = f"{name} {labels['overview']}" if lang == "zh" else f"{name}: {labels['overview'].lower()}"
     panel = {labels["layers"]: len(vectors), labels["features"]: int(sum(len(v) for v in vectors.values()))}
+    kwargs.setdefault("title_block", make_title_block(vectors, area=layerset.name or None, lang=lang))
     return layer_map(vectors, title=title, basemap=basemap, lang=lang, panel=panel, tianditu_key=tianditu_key,
                      **kwargs)
 
@@ -484,7 +494,8 @@ def check_title(key: str, *, lang: str = "zh") -> str:
 
 def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
                title: str | None = None, basemap: str = "none", lang: str = "zh",
-               tianditu_key: str | None = None, **kwargs: Any) -> folium.Map:
+               tianditu_key: str | None = None, layerset=None, area: str | None = None,
+               **kwargs: Any) -> folium.Map:
     """Map of one check result: its violations, its layers and the context layers it concerns.
 
     Parameters
@@ -496,6 +507,12 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
         Input layers to draw under the result (e.g. from :func:`context_layers_for`).
     title : str, optional
         Default: the check's title (:func:`check_title`).
+    layerset : LayerSet, optional
+        The layers the check ran on: the title block lists the files of its inputs
+        (``CheckSpec.inputs``) and names the area.
+    area : str, optional
+        The audited area for the title block (default the layer set's name,
+        with the scope of a scoped check).
     basemap, lang, tianditu_key, **kwargs
         As for :func:`layer_map`.
 
@@ -512,11 +529,31 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
     if result.violations is not None:
         layers["violations"] = result.violations
     panel, notes = result_panel(result, lang=lang, area_unit=kwargs.get("area_unit", "auto"))
+    if "title_block" not in kwargs:
+        kwargs["title_block"] = _result_title_block(result, layers, layerset, area, lang)
     # open on what the check found (its layers and violations), the context around it
     kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
     return layer_map(layers, title=title or check_title(result.name, lang=lang), basemap=basemap, lang=lang,
                      panel=panel,
                      notes=notes, tianditu_key=tianditu_key, **kwargs)
+
+
+def _result_title_block(result, layers, layerset, area: str | None, lang: str) -> dict[str, Any]:
+    """The title block of a result map: its inputs' files, the area it audited."""
+    sources = dict(layers)
+    rasters = {}
+    if layerset is not None:
+        from ecogis.checks import CHECKS
+
+        spec = CHECKS.get(result.name)
+        for kind in (spec.inputs if spec is not None else ()):
+            if kind in layerset.vectors:
+                sources.setdefault(kind, layerset.vectors[kind])
+            elif kind in layerset.rasters:
+                rasters[kind] = layerset.rasters[kind]
+        if area is None:
+            area = layerset.name or None
+    return make_title_block(sources, area=area, lang=lang, rasters=rasters)
 
 
 _EXTERNAL = re.compile(
@@ -720,8 +757,11 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     written.append(write_map(m, root / "overview.html", overwrite=overwrite))
     entries.append({"title": m.ecogis_info["title"], "path": "overview.html"})
     for (key, r), fname in zip(progress_bar(keyed, desc="maps", unit="map"), names[1:-1]):
+        scope = key.partition("@")[0].partition("/")[2]
+        name = layerset.name or ""
+        area = " · ".join([p for p in (name,) if p] + ([scope] if scope and scope not in name else [])) or None
         m = result_map(r, context_layers_for(r.name, layerset), basemap=basemap, lang=lang,
-                       tianditu_key=tianditu_key, **kwargs)
+                       tianditu_key=tianditu_key, layerset=layerset, area=area, **kwargs)
         written.append(write_map(m, root / fname, overwrite=overwrite))
         entries.append({"title": check_title(key, lang=lang), "path": fname,
                         "description": f"{labels['violations']}: {r.n_violations}"})
