@@ -377,3 +377,46 @@ def test_title_block_names_the_area_files_dates_and_version(tmp_path):
     r = CheckResult("coverage", metrics={"area_share": 0.5})
     tb = config_of(page_of(result_map(r, {"bus_stops": stops}, area="漯河市 · 中心城区", lang="en")))["titleBlock"]
     assert tb["area"] == "漯河市 · 中心城区" and tb["labels"]["sources"] == "Data"
+
+
+def test_network_coverage_map_draws_the_streets_reached_and_the_catchment():
+    """A cross of two 4 km streets, one stop at the crossing, 500 m on foot: 4 x 500 m = 2 km of street reached."""
+    from ecogis.checks import CHECKS
+    from ecogis.layerset import LayerSet
+    from ecogis.maps import context_layers_for, result_map
+
+    x0, y0 = 502_000.0, 3_716_000.0
+    roads = gpd.GeoDataFrame({"id": ["ew", "ns"], "name": ["东西路", "南北路"], "road_class": ["主干路", "主干路"],
+                              "walkable": [True, True]},
+                             geometry=[shapely.LineString([(x0 - 2000, y0), (x0 + 2000, y0)]),
+                                       shapely.LineString([(x0, y0 - 2000), (x0, y0 + 2000)])], crs=4547)
+    stops = gpd.GeoDataFrame({"id": ["s"], "name": ["十字路口站"]}, geometry=[shapely.Point(x0, y0)], crs=4547)
+    area = gpd.GeoDataFrame({"id": ["c"], "name": ["中心城区"], "scope": ["中心城区"]},
+                            geometry=[shapely.box(x0 - 2000, y0 - 2000, x0 + 2000, y0 + 2000)], crs=4547)
+    ls = LayerSet({"roads": roads, "bus_stops": stops, "study_area": area}, name="测试")
+    r = CHECKS["coverage-network"].run(ls)
+    assert r.name == "coverage-network" and r.metrics["method"] == "network"
+    assert r.metrics["reached_street_km"] == pytest.approx(2.0, abs=0.01)
+    cfg = config_of(page_of(result_map(r, context_layers_for(r.name, ls), layerset=ls)))
+    by_kind = {layer["kind"]: layer for layer in cfg["layers"]}
+    assert {"reached_streets", "catchments", "gaps", "violations"} <= set(by_kind)
+    lines = [shapely.geometry.shape(f["geometry"]) for f in by_kind["reached_streets"]["data"]["features"]]
+    drawn_m = gpd.GeoSeries(lines, crs=4326).to_crs(4547).length.sum()
+    assert drawn_m == pytest.approx(2000.0, rel=0.01)
+    assert ["方法", "路网法"] in cfg["panel"]["rows"] and ["可达街道长度", "2 km"] in cfg["panel"]["rows"]
+    assert [s["layers"] for s in cfg["titleBlock"]["sources"]] == []  # layers made in memory have no file
+
+
+def test_violations_are_hatched_and_unlike_the_gaps_they_mark():
+    v, g = style_for("violations"), style_for("gaps")
+    for sym in [v.default, *(c.symbol for c in v.categories)]:
+        assert sym.hatch and sym.fill_color not in (g.default.fill_color, g.default.color)
+    assert not g.default.hatch
+    # the page keeps the flag: the runtime fills those polygons with an SVG pattern
+    gaps = gpd.GeoDataFrame({"id": ["g1"]}, geometry=[shapely.box(501_000, 3_716_000, 501_500, 3_716_500)], crs=4547)
+    cfg = config_of(page_of(result_map(CheckResult("coverage", violations=violations_frame(
+        [{"id": "g1", "rule": "r", "detail": "d", "geometry": gaps.geometry.iloc[0]}], crs=4547),
+        layers={"gaps": gaps}))))
+    by_kind = {layer["kind"]: layer for layer in cfg["layers"]}
+    assert by_kind["violations"]["categories"][0]["symbol"]["hatch"] is True
+    assert by_kind["gaps"]["default"]["hatch"] is False

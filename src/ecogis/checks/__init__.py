@@ -35,6 +35,7 @@ from ecogis.checks import (
     bus_indicators,
     control_zones,
     coverage,
+    coverage_network,
     redline_change,
     redlines,
     river_buffers,
@@ -75,7 +76,8 @@ CHECKS: dict[str, CheckSpec] = {}
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers)
+                                    river_buffers, control_zones, air, boilers,
+                                    coverage_network)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:

@@ -140,6 +140,9 @@ RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "reached_km": ("可达长度", "Length reached", "km"),
     "distance_to_stop_m": ("到站距离", "Distance to the stop", "m"),
     "stop_id": ("站点编号", "Stop id", ""),
+    "edge": ("街道段编号", "Street edge", ""),
+    "start_m": ("可达起点", "Reached from", "m"),
+    "end_m": ("可达终点", "Reached to", "m"),
 }
 
 #: engine words shown as values, by field ('' = any field): value -> (zh, en)

@@ -87,6 +87,30 @@ RUNTIME_JS = r"""
     return String(v);
   }
 
+  function hatchId(color) { return 'ecogis-hatch-' + String(color).replace(/[^0-9a-fA-F]/g, ''); }
+
+  function addHatches(renderer, syms) {
+    var svg = renderer._container;
+    if (!svg) { return; }
+    var ns = 'http://www.w3.org/2000/svg';
+    var defs = svg.querySelector('defs') || svg.insertBefore(document.createElementNS(ns, 'defs'), svg.firstChild);
+    syms.forEach(function (sym) {
+      if (!sym.hatch || defs.querySelector('#' + hatchId(sym.fillColor))) { return; }
+      var pat = document.createElementNS(ns, 'pattern');
+      pat.setAttribute('id', hatchId(sym.fillColor));
+      pat.setAttribute('patternUnits', 'userSpaceOnUse');
+      pat.setAttribute('width', '7'); pat.setAttribute('height', '7');
+      pat.setAttribute('patternTransform', 'rotate(45)');
+      var line = document.createElementNS(ns, 'line');
+      line.setAttribute('x1', '0'); line.setAttribute('y1', '0');
+      line.setAttribute('x2', '0'); line.setAttribute('y2', '7');
+      line.setAttribute('stroke', sym.fillColor); line.setAttribute('stroke-width', '2.5');
+      line.setAttribute('stroke-opacity', String(Math.max(sym.fillOpacity, 0.5)));
+      pat.appendChild(line);
+      defs.appendChild(pat);
+    });
+  }
+
   function swatch(sym, geom) {
     var s = el('span', 'ecogis-sw ' + (geom === 'point' ? 'pt' : geom === 'line' ? 'ln' : 'pg'));
     if (geom === 'line') {
@@ -94,7 +118,9 @@ RUNTIME_JS = r"""
       s.style.borderTopStyle = sym.dashArray ? 'dashed' : 'solid';
     } else {
       s.style.border = Math.min(sym.weight, 3) + 'px ' + (sym.dashArray ? 'dashed ' : 'solid ') + sym.color;
-      if (sym.fill) {
+      if (sym.fill && sym.hatch && geom !== 'point') {
+        s.style.backgroundImage = 'repeating-linear-gradient(45deg, ' + sym.fillColor + ' 0 2px, transparent 2px 5px)';
+      } else if (sym.fill) {
         var op = geom === 'point' ? Math.max(sym.fillOpacity, 0.6) : Math.max(sym.fillOpacity, 0.25);
         s.style.backgroundColor = sym.fillColor;
         s.style.opacity = 1;
@@ -239,14 +265,24 @@ RUNTIME_JS = r"""
     cfg.layers.forEach(function (spec) {
       var syms = spec.categories.map(function (c) { return c.symbol; });
       spec.data.features.forEach(function (f, i) { f.__k = spec.cat[i]; });
-      var gj = L.geoJSON(spec.data, {
+      // hatched polygons (violations) need SVG fill patterns: their own SVG renderer
+      var hatched = spec.geometry !== 'point' && syms.concat([spec.default]).some(function (s) { return s.hatch; });
+      var renderer = hatched ? L.svg({padding: 0.5}) : null;
+      var gjOptions = {
         style: function (feature) {
-          return feature.__k >= 0 ? syms[feature.__k] : spec.default;
+          var sym = feature.__k >= 0 ? syms[feature.__k] : spec.default;
+          if (hatched && sym.hatch && feature.geometry && !/Point/.test(feature.geometry.type)) {
+            return L.extend({}, sym, {fillColor: 'url(#' + hatchId(sym.fillColor) + ')', fillOpacity: 1});
+          }
+          return sym;
         },
         pointToLayer: function (feature, latlng) {
-          return L.circleMarker(latlng, feature.__k >= 0 ? syms[feature.__k] : spec.default);
+          var sym = feature.__k >= 0 ? syms[feature.__k] : spec.default;
+          return L.circleMarker(latlng, renderer ? L.extend({renderer: renderer}, sym) : sym);
         }
-      });
+      };
+      if (renderer) { gjOptions.renderer = renderer; }
+      var gj = L.geoJSON(spec.data, gjOptions);
       var layer = gj;
       if (spec.cluster) {
         layer = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
@@ -260,6 +296,7 @@ RUNTIME_JS = r"""
         return tooltipNode(spec, (target.feature || {}).properties || {});
       }, {sticky: true});
       layer.addTo(map);
+      if (renderer) { addHatches(renderer, syms.concat([spec.default])); }
       overlays.push([layer, escapeHtml(spec.title) + ' <span class="ecogis-n">(' + spec.count + ')</span>']);
       state.layers[spec.id] = {layer: layer, geojson: gj, count: spec.count, title: spec.title,
                                kind: spec.kind, clustered: !!spec.cluster};
