@@ -62,6 +62,7 @@ from ecogis.maps.titleblock import dedupe_labels, feature_labels
 from ecogis.maps.titleblock import title_block as make_title_block
 from ecogis.progress import progress_bar
 from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
+from ecogis.units import format_value
 
 __all__ = [
     "CHECK_CONTEXT",
@@ -463,7 +464,8 @@ def overview_map(layerset, *, title: str | None = None, basemap: str = "none", l
     labels = _LABELS[lang]
     if title is None:
         title = f"{name} {labels['overview']}" if lang == "zh" else f"{name}: {labels['overview'].lower()}"
-    panel = {labels["layers"]: len(vectors), labels["features"]: int(sum(len(v) for v in vectors.values()))}
+    panel = {labels["layers"]: format_value(len(vectors), "count", lang=lang),
+             labels["features"]: format_value(int(sum(len(v) for v in vectors.values())), "count", lang=lang)}
     kwargs.setdefault("title_block", make_title_block(vectors, area=layerset.name or None, lang=lang))
     return layer_map(vectors, title=title, basemap=basemap, lang=lang, panel=panel, tianditu_key=tianditu_key,
                      **kwargs)
