@@ -4,7 +4,8 @@ Reports and notice boards want pictures, not pages.  :func:`write_png` opens
 a written map in headless Chromium (a fresh profile each time, no first-run,
 no background networking) and saves the window as a PNG once the page has
 drawn itself (ecogis maps draw from data inside the page, with no tiles unless
-a tile basemap was chosen).
+a tile basemap was chosen).  The page is opened as ``page.html#print``: without
+its buttons and layer switcher, the data fitted clear of the panel and legend.
 
 Renderers are looked up in :data:`RENDERERS` (name -> function), so another
 one (a PyQGIS print layout) can be added beside Chromium; ``renderer="auto"``
@@ -86,7 +87,7 @@ def _chromium_render(html_path: Path, png_path: Path, window_px: tuple[int, int]
                "--disable-component-update", "--no-first-run", "--no-default-browser-check", "--disable-sync",
                "--disable-extensions", "--mute-audio", "--hide-scrollbars", "--force-device-scale-factor=1",
                f"--user-data-dir={profile}", f"--window-size={window_px[0]},{window_px[1]}",
-               "--virtual-time-budget=5000", f"--screenshot={png_path}", html_path.resolve().as_uri()]
+               "--virtual-time-budget=5000", f"--screenshot={png_path}", html_path.resolve().as_uri() + "#print"]
         try:
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout_s,
                                   check=False)

@@ -52,6 +52,10 @@ RUNTIME_CSS = r"""
 .ecogis-label::before { display: none; }
 .ecogis-label.pt { font-size: 11px; font-weight: normal; color: #003d73; }
 .leaflet-tooltip.ecogis-label { pointer-events: none; }
+.ecogis-print .leaflet-control-layers, .ecogis-print .leaflet-control-zoom, .ecogis-print .leaflet-bar,
+.ecogis-print .leaflet-control-measure { display: none; }
+.ecogis-print .ecogis-panel { max-height: 70vh; }
+.ecogis-print .ecogis-legend { max-height: 75vh; }
 .ecogis-popup { max-height: 260px; overflow: auto; }
 .ecogis-popup b { display: block; margin-bottom: 3px; }
 .ecogis-popup table { border-collapse: collapse; }
@@ -394,8 +398,16 @@ RUNTIME_JS = r"""
         activeColor: '#d7301f', completedColor: '#2b8cbe'}).addTo(map);
     }
 
+    // '#print' (ecogis map --png): a picture, not a page: no buttons, the data clear of the panel and legend
+    var print = /(^|[#&])print($|&)/.test(window.location.hash);
+    if (print) { map.getContainer().classList.add('ecogis-print'); map.options.zoomSnap = 0.25; }
+    state.print = print;
     if (cfg.bounds) {
-      map.fitBounds(cfg.bounds, {padding: [12, 12], animate: false});
+      var panelBox = document.getElementById('ecogis-panel'), legendBox = document.getElementById('ecogis-legend');
+      var fit = print ? {paddingTopLeft: [(legendBox ? legendBox.offsetWidth : 0) + 24, 16],
+                         paddingBottomRight: [(panelBox ? panelBox.offsetWidth : 0) + 24, 16], animate: false}
+                      : {padding: [12, 12], animate: false};
+      map.fitBounds(cfg.bounds, fit);
     }
     if (state.untangleLabels) { state.untangleLabels(); }
     state.loadMs = performance.now() - t0;
