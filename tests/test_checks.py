@@ -39,10 +39,10 @@ from ecogis.targets import _rule_problems
 SRC = Path(__file__).resolve().parents[1] / "src"
 CRS = "EPSG:4547"
 
-#: the ten checks ecogis shipped before the registry (from the README and docs/targets.md)
+#: the ten checks ecogis shipped before the registry (from the README and docs/targets.md), and coverage-network
 BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
            "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
-           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records"]
+           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records", "coverage-network"]
 
 
 def test_registry_holds_every_builtin_check_once_by_its_name():

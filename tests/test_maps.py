@@ -245,7 +245,11 @@ def test_result_map_panel_and_violations(layers):
     cfg = config_of(page_of(result_map(r, {"sections": layers["sections"]})))
     assert cfg["panel"]["title"] == "水质断面"
     assert ["违规数", "1"] in cfg["panel"]["rows"] and ["断面达标率", "75.0%"] in cfg["panel"]["rows"]
-    assert any("no rivers layer" in n for n in cfg["panel"]["notes"])
+    # an English reason stays off a Chinese map, which says where it is; the English map shows it
+    assert not any("no rivers layer" in n for n in cfg["panel"]["notes"])
+    assert any("原因见核查报告" in n for n in cfg["panel"]["notes"])
+    en = config_of(page_of(result_map(r, {"sections": layers["sections"]}, lang="en")))
+    assert any("no rivers layer" in n for n in en["panel"]["notes"])
     viol = next(l for l in cfg["layers"] if l["id"] == "violations")
     assert viol["count"] == 1 and viol["data"]["features"][0]["properties"]["name"] == XSS
     assert cfg["layers"][-1]["id"] == "violations"  # drawn on top
@@ -262,24 +266,20 @@ def test_result_map_panel_and_violations(layers):
 def test_format_metric():
     assert format_metric("area_share", 0.8234) == ("面积覆盖率", "82.3%")
     assert format_metric("area_share", 0.8234, lang="en") == ("Area share", "82.3%")
-    assert format_metric("gap_area_m2", 1234567.8) == ("空白面积 (m²)", "1,234,568")
+    # 1,234,567.8 m2 = 1.2345678 km2; 452,521,942.607 m2 (the issue's district) = 452.52 km2
+    assert format_metric("gap_area_m2", 1234567.8) == ("空白面积", "1.23 km²")
+    assert format_metric("area_m2", 452521942.607) == ("面积", "452.52 km²")
+    assert format_metric("area_m2", 452521942.607, area_unit="ha") == ("面积", "45,252.2 公顷")
+    assert format_metric("gap_area_m2", 96447.9, lang="en") == ("Gap area", "9.64 ha")
     assert format_metric("year", 2024) == ("年份", "2024")
-    assert format_metric("pm25_mean_ugm3", 44.951) == ("PM2.5年均浓度 (µg/m³)", "44.951")
+    assert format_metric("pm25_mean_ugm3", 44.951) == ("PM2.5年均浓度", "44.95 µg/m³")
     assert format_metric("unknown_rate", 0.5) == ("unknown_rate", "50.0%")
-    assert format_metric("other_len_km", 3.25, lang="en") == ("other_len (km)", "3.25")
+    assert format_metric("other_len_km", 3.25, lang="en") == ("other_len_km", "3.25 km")
     assert format_metric("ok", True, lang="en") == ("ok", "yes")
     assert format_metric("x", float("nan"))[1] == "\u2014"
-
-
-# --- writing ----------------------------------------------------------------------------
-def test_write_map_is_atomic_and_refuses_to_overwrite(layers, tmp_path):
-    m = layer_map(layers, title="t")
-    p = write_map(m, tmp_path / "m.html")
-    assert p.stat().st_size > 100_000 and p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    with pytest.raises(OutputExistsError):
-        write_map(m, p)
-    write_map(m, p, overwrite=True)
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["m.html"]
+    assert format_metric("method", "buffer") == ("方法", "缓冲区法")
+    assert format_metric("method", "network", lang="en") == ("Method", "walking network")
+    assert format_metric("stops_total", 12345) == ("站点数", "12,345")
 
 
 def test_write_index_escapes_and_links(tmp_path):
@@ -305,7 +305,7 @@ def test_layers_sharing_a_style_keep_distinct_titles(layers):
 
 
 def test_every_registry_metric_has_a_display_name():
-    from ecogis.maps.render import METRIC_LABELS
+    from ecogis.checks import METRIC_LABELS
     from ecogis.targets import CHECK_METRICS
 
     missing = {m for ms in CHECK_METRICS.values() for m in ms} - set(METRIC_LABELS) - {"share_meeting_class"}
@@ -330,3 +330,93 @@ def test_unrated_layer_gets_one_legend_row_not_other(layers):
     (legend,) = cfg["legend"]
     assert [r["label"] for r in legend["rows"]] == [style_for("sections").title("zh")]
     assert legend["rows"][0]["count"] == 5
+
+
+def test_popups_show_display_names_and_formatted_values():
+    """The issue's district popup: `area_m2 452521942.607`, `area_share 0.1412` -> 面积 452.52 km², 14.1%."""
+    d = gpd.GeoDataFrame({"id": ["D1", "D2"], "name": ["源汇区", "郾城区"], "area_m2": [452521942.607, 3.2e8],
+                          "area_share": [0.1412, 0.5], "population_total": [1234567, 20]},
+                         geometry=[shapely.box(501_000, 3_716_000, 502_000, 3_717_000),
+                                   shapely.box(502_000, 3_716_000, 503_000, 3_717_000)], crs=4547)
+    for lang, want in (("zh", {"area_m2": "面积", "area_share": "面积覆盖率", "population_total": "总人口"}),
+                       ("en", {"area_m2": "Area", "area_share": "Area share", "population_total": "Population"})):
+        layer = config_of(page_of(layer_map({"districts_coverage": d}, title="t", lang=lang)))["layers"][0]
+        assert dict(map(tuple, layer["fields"])) | want == dict(map(tuple, layer["fields"]))
+        props = layer["data"]["features"][0]["properties"]
+        assert props == {"id": "D1", "name": "源汇区", "area_m2": "452.52 km²", "area_share": "14.1%",
+                         "population_total": "1,234,567"}
+    ha = config_of(page_of(layer_map({"districts_coverage": d}, title="t", area_unit="ha")))["layers"][0]
+    assert ha["data"]["features"][1]["properties"]["area_m2"] == "32,000.0 公顷"
+
+
+def test_title_block_names_the_area_files_dates_and_version(tmp_path):
+    """Sources are the files the input layers were read from, dated by their modification time."""
+    import datetime as dt
+    import os
+
+    import ecogis
+    from ecogis.io import read_layer, write_layers
+    from ecogis.maps import result_map
+
+    stops = gpd.GeoDataFrame({"id": ["1", "2"], "name": ["人民路站", "黄河路站"]},
+                             geometry=[shapely.Point(114.01, 33.58), shapely.Point(114.02, 33.59)], crs=4490)
+    path = tmp_path / "stops.gpkg"
+    write_layers({"bus_stops": stops}, path)
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 2023-11-14 22:13:20 UTC
+    stops = read_layer(path, kind="bus_stops")
+    districts = gpd.GeoDataFrame({"name": ["源汇区", "郾城区"], "scope": ["区", "区"]},
+                                 geometry=[shapely.box(113.9, 33.5, 114.0, 33.6), shapely.box(114.0, 33.5, 114.1, 33.6)],
+                                 crs=4490)
+    cfg = config_of(page_of(layer_map({"bus_stops": stops, "study_area": districts}, title="t")))
+    tb = cfg["titleBlock"]
+    assert tb["sources"] == [{"file": "stops.gpkg", "date": "2023-11-14", "layers": ["公交站点"]}]
+    assert tb["made"] == f"ecogis {ecogis.__version__} · {dt.datetime.now(dt.timezone.utc).date().isoformat()}"
+    labels = {lab[2]: lab for lab in cfg["featureLabels"]}
+    assert set(labels) == {"源汇区", "郾城区"}  # the districts by name; bus stops are not labelled
+    assert shapely.box(113.9, 33.5, 114.0, 33.6).contains(shapely.Point(labels["源汇区"][1], labels["源汇区"][0]))
+    r = CheckResult("coverage", metrics={"area_share": 0.5})
+    tb = config_of(page_of(result_map(r, {"bus_stops": stops}, area="漯河市 · 中心城区", lang="en")))["titleBlock"]
+    assert tb["area"] == "漯河市 · 中心城区" and tb["labels"]["sources"] == "Data"
+
+
+def test_network_coverage_map_draws_the_streets_reached_and_the_catchment():
+    """A cross of two 4 km streets, one stop at the crossing, 500 m on foot: 4 x 500 m = 2 km of street reached."""
+    from ecogis.checks import CHECKS
+    from ecogis.layerset import LayerSet
+    from ecogis.maps import context_layers_for, result_map
+
+    x0, y0 = 502_000.0, 3_716_000.0
+    roads = gpd.GeoDataFrame({"id": ["ew", "ns"], "name": ["东西路", "南北路"], "road_class": ["主干路", "主干路"],
+                              "walkable": [True, True]},
+                             geometry=[shapely.LineString([(x0 - 2000, y0), (x0 + 2000, y0)]),
+                                       shapely.LineString([(x0, y0 - 2000), (x0, y0 + 2000)])], crs=4547)
+    stops = gpd.GeoDataFrame({"id": ["s"], "name": ["十字路口站"]}, geometry=[shapely.Point(x0, y0)], crs=4547)
+    area = gpd.GeoDataFrame({"id": ["c"], "name": ["中心城区"], "scope": ["中心城区"]},
+                            geometry=[shapely.box(x0 - 2000, y0 - 2000, x0 + 2000, y0 + 2000)], crs=4547)
+    ls = LayerSet({"roads": roads, "bus_stops": stops, "study_area": area}, name="测试")
+    r = CHECKS["coverage-network"].run(ls)
+    assert r.name == "coverage-network" and r.metrics["method"] == "network"
+    assert r.metrics["reached_street_km"] == pytest.approx(2.0, abs=0.01)
+    cfg = config_of(page_of(result_map(r, context_layers_for(r.name, ls), layerset=ls)))
+    by_kind = {layer["kind"]: layer for layer in cfg["layers"]}
+    assert {"reached_streets", "catchments", "gaps", "violations"} <= set(by_kind)
+    lines = [shapely.geometry.shape(f["geometry"]) for f in by_kind["reached_streets"]["data"]["features"]]
+    drawn_m = gpd.GeoSeries(lines, crs=4326).to_crs(4547).length.sum()
+    assert drawn_m == pytest.approx(2000.0, rel=0.01)
+    assert ["方法", "路网法"] in cfg["panel"]["rows"] and ["可达街道长度", "2 km"] in cfg["panel"]["rows"]
+    assert [s["layers"] for s in cfg["titleBlock"]["sources"]] == []  # layers made in memory have no file
+
+
+def test_violations_are_hatched_and_unlike_the_gaps_they_mark():
+    v, g = style_for("violations"), style_for("gaps")
+    for sym in [v.default, *(c.symbol for c in v.categories)]:
+        assert sym.hatch and sym.fill_color not in (g.default.fill_color, g.default.color)
+    assert not g.default.hatch
+    # the page keeps the flag: the runtime fills those polygons with an SVG pattern
+    gaps = gpd.GeoDataFrame({"id": ["g1"]}, geometry=[shapely.box(501_000, 3_716_000, 501_500, 3_716_500)], crs=4547)
+    cfg = config_of(page_of(result_map(CheckResult("coverage", violations=violations_frame(
+        [{"id": "g1", "rule": "r", "detail": "d", "geometry": gaps.geometry.iloc[0]}], crs=4547),
+        layers={"gaps": gaps}))))
+    by_kind = {layer["kind"]: layer for layer in cfg["layers"]}
+    assert by_kind["violations"]["categories"][0]["symbol"]["hatch"] is True
+    assert by_kind["gaps"]["default"]["hatch"] is False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -509,3 +510,129 @@ def test_installed_quick_start_maps_open_offline(tmp_path):
     sample = load_sample()  # the same layers/ the wheel was built from: the overview draws every feature
     for path in maps:
         assert_map_works_offline(path, tmp_path, sample)
+
+
+# --- a bureau's page: Chinese only, title block, units, labels, hatched violations, PNG -------------------
+PAGE_TEXT = r"""(() => {
+  const skip = (n) => n.closest('script, style, code.ecogis-src-file');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) {
+    const n = walker.currentNode;
+    if (!skip(n.parentElement) && n.textContent.trim()) { texts.push(n.textContent.trim()); }
+  }
+  const popups = [];
+  for (const [id, l] of Object.entries(window.ecogis.layers)) {
+    const first = l.geojson.getLayers()[0];
+    if (!first) { continue; }
+    // a click on the feature, as a user's: the popup is bound to its layer group
+    first.fire('click', {latlng: first.getLatLng ? first.getLatLng() : first.getBounds().getCenter()}, true);
+    const boxes = document.querySelectorAll('.leaflet-popup .ecogis-popup');  // a closed one fades out for 200 ms
+    const box = boxes[boxes.length - 1];
+    if (box) {
+      popups.push({layer: id, rows: Array.from(box.querySelectorAll('tr')).map(
+        (tr) => [tr.children[0].textContent, tr.children[1].textContent])});
+    }
+    window.ecogis.map.closePopup();
+  }
+  const tb = document.getElementById('ecogis-titleblock');
+  return {texts, popups,
+    files: Array.from(document.querySelectorAll('code.ecogis-src-file')).map((c) => [c.textContent,
+      c.parentElement.textContent]),
+    titleBlock: tb ? tb.textContent : null, north: !!document.getElementById('ecogis-north'),
+    scale: Array.from(document.querySelectorAll('.leaflet-control-scale-line')).map((s) => s.textContent),
+    panel: document.getElementById('ecogis-panel').textContent,
+    labels: Array.from(document.querySelectorAll('.leaflet-tooltip.ecogis-label')).map((t) => t.textContent),
+    hatches: document.querySelectorAll('pattern[id^="ecogis-hatch-"]').length,
+    hatchedPaths: Array.from(document.querySelectorAll('path')).filter(
+      (p) => (p.getAttribute('fill') || '').startsWith('url(#ecogis-hatch-')).length};
+})()"""
+
+
+@pytest.fixture(scope="module")
+def sample_pages_zh(tmp_path_factory):
+    """Every map page of the sample in Chinese (every check the sample allows), as ecogis map writes them."""
+    from ecogis.audit import run_checks
+    from ecogis.errors import EcogisError
+    from ecogis.layerset import load_sample
+    from ecogis.maps import write_maps
+
+    try:
+        sample = load_sample()
+    except EcogisError as exc:
+        pytest.skip(f"sample not available: {exc}")
+    ran, skipped = run_checks(sample, None)
+    assert not skipped
+    out = tmp_path_factory.mktemp("sample_zh")
+    paths = write_maps(sample, list(ran.values()), out, lang="zh")
+    return sample, ran, {p.stem: p for p in paths if p.name != "index.html"}
+
+
+@pytest.mark.slow
+def test_sample_pages_in_chinese_with_title_block_units_and_labels(sample_pages_zh, tmp_path):
+    import datetime as dt
+
+    import ecogis
+    from ecogis.maps.labels import latin_words
+
+    sample, ran, pages = sample_pages_zh
+    b = Browser(tmp_path / "profile", window=(1400, 900))
+    seen = {}
+    try:
+        for name, path in pages.items():
+            b.events.clear()  # this page's load event, requests and errors only
+            b.open(path)
+            assert b.evaluate("window.ecogis && window.ecogis.ready"), name
+            info = b.evaluate(PAGE_TEXT)
+            seen[name] = info
+            english = sorted({w for t in info["texts"] for w in latin_words(t)})
+            assert not english, (name, english)
+            assert info["popups"] and all(p["rows"] for p in info["popups"]), name
+            for p in info["popups"]:  # the data's ids (…编号) are codes, not words
+                bad = [(k, v) for k, v in p["rows"] if not k.endswith("编号") and k != "名称"
+                       and (latin_words(k) or latin_words(v))]
+                assert not bad, (name, p["layer"], bad)
+            # title block: the files with their real dates, version and date made, north arrow, metric scale
+            assert info["files"], name
+            for file, line in info["files"]:
+                f = (sample.root / file)
+                assert f.exists(), (name, file)
+                mtime = dt.datetime.fromtimestamp(f.stat().st_mtime, tz=dt.timezone.utc).date().isoformat()
+                assert mtime in line, (name, line)
+            assert "数据来源" in info["titleBlock"] and f"ecogis {ecogis.__version__}" in info["titleBlock"]
+            assert dt.datetime.now(dt.timezone.utc).date().isoformat() in info["titleBlock"]
+            assert info["north"] and len(info["scale"]) == 1 and re.fullmatch(r"\d+ k?m", info["scale"][0]), info
+            assert "核查范围" in info["panel"] and sample.name in info["panel"]
+            assert b.console_errors() == [] and b.external_requests() == [], name
+    finally:
+        b.close()
+    cov = seen["coverage"]
+    assert "km²" in cov["panel"] and "%" in cov["panel"] and "缓冲区法" in cov["panel"]
+    district_rows = dict(next(p["rows"] for p in cov["popups"] if p["layer"] == "districts_coverage"))
+    assert re.fullmatch(r"[\d,.]+ (km²|公顷)", district_rows["面积"]) and district_rows["面积覆盖率"].endswith("%")
+    # every district named once; sections named on the sections map
+    districts = set(sample.districts()["name"])
+    assert districts <= set(cov["labels"]) and len(cov["labels"]) == len(set(cov["labels"]))
+    assert set(sample.vectors["sections"]["name"]) <= set(seen["sections"]["labels"])
+    # violations over the gaps: one hatched SVG path per violation polygon, not a second flat red fill
+    assert cov["hatches"] >= 1 and cov["hatchedPaths"] == ran["coverage"].n_violations
+    net = seen["coverage-network"]
+    assert "路网法" in net["panel"] and "步行可达街道" in " ".join(net["texts"])
+
+
+@pytest.mark.slow
+def test_png_of_map_pages_is_drawn_and_not_blank(sample_pages_zh, tmp_path):
+    """ecogis map --png's code path: Chromium writes each PNG; it has the window's size and is no blank page."""
+    from ecogis.maps.png import write_png
+
+    _sample, _ran, pages = sample_pages_zh
+    for name in ("coverage", "sections"):
+        out = write_png(pages[name], tmp_path / f"{name}.png", window_px=(1200, 800))
+        data = out.read_bytes()
+        px = png_pixels(data)
+        assert px.shape[:2] == (800, 1200), px.shape
+        stats = assert_not_blank(data)
+        assert stats["std"] > 20, stats
+        # the title block (bottom right) is drawn: white box pixels there, unlike the plain background
+        corner = px[650:790, 900:1190].reshape(-1, 3)
+        assert (corner.min(axis=1) > 245).mean() > 0.2, name

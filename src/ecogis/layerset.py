@@ -316,5 +316,5 @@ def _gate_on_read(ls: LayerSet) -> LayerSet:
 def load_sample() -> LayerSet:
     """The embedded central-Luohe (漯河) sample."""
     ls = load_layers(sample_dir())
-    ls.name = "漯河市中心城区 (sample)"
+    ls.name = "漯河市中心城区（示例数据）"
     return ls

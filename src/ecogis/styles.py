@@ -12,8 +12,9 @@ Symbology follows meaning, not taste:
 * drinking-water protection zones (HJ 338-2018 clause 4: 一级, 二级, 准保护区) go from
   dark red through orange to pale yellow as protection weakens;
 * ecological red lines are a red dashed outline over a light red fill;
-* coverage gaps are red-orange, catchments translucent blue, violations red and
-  warnings orange.
+* coverage gaps are orange, catchments translucent blue; violations dark red and
+  warnings brown-orange, polygons hatched (so a violation drawn over the gap or
+  zone it marks is seen as a mark on it, not as a second red fill).
 
 Examples
 --------
@@ -64,6 +65,10 @@ class Symbol:
         Radius of point markers in screen pixels.
     dash : str or None
         SVG/canvas dash pattern in pixels (``'6 4'``), None for a solid line.
+    hatch : bool
+        Polygons filled with diagonal lines of ``fill_color`` instead of a flat
+        fill (violations over the result layers they mark: seen through, and
+        unlike any flat fill).
     """
 
     color: str
@@ -72,6 +77,7 @@ class Symbol:
     weight: float = 2.0
     radius: float = 5.0
     dash: str | None = None
+    hatch: bool = False
 
     def to_leaflet(self) -> dict[str, Any]:
         """Leaflet path options (``color``, ``fillColor`` ... ``radius``)."""
@@ -84,6 +90,7 @@ class Symbol:
             "fillOpacity": self.fill_opacity if self.fill_color is not None else 0.0,
             "dashArray": self.dash,
             "radius": self.radius,
+            "hatch": self.hatch,
         }
 
 
@@ -357,9 +364,9 @@ STYLES: dict[str, LayerStyle] = {
         _s("catchments", "站点服务范围", "Catchments", None, [],
            Symbol("#2171b5", "#6baed6", 0.25, 1.0), "核查结果", 25),
         _s("gaps", "覆盖空白", "Coverage gaps", None, [],
-           Symbol("#d7301f", "#fc4e2a", 0.5, 1.0), "核查结果", 27),
+           Symbol("#e6550d", "#fdae6b", 0.55, 1.0), "核查结果", 27),
         _s("reached_streets", "步行可达街道", "Streets reached on foot", None, [],
-           Symbol("#08519c", None, 0.0, 2.0), "核查结果", 26),
+           Symbol("#08519c", None, 0.0, 2.0), "核查结果", 97),
         _s("chp_radius", "热电联产供热半径", "CHP heating radius", None, [],
            Symbol("#d73027", "#fdae61", 0.12, 2.0, dash="8 4"), "核查结果", 20),
         _s("bus_lanes", "公交专用道", "Bus lanes", None, [],
@@ -369,9 +376,9 @@ STYLES: dict[str, LayerStyle] = {
         _s("warnings", "预警", "Warnings", None, [],
            Symbol("#d95f0e", "#fe9929", 0.6, 2.0, 7.0), "核查结果", 98),
         _s("violations", "违规", "Violations", "severity", [
-            Category("error", "违规", "Violation", Symbol("#cb181d", "#ef3b2c", 0.6, 2.5, 8.0)),
-            Category("warning", "预警", "Warning", Symbol("#d95f0e", "#fe9929", 0.6, 2.0, 7.0)),
-        ], Symbol("#cb181d", "#ef3b2c", 0.6, 2.5, 8.0), "核查结果", 99),
+            Category("error", "违规", "Violation", Symbol("#99000d", "#cb181d", 0.6, 1.5, 8.0, hatch=True)),
+            Category("warning", "预警", "Warning", Symbol("#b35806", "#f1a340", 0.6, 2.0, 7.0, hatch=True)),
+        ], Symbol("#99000d", "#cb181d", 0.6, 1.5, 8.0, hatch=True), "核查结果", 99),
         # --- 生态: green space and land use (colours after the 国土空间规划 land-use palette) -----------------
         _s("land_use", "用地现状", "Land use", "land_class", [
             Category(v, v, en, Symbol(col, col, 0.45, 0.5)) for v, en, col in _LAND_CLASS

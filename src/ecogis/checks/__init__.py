@@ -38,6 +38,7 @@ from ecogis.checks import (
     bus_indicators,
     control_zones,
     coverage,
+    coverage_network,
     facilities_in_zones,
     greenways,
     land_cover,
@@ -86,7 +87,7 @@ _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
 _BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
                                     river_buffers, control_zones, air, boilers, parks, greenways, land_cover,
                                     area_change, facilities_in_zones, black_odorous_water, sewers, mines,
-                                    air_records)
+                                    air_records, coverage_network)
 
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:

@@ -27,8 +27,9 @@ SPEC = CheckSpec(
     params=(
         Param("radius_m", 30_000.0, unit="m", minimum=0.0, min_open=True,
               doc="heating radius around each plant (漯政〔2024〕6号 三(三): 30 km; "
-                  "三政办〔2018〕35号 二(一)6: 15 km)"),
-        Param("min_chp_mw", 300.0, unit="MW", minimum=0.0, doc="smallest CHP plant that counts (30万千瓦)"),
+                  "三政办〔2018〕35号 二(一)6: 15 km)", label=("供热半径", "Heating radius")),
+        Param("min_chp_mw", 300.0, unit="MW", minimum=0.0, doc="smallest CHP plant that counts (30万千瓦)",
+              label=("热电厂最小装机容量", "Smallest CHP plant")),
     ),
     metrics=(
         Metric("coal_boilers_near_chp", "count", ("供热半径内燃煤锅炉", "Coal boilers within the heating radius"),

@@ -35,6 +35,7 @@ SPEC = CheckSpec(
         Metric("bus_lines", "count", ("公交线路数", "Bus lines"), target=True),
         Metric("stops_total", "count", ("站点数", "Stops")),
         Metric("arterial_intersections", "count", ("主干道交叉口数", "Arterial intersections")),
+        Metric("new_bus_lane_km", "km", ("新增公交专用道长度", "New bus lanes")),
     ),
     context=("study_area", "roads", "bus_routes", "intersections", "bus_stops"),
     headline=("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",

@@ -27,6 +27,10 @@ SPEC = CheckSpec(
     metrics=(
         Metric("facilities_within_buffer", "count", ("缓冲带内设施数", "Facilities within the buffer"),
                target=True),
+        Metric("facilities_checked", "count", ("核查设施数", "Facilities checked")),
+        Metric("buffer_m", "m", ("缓冲带宽度", "Buffer width")),
+        Metric("livestock_farm_within_buffer", "count", ("缓冲带内养殖场数", "Livestock farms within the buffer")),
+        Metric("enterprise_within_buffer", "count", ("缓冲带内企业数", "Enterprises within the buffer")),
     ),
     context=("study_area", "rivers", "facilities"),
     headline=("buffer_m", "facilities_checked", "facilities_within_buffer"),

@@ -74,8 +74,10 @@ SPEC = CheckSpec(
         Metric("drinking_source_compliance_rate", "share",
                ("饮用水源断面达标率", "Drinking-source sections compliance"), target=True),
         # computed per target from its select / water_class (see measure), not a key of result.metrics
-        Metric("share_meeting_class", "share", target=True),
+        Metric("share_meeting_class", "share", ("达到目标类别断面比例", "Share of sections meeting the class"),
+               target=True),
         Metric("upstream_facilities", "count", ("上游设施数", "Facilities upstream")),
+        Metric("compliance_rate_by_level", "share", ("分级达标率", "Compliance by level")),
     ),
     context=("study_area", "rivers", "sections"),
     headline=("sections_total", "sections_evaluated", "compliance_rate", "compliance_rate_national",

@@ -52,6 +52,8 @@ class Param:
         Smallest allowed value; ``min_open`` makes it exclusive.
     doc : str
         One line for docs and help.
+    label : tuple of (str, str), optional
+        Display name (Chinese, English) for map titles and panels.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Param:
     minimum: float | None = None
     min_open: bool = False
     doc: str = ""
+    label: tuple[str, str] | None = None
 
     @property
     def is_text(self) -> bool:

@@ -27,6 +27,7 @@ from ecogis.cli.options import (
 )
 from ecogis.errors import NotMeasurableError
 from ecogis.maps import ensure_assets, write_maps
+from ecogis.maps.png import parse_window, require_png_renderer, write_pngs
 
 __all__ = ["CheckChoice", "map_command"]
 
@@ -63,16 +64,22 @@ _BASEMAPS = ["none", "osm", "tianditu-vec", "tianditu-img", "amap"]
               help="天地图 key for tianditu-vec / tianditu-img (default: $TIANDITU_KEY).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of titles, legends and popups.")
+@click.option("--area-unit", type=click.Choice(["auto", "km2", "ha", "m2"]), default="auto", show_default=True,
+              help="Unit of areas in panels and popups: auto = km² from 1 km², else 公顷 / ha.")
 @click.option("--check", "checks", multiple=True, metavar="NAME", type=CheckChoice(),
               help=f"Map only these checks (repeatable): {', '.join(CHECKS)}.  Default: every check the "
                    "layers allow.")
 @click.option("--overview-only", is_flag=True, help="Only the overview map of the layers (and the index).")
+@click.option("--png", "png", is_flag=True,
+              help="Also a PNG picture of each map (<name>.png beside it), drawn by headless Chromium.")
+@click.option("--png-size", default="1400x900", show_default=True, metavar="WxH",
+              help="Window size of the PNG pictures, pixels.")
 @overwrite_option
 @click.pass_context
 @handle_errors
 def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, out_dir: Path, basemap: str,
-                tianditu_key: str | None, lang: str, checks: tuple[str, ...], overview_only: bool,
-                overwrite: bool) -> None:
+                tianditu_key: str | None, lang: str, area_unit: str, checks: tuple[str, ...], overview_only: bool,
+                png: bool, png_size: str, overwrite: bool) -> None:
     """Write self-contained HTML maps: an overview of every layer, one map per check, and index.html.
 
     \b
@@ -82,10 +89,14 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
       ecogis map --basemap tianditu-vec --tianditu-key KEY --lang en
       ecogis map --check water-sources --check sections
       ecogis map --overview-only
+      ecogis map --lang zh --png                   # and maps/<name>.png for reports
     """
     if checks and overview_only:
         raise click.UsageError("--check and --overview-only exclude each other")
     ensure_assets()  # before any work: without the map scripts, one line saying how to get them, exit 2
+    window = parse_window(png_size) if png else None
+    if png:
+        require_png_renderer()  # before any work: no Chromium, one line saying how to get it, exit 2
     claim_outputs(overwrite, dirs=[out_dir])
     layerset = load_layerset(layers_dir, crs)
     results = []
@@ -97,6 +108,9 @@ def map_command(ctx: click.Context, layers_dir: Path | None, crs: str | None, ou
             click.echo(f"no map for {name}: {why}", err=True)
         results = list(ran.values())
     paths = write_maps(layerset, results, out_dir, basemap=basemap, lang=lang,
-                       tianditu_key=tianditu_key, overwrite=overwrite)
+                       tianditu_key=tianditu_key, overwrite=overwrite, area_unit=area_unit)
     for p in paths:
         echo_written(p)
+    if png:
+        for p in write_pngs([p for p in paths if p.name != "index.html"], window_px=window, overwrite=overwrite):
+            echo_written(p)

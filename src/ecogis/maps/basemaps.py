@@ -72,7 +72,8 @@ class Basemap:
             out.append("底图瓦片需联网加载；离线时只显示数据。" if lang == "zh" else
                        "Basemap tiles need a network connection; offline, only the data show.")
         if self.data_crs == "gcj02":
-            out.append("数据已转换为GCJ-02以匹配高德底图 / data shifted to GCJ-02 to match Amap tiles")
+            out.append("数据已转换为GCJ-02以匹配高德底图" if lang == "zh" else
+                       "Data shifted to GCJ-02 to match the Amap tiles.")
         return out
 
 

@@ -30,7 +30,6 @@ PosixPath('maps/stops.html')
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import html
 import json
 import logging
@@ -46,21 +45,24 @@ from urllib.parse import quote
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecogis.catalogue import CATALOGUE
-from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES, METRIC_LABELS
+from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES
 from ecogis.crs import to_crs, to_metric
 from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
 from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
+from ecogis.maps.format import format_metric, json_value, params_text, popup_fields, popup_records, result_panel
+from ecogis.maps.labels import LAYER_TITLES, UI, group_title
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
+from ecogis.maps.titleblock import dedupe_labels, feature_labels
+from ecogis.maps.titleblock import title_block as make_title_block
 from ecogis.progress import progress_bar
 from ecogis.styles import GROUP_ORDER, Category, LayerStyle, Symbol, style_for
+from ecogis.units import format_value
 
 __all__ = [
     "CHECK_CONTEXT",
@@ -82,21 +84,7 @@ log = logging.getLogger(__name__)
 
 LANGS = ("zh", "en")
 
-_LABELS = {
-    "zh": {"legend": "图例", "yes": "是", "no": "否", "fullscreen": "全屏", "exitFullscreen": "退出全屏",
-           "other": "其他", "violations": "违规数", "layers": "图层数", "features": "要素数",
-           "not_measurable": "无法计算", "overview": "图层总览", "index": "地图目录", "size": "大小",
-           "map": "地图"},
-    "en": {"legend": "Legend", "yes": "yes", "no": "no", "fullscreen": "Full screen",
-           "exitFullscreen": "Exit full screen", "other": "Other", "violations": "Violations",
-           "layers": "Layers", "features": "Features", "not_measurable": "Not measurable",
-           "overview": "Overview of layers", "index": "Maps", "size": "Size", "map": "Map"},
-}
-
-_VIOLATION_FIELDS = {
-    "id": ("编号", "ID"), "name": ("名称", "Name"), "rule": ("规则", "Rule"), "detail": ("说明", "Detail"),
-    "severity": ("级别", "Severity"),
-}
+_LABELS = UI
 
 _VIEWPORT_PX = (1000, 650)
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -143,81 +131,6 @@ def display_tolerance_m(bounds: Sequence[float], *, zoom_headroom: int = 3, min_
     return float(min(max(m_per_px, min_m), max_m))
 
 
-# --- values --------------------------------------------------------------------------
-def _json_value(v: Any) -> Any:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return None if math.isnan(f) or math.isinf(f) else f
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp)):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        return None
-    if isinstance(v, shapely.Geometry):
-        return None
-    if isinstance(v, (list, tuple, dict)):
-        return json.loads(json.dumps(v, default=str))
-    return str(v)
-
-
-_UNITS = [("_km2", "km²"), ("_m2", "m²"), ("_km", "km"), ("_m", "m"), ("_ugm3", "µg/m³"), ("_mgl", "mg/L"),
-          ("_m3d", "m³/d"), ("_s", "s"), ("_pct", "%")]
-
-
-def format_metric(key: str, value: Any, *, lang: str = "zh") -> tuple[str, str]:
-    """Panel label and value text of one metric.
-
-    Known metrics get their display name (:data:`ecogis.checks.METRIC_LABELS`, Chinese or
-    English); shares (keys with a ``share`` or ``rate`` word; 0-1 floats) become
-    percentages, unit suffixes move into the label, numbers get thousands
-    separators.
-
-    Examples
-    --------
-    >>> format_metric("area_share", 0.8234)
-    ('面积覆盖率', '82.3%')
-    >>> format_metric("gap_area_m2", 1234567.8, lang="en")
-    ('Gap area (m²)', '1,234,568')
-    >>> format_metric("my_length_m", 12.5)
-    ('my_length (m)', '12.5')
-    """
-    label = str(key)
-    is_share = bool(re.search(r"(^|_)(share|rate)($|_)", label))
-    named = METRIC_LABELS.get(label)
-    for suffix, unit in _UNITS:
-        if label.endswith(suffix) and len(label) > len(suffix):
-            label = f"{label[: -len(suffix)]} ({unit})"
-            if named:
-                label = f"{named[0 if lang == 'zh' else 1]} ({unit})"
-            break
-    else:
-        if named:
-            label = named[0 if lang == "zh" else 1]
-    v = _json_value(value)
-    if v is None:
-        return label, "\u2014"
-    if isinstance(v, bool):
-        return label, _LABELS[lang]["yes" if v else "no"]
-    if isinstance(v, int):
-        return label, f"{v:,}" if abs(v) >= 10000 else str(v)
-    if isinstance(v, float):
-        if is_share:
-            return label, f"{v * 100:.1f}%"
-        if abs(v) >= 1000:
-            return label, f"{v:,.0f}"
-        return label, f"{v:.3f}".rstrip("0").rstrip(".") if v != 0 else "0"
-    if isinstance(v, (list, dict)):
-        return label, json.dumps(v, ensure_ascii=False)[:200]
-    return label, str(v)
-
-
 def _safe_symbol(sym: Symbol, geom: str = "polygon") -> dict[str, Any]:
     for c in (sym.color, sym.fill_color):
         if c is not None and not _HEX.match(c):
@@ -247,26 +160,13 @@ def _geometry_class(gdf: gpd.GeoDataFrame) -> str:
     return "polygon"
 
 
-def _field_labels(kind: str, columns: list[str], lang: str) -> list[tuple[str, str]]:
-    spec = CATALOGUE.get(kind)
-    known = {f.name: f.label(lang) for f in spec.fields} if spec else {}
-    for k, (zh, en) in _VIOLATION_FIELDS.items():
-        known.setdefault(k, zh if lang == "zh" else en)
-    first = [c for c in ("name", "id") if c in columns]
-    rest = [c for c in columns if c not in first]
-    return [(c, known.get(c, c)) for c in first + rest]
-
-
-def _feature_collection(gdf: gpd.GeoDataFrame) -> str:
-    """GeoJSON text of a lon/lat GeoDataFrame, coordinates rounded to 6 decimals."""
+def _feature_collection(gdf: gpd.GeoDataFrame, records: list[dict[str, Any]]) -> str:
+    """GeoJSON text of a lon/lat GeoDataFrame, coordinates rounded to 6 decimals, properties as given."""
     geoms = shapely.transform(gdf.geometry.to_numpy(), lambda c: np.round(c, 6))
     gjson = shapely.to_geojson(geoms)
-    cols = [c for c in gdf.columns if c != gdf.geometry.name and not isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
-    records = gdf[cols].to_dict("records") if cols else [{} for _ in range(len(gdf))]
     parts = []
     for rec, g in zip(records, gjson):
-        props = json.dumps({str(k): _json_value(v) for k, v in rec.items()}, ensure_ascii=False,
-                           allow_nan=False, separators=(",", ":"))
+        props = json.dumps(rec, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         parts.append('{"type":"Feature","properties":' + props + ',"geometry":' + g + "}")
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
@@ -283,7 +183,7 @@ def _to_lonlat(gdf: gpd.GeoDataFrame, name: str, data_crs: str, tolerance_m: flo
 
 
 def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: str,
-                cluster_threshold: int) -> tuple[dict[str, Any], dict[str, Any], str]:
+                cluster_threshold: int, area_unit: str = "auto") -> tuple[dict[str, Any], dict[str, Any], str]:
     """Config of one layer (data as a placeholder), its legend entry, and its GeoJSON text."""
     n = len(gdf)
     geom = _geometry_class(gdf) if n else "polygon"
@@ -293,8 +193,8 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     if categorized:
         lookup = {c.value: i for i, c in enumerate(cats)}
         values = gdf[style.field].tolist()
-        cat_idx = [lookup.get(str(_json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
-                   if _json_value(v) is not None else -1 for v in values]
+        cat_idx = [lookup.get(str(json_value(v)) if not isinstance(v, (bool, np.bool_)) else str(bool(v)), -1)
+                   if json_value(v) is not None else -1 for v in values]
     else:
         cat_idx = [-1] * n
     counts = np.bincount(np.asarray(cat_idx, dtype=int) + 1, minlength=len(cats) + 1) if n else \
@@ -308,16 +208,19 @@ def _layer_spec(name: str, gdf: gpd.GeoDataFrame, style: LayerStyle, *, lang: st
     else:
         rows = [{"label": style.title(lang), "symbol": _safe_symbol(style.default, geom), "count": n}]
     layer_id = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
-    legend = {"id": layer_id, "title": style.title(lang), "group": style.group, "geometry": geom, "rows": rows}
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    legend = {"id": layer_id, "title": style.title(lang), "group": style.group,
+              "groupTitle": group_title(style.group, lang=lang), "geometry": geom, "rows": rows}
+    cols = [c for c in gdf.columns if c != gdf.geometry.name
+            and not isinstance(gdf[c].dtype, gpd.array.GeometryDtype)]
+    fields = popup_fields(name, cols, lang=lang)
     spec = {
         "id": layer_id, "kind": name, "title": style.title(lang), "count": n, "geometry": geom,
         "cluster": bool(geom == "point" and n > cluster_threshold),
         "categories": [{"value": c.value, "symbol": _safe_symbol(c.symbol, geom)} for c in cats],
         "default": _safe_symbol(style.default, geom), "cat": cat_idx,
-        "fields": _field_labels(name, cols, lang),
+        "fields": [[f, label] for f, label, _unit in fields],
     }
-    return spec, legend, _feature_collection(gdf)
+    return spec, legend, _feature_collection(gdf, popup_records(gdf, fields, lang=lang, area_unit=area_unit))
 
 
 def _script_json(text: str) -> str:
@@ -393,6 +296,8 @@ def layer_map(
     cluster_threshold: int = 2000,
     simplify_tolerance_m: float | None = None,
     focus: Sequence[str] | None = None,
+    area_unit: str = "auto",
+    title_block: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """A self-contained map of named layers.
 
@@ -423,6 +328,12 @@ def layer_map(
     focus : sequence of str, optional
         Names of the layers the map opens on (their joint extent); default, or
         when they are all empty: every layer.
+    area_unit : {'auto', 'km2', 'ha', 'm2'}
+        Unit of the areas in the panel and popups; ``'auto'`` chooses by size
+        (see :func:`ecogis.units.format_value`).
+    title_block : mapping, optional
+        What the title block says (:func:`ecogis.maps.titleblock.title_block`);
+        default: the files of ``layers`` (their ``attrs["source"]``), today's date.
 
     Returns
     -------
@@ -459,14 +370,18 @@ def layer_map(
 
     styled = sorted(frames.items(), key=lambda kv: (_style_or_generic(kv[0]).order, kv[0]))
     layer_cfgs, legend, datas = [], [], []
+    names: list[list[Any]] = []
     titles: set[str] = set()
     for name, gdf in styled:
         style = _style_or_generic(name)
         if style.title(lang) in titles:  # two layers share a style ('zones' and 'control_zones'): tell them apart
-            style = dataclasses.replace(style, title_zh=f"{style.title_zh} · {name}", title_en=f"{style.title_en} · {name}")
+            zh, en = LAYER_TITLES.get(name, (f"{style.title_zh} · {name}", f"{style.title_en} · {name}"))
+            style = dataclasses.replace(style, title_zh=zh, title_en=en)
         titles.add(style.title(lang))
         lonlat = _to_lonlat(gdf, name, spec.data_crs, tol)
-        cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold)
+        names += feature_labels(name, lonlat)
+        cfg, leg, data = _layer_spec(name, lonlat, style, lang=lang, cluster_threshold=cluster_threshold,
+                                     area_unit=area_unit)
         layer_cfgs.append(cfg)
         legend.append(leg)
         datas.append(data)
@@ -483,7 +398,7 @@ def layer_map(
         sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
         all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
 
-    rows = [list(format_metric(k, v, lang=lang)) for k, v in (panel or {}).items()]
+    rows = [list(format_metric(k, v, lang=lang, area_unit=area_unit)) for k, v in (panel or {}).items()]
     all_notes = list(spec.notes(lang)) + [str(n) for n in notes]
     token = uuid.uuid4().hex
     for i, cfg in enumerate(layer_cfgs):
@@ -493,7 +408,8 @@ def layer_map(
         "basemap": {"name": spec.name, "title": spec.title(lang), "none": not spec.tiles,
                     "tiles": [t.to_leaflet(key) for t in spec.tiles]},
         "panel": {"title": str(title), "rows": rows, "notes": all_notes},
-        "layers": layer_cfgs, "legend": legend,
+        "layers": layer_cfgs, "legend": legend, "featureLabels": dedupe_labels(names),
+        "titleBlock": dict(title_block) if title_block is not None else make_title_block(frames, lang=lang),
     }
     text = json.dumps(config, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for i, data in enumerate(datas):
@@ -502,7 +418,7 @@ def layer_map(
     center = [35.0, 105.0] if all_bounds is None else [
         (all_bounds[0][0] + all_bounds[1][0]) / 2, (all_bounds[0][1] + all_bounds[1][1]) / 2]
     zoom = 4 if bounds is None else fitted_zoom(bounds)
-    m = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=False,
                    max_zoom=19)
     # folium's CDN links go; everything is inlined instead
     m.default_js = []
@@ -548,7 +464,9 @@ def overview_map(layerset, *, title: str | None = None, basemap: str = "none", l
     labels = _LABELS[lang]
     if title is None:
         title = f"{name} {labels['overview']}" if lang == "zh" else f"{name}: {labels['overview'].lower()}"
-    panel = {labels["layers"]: len(vectors), labels["features"]: int(sum(len(v) for v in vectors.values()))}
+    panel = {labels["layers"]: format_value(len(vectors), "count", lang=lang),
+             labels["features"]: format_value(int(sum(len(v) for v in vectors.values())), "count", lang=lang)}
+    kwargs.setdefault("title_block", make_title_block(vectors, area=layerset.name or None, lang=lang))
     return layer_map(vectors, title=title, basemap=basemap, lang=lang, panel=panel, tianditu_key=tianditu_key,
                      **kwargs)
 
@@ -567,17 +485,19 @@ def check_title(key: str, *, lang: str = "zh") -> str:
     >>> check_title("coverage/中心城区"), check_title("air", lang="en"), check_title("my-check")
     ('公交站点覆盖 · 中心城区', 'Air quality', 'my-check')
     >>> check_title("boilers@radius_m=15000")
-    '热电联产供热半径内燃煤锅炉 · radius_m=15000'
+    '热电联产供热半径内燃煤锅炉 · 供热半径 15 km'
     """
     head, _, params = str(key).partition("@")
     name, _, scope = head.partition("/")
     base = CHECK_TITLES.get(name, (name, name))[0 if lang == "zh" else 1]
-    return " · ".join(part for part in (base, scope, params) if part)
+    return " · ".join(part for part in (base, scope, params_text(name, params, lang=lang) if params else "")
+                      if part)
 
 
 def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = None, *,
                title: str | None = None, basemap: str = "none", lang: str = "zh",
-               tianditu_key: str | None = None, **kwargs: Any) -> folium.Map:
+               tianditu_key: str | None = None, layerset=None, area: str | None = None,
+               **kwargs: Any) -> folium.Map:
     """Map of one check result: its violations, its layers and the context layers it concerns.
 
     Parameters
@@ -589,6 +509,12 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
         Input layers to draw under the result (e.g. from :func:`context_layers_for`).
     title : str, optional
         Default: the check's title (:func:`check_title`).
+    layerset : LayerSet, optional
+        The layers the check ran on: the title block lists the files of its inputs
+        (``CheckSpec.inputs``) and names the area.
+    area : str, optional
+        The audited area for the title block (default the layer set's name,
+        with the scope of a scoped check).
     basemap, lang, tianditu_key, **kwargs
         As for :func:`layer_map`.
 
@@ -598,27 +524,38 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
     >>> write_map(m, "maps/water-sources.html", overwrite=True)  # doctest: +SKIP
     """
     _check_options(basemap, lang)
-    labels = _LABELS[lang]
     layers: dict[str, gpd.GeoDataFrame] = dict(context_layers or {})
     for k, v in (result.layers or {}).items():
         if isinstance(v, gpd.GeoDataFrame):
             layers[k] = v
     if result.violations is not None:
         layers["violations"] = result.violations
-    panel: dict[str, Any] = {labels["violations"]: int(result.n_violations)}
-    for k, v in (result.metrics or {}).items():
-        if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
-            continue
-        panel[k] = v
-    notes = [f"{labels['not_measurable']}: {k}: {why}" for k, why in (result.not_measurable or {}).items()]
-    notes += [str(w) for w in (result.warnings or [])[:8]]
-    if result.warnings and len(result.warnings) > 8:
-        notes.append(f"... +{len(result.warnings) - 8}")
+    panel, notes = result_panel(result, lang=lang, area_unit=kwargs.get("area_unit", "auto"))
+    if "title_block" not in kwargs:
+        kwargs["title_block"] = _result_title_block(result, layers, layerset, area, lang)
     # open on what the check found (its layers and violations), the context around it
     kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
     return layer_map(layers, title=title or check_title(result.name, lang=lang), basemap=basemap, lang=lang,
                      panel=panel,
                      notes=notes, tianditu_key=tianditu_key, **kwargs)
+
+
+def _result_title_block(result, layers, layerset, area: str | None, lang: str) -> dict[str, Any]:
+    """The title block of a result map: its inputs' files, the area it audited."""
+    sources = dict(layers)
+    rasters = {}
+    if layerset is not None:
+        from ecogis.checks import CHECKS
+
+        spec = CHECKS.get(result.name)
+        for kind in (spec.inputs if spec is not None else ()):
+            if kind in layerset.vectors:
+                sources.setdefault(kind, layerset.vectors[kind])
+            elif kind in layerset.rasters:
+                rasters[kind] = layerset.rasters[kind]
+        if area is None:
+            area = layerset.name or None
+    return make_title_block(sources, area=area, lang=lang, rasters=rasters)
 
 
 _EXTERNAL = re.compile(
@@ -822,8 +759,11 @@ def write_maps(layerset, results: Sequence[Any] | Mapping[str, Any] | None = Non
     written.append(write_map(m, root / "overview.html", overwrite=overwrite))
     entries.append({"title": m.ecogis_info["title"], "path": "overview.html"})
     for (key, r), fname in zip(progress_bar(keyed, desc="maps", unit="map"), names[1:-1]):
+        scope = key.partition("@")[0].partition("/")[2]
+        name = layerset.name or ""
+        area = " · ".join([p for p in (name,) if p] + ([scope] if scope and scope not in name else [])) or None
         m = result_map(r, context_layers_for(r.name, layerset), basemap=basemap, lang=lang,
-                       tianditu_key=tianditu_key, **kwargs)
+                       tianditu_key=tianditu_key, layerset=layerset, area=area, **kwargs)
         written.append(write_map(m, root / fname, overwrite=overwrite))
         entries.append({"title": check_title(key, lang=lang), "path": fname,
                         "description": f"{labels['violations']}: {r.n_violations}"})
