@@ -35,6 +35,8 @@ import rasterio
 
 from ecogis.catalogue import CATALOGUE
 from ecogis.export import export_qgis
+from ecogis.layerset import load_sample
+from ecogis.publish.render import layout_file_stem
 from ecogis.styles import GROUP_ORDER, STYLES, style_for
 from tests.test_export import (
     GNYLRD,
@@ -447,7 +449,7 @@ def test_audit_writes_a_qgis_project_that_opens_with_its_check_results(tmp_path)
     assert opened["layers"] and all(l["valid"] for l in opened["layers"])
     # each page is titled with its check and the audited area (not the project's bilingual title)
     titles = [_items(lo)["title"]["text"] for lo in opened["layouts"]]
-    assert len(titles) == len(names) and all(t.endswith(" · 漯河市中心城区 (sample)") for t in titles), titles
+    assert len(titles) == len(names) and all(t.endswith(" · " + load_sample().name) for t in titles), titles
     in_project = {l["table"] for l in opened["layers"]}
     assert {t for t in tables if "__gaps" in t} <= in_project  # the coverage gaps are in the project
     gaps = next(l for l in opened["layers"] if l["table"] and l["table"].endswith("__gaps"))
@@ -612,7 +614,7 @@ def assert_a_drawn_page(pixels: np.ndarray, dpi: int, what: str) -> None:
     drawn = (inside < 245).any(axis=0).mean()
     assert drawn > 0.02, (what, drawn)  # features drawn, not an empty frame
     colourful = (inside.max(axis=0) - inside.min(axis=0) > 40).mean()
-    assert colourful > 0.002, (what, colourful)  # styled colours, not only black outlines
+    assert colourful > 0.001, (what, colourful)  # styled colours, not only black outlines (a sparse page, e.g. six mines over the city, has ~0.0016)
 
 
 @pytest.fixture(scope="module")
@@ -643,7 +645,7 @@ def test_every_layout_of_the_sample_exports_to_a_drawn_pdf(sample_export, tmp_pa
     checks = {r.name for r in results}
     assert [lo.check for lo in out.layouts] == [r.name for r in results]  # one layout per check map
     pdfs = export_layouts(out.project)
-    assert [p.name for p in pdfs] == [lo.name.replace(" ", "_") + ".pdf" for lo in out.layouts]
+    assert [p.name for p in pdfs] == [layout_file_stem(lo.name) + ".pdf" for lo in out.layouts]
     assert len(pdfs) == len(checks)
     for pdf in pdfs:
         data = pdf.read_bytes()
@@ -675,7 +677,7 @@ def test_export_qgis_pdf_command_writes_the_overview_layout(tmp_path):
     r = CliRunner().invoke(cli, ["-q", "export", "qgis", str(out), "--pdf", "--lang", "en"])
     assert r.exit_code == 0, r.output
     pdfs = sorted((tmp_path / "luohe_layouts").glob("*.pdf"))
-    assert [p.name for p in pdfs] == ["01_漯河市中心城区_sample.pdf"]  # no checks: one overview of every layer
+    assert [p.name for p in pdfs] == [layout_file_stem("01 " + load_sample().name) + ".pdf"]  # no checks: one overview of every layer
     assert "project CRS: EPSG:4547" in r.output and pdfs[0].name in r.output
     assert_a_drawn_page(page_picture(pdfs[0], tmp_path), 50, "overview")
     assert not list(tmp_path.rglob(".ecogis-tmp-*"))  # nothing left of the atomic writes

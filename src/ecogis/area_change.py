@@ -79,7 +79,7 @@ AREA_RULES: dict[str, str] = {
     "湿地": "平顶山市“十四五”生态环境保护和生态经济发展规划 第七章第二节: 全面保护重要湿地、湿地公园等……稳定和扩大湿地面积",
     "公益林": "平顶山市“十四五”生态环境保护和生态经济发展规划 第七章第二节: 全面加强天然林和公益林保护……扩大国家级和省级公益林面积",
 }
-_DEFAULT_RULE = "保护面积不减少 (the plan's clause for this area)"
+_DEFAULT_RULE = "保护面积不减少（依据规划相应条款）"
 
 #: how a lost piece is named in the findings, by kind
 _NOUNS = {"eco_redlines": ("red-line unit", "all red lines")}

@@ -42,6 +42,30 @@ MINE_RULE = "荥政办〔2024〕1号 三(六)13: 到2025年，完成265公顷历
 _STATES = ("已修复", "修复中", "未修复")
 
 
+def _hectares(inside: gpd.GeoDataFrame, clipped: Any, *, check_stated: bool, warnings: list[str]) -> np.ndarray:
+    """Each mine's hectares: polygons from their (clipped) geometry, points from ``area_ha`` / ``area_m2``;
+    a stated area more than 5 % off a polygon's geometry is warned about (when nothing was clipped)."""
+    n = len(inside)
+    polygonal = np.array([g.geom_type in ("Polygon", "MultiPolygon") for g in inside.geometry.values], dtype=bool)
+    ha = np.full(n, np.nan)
+    if n:
+        ha[polygonal] = shapely.area(clipped[polygonal]) / 10_000.0
+    attr = np.full(n, np.nan)
+    if "area_ha" in inside.columns:
+        attr = pd.to_numeric(inside["area_ha"], errors="coerce").to_numpy(dtype=float)
+    if "area_m2" in inside.columns:
+        m2 = pd.to_numeric(inside["area_m2"], errors="coerce").to_numpy(dtype=float) / 10_000.0
+        attr = np.where(np.isfinite(attr), attr, m2)
+    ha[~polygonal] = attr[~polygonal]
+    stated = polygonal & np.isfinite(attr) & (attr > 0)
+    if check_stated and stated.any():
+        off = stated & (np.abs(ha - attr) > 0.05 * attr)
+        if off.any():
+            warnings.append(f"{int(off.sum())} mine polygon(s) state an area more than 5 % off their geometry's "
+                            "(the geometry's is used): check the polygons or the stated area")
+    return ha
+
+
 def mine_restoration(
     mines: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | None = None,
@@ -96,23 +120,7 @@ def mine_restoration(
     if odd:
         raise InputError(f"mines restoration has value(s) {odd}; expected one of {list(_STATES)}")
     n = len(inside)
-    polygonal = np.array([g.geom_type in ("Polygon", "MultiPolygon") for g in inside.geometry.values], dtype=bool)
-    ha = np.full(n, np.nan)
-    if n:
-        ha[polygonal] = shapely.area(clipped[polygonal]) / 10_000.0
-    attr = np.full(n, np.nan)
-    if "area_ha" in inside.columns:
-        attr = pd.to_numeric(inside["area_ha"], errors="coerce").to_numpy(dtype=float)
-    if "area_m2" in inside.columns:
-        m2 = pd.to_numeric(inside["area_m2"], errors="coerce").to_numpy(dtype=float) / 10_000.0
-        attr = np.where(np.isfinite(attr), attr, m2)
-    ha[~polygonal] = attr[~polygonal]
-    stated = polygonal & np.isfinite(attr) & (attr > 0)
-    if area is None and stated.any():
-        off = stated & (np.abs(ha - attr) > 0.05 * attr)
-        if off.any():
-            warnings.append(f"{int(off.sum())} mine polygon(s) state an area more than 5 % off their geometry's "
-                            "(the geometry's is used): check the polygons or the stated area")
+    ha = _hectares(inside, clipped, check_stated=area is None, warnings=warnings)
     ids = inside["id"].astype(str).to_numpy() if "id" in inside.columns else np.array([str(i) for i in inside.index])
     names = inside["name"].astype(object).to_numpy() if "name" in inside.columns else np.full(n, None, object)
     missing = ~np.isfinite(ha) | (ha < 0)

@@ -441,7 +441,8 @@ def _build(doc: dict[str, Any]) -> list[Target]:
             spatial=bool(t["spatial"]), check=t.get("check"), metric=t.get("metric"), notes=t.get("notes"),
             select=tuple((f, tuple([v] if isinstance(v, str) else v)) for f, v in (t.get("select") or {}).items()),
             water_class=t.get("water_class"),
-            params=tuple(sorted((k, v if isinstance(v, str) else float(v)) for k, v in (t.get("params") or {}).items())),
+            params=tuple(sorted((k, v if isinstance(v, str) else float(v))
+                                for k, v in (t.get("params") or {}).items())),
             no_check=t.get("no_check"),
         ))
     return out

@@ -63,6 +63,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "ug/m3": ("µg/m³", "µg/m³"),
     "mg/m3": ("mg/m³", "mg/m³"),
     "mg/L": ("mg/L", "mg/L"),
+    "days": ("天", "days"),
+    "mm": ("mm", "mm"),
     "m3/d": ("m³/d", "m³/d"),
     "MW": ("MW", "MW"),
     "s": ("s", "s"),

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 ZONE_KINDS = tuple(k for k, s in CATALOGUE.items() if s.geometry == ("polygon",))
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
-_DEFAULT_RULE = "设施不得位于该区域内 (the plan's clause for these facilities and zones)"
+_DEFAULT_RULE = "设施不得位于该区域内（依据规划相应条款）"
 
 
 def split_values(text: str | Sequence[str] | None) -> list[str]:

@@ -65,6 +65,12 @@ SPEC = CheckSpec(
         Metric("so2_mean_ugm3", "ug/m3", ("SO2年均浓度", "SO2 annual mean"), target=True),
         Metric("no2_mean_ugm3", "ug/m3", ("NO2年均浓度", "NO2 annual mean"), target=True),
         Metric("o3_8h_p90_ugm3", "ug/m3", ("臭氧日最大8小时第90百分位数", "O3 8-h 90th percentile"), target=True),
+        Metric("pm25_days", "days", ("PM2.5有效天数", "Days with PM2.5 data")),
+        Metric("pm10_days", "days", ("PM10有效天数", "Days with PM10 data")),
+        Metric("o3_8h_days", "days", ("O3 8小时有效天数", "Days with O3 8-h data")),
+        Metric("co_days", "days", ("CO有效天数", "Days with CO data")),
+        Metric("so2_days", "days", ("SO2有效天数", "Days with SO2 data")),
+        Metric("no2_days", "days", ("NO2有效天数", "Days with NO2 data")),
         Metric("co_p95_mgm3", "mg/m3", ("CO 24小时第95百分位数", "CO 24-h 95th percentile"), target=True),
     ),
     indicators={

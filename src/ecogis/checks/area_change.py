@@ -44,10 +44,16 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("protected_areas",),
     params=(
-        Param("kind", "protected_areas", doc="versioned polygon kind: protected_areas or eco_redlines"),
-        Param("category", "", doc="only this category (永久基本农田, 湿地, 公益林, 其他, or their aliases farmland, wetland, "
-                                  "public_forest); empty: all features"),
-        Param("min_piece_m2", 1.0, unit="m2", minimum=0.0, doc="lost pieces smaller than this are not listed"),
+        Param("kind", "protected_areas",
+              label=("图层类型", "Layer kind"),
+              doc="versioned polygon kind: protected_areas or eco_redlines"),
+        Param("category", "",
+              label=("类别", "Category"),
+              doc="only this category (永久基本农田, 湿地, 公益林, 其他, or their aliases farmland, wetland, "
+                  "public_forest); empty: all features"),
+        Param("min_piece_m2", 1.0, unit="m2", minimum=0.0,
+              label=("列出的最小图斑", "Smallest piece listed"),
+              doc="lost pieces smaller than this are not listed"),
     ),
     metrics=(
         Metric("net_m2", "m2", ("面积净变化", "Net area change"), target=True),

@@ -56,11 +56,19 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("facilities", "study_area"),
     params=(
-        Param("kinds", "", doc="facility kinds, comma-separated (risk_source, gas_producer, kiln ...); empty: all"),
-        Param("zone_kind", "study_area", doc="layer kind of the zones (study_area, protection_zones, control_zones ...)"),
-        Param("zone_field", "", doc="field that picks the zones (name, level, zone_type, scope); empty: "
-                                    "study_area by the target's scope, other kinds all zones"),
-        Param("zone_values", "", doc="values of zone_field, comma-separated (a part of the name for name)"),
+        Param("kinds", "",
+              label=("设施类型", "Facility kinds"),
+              doc="facility kinds, comma-separated (risk_source, gas_producer, kiln ...); empty: all"),
+        Param("zone_kind", "study_area",
+              label=("区域图层", "Zone layer"),
+              doc="layer kind of the zones (study_area, protection_zones, control_zones ...)"),
+        Param("zone_field", "",
+              label=("区域字段", "Zone field"),
+              doc="field that picks the zones (name, level, zone_type, scope); empty: "
+                  "study_area by the target's scope, other kinds all zones"),
+        Param("zone_values", "",
+              label=("区域取值", "Zone values"),
+              doc="values of zone_field, comma-separated (a part of the name for name)"),
     ),
     metrics=(
         Metric("facilities_inside", "count", ("区域内设施数", "Facilities inside"), target=True),

@@ -29,6 +29,7 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("greenways", "study_area", "land_use", "population"),
     params=(Param("radius_m", GREENWAY_RADIUS_M, unit="m", minimum=0.0, min_open=True,
+                  label=("绿道服务半径", "Greenway service radius"),
                   doc="greenway service radius (城市体检 绿道服务半径覆盖率: 1 km)"),),
     metrics=(
         Metric("method", "", ("方法", "Method")),

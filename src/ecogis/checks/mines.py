@@ -7,8 +7,8 @@ from typing import Any
 
 from ecogis.checks._areas import WHOLE_CITY
 from ecogis.checks._reasons import strict_scope_area, with_reasons
-from ecogis.errors import NotMeasurableError
 from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
 from ecogis.mines import mine_restoration
 from ecogis.result import CheckResult
@@ -47,6 +47,8 @@ SPEC = CheckSpec(
         Metric("total_ha", "ha", ("矿山面积", "Mine area")),
         Metric("mines_total", "count", ("矿山数", "Mines")),
         Metric("mines_restored", "count", ("已修复矿山数", "Mines restored")),
+        Metric("mines_in_progress", "count", ("修复中矿山数", "Mines being restored")),
+        Metric("mines_unrestored", "count", ("未修复矿山数", "Mines not restored")),
     ),
     scoped=True,
     context=("study_area", "mines"),

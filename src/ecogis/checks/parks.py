@@ -38,13 +38,15 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("parks", "land_use", "study_area", "population"),
     params=(
-        Param("large_park_m2", _LARGE_M2, unit="m2", minimum=0.0,
+        Param("large_park_m2", _LARGE_M2, unit="m2", minimum=0.0, label=("大型公园最小面积", "Smallest large park"),
               doc=f"smallest park that serves the large radius ({_RULE}: 5000 m2)"),
         Param("large_radius_m", _LARGE_R, unit="m", minimum=0.0, min_open=True,
+              label=("大型公园服务半径", "Large-park service radius"),
               doc=f"service radius of large parks, from the park boundary ({_RULE}: 500 m)"),
-        Param("small_park_m2", _SMALL_M2, unit="m2", minimum=0.0,
+        Param("small_park_m2", _SMALL_M2, unit="m2", minimum=0.0, label=("计入公园最小面积", "Smallest park counted"),
               doc=f"smallest park counted at all ({_RULE}: 2000 m2)"),
         Param("small_radius_m", _SMALL_R, unit="m", minimum=0.0, min_open=True,
+              label=("小型公园服务半径", "Small-park service radius"),
               doc=f"service radius of parks from small_park_m2 to large_park_m2 ({_RULE}: 300 m)"),
     ),
     metrics=(

@@ -73,6 +73,7 @@ SPEC = CheckSpec(
     runner=run,
     inputs=("sewers", "study_area", "facilities"),
     params=(Param("distance_m", 500.0, unit="m", minimum=0.0, min_open=True,
+                  label=("分流管网服务距离", "Reach of a separated main"),
                   doc="reach of a separated main (straight line)"),),
     metrics=(
         Metric("share_within", "share", ("分流管网服务覆盖率", "Share within reach of separated mains"), target=True),
@@ -85,6 +86,8 @@ SPEC = CheckSpec(
                target=True),
         Metric("townships_without_plant", "count", ("无污水处理设施乡镇数", "Townships without one"), target=True),
         Metric("townships_total", "count", ("乡镇数", "Townships")),
+        Metric("within_m2", "m2", ("分流管网服务范围面积", "Area within reach of separated mains")),
+        Metric("unknown_km", "km", ("分流状态不明管网长度", "Mains of unknown status")),
     ),
     scoped=True,
     context=("study_area", "sewers", "facilities"),

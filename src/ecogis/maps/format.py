@@ -164,7 +164,8 @@ def result_panel(result: Any, *, lang: str = "zh", area_unit: str = "auto") -> t
     for p in (spec.params if spec is not None else ()):
         if p.name in (result.parameters or {}):
             label, unit = param_label(result.name, p.name, lang=lang)
-            rows[label] = format_value(result.parameters[p.name], unit, lang=lang, area_unit=area_unit)
+            rows[label] = format_value(value_text(p.name, result.parameters[p.name], lang=lang), unit, lang=lang,
+                                       area_unit=area_unit)
     for k, v in (result.metrics or {}).items():
         if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
             continue

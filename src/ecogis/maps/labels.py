@@ -143,15 +143,29 @@ RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
     "edge": ("街道段编号", "Street edge", ""),
     "start_m": ("可达起点", "Reached from", "m"),
     "end_m": ("可达终点", "Reached to", "m"),
+    "annual_samples": ("年度监测次数", "Samples in the year", "count"),
+    "eliminated": ("已消除", "Eliminated", ""),
+    "has_plant": ("有污水处理设施", "Has a treatment plant", ""),
+    "plants": ("污水处理设施数", "Treatment plants", "count"),
+    "park_area_m2": ("公园面积", "Park area", "m2"),
+    "restored": ("已修复", "Restored", ""),
+    "zone_ids": ("区域编号", "Zone ids", ""),
+    "zone_names": ("区域名称", "Zone names", ""),
+    "pm25_stations_mean_ugm3": ("PM2.5站点平均浓度", "PM2.5 station mean", "ug/m3"),
+    "pm10_stations_mean_ugm3": ("PM10站点平均浓度", "PM10 station mean", "ug/m3"),
 }
 
 #: engine words shown as values, by field ('' = any field): value -> (zh, en)
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
-    "method": {"buffer": ("缓冲区法", "straight-line buffer"), "network": ("路网法", "walking network")},
+    "method": {"buffer": ("缓冲区法", "straight-line buffer"), "network": ("路网法", "walking network"),
+               "buffer (bracketed)": ("缓冲区法（误差上下界）", "polygon buffer, bracketed")},
+    "kinds": {"all": ("全部", "all")},
     "mode": {"bus": ("公交", "bus"), "brt": ("快速公交", "bus rapid transit"), "rail": ("轨道交通", "rail")},
     "severity": {"error": ("违规", "violation"), "warning": ("预警", "warning")},
     "level": {"station": ("监测站", "station"), "district": ("分区", "district"), "city": ("全市", "city")},
     "source_layer": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
+    "zone_kind": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
+    "kind": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
     "class_source": {"concentrations": ("实测浓度", "concentrations"),
                      "measured_class": ("实测类别", "measured class")},
     "deciding_indicator": {f.name: (f.name_zh, f.name_en) for f in CATALOGUE["sections"].fields
@@ -279,7 +293,8 @@ def shows_in(lang: str, field: str, value: Any) -> bool:
 
 #: Latin words a Chinese map may show: units, standards, pollutants, reference systems, proper names
 ALLOWED_LATIN = frozenset({
-    "km", "mg", "MW", "ha", "PM", "GB", "HJ", "GCJ", "WGS", "CGCS", "EPSG", "ecogis", "Leaflet", "OpenStreetMap",
+    "km", "mg", "mm", "MW", "ha", "PM", "SO", "NO", "CO",
+    "GB", "HJ", "GCJ", "WGS", "CGCS", "EPSG", "ecogis", "Leaflet", "OpenStreetMap",
     "OSM", "GTFS", "II", "III", "IV", "COD", "BOD", "TP", "TN", "NH", "CHP", "GeoPackage", "gpkg", "tif", "geojson",
     "csv", "shp", "pbf", "xlsx", "json", "html", "png",
 })
