@@ -442,11 +442,14 @@ def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float,
     meet = shapely.intersects(B[a], B[b])
     a, b = a[meet], b[meet]
     colour = np.zeros(B.size, dtype=np.int64)
-    if a.size:  # greedy colouring in the order of the index (a < b: every earlier one is coloured already)
-        o = np.lexsort((a, b))
+    if a.size:  # greedy colouring from west to east (along a chain of buffers, as few rounds as it needs)
+        west = np.empty(B.size, dtype=np.int64)
+        west[np.argsort(shapely.bounds(B)[:, 0], kind="stable")] = np.arange(B.size)
+        a, b = np.where(west[a] < west[b], a, b), np.where(west[a] < west[b], b, a)
+        o = np.argsort(west[b], kind="stable")
         a, b = a[o].tolist(), b[o].tolist()
         k = 0
-        while k < len(b):
+        while k < len(b):  # every buffer west of b[k] that meets it is coloured already
             j, taken = b[k], set()
             while k < len(b) and b[k] == j:
                 taken.add(int(colour[a[k]]))
