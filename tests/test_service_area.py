@@ -92,3 +92,32 @@ def test_network_warning_counts_the_facilities_in_their_words():
     assert any(w.startswith("2 libraries within 300 m of the area") for w in res.warnings), res.warnings
     assert any(w.startswith("2 of 2 libraries are farther than the access width") for w in res.warnings)
     assert not any("stop" in w for w in res.warnings), res.warnings
+
+
+def test_many_facilities_draw_coarser_arcs_by_default_and_say_so_with_the_same_areas(monkeypatch):
+    """Past the circle-vertex budget (national runs, issue 17 item 5) the default arcs get coarser so the gap
+    polygons fit in memory; every arc keeps its sector's exact area, so the figures stay those of fine arcs
+    and of the analytic lone discs, and the warnings say so.  A step given is kept as given."""
+    import ecogis.service_area as sa
+
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(300, 9700, (120, 2))
+    fine = service_coverage(_schools(xy), _area(), radius_m=R, facility_kind="schools", arc_step_deg=360 / 256)
+    monkeypatch.setattr(sa, "_CIRCLE_VERTEX_BUDGET", 120 * 32)  # 32 vertices a circle: 11.25 degrees
+    coarse = service_coverage(_schools(xy), _area(), radius_m=R, facility_kind="schools")
+    said = [w for w in coarse.warnings if "arcs of 11.25 degrees" in w]
+    assert len(said) == 1 and "120 school" in said[0] and "arc_step_deg=1.40625" in said[0]
+    assert not [w for w in fine.warnings if "arcs of" in w]
+    assert coarse.metrics["covered_area_m2"] == fine.metrics["covered_area_m2"]
+    assert coarse.metrics["gap_area_m2"] == pytest.approx(fine.metrics["gap_area_m2"], rel=1e-9)
+    assert coarse.metrics["uncovered"] == fine.metrics["uncovered"]
+    g_fine, g_coarse = fine.layers["gaps"].geometry.values, coarse.layers["gaps"].geometry.values
+    assert shapely.get_num_coordinates(g_coarse).sum() < shapely.get_num_coordinates(g_fine).sum() / 4
+    # the lone discs' holes keep pi r^2 each, whatever the step
+    holes = [shapely.Polygon(r) for g in g_coarse for r in g.interiors]
+    lone = [h.area for h in holes if h.area < math.pi * R * R * 1.0001]
+    assert lone and np.allclose(lone, math.pi * R * R, rtol=1e-9)
+    given = service_coverage(_schools(xy), _area(), radius_m=R, facility_kind="schools", arc_step_deg=360 / 256)
+    assert not [w for w in given.warnings if "arcs of" in w]
+    assert shapely.get_num_coordinates(given.layers["gaps"].geometry.values).sum() == \
+        shapely.get_num_coordinates(g_fine).sum()

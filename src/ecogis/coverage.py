@@ -184,9 +184,10 @@ def stop_coverage(
         Address of a ``dask.distributed`` scheduler (e.g. ``"tcp://10.0.0.5:8786"``; default:
         the environment variable ``DASK_SCHEDULER_ADDRESS`` when set): the gap tiles run
         on its workers, with the same numbers.
-    arc_step_deg : float, default 1.40625
-        Largest angle between two vertices of a circle in the gap polygons (360 / 256: 4 cm
-        from the circle at 500 m).  Each arc keeps its sector's exact area whatever the step;
+    arc_step_deg : float, optional
+        Largest angle between two vertices of a circle in the gap polygons (default 360 / 256: 4 cm
+        from the circle at 500 m; coarser, with a warning, when more than 125,000 stops serve the
+        area, so that a national run fits in memory).  Each arc keeps its sector's exact area whatever the step;
         a coarser step (e.g. 11.25, 32 vertices a circle) makes national runs, where most
         discs stand alone as holes in one large gap, several times lighter in memory.
     propose : int, default 0

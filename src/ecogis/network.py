@@ -17,12 +17,15 @@ access width (the depth of the plots on either side, default 50 m).
   geometry (curved edges included).
 * :func:`network_gaps` gives the parts of an area farther than the access width
   from every reached street without a union of buffers: the reached streets cut
-  the plane into faces (``shapely.polygonize``), and inside a face the nearest
+  the plane into faces (built in numpy from the half-edges sorted by angle at each
+  node; GEOS's polygonizer where that cannot be done), and inside a face the nearest
   reached street is on its boundary (a straight path to any other street crosses
   it), so the uncovered part of a face is the face shrunk by the access width
   (one negative buffer of a small polygon) less the buffers of the dead ends and
-  access legs inside it.  The gaps never touch each other (a street lies between
-  any two), so they need no union either.
+  access legs inside it.  A face less than twice the access width across, or
+  convex with 2 area / perimeter at most the width, holds no gap and is never
+  buffered.  The gaps never touch each other (a street lies between any two), so
+  they need no union either.
 * :func:`network_catchment` buffers the reached street length (and the access
   legs) by the access width and unions the buffers, optionally partitioned with
   dask-geopandas (the polygon of the covered part; slow for 100,000 streets).
@@ -343,11 +346,13 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     """The parts of ``area`` farther than ``access_width_m`` from every reached street: the network gaps.
 
     The same set as ``area - network_catchment(reached)`` (the areas agree within a few 1e-9 relative:
-    both draw the arcs with ``quad_segs`` segments per quarter circle), without a union of the buffers.
-    The reached streets (noded first if any two cross without a shared vertex) are polygonised into
-    faces inside a box a little larger than everything; in a face the nearest reached street lies on its
-    boundary, so its uncovered part is the face buffered by ``-access_width_m``, less the buffers of the
-    lines that bound no face (dead ends, partly reached edges, access legs) that lie in it.
+    both draw the arcs with ``quad_segs`` segments per quarter circle, GEOS's negative buffer of a face
+    and its union of line buffers put the chords in slightly different places), without a union of the
+    buffers.  The reached streets (noded first if any two cross without a shared vertex) cut a box a little
+    larger than everything into faces (:func:`_street_faces`); in a face the nearest reached street lies on
+    its boundary, so its uncovered part is the face buffered by ``-access_width_m``, less the buffers of the
+    lines that bound no face (dead ends, partly reached edges, access legs) that lie in it.  A face too
+    narrow to hold a point farther than the width from its outline is skipped.
 
     Parameters
     ----------
@@ -392,9 +397,14 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     multi = shapely.multilinestrings(lines)
     if not shapely.is_simple(multi):  # streets crossing without a shared vertex (bridges, un-noded data)
         lines = shapely.get_parts(shapely.node(multi))
-    polys, cuts, dangles, invalid = shapely.polygonize_full(lines)
-    faces = shapely.get_parts(polys)
-    extra = np.concatenate([shapely.get_parts(cuts), shapely.get_parts(dangles), shapely.get_parts(invalid), legs])
+    built = _street_faces(lines, w)
+    if built is None:  # faces GEOS's polygonizer has to assemble
+        polys, cuts, dangles, invalid = shapely.polygonize_full(lines)
+        faces = shapely.get_parts(polys)
+        extra = np.concatenate([shapely.get_parts(cuts), shapely.get_parts(dangles), shapely.get_parts(invalid), legs])
+    else:
+        faces = built["faces"]
+        extra = np.concatenate([lines[built["extra"]], legs])
     E = shapely.buffer(faces, -w, quad_segs=quad_segs)
     if extra.size and faces.size:
         # each line bounding no face lies in one face (its middle point tells which); the part of its buffer in
@@ -404,15 +414,7 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
         live = ~shapely.is_empty(E[fi])
         xi, fi = xi[live], fi[live]
         if xi.size:
-            Bx = shapely.buffer(extra[xi], w, quad_segs=quad_segs)
-            order = np.argsort(fi, kind="stable")
-            fi, Bx = fi[order], Bx[order]
-            starts = np.flatnonzero(np.r_[True, fi[1:] != fi[:-1]])
-            counts = np.diff(np.r_[starts, fi.size])
-            one = starts[counts == 1]
-            E[fi[one]] = shapely.difference(E[fi[one]], Bx[one])
-            for s0, c in zip(starts[counts > 1], counts[counts > 1]):
-                E[fi[s0]] = shapely.difference(E[fi[s0]], shapely.union_all(Bx[s0:s0 + c]))
+            E = _minus_buffers(E, fi, extra[xi], w, quad_segs)
     E = E[~shapely.is_empty(E)]
     if E.size == 0:
         return np.zeros(0, dtype=object)
@@ -423,3 +425,225 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
         E[~inside] = shapely.intersection(E[~inside], A)
     parts = shapely.get_parts(E)
     return parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+
+
+def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float, quad_segs: int) -> np.ndarray:
+    """``E[f]`` less the buffers of every line ``lines[i]`` with ``face[i] == f``, with no union of the buffers.
+
+    The buffers of one face are dealt into rounds in which no two of them meet (most meet no
+    other: only lines within ``2 w`` of each other are tested), so each round takes one
+    difference per face with a valid MultiPolygon of them.
+    """
+    E = E.copy()
+    B = shapely.buffer(lines, w, quad_segs=quad_segs)
+    a, b = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=2.0 * w)
+    near = (a < b) & (face[a] == face[b])
+    a, b = a[near], b[near]
+    meet = shapely.intersects(B[a], B[b])
+    a, b = a[meet], b[meet]
+    colour = np.zeros(B.size, dtype=np.int64)
+    if a.size:  # greedy colouring from west to east (along a chain of buffers, as few rounds as it needs)
+        west = np.empty(B.size, dtype=np.int64)
+        west[np.argsort(shapely.bounds(B)[:, 0], kind="stable")] = np.arange(B.size)
+        a, b = np.where(west[a] < west[b], a, b), np.where(west[a] < west[b], b, a)
+        o = np.argsort(west[b], kind="stable")
+        a, b = a[o].tolist(), b[o].tolist()
+        k = 0
+        while k < len(b):  # every buffer west of b[k] that meets it is coloured already
+            j, taken = b[k], set()
+            while k < len(b) and b[k] == j:
+                taken.add(int(colour[a[k]]))
+                k += 1
+            c = 0
+            while c in taken:
+                c += 1
+            colour[j] = c
+    for c in range(int(colour.max()) + 1):
+        m = np.flatnonzero(colour == c)
+        o = m[np.argsort(face[m], kind="stable")]
+        faces, at = np.unique(face[o], return_inverse=True)
+        E[faces] = shapely.difference(E[faces], shapely.multipolygons(B[o], indices=at))
+    return E
+
+# --- faces of the reached streets in numpy (half-edges sorted by angle at each node) ------------------
+def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles of the permutation ``succ``: (label of each element, its rank along its cycle from the smallest)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = succ.size
+    _k, label = connected_components(csr_matrix((np.ones(n), (np.arange(n), succ)), shape=(n, n)),
+                                     directed=True, connection="weak")
+    start = np.full(int(label.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(start, label, np.arange(n))
+    home = start[label]
+    # pointer doubling: hop[i] is dist[i] steps ahead of i; stop on reaching the start of the cycle
+    hop, dist = succ.astype(np.int64), np.ones(n, dtype=np.int64)
+    while True:
+        go = np.flatnonzero(hop != home)
+        if go.size == 0:
+            break
+        j = hop[go]
+        dist[go] += dist[j]
+        hop[go] = hop[j]
+    length = np.bincount(label)[label]
+    return label, np.mod(length - dist, length)
+
+
+def _rotation(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """The next half-edge along each face (on the left): out of the far end, clockwise next to the twin (``i ^ 1``)."""
+    srt = np.lexsort((angle, org))
+    pos = np.empty_like(srt)
+    pos[srt] = np.arange(srt.size)
+    so = org[srt]
+    starts = np.flatnonzero(np.r_[True, so[1:] != so[:-1]])
+    size = np.diff(np.r_[starts, so.size])
+    k = np.arange(so.size)
+    prev_sorted = np.where(k == np.repeat(starts, size), np.repeat(starts + size - 1, size), k - 1)
+    return srt[prev_sorted[pos[np.arange(org.size) ^ 1]]]
+
+
+def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
+    """The bounded faces of noded lines (one of them a box around the others), and the lines bounding no face.
+
+    The segments of the lines are half-edges; at each node they are sorted by angle, and the
+    half-edge after ``u -> v`` (face on its left) is the one out of ``v`` clockwise next to
+    ``v -> u``.  The cycles of that permutation are the faces' boundaries; a segment whose two
+    half-edges are in one cycle bounds no face (a dead end, or a bridge to a cluster of streets:
+    what GEOS's polygonizer calls dangles and cut edges) and is dropped, and the rotation is
+    sorted again without those (a cluster they held becomes a ring of its own); a boundary that
+    passes a node twice (touches itself) is split into its loops there.  The rings left are shells
+    (counter-clockwise) and holes (clockwise); each hole goes in the smallest shell around its
+    first vertex.  Faces too narrow to hold a point farther than ``w`` from their outline (less
+    than ``2 w`` across their box, or convex with ``2 area / perimeter <= w``) are left out.
+
+    Returns ``faces`` (valid polygons, the others) and ``extra`` (the rows of ``lines`` that bound
+    no face), or None when the faces cannot be assembled this way (the caller then polygonises
+    with GEOS).
+    """
+    from ecogis.discs import _same_points
+
+    coords, li = shapely.get_coordinates(lines, return_index=True)
+    same = li[1:] == li[:-1]
+    p_all, q_all, seg_line = coords[:-1][same], coords[1:][same], li[:-1][same]
+    keep = (p_all != q_all).any(axis=1)
+    p_all, q_all, seg_line = p_all[keep], q_all[keep], seg_line[keep]
+    if p_all.shape[0] < 3:
+        return None
+    pts = np.concatenate([p_all, q_all])
+    order, new = _same_points(pts)  # nodes: equal coordinates, exactly
+    node = np.empty(pts.shape[0], dtype=np.int64)
+    node[order] = np.cumsum(new) - 1
+    nxy = np.empty((int(new.sum()), 2))
+    nxy[node] = pts
+    nn = nxy.shape[0]
+    ns = p_all.shape[0]
+    a, b = node[:ns], node[ns:]
+    _u, first = np.unique(np.minimum(a, b) * nn + np.maximum(a, b), return_index=True)  # a duplicate bounds nothing
+    a, b, seg_line = a[first], b[first], seg_line[first]
+    ns = a.size
+    org = np.empty(2 * ns, dtype=np.int64)
+    dst = np.empty(2 * ns, dtype=np.int64)
+    org[0::2], org[1::2], dst[0::2], dst[1::2] = a, b, b, a
+    rel = nxy - nxy.min(axis=0)  # shoelace and turns near the origin
+    d = rel[dst] - rel[org]
+    angle = np.arctan2(d[:, 1], d[:, 0])
+    label, _r = _cycles(_rotation(org, angle))
+    bridge_seg = label[0::2] == label[1::2]
+    live = np.flatnonzero(~np.repeat(bridge_seg, 2))  # in twin pairs still: the twin of i is i ^ 1
+    if live.size < 6:
+        return None
+    o2, d2 = org[live], dst[live]
+    s2 = _rotation(o2, angle[live])  # without the bridges, a cluster they held is a ring of its own
+    ring, rank = _cycles(s2)
+    key = ring * nn + o2
+    ko = np.lexsort((rank, key))
+    kk = key[ko]
+    dup = np.r_[kk[1:] == kk[:-1], False]
+    rep = dup | np.r_[False, kk[1:] == kk[:-1]]
+    pinch = np.zeros(nn, dtype=bool)
+    if rep.any():  # a ring through a node twice touches itself there: close each of its loops on itself
+        grp = ko[rep]
+        g0 = np.flatnonzero(np.r_[True, key[grp][1:] != key[grp][:-1]])
+        gsize = np.diff(np.r_[g0, grp.size])
+        j = np.arange(grp.size)
+        earlier = np.where(j == np.repeat(g0, gsize), np.repeat(g0 + gsize - 1, gsize), j - 1)
+        pred = np.empty(live.size, dtype=np.int64)
+        pred[s2] = np.arange(live.size)
+        s2 = s2.copy()
+        s2[pred[grp]] = grp[earlier]
+        pinch[o2[grp]] = True
+        ring, rank = _cycles(s2)
+        kk = np.sort(ring * nn + o2)
+        if (kk[1:] == kk[:-1]).any():
+            return None
+    n_rings = int(ring.max()) + 1
+    x, y, xd, yd = rel[o2, 0], rel[o2, 1], rel[d2, 0], rel[d2, 1]
+    signed = 0.5 * np.bincount(ring, weights=x * yd - xd * y, minlength=n_rings)
+    perimeter = np.bincount(ring, weights=np.hypot(xd - x, yd - y), minlength=n_rings)
+    dn = rel[d2[s2]] - rel[o2[s2]]
+    right_turn = ((xd - x) * dn[:, 1] - (yd - y) * dn[:, 0]) < 0
+    convex = np.bincount(ring, weights=right_turn, minlength=n_rings) == 0
+    outside = int(np.argmin(signed))  # the far side of the box around everything
+    ids = np.arange(n_rings)
+    is_shell = signed > 0
+    is_hole = (signed < 0) & (ids != outside)
+    # start every ring at a vertex that is no pinch (a hole touching its shell is placed by its first vertex)
+    off = np.where(pinch[o2], np.iinfo(np.int64).max, rank)
+    first_ok = np.full(n_rings, np.iinfo(np.int64).max)
+    np.minimum.at(first_ok, ring, off)
+    if (first_ok[is_hole] == np.iinfo(np.int64).max).any():
+        return None
+    length = np.bincount(ring, minlength=n_rings)
+    r0 = np.where(first_ok == np.iinfo(np.int64).max, 0, first_ok)
+    rank = np.mod(rank - r0[ring], length[ring])
+    ro = np.lexsort((rank, ring))
+    ring_xy = nxy[o2[ro]]
+    rstart = np.r_[0, np.cumsum(length)[:-1]]
+    bounds = np.column_stack([np.minimum.reduceat(ring_xy[:, 0], rstart), np.minimum.reduceat(ring_xy[:, 1], rstart),
+                              np.maximum.reduceat(ring_xy[:, 0], rstart), np.maximum.reduceat(ring_xy[:, 1], rstart)])
+    # a face too narrow for a point deeper than w inside: less than 2 w across its box, or convex with
+    # 2 area / perimeter <= w (the inscribed radius of a convex polygon is at most that); it keeps no gap
+    narrow = np.minimum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) < 2.0 * w
+    narrow |= convex & (2.0 * signed < w * perimeter)
+    shell_ids = ids[is_shell & ~narrow]
+    hole_ids = ids[is_hole]
+    cut = np.r_[rstart, ring_xy.shape[0]]
+
+    def ring_geoms(which: np.ndarray) -> np.ndarray:
+        if which.size == 0:
+            return np.zeros(0, dtype=object)
+        sel = np.concatenate([np.arange(cut[r], cut[r + 1]) for r in which]) if which.size < 64 else \
+            np.flatnonzero(np.isin(ring[ro], which))
+        return shapely.linearrings(ring_xy[sel], indices=np.searchsorted(which, ring[ro][sel]))
+
+    owner = np.zeros(0, dtype=np.int64)
+    if hole_ids.size:  # each hole goes in the smallest shell around its first vertex (none is a pinch)
+        pt = ring_xy[rstart[hole_ids]]
+        shells_all = ids[is_shell]
+        hi, si = shapely.STRtree(shapely.box(*bounds[shells_all].T)).query(shapely.points(pt))
+        cand = np.unique(si)
+        polys = shapely.polygons(ring_geoms(shells_all[cand]))
+        shapely.prepare(polys)
+        j = np.searchsorted(cand, si)
+        inside = shapely.contains_xy(polys[j], pt[hi, 0], pt[hi, 1])
+        hi, si = hi[inside], shells_all[si[inside]]
+        o = np.lexsort((signed[si], hi))
+        hi, si = hi[o], si[o]
+        best = np.r_[True, hi[1:] != hi[:-1]]
+        owner = np.full(hole_ids.size, -1, dtype=np.int64)
+        owner[hi[best]] = si[best]
+        if (owner < 0).any():
+            return None
+    held = np.isin(owner, shell_ids)
+    use = np.concatenate([shell_ids, hole_ids[held]])
+    poly_of = np.concatenate([shell_ids, owner[held]])
+    kind = np.r_[np.zeros(shell_ids.size), np.ones(int(held.sum()))]
+    o = np.lexsort((kind, poly_of))
+    use, poly_of = use[o], poly_of[o]
+    rings_sorted = np.argsort(use, kind="stable")
+    geoms = np.empty(use.size, dtype=object)
+    geoms[rings_sorted] = ring_geoms(use[rings_sorted])
+    faces = shapely.polygons(geoms, indices=np.searchsorted(shell_ids, poly_of)) if use.size else \
+        np.zeros(0, dtype=object)
+    return {"faces": faces, "extra": np.unique(seg_line[bridge_seg])}

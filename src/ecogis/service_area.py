@@ -237,8 +237,8 @@ class _Run:
 
 
 def _check_options(method: str, roads: Any, min_gap_m2: float, access_width_m: float, partitions: int | None,
-                   target_share: float, arc_step_deg: float | None) -> float:
-    """Refuse bad options before any work; the arc step in degrees."""
+                   target_share: float, arc_step_deg: float | None) -> float | None:
+    """Refuse bad options before any work; the arc step in degrees (None: chosen by :func:`_arc_step`)."""
     if method not in METHODS:
         raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
     check_number("min_gap_m2", min_gap_m2, minimum=0, unit="m2")
@@ -250,7 +250,28 @@ def _check_options(method: str, roads: Any, min_gap_m2: float, access_width_m: f
                                  "give roads (a line layer or an .osm.pbf) or use method='buffer'")
     step = check_number("arc_step_deg", arc_step_deg, minimum=0, exclusive_minimum=True, maximum=45,
                         optional=True, unit="degrees")
-    return DEFAULT_ARC_STEP_DEG if step is None else step
+    return step
+
+
+#: vertices of every circle in the gap polygons together, at most, when ``arc_step_deg`` is not given: 32 million
+#: (1,000,000 discs of 32 vertices, about 3 GB at the national run); below about 125,000 facilities the default
+#: step stays
+_CIRCLE_VERTEX_BUDGET = 32_000_000
+
+
+def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) -> float:
+    """The arc step: as given, else the default unless ``n`` circles would pass the vertex budget (then said)."""
+    if step is not None:
+        return step
+    fit = 360.0 * n / _CIRCLE_VERTEX_BUDGET
+    if fit <= DEFAULT_ARC_STEP_DEG:
+        return DEFAULT_ARC_STEP_DEG
+    fit = min(fit, 45.0)
+    warnings.append(f"{names.count(n)} serve the area: the gap polygons draw each circle with arcs of {fit:.4g} "
+                    f"degrees ({360.0 / fit:.0f} vertices a circle, so that they fit in memory; every arc keeps "
+                    f"its sector's exact area, so areas and shares are unchanged); pass arc_step_deg="
+                    f"{DEFAULT_ARC_STEP_DEG:g} for finer outlines")
+    return fit
 
 
 def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: float, crs: Any,
@@ -402,8 +423,10 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
         dask-geopandas partitions, and the gap polygons as tiles on this many threads.
     scheduler : str, optional
         Address of a ``dask.distributed`` scheduler for the gap tiles.
-    arc_step_deg : float, default 1.40625
-        Largest angle between two vertices of a circle in the gap polygons.
+    arc_step_deg : float, optional
+        Largest angle between two vertices of a circle in the gap polygons; default 1.40625
+        (360 / 256), coarser (and said in the warnings) when more than 125,000 facilities
+        serve the area (32 million circle vertices in all; every arc keeps its sector's exact area).
     target_share : float, default 1.0
         Area share required; below it every listed gap is a violation.
     facility_kind : str, default "facilities"
@@ -456,6 +479,7 @@ def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tupl
                                                                  kind=o["layer_kind"], what=names.many)
     if raster is not None:
         warnings += raster.audit_warnings(A, crs)
+    step = _arc_step(step, len(serving_xy), names, warnings)
     area_m2 = float(A.area)
     inside = shapely.intersects_xy(A, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, dtype=bool)
     out: dict[str, Any] = {
