@@ -400,6 +400,7 @@ def layout_pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, st
     layer name to its file; ``datasource(e)`` gives an entry's project data source and
     ``bounds_of(entries)`` their EPSG:4490 bounds.  Returns (page, check key, source files).
     """
+    from ecogis.catalogue import CATALOGUE
     from ecogis.checks import CHECK_TITLES, CHECKS
 
     def layer(e: Any) -> LayoutLayer:
@@ -415,6 +416,8 @@ def layout_pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, st
     pages: list[tuple[LayoutPage, str | None, list[str]]] = []
     for i, (key, name) in enumerate(checks, start=1):
         spec = CHECKS.get(name)
+        if spec is not None and spec.inputs and not any(k in CATALOGUE for k in spec.inputs):
+            continue  # a check of record tables only (air-records): nothing of its own to print on a map
         context = set(spec.context) if spec is not None else set()
         chosen = [e for e in drawn if e.check == key or (e.check is None and e.source in context)]
         if not chosen:
