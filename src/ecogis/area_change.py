@@ -40,19 +40,11 @@ import shapely
 
 from ecogis.crs import CRSLike
 from ecogis.crs import check_metric_crs as _check_metric_crs
-from ecogis.ecology import (
-    REDLINE_AREA_RULE,
-    _ids,
-    _metric_pair,
-    _names,
-    _polygonal_part,
-    _single_version,
-    _union,
-    _valid,
-)
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.feature_geometry import _ids, _metric_pair, _names, _polygonal_part, _union, _valid
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
+from ecogis.redline_checks import REDLINE_AREA_RULE, _single_version
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [

@@ -61,7 +61,7 @@ def _share(layer: gpd.GeoDataFrame | None, field: str, kind: str, metric: str, n
     return float(known.astype(bool).mean())
 
 
-def bus_indicators(  # noqa: C901 -- debt (issue 13): one branch per indicator, to be split
+def bus_indicators(
     *,
     stops: gpd.GeoDataFrame | None = None,
     routes: gpd.GeoDataFrame | None = None,
@@ -111,22 +111,52 @@ def bus_indicators(  # noqa: C901 -- debt (issue 13): one branch per indicator, 
     >>> r.metrics["harbour_stop_share"], r.not_measurable["accessible_platform_share"]
     (0.25, "field 'accessible' missing in layer 'bus_stops'")
     """
+    tg = _targets(targets)
+    metrics: dict[str, Any] = {}
+    not_measurable: dict[str, str] = {}
+    warnings: list[str] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    params: dict[str, Any] = {"targets": {k: v for k, v in tg.items() if k != "area_share"}, "rule": FACILITY_RULE}
+    stops, routes, roads, intersections = _gate(stops, routes, roads, intersections, warnings)
+    _lane_km(roads, routes, metric_crs, metrics, not_measurable, layers, params)
+    metrics["harbour_stop_share"] = _share(stops, "harbour", "bus_stops", "harbour_stop_share", not_measurable,
+                                           warnings)
+    metrics["accessible_platform_share"] = _share(stops, "accessible", "bus_stops", "accessible_platform_share",
+                                                  not_measurable, warnings)
+    if stops is not None:
+        metrics["stops_total"] = len(stops)
+    metrics["bus_lines"] = _line_count(routes, not_measurable)
+    _priority_share(intersections, metrics, not_measurable, warnings)
+    metrics.setdefault("bus_lane_km", None)
+    indicators = ("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
+                  "bus_lines")
+    if all(metrics.get(k) is None for k in indicators):
+        raise NotMeasurableError("no bus indicator is measurable: " + "; ".join(
+            f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators), reasons=not_measurable)
+    crs = next((g.crs for g in (stops, roads, routes, intersections) if g is not None and g.crs is not None),
+               "EPSG:4490")
+    records = _shortfalls(metrics, tg)
+    violations = violations_frame(records, crs=crs, geometry=[None] * len(records))
+    return CheckResult("bus-indicators", metrics=metrics, violations=violations, layers=layers, parameters=params,
+                       warnings=warnings, not_measurable=not_measurable)
+
+
+def _targets(targets: dict[str, float] | None) -> dict[str, float]:
     tg = dict(TARGETS_2025)
     if targets:
         unknown = sorted(set(targets) - set(tg))
         if unknown:
             raise InputError(f"targets has keys {unknown} but is expected to use {sorted(tg)}")
         tg.update(targets)
-    metrics: dict[str, Any] = {}
-    not_measurable: dict[str, str] = {}
-    warnings: list[str] = []
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    params: dict[str, Any] = {"targets": {k: v for k, v in tg.items() if k != "area_share"}, "rule": FACILITY_RULE}
+    return tg
+
+
+def _gate(stops: Any, routes: Any, roads: Any, intersections: Any, warnings: list[str]) -> tuple[Any, Any, Any, Any]:
+    """The input gate: shares of stops and intersections count attributes, so only their geometry type is
+    checked there; lane lengths need the coordinates right."""
     for name, g in (("stops", stops), ("routes", routes), ("roads", roads), ("intersections", intersections)):
         if g is not None and not isinstance(g, gpd.GeoDataFrame):
             raise InputError(f"{name} was {type(g).__name__} but is expected to be a GeoDataFrame")
-    # the input gate: shares of stops and intersections count attributes, so only their geometry type
-    # is checked there; lane lengths need the coordinates right
     if stops is not None:
         stops, said = check_layer(stops, "bus_stops", what="stops", coordinates=False)
         warnings += said
@@ -139,8 +169,12 @@ def bus_indicators(  # noqa: C901 -- debt (issue 13): one branch per indicator, 
     if routes is not None:
         routes, said = check_layer(routes, "bus_routes", what="routes")
         warnings += said
+    return stops, routes, roads, intersections
 
-    # bus lanes
+
+def _lane_km(roads: Any, routes: Any, metric_crs: CRSLike | None, metrics: dict[str, Any],
+             not_measurable: dict[str, str], layers: dict[str, gpd.GeoDataFrame], params: dict[str, Any]) -> None:
+    """Length of bus lanes from ``roads`` (else ``bus_routes``), overlapping pieces counted once."""
     lane_src = None
     for kind, g in (("roads", roads), ("bus_routes", routes)):
         if g is not None and "bus_lane" in g.columns and _bools(g["bus_lane"]).notna().any():
@@ -151,62 +185,55 @@ def bus_indicators(  # noqa: C901 -- debt (issue 13): one branch per indicator, 
             not_measurable["bus_lane_km"] = "layer 'roads' or 'bus_routes' missing"
         else:
             not_measurable["bus_lane_km"] = "field 'bus_lane' missing in layers 'roads' and 'bus_routes'"
-    else:
-        kind, g = lane_src
-        if g.crs is None:
-            raise InputError(f"layer {kind!r} has no CRS; set one before measuring lengths")
-        gm = to_metric(g, metric_crs)
-        flag = _bools(gm["bus_lane"]).fillna(False).astype(bool).to_numpy()
-        lanes = gm[flag]
-        merged = shapely.union_all(np.asarray(lanes.geometry.values, dtype=object)) if len(lanes) else None
-        km = float(merged.length / 1000.0) if merged is not None else 0.0
-        metrics["bus_lane_km"] = km
-        params["bus_lane_source"] = kind
-        layers["bus_lanes"] = gpd.GeoDataFrame(lanes.drop(columns=lanes.geometry.name), geometry=lanes.geometry.values,
-                                               crs=gm.crs)
-        not_measurable["new_bus_lane_km"] = (f"layer '{kind}' says which streets have bus lanes but not when they "
-                                             f"were built: the plan counts new lanes (新增)")
-    # stops
-    metrics["harbour_stop_share"] = _share(stops, "harbour", "bus_stops", "harbour_stop_share", not_measurable,
-                                           warnings)
-    metrics["accessible_platform_share"] = _share(stops, "accessible", "bus_stops", "accessible_platform_share",
-                                                  not_measurable, warnings)
-    if stops is not None:
-        metrics["stops_total"] = len(stops)
-    # routes: distinct line names (a line drawn as several pieces counts once)
+        return
+    kind, g = lane_src
+    if g.crs is None:
+        raise InputError(f"layer {kind!r} has no CRS; set one before measuring lengths")
+    gm = to_metric(g, metric_crs)
+    flag = _bools(gm["bus_lane"]).fillna(False).astype(bool).to_numpy()
+    lanes = gm[flag]
+    merged = shapely.union_all(np.asarray(lanes.geometry.values, dtype=object)) if len(lanes) else None
+    metrics["bus_lane_km"] = float(merged.length / 1000.0) if merged is not None else 0.0
+    params["bus_lane_source"] = kind
+    layers["bus_lanes"] = gpd.GeoDataFrame(lanes.drop(columns=lanes.geometry.name), geometry=lanes.geometry.values,
+                                           crs=gm.crs)
+    not_measurable["new_bus_lane_km"] = (f"layer '{kind}' says which streets have bus lanes but not when they "
+                                         f"were built: the plan counts new lanes (新增)")
+
+
+def _line_count(routes: Any, not_measurable: dict[str, str]) -> int | None:
+    """Distinct line names (a line drawn as several pieces counts once)."""
     if routes is None:
         not_measurable["bus_lines"] = "layer 'bus_routes' missing"
-        metrics["bus_lines"] = None
-    elif "name" not in routes.columns or routes["name"].isna().all():
+        return None
+    if "name" not in routes.columns or routes["name"].isna().all():
         not_measurable["bus_lines"] = "field 'name' missing in layer 'bus_routes' (the line each piece belongs to)"
-        metrics["bus_lines"] = None
-    else:
-        metrics["bus_lines"] = int(routes["name"].dropna().astype(str).str.strip().nunique())
-    # intersections
-    if intersections is None:
-        not_measurable["priority_intersection_share"] = "layer 'intersections' missing"
-        metrics["priority_intersection_share"] = None
-    elif "arterial" not in intersections.columns:
-        not_measurable["priority_intersection_share"] = "field 'arterial' missing in layer 'intersections'"
-        metrics["priority_intersection_share"] = None
-    else:
-        art = _bools(intersections["arterial"]).fillna(False).astype(bool)
-        metrics["arterial_intersections"] = int(art.sum())
-        if not art.any():
-            not_measurable["priority_intersection_share"] = "layer 'intersections' has no arterial intersection"
-            metrics["priority_intersection_share"] = None
-        else:
-            metrics["priority_intersection_share"] = _share(intersections, "bus_priority", "intersections",
-                                                            "priority_intersection_share", not_measurable, warnings,
-                                                            where=art)
-    for k in ("bus_lane_km",):
-        metrics.setdefault(k, None)
-    indicators = ("bus_lane_km", "harbour_stop_share", "accessible_platform_share", "priority_intersection_share",
-                  "bus_lines")
-    if all(metrics.get(k) is None for k in indicators):
-        raise NotMeasurableError("no bus indicator is measurable: " + "; ".join(
-            f"{k}: {not_measurable.get(k, 'no data')}" for k in indicators), reasons=not_measurable)
+        return None
+    return int(routes["name"].dropna().astype(str).str.strip().nunique())
 
+
+def _priority_share(intersections: Any, metrics: dict[str, Any], not_measurable: dict[str, str],
+                    warnings: list[str]) -> None:
+    """Share of arterial intersections with bus priority."""
+    key = "priority_intersection_share"
+    if intersections is None:
+        not_measurable[key], metrics[key] = "layer 'intersections' missing", None
+        return
+    if "arterial" not in intersections.columns:
+        not_measurable[key], metrics[key] = "field 'arterial' missing in layer 'intersections'", None
+        return
+    art = _bools(intersections["arterial"]).fillna(False).astype(bool)
+    metrics["arterial_intersections"] = int(art.sum())
+    if not art.any():
+        not_measurable[key], metrics[key] = "layer 'intersections' has no arterial intersection", None
+        return
+    metrics["priority_intersection_share"] = _share(intersections, "bus_priority", "intersections",
+                                                    "priority_intersection_share", not_measurable, warnings,
+                                                    where=art)
+
+
+def _shortfalls(metrics: dict[str, Any], tg: dict[str, float]) -> list[dict[str, Any]]:
+    """One violation record per indicator below its target."""
     records = []
     checks = [
         ("harbour_stop_share", tg["harbour_stop_share"], "harbour-style stops (港湾式停靠站)"),
@@ -224,8 +251,4 @@ def bus_indicators(  # noqa: C901 -- debt (issue 13): one branch per indicator, 
                         "detail": (f"all bus lanes together are {metrics['bus_lane_km']:.1f} km < the "
                                    f"{tg['new_bus_lane_km']:g} km of new lanes the plan requires"),
                         "measured": metrics["bus_lane_km"], "target": tg["new_bus_lane_km"]})
-    crs = next((g.crs for g in (stops, roads, routes, intersections) if g is not None and g.crs is not None),
-               "EPSG:4490")
-    violations = violations_frame(records, crs=crs, geometry=[None] * len(records))
-    return CheckResult("bus-indicators", metrics=metrics, violations=violations, layers=layers, parameters=params,
-                       warnings=warnings, not_measurable=not_measurable)
+    return records

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -82,7 +83,168 @@ def _candidate_points(candidates: Any, A: shapely.Geometry, spacing: float, crs:
     raise InputError(f"candidates have geometry types {sorted(types)} but are expected to be points or lines")
 
 
-def propose_stops(  # noqa: C901, PLR0913 -- debt (issue 13): the greedy loop, to be split
+def _street_reach(graph: Any, r: float, access_width_m: float) -> Callable[[Any, np.ndarray], Any]:
+    """``reach(snaps, pts)``: sources x demand points covered along the streets.
+
+    A demand point is covered when a street within the access width of it is reached anywhere on that
+    stretch (the catchment's rule: the reached streets buffered by the access width).
+    """
+    from scipy.sparse import csr_matrix
+
+    from ecogis.network import reach_matrix
+
+    edge_tree = shapely.STRtree(np.asarray(graph.edges.geometry.values))
+
+    def reach(snaps: Any, pts: np.ndarray) -> Any:
+        p = shapely.points(pts)
+        pi, ei = edge_tree.query(p, predicate="dwithin", distance=access_width_m)
+        lines = np.asarray(graph.edges.geometry.values)[ei]
+        # the stretch of each nearby street within the access width of the point: reached anywhere,
+        # it covers the point (the catchment is the reached streets buffered by the access width)
+        pieces = shapely.intersection(lines, shapely.buffer(p[pi], access_width_m, quad_segs=16))
+        xy, owner = shapely.get_coordinates(pieces, return_index=True)
+        along_all = shapely.line_locate_point(lines[owner], shapely.points(xy))
+        lo = np.full(len(pi), np.inf)
+        hi = np.full(len(pi), -np.inf)
+        np.minimum.at(lo, owner, along_all)
+        np.maximum.at(hi, owner, along_all)
+        fallback = ~np.isfinite(lo)  # touching only: the nearest point
+        if fallback.any():
+            lo[fallback] = hi[fallback] = shapely.line_locate_point(lines[fallback], p[pi][fallback])
+        on = shapely.get_coordinates(shapely.line_interpolate_point(lines, (lo + hi) / 2.0))
+        dst = pd.DataFrame({"edge": ei, "along_m": (lo + hi) / 2.0, "along_lo_m": lo, "along_hi_m": hi,
+                            "x": on[:, 0], "y": on[:, 1]})
+        m = reach_matrix(graph, snaps, dst, limit_m=r)
+        to_point = csr_matrix((np.ones(len(pi)), (np.arange(len(pi)), pi)), shape=(len(pi), len(pts)))
+        out = (m @ to_point).tocsr()
+        out.data[:] = 1.0
+        return out
+
+    return reach
+
+
+def _check_options(k: int, method: str, target_share: float, candidate_spacing_m: float | None,
+                   demand_spacing_m: float | None, access_width_m: float) -> None:
+    check_number("k", k, minimum=0, integer=True)
+    if method not in METHODS:
+        raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
+    check_number("target_share", target_share, minimum=0, maximum=1)
+    check_number("candidate_spacing_m", candidate_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
+                 unit="metres")
+    check_number("demand_spacing_m", demand_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
+                 unit="metres")
+    check_number("access_width_m", access_width_m, minimum=0, exclusive_minimum=True, unit="metres")
+
+
+def _exact_area_rows(rows: list[dict[str, Any]], xy_stops: np.ndarray, A: shapely.Geometry, r: float,
+                     crs: Any) -> None:
+    """Straight-line coverage after each addition, exactly (the greedy choice used the demand grid)."""
+    near = xy_stops[within_distance(A, xy_stops, r)] if len(xy_stops) else np.zeros((0, 2))
+    picked = np.array([[row["geometry"].x, row["geometry"].y] for row in rows])
+    covered = [_buffer_coverage(_distinct(near), A, r, partitions=None, crs=crs, gaps=False)[0]]
+    for j in range(1, len(rows) + 1):
+        sites = _distinct(np.vstack([near, picked[:j]]))
+        covered.append(_buffer_coverage(sites, A, r, partitions=None, crs=crs, gaps=False)[0])
+    for row, before, after in zip(rows, covered[:-1], covered[1:]):
+        row["added_area_m2"] = after - before
+        row["area_share_after"] = after / A.area
+
+
+def _area_reacher(area_M: Any, area_pts: np.ndarray, objective: str, cand_xy: np.ndarray,
+                  r: float) -> Callable[[int], np.ndarray]:
+    """``area_reached(c)``: area demand points candidate ``c`` covers, along the streets (``area_M``) or
+    within ``r`` in a straight line; with a population objective the area each proposal adds is tracked
+    on the area grid as well."""
+    from scipy.spatial import cKDTree
+
+    area_tree = cKDTree(area_pts) if area_M is None and objective != "area" and len(area_pts) else None
+
+    def area_reached(c: int) -> np.ndarray:
+        if area_M is not None:
+            return area_M.indices[area_M.indptr[c]:area_M.indptr[c + 1]]
+        if area_tree is not None:
+            return np.asarray(area_tree.query_ball_point(cand_xy[c], r), dtype=int)
+        return np.zeros(0, dtype=int)
+
+    return area_reached
+
+
+def _greedy(M: Any, state: dict[str, Any], objective: str, cand_xy: np.ndarray,
+            area_reached: Callable[[int], np.ndarray], *, k: int, target_share: float,
+            source: str) -> list[dict[str, Any]]:
+    """The greedy loop: add the candidate covering the most uncovered demand until ``k`` or the share.
+
+    ``M`` is the incidence candidate x uncovered demand of the objective ``state[objective]``.
+    """
+    obj = state[objective]
+    MT = M.T.tocsr()
+    w = obj["w"]
+    gains = np.asarray(M @ w).ravel()
+    alive = np.ones(len(obj["pts"]), dtype=bool)
+    area_alive = np.ones(len(state["area"]["pts"]), dtype=bool)
+    rows: list[dict[str, Any]] = []
+    for rank in range(1, k + 1):
+        share_now = obj["covered"] / obj["total"] if obj["total"] > 0 else 1.0
+        if share_now >= target_share - 1e-12:
+            break
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        dem = M.indices[M.indptr[best]:M.indptr[best + 1]]
+        newly = dem[alive[dem]]
+        alive[newly] = False
+        added = float(w[newly].sum())
+        obj["covered"] += added
+        for j in newly:
+            c = MT.indices[MT.indptr[j]:MT.indptr[j + 1]]
+            gains[c] -= w[j]
+        gains[best] = 0.0
+        row = {"rank": rank, "source": source, "geometry": shapely.Point(cand_xy[best])}
+        if objective == "population":
+            row["added_population"] = added
+            row["population_share_after"] = obj["covered"] / obj["total"]
+        # area added by this stop (estimated on the area grid)
+        if objective == "area":
+            a_add = added
+        else:
+            idx = area_reached(best)
+            idx = idx[area_alive[idx]]
+            area_alive[idx] = False
+            a_add = float(state["area"]["w"][idx].sum())
+            state["area"]["covered"] += a_add
+        row["added_area_m2"] = a_add
+        st = state["area"]
+        row["area_share_after"] = (obj["covered"] if objective == "area" else st["covered"]) / st["total"] \
+            if st["total"] > 0 else None
+        rows.append(row)
+    return rows
+
+
+def _demand_state(demands: dict[str, tuple[np.ndarray, np.ndarray]], xy_stops: np.ndarray, r: float,
+                  stop_reach: Callable[[np.ndarray], Any] | None) -> dict[str, dict[str, Any]]:
+    """Per objective: the demand points the existing stops leave uncovered, their weights, and totals.
+
+    ``stop_reach(pts)`` is the stops x points incidence along the streets; without it, straight-line ``r``.
+    """
+    from scipy.spatial import cKDTree
+
+    state = {}
+    for name, (pts, w) in demands.items():
+        total = float(w.sum())
+        if len(xy_stops) and len(pts):
+            if stop_reach is not None:
+                unc = np.asarray(stop_reach(pts).sum(axis=0)).ravel() == 0
+            else:
+                d, _ = cKDTree(xy_stops).query(pts, distance_upper_bound=r)
+                unc = ~(d <= r)
+        else:
+            unc = np.ones(len(pts), dtype=bool)
+        state[name] = {"pts": pts[unc], "w": w[unc].copy(), "covered": total - float(w[unc].sum()),
+                       "total": total}
+    return state
+
+
+def propose_stops(  # noqa: PLR0913 -- one keyword-only option per setting
     stops: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | gpd.GeoSeries | shapely.Geometry,
     *,
@@ -161,16 +323,8 @@ def propose_stops(  # noqa: C901, PLR0913 -- debt (issue 13): the greedy loop, t
     """
     from scipy.spatial import cKDTree
 
-    check_number("k", k, minimum=0, integer=True)
-    if method not in METHODS:
-        raise InputError(f"method was {method!r} but is expected to be one of {list(METHODS)}")
+    _check_options(k, method, target_share, candidate_spacing_m, demand_spacing_m, access_width_m)
     r = _radius(radius_m, None)
-    check_number("target_share", target_share, minimum=0, maximum=1)
-    check_number("candidate_spacing_m", candidate_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
-                 unit="metres")
-    check_number("demand_spacing_m", demand_spacing_m, minimum=0, exclusive_minimum=True, optional=True,
-                 unit="metres")
-    check_number("access_width_m", access_width_m, minimum=0, exclusive_minimum=True, unit="metres")
     stops, area = _gated(stops, area, [], kind="bus_stops", what="stops")
     crs = _metric_for(area, metric_crs) if not isinstance(area, shapely.Geometry) else _metric_for(None, metric_crs)
     A = area if isinstance(area, shapely.Geometry) else _area_geometry(area, crs)
@@ -199,55 +353,14 @@ def propose_stops(  # noqa: C901, PLR0913 -- debt (issue 13): the greedy loop, t
     objective = "population" if raster is not None else "area"
 
     if graph is not None:
-        from ecogis.network import reach_matrix, snap_points
+        from ecogis.network import snap_points
 
         cand_snap = snap_points(graph, cand_xy)
         stop_snap = snap_points(graph, xy_stops)
+        reach = _street_reach(graph, r, access_width_m)
 
-        edge_tree = shapely.STRtree(np.asarray(graph.edges.geometry.values))
-
-        def reach(snaps: Any, pts: np.ndarray) -> Any:
-            """Sources x demand points covered along the streets: a demand point is covered when a street
-            within the access width of it is reached anywhere on that stretch (the catchment's rule)."""
-            from scipy.sparse import csr_matrix
-
-            p = shapely.points(pts)
-            pi, ei = edge_tree.query(p, predicate="dwithin", distance=access_width_m)
-            lines = np.asarray(graph.edges.geometry.values)[ei]
-            # the stretch of each nearby street within the access width of the point: reached anywhere,
-            # it covers the point (the catchment is the reached streets buffered by the access width)
-            pieces = shapely.intersection(lines, shapely.buffer(p[pi], access_width_m, quad_segs=16))
-            xy, owner = shapely.get_coordinates(pieces, return_index=True)
-            along_all = shapely.line_locate_point(lines[owner], shapely.points(xy))
-            lo = np.full(len(pi), np.inf)
-            hi = np.full(len(pi), -np.inf)
-            np.minimum.at(lo, owner, along_all)
-            np.maximum.at(hi, owner, along_all)
-            fallback = ~np.isfinite(lo)  # touching only: the nearest point
-            if fallback.any():
-                lo[fallback] = hi[fallback] = shapely.line_locate_point(lines[fallback], p[pi][fallback])
-            on = shapely.get_coordinates(shapely.line_interpolate_point(lines, (lo + hi) / 2.0))
-            dst = pd.DataFrame({"edge": ei, "along_m": (lo + hi) / 2.0, "along_lo_m": lo, "along_hi_m": hi,
-                                "x": on[:, 0], "y": on[:, 1]})
-            m = reach_matrix(graph, snaps, dst, limit_m=r)
-            to_point = csr_matrix((np.ones(len(pi)), (np.arange(len(pi)), pi)), shape=(len(pi), len(pts)))
-            out = (m @ to_point).tocsr()
-            out.data[:] = 1.0
-            return out
-
-    state = {}
-    for name, (pts, w) in demands.items():
-        total = float(w.sum())
-        if len(xy_stops) and len(pts):
-            if graph is not None:
-                unc = np.asarray(reach(stop_snap, pts).sum(axis=0)).ravel() == 0
-            else:
-                d, _ = cKDTree(xy_stops).query(pts, distance_upper_bound=r)
-                unc = ~(d <= r)
-        else:
-            unc = np.ones(len(pts), dtype=bool)
-        state[name] = {"pts": pts[unc], "w": w[unc].copy(), "covered": total - float(w[unc].sum()),
-                       "total": total}
+    stop_reach = (lambda pts: reach(stop_snap, pts)) if graph is not None else None
+    state = _demand_state(demands, xy_stops, r, stop_reach)
 
     cols = ["rank", "source", "added_area_m2", "area_share_after"]
     if raster is not None:
@@ -266,69 +379,11 @@ def propose_stops(  # noqa: C901, PLR0913 -- debt (issue 13): the greedy loop, t
         M = cKDTree(cand_xy).sparse_distance_matrix(cKDTree(obj["pts"]), r, output_type="coo_matrix").tocsr()
         M.data[:] = 1.0
         area_M = None
-    MT = M.T.tocsr()
-    w = obj["w"]
-    gains = np.asarray(M @ w).ravel()
-    alive = np.ones(len(obj["pts"]), dtype=bool)
-    # with a population objective, the area each proposal adds is tracked on the area grid as well
-    area_pts = state["area"]["pts"]
-    area_alive = np.ones(len(area_pts), dtype=bool)
-    area_tree = cKDTree(area_pts) if area_M is None and objective != "area" and len(area_pts) else None
-
-    def area_reached(c: int) -> np.ndarray:
-        """Area demand points candidate ``c`` covers: along the streets, or within ``r`` in a straight line."""
-        if area_M is not None:
-            return area_M.indices[area_M.indptr[c]:area_M.indptr[c + 1]]
-        if area_tree is not None:
-            return np.asarray(area_tree.query_ball_point(cand_xy[c], r), dtype=int)
-        return np.zeros(0, dtype=int)
-    rows = []
-    for rank in range(1, k + 1):
-        share_now = obj["covered"] / obj["total"] if obj["total"] > 0 else 1.0
-        if share_now >= target_share - 1e-12:
-            break
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
-            break
-        dem = M.indices[M.indptr[best]:M.indptr[best + 1]]
-        newly = dem[alive[dem]]
-        alive[newly] = False
-        added = float(w[newly].sum())
-        obj["covered"] += added
-        for j in newly:
-            c = MT.indices[MT.indptr[j]:MT.indptr[j + 1]]
-            gains[c] -= w[j]
-        gains[best] = 0.0
-        row = {"rank": rank, "source": source, "geometry": shapely.Point(cand_xy[best])}
-        if objective == "population":
-            row["added_population"] = added
-            row["population_share_after"] = obj["covered"] / obj["total"]
-        # area added by this stop (estimated on the area grid)
-        if objective == "area":
-            a_add = added
-        else:
-            idx = area_reached(best)
-            idx = idx[area_alive[idx]]
-            area_alive[idx] = False
-            a_add = float(state["area"]["w"][idx].sum())
-            state["area"]["covered"] += a_add
-        row["added_area_m2"] = a_add
-        st = state["area"]
-        row["area_share_after"] = (obj["covered"] if objective == "area" else st["covered"]) / st["total"] \
-            if st["total"] > 0 else None
-        rows.append(row)
+    area_reached = _area_reacher(area_M, state["area"]["pts"], objective, cand_xy, r)
+    rows = _greedy(M, state, objective, cand_xy, area_reached, k=k, target_share=target_share, source=source)
     if not rows:
         return empty
     if graph is None and A.area > 0:
-        # straight-line coverage after each addition, exactly (the greedy choice used the demand grid)
-        near = xy_stops[within_distance(A, xy_stops, r)] if len(xy_stops) else np.zeros((0, 2))
-        picked = np.array([[row["geometry"].x, row["geometry"].y] for row in rows])
-        covered = [_buffer_coverage(_distinct(near), A, r, partitions=None, crs=crs, gaps=False)[0]]
-        for j in range(1, len(rows) + 1):
-            sites = _distinct(np.vstack([near, picked[:j]]))
-            covered.append(_buffer_coverage(sites, A, r, partitions=None, crs=crs, gaps=False)[0])
-        for row, before, after in zip(rows, covered[:-1], covered[1:]):
-            row["added_area_m2"] = after - before
-            row["area_share_after"] = after / A.area
+        _exact_area_rows(rows, xy_stops, A, r, crs)
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
     return out[[*cols, "geometry"]]
