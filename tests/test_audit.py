@@ -156,3 +156,14 @@ def test_targets_with_different_check_params_get_their_own_runs():
     assert sorted(audit.results) == ["boilers@radius_m=15000", "boilers@radius_m=30000"]
     with pytest.raises(InputError, match="not parameters of check 'coverage'"):
         run_check("coverage", layers, params={"radius_m": 1})
+
+
+def test_a_target_without_a_check_gives_the_registrys_reason():
+    """A spatial target the registry says no check measures carries that reason (``no_check``), not
+    the generic one."""
+    from ecogis.audit import _outcome
+    from ecogis.targets import load_targets
+
+    t = next(t for t in load_targets() if t.spatial and t.check is None and t.no_check)
+    o = _outcome(t, {}, {}, {})
+    assert o.status == "not_measurable" and o.reason.endswith(t.no_check), o.reason

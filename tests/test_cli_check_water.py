@@ -131,3 +131,24 @@ def test_sample_defaults(tmp_path, sample_available):
         data = json.loads(out_json.read_text(encoding="utf-8"))
         assert isinstance(data["violations"], int)
         assert all({"id", "rule", "detail"} <= set(i) for i in data["items"])
+
+
+def test_own_sources_are_never_measured_against_the_samples_zones(tmp_path):
+    """--sources and --facilities of another city, no --layers: the zones are delineated from those
+    sources (a facility 20 m from the well is inside its 一级 zone), not taken from the embedded sample's
+    protection zones, which lie 100 km away (before: 0 violations, zones_origin 'layer')."""
+    crs = "EPSG:4490"
+    well = shapely.Point(113.40, 34.80)  # Xingyang, far from the Luohe sample
+    src = gpd.GeoDataFrame({"id": ["W1"], "name": ["示例水源井"], "source_type": ["地下水型"],
+                            "aquifer_medium": ["细砂"]}, geometry=[well], crs=crs)
+    near = gpd.GeoSeries([well], crs=crs).to_crs(GK114).translate(20, 0).to_crs(crs).iloc[0]
+    fac = gpd.GeoDataFrame({"id": ["F1"], "name": ["示例企业"], "kind": ["enterprise"]}, geometry=[near], crs=crs)
+    write_layers({"water_sources": src}, tmp_path / "sources.gpkg")
+    write_layers({"facilities": fac}, tmp_path / "facilities.gpkg")
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(cli, ["-q", "check", "water-sources", "--sources", str(tmp_path / "sources.gpkg"),
+                                 "--facilities", str(tmp_path / "facilities.gpkg"), "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["parameters"]["zones_origin"] == "delineated", doc["parameters"]
+    assert doc["metrics"]["violations"] == 1 and doc["metrics"]["facilities_in_first_level"] == 1, doc["metrics"]

@@ -317,8 +317,10 @@ def _outcome(t: Any, results: Mapping[str, CheckResult], failures: Mapping[str, 
         return TargetOutcome(t, "not_measurable", reason="not spatial: measured by monitoring, "
                              "surveys or accounts, not by map layers")
     if not t.check or not t.metric:
-        return TargetOutcome(t, "not_measurable", reason="no check measures it yet (a map can show "
-                             "its layers; the figure comes from the bureau's own accounts)")
+        why = getattr(t, "no_check", None)  # the registry says which layer, field or figure is missing
+        return TargetOutcome(t, "not_measurable", reason=f"no check measures it yet: {why}" if why else
+                             "no check measures it yet (a map can show its layers; the figure comes from the "
+                             "bureau's own accounts)")
     key = target_key(t)
     if key in failures:
         return TargetOutcome(t, "not_measurable", reason=failure_reasons.get(key, {}).get(t.metric) or failures[key])

@@ -299,7 +299,8 @@ def water_sources_check(
     fac = pick(facilities, "facilities")
     if fac is None:
         raise NotMeasurableError("layer 'facilities' missing: give --facilities FILE or a layer set that has it")
-    z = pick(zones, "protection_zones")
+    # sources given explicitly are delineated: the layer set's zones belong to its own sources, not these
+    z = pick(zones, "protection_zones") if zones is not None or sources is None else None
     origin = "given" if zones is not None else "layer"
     if z is None:
         src = pick(sources, "water_sources")

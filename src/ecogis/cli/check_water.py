@@ -26,7 +26,6 @@ from ecogis.cli.options import (
     overwrite_option,
     refuse_existing,
 )
-from ecogis.errors import InputError
 from ecogis.io import read_layer
 
 __all__ = ["water_sources", "sections"]
@@ -43,17 +42,15 @@ def _read(path: Path | None, kind: str, crs: str | None) -> Any:
 def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list[Any], optional: list[Any]) -> Any:
     """The layer set, loaded only when some layer was not given as a file.
 
-    When every required layer was given and the default sample cannot be found,
-    the check runs without the optional layers (and says so in its result).
+    The embedded sample is the default only when no layer file is given: a user's files are never
+    mixed with the sample's layers (which would measure the user's facilities against the sample's
+    zones).  With files and no ``--layers`` the check runs on the files alone, and a missing layer is
+    reported as missing.
     """
     if all(g is not None for g in required + optional):
         return None
-    if layers_dir is None and all(g is not None for g in required):
-        try:
-            return load_layerset(None, crs)
-        except InputError as exc:
-            click.secho(f"warning: {exc}; running without the optional layers", fg="yellow", err=True)
-            return None
+    if layers_dir is None and any(g is not None for g in required + optional):
+        return None
     return load_layerset(layers_dir, crs)
 
 
