@@ -383,3 +383,15 @@ def test_a_text_parameter_takes_text_only():
     assert not Param("radius_m", 1.0).is_text
     assert get_check("area-change").param_problems({"category": 5}) == [
         "`params.category` was 5 but is expected to be text (a string)"]
+
+
+def test_no_library_module_is_over_800_lines():
+    """One module per concern (issue 13): none of ecogis's modules grows past ~800 lines."""
+    from pathlib import Path
+
+    import ecogis
+
+    root = Path(ecogis.__file__).parent
+    long = {str(p.relative_to(root)): n for p in root.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800}
+    assert not long, long

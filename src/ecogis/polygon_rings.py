@@ -1,0 +1,249 @@
+"""Polygon rings from vertex arrays: holes placed in their shells, rings dissolved along shared edges, touching groups.
+
+Part of :mod:`ecogis.discs`, which re-exports the public names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+
+__all__ = [
+    "dissolve_rings",
+    "place_holes",
+    "touching_groups",
+]
+
+
+def _same_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the points in which equal points are neighbours, and where each run of equal points starts.
+
+    Sorts a 64-bit hash of the coordinates' bits (much faster than sorting pairs of
+    floats), then compares the coordinates themselves: two points are the same only when
+    they are equal, so a collision of hashes can only split a run, never join two points.
+    """
+    bits = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ (bits[:, 1] + np.uint64(0x632BE59BD9B4E019))
+    order = np.argsort(h, kind="stable")
+    sxy = xy[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
+    return order, new
+
+
+def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) -> Any:
+    """Polygons from shells and holes (linear rings that do not cross): each hole goes in the smallest shell around it.
+
+    For rings of disjoint polygons (shells may nest inside other polygons' holes).
+    The candidates come from an STRtree of the shells' boxes and are tested with
+    prepared point-in-polygon, so a shell with many holes costs ``log`` of its size per
+    hole (GEOS's overlay places free holes in time of the shell's size per hole).
+    Returns None when a hole lies in no shell; with ``owners``, also the polygon each ring
+    (the shells, then the holes) went to.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> big, small = shapely.box(0, 0, 10, 10).exterior, shapely.box(4, 4, 5, 5).exterior
+    >>> hole = shapely.box(2, 2, 8, 8).exterior
+    >>> polys = place_holes(np.array([big, small]), np.array([hole]))
+    >>> [p.area for p in polys]
+    [64.0, 1.0]
+    """
+    shells = np.asarray(shells, dtype=object)
+    holes = np.asarray(holes, dtype=object)
+    polys = shapely.polygons(shells)
+    if holes.size == 0 or shells.size == 0:
+        if holes.size:
+            return None
+        return (polys, np.arange(shells.size)) if owners else polys
+    first = shapely.get_coordinates(shapely.get_point(holes, 0))
+    hi, si = shapely.STRtree(polys).query(shapely.points(first))
+    shapely.prepare(polys[np.unique(si)])
+    inside = shapely.contains_xy(polys[si], first[hi, 0], first[hi, 1])
+    hi, si = hi[inside], si[inside]
+    if hi.size == 0:
+        return None
+    area = shapely.area(polys)
+    o = np.lexsort((area[si], hi))
+    hi, si = hi[o], si[o]
+    best = np.r_[True, hi[1:] != hi[:-1]]
+    owner = np.full(holes.size, -1, dtype=np.intp)
+    owner[hi[best]] = si[best]
+    if (owner < 0).any():
+        return None
+    rings = np.concatenate([shells, holes])
+    poly_of = np.concatenate([np.arange(shells.size), owner])
+    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes
+    o = np.lexsort((kind, poly_of))
+    polys = shapely.polygons(rings[o], indices=poly_of[o])
+    return (polys, poly_of) if owners else polys
+
+
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
+                   outline: bool = False) -> tuple[np.ndarray | None, np.ndarray] | tuple[Any, np.ndarray, Any]:
+    """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
+
+    ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
+    ring of each (contiguous), exteriors counter-clockwise and holes clockwise;
+    ``shareable`` marks the vertices another polygon may share (the others are matched by
+    position only, which keeps the work on them linear).  An edge and its reverse cancel;
+    the edges left are chained into rings, which :func:`place_holes` assembles.
+
+    Returns the merged polygons, and the shareable vertices where the edges left do not
+    form simple rings (a vertex with more than one way on, where polygons touch at a
+    point, or edges that do not match exactly): ``(None, those vertices' xy)``; merge the
+    polygons there otherwise (e.g. with GEOS).  With ``outline``, a third item: the
+    shareable vertices left on the merged polygons' rings and the polygon of each,
+    ``(xy, polygon)`` (what other polygons could still share with them).
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)   # counter-clockwise, sharing x = 1
+    >>> xy, ring = shapely.get_coordinates(shapely.get_rings([a, b]), return_index=True)
+    >>> polys, bad = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool))
+    >>> [p.area for p in polys], len(shapely.get_coordinates(polys[0])) - 1, len(bad)
+    ([2.0], 6, 0)
+    """
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    ring = np.asarray(ring)
+    shareable = np.asarray(shareable, dtype=bool)
+    n = len(xy)
+    none = np.zeros((0, 2))
+    if n == 0:
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+    # rings with no shareable vertex (a lone disc's circle) are taken as they are
+    ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
+    alone = np.bincount(ring, weights=shareable) == 0
+    passed = np.zeros(0, dtype=object)
+    if alone.any():
+        mine = alone[ring]
+        passed = shapely.linearrings(xy[mine], indices=np.cumsum(alone)[ring[mine]] - 1)
+        xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
+        n = len(xy)
+    # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
+    sh = np.flatnonzero(shareable)
+    o, new = _same_points(xy[sh])
+    n_shared = int(new.sum())
+    vid = np.arange(n, dtype=np.int64) + n_shared
+    ids = np.empty(sh.size, dtype=np.int64)
+    ids[o] = np.cumsum(new) - 1
+    vid[sh] = ids
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], n] - 1
+    vid[end] = vid[start]
+    # edges i -> i + 1 inside a ring, without zero-length ones
+    e = np.flatnonzero(ring[1:] == ring[:-1])
+    e = e[(xy[e] != xy[e + 1]).any(axis=1)]
+    s, t = vid[e], vid[e + 1]
+    both = (s < n_shared) & (t < n_shared)
+    m = np.int64(max(n_shared, 1))
+    fwd = s[both] * m + t[both]
+    rev = t[both] * m + s[both]
+    gone = np.zeros(e.size, dtype=bool)
+    gone[np.flatnonzero(both)[np.isin(fwd, rev)]] = True
+    e, s, t = e[~gone], s[~gone], t[~gone]
+    size = n_shared + n
+    out_deg = np.bincount(s, minlength=size)
+    in_deg = np.bincount(t, minlength=size)
+    bad = np.flatnonzero(((out_deg != in_deg) | (out_deg > 1))[:n_shared])
+    sf = np.sort(fwd)
+    twice = sf[1:][sf[1:] == sf[:-1]]  # the same edge twice in one direction: the polygons overlap
+    if bad.size or twice.size:
+        bad_xy = xy[sh[o][new]][np.union1d(bad, twice // m)]
+        return (None, bad_xy, None) if outline else (None, bad_xy)
+    if e.size == 0:
+        if passed.size:
+            placed = place_holes(passed[shapely.is_ccw(passed)], passed[~shapely.is_ccw(passed)])
+            if placed is None:
+                return (None, none, None) if outline else (None, none)
+            return (placed, none, (none, np.zeros(0, dtype=np.intp))) if outline else (placed, none)
+        empty = np.zeros(0, dtype=object)
+        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+    start_edge = np.full(size, -1, dtype=np.intp)
+    start_edge[s] = np.arange(e.size)
+    nxt = start_edge[t]
+    # runs of edges that follow each other in the input; chain the runs into rings
+    k = np.arange(e.size)
+    head = np.r_[True, nxt[:-1] != k[1:]]
+    run = np.cumsum(head) - 1
+    n_runs = int(run[-1]) + 1
+    run_first = np.flatnonzero(head)
+    run_last = np.r_[run_first[1:], e.size] - 1
+    next_run = run[nxt[run_last]]
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(n_runs, dtype=np.int8), (np.arange(n_runs), next_run)), shape=(n_runs, n_runs))
+    _, label = connected_components(graph, directed=False)
+    lead = np.full(int(label.max()) + 1, n_runs, dtype=np.intp)
+    np.minimum.at(lead, label, np.arange(n_runs))
+    # rank the runs along each ring from its lowest run (pointer jumping)
+    to = next_run.copy()
+    last = to == lead[label]
+    to[last] = np.flatnonzero(last)
+    dist = (~last).astype(np.int64)
+    while True:
+        moved = to[to] != to
+        if not moved.any():
+            break
+        dist = dist + dist[to]
+        to = to[to]
+    run_order = np.lexsort((-dist, label))
+    lengths = (run_last - run_first + 1)[run_order]
+    edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    ring_of = np.repeat(label[run_order], lengths)
+    dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
+    chained = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    rings = np.concatenate([chained, passed])
+    ccw = shapely.is_ccw(rings)
+    placed = place_holes(rings[ccw], rings[~ccw], owners=True)
+    if placed is None:
+        return (None, none, None) if outline else (None, none)
+    polys, poly_of = placed
+    if not outline:
+        return polys, none
+    ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
+    ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    on = s[edge_order] < n_shared
+    return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
+
+
+def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Label ``n`` items so that items sharing a vertex (exactly equal ``xy``) get the same label.
+
+    ``xy`` are vertices, ``owner`` the item each belongs to; the labels are the connected
+    components of "shares a vertex with", numbered from 0 in order of each group's first item.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [2.0, 0.0], [5.0, 5.0]])
+    >>> touching_groups(xy, np.array([0, 0, 1, 1, 2]), 4).tolist()   # 0 and 1 share (1, 0); 3 has no vertex
+    [0, 0, 1, 2]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2)
+    owner = np.asarray(owner, dtype=np.intp)
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    if len(xy) == 0:
+        return np.arange(n)
+    order, new = _same_points(xy)
+    vertex = np.empty(len(xy), dtype=np.intp)
+    vertex[order] = np.cumsum(new) - 1
+    # items and vertices as one bipartite graph: items 0..n-1, vertices n..
+    graph = coo_matrix((np.ones(len(xy), dtype=np.int8), (owner, n + vertex)), shape=(n + int(new.sum()),) * 2)
+    _, label = connected_components(graph, directed=False)
+    label = label[:n]
+    first = np.full(int(label.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(first, label, np.arange(n))
+    rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    return rank[label]
