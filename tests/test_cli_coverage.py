@@ -147,3 +147,21 @@ def test_arc_step_option_keeps_the_figures(user_files, tmp_path):
         assert da[k] == db[k]
     r = run(["coverage", "--stops", stops, "--area", area, "--arc-step-deg", "90"])
     assert r.exit_code != 0 and "arc_step_deg was 90.0" in r.output
+
+
+def test_own_stops_are_never_measured_against_the_samples_area(tmp_path):
+    """--stops of another city and no --area / --layers: a clear error (exit 2), not the coverage of the
+    embedded sample's 中心城区 by stops 100 km away (before: exit 0 and a confident area_share of 0)."""
+    import geopandas as gpd
+    import shapely
+    from click.testing import CliRunner
+
+    from ecogis.cli.main import cli
+
+    stops = gpd.GeoDataFrame({"id": ["S1", "S2"]}, geometry=[shapely.Point(113.40, 34.80), shapely.Point(113.41, 34.80)],
+                             crs="EPSG:4490")
+    stops.to_file(tmp_path / "stops.gpkg", layer="bus_stops")
+    r = CliRunner().invoke(cli, ["-q", "coverage", "--stops", str(tmp_path / "stops.gpkg"), "--json",
+                                 str(tmp_path / "c.json")])
+    assert r.exit_code == 2 and "study_area" in r.output and "--layers" in r.output, r.output
+    assert not (tmp_path / "c.json").exists()

@@ -70,8 +70,9 @@ def test_cli_coverage_on_northing_first_stops_reports_the_repair_and_the_true_sh
     _swap(stops).to_file(path, layer="bus_stops")
     ok, bad = tmp_path / "ok.json", tmp_path / "bad.json"
     stops.to_file(tmp_path / "right.gpkg", layer="bus_stops")
-    assert run(["coverage", "--stops", tmp_path / "right.gpkg", "--json", ok]).exit_code == 0
-    r = run(["coverage", "--stops", path, "--json", bad])
+    here = ["--layers", sample.root]  # the sample's area, named: files are never mixed with it silently
+    assert run(["coverage", "--stops", tmp_path / "right.gpkg", "--json", ok, *here]).exit_code == 0
+    r = run(["coverage", "--stops", path, "--json", bad, *here])
     assert r.exit_code == 0, r.output
     truth = json.loads(ok.read_text())["area_share"]
     assert json.loads(bad.read_text())["area_share"] == pytest.approx(truth, rel=1e-9) and truth > 0.5

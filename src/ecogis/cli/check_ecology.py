@@ -45,7 +45,7 @@ def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_
       ecogis check redlines --redlines red.gpkg --projects projects.gpkg --out overlaps.gpkg
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
+    src = _Layers(layers_dir, crs, files=(redlines_path, projects_path, facilities_path))
     red = src.get(redlines_path, "eco_redlines")
     features = {}
     if projects_path is not None or facilities_path is not None:
@@ -65,7 +65,7 @@ def redlines(redlines_path: Path | None, projects_path: Path | None, facilities_
 
 def _sibling_redlines(src: _Layers) -> tuple[Path, str | None]:
     """The earlier red-line version beside the layer set (see ecology.find_previous_redlines)."""
-    root = src.layerset.root
+    root = src.set_for("eco_redlines", "--old").root
     if root is not None and root.is_file():
         root = root.parent
     if root is None or not root.exists():
@@ -101,7 +101,7 @@ def redline_change(old_path: Path | None, old_layer: str | None, new_path: Path 
       ecogis check redline-change          # sample: eco_redlines_2018 against eco_redlines
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
+    src = _Layers(layers_dir, crs, files=(old_path, new_path))
     if old_path is None:
         old_path, found_layer = _sibling_redlines(src)
         old_layer = old_layer or found_layer
@@ -130,7 +130,7 @@ def river_buffers(facilities_path: Path | None, rivers_path: Path | None, buffer
       ecogis check river-buffers --buffer 100 --json buffers.json
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
+    src = _Layers(layers_dir, crs, files=(facilities_path, rivers_path))
     facilities = src.get(facilities_path, "facilities")
     rivers = src.get(rivers_path, "rivers")
     kw: dict[str, Any] = {"buffer_m": ecology.DEFAULT_RIVER_BUFFER_M if buffer_m is None else buffer_m}
@@ -157,7 +157,7 @@ def control_zones(zones_path: Path | None, facilities_path: Path | None, large_s
       ecogis check control-zones --json zones.json --out zones.gpkg
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
+    src = _Layers(layers_dir, crs, files=(zones_path, facilities_path))
     zones = src.get(zones_path, "control_zones")
     facilities = src.get(facilities_path, "facilities")
     result = ecology.control_zones(facilities, zones, large_site_m2=large_site_m2)

@@ -100,7 +100,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
       ecogis coverage --stops province_stops.gpkg --area province.gpkg --scheduler tcp://10.0.0.5:8786
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
+    src = _Layers(layers_dir, crs, files=(stops_path, area_path, roads_path, population_path))
     stops = src.get(stops_path, "bus_stops")
     if max_headway_min is not None:
         from ecogis.gtfs import frequent_stops
@@ -112,7 +112,7 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
     if area_path is not None:
         area = src.get(area_path, "study_area")
     else:
-        area = src.layerset.study_area(scope)
+        area = src.set_for("study_area", "--area").study_area(scope)
     user_files = stops_path is not None or area_path is not None
     population: object = population_path
     if population_path is not None:

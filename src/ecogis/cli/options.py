@@ -33,7 +33,7 @@ from typing import Any
 
 import click
 
-from ecogis.errors import EcogisError
+from ecogis.errors import EcogisError, InputError
 
 __all__ = [
     "EXIT_CODES",
@@ -216,16 +216,36 @@ INPUT_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 class LayerSource:
     """Layers for a command: from a file option when given, else from ``--layers``
-    (default: the embedded sample), which is loaded once, on demand."""
+    (default: the embedded sample), which is loaded once, on demand.
 
-    def __init__(self, layers_dir: Path | None, crs: str | None) -> None:
+    ``files`` are the command's file options.  When some are given and ``--layers`` is not, the
+    embedded sample is not used to fill in the others: a user's files measured against the sample's
+    zones, red lines or study area would give a confident wrong figure.  A layer the command then
+    needs from the layer set is an :class:`~ecogis.errors.InputError` naming the fix.
+    """
+
+    def __init__(self, layers_dir: Path | None, crs: str | None, files: tuple[Path | None, ...] = ()) -> None:
         self.layers_dir, self.crs, self._ls = layers_dir, crs, None
+        self._files_only = layers_dir is None and any(f is not None for f in files)
 
     @property
     def layerset(self):
+        if self._files_only:
+            raise InputError("some layers were given as files and this one was not: ecogis does not fill it in "
+                             "from the embedded sample (the sample is the default only when no file is given); "
+                             "give it as a file too, or --layers DIR for the rest")
         if self._ls is None:
             self._ls = load_layerset(self.layers_dir, self.crs)
         return self._ls
+
+    def set_for(self, kind: str, option: str | None = None):
+        """The layer set, to take ``kind`` from; refused (naming ``kind`` and its ``option``) when the
+        other layers came from files and ``--layers`` was not given."""
+        if self._files_only:
+            how = f"give {option} FILE" if option else "give it as a file"
+            raise InputError(f"layer {kind!r} was not given while other layers were given as files: ecogis does not "
+                             f"fill it in from the embedded sample; {how}, or --layers DIR")
+        return self.layerset
 
     def get(self, path: Path | None, kind: str, layer: str | None = None):
         """The layer of ``kind`` from ``path``, or from the layer set."""
@@ -233,7 +253,7 @@ class LayerSource:
 
         if path is not None:
             return read_layer(path, kind, layer=layer, assume_crs=self.crs)
-        return self.layerset.get(kind)
+        return self.set_for(kind).get(kind)
 
 
 def refuse_existing(overwrite: bool, *paths: Path | None) -> None:
