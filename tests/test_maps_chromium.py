@@ -206,6 +206,9 @@ PROBE = r"""
     scale: q('.leaflet-control-scale'), fullscreen: q('.leaflet-control-zoom-fullscreen'),
     measure: q('.leaflet-control-measure'), panel: (document.getElementById('ecogis-panel') || {}).textContent,
     canvases: q('.leaflet-overlay-pane canvas'), zoom: e.map.getZoom(),
+    rasters: Object.fromEntries(Object.entries(e.rasters || {}).map(([id, r]) => [id, {
+      onMap: e.map.hasLayer(r.layer), loaded: !!(r.layer.getElement() && r.layer.getElement().complete
+                                                 && r.layer.getElement().naturalWidth > 0)}])),
   };
 })()
 """
@@ -469,7 +472,8 @@ def assert_map_works_offline(path: Path, tmp_path: Path, sample=None) -> None:
         assert b.external_requests() == [], name
         assert b.console_errors() == [], name
         assert all(v["leaflet"] == v["count"] and v["onMap"] for v in info["layers"].values()), (name, info)
-        assert info["controlOverlays"] == len(info["layers"]) == len(info["legendLayers"])
+        assert all(r["onMap"] and r["loaded"] for r in info["rasters"].values()), (name, info["rasters"])
+        assert info["controlOverlays"] == len(info["layers"]) + len(info["rasters"]) == len(info["legendLayers"])
         if name == "overview" and sample is not None:
             assert {k: v["count"] for k, v in info["layers"].items()} == \
                 {k: int((~(g.geometry.isna() | g.geometry.is_empty)).sum()) for k, g in sample.vectors.items()}
