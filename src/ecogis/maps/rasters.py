@@ -260,6 +260,9 @@ def raster_overlay(name: str, raster, *, lang: str = "zh", data_crs: str = "wgs8
                                 "fillOpacity": 1.0, "dashArray": None, "radius": None, "hatch": False}})
     layer_id = "raster_" + re.sub(r"[^A-Za-z0-9_-]+", "_", name)
     title = _title(name, raster, lang)
-    legend = {"id": layer_id, "title": title, "group": "大气" if (raster.kind or name) == "pollutant_surface" else "基础",
+    from ecogis.styles import STYLES
+
+    style = STYLES.get(raster.kind or name)
+    legend = {"id": layer_id, "title": title, "group": style.group if style is not None else "基础",
               "geometry": "polygon", "rows": rows}
     return RasterOverlay(layer_id, title, png, bounds, legend, int(valid.size))
