@@ -174,3 +174,14 @@ def test_sample_air_map_draws_the_pm25_surface():
     assert cfg["rasters"][0]["count"] == int(valid.sum())
     # about as many opaque pixels (share of the image) as valid cells (share of the grid)
     assert abs((img[3] == 255).mean() - valid.mean()) < 0.05
+
+
+def test_a_map_of_rasters_only_opens_on_them():
+    from ecogis.maps import layer_map
+
+    m = layer_map({}, title="surface", lang="en", rasters={"pm25": gradient()})
+    cfg = config_of(m.get_root().render())
+    (s, w), (n, e) = cfg["bounds"]
+    tr = Transformer.from_crs(4547, 4326, always_xy=True)
+    lon, lat = tr.transform(X0 + COLS * CELL / 2, Y0 - ROWS * CELL / 2)
+    assert s < lat < n and w < lon < e and (n - s) < 0.2 and m.location == pytest.approx([(s + n) / 2, (w + e) / 2])

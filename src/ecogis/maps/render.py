@@ -408,6 +408,11 @@ def layer_map(
         sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
         all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
 
+    if all_bounds is None and overlays:  # rasters only: open on them
+        all_bounds = [[min(o.bounds[0][0] for o in overlays), min(o.bounds[0][1] for o in overlays)],
+                      [max(o.bounds[1][0] for o in overlays), max(o.bounds[1][1] for o in overlays)]]
+        bounds = (all_bounds[0][1], all_bounds[0][0], all_bounds[1][1], all_bounds[1][0])
+
     rows = [list(format_metric(k, v, lang=lang, area_unit=area_unit)) for k, v in (panel or {}).items()]
     all_notes = list(spec.notes(lang)) + [str(n) for n in notes]
     token = uuid.uuid4().hex
