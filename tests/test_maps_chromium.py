@@ -206,6 +206,9 @@ PROBE = r"""
     scale: q('.leaflet-control-scale'), fullscreen: q('.leaflet-control-zoom-fullscreen'),
     measure: q('.leaflet-control-measure'), panel: (document.getElementById('ecogis-panel') || {}).textContent,
     canvases: q('.leaflet-overlay-pane canvas'), zoom: e.map.getZoom(),
+    rasters: Object.fromEntries(Object.entries(e.rasters || {}).map(([id, r]) => [id, {
+      onMap: e.map.hasLayer(r.layer), loaded: !!(r.layer.getElement() && r.layer.getElement().complete
+                                                 && r.layer.getElement().naturalWidth > 0)}])),
   };
 })()
 """
@@ -469,7 +472,8 @@ def assert_map_works_offline(path: Path, tmp_path: Path, sample=None) -> None:
         assert b.external_requests() == [], name
         assert b.console_errors() == [], name
         assert all(v["leaflet"] == v["count"] and v["onMap"] for v in info["layers"].values()), (name, info)
-        assert info["controlOverlays"] == len(info["layers"]) == len(info["legendLayers"])
+        assert all(r["onMap"] and r["loaded"] for r in info["rasters"].values()), (name, info["rasters"])
+        assert info["controlOverlays"] == len(info["layers"]) + len(info["rasters"]) == len(info["legendLayers"])
         if name == "overview" and sample is not None:
             assert {k: v["count"] for k, v in info["layers"].items()} == \
                 {k: int((~(g.geometry.isna() | g.geometry.is_empty)).sum()) for k, g in sample.vectors.items()}
@@ -636,3 +640,43 @@ def test_png_of_map_pages_is_drawn_and_not_blank(sample_pages_zh, tmp_path):
         # the title block (bottom right) is drawn: white box pixels there, unlike the plain background
         corner = px[650:790, 900:1190].reshape(-1, 3)
         assert (corner.min(axis=1) > 245).mean() > 0.2, name
+
+
+def test_raster_overlay_is_drawn_under_the_vectors(browser, tmp_path):
+    """A west-east gradient surface: its ramp colours on screen where the grid is, the NaN hole clear."""
+    from affine import Affine
+    from pyproj import Transformer
+
+    from ecogis.maps import layer_map
+    from ecogis.maps.rasters import OPACITY, RAMP
+    from ecogis.result import RasterLayer
+
+    x0, y0, cell, rows, cols = 480_000.0, 3_730_000.0, 500.0, 30, 40
+    arr = np.tile(10.0 + np.arange(cols, dtype=float), (rows, 1))
+    arr[10:20, 15:25] = np.nan
+    raster = RasterLayer(arr, Affine(cell, 0, x0, 0, -cell, y0), 4547, units="ug/m3", kind="pollutant_surface")
+    tr = Transformer.from_crs(4547, 4326, always_xy=True)
+    corners = [tr.transform(x0, y0), tr.transform(x0 + cols * cell, y0 - rows * cell)]
+    stops = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[shapely.Point(c) for c in corners], crs=4326)
+    path = _write(layer_map({"bus_stops": stops}, title="surface", lang="en", rasters={"pm25": raster}),
+                  tmp_path / "raster.html")
+    browser.open(path)
+    info = browser.evaluate(PROBE)
+    assert info["ready"] and browser.console_errors() == [] and browser.external_requests() == []
+    assert info["rasters"] == {"raster_pm25": {"onMap": True, "loaded": True}}
+    assert info["controlOverlays"] == 2 and "raster_pm25" in info["legendLayers"]
+
+    def screen(col: float, row: float) -> list[float]:
+        lon, lat = tr.transform(x0 + col * cell, y0 - row * cell)
+        return browser.evaluate(f"(() => {{ const p = window.ecogis.map.latLngToContainerPoint([{lat}, {lon}]);"
+                                f" return [p.x, p.y]; }})()")
+
+    px = png_pixels(browser.screenshot())
+    at = lambda col, row: px[int(round(screen(col, row)[1])), int(round(screen(col, row)[0]))].astype(float)  # noqa: E731
+    bg = at(20, 15)  # the NaN hole: the page's background shows through
+    breaks = np.linspace(10, 10 + cols - 1, len(RAMP) + 1)
+    for col in (3.5, 12.5, 27.5, 36.5):
+        want_class = int(np.clip(np.searchsorted(breaks, 10 + col, side="right") - 1, 0, len(RAMP) - 1))
+        want = OPACITY * np.array([int(RAMP[want_class][i:i + 2], 16) for i in (1, 3, 5)]) + (1 - OPACITY) * bg
+        got = at(col, 5)
+        assert np.abs(got - want).max() < 16, (col, got, want, bg)

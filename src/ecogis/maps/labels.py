@@ -296,7 +296,7 @@ ALLOWED_LATIN = frozenset({
     "km", "mg", "mm", "MW", "ha", "PM", "SO", "NO", "CO",
     "GB", "HJ", "GCJ", "WGS", "CGCS", "EPSG", "ecogis", "Leaflet", "OpenStreetMap",
     "OSM", "GTFS", "II", "III", "IV", "COD", "BOD", "TP", "TN", "NH", "CHP", "GeoPackage", "gpkg", "tif", "geojson",
-    "csv", "shp", "pbf", "xlsx", "json", "html", "png",
+    "csv", "shp", "pbf", "xlsx", "json", "html", "png", "IDW",
 })
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 

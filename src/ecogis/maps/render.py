@@ -57,6 +57,7 @@ from ecogis.maps.assets import AssetError, page_assets
 from ecogis.maps.basemaps import basemap_spec, resolve_tianditu_key
 from ecogis.maps.format import format_metric, json_value, params_text, popup_fields, popup_records, result_panel
 from ecogis.maps.labels import LAYER_TITLES, UI, group_title
+from ecogis.maps.rasters import OPACITY, raster_overlay
 from ecogis.maps.runtime import RUNTIME_CSS, RUNTIME_JS
 from ecogis.maps.titleblock import dedupe_labels, feature_labels
 from ecogis.maps.titleblock import title_block as make_title_block
@@ -87,6 +88,8 @@ LANGS = ("zh", "en")
 _LABELS = UI
 
 _VIEWPORT_PX = (1000, 650)
+#: Leaflet pane of raster images: under the vector overlays (400), above the tiles (200)
+_RASTER_PANE = "ecogisRasters"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DASH = re.compile(r"^[0-9 .,]*$")
 
@@ -298,6 +301,7 @@ def layer_map(
     focus: Sequence[str] | None = None,
     area_unit: str = "auto",
     title_block: Mapping[str, Any] | None = None,
+    rasters: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """A self-contained map of named layers.
 
@@ -334,6 +338,9 @@ def layer_map(
     title_block : mapping, optional
         What the title block says (:func:`ecogis.maps.titleblock.title_block`);
         default: the files of ``layers`` (their ``attrs["source"]``), today's date.
+    rasters : mapping of str to RasterLayer, optional
+        Grids drawn under the vector layers, each coloured with a sequential
+        ramp and given a legend section (:mod:`ecogis.maps.rasters`).
 
     Returns
     -------
@@ -385,6 +392,9 @@ def layer_map(
         layer_cfgs.append(cfg)
         legend.append(leg)
         datas.append(data)
+    overlays = [raster_overlay(k, r, lang=lang, data_crs=spec.data_crs) for k, r in (rasters or {}).items()]
+    for ov in overlays:
+        legend.append(dict(ov.legend, groupTitle=group_title(ov.legend["group"], lang=lang)))
     group_rank = {g: i for i, g in enumerate(GROUP_ORDER)}
     order = {n: _style_or_generic(n).order for n in frames}
     legend.sort(key=lambda e: (group_rank.get(e["group"], len(GROUP_ORDER)), -order.get(e["kind"], 0))
@@ -398,6 +408,11 @@ def layer_map(
         sb = np.array([b for b in shifted if np.all(np.isfinite(b))])
         all_bounds = [[float(sb[:, 1].min()), float(sb[:, 0].min())], [float(sb[:, 3].max()), float(sb[:, 2].max())]]
 
+    if all_bounds is None and overlays:  # rasters only: open on them
+        all_bounds = [[min(o.bounds[0][0] for o in overlays), min(o.bounds[0][1] for o in overlays)],
+                      [max(o.bounds[1][0] for o in overlays), max(o.bounds[1][1] for o in overlays)]]
+        bounds = (all_bounds[0][1], all_bounds[0][0], all_bounds[1][1], all_bounds[1][0])
+
     rows = [list(format_metric(k, v, lang=lang, area_unit=area_unit)) for k, v in (panel or {}).items()]
     all_notes = list(spec.notes(lang)) + [str(n) for n in notes]
     token = uuid.uuid4().hex
@@ -410,7 +425,14 @@ def layer_map(
         "panel": {"title": str(title), "rows": rows, "notes": all_notes},
         "layers": layer_cfgs, "legend": legend, "featureLabels": dedupe_labels(names),
         "titleBlock": dict(title_block) if title_block is not None else make_title_block(frames, lang=lang),
+        "rasters": [],
     }
+    image_layers = []
+    for ov in overlays:
+        img = folium.raster_layers.ImageOverlay(ov.data_uri, bounds=ov.bounds, opacity=OPACITY, name=ov.title,
+                                                pane=_RASTER_PANE, interactive=False, cross_origin=False)
+        image_layers.append(img)
+        config["rasters"].append({"id": ov.id, "title": ov.title, "count": ov.cells, "layer": img.get_name()})
     text = json.dumps(config, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for i, data in enumerate(datas):
         text = text.replace(f'"{token}:{i}"', data, 1)
@@ -428,10 +450,14 @@ def layer_map(
     root.header.add_child(_Raw(_asset_markup(str(title), lang)), name="ecogis_assets")
     root.html.add_child(_Raw(f'<script type="application/json" id="{config_id}">{_script_json(text)}</script>'),
                         name="ecogis_data")
+    if image_layers:
+        m.add_child(folium.map.CustomPane(_RASTER_PANE, z_index=350))
+    for img in image_layers:
+        m.add_child(img)
     m.add_child(_EcogisRender(config_id))
     m.ecogis_info = {"title": str(title), "layers": {c["id"]: c["count"] for c in layer_cfgs},
                      "basemap": spec.name, "data_crs": spec.data_crs, "simplify_tolerance_m": tol,
-                     "notes": all_notes}
+                     "notes": all_notes, "rasters": {r["id"]: r["count"] for r in config["rasters"]}}
     log.debug("map %r: %d layer(s), %d feature(s), basemap %s, simplified at %.2f m", title, len(layer_cfgs),
              sum(c["count"] for c in layer_cfgs), spec.name, tol)
     return m
@@ -535,6 +561,7 @@ def result_map(result, context_layers: Mapping[str, gpd.GeoDataFrame] | None = N
         kwargs["title_block"] = _result_title_block(result, layers, layerset, area, lang)
     # open on what the check found (its layers and violations), the context around it
     kwargs.setdefault("focus", [k for k in layers if k not in (context_layers or {})])
+    kwargs.setdefault("rasters", dict(getattr(result, "rasters", None) or {}))
     return layer_map(layers, title=title or check_title(result.name, lang=lang), basemap=basemap, lang=lang,
                      panel=panel,
                      notes=notes, tianditu_key=tianditu_key, **kwargs)

@@ -266,6 +266,14 @@ RUNTIME_JS = r"""
     });
 
     var overlays = [];
+    // rasters: folium image overlays (drawn under the vectors, in their own pane), named in the switcher
+    state.rasters = {};
+    (cfg.rasters || []).forEach(function (r) {
+      var img = window[r.layer];
+      if (!img) { state.errors.push('raster ' + r.id + ' has no image layer'); return; }
+      overlays.push([img, escapeHtml(r.title)]);
+      state.rasters[r.id] = {layer: img, count: r.count, title: r.title};
+    });
     cfg.layers.forEach(function (spec) {
       var syms = spec.categories.map(function (c) { return c.symbol; });
       spec.data.features.forEach(function (f, i) { f.__k = spec.cat[i]; });
