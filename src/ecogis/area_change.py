@@ -44,7 +44,6 @@ from ecogis.errors import InputError, NotMeasurableError
 from ecogis.feature_geometry import _ids, _metric_pair, _names, _polygonal_part, _union, _valid
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
-from ecogis.redline_checks import REDLINE_AREA_RULE, _single_version
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -56,6 +55,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Pingdingshan's binding indicator on red-line area
+REDLINE_AREA_RULE = (
+    "平顶山市“十四五”生态环境保护和生态经济发展规划 表1 指标25 “生态保护红线面积 不减少”(约束性); "
+    "第七章第四节: 确保到2025年，生态保护红线面积不减少"
+)
 
 #: polygon kinds whose earlier versions :func:`find_previous_version` looks for
 VERSIONED_KINDS = ("eco_redlines", "protected_areas")
@@ -74,12 +79,13 @@ AREA_RULES: dict[str, str] = {
 _DEFAULT_RULE = "保护面积不减少（依据规划相应条款）"
 
 #: how a lost piece is named in the findings, by kind
-_NOUNS = {"eco_redlines": ("red-line unit", "all red lines")}
+#: kind -> (a unit, all of them, the layer) in messages
+_NOUNS = {"eco_redlines": ("red-line unit", "all red lines", "red lines")}
 
 
 def _nouns(kind: str, category: str | None) -> tuple[str, str]:
     if kind in _NOUNS and category is None:
-        return _NOUNS[kind]
+        return _NOUNS[kind][:2]
     label = category or kind.replace("_", " ")
     return f"{label} unit", f"all {label}"
 
@@ -163,7 +169,8 @@ def area_change(
                          "or None for all features")
     if metric is not None:
         metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None, name="metric")
-    om, nm = _metric_pair(old, new, metric, (f"old {kind}", f"new {kind}"))
+    layer = _NOUNS[kind][2] if kind in _NOUNS else kind
+    om, nm = _metric_pair(old, new, metric, (f"old {layer}", f"new {layer}"))
     om = _of_category(om, category, f"old {kind}")
     nm = _of_category(nm, category, f"new {kind}")
     if category is not None:
@@ -240,6 +247,13 @@ def area_change(
         layers={"lost": layer(lost_pieces), "gained": layer(gained_pieces)},
         parameters=parameters, warnings=warnings,
     )
+
+
+def _single_version(gdf: gpd.GeoDataFrame) -> str | None:
+    if "version" not in gdf.columns:
+        return gdf.attrs.get("layer")
+    vals = sorted({str(v) for v in gdf["version"].dropna()})
+    return ", ".join(vals) if vals else gdf.attrs.get("layer")
 
 
 def find_previous_version(directory: str | os.PathLike, kind: str) -> tuple[Path, str | None] | None:

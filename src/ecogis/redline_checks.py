@@ -13,9 +13,9 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
+from ecogis.area_change import REDLINE_AREA_RULE, area_change, find_previous_version
 from ecogis.crs import CRSLike
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.feature_geometry import (
@@ -29,7 +29,6 @@ from ecogis.feature_geometry import (
     _union,
     _valid,
 )
-from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
 from ecogis.result import CheckResult, violations_frame
 
@@ -51,11 +50,6 @@ REDLINE_RULE = (
 )
 
 
-#: Pingdingshan's binding indicator on red-line area
-REDLINE_AREA_RULE = (
-    "平顶山市“十四五”生态环境保护和生态经济发展规划 表1 指标25 “生态保护红线面积 不减少”(约束性); "
-    "第七章第四节: 确保到2025年，生态保护红线面积不减少"
-)
 
 
 def redline_overlap(
@@ -189,7 +183,8 @@ def redline_change(
     indicator "生态保护红线面积不减少" (:data:`REDLINE_AREA_RULE`): then every lost
     piece is an error naming the old unit it came from.  When gains make up for
     losses the lost pieces are listed as warnings (the plan also watches the
-    function and nature of red lines, 第七章第四节).
+    function and nature of red lines, 第七章第四节).  It is
+    :func:`ecogis.area_change.area_change` on ``eco_redlines`` with that rule.
 
     Parameters
     ----------
@@ -218,88 +213,8 @@ def redline_change(
     >>> m["lost_m2"], m["gained_m2"], m["net_m2"]
     (5000.0, 0.0, -5000.0)
     """
-    # entry checks: layers through the input gate, numeric options and the metric CRS (ecogis.gate, ecogis.crs)
-    warnings: list[str] = []
-    old = _gated(old, "eco_redlines", "old", warnings)
-    new = _gated(new, "eco_redlines", "new", warnings)
-    _check_number("min_piece_m2", min_piece_m2, minimum=0, unit="m2")
-    if metric is not None:
-        metric = _check_metric_crs(metric, new if isinstance(new, gpd.GeoDataFrame) else None,
-                                   name="metric")
-    om, nm = _metric_pair(old, new, metric, ("old red lines", "new red lines"))
-    ogeom = np.array([_polygonal_part(g) for g in _valid(om.geometry.values)], dtype=object)
-    ngeom = np.array([_polygonal_part(g) for g in _valid(nm.geometry.values)], dtype=object)
-    old_union, new_union = _union(ogeom), _union(ngeom)
-    lost = _polygonal_part(shapely.difference(old_union, new_union))
-    gained = _polygonal_part(shapely.difference(new_union, old_union))
-    old_area, new_area = float(old_union.area), float(new_union.area)
-    net = new_area - old_area
-    decrease = net < 0
-
-    def pieces(source: gpd.GeoDataFrame, geoms: np.ndarray, change: shapely.Geometry) -> list[dict[str, Any]]:
-        out = []
-        if change.is_empty:
-            return out
-        ids, names = _ids(source).to_numpy(), _names(source).to_numpy()
-        ver = source["version"].to_numpy() if "version" in source.columns else np.full(len(source), None, object)
-        cand = shapely.STRtree(geoms).query(change, predicate="intersects")
-        for i in sorted(int(c) for c in cand):
-            piece = _polygonal_part(shapely.intersection(geoms[i], change))
-            if piece.is_empty or piece.area <= 0:
-                continue
-            unit_area = float(geoms[i].area)
-            out.append({"unit_id": ids[i], "unit_name": names[i], "version": ver[i], "area_m2": float(piece.area),
-                        "share_of_unit": float(piece.area) / unit_area if unit_area > 0 else float("nan"),
-                        "geometry": piece})
-        return out
-
-    lost_pieces = pieces(om, ogeom, lost)
-    gained_pieces = pieces(nm, ngeom, gained)
-    records = []
-    for p in lost_pieces:
-        if p["area_m2"] < min_piece_m2:
-            continue
-        records.append({
-            "id": p["unit_id"], "name": p["unit_name"], "rule": REDLINE_AREA_RULE,
-            "detail": (f"red-line unit {p['unit_id']} ({p['unit_name'] or '-'}) lost {p['area_m2']:,.1f} m2 "
-                       f"({p['share_of_unit']:.1%} of the unit); net change of all red lines {net:,.1f} m2"
-                       + ("" if decrease else " (made up by gains elsewhere; check function and nature)")),
-            "severity": "error" if decrease else "warning",
-            "lost_m2": p["area_m2"], "share_of_unit": p["share_of_unit"],
-            "geometry": p["geometry"],
-        })
-    violations = violations_frame(records, crs=om.crs)
-
-    def layer(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-        cols = ["unit_id", "unit_name", "version", "area_m2", "share_of_unit"]
-        df = pd.DataFrame([{k: r[k] for k in cols} for r in rows], columns=cols)
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([r["geometry"] for r in rows], crs=om.crs), crs=om.crs)
-
-    versions = {
-        "old_version": _single_version(om), "new_version": _single_version(nm),
-    }
-    metrics = {
-        "lost_m2": float(lost.area), "gained_m2": float(gained.area), "net_m2": net,
-        "old_area_m2": old_area, "new_area_m2": new_area,
-        "net_share": net / old_area if old_area > 0 else None,
-        "lost_pieces": len(records), "area_not_decreased": not decrease,
-    }
-    log.info("redline-change: lost %.1f m2, gained %.1f m2, net %.1f m2", metrics["lost_m2"],
-             metrics["gained_m2"], net)
-    return CheckResult(
-        "redline-change", metrics=metrics, violations=violations,
-        layers={"lost": layer(lost_pieces), "gained": layer(gained_pieces)},
-        parameters={"min_piece_m2": min_piece_m2, "metric_crs": om.crs.to_string(), "rule": REDLINE_AREA_RULE,
-                    **versions},
-        warnings=warnings,
-    )
-
-
-def _single_version(gdf: gpd.GeoDataFrame) -> str | None:
-    if "version" not in gdf.columns:
-        return gdf.attrs.get("layer")
-    vals = sorted({str(v) for v in gdf["version"].dropna()})
-    return ", ".join(vals) if vals else gdf.attrs.get("layer")
+    return area_change(old, new, kind="eco_redlines", min_piece_m2=min_piece_m2, metric=metric,
+                       rule=REDLINE_AREA_RULE, name="redline-change")
 
 
 def find_previous_redlines(directory: str | os.PathLike) -> tuple[Path, str | None] | None:
@@ -313,14 +228,4 @@ def find_previous_redlines(directory: str | os.PathLike) -> tuple[Path, str | No
     (Path, str or None) or None
         The file and the layer inside it (None: the file's only layer).
     """
-    from ecogis.io import list_layers
-
-    root = Path(directory)
-    files = sorted(root.glob("eco_redlines_*.gpkg"))
-    if files:
-        return files[0], None
-    for gpkg in sorted(root.glob("*.gpkg")):
-        olds = sorted(n for n in list_layers(gpkg) if n.startswith("eco_redlines_"))
-        if olds:
-            return gpkg, olds[0]
-    return None
+    return find_previous_version(directory, "eco_redlines")
