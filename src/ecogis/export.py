@@ -13,48 +13,7 @@ Examples
 True
 """
 
-from ecogis.publish import (
-    CHECK_TITLES,
-    GROUP_TITLES,
-    LAYER_STYLES_DDL,
-    RASTER_KINDS,
-    RESULTS_GROUP,
-    ExportedLayer,
-    ExportedLayout,
-    ExportedRaster,
-    ExportResult,
-    RasterKind,
-    export_layouts,
-    export_qgis,
-    layout_dir,
-    layout_names,
-    output_paths,
-    project_crs,
-    project_tree,
-    qgis_python,
-    raster_dir,
-    render_layout_png,
-)
+from ecogis import publish as _publish
+from ecogis.publish import *  # noqa: F403 -- the facade re-exports the public names, whatever they become
 
-__all__ = [
-    "CHECK_TITLES",
-    "GROUP_TITLES",
-    "LAYER_STYLES_DDL",
-    "RASTER_KINDS",
-    "RESULTS_GROUP",
-    "ExportResult",
-    "ExportedLayer",
-    "ExportedLayout",
-    "ExportedRaster",
-    "RasterKind",
-    "export_layouts",
-    "export_qgis",
-    "layout_dir",
-    "layout_names",
-    "output_paths",
-    "project_crs",
-    "project_tree",
-    "qgis_python",
-    "raster_dir",
-    "render_layout_png",
-]
+__all__ = list(_publish.__all__)

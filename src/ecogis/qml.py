@@ -8,44 +8,7 @@ Examples
 True
 """
 
-from ecogis.publish.qml import (
-    DOCTYPE,
-    GEOMETRIES,
-    OTHER_LABEL,
-    QGIS_VERSION,
-    RASTER_RAMPS,
-    aliases_element,
-    category_value,
-    geometry_class,
-    labeling_element,
-    layer_qml,
-    layer_sld,
-    qgis_color,
-    raster_pipe_element,
-    raster_qml,
-    raster_style_elements,
-    renderer_element,
-    style_elements,
-    symbol_element,
-)
+import ecogis.publish.qml as _qml
+from ecogis.publish.qml import *  # noqa: F403 -- the facade re-exports the public names, whatever they become
 
-__all__ = [
-    "DOCTYPE",
-    "GEOMETRIES",
-    "OTHER_LABEL",
-    "QGIS_VERSION",
-    "RASTER_RAMPS",
-    "aliases_element",
-    "category_value",
-    "geometry_class",
-    "labeling_element",
-    "layer_qml",
-    "layer_sld",
-    "qgis_color",
-    "raster_pipe_element",
-    "raster_qml",
-    "raster_style_elements",
-    "renderer_element",
-    "style_elements",
-    "symbol_element",
-]
+__all__ = list(_qml.__all__)
