@@ -70,7 +70,13 @@ def clip_to_area(gdf: gpd.GeoDataFrame, area: gpd.GeoDataFrame | None) -> tuple[
     return gdf[inside], shapely.intersection(geoms[inside], region)
 
 
+def _check_year(year: Any) -> None:
+    if year is not None and (isinstance(year, bool) or not isinstance(year, (int, np.integer))):
+        raise InputError(f"year was {year!r} but is expected to be an integer year such as 2025, or None")
+
+
 def _year_values(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The ``year`` field as floats (NaN where absent or not a number)."""
     if "year" not in gdf.columns:
         return np.full(len(gdf), np.nan)
     return pd.to_numeric(gdf["year"], errors="coerce").to_numpy(dtype=float)
@@ -118,8 +124,7 @@ def black_odorous_water(
     if not isinstance(bodies, gpd.GeoDataFrame) or bodies.crs is None:
         raise InputError("black_odorous_waters was not a GeoDataFrame with a CRS; read it with "
                          "read_layer(path, 'black_odorous_waters')")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, (int, np.integer))):
-        raise InputError(f"year was {year!r} but is expected to be an integer year such as 2025, or None")
+    _check_year(year)
     if metric is not None:
         metric = _check_metric_crs(metric, bodies, name="metric")
     if "status" not in bodies.columns:

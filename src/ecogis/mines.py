@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ecogis.black_odorous import clip_to_area
+from ecogis.black_odorous import _check_year, _year_values, clip_to_area
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
@@ -105,8 +105,7 @@ def mine_restoration(
     area = _gated(area, None, "area", warnings) if area is not None else None
     if not isinstance(mines, gpd.GeoDataFrame) or mines.crs is None:
         raise InputError("mines was not a GeoDataFrame with a CRS; read it with read_layer(path, 'mines')")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, (int, np.integer))):
-        raise InputError(f"year was {year!r} but is expected to be an integer year such as 2025, or None")
+    _check_year(year)
     if metric is not None:
         metric = _check_metric_crs(metric, mines, name="metric")
     if "restoration" not in mines.columns:
@@ -128,8 +127,7 @@ def mine_restoration(
         why = (f"{int(missing.sum())} point mine(s) have no area (area_ha or area_m2): "
                f"{', '.join(ids[missing][:10])}; give their area or map them as polygons")
         raise NotMeasurableError(why, reasons={"restored_ha": why, "share_restored": why})
-    years = (pd.to_numeric(inside["year"], errors="coerce").to_numpy(dtype=float) if "year" in inside.columns
-             else np.full(n, np.nan))
+    years = _year_values(inside)
     done = state == "已修复"
     if year is not None:
         late = done & np.isfinite(years) & (years > year)
