@@ -48,6 +48,9 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.feature_geometry import _polygonal_part as _polygonal
+from ecogis.feature_geometry import _union as _union_all
+from ecogis.feature_geometry import _valid
 from ecogis.gate import gated as _gated
 from ecogis.result import CheckResult, violations_frame
 
@@ -63,27 +66,9 @@ BARE_CLASSES: tuple[str, ...] = ("裸地",)
 _FULL = 0.999
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom is None or geom.is_empty:
-        return shapely.Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
 def _union(geoms: Any) -> shapely.Geometry:
-    polys = [g for g in geoms if g is not None and not g.is_empty]
-    return _polygonal(shapely.union_all(polys)) if polys else shapely.Polygon()
-
-
-def _valid(geoms: Any) -> np.ndarray:
-    arr = np.asarray(geoms, dtype=object)
-    bad = ~shapely.is_valid(arr) & ~shapely.is_missing(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = shapely.make_valid(arr[bad])
-    return arr
+    """The polygons of the union of the non-empty geometries."""
+    return _polygonal(_union_all(geoms))
 
 
 def _scope(area: Any, crs: Any, what: str) -> shapely.Geometry | None:

@@ -60,6 +60,8 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
 from ecogis.errors import InputError, NotMeasurableError
+from ecogis.feature_geometry import _polygonal_part as _polygonal
+from ecogis.feature_geometry import _union, _valid
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
 from ecogis.result import CheckResult, violations_frame
@@ -185,28 +187,6 @@ def service_area(geom: shapely.Geometry, radius_m: float, *, quad_segs: int = DE
     """
     step = math.pi / (2 * quad_segs)
     return _grown(geom, radius_m / math.cos(step / 2) if outer else radius_m, step)
-
-
-def _union(geoms: Any) -> shapely.Geometry:
-    polys = [g for g in geoms if g is not None and not g.is_empty]
-    return shapely.union_all(polys) if polys else shapely.Polygon()
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom is None or geom.is_empty:
-        return shapely.Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    return _union([g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"])
-
-
-def _valid(geoms: Any) -> np.ndarray:
-    arr = np.asarray(geoms, dtype=object)
-    bad = ~shapely.is_valid(arr) & ~shapely.is_missing(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = shapely.make_valid(arr[bad])
-    return arr
 
 
 # --- inputs ---------------------------------------------------------------------------------
