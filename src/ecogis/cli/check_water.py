@@ -2,7 +2,8 @@
 
 Thin skins over :func:`ecogis.water.water_sources_check` and
 :func:`ecogis.water.sections_check`: each layer comes from its file option when
-given, else from ``--layers`` (default: the embedded Luohe sample).
+given, else from ``--layers`` (default: the embedded Luohe sample, only when no file
+is given), through the shared :class:`~ecogis.cli.options.LayerSource`.
 """
 
 from __future__ import annotations
@@ -16,42 +17,30 @@ from ecogis import water
 from ecogis.checks import CHECKS
 from ecogis.cli.options import (
     INPUT_FILE,
+    LayerSource,
     crs_option,
     finish_check,
     handle_errors,
     json_option,
     layers_option,
-    load_layerset,
     out_option,
     overwrite_option,
     refuse_existing,
 )
-from ecogis.io import read_layer
 
 __all__ = ["water_sources", "sections"]
 
 _FILE = INPUT_FILE
 
 
-def _read(path: Path | None, kind: str, crs: str | None) -> Any:
-    if path is None:
-        return None
-    return read_layer(path, kind, assume_crs=crs)
+def _layer_set(src: LayerSource, *needed: Any) -> Any:
+    """The layer set for the layers not given as files: None when every ``needed`` layer was given, or
+    when some were and ``--layers`` was not (a user's files are never filled in from the sample)."""
+    return None if src.files_only or all(g is not None for g in needed) else src.layerset
 
 
-def _layerset_if_needed(layers_dir: Path | None, crs: str | None, required: list[Any], optional: list[Any]) -> Any:
-    """The layer set, loaded only when some layer was not given as a file.
-
-    The embedded sample is the default only when no layer file is given: a user's files are never
-    mixed with the sample's layers (which would measure the user's facilities against the sample's
-    zones).  With files and no ``--layers`` the check runs on the files alone, and a missing layer is
-    reported as missing.
-    """
-    if all(g is not None for g in required + optional):
-        return None
-    if layers_dir is None and any(g is not None for g in required + optional):
-        return None
-    return load_layerset(layers_dir, crs)
+def _read(src: LayerSource, path: Path | None, kind: str) -> Any:
+    return src.get(path, kind) if path is not None else None
 
 
 @click.command("water-sources")
@@ -85,12 +74,13 @@ def water_sources(zones_file: Path | None, facilities_file: Path | None, sources
     detail ...); --out writes the violations and zones as a GeoPackage.
     """
     refuse_existing(overwrite, json_path, out_path)
-    zones = _read(zones_file, "protection_zones", crs)
-    facilities = _read(facilities_file, "facilities", crs)
-    sources = _read(sources_file, "water_sources", crs)
-    rivers = _read(rivers_file, "rivers", crs)
-    layers = _layerset_if_needed(layers_dir, crs, [facilities, zones if zones is not None else sources],
-                                 [] if zones is not None else [rivers])
+    src = LayerSource(layers_dir, crs, files=(zones_file, facilities_file, sources_file, rivers_file))
+    zones = _read(src, zones_file, "protection_zones")
+    facilities = _read(src, facilities_file, "facilities")
+    sources = _read(src, sources_file, "water_sources")
+    rivers = _read(src, rivers_file, "rivers")
+    layers = _layer_set(src, facilities, zones if zones is not None else sources,
+                        *([] if zones is not None else [rivers]))
     rules = water.load_hj338_rules(overrides=rules_file) if rules_file is not None else None
     result = water.water_sources_check(layers, zones=zones, facilities=facilities, sources=sources, rivers=rivers,
                                  warn_distance_m=warn_distance, rules=rules)
@@ -124,10 +114,11 @@ def sections(sections_file: Path | None, rivers_file: Path | None, facilities_fi
     upstream facilities as a GeoPackage.
     """
     refuse_existing(overwrite, json_path, out_path)
-    sec = _read(sections_file, "sections", crs)
-    rivers = _read(rivers_file, "rivers", crs)
-    facilities = _read(facilities_file, "facilities", crs)
-    layers = _layerset_if_needed(layers_dir, crs, [sec], [rivers, facilities])
+    src = LayerSource(layers_dir, crs, files=(sections_file, rivers_file, facilities_file))
+    sec = _read(src, sections_file, "sections")
+    rivers = _read(src, rivers_file, "rivers")
+    facilities = _read(src, facilities_file, "facilities")
+    layers = _layer_set(src, sec, rivers, facilities)
     if sec is None and layers is not None and layers.has("section_samples"):  # annual means of the samples
         from ecogis.checks.sections import with_samples
 

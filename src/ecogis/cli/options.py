@@ -229,23 +229,26 @@ class LayerSource:
         self._files_only = layers_dir is None and any(f is not None for f in files)
 
     @property
-    def layerset(self):
-        if self._files_only:
-            raise InputError("some layers were given as files and this one was not: ecogis does not fill it in "
-                             "from the embedded sample (the sample is the default only when no file is given); "
-                             "give it as a file too, or --layers DIR for the rest")
-        if self._ls is None:
-            self._ls = load_layerset(self.layers_dir, self.crs)
-        return self._ls
+    def files_only(self) -> bool:
+        """True when some layers came from files and ``--layers`` was not given: no sample then."""
+        return self._files_only
 
-    def set_for(self, kind: str, option: str | None = None):
+    @property
+    def layerset(self):
+        """The layer set (loaded once); refused when :attr:`files_only`."""
+        return self.set_for(None)
+
+    def set_for(self, kind: str | None, option: str | None = None):
         """The layer set, to take ``kind`` from; refused (naming ``kind`` and its ``option``) when the
         other layers came from files and ``--layers`` was not given."""
         if self._files_only:
+            what = f"layer {kind!r} was" if kind else "a layer the command needs was"
             how = f"give {option} FILE" if option else "give it as a file"
-            raise InputError(f"layer {kind!r} was not given while other layers were given as files: ecogis does not "
+            raise InputError(f"{what} not given while other layers were given as files: ecogis does not "
                              f"fill it in from the embedded sample; {how}, or --layers DIR")
-        return self.layerset
+        if self._ls is None:
+            self._ls = load_layerset(self.layers_dir, self.crs)
+        return self._ls
 
     def get(self, path: Path | None, kind: str, layer: str | None = None):
         """The layer of ``kind`` from ``path``, or from the layer set."""
