@@ -166,14 +166,13 @@ def bus_indicators_command(stops_path: Path | None, routes_path: Path | None, ro
       ecogis check bus-indicators --stops stops.gpkg --intersections crossings.gpkg
     """
     _refuse_existing(overwrite, json_path, out_path)
-    src = _Layers(layers_dir, crs)
-    given = any(p is not None for p in (stops_path, routes_path, roads_path, intersections_path))
+    src = _Layers(layers_dir, crs, files=(stops_path, routes_path, roads_path, intersections_path))
 
     def layer(path: Path | None, kind: str):
         if path is not None:
             return src.get(path, kind)
-        if given and layers_dir is None:
-            return None  # user files only: do not mix in the sample
+        if src.files_only:
+            return None  # user files only: a missing layer makes its indicators not measurable, no sample
         return src.layerset.vectors.get(kind)
 
     result = bus_indicators(stops=layer(stops_path, "bus_stops"), routes=layer(routes_path, "bus_routes"),
