@@ -14,7 +14,10 @@ WHOLE_CITY = frozenset({"全市", "市域", "市区", "城市", "全域"})
 
 
 def scope_area(layers: LayerSet, scope: str | None) -> gpd.GeoDataFrame:
-    """The study area of a target's scope (``全市`` -> 市域, else 中心城区 / 主城区 / 城市建成区).
+    """The study area of a target's scope (``全市`` -> 市域, else the study-area features of that scope).
+
+    A scope the layer set has no study area for is not measurable: it is never replaced by another
+    scope (a target of ``县城建成区`` measured on the 中心城区 would be a confident wrong figure).
 
     Raises
     ------
@@ -28,9 +31,7 @@ def scope_area(layers: LayerSet, scope: str | None) -> gpd.GeoDataFrame:
             if scope is None:
                 return layers.study_area("中心城区")
             raise
-    if scope == "城市建成区":
-        return layers.study_area("城市建成区")
-    return layers.study_area(scope if scope in ("中心城区", "主城区", "城市建成区") else "中心城区")
+    return layers.study_area(scope)
 
 
 def optional_area(layers: LayerSet, scope: str) -> gpd.GeoDataFrame | None:
