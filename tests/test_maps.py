@@ -420,3 +420,22 @@ def test_violations_are_hatched_and_unlike_the_gaps_they_mark():
     by_kind = {layer["kind"]: layer for layer in cfg["layers"]}
     assert by_kind["violations"]["categories"][0]["symbol"]["hatch"] is True
     assert by_kind["gaps"]["default"]["hatch"] is False
+
+
+def test_scopes_differing_only_in_chinese_write_two_maps(layers, tmp_path):
+    """Audit keys "check/<scope>" for two scopes with no English slug used to collide on one file name."""
+    from urllib.parse import unquote
+
+    from ecogis.layerset import LayerSet
+    from ecogis.maps.render import write_maps
+
+    r = CheckResult("black-odorous-water", metrics={"share_eliminated": 1.0}, violations=violations_frame([], crs=4547))
+    keys = ["black-odorous-water/县城建成区", "black-odorous-water/县级城市建成区", "black-odorous-water/中心城区"]
+    written = write_maps(LayerSet(dict(layers)), {k: r for k in keys}, tmp_path / "maps")
+    names = sorted(p.name for p in written)
+    assert names == sorted(["overview.html", "index.html", "black-odorous-water-县城建成区.html",
+                            "black-odorous-water-县级城市建成区.html", "black-odorous-water-central-city.html"])
+    index = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
+    links = [unquote(h) for h in re.findall(r'href="([^"]+)"', index)]
+    for p in written[:-1]:
+        assert p.name in links and p.exists()

@@ -683,7 +683,9 @@ _SCOPE_SLUGS = {"中心城区": "central-city", "主城区": "main-city", "城�
 def _slug(name: str) -> str:
     for zh, en in _SCOPE_SLUGS.items():
         name = re.sub(rf"(?<=/){zh}$", en, name)
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip("-.")
+    # letters of any script stay (two scopes differing only in Chinese must not write the same file);
+    # what a file system or a URL could trip on becomes "-"
+    s = re.sub(r"[^\w.-]+", "-", str(name)).strip("-.")
     return s or "map"
 
 
