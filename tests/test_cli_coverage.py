@@ -165,3 +165,28 @@ def test_own_stops_are_never_measured_against_the_samples_area(tmp_path):
                                  str(tmp_path / "c.json")])
     assert r.exit_code == 2 and "study_area" in r.output and "--layers" in r.output, r.output
     assert not (tmp_path / "c.json").exists()
+
+
+def test_stops_file_with_layers_dir_takes_the_dirs_population(user_files, tmp_path):
+    """--layers DIR --stops FILE: DIR's population raster is used (before: dropped because a file was
+    given, population_share null). A uniform raster over the area makes the share the area share."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    stops, _, _ = user_files
+    layers = tmp_path / "city"
+    layers.mkdir()
+    gpd.GeoDataFrame({"名称": ["测试区"], "scope": ["中心城区"]},
+                     geometry=[shapely.box(X0 - 5000, Y0 - 5000, X0 + 5000, Y0 + 5000)], crs=CRS
+                     ).to_file(layers / "study_area.gpkg")
+    with rasterio.open(layers / "population.tif", "w", driver="GTiff", width=100, height=100, count=1,
+                       dtype="float32", crs=CRS, transform=from_origin(X0 - 5000, Y0 + 5000, 100, 100)) as dst:
+        dst.write(np.full((1, 100, 100), 3.0, dtype="float32"))
+    out = tmp_path / "p.json"
+    r = run(["coverage", "--layers", layers, "--stops", stops, "--json", out])
+    assert r.exit_code == 0, r.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    share = 2 * math.pi * 500 ** 2 / 1e8
+    assert d["area_share"] == pytest.approx(share, rel=1e-9)
+    assert d["population_share"] == pytest.approx(share, rel=1e-6)

@@ -42,11 +42,12 @@ _ROADS = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Straight-line distance, or walking distance along --roads.")
 @click.option("--roads", "roads_path", type=_ROADS, default=None,
               help="Streets for --method network: a line layer (gpkg, shp ...) or an OpenStreetMap .osm.pbf; "
-                   "default: the layer set's roads.")
+                   "default: the roads of --layers (of the embedded sample only when no layer is given as a file).")
 @click.option("--population", "population_path", type=_FILE, default=None,
               help="Population GeoTIFF (persons per cell, any CRS), or polygons with a count (a vector grid, "
                    "街道 / 社区; people spread evenly over each), or with --population-table the boundaries the "
-                   "table is joined to; default: the layer set's population when --stops and --area are not given.")
+                   "table is joined to; default: the population of --layers (of the embedded sample only when no layer "
+                   "is given as a file).")
 @click.option("--population-field", default=None, metavar="FIELD",
               help="Count column of population polygons or table (default: population / 人口 / 常住人口 ... ).")
 @click.option("--population-table", type=_FILE, default=None, metavar="TABLE",
@@ -113,7 +114,9 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
         area = src.get(area_path, "study_area")
     else:
         area = src.set_for("study_area", "--area").study_area(scope)
-    user_files = stops_path is not None or area_path is not None
+    # the layer set fills in population and roads unless the layers came from files alone (no --layers):
+    # then the embedded sample's would be measured against the user's stops
+    from_layerset = not src.files_only
     population: object = population_path
     if population_path is not None:
         from ecogis.population_polygons import population_source
@@ -123,14 +126,14 @@ def coverage(stops_path: Path | None, area_path: Path | None, scope: str, radius
                                        key=key or None, boundary_key=bkey or None, crs=crs)
     elif population_table is not None:
         raise click.UsageError("--population-table needs --population BOUNDARIES (the polygons it is joined to)")
-    if population is None and not user_files:
+    if population is None and from_layerset:
         population = src.layerset.rasters.get("population")
         if population is None:
             population = src.layerset.vectors.get("population")  # population polygons in --layers
     roads: object = roads_path
     if roads_path is not None and not roads_path.name.lower().endswith(".pbf"):
         roads = src.get(roads_path, "roads")
-    if roads is None and (method == "network" or propose_k > 0) and not user_files:
+    if roads is None and (method == "network" or propose_k > 0) and from_layerset:
         try:
             roads = src.layerset.get("roads")
         except NotMeasurableError:
