@@ -101,3 +101,27 @@ def test_sigterm_becomes_interrupted_and_handlers_come_back():
         os.kill(os.getpid(), signal.SIGTERM)
     assert info.value.signum == signal.SIGTERM and isinstance(info.value, KeyboardInterrupt)
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_signal_while_the_lock_is_taken_leaves_no_lock_file(tmp_path, monkeypatch):
+    """SIGTERM right after the lock file is created (before the lock is held) used to raise inside the
+    acquisition, leaving ``.ecogis-lock`` behind; now the signal waits until the lock is held and the
+    release removes the file (the flaky test_sigterm_from_outside_stops_a_run_cleanly hit this window)."""
+    import ecogis.outputs as outputs
+    from ecogis.outputs import Interrupted, interruptible, output_lock
+
+    real = outputs._lock_fd
+
+    def lock_then_signal(fd):
+        os.kill(os.getpid(), signal.SIGTERM)  # the lock file exists now, the lock is not yet held
+        real(fd)
+
+    monkeypatch.setattr(outputs, "_lock_fd", lock_then_signal)
+    reached = []
+    with pytest.raises(Interrupted):
+        with interruptible():
+            with output_lock(tmp_path, directory=True):
+                reached.append(True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert outputs._HELD == {}
+    assert reached in ([], [True])

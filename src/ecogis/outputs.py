@@ -336,16 +336,25 @@ def output_lock(path: str | os.PathLike, *, directory: bool = False) -> Iterator
     p = Path(path)
     lock = _lock_path(p, directory)
     key = os.path.abspath(lock)
-    with _HELD_GUARD:
-        held = _HELD.get(key)
-        if held is not None:
-            held[1] += 1
-        else:
-            _HELD[key] = [_acquire(lock, p), 1]
+    # a signal between creating the lock file and holding it in _HELD would leave the file behind
+    # (the lock file shows up before the lock is held): signals wait until the lock is ours, and
+    # are delivered inside the try, whose finally releases it
+    mask = _block_signals()
     try:
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None:
+                held[1] += 1
+            else:
+                _HELD[key] = [_acquire(lock, p), 1]
+    except BaseException:
+        _restore_signals(mask)
+        raise
+    try:
+        _restore_signals(mask)  # inside the try: a signal that came meanwhile now releases the lock
         yield lock
     finally:
-        with _HELD_GUARD:
+        with _signals_deferred(), _HELD_GUARD:
             entry = _HELD[key]
             entry[1] -= 1
             if entry[1] == 0:
@@ -353,6 +362,32 @@ def output_lock(path: str | os.PathLike, *, directory: bool = False) -> Iterator
                 with contextlib.suppress(OSError):
                     os.unlink(lock)  # before closing: the next run then creates a fresh one
                 os.close(entry[0])
+
+
+_DEFERRED = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _block_signals() -> Any:
+    """Hold SIGINT / SIGTERM / SIGHUP back (main thread, POSIX); the mask to restore, or None."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+
+
+def _restore_signals(mask: Any) -> None:
+    """Let the held signals through again: one that came meanwhile arrives now."""
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """:func:`_block_signals` for a few statements; a signal that came meanwhile arrives on exit."""
+    mask = _block_signals()
+    try:
+        yield
+    finally:
+        _restore_signals(mask)
 
 
 # --- one run's outputs ---------------------------------------------------------------
