@@ -339,7 +339,7 @@ def output_lock(path: str | os.PathLike, *, directory: bool = False) -> Iterator
     # a signal between creating the lock file and holding it in _HELD would leave the file behind
     # (the lock file shows up before the lock is held): signals wait until the lock is ours, and
     # are delivered inside the try, whose finally releases it
-    mask = _block_signals()
+    held_back = _block_signals()
     try:
         with _HELD_GUARD:
             held = _HELD.get(key)
@@ -348,10 +348,11 @@ def output_lock(path: str | os.PathLike, *, directory: bool = False) -> Iterator
             else:
                 _HELD[key] = [_acquire(lock, p), 1]
     except BaseException:
-        _restore_signals(mask)
+        with contextlib.suppress(Interrupted):  # the error that stopped the acquisition wins
+            _restore_signals(held_back)
         raise
     try:
-        _restore_signals(mask)  # inside the try: a signal that came meanwhile now releases the lock
+        _restore_signals(held_back)  # inside the try: a signal that came meanwhile now releases the lock
         yield lock
     finally:
         with _signals_deferred(), _HELD_GUARD:
@@ -364,30 +365,38 @@ def output_lock(path: str | os.PathLike, *, directory: bool = False) -> Iterator
                 os.close(entry[0])
 
 
-_DEFERRED = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+#: [depth of deferral, signal that came meanwhile]: the handler of :func:`interruptible` records a signal
+#: instead of raising while a lock is taken or released (pthread_sigmask would not do: a process-directed
+#: signal goes to any thread that does not block it, e.g. a progress bar's or dask's)
+_DEFER: list[Any] = [0, None]
 
 
-def _block_signals() -> Any:
-    """Hold SIGINT / SIGTERM / SIGHUP back (main thread, POSIX); the mask to restore, or None."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+def _block_signals() -> bool:
+    """Hold :class:`Interrupted` back (main thread only); True when this call holds it."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    _DEFER[0] += 1
+    return True
 
 
-def _restore_signals(mask: Any) -> None:
-    """Let the held signals through again: one that came meanwhile arrives now."""
-    if mask is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+def _restore_signals(held: bool) -> None:
+    """End a :func:`_block_signals`; a signal that came meanwhile raises :class:`Interrupted` now."""
+    if not held:
+        return
+    _DEFER[0] -= 1
+    if _DEFER[0] == 0 and _DEFER[1] is not None:
+        signum, _DEFER[1] = _DEFER[1], None
+        raise Interrupted(signum)
 
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
     """:func:`_block_signals` for a few statements; a signal that came meanwhile arrives on exit."""
-    mask = _block_signals()
+    held_back = _block_signals()
     try:
         yield
     finally:
-        _restore_signals(mask)
+        _restore_signals(held_back)
 
 
 # --- one run's outputs ---------------------------------------------------------------
@@ -530,6 +539,9 @@ def interruptible() -> Iterator[None]:
         for s in wanted:  # one interruption is enough: let the clean-up finish
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(s, signal.SIG_IGN)
+        if _DEFER[0]:  # taking or releasing an output lock: raised when that is done
+            _DEFER[1] = signum
+            return
         raise Interrupted(signum)
 
     for s in wanted:
