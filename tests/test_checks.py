@@ -29,7 +29,7 @@ from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
 from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
-from ecogis.errors import CatalogueError, InputError
+from ecogis.errors import CatalogueError, CheckError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
 from ecogis.result import CheckResult
 from ecogis.styles import LayerStyle, Symbol, style_for
@@ -39,19 +39,72 @@ from ecogis.targets import _rule_problems
 SRC = Path(__file__).resolve().parents[1] / "src"
 CRS = "EPSG:4547"
 
-#: the ten checks ecogis shipped before the registry (from the README and docs/targets.md), and coverage-network
-BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-           "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
-           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records", "coverage-network"]
+#: the checks ecogis shipped before registration by discovery, in the order they had (ecogis check, run, report)
+HISTORIC = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
+            "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
+            "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records",
+            "coverage-network"]
 
 
-def test_registry_holds_every_builtin_check_once_by_its_name():
-    assert list(CHECKS) == BUILTIN
+def _spec_modules() -> dict[str, str]:
+    """Check name -> module file of every module of src/ecogis/checks that assigns SPEC at module level (by ast,
+    not through the registry)."""
+    out = {}
+    for p in sorted((SRC / "ecogis" / "checks").glob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SPEC" for t in node.targets):
+                name = next(k.value.value for k in node.value.keywords if k.arg == "name")
+                out[name] = p.name
+    return out
+
+
+def test_registry_holds_every_check_module_once_by_its_name_in_their_order():
+    found = _spec_modules()
+    assert len(found) >= len(HISTORIC) and set(HISTORIC) <= set(found)
+    assert sorted(CHECKS) == sorted(found)  # every file with a SPEC is registered, nothing else
+    assert [n for n in CHECKS if n in HISTORIC] == HISTORIC  # the order of before is kept
+    orders = [s.order for s in CHECKS.values()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)  # by `order`, no two alike
     for name, spec in CHECKS.items():
         assert spec.name == name
         assert all(spec.title) and spec.title[0] != spec.title[1]
         assert spec.target_metrics, name
         assert set(spec.headline) and len(set(spec.headline)) == len(spec.headline)
+
+
+def _fake_package(root: Path, name: str, modules: dict[str, str]) -> str:
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    for mod, body in modules.items():
+        (pkg / f"{mod}.py").write_text(body, encoding="utf-8")
+    return name
+
+
+_FAKE_SPEC = ("from ecogis.checks.spec import CheckSpec, Metric\n"
+              "SPEC = CheckSpec(name={name!r}, title=('甲', 'A'), runner=lambda *a, **k: None, order={order},\n"
+              "                 metrics=(Metric('n', 'count', ('数', 'N'), target=True),))\n")
+
+
+def test_discovery_orders_by_spec_order_and_skips_private_modules(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = _fake_package(tmp_path, "fake_checks_ok", {
+        "alpha": _FAKE_SPEC.format(name="alpha", order=20), "beta": _FAKE_SPEC.format(name="beta", order=10),
+        "_helper": "X = 1\n"})
+    assert [s.name for s in checks.discover(pkg)] == ["beta", "alpha"]
+
+
+def test_discovery_refuses_a_public_module_without_spec_and_a_name_twice(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = _fake_package(tmp_path, "fake_checks_bad", {"alpha": _FAKE_SPEC.format(name="alpha", order=1),
+                                                      "helpers": "X = 1\n"})
+    with pytest.raises(CheckError, match=r"fake_checks_bad\.helpers .*has no SPEC.*_helpers\.py"):
+        checks.discover(pkg)
+    pkg = _fake_package(tmp_path, "fake_checks_twice", {"a": _FAKE_SPEC.format(name="same", order=1),
+                                                        "b": _FAKE_SPEC.format(name="same", order=2)})
+    with pytest.raises(CheckError, match="both declare check 'same'"):
+        checks.discover(pkg)
 
 
 def test_every_context_and_input_kind_is_a_catalogue_kind_and_every_result_layer_has_a_style():
@@ -74,7 +127,7 @@ def test_a_metric_shared_by_two_checks_has_one_label():
 def test_sample_results_match_their_specs():
     """What each check returns on the sample (the truth) is what its spec declares."""
     results, skipped = run_checks(load_sample(), progress=False)
-    assert skipped == {} and list(results) == BUILTIN
+    assert skipped == {} and list(results) == list(CHECKS)
     for name, r in results.items():
         spec = CHECKS[name]
         assert r.name == name
@@ -110,6 +163,8 @@ def test_the_import_graph_of_the_library_has_no_cycle():
                 out |= {f"{n.module}.{a.name}" if f"{n.module}.{a.name}" in mods else n.module for a in n.names}
             elif isinstance(n, ast.Import):
                 out |= {a.name for a in n.names if a.name.startswith("ecogis")}
+        if name == "ecogis.checks":  # the registry imports every check module it discovers (importlib)
+            out |= {f"ecogis.checks.{f.removesuffix('.py')}" for f in _spec_modules().values()}
         # a package's own submodules import it first: not a cycle of this package's making
         graph[name] = {d for d in out if d in mods and d != name and not name.startswith(d + ".")}
 

@@ -23,36 +23,15 @@ Examples
 from __future__ import annotations
 
 import difflib
+import importlib
 import logging
+import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
-from types import ModuleType
 from typing import Any, TypeVar
 
-from ecogis.checks import (
-    air,
-    air_records,
-    area_change,
-    black_odorous_water,
-    boilers,
-    bus_indicators,
-    control_zones,
-    coverage,
-    coverage_network,
-    facilities_in_zones,
-    greenways,
-    land_cover,
-    mines,
-    parks,
-    redline_change,
-    redlines,
-    river_buffers,
-    sections,
-    sewers,
-    water_sources,
-)
 from ecogis.checks.spec import CheckSpec, Metric, Param, metric_value
-from ecogis.errors import InputError
+from ecogis.errors import CheckError, InputError
 from ecogis.styles import add_styles, remove_styles
 
 __all__ = [
@@ -67,6 +46,7 @@ __all__ = [
     "Metric",
     "Param",
     "SpecView",
+    "discover",
     "get_check",
     "load_entry_points",
     "metric_value",
@@ -83,12 +63,6 @@ ENTRY_POINT_GROUP = "ecogis.checks"
 CHECKS: dict[str, CheckSpec] = {}
 #: check name -> the style kinds its registration added to ecogis.styles.STYLES
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
-
-_BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers, parks, greenways, land_cover,
-                                    area_change, facilities_in_zones, black_odorous_water, sewers, mines,
-                                    air_records, coverage_network)
-
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
     """Add a check to :data:`CHECKS` (at the end).
@@ -224,9 +198,59 @@ CHECK_CONTEXT: Mapping[str, tuple[str, ...]] = SpecView(lambda s: s.context)
 METRIC_LABELS: Mapping[str, tuple[str, str]] = _MetricLabels()
 
 
+#: modules of this package that are not checks (private helpers ``_*.py`` are skipped too)
+_NOT_CHECKS = frozenset({"spec"})
+
+
+def discover(package: str = __name__) -> list[CheckSpec]:
+    """The ``SPEC`` of every check module of a package, in their ``order`` (then name).
+
+    Every module of ``package`` is a check, except private ones (``_areas.py``) and
+    :mod:`ecogis.checks.spec`: adding a module ``checks/<name>.py`` that ends in
+    ``SPEC = CheckSpec(...)`` is all it takes to register a built-in check.
+
+    Parameters
+    ----------
+    package : str
+        Dotted name of an importable package (default ``ecogis.checks``).
+
+    Returns
+    -------
+    list of CheckSpec
+
+    Raises
+    ------
+    CheckError
+        When a public module has no ``SPEC`` that is a CheckSpec, or two modules declare the same check name.
+
+    Examples
+    --------
+    >>> [s.name for s in discover()][:4]
+    ['coverage', 'bus-indicators', 'water-sources', 'sections']
+    """
+    pkg = importlib.import_module(package)
+    found: dict[str, tuple[str, CheckSpec]] = {}
+    for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+        if info.name.startswith("_") or (package == __name__ and info.name in _NOT_CHECKS):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        spec = getattr(module, "SPEC", None)
+        if not isinstance(spec, CheckSpec):
+            what = "has no SPEC" if spec is None else f"has a SPEC that is a {type(spec).__name__}"
+            raise CheckError(
+                f"module {module.__name__} ({getattr(module, '__file__', '?')}) {what}, but every public module of "
+                f"{package} is expected to be a check ending in SPEC = CheckSpec(...); add one, or make the module "
+                f"private (rename it _{info.name}.py) if it is a helper")
+        if spec.name in found:
+            raise CheckError(f"modules {found[spec.name][0]} and {module.__name__} both declare check {spec.name!r}; "
+                             "expected one module per check name: rename one")
+        found[spec.name] = (module.__name__, spec)
+    return sorted((s for _m, s in found.values()), key=lambda s: (s.order, s.name))
+
+
 def _register_builtin() -> None:
-    for module in _BUILTIN:
-        register(module.SPEC)
+    for spec in discover():
+        register(spec)
 
 
 _register_builtin()

@@ -88,6 +88,7 @@ def records_only(layers: LayerSet) -> CheckResult:
 
 SPEC = CheckSpec(
     name="air",
+    order=90,
     title=("空气质量", "Air quality"),
     runner=run,
     inputs=("air_stations", "study_area"),

@@ -24,6 +24,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="black-odorous-water",
+    order=160,
     title=("黑臭水体", "Black-odorous water bodies"),
     runner=run,
     inputs=("black_odorous_waters", "study_area"),

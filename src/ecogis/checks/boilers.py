@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="boilers",
+    order=100,
     title=("热电联产供热半径内燃煤锅炉", "Coal boilers near CHP plants"),
     runner=run,
     inputs=("facilities",),

@@ -52,6 +52,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="facilities-in-zones",
+    order=150,
     title=("区域内设施", "Facilities inside zones"),
     runner=run,
     inputs=("facilities", "study_area"),

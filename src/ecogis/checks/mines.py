@@ -37,6 +37,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="mines",
+    order=180,
     title=("矿山生态修复", "Mine restoration"),
     runner=run,
     inputs=("mines",),

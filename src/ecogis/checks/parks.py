@@ -34,6 +34,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="parks",
+    order=110,
     title=("公园绿地服务半径覆盖", "Park service-radius coverage"),
     runner=run,
     inputs=("parks", "land_use", "study_area", "population"),

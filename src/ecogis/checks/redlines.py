@@ -25,6 +25,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="redlines",
+    order=50,
     title=("生态保护红线冲突", "Red-line conflicts"),
     runner=run,
     inputs=("eco_redlines", "projects", "facilities"),

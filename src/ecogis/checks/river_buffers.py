@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="river-buffers",
+    order=70,
     title=("河流缓冲带", "River buffers"),
     runner=run,
     inputs=("facilities", "rivers"),

@@ -57,6 +57,7 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
 
 SPEC = CheckSpec(
     name="sections",
+    order=40,
     title=("水质断面", "Water-quality sections"),
     runner=run,
     inputs=("sections", "rivers", "facilities"),

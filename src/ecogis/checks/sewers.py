@@ -69,6 +69,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="sewers",
+    order=170,
     title=("雨污分流与乡镇污水处理", "Separated sewers and township treatment"),
     runner=run,
     inputs=("sewers", "study_area", "facilities"),

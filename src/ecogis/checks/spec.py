@@ -150,6 +150,12 @@ class CheckSpec:
         Target ``indicator`` name -> one of its target metrics: a target that names no
         ``check`` is measured by this one when its indicator is here and the layer set
         has every kind of ``inputs`` (:func:`ecogis.audit.indicator_check`).
+    order : int
+        Place of a built-in check (a module of :mod:`ecogis.checks`) in :data:`ecogis.checks.CHECKS`:
+        built-ins are registered by ascending ``order`` (then name), which is the order ``ecogis check``
+        lists them, the audit runs them and the report and maps show them.  A new check takes the next
+        free number (the largest today plus 10); checks added by :func:`~ecogis.checks.register` or an
+        entry point come after the built-ins, in the order they are added.
     """
 
     name: str
@@ -166,6 +172,7 @@ class CheckSpec:
     measure: Measure | None = None
     command: str | None = None
     indicators: Mapping[str, str] = field(default_factory=dict)
+    order: int = 1000
 
     def __post_init__(self) -> None:
         wrong = {i: m for i, m in self.indicators.items() if m not in self.target_metrics}

@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="water-sources",
+    order=30,
     title=("饮用水水源地", "Drinking-water sources"),
     runner=run,
     inputs=("facilities", "protection_zones", "water_sources", "rivers"),
