@@ -2,9 +2,11 @@
 
 One lookup for a field name, in this order: the catalogue field of the layer's
 kind, :data:`RESULT_FIELDS` (the fields check results add), the same field name
-in any catalogue kind, a check's metric label
-(:data:`ecogis.checks.METRIC_LABELS`).  Each comes with its unit, so
-:func:`ecogis.units.format_value` can show the value as people read it.
+in any catalogue kind, a check's metric label.  A metric's label is that of the
+check that reports it (``check=``, its ``CheckSpec.metrics``: two checks may label
+one key differently); only where no check is known the first check that labels
+the key speaks (:data:`ecogis.checks.METRIC_LABELS`).  Each comes with its unit,
+so :func:`ecogis.units.format_value` can show the value as people read it.
 
 Words from the engines that a map shows as values (``'buffer'``, ``'outfall'``,
 ``'error'`` ...) are translated by :func:`value_text`; engine-written sentences
@@ -195,10 +197,12 @@ def _catalogue_field(kind: str | None, name: str):
     return _FIELD_INDEX.get(name)
 
 
-def field_label(name: str, *, kind: str | None = None, lang: str = "zh") -> tuple[str, str]:
+def field_label(name: str, *, kind: str | None = None, check: str | None = None,
+                lang: str = "zh") -> tuple[str, str]:
     """Display name of a field (no unit) and its unit word.
 
-    Falls back to the name itself when nothing names it (the language tests catch that).
+    ``check`` (a check name) picks that check's label of a metric key.  Falls back to
+    the name itself when nothing names it (the language tests catch that).
 
     Examples
     --------
@@ -214,13 +218,26 @@ def field_label(name: str, *, kind: str | None = None, lang: str = "zh") -> tupl
     if name in RESULT_FIELDS:
         zh, en, unit = RESULT_FIELDS[name]
         return (zh, en)[i], unit
+    named = _check_metric(check, name)
+    if named is not None and named.label:
+        return named.label[i], metric_unit(name, check=check)
     if name in METRIC_LABELS:
         return METRIC_LABELS[name][i], metric_unit(name)
     return name, unit_of_key(name)
 
 
-def metric_unit(key: str) -> str:
-    """The unit of a check metric: its ``Metric.unit``, else what its key says."""
+def _check_metric(check: str | None, key: str) -> Any:
+    """The ``Metric`` of ``key`` in the spec of ``check`` (None when no check, no such check or metric)."""
+    spec = CHECKS.get(check) if check else None
+    return next((m for m in spec.metrics if m.key == key), None) if spec is not None else None
+
+
+def metric_unit(key: str, *, check: str | None = None) -> str:
+    """The unit of a check metric: its ``Metric.unit`` (in ``check``'s spec when given and stated there, else the
+    first check's that states one), else what its key says."""
+    own = _check_metric(check, key)
+    if own is not None and own.unit:
+        return normalize_unit(own.unit)
     for spec in CHECKS.values():
         for m in spec.metrics:
             if m.key == key and m.unit:
@@ -228,14 +245,22 @@ def metric_unit(key: str) -> str:
     return unit_of_key(key)
 
 
-def metric_label(key: str, *, lang: str = "zh") -> tuple[str, str]:
+def metric_label(key: str, *, check: str | None = None, lang: str = "zh") -> tuple[str, str]:
     """Panel label (no unit) and unit of a metric key; unknown keys keep their name.
+
+    With ``check`` (the name of the check whose result holds the metric) its own
+    ``Metric.label``; without, the first check's that labels the key.
 
     Examples
     --------
     >>> metric_label("gap_area_m2", lang="en"), metric_label("area_share")
     (('Gap area', 'm2'), ('面积覆盖率', 'share'))
+    >>> metric_label("new_area_m2", check="area-change", lang="en")
+    ('Current area', 'm2')
     """
+    own = _check_metric(check, key)
+    if own is not None and own.label:
+        return own.label[0 if lang == "zh" else 1], metric_unit(key, check=check)
     named = METRIC_LABELS.get(key)
     if named:
         return named[0 if lang == "zh" else 1], metric_unit(key)
