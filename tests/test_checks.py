@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from ecogis import checks
 from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
-from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
+from ecogis.checks import CHECKS, CheckSpec, Field, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
 from ecogis.errors import CatalogueError, CheckError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
@@ -362,6 +362,37 @@ def test_two_checks_sharing_a_metric_key_show_each_its_own_label(plants):
     finally:
         unregister(a.name)
         unregister(b.name)
+
+
+def test_a_check_names_its_own_result_fields_and_may_not_rename_a_known_one(plants):
+    """A field only one check adds is named in its spec (no table elsewhere to edit); its popups, the map's
+    hidden fields and value words follow; another label for a field named already is refused."""
+    from ecogis.checks import result_fields
+    from ecogis.maps.format import popup_fields, popup_records
+    from ecogis.maps.labels import RESULT_FIELDS, field_label, hidden_fields, value_text
+
+    spec = dataclasses.replace(TOY, name="toy-fields", styles=(), fields=(
+        Field("heat_gw", "MW", label=("热功率", "Heat output")),
+        Field("fuel", label=("燃料", "Fuel"), values={"coal": ("燃煤", "coal")}),
+        Field("fuel_code", label=("燃料代码", "Fuel code"), hidden=("zh",))))
+    assert field_label("heat_gw", kind="big_plants") == ("heat_gw", "")  # nothing names it before
+    register(spec)
+    try:
+        assert field_label("heat_gw", kind="big_plants", lang="en") == ("Heat output", "MW")
+        assert RESULT_FIELDS["fuel"] == ("燃料", "Fuel", "") and "fuel" in result_fields()
+        assert value_text("fuel", "coal", lang="zh") == "燃煤" and "fuel_code" in hidden_fields("zh")
+        frame = plants.assign(heat_gw=[1.0] * 4, fuel="coal", fuel_code="C1")
+        fields = popup_fields("big_plants", list(frame.columns.drop("geometry")), lang="zh")
+        assert ("heat_gw", "热功率", "MW") in fields and not any(f[0] == "fuel_code" for f in fields)
+        assert popup_records(frame, fields, lang="zh")[0]["fuel"] == "燃煤"
+        for clash in (Field("heat_gw", "MW", label=("热输出", "Heat")),
+                      Field("distance_m", "km", label=("距离", "Distance"))):
+            with pytest.raises(CatalogueError, match=f"field {clash.name!r}"):
+                register(dataclasses.replace(TOY, name="toy-clash-field", styles=(), fields=(clash,)))
+        assert "toy-clash-field" not in CHECKS
+    finally:
+        unregister(spec.name)
+    assert "heat_gw" not in RESULT_FIELDS
 
 
 def test_an_entry_point_check_is_registered(monkeypatch):

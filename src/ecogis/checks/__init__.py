@@ -30,8 +30,9 @@ from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
 from typing import Any, TypeVar
 
-from ecogis.checks.spec import CheckSpec, Metric, Param, metric_value
-from ecogis.errors import CheckError, InputError
+from ecogis.checks._fields import SHARED_FIELDS
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param, metric_value
+from ecogis.errors import CatalogueError, CheckError, InputError
 from ecogis.styles import add_styles, remove_styles
 
 __all__ = [
@@ -42,7 +43,9 @@ __all__ = [
     "CHECK_TITLES",
     "ENTRY_POINT_GROUP",
     "METRIC_LABELS",
+    "SHARED_FIELDS",
     "CheckSpec",
+    "Field",
     "Metric",
     "Param",
     "SpecView",
@@ -51,6 +54,7 @@ __all__ = [
     "load_entry_points",
     "metric_value",
     "register",
+    "result_fields",
     "unregister",
 ]
 
@@ -78,13 +82,15 @@ def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
     InputError
         When ``spec`` is not a CheckSpec, or a check of that name exists and ``replace`` is False.
     CatalogueError
-        When one of its ``styles`` conflicts with a style there is.
+        When one of its ``styles`` conflicts with a style there is, or one of its ``fields`` is named
+        differently (label or unit) by :data:`SHARED_FIELDS` or another check.
     """
     if not isinstance(spec, CheckSpec):
         raise InputError(f"check was {type(spec).__name__} but is expected to be an ecogis.checks.CheckSpec")
     if spec.name in CHECKS and not replace:
         raise InputError(f"check {spec.name!r} is registered already; pass replace=True to replace it, or "
                          "choose another name")
+    _check_fields(spec)
     old = unregister(spec.name)
     try:
         _ADDED_STYLES[spec.name] = add_styles(spec.styles, owner=spec.name)
@@ -94,6 +100,34 @@ def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
         raise
     CHECKS[spec.name] = spec
     return spec
+
+
+def _check_fields(spec: CheckSpec) -> None:
+    """Refuse a field of ``spec`` that the shared table or another check names otherwise (one name, one label)."""
+    known = result_fields(exclude=spec.name)
+    for f in spec.fields:
+        other = known.get(f.name)
+        if other is not None and (other.label, other.unit) != (f.label, f.unit):
+            raise CatalogueError(
+                f"check {spec.name!r} names field {f.name!r} {f.label} ({f.unit or 'no unit'}), which is named "
+                f"{other.label} ({other.unit or 'no unit'}) already; give it the same label and unit, or another name")
+
+
+def result_fields(*, exclude: str | None = None) -> dict[str, Field]:
+    """Field name -> :class:`Field` of the fields check results add: :data:`SHARED_FIELDS`, then every
+    registered check's ``fields`` (those of check ``exclude`` left out).
+
+    Examples
+    --------
+    >>> result_fields()["chp_id"].label, result_fields()["distance_m"].unit
+    (('热电厂编号', 'CHP plant id'), 'm')
+    """
+    out = {f.name: f for f in SHARED_FIELDS}
+    for name, spec in CHECKS.items():
+        if name != exclude:
+            for f in spec.fields:
+                out.setdefault(f.name, f)
+    return out
 
 
 def unregister(name: str) -> CheckSpec | None:

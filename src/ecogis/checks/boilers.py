@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric, Param
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param
 from ecogis.ecology import coal_boilers_near_chp
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -41,5 +41,8 @@ SPEC = CheckSpec(
     context=("study_area", "facilities"),
     headline=("chp_plants", "coal_boilers_total", "coal_boilers_near_chp"),
     result_layers=("chp_radius",),
+    fields=(
+        Field("chp_id", label=("热电厂编号", "CHP plant id")),
+    ),
     command="ecogis.cli.check_ecology:boilers",
 )
