@@ -120,11 +120,10 @@ def _shown_text(cfg: dict, lang: str, name: str) -> list[str]:
     return [t for t in out if t]
 
 
-# fields whose values are the data's own words (names, codes of the input layers), not ecogis's
-_DATA_FIELDS = {"zone_name", "redline_name", "redline_category", "unit_name", "river_name", "river", "basin",
-                "service", "parent", "category", "version", "zone_id", "redline_id", "unit_id", "river_id",
-                "section_id", "facility_id", "chp_id", "source_id", "stop_id", "citation", "zone_ids", "zone_names",
-                "land_class"}
+# fields whose values are the data's own words (names, codes of the input layers), not ecogis's: catalogue fields, and
+# the result fields a check or the shared table marks ``Field.data``
+_DATA_FIELDS = {"river", "basin", "service", "parent", "category", "version", "source_id", "land_class"} | {
+    f.name for f in result_fields().values() if f.data}
 
 
 # on an English map also: the plans' own words (a rule quoting the plan) and the data's categories (project kinds)

@@ -42,7 +42,7 @@ SPEC = CheckSpec(
     headline=("chp_plants", "coal_boilers_total", "coal_boilers_near_chp"),
     result_layers=("chp_radius",),
     fields=(
-        Field("chp_id", label=("热电厂编号", "CHP plant id")),
+        Field("chp_id", label=("热电厂编号", "CHP plant id"), data=True),
     ),
     command="ecogis.cli.check_ecology:boilers",
 )

@@ -81,7 +81,7 @@ SPEC = CheckSpec(
     headline=("facilities_checked", "zones_checked", "facilities_inside"),
     result_layers=("zones_checked",),
     fields=(
-        Field("zone_ids", label=("区域编号", "Zone ids")),
-        Field("zone_names", label=("区域名称", "Zone names")),
+        Field("zone_ids", label=("区域编号", "Zone ids"), data=True),
+        Field("zone_names", label=("区域名称", "Zone names"), data=True),
     ),
 )

@@ -42,9 +42,9 @@ SPEC = CheckSpec(
     headline=("features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"),
     result_layers=("overlaps",),
     fields=(
-        Field("redline_id", label=("红线编号", "Red-line id")),
-        Field("redline_name", label=("红线名称", "Red-line name")),
-        Field("redline_category", label=("红线类型", "Red-line type")),
+        Field("redline_id", label=("红线编号", "Red-line id"), data=True),
+        Field("redline_name", label=("红线名称", "Red-line name"), data=True),
+        Field("redline_category", label=("红线类型", "Red-line type"), data=True),
         Field("overlap_m2", "m2", label=("重叠面积", "Overlap")),
         Field("share_of_feature", "share", label=("占要素比例", "Share of the feature")),
     ),

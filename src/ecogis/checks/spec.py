@@ -124,6 +124,9 @@ class Field:
         Engine words the field holds -> their display (Chinese, English) (``"concentrations"`` -> 实测浓度).
     hidden : tuple of str
         Languages whose map popups leave the field out (an engine code with no Chinese: ``("zh",)``).
+    data : bool
+        True when its values are the input data's own words (names, ids, a law's words copied from a
+        rules table), shown as they are in either language (the language tests do not judge them).
 
     Examples
     --------
@@ -136,6 +139,7 @@ class Field:
     label: tuple[str, str] = ("", "")
     values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     hidden: tuple[str, ...] = ()
+    data: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ SPEC = CheckSpec(
     headline=("outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"),
     result_layers=("protection_zones",),
     fields=(
-        Field("citation", label=("法规条文", "Citation")),
+        Field("citation", label=("法规条文", "Citation"), data=True),
         Field("distance_outside_m", "m", label=("距区边界距离", "Distance outside")),
     ),
     command="ecogis.cli.check_water:water_sources",
