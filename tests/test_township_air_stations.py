@@ -66,6 +66,14 @@ def test_a_study_area_without_townships_is_not_measurable():
                   LayerSet({"study_area": no_towns, "air_stations": _stations([(500_500, 3_700_500)])}))
 
 
+def test_a_stations_layer_without_a_located_station_is_not_measurable_not_zero():
+    empty = _stations([]).set_crs(CRS, allow_override=True)
+    nowhere = _stations([(500_500, 3_700_500)]).assign(geometry=[shapely.Point()])  # rows without a point
+    for st in (empty, nowhere):
+        with pytest.raises(NotMeasurableError, match="air_stations"):
+            run_check("township-air-stations", LayerSet({"study_area": _towns(), "air_stations": st}))
+
+
 @pytest.mark.sample
 def test_the_sample_agrees_with_brute_force_and_the_sanmenxia_target_is_measured():
     sample = load_sample()

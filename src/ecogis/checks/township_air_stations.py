@@ -52,6 +52,10 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
         raise NotMeasurableError("study_area has no 乡镇 (township) feature to count; add the townships' polygons "
                                  "with scope 乡镇")
     stations = layers.get("air_stations")
+    geoms = stations.geometry
+    if not (geoms.notna() & ~geoms.is_empty).any():  # a count of 0 would blame the townships for missing data
+        raise NotMeasurableError("layer 'air_stations' has no station with a location: no township can be said to "
+                                 "lack one; add the stations' points")
     points = gpd.GeoDataFrame({"id": stations["id"].astype(str).to_numpy(), "kind": _STATION},
                               geometry=stations.geometry.to_numpy(), crs=stations.crs)
     counted = townships_with_facility(towns, points, kinds=(_STATION,))
