@@ -6,9 +6,13 @@
 mappings below (:data:`CHECK_TITLES`, :data:`CHECK_METRICS`, :data:`CHECK_PARAMS`,
 :data:`CHECK_CONTEXT`, :data:`METRIC_LABELS`) are live read-only views of it.
 
-Another package adds checks with an entry point in the group ``ecogis.checks``
-whose object is a ``CheckSpec`` (or a module with a ``SPEC``); a script or a test
-adds one with :func:`register`.
+The built-in checks are found, not listed: every module of this package but
+:mod:`~ecogis.checks.spec` and the private helpers (``_areas.py`` ...) is a check, and
+:func:`discover` registers their ``SPEC`` in ``CheckSpec.order``.  Another package adds
+checks with an entry point in the group ``ecogis.checks`` whose object is a
+``CheckSpec`` (or a module with a ``SPEC``); a script or a test adds one with
+:func:`register`.  Metric labels are looked up per check (:mod:`ecogis.maps.labels`);
+:data:`METRIC_LABELS` is the fallback where no check is known.
 
 Examples
 --------
