@@ -27,9 +27,9 @@ from click.testing import CliRunner
 from ecogis import checks
 from ecogis.audit import run_audit, run_check, run_checks
 from ecogis.catalogue import CATALOGUE, RASTERS
-from ecogis.checks import CHECKS, CheckSpec, Metric, Param, get_check, register, unregister
+from ecogis.checks import CHECKS, CheckSpec, Field, Metric, Param, get_check, register, unregister
 from ecogis.cli.main import cli
-from ecogis.errors import CatalogueError, InputError
+from ecogis.errors import CatalogueError, CheckError, InputError
 from ecogis.layerset import LayerSet, load_layers, load_sample
 from ecogis.result import CheckResult
 from ecogis.styles import LayerStyle, Symbol, style_for
@@ -39,19 +39,72 @@ from ecogis.targets import _rule_problems
 SRC = Path(__file__).resolve().parents[1] / "src"
 CRS = "EPSG:4547"
 
-#: the ten checks ecogis shipped before the registry (from the README and docs/targets.md), and coverage-network
-BUILTIN = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
-           "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
-           "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records", "coverage-network"]
+#: the checks ecogis shipped before registration by discovery, in the order they had (ecogis check, run, report)
+HISTORIC = ["coverage", "bus-indicators", "water-sources", "sections", "redlines", "redline-change", "river-buffers",
+            "control-zones", "air", "boilers", "parks", "greenways", "land-cover",
+            "area-change", "facilities-in-zones", "black-odorous-water", "sewers", "mines", "air-records",
+            "coverage-network"]
 
 
-def test_registry_holds_every_builtin_check_once_by_its_name():
-    assert list(CHECKS) == BUILTIN
+def _spec_modules() -> dict[str, str]:
+    """Check name -> module file of every module of src/ecogis/checks that assigns SPEC at module level (by ast,
+    not through the registry)."""
+    out = {}
+    for p in sorted((SRC / "ecogis" / "checks").glob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SPEC" for t in node.targets):
+                name = next(k.value.value for k in node.value.keywords if k.arg == "name")
+                out[name] = p.name
+    return out
+
+
+def test_registry_holds_every_check_module_once_by_its_name_in_their_order():
+    found = _spec_modules()
+    assert len(found) >= len(HISTORIC) and set(HISTORIC) <= set(found)
+    assert sorted(CHECKS) == sorted(found)  # every file with a SPEC is registered, nothing else
+    assert [n for n in CHECKS if n in HISTORIC] == HISTORIC  # the order of before is kept
+    orders = [s.order for s in CHECKS.values()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)  # by `order`, no two alike
     for name, spec in CHECKS.items():
         assert spec.name == name
         assert all(spec.title) and spec.title[0] != spec.title[1]
         assert spec.target_metrics, name
         assert set(spec.headline) and len(set(spec.headline)) == len(spec.headline)
+
+
+def _fake_package(root: Path, name: str, modules: dict[str, str]) -> str:
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    for mod, body in modules.items():
+        (pkg / f"{mod}.py").write_text(body, encoding="utf-8")
+    return name
+
+
+_FAKE_SPEC = ("from ecogis.checks.spec import CheckSpec, Metric\n"
+              "SPEC = CheckSpec(name={name!r}, title=('甲', 'A'), runner=lambda *a, **k: None, order={order},\n"
+              "                 metrics=(Metric('n', 'count', ('数', 'N'), target=True),))\n")
+
+
+def test_discovery_orders_by_spec_order_and_skips_private_modules(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = _fake_package(tmp_path, "fake_checks_ok", {
+        "alpha": _FAKE_SPEC.format(name="alpha", order=20), "beta": _FAKE_SPEC.format(name="beta", order=10),
+        "_helper": "X = 1\n"})
+    assert [s.name for s in checks.discover(pkg)] == ["beta", "alpha"]
+
+
+def test_discovery_refuses_a_public_module_without_spec_and_a_name_twice(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pkg = _fake_package(tmp_path, "fake_checks_bad", {"alpha": _FAKE_SPEC.format(name="alpha", order=1),
+                                                      "helpers": "X = 1\n"})
+    with pytest.raises(CheckError, match=r"fake_checks_bad\.helpers .*has no SPEC.*_helpers\.py"):
+        checks.discover(pkg)
+    pkg = _fake_package(tmp_path, "fake_checks_twice", {"a": _FAKE_SPEC.format(name="same", order=1),
+                                                        "b": _FAKE_SPEC.format(name="same", order=2)})
+    with pytest.raises(CheckError, match="both declare check 'same'"):
+        checks.discover(pkg)
 
 
 def test_every_context_and_input_kind_is_a_catalogue_kind_and_every_result_layer_has_a_style():
@@ -62,19 +115,11 @@ def test_every_context_and_input_kind_is_a_catalogue_kind_and_every_result_layer
             style_for(layer)  # raises CatalogueError when there is none
 
 
-def test_a_metric_shared_by_two_checks_has_one_label():
-    seen: dict[str, tuple[str, str]] = {}
-    for spec in CHECKS.values():
-        for m in spec.metrics:
-            if m.label is not None:
-                assert seen.setdefault(m.key, m.label) == m.label, m.key
-
-
 @pytest.mark.sample
 def test_sample_results_match_their_specs():
     """What each check returns on the sample (the truth) is what its spec declares."""
     results, skipped = run_checks(load_sample(), progress=False)
-    assert skipped == {} and list(results) == BUILTIN
+    assert skipped == {} and list(results) == list(CHECKS)
     for name, r in results.items():
         spec = CHECKS[name]
         assert r.name == name
@@ -110,6 +155,8 @@ def test_the_import_graph_of_the_library_has_no_cycle():
                 out |= {f"{n.module}.{a.name}" if f"{n.module}.{a.name}" in mods else n.module for a in n.names}
             elif isinstance(n, ast.Import):
                 out |= {a.name for a in n.names if a.name.startswith("ecogis")}
+        if name == "ecogis.checks":  # the registry imports every check module it discovers (importlib)
+            out |= {f"ecogis.checks.{f.removesuffix('.py')}" for f in _spec_modules().values()}
         # a package's own submodules import it first: not a cycle of this package's making
         graph[name] = {d for d in out if d in mods and d != name and not name.startswith(d + ".")}
 
@@ -278,6 +325,74 @@ def test_register_refuses_a_duplicate_and_a_non_spec(toy):
     with pytest.raises(InputError, match="CheckSpec"):
         register({"name": "x"})  # type: ignore[arg-type]
     assert checks.CHECK_TITLES["toy-big-plants"] == ("大电厂", "Big plants")
+
+
+def _toy_sharing(name: str, label: tuple[str, str], unit: str) -> CheckSpec:
+    def run(layers, params, *, scope=None, year=None):
+        return CheckResult(name, metrics={"plants_counted": 4}, not_measurable={"plants_counted_twice": "x"})
+
+    return CheckSpec(name=name, title=(f"{label[0]}核查", f"{label[1]} check"), runner=run, inputs=("facilities",),
+                     metrics=(Metric("plants_counted", unit, label, target=True),
+                              Metric("plants_counted_twice", "count", (label[0] + "二", label[1] + " 2"))))
+
+
+def test_two_checks_sharing_a_metric_key_show_each_its_own_label(plants):
+    """Labels are per (check, metric): two checks may name one key differently (area-change / redline-change
+    share their keys); a panel, a not-measurable note and format_metric each say the label of their check."""
+    from ecogis.maps import result_map
+    from ecogis.maps.format import format_metric, result_panel
+    from ecogis.maps.labels import metric_label
+
+    a = register(_toy_sharing("toy-share-a", ("甲厂数", "Plants of A"), "count"))
+    b = register(_toy_sharing("toy-share-b", ("乙厂数", "Plants of B"), "share"))
+    try:
+        layers = LayerSet({"facilities": plants}, name="plants")
+        for spec, zh, en, text in ((a, "甲厂数", "Plants of A", "4"), (b, "乙厂数", "Plants of B", "400.0%")):
+            result = run_check(spec.name, layers)
+            for lang, label in (("zh", zh), ("en", en)):
+                rows, notes = result_panel(result, lang=lang)
+                assert rows[label] == text, (spec.name, lang, rows)
+                assert not {"甲厂数", "乙厂数", "Plants of A", "Plants of B"} - {label} & set(rows)
+                assert any(label in n for n in notes), notes  # plants_counted_twice: "甲厂数二"
+            assert format_metric("plants_counted", 4, check=spec.name, lang="en") == (en, text)
+            html = result_map(result).get_root().render()
+            assert zh in html and ({"甲厂数", "乙厂数"} - {zh}).pop() not in html
+        # where no check is known, the first registered check that labels the key speaks
+        assert metric_label("plants_counted", lang="en") == ("Plants of A", "count")
+    finally:
+        unregister(a.name)
+        unregister(b.name)
+
+
+def test_a_check_names_its_own_result_fields_and_may_not_rename_a_known_one(plants):
+    """A field only one check adds is named in its spec (no table elsewhere to edit); its popups, the map's
+    hidden fields and value words follow; another label for a field named already is refused."""
+    from ecogis.checks import result_fields
+    from ecogis.maps.format import popup_fields, popup_records
+    from ecogis.maps.labels import RESULT_FIELDS, field_label, hidden_fields, value_text
+
+    spec = dataclasses.replace(TOY, name="toy-fields", styles=(), fields=(
+        Field("heat_gw", "MW", label=("热功率", "Heat output")),
+        Field("fuel", label=("燃料", "Fuel"), values={"coal": ("燃煤", "coal")}),
+        Field("fuel_code", label=("燃料代码", "Fuel code"), hidden=("zh",))))
+    assert field_label("heat_gw", kind="big_plants") == ("heat_gw", "")  # nothing names it before
+    register(spec)
+    try:
+        assert field_label("heat_gw", kind="big_plants", lang="en") == ("Heat output", "MW")
+        assert RESULT_FIELDS["fuel"] == ("燃料", "Fuel", "") and "fuel" in result_fields()
+        assert value_text("fuel", "coal", lang="zh") == "燃煤" and "fuel_code" in hidden_fields("zh")
+        frame = plants.assign(heat_gw=[1.0] * 4, fuel="coal", fuel_code="C1")
+        fields = popup_fields("big_plants", list(frame.columns.drop("geometry")), lang="zh")
+        assert ("heat_gw", "热功率", "MW") in fields and not any(f[0] == "fuel_code" for f in fields)
+        assert popup_records(frame, fields, lang="zh")[0]["fuel"] == "燃煤"
+        for clash in (Field("heat_gw", "MW", label=("热输出", "Heat")),
+                      Field("distance_m", "km", label=("距离", "Distance"))):
+            with pytest.raises(CatalogueError, match=f"field {clash.name!r}"):
+                register(dataclasses.replace(TOY, name="toy-clash-field", styles=(), fields=(clash,)))
+        assert "toy-clash-field" not in CHECKS
+    finally:
+        unregister(spec.name)
+    assert "heat_gw" not in RESULT_FIELDS
 
 
 def test_an_entry_point_check_is_registered(monkeypatch):

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from ecogis.catalogue import CATALOGUE
-from ecogis.checks import CHECKS
+from ecogis.checks import CHECKS, result_fields
 from ecogis.maps.labels import GROUP_TITLES, RESULT_FIELDS, UI, VALUES, field_label, latin_words
 from ecogis.styles import GROUP_ORDER, STYLES
 
@@ -54,6 +54,8 @@ def test_every_name_in_the_registries_has_both_languages():
     bad += [f"group {g}" for g in GROUP_ORDER if g not in GROUP_TITLES or not en_ok(GROUP_TITLES[g][1])]
     bad += [f"result field {k}" for k, (zh, en, _u) in RESULT_FIELDS.items() if not (zh_ok(zh) and en_ok(en))]
     bad += [f"value {f}={v}" for f, t in VALUES.items() for v, (zh, en) in t.items() if not (zh_ok(zh) and en_ok(en))]
+    bad += [f"value {f.name}={v}" for f in result_fields().values() for v, (zh, en) in f.values.items()
+            if not (zh_ok(zh) and en_ok(en))]  # a check's own fields' engine words (sections' class_source)
     assert set(UI["zh"]) == set(UI["en"])
     bad += [f"ui {k}" for k in UI["zh"] if not (zh_ok(UI["zh"][k]) or k == "version") or not en_ok(UI["en"][k])]
     assert not bad, bad
@@ -118,11 +120,10 @@ def _shown_text(cfg: dict, lang: str, name: str) -> list[str]:
     return [t for t in out if t]
 
 
-# fields whose values are the data's own words (names, codes of the input layers), not ecogis's
-_DATA_FIELDS = {"zone_name", "redline_name", "redline_category", "unit_name", "river_name", "river", "basin",
-                "service", "parent", "category", "version", "zone_id", "redline_id", "unit_id", "river_id",
-                "section_id", "facility_id", "chp_id", "source_id", "stop_id", "citation", "zone_ids", "zone_names",
-                "land_class"}
+# fields whose values are the data's own words (names, codes of the input layers), not ecogis's: catalogue fields, and
+# the result fields a check or the shared table marks ``Field.data``
+_DATA_FIELDS = {"river", "basin", "service", "parent", "category", "version", "source_id", "land_class"} | {
+    f.name for f in result_fields().values() if f.data}
 
 
 # on an English map also: the plans' own words (a rule quoting the plan) and the data's categories (project kinds)

@@ -404,8 +404,11 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
                 bad("params", why)
         if t.get("params") and check is None:
             bad("params", "`params` go with a check; give check and metric too")
-        if t.get("select") and check != "sections":
-            bad("select", f"`select` picks sections and goes with check 'sections', not {check!r}")
+        if t.get("select") and "select" not in getattr(CHECKS.get(check) if isinstance(check, str) else None,
+                                                       "target_keys", ()):  # the checks whose spec reads it
+            takers = [n for n, s in CHECKS.items() if "select" in s.target_keys]
+            bad("select", f"`select` picks features and goes with check {' or '.join(map(repr, takers))}, "
+                          f"not {check!r}")
         value = t.get("value")
         if (t.get("unit") == "share" and isinstance(value, (int, float)) and not isinstance(value, bool)
                 and not 0.0 <= float(value) <= 1.0):

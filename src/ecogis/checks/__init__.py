@@ -6,9 +6,13 @@
 mappings below (:data:`CHECK_TITLES`, :data:`CHECK_METRICS`, :data:`CHECK_PARAMS`,
 :data:`CHECK_CONTEXT`, :data:`METRIC_LABELS`) are live read-only views of it.
 
-Another package adds checks with an entry point in the group ``ecogis.checks``
-whose object is a ``CheckSpec`` (or a module with a ``SPEC``); a script or a test
-adds one with :func:`register`.
+The built-in checks are found, not listed: every module of this package but
+:mod:`~ecogis.checks.spec` and the private helpers (``_areas.py`` ...) is a check, and
+:func:`discover` registers their ``SPEC`` in ``CheckSpec.order``.  Another package adds
+checks with an entry point in the group ``ecogis.checks`` whose object is a
+``CheckSpec`` (or a module with a ``SPEC``); a script or a test adds one with
+:func:`register`.  Metric labels are looked up per check (:mod:`ecogis.maps.labels`);
+:data:`METRIC_LABELS` is the fallback where no check is known.
 
 Examples
 --------
@@ -23,36 +27,16 @@ Examples
 from __future__ import annotations
 
 import difflib
+import importlib
 import logging
+import pkgutil
 from collections.abc import Callable, Iterator, Mapping
 from importlib import metadata
-from types import ModuleType
 from typing import Any, TypeVar
 
-from ecogis.checks import (
-    air,
-    air_records,
-    area_change,
-    black_odorous_water,
-    boilers,
-    bus_indicators,
-    control_zones,
-    coverage,
-    coverage_network,
-    facilities_in_zones,
-    greenways,
-    land_cover,
-    mines,
-    parks,
-    redline_change,
-    redlines,
-    river_buffers,
-    sections,
-    sewers,
-    water_sources,
-)
-from ecogis.checks.spec import CheckSpec, Metric, Param, metric_value
-from ecogis.errors import InputError
+from ecogis.checks._fields import SHARED_FIELDS
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param, metric_value
+from ecogis.errors import CatalogueError, CheckError, InputError
 from ecogis.styles import add_styles, remove_styles
 
 __all__ = [
@@ -63,14 +47,18 @@ __all__ = [
     "CHECK_TITLES",
     "ENTRY_POINT_GROUP",
     "METRIC_LABELS",
+    "SHARED_FIELDS",
     "CheckSpec",
+    "Field",
     "Metric",
     "Param",
     "SpecView",
+    "discover",
     "get_check",
     "load_entry_points",
     "metric_value",
     "register",
+    "result_fields",
     "unregister",
 ]
 
@@ -83,12 +71,6 @@ ENTRY_POINT_GROUP = "ecogis.checks"
 CHECKS: dict[str, CheckSpec] = {}
 #: check name -> the style kinds its registration added to ecogis.styles.STYLES
 _ADDED_STYLES: dict[str, tuple[str, ...]] = {}
-
-_BUILTIN: tuple[ModuleType, ...] = (coverage, bus_indicators, water_sources, sections, redlines, redline_change,
-                                    river_buffers, control_zones, air, boilers, parks, greenways, land_cover,
-                                    area_change, facilities_in_zones, black_odorous_water, sewers, mines,
-                                    air_records, coverage_network)
-
 
 def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
     """Add a check to :data:`CHECKS` (at the end).
@@ -104,13 +86,15 @@ def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
     InputError
         When ``spec`` is not a CheckSpec, or a check of that name exists and ``replace`` is False.
     CatalogueError
-        When one of its ``styles`` conflicts with a style there is.
+        When one of its ``styles`` conflicts with a style there is, or one of its ``fields`` is named
+        differently (label or unit) by :data:`SHARED_FIELDS` or another check.
     """
     if not isinstance(spec, CheckSpec):
         raise InputError(f"check was {type(spec).__name__} but is expected to be an ecogis.checks.CheckSpec")
     if spec.name in CHECKS and not replace:
         raise InputError(f"check {spec.name!r} is registered already; pass replace=True to replace it, or "
                          "choose another name")
+    _check_fields(spec)
     old = unregister(spec.name)
     try:
         _ADDED_STYLES[spec.name] = add_styles(spec.styles, owner=spec.name)
@@ -120,6 +104,34 @@ def register(spec: CheckSpec, *, replace: bool = False) -> CheckSpec:
         raise
     CHECKS[spec.name] = spec
     return spec
+
+
+def _check_fields(spec: CheckSpec) -> None:
+    """Refuse a field of ``spec`` that the shared table or another check names otherwise (one name, one label)."""
+    known = result_fields(exclude=spec.name)
+    for f in spec.fields:
+        other = known.get(f.name)
+        if other is not None and (other.label, other.unit) != (f.label, f.unit):
+            raise CatalogueError(
+                f"check {spec.name!r} names field {f.name!r} {f.label} ({f.unit or 'no unit'}), which is named "
+                f"{other.label} ({other.unit or 'no unit'}) already; give it the same label and unit, or another name")
+
+
+def result_fields(*, exclude: str | None = None) -> dict[str, Field]:
+    """Field name -> :class:`Field` of the fields check results add: :data:`SHARED_FIELDS`, then every
+    registered check's ``fields`` (those of check ``exclude`` left out).
+
+    Examples
+    --------
+    >>> result_fields()["chp_id"].label, result_fields()["distance_m"].unit
+    (('热电厂编号', 'CHP plant id'), 'm')
+    """
+    out = {f.name: f for f in SHARED_FIELDS}
+    for name, spec in CHECKS.items():
+        if name != exclude:
+            for f in spec.fields:
+                out.setdefault(f.name, f)
+    return out
 
 
 def unregister(name: str) -> CheckSpec | None:
@@ -224,9 +236,59 @@ CHECK_CONTEXT: Mapping[str, tuple[str, ...]] = SpecView(lambda s: s.context)
 METRIC_LABELS: Mapping[str, tuple[str, str]] = _MetricLabels()
 
 
+#: modules of this package that are not checks (private helpers ``_*.py`` are skipped too)
+_NOT_CHECKS = frozenset({"spec"})
+
+
+def discover(package: str = __name__) -> list[CheckSpec]:
+    """The ``SPEC`` of every check module of a package, in their ``order`` (then name).
+
+    Every module of ``package`` is a check, except private ones (``_areas.py``) and
+    :mod:`ecogis.checks.spec`: adding a module ``checks/<name>.py`` that ends in
+    ``SPEC = CheckSpec(...)`` is all it takes to register a built-in check.
+
+    Parameters
+    ----------
+    package : str
+        Dotted name of an importable package (default ``ecogis.checks``).
+
+    Returns
+    -------
+    list of CheckSpec
+
+    Raises
+    ------
+    CheckError
+        When a public module has no ``SPEC`` that is a CheckSpec, or two modules declare the same check name.
+
+    Examples
+    --------
+    >>> [s.name for s in discover()][:4]
+    ['coverage', 'bus-indicators', 'water-sources', 'sections']
+    """
+    pkg = importlib.import_module(package)
+    found: dict[str, tuple[str, CheckSpec]] = {}
+    for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+        if info.name.startswith("_") or (package == __name__ and info.name in _NOT_CHECKS):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        spec = getattr(module, "SPEC", None)
+        if not isinstance(spec, CheckSpec):
+            what = "has no SPEC" if spec is None else f"has a SPEC that is a {type(spec).__name__}"
+            raise CheckError(
+                f"module {module.__name__} ({getattr(module, '__file__', '?')}) {what}, but every public module of "
+                f"{package} is expected to be a check ending in SPEC = CheckSpec(...); add one, or make the module "
+                f"private (rename it _{info.name}.py) if it is a helper")
+        if spec.name in found:
+            raise CheckError(f"modules {found[spec.name][0]} and {module.__name__} both declare check {spec.name!r}; "
+                             "expected one module per check name: rename one")
+        found[spec.name] = (module.__name__, spec)
+    return sorted((s for _m, s in found.values()), key=lambda s: (s.order, s.name))
+
+
 def _register_builtin() -> None:
-    for module in _BUILTIN:
-        register(module.SPEC)
+    for spec in discover():
+        register(spec)
 
 
 _register_builtin()

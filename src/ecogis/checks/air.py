@@ -7,7 +7,7 @@ from typing import Any
 
 from ecogis.air import air_quality
 from ecogis.checks._areas import optional_area
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.errors import EcogisError
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -88,6 +88,7 @@ def records_only(layers: LayerSet) -> CheckResult:
 
 SPEC = CheckSpec(
     name="air",
+    order=90,
     title=("空气质量", "Air quality"),
     runner=run,
     inputs=("air_stations", "study_area"),
@@ -110,5 +111,13 @@ SPEC = CheckSpec(
               "pm10_mean_ugm3", "target_pm10_ugm3", "stations_over_target", "districts_over_target",
               "surface_path"),
     result_layers=("stations", "districts"),
+    fields=(
+        Field("value_ugm3", "ug/m3", label=("浓度", "Concentration")),
+        Field("target_ugm3", "ug/m3", label=("目标浓度", "Target")),
+        Field("pm25_cells", "count", label=("PM2.5像元数", "PM2.5 cells")),
+        Field("pm10_cells", "count", label=("PM10像元数", "PM10 cells")),
+        Field("over_target_pm25", label=("PM2.5超标", "PM2.5 over target")),
+        Field("over_target_pm10", label=("PM10超标", "PM10 over target")),
+    ),
     command="ecogis.cli.check_air:air",
 )

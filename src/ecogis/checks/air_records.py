@@ -47,6 +47,7 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
 
 SPEC = CheckSpec(
     name="air-records",
+    order=190,
     title=("空气质量日报统计", "Daily air-quality records"),
     runner=run,
     inputs=("air_daily",),

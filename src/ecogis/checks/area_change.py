@@ -40,6 +40,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="area-change",
+    order=140,
     title=("保护面积变化", "Protected-area change"),
     runner=run,
     inputs=("protected_areas",),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ecogis.black_odorous import black_odorous_water
 from ecogis.checks._reasons import strict_scope_area, with_reasons
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 
@@ -24,6 +24,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="black-odorous-water",
+    order=160,
     title=("黑臭水体", "Black-odorous water bodies"),
     runner=run,
     inputs=("black_odorous_waters", "study_area"),
@@ -41,4 +42,7 @@ SPEC = CheckSpec(
     context=("study_area", "rivers"),
     headline=("bodies_total", "bodies_eliminated", "share_eliminated", "share_eliminated_length"),
     result_layers=("black_odorous_waters",),
+    fields=(
+        Field("eliminated", label=("已消除", "Eliminated")),
+    ),
 )

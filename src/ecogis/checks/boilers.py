@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric, Param
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param
 from ecogis.ecology import coal_boilers_near_chp
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="boilers",
+    order=100,
     title=("热电联产供热半径内燃煤锅炉", "Coal boilers near CHP plants"),
     runner=run,
     inputs=("facilities",),
@@ -40,5 +41,8 @@ SPEC = CheckSpec(
     context=("study_area", "facilities"),
     headline=("chp_plants", "coal_boilers_total", "coal_boilers_near_chp"),
     result_layers=("chp_radius",),
+    fields=(
+        Field("chp_id", label=("热电厂编号", "CHP plant id"), data=True),
+    ),
     command="ecogis.cli.check_ecology:boilers",
 )

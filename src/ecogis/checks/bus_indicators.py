@@ -23,6 +23,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="bus-indicators",
+    order=20,
     title=("公交指标", "Bus indicators"),
     runner=run,
     inputs=("bus_stops", "bus_routes", "roads", "intersections"),

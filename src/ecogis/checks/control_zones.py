@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="control-zones",
+    order=80,
     title=("管控区", "Control zones"),
     runner=run,
     inputs=("facilities", "control_zones"),

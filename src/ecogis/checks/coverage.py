@@ -24,6 +24,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="coverage",
+    order=10,
     title=("公交站点覆盖", "Bus-stop coverage"),
     runner=run,
     inputs=("bus_stops", "study_area", "population"),

@@ -35,6 +35,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="coverage-network",
+    order=200,
     title=("公交站点覆盖（步行路网）", "Bus-stop coverage (walking network)"),
     runner=run,
     inputs=("bus_stops", "study_area", "roads", "population"),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.checks._reasons import canonical_values, strict_scope_area, with_reasons
-from ecogis.checks.spec import CheckSpec, Metric, Param
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 from ecogis.zones_inside import facilities_in_zones, select_zones, split_values
@@ -52,6 +52,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="facilities-in-zones",
+    order=150,
     title=("区域内设施", "Facilities inside zones"),
     runner=run,
     inputs=("facilities", "study_area"),
@@ -79,4 +80,8 @@ SPEC = CheckSpec(
     context=("study_area", "facilities"),
     headline=("facilities_checked", "zones_checked", "facilities_inside"),
     result_layers=("zones_checked",),
+    fields=(
+        Field("zone_ids", label=("区域编号", "Zone ids"), data=True),
+        Field("zone_names", label=("区域名称", "Zone names"), data=True),
+    ),
 )

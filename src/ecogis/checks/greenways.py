@@ -25,6 +25,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="greenways",
+    order=120,
     title=("绿道长度与服务半径覆盖", "Greenways: length and coverage"),
     runner=run,
     inputs=("greenways", "study_area", "land_use", "population"),

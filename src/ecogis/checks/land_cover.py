@@ -31,6 +31,7 @@ _BARE = "+".join(BARE_CLASSES)
 
 SPEC = CheckSpec(
     name="land-cover",
+    order=130,
     title=("绿地率、森林覆盖率与裸地", "Green space, forest cover and bare soil"),
     runner=run,
     inputs=("land_use", "study_area"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from ecogis.checks._areas import WHOLE_CITY
 from ecogis.checks._reasons import strict_scope_area, with_reasons
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
 from ecogis.mines import mine_restoration
@@ -37,6 +37,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="mines",
+    order=180,
     title=("矿山生态修复", "Mine restoration"),
     runner=run,
     inputs=("mines",),
@@ -54,4 +55,7 @@ SPEC = CheckSpec(
     context=("study_area", "mines"),
     headline=("mines_total", "restored_ha", "total_ha", "share_restored"),
     result_layers=("mines",),
+    fields=(
+        Field("restored", label=("已修复", "Restored")),
+    ),
 )

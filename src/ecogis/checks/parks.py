@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.checks._areas import scope_area
-from ecogis.checks.spec import CheckSpec, Metric, Param
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param
 from ecogis.layerset import LayerSet
 from ecogis.parks import DEFAULT_PARK_TIERS, park_coverage
 from ecogis.result import CheckResult
@@ -34,6 +34,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="parks",
+    order=110,
     title=("公园绿地服务半径覆盖", "Park service-radius coverage"),
     runner=run,
     inputs=("parks", "land_use", "study_area", "population"),
@@ -73,6 +74,9 @@ SPEC = CheckSpec(
     headline=("residential_area_m2", "covered_residential_m2", "covered_residential_bound_m2", "share",
               "parks_counted", "parks_too_small", "population_share"),
     result_layers=("park_service_areas", "covered_residential", "residential_gaps"),
+    fields=(
+        Field("park_area_m2", "m2", label=("公园面积", "Park area")),
+    ),
     styles=(
         LayerStyle("park_service_areas", "公园服务范围", "Park service areas", None, (),
                    Symbol("#238b45", "#a1d99b", 0.2, 1.0, dash="4 3"), "核查结果", 24),

@@ -45,6 +45,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="redline-change",
+    order=60,
     title=("生态保护红线变化", "Red-line change"),
     runner=run,
     inputs=("eco_redlines",),

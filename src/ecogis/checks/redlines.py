@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.ecology import redline_overlap
 from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
@@ -25,6 +25,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="redlines",
+    order=50,
     title=("生态保护红线冲突", "Red-line conflicts"),
     runner=run,
     inputs=("eco_redlines", "projects", "facilities"),
@@ -40,5 +41,12 @@ SPEC = CheckSpec(
     context=("study_area", "eco_redlines", "projects"),
     headline=("features_checked", "features_overlapping", "overlap_m2", "redline_units_affected"),
     result_layers=("overlaps",),
+    fields=(
+        Field("redline_id", label=("红线编号", "Red-line id"), data=True),
+        Field("redline_name", label=("红线名称", "Red-line name"), data=True),
+        Field("redline_category", label=("红线类型", "Red-line type"), data=True),
+        Field("overlap_m2", "m2", label=("重叠面积", "Overlap")),
+        Field("share_of_feature", "share", label=("占要素比例", "Share of the feature")),
+    ),
     command="ecogis.cli.check_ecology:redlines",
 )

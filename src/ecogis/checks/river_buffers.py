@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.ecology import river_buffers
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="river-buffers",
+    order=70,
     title=("河流缓冲带", "River buffers"),
     runner=run,
     inputs=("facilities", "rivers"),
@@ -35,5 +36,8 @@ SPEC = CheckSpec(
     context=("study_area", "rivers", "facilities"),
     headline=("buffer_m", "facilities_checked", "facilities_within_buffer"),
     result_layers=("buffers", "facilities_checked"),
+    fields=(
+        Field("within_buffer", label=("位于缓冲带内", "Within the buffer")),
+    ),
     command="ecogis.cli.check_ecology:river_buffers",
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric, metric_value
+from ecogis.catalogue import CATALOGUE
+from ecogis.checks.spec import CheckSpec, Field, Metric, metric_value
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 from ecogis.water import sections_check, share_meeting_class
@@ -55,8 +56,12 @@ def measure(target: Any, result: CheckResult) -> tuple[float | None, str | None]
     return metric_value(target, result)
 
 
+#: the sections' concentration fields (the deciding indicator's values) -> their catalogue names
+_DECIDING_INDICATORS = {f.name: (f.name_zh, f.name_en) for f in CATALOGUE["sections"].fields if f.name.endswith("_mgl")}
+
 SPEC = CheckSpec(
     name="sections",
+    order=40,
     title=("水质断面", "Water-quality sections"),
     runner=run,
     inputs=("sections", "rivers", "facilities"),
@@ -84,6 +89,21 @@ SPEC = CheckSpec(
               "compliance_rate_provincial", "share_class_iii_or_better", "share_worse_than_v",
               "drinking_source_compliance_rate", "upstream_facilities"),
     result_layers=("sections_classified", "rivers_classified", "upstream_reaches", "upstream_facilities"),
+    fields=(
+        Field("distance_to_river_m", "m", label=("距河道距离", "Distance to the river")),
+        Field("upstream_distance_m", "m", label=("上游距离", "Distance upstream")),
+        Field("water_class", label=("水质类别", "Water class")),
+        Field("class_source", label=("类别依据", "Class from"),
+              values={"concentrations": ("实测浓度", "concentrations"),
+                      "measured_class": ("实测类别", "measured class")}),
+        Field("compliant", label=("达标", "Meets target")),
+        Field("deciding_indicator", label=("定类指标", "Deciding indicator"), values=_DECIDING_INDICATORS,
+              hidden=("zh",)),  # an engine code (cod_mgl): Chinese maps show deciding_indicator_zh
+        Field("deciding_indicator_zh", label=("定类指标", "Deciding indicator"), hidden=("en",)),
+        Field("deciding_value_mgl", "mg/L", label=("定类指标浓度", "Deciding value")),
+        Field("annual_samples", "count", label=("年度监测次数", "Samples in the year")),
+    ),
     measure=measure,
+    target_keys=("select",),
     command="ecogis.cli.check_water:sections",
 )

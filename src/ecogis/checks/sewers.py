@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.checks._reasons import strict_scope_area, with_reasons
-from ecogis.checks.spec import CheckSpec, Metric, Param
+from ecogis.checks.spec import CheckSpec, Field, Metric, Param
 from ecogis.errors import NotMeasurableError
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
@@ -69,6 +69,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="sewers",
+    order=170,
     title=("雨污分流与乡镇污水处理", "Separated sewers and township treatment"),
     runner=run,
     inputs=("sewers", "study_area", "facilities"),
@@ -93,4 +94,8 @@ SPEC = CheckSpec(
     context=("study_area", "sewers", "facilities"),
     headline=("share_within", "separated_km", "townships_total", "townships_with_plant"),
     result_layers=("sewer_reach", "townships"),
+    fields=(
+        Field("has_plant", label=("有污水处理设施", "Has a treatment plant")),
+        Field("plants", "count", label=("污水处理设施数", "Treatment plants")),
+    ),
 )

@@ -27,7 +27,7 @@ from typing import Any
 
 from ecogis.styles import LayerStyle
 
-__all__ = ["CheckSpec", "Metric", "Param", "Runner", "Measure", "metric_value"]
+__all__ = ["CheckSpec", "Field", "Metric", "Param", "Runner", "Measure", "metric_value"]
 
 #: ``runner(layers, params, *, scope, year) -> CheckResult``
 Runner = Callable[..., Any]
@@ -109,6 +109,40 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Field:
+    """A field a check's result layers or violations add, as maps and popups name it.
+
+    Attributes
+    ----------
+    name : str
+        Column name (unit suffix in the name: ``_m``, ``_m2``, ``_ugm3``).
+    unit : str
+        Unit word (``"m"``, ``"m2"``, ``"share"``, ``"count"``, ``"ug/m3"``; ``""`` for none).
+    label : tuple of (str, str)
+        Display name (Chinese, English), no unit.
+    values : mapping of str to (str, str)
+        Engine words the field holds -> their display (Chinese, English) (``"concentrations"`` -> 实测浓度).
+    hidden : tuple of str
+        Languages whose map popups leave the field out (an engine code with no Chinese: ``("zh",)``).
+    data : bool
+        True when its values are the input data's own words (names, ids, a law's words copied from a
+        rules table), shown as they are in either language (the language tests do not judge them).
+
+    Examples
+    --------
+    >>> Field("chp_id", label=("热电厂编号", "CHP plant id")).unit
+    ''
+    """
+
+    name: str
+    unit: str = ""
+    label: tuple[str, str] = ("", "")
+    values: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    data: bool = False
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """Everything about one check, in one place.
 
@@ -137,6 +171,11 @@ class CheckSpec:
         Metric keys ``ecogis check NAME`` prints.
     result_layers : tuple of str
         Names of the layers its result holds (styled by :func:`ecogis.styles.style_for`).
+    fields : tuple of Field
+        Display names and units of the fields only this check's results add (their popups, the language
+        tests); fields many checks add (``rule``, ``area_m2``, ``distance_m`` ...) are in
+        :data:`ecogis.checks.SHARED_FIELDS`.  A name may be given once: by the shared table or by one check
+        (:func:`ecogis.checks.register` refuses another label for it).
     styles : tuple of LayerStyle
         Styles of result layers only this check makes (added to :data:`ecogis.styles.STYLES` when the
         check is registered); the shared ones (violations, warnings, gaps ...) live in :mod:`ecogis.styles`.
@@ -150,6 +189,16 @@ class CheckSpec:
         Target ``indicator`` name -> one of its target metrics: a target that names no
         ``check`` is measured by this one when its indicator is here and the layer set
         has every kind of ``inputs`` (:func:`ecogis.audit.indicator_check`).
+    target_keys : tuple of str
+        Keys of a target (the plan's TOML) that only this check reads, besides ``params``
+        (``sections``: ``select``, the sections a target is about); a target giving one to another
+        check is refused when the targets are loaded.
+    order : int
+        Place of a built-in check (a module of :mod:`ecogis.checks`) in :data:`ecogis.checks.CHECKS`:
+        built-ins are registered by ascending ``order`` (then name), which is the order ``ecogis check``
+        lists them, the audit runs them and the report and maps show them.  A new check takes the next
+        free number (the largest today plus 10); checks added by :func:`~ecogis.checks.register` or an
+        entry point come after the built-ins, in the order they are added.
     """
 
     name: str
@@ -162,10 +211,13 @@ class CheckSpec:
     context: tuple[str, ...] = ("study_area",)
     headline: tuple[str, ...] = ()
     result_layers: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
     styles: tuple[LayerStyle, ...] = ()
     measure: Measure | None = None
     command: str | None = None
     indicators: Mapping[str, str] = field(default_factory=dict)
+    target_keys: tuple[str, ...] = ()
+    order: int = 1000
 
     def __post_init__(self) -> None:
         wrong = {i: m for i, m in self.indicators.items() if m not in self.target_metrics}

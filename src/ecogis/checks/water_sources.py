@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ecogis.checks.spec import CheckSpec, Metric
+from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
 from ecogis.water import water_sources_check
@@ -21,6 +21,7 @@ def run(layers: LayerSet, params: Mapping[str, Any], *, scope: str | None = None
 
 SPEC = CheckSpec(
     name="water-sources",
+    order=30,
     title=("饮用水水源地", "Drinking-water sources"),
     runner=run,
     inputs=("facilities", "protection_zones", "water_sources", "rivers"),
@@ -39,5 +40,9 @@ SPEC = CheckSpec(
     context=("study_area", "rivers", "protection_zones", "water_sources", "facilities"),
     headline=("outfalls_in_zones", "facilities_in_first_level", "facilities_in_second_level"),
     result_layers=("protection_zones",),
+    fields=(
+        Field("citation", label=("法规条文", "Citation"), data=True),
+        Field("distance_outside_m", "m", label=("距区边界距离", "Distance outside")),
+    ),
     command="ecogis.cli.check_water:water_sources",
 )

@@ -55,7 +55,7 @@ class _SpecChecks(click.Group):
 
 @click.group(cls=_SpecChecks)
 def check() -> None:
-    """Run one check (coverage, water sources, sections, red lines, river buffers, control zones, air, boilers, bus).
+    """Run one check: each command below is one check of the registry (ecogis.checks.CHECKS).
 
     Each defaults to the sample's layers when a file is not given, prints its headline
     numbers, and with --json / --out writes the findings.

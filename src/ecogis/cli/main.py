@@ -32,7 +32,7 @@ _HELP = {
     "validate": "Validate layer files; --fix writes a repaired copy.",
     "convert": "Convert a layer between CRSs (gcj02 and bd09 included).",
     "coverage": "Bus-stop coverage (500 m by area and population).",
-    "check": "Water, ecology and air checks.",
+    "check": "Run one check (coverage, water, ecology, air ...; `ecogis check --help` lists them).",
     "map": "Write self-contained HTML maps.",
     "export": "Export layers for other programs (QGIS).",
     "audit": "Audit a city against its plans: report and maps.",

@@ -66,11 +66,14 @@ def json_value(v: Any) -> Any:
     return str(v)
 
 
-def format_metric(key: str, value: Any, *, lang: str = "zh", area_unit: str = "auto") -> tuple[str, str]:
+def format_metric(key: str, value: Any, *, check: str | None = None, lang: str = "zh",
+                  area_unit: str = "auto") -> tuple[str, str]:
     """Panel label and value text of one metric.
 
-    Known metrics get their display name (:data:`ecogis.checks.METRIC_LABELS`)
-    and their unit (``Metric.unit``, else the key's suffix); the value is
+    Known metrics get their display name and unit from the spec of ``check`` (the
+    check whose result holds the metric: its ``Metric.label`` and ``Metric.unit``),
+    else from the first check that labels the key (:data:`ecogis.checks.METRIC_LABELS`),
+    else the key's suffix gives the unit; the value is
     formatted by :func:`ecogis.units.format_value`; engine words (``'buffer'``)
     are translated.
 
@@ -82,8 +85,10 @@ def format_metric(key: str, value: Any, *, lang: str = "zh", area_unit: str = "a
     ('Gap area', '1.23 km²')
     >>> format_metric("reached_street_km", 0.35, lang="zh")
     ('可达街道长度', '350 m')
+    >>> format_metric("new_area_m2", 2.5e6, check="area-change", lang="en")
+    ('Current area', '2.50 km²')
     """
-    label, unit = metric_label(str(key), lang=lang)
+    label, unit = metric_label(str(key), check=check, lang=lang)
     v = json_value(value)
     if isinstance(v, (list, dict)):
         return label, json.dumps(v, ensure_ascii=False)[:200]
@@ -169,11 +174,11 @@ def result_panel(result: Any, *, lang: str = "zh", area_unit: str = "auto") -> t
     for k, v in (result.metrics or {}).items():
         if isinstance(v, (dict, list, tuple)) or k == "violations":  # the count heads the panel already
             continue
-        label, text = format_metric(k, v, lang=lang, area_unit=area_unit)
+        label, text = format_metric(k, v, check=result.name, lang=lang, area_unit=area_unit)
         rows[label] = text
     notes, hidden = [], 0
     for k, why in (result.not_measurable or {}).items():
-        label = metric_label(k, lang=lang)[0]
+        label = metric_label(k, check=result.name, lang=lang)[0]
         if lang == "zh" and latin_words(why):
             notes.append(f"{labels['not_measurable']}：{label}（{labels['see_report']}）")
         else:

@@ -2,9 +2,11 @@
 
 One lookup for a field name, in this order: the catalogue field of the layer's
 kind, :data:`RESULT_FIELDS` (the fields check results add), the same field name
-in any catalogue kind, a check's metric label
-(:data:`ecogis.checks.METRIC_LABELS`).  Each comes with its unit, so
-:func:`ecogis.units.format_value` can show the value as people read it.
+in any catalogue kind, a check's metric label.  A metric's label is that of the
+check that reports it (``check=``, its ``CheckSpec.metrics``: two checks may label
+one key differently); only where no check is known the first check that labels
+the key speaks (:data:`ecogis.checks.METRIC_LABELS`).  Each comes with its unit,
+so :func:`ecogis.units.format_value` can show the value as people read it.
 
 Words from the engines that a map shows as values (``'buffer'``, ``'outfall'``,
 ``'error'`` ...) are translated by :func:`value_text`; engine-written sentences
@@ -23,10 +25,11 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ecogis.catalogue import CATALOGUE
-from ecogis.checks import CHECKS, METRIC_LABELS
+from ecogis.checks import CHECKS, METRIC_LABELS, result_fields
 from ecogis.styles import STYLES
 from ecogis.units import normalize_unit, unit_of_key
 
@@ -79,81 +82,26 @@ LAYER_TITLES: dict[str, tuple[str, str]] = {
     "coverage_gaps": ("覆盖空白（核查）", "Coverage gaps checked"),
 }
 
-#: fields check results add to their layers and violations: (zh, en, unit)
-RESULT_FIELDS: dict[str, tuple[str, str, str]] = {
-    "rule": ("依据", "Rule", ""),
-    "detail": ("说明", "Detail", ""),
-    "severity": ("级别", "Severity", ""),
-    "citation": ("法规条文", "Citation", ""),
-    "method": ("方法", "Method", ""),
-    "area_m2": ("面积", "Area", "m2"),
-    "covered_area_m2": ("覆盖面积", "Covered area", "m2"),
-    "area_share": ("面积覆盖率", "Area share", "share"),
-    "population": ("人口", "Population", "count"),
-    "population_total": ("总人口", "Population", "count"),
-    "population_covered": ("覆盖人口", "Population covered", "count"),
-    "population_share": ("人口覆盖率", "Population share", "share"),
-    "measured": ("实测值", "Measured", ""),
-    "target": ("目标值", "Target", ""),
-    "zone_id": ("保护区编号", "Zone id", ""),
-    "zone_name": ("管控区名称", "Zone name", ""),
-    "distance_inside_m": ("深入区内距离", "Distance inside", "m"),
-    "distance_outside_m": ("距区边界距离", "Distance outside", "m"),
-    "distance_m": ("距离", "Distance", "m"),
-    "distance_to_river_m": ("距河道距离", "Distance to the river", "m"),
-    "upstream_distance_m": ("上游距离", "Distance upstream", "m"),
-    "length_m": ("长度", "Length", "m"),
-    "buffer_m": ("缓冲宽度", "Buffer width", "m"),
-    "radius_m": ("半径", "Radius", "m"),
-    "within_buffer": ("位于缓冲带内", "Within the buffer", ""),
-    "source_layer": ("来源图层", "Source layer", ""),
-    "redline_id": ("红线编号", "Red-line id", ""),
-    "redline_name": ("红线名称", "Red-line name", ""),
-    "redline_category": ("红线类型", "Red-line type", ""),
-    "overlap_m2": ("重叠面积", "Overlap", "m2"),
-    "share_of_feature": ("占要素比例", "Share of the feature", "share"),
-    "share_of_unit": ("占红线单元比例", "Share of the unit", "share"),
-    "lost_m2": ("减少面积", "Area lost", "m2"),
-    "unit_id": ("单元编号", "Unit id", ""),
-    "unit_name": ("单元名称", "Unit name", ""),
-    "river_id": ("河流编号", "River id", ""),
-    "river_name": ("河流名称", "River name", ""),
-    "section_id": ("断面编号", "Section id", ""),
-    "facility_id": ("设施编号", "Facility id", ""),
-    "chp_id": ("热电厂编号", "CHP plant id", ""),
-    "pollutant": ("污染物", "Pollutant", ""),
-    "value_ugm3": ("浓度", "Concentration", "ug/m3"),
-    "target_ugm3": ("目标浓度", "Target", "ug/m3"),
-    "pm25_mean_ugm3": ("PM2.5平均浓度", "PM2.5 mean", "ug/m3"),
-    "pm10_mean_ugm3": ("PM10平均浓度", "PM10 mean", "ug/m3"),
-    "pm25_cells": ("PM2.5像元数", "PM2.5 cells", "count"),
-    "pm10_cells": ("PM10像元数", "PM10 cells", "count"),
-    "over_target_pm25": ("PM2.5超标", "PM2.5 over target", ""),
-    "over_target_pm10": ("PM10超标", "PM10 over target", ""),
-    "water_class": ("水质类别", "Water class", ""),
-    "class_source": ("类别依据", "Class from", ""),
-    "compliant": ("达标", "Meets target", ""),
-    "deciding_indicator": ("定类指标", "Deciding indicator", ""),
-    "deciding_indicator_zh": ("定类指标", "Deciding indicator", ""),
-    "deciding_value_mgl": ("定类指标浓度", "Deciding value", "mg/L"),
-    "length_km": ("长度", "Length", "km"),
-    "reached_km": ("可达长度", "Length reached", "km"),
-    "distance_to_stop_m": ("到站距离", "Distance to the stop", "m"),
-    "stop_id": ("站点编号", "Stop id", ""),
-    "edge": ("街道段编号", "Street edge", ""),
-    "start_m": ("可达起点", "Reached from", "m"),
-    "end_m": ("可达终点", "Reached to", "m"),
-    "annual_samples": ("年度监测次数", "Samples in the year", "count"),
-    "eliminated": ("已消除", "Eliminated", ""),
-    "has_plant": ("有污水处理设施", "Has a treatment plant", ""),
-    "plants": ("污水处理设施数", "Treatment plants", "count"),
-    "park_area_m2": ("公园面积", "Park area", "m2"),
-    "restored": ("已修复", "Restored", ""),
-    "zone_ids": ("区域编号", "Zone ids", ""),
-    "zone_names": ("区域名称", "Zone names", ""),
-    "pm25_stations_mean_ugm3": ("PM2.5站点平均浓度", "PM2.5 station mean", "ug/m3"),
-    "pm10_stations_mean_ugm3": ("PM10站点平均浓度", "PM10 station mean", "ug/m3"),
-}
+class _ResultFields(Mapping[str, "tuple[str, str, str]"]):
+    """Field name -> (zh, en, unit) of the fields check results add: :data:`ecogis.checks.SHARED_FIELDS` and
+    each registered check's ``CheckSpec.fields`` (:func:`ecogis.checks.result_fields`), read when asked."""
+
+    def __getitem__(self, name: str) -> tuple[str, str, str]:
+        f = result_fields()[name]
+        return f.label[0], f.label[1], f.unit
+
+    def __contains__(self, name: object) -> bool:
+        return name in result_fields()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(result_fields())
+
+    def __len__(self) -> int:
+        return len(result_fields())
+
+
+#: fields check results add to their layers and violations: (zh, en, unit), live from the checks' specs
+RESULT_FIELDS: Mapping[str, tuple[str, str, str]] = _ResultFields()
 
 #: engine words shown as values, by field ('' = any field): value -> (zh, en)
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
@@ -166,15 +114,11 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "source_layer": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
     "zone_kind": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
     "kind": {k: (s.name_zh, s.name_en) for k, s in CATALOGUE.items()},
-    "class_source": {"concentrations": ("实测浓度", "concentrations"),
-                     "measured_class": ("实测类别", "measured class")},
-    "deciding_indicator": {f.name: (f.name_zh, f.name_en) for f in CATALOGUE["sections"].fields
-                           if f.name.endswith("_mgl")} if "sections" in CATALOGUE else {},
     "": {"True": ("是", "yes"), "False": ("否", "no")},
 }
 
-#: fields a map's popups leave out: engine-written English sentences and codes (zh), geometry helpers
-_HIDDEN = {"zh": {"detail", "deciding_indicator"}, "en": {"deciding_indicator_zh"}}
+#: fields a map's popups leave out: engine-written English sentences (zh); besides, a check's ``Field.hidden``
+_HIDDEN = {"zh": {"detail"}, "en": set()}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 _FIELD_INDEX: dict[str, Any] = {}
@@ -195,10 +139,12 @@ def _catalogue_field(kind: str | None, name: str):
     return _FIELD_INDEX.get(name)
 
 
-def field_label(name: str, *, kind: str | None = None, lang: str = "zh") -> tuple[str, str]:
+def field_label(name: str, *, kind: str | None = None, check: str | None = None,
+                lang: str = "zh") -> tuple[str, str]:
     """Display name of a field (no unit) and its unit word.
 
-    Falls back to the name itself when nothing names it (the language tests catch that).
+    ``check`` (a check name) picks that check's label of a metric key.  Falls back to
+    the name itself when nothing names it (the language tests catch that).
 
     Examples
     --------
@@ -214,13 +160,26 @@ def field_label(name: str, *, kind: str | None = None, lang: str = "zh") -> tupl
     if name in RESULT_FIELDS:
         zh, en, unit = RESULT_FIELDS[name]
         return (zh, en)[i], unit
+    named = _check_metric(check, name)
+    if named is not None and named.label:
+        return named.label[i], metric_unit(name, check=check)
     if name in METRIC_LABELS:
         return METRIC_LABELS[name][i], metric_unit(name)
     return name, unit_of_key(name)
 
 
-def metric_unit(key: str) -> str:
-    """The unit of a check metric: its ``Metric.unit``, else what its key says."""
+def _check_metric(check: str | None, key: str) -> Any:
+    """The ``Metric`` of ``key`` in the spec of ``check`` (None when no check, no such check or metric)."""
+    spec = CHECKS.get(check) if check else None
+    return next((m for m in spec.metrics if m.key == key), None) if spec is not None else None
+
+
+def metric_unit(key: str, *, check: str | None = None) -> str:
+    """The unit of a check metric: its ``Metric.unit`` (in ``check``'s spec when given and stated there, else the
+    first check's that states one), else what its key says."""
+    own = _check_metric(check, key)
+    if own is not None and own.unit:
+        return normalize_unit(own.unit)
     for spec in CHECKS.values():
         for m in spec.metrics:
             if m.key == key and m.unit:
@@ -228,14 +187,22 @@ def metric_unit(key: str) -> str:
     return unit_of_key(key)
 
 
-def metric_label(key: str, *, lang: str = "zh") -> tuple[str, str]:
+def metric_label(key: str, *, check: str | None = None, lang: str = "zh") -> tuple[str, str]:
     """Panel label (no unit) and unit of a metric key; unknown keys keep their name.
+
+    With ``check`` (the name of the check whose result holds the metric) its own
+    ``Metric.label``; without, the first check's that labels the key.
 
     Examples
     --------
     >>> metric_label("gap_area_m2", lang="en"), metric_label("area_share")
     (('Gap area', 'm2'), ('面积覆盖率', 'share'))
+    >>> metric_label("new_area_m2", check="area-change", lang="en")
+    ('Current area', 'm2')
     """
+    own = _check_metric(check, key)
+    if own is not None and own.label:
+        return own.label[0 if lang == "zh" else 1], metric_unit(key, check=check)
     named = METRIC_LABELS.get(key)
     if named:
         return named[0 if lang == "zh" else 1], metric_unit(key)
@@ -265,7 +232,8 @@ def value_text(field: str, value: Any, *, lang: str = "zh") -> Any:
     if not isinstance(value, str):
         return value
     i = 0 if lang == "zh" else 1
-    for table in (VALUES.get(field, {}), VALUES[""]):
+    own = result_fields().get(field)
+    for table in (VALUES.get(field, {}), own.values if own is not None else {}, VALUES[""]):
         if value in table:
             return table[value][i]
     if field == "kind" or field.endswith("_kind"):
@@ -277,7 +245,7 @@ def value_text(field: str, value: Any, *, lang: str = "zh") -> Any:
 
 def hidden_fields(lang: str) -> set[str]:
     """Fields left out of popups in this language (engine-written sentences in English on a Chinese map)."""
-    return set(_HIDDEN.get(lang, set()))
+    return set(_HIDDEN.get(lang, set())) | {f.name for f in result_fields().values() if lang in f.hidden}
 
 
 def shows_in(lang: str, field: str, value: Any) -> bool:
