@@ -46,7 +46,7 @@ from pyproj import CRS
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
-from ecogis.errors import InputError, NotMeasurableError
+from ecogis.errors import InputError, NotMeasurableError, OutputExistsError
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
 from ecogis.io import atomic_output
@@ -442,8 +442,6 @@ def air_quality(
     if stations.crs is None:
         raise InputError("air stations have no CRS; set one before checking")
     if surface_path is not None and Path(surface_path).exists() and not overwrite:
-        from ecogis.errors import OutputExistsError
-
         raise OutputExistsError(f"{surface_path} exists; pass overwrite=True (--overwrite) to replace it")
     not_measurable: dict[str, str] = {}
     sm = to_metric(stations, metric)

@@ -41,9 +41,13 @@ import pyogrio
 import shapely
 from pyogrio import errors as _gdal_errors
 
+from ecogis.amap import is_amap_busline, read_amap_layer, split_location
 from ecogis.catalogue import canonicalize, get_spec
 from ecogis.crs import CGCS2000, CRSLike, crs_label, parse_crs, same_crs, to_crs
 from ecogis.errors import CRSError, InputError, LayerReadError, OutputError, OutputExistsError
+from ecogis.gtfs import is_gtfs, read_gtfs_layer
+from ecogis.osm import read_osm_layer
+from ecogis.outputs import is_multi_file, output_files, temp_prefix
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -166,8 +170,6 @@ def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None
         geom = shapely.from_wkt(df[cols["wkt"]].astype(str).to_numpy(), on_invalid="ignore")
         return gpd.GeoDataFrame(df.drop(columns=[cols["wkt"]]), geometry=geom)
     if lon_col is None or lat_col is None:
-        from ecogis.amap import split_location
-
         split = split_location(df, str(path))  # Amap's one "lng,lat" location column
         if split is not None:
             df, lon_col, lat_col = split
@@ -259,8 +261,6 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         return [p.stem]
     if p.name.lower().endswith(".pbf"):
         return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
-    from ecogis.amap import is_amap_busline
-    from ecogis.gtfs import is_gtfs
 
     if is_gtfs(p) or is_amap_busline(p):  # read whole by read_layer(path, kind)
         return [p.stem]
@@ -343,8 +343,6 @@ def read_layer(
         raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
                              f"{stem}.osm.pbf) and give the .osm.pbf")
     if p.name.lower().endswith(".pbf"):
-        from ecogis.osm import read_osm_layer
-
         if crs is not None or assume_crs is not None:
             log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); the CRS %r given is not applied "
                         "to this file", p, crs if crs is not None else assume_crs)
@@ -421,9 +419,6 @@ def read_layer(
 
 def _read_transit_export(p: Path, kind: str | None) -> gpd.GeoDataFrame | None:
     """A GTFS feed or an Amap bus-line JSON as a layer of ``kind``; None for any other file."""
-    from ecogis.amap import is_amap_busline, read_amap_layer
-    from ecogis.gtfs import is_gtfs, read_gtfs_layer
-
     if is_gtfs(p):
         return read_gtfs_layer(p, kind)
     if is_amap_busline(p):
@@ -440,8 +435,6 @@ def _cannot_write(target: Path, exc: OSError) -> OutputError:
 def _move_parts(tmp_dir: Path, target: Path) -> None:
     """Move a Shapefile's files from ``tmp_dir`` onto ``target``'s: old extra sidecars first removed,
     the sidecars next and ``.shp`` last, so a reader never sees a ``.shp`` without its ``.dbf``."""
-    from ecogis.outputs import output_files
-
     parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")
     names = {q.name for q in parts}
     for old in output_files(target):
@@ -483,8 +476,6 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, copy_exis
     >>> out.read_text()
     'done'
     """
-    from ecogis.outputs import is_multi_file, output_files, temp_prefix
-
     target = Path(path)
     multi = is_multi_file(target)
     existing = [p for p in output_files(target) if p.exists()]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecogis.catalogue import canonicalize
+from ecogis.crs import to_metric
 from ecogis.errors import InputError, LayerReadError
 
 __all__ = [
@@ -133,8 +136,6 @@ def _report(kind: str, source: str, read: int, kept: int, dropped: dict[str, int
 
 
 def _metric(gdf: gpd.GeoDataFrame, metric_crs: Any) -> gpd.GeoDataFrame:
-    from ecogis.crs import to_metric
-
     return to_metric(gdf, metric_crs)
 
 
@@ -275,8 +276,6 @@ def roads_from_ways(ways: gpd.GeoDataFrame, *, source: str = "OSM") -> gpd.GeoDa
     >>> roads_from_ways(w)[["id", "road_class", "bridge", "layer"]].values.tolist()
     [['way/7', 'other', 'yes', '1']]
     """
-    from ecogis.catalogue import canonicalize
-
     line = ways.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
     w = ways[line]
     out = gpd.GeoDataFrame({
@@ -379,8 +378,6 @@ def _open(path: Path, bounding_box: Any):
 
 
 def _query(path: Path, what: str, fn, *args: Any, **kwargs: Any):
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -55,10 +55,11 @@ import shapely
 
 from ecogis.catalogue import CATALOGUE, get_spec, guess_kind
 from ecogis.crs import CRSLike, area_of_use_problems, crs_label
-from ecogis.errors import EcogisError, InputError
+from ecogis.errors import EcogisError, InputError, ValidationError
 from ecogis.io import (
     TABLE_SUFFIXES,
     VECTOR_SUFFIXES,
+    atomic_output,
     list_layers,
     read_layer,
     write_layers,
@@ -138,8 +139,6 @@ class ValidationReport:
 
     def raise_for_errors(self) -> None:
         """Raise :class:`ecogis.errors.ValidationError` with every error, if any."""
-        from ecogis.errors import ValidationError
-
         if self.errors:
             raise ValidationError(self.errors)
 
@@ -573,7 +572,6 @@ def fix_paths(
             all_changes += [{"file": str(path), "layer": out_name, **c} for c in changes]
     gpkg = write_layers(fixed_layers, out, overwrite=overwrite)
     log_path = out.with_name(out.name + ".changes.csv")
-    from ecogis.io import atomic_output
 
     with atomic_output(log_path, overwrite=True) as tmp:
         pd.DataFrame(all_changes, columns=["file", "layer", "feature", "change", "reason", "before", "after"]

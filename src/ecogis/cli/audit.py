@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ecogis.cli.options import claim_outputs, crs_option, handle_errors, layers_option, overwrite_option
+from ecogis.errors import InputError
 
 __all__ = ["audit"]
 
@@ -67,7 +68,6 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
         return
     started = time.perf_counter()
     if pdf:
-        from ecogis.errors import InputError
         from ecogis.publish.render import require_qgis
 
         if not qgis:
