@@ -270,7 +270,7 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         raise LayerReadError(f"{p}: GDAL cannot open it as a vector data set ({exc})") from None
 
 
-def read_layer(
+def read_layer(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     path: str | os.PathLike,
     kind: str | None = None,
     *,

@@ -249,7 +249,7 @@ def _check_options(basemap: str, lang: str):
     return basemap_spec(basemap)
 
 
-def layer_map(
+def layer_map(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
     title: str,
