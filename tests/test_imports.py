@@ -10,6 +10,7 @@ or gets its reason below.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -39,10 +40,21 @@ CLI_PACKAGE = "ecogis/cli/"
 #: when this test was added; move them to module level
 _PENDING = "pending: no cycle forces it"
 
-#: single sites, (file under src, imported module) -> reason
+_REGISTRY = "heavy: the check registry loads every engine (about 1 s); this module loads without it"
+
+#: single sites, (file under src, imported module) -> reason.  "cycle" and "heavy" are checked below:
+#: at module level the import would close a cycle; importing the importer does not load it
 SITES = {
     # cycle: ecogis.checks's __init__ imports the check modules, which import this one
     ("ecogis/checks/_reasons.py", "ecogis.checks"): "cycle: the package imports this module while it initialises",
+    ("ecogis/report.py", "ecogis.maps.render"): "heavy: folium, for the maps and their titles only",
+    ("ecogis/report.py", "ecogis.export"): "heavy: the publishing package, for --qgis only",
+    ("ecogis/report_summary.py", "ecogis.targets"): _REGISTRY,
+    ("ecogis/report_text.py", "ecogis.checks"): _REGISTRY,
+    ("ecogis/report_text.py", "ecogis.catalogue"): "heavy: numpy; this text module loads without it",
+    ("ecogis/reported.py", "ecogis.targets"): _REGISTRY,
+    ("ecogis/reported.py", "pyogrio"): "heavy: pyogrio loads geopandas; this module loads without it",
+    ("ecogis/tables.py", "pyogrio"): "heavy: pyogrio loads geopandas; the record tables load without it",
     ("ecogis/bus_indicators.py", "ecogis.catalogue"): _PENDING,
     ("ecogis/checks/_reasons.py", "ecogis.catalogue"): _PENDING,
     ("ecogis/checks/_reasons.py", "ecogis.checks._areas"): _PENDING,
@@ -160,6 +172,20 @@ def test_a_cycle_site_is_a_cycle_and_a_pending_site_is_not():
         importer = rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
         if module.startswith("ecogis"):
             assert _reaches(graph, module, importer) == why.startswith("cycle"), (rel, module, why)
+
+
+def test_a_heavy_site_keeps_its_module_light():
+    """Importing a module that keeps an import lazy for weight does not load what it keeps lazy."""
+    heavy: dict[str, set[str]] = {}
+    for (rel, module), why in SITES.items():
+        if why.startswith("heavy"):
+            heavy.setdefault(rel.removesuffix(".py").replace("/", "."), set()).add(module)
+    code = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+            "print(json.dumps(sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)))")
+    for importer, modules in sorted(heavy.items()):
+        out = subprocess.run([sys.executable, "-c", code, importer, json.dumps(sorted(modules))],
+                             capture_output=True, text=True, check=True).stdout
+        assert json.loads(out) == [], (importer, out)
 
 
 def test_the_library_modules_do_not_load_the_heavy_lazy_packages():

@@ -24,10 +24,8 @@ from urllib.parse import quote
 from ecogis import __version__
 from ecogis.audit import AuditResult, target_key
 from ecogis.errors import InputError, OutputExistsError
-from ecogis.export import export_qgis
 from ecogis.io import atomic_output
 from ecogis.layerset import LayerSet
-from ecogis.maps.render import check_title, write_maps
 from ecogis.report_chart import trajectory_svg
 from ecogis.report_summary import plan_summaries, trajectories
 from ecogis.report_text import comparator_text, fmt_change, fmt_value, need_label, reason_text, tr
@@ -314,6 +312,8 @@ def _methods(audit: AuditResult, lang: str = "en") -> list[tuple[str, dict[str, 
 
     The notes come from the checks in English; the Chinese report counts them and points to report.json.
     """
+    from ecogis.maps.render import check_title  # heavy: folium, loaded when a report is written, not on import
+
     out = []
     for key, r in audit.results.items():
         notes = [str(w) for w in r.warnings] + [f"{k}: {why}" for k, why in r.not_measurable.items()]
@@ -426,6 +426,8 @@ def render_html(audit: AuditResult, *, maps_link: bool = True, lang: str = "zh")
 def _write_maps(audit: AuditResult, layers: LayerSet, maps_dir: Path, *, basemap: str, lang: str,
                 overwrite: bool) -> dict[str, str]:
     """One map per check result plus the overview; returns check key -> relative path."""
+    from ecogis.maps.render import write_maps  # heavy: folium
+
     keys = list(audit.results)
     paths = write_maps(layers, audit.results, maps_dir, basemap=basemap, lang=lang, overwrite=overwrite)
     return {key: f"maps/{p.name}" for key, p in zip(keys, paths[1:-1])}
@@ -489,6 +491,8 @@ def write_report(
                 o.map = links.get(target_key(t))
         paths["maps"] = out / "maps" / "index.html"
     if qgis:
+        from ecogis.export import export_qgis  # heavy: the publishing package, for --qgis only
+
         exported = export_qgis(layers, out / "qgis" / "audit.gpkg", results=audit.results, lang=lang,
                                overwrite=overwrite, title=f"{audit.layerset_name} 规划目标核查 audit")
         paths["qgis"] = exported.project

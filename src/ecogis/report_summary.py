@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecogis.targets import plans as registry_plans
-
 __all__ = ["PlanSummary", "Gap", "NeedGroup", "Trajectory", "plan_summaries", "trajectories", "relative_gap"]
 
 
@@ -98,6 +96,8 @@ def _gap(o: Any) -> Gap:
 
 def _plan_titles(plans: Sequence[str]) -> dict[str, tuple[str, str]]:
     try:
+        from ecogis.targets import plans as registry_plans  # heavy: the registry loads every engine
+
         info = registry_plans()
     except Exception:  # a custom registry may not load; the plan id is title enough  # noqa: BLE001
         info = {}

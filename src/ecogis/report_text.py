@@ -20,9 +20,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ecogis.catalogue import CATALOGUE, RASTERS
-from ecogis.checks import CHECK_TITLES
-
 __all__ = ["TEXT", "LANGS", "tr", "fmt_value", "fmt_number", "fmt_change", "unit_text", "comparator_text",
            "reason_text", "need_label"]
 
@@ -223,6 +220,8 @@ def need_label(need: str, lang: str = "zh") -> str:
     >>> need_label("check:sections", "en")
     'the features or fields check Water-quality sections needs'
     """
+    from ecogis.catalogue import CATALOGUE, RASTERS
+
     if need in ("indicators", "target_value"):
         return tr(f"need.{need}", lang)
     if need.startswith("check:"):
@@ -233,6 +232,8 @@ def need_label(need: str, lang: str = "zh") -> str:
 
 
 def _check_name(name: str, lang: str) -> str:
+    from ecogis.checks import CHECK_TITLES
+
     return CHECK_TITLES.get(name, (name, name))[0 if lang == "zh" else 1]
 
 

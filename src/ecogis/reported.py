@@ -49,10 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyogrio
-
 from ecogis.errors import InputError, LayerReadError
-from ecogis.targets import load_targets
 
 __all__ = ["ReportedValue", "ReportedFigures", "read_indicators", "find_indicators", "INDICATOR_COLUMNS",
            "INDICATORS_FILENAMES"]
@@ -212,6 +209,8 @@ def _columns(headers: Sequence[Any], file: str) -> dict[str, str]:
 
 def _read_table(path: Path) -> list[dict[str, str]]:
     """The table's rows as text cells, read through GDAL (CSV or XLSX/XLS driver), header on row 1."""
+    import pyogrio  # heavy for this module: pyogrio loads geopandas
+
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".xls"):
         raise InputError(f"{path}: an indicators table is expected as .csv, .xlsx or .xls, not {suffix or 'no suffix'}")
@@ -385,6 +384,8 @@ def read_indicators(path: str | os.PathLike, *, targets: Iterable[Any] | None = 
     >>> figures["luohe-transit-2023/passenger-satisfaction-2025"].source.endswith("（示意）")
     True
     """
+    from ecogis.targets import load_targets  # heavy: the registry loads every engine
+
     p = Path(path)
     file = str(p)
     pool = list(load_targets() if targets is None else targets)

@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from ecogis.errors import CatalogueError, LayerReadError
 
@@ -425,6 +424,8 @@ def canonicalize_table(df: pd.DataFrame, kind: str, *, source: str = "<table>",
 
 
 def _read_raw(p: Path, encoding: str | None) -> pd.DataFrame:
+    import pyogrio  # heavy for the record tables: pyogrio loads geopandas
+
     suffix = p.suffix.lower()
     if suffix == ".xls":
         raise LayerReadError(f"{p}: legacy Excel .xls is not read (GDAL has no driver for it); open it and save as "
