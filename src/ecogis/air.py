@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ from pyproj import CRS
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.crs import check_metric_crs as _check_metric_crs
-from ecogis.errors import InputError, NotMeasurableError
+from ecogis.errors import InputError, NotMeasurableError, OutputExistsError
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
 from ecogis.io import atomic_output
@@ -363,7 +364,7 @@ def _zonal_means(zones: gpd.GeoDataFrame, surface: np.ndarray, transform: Affine
     return means, cells
 
 
-def air_quality(
+def air_quality(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     stations: gpd.GeoDataFrame,
     *,
     districts: gpd.GeoDataFrame | None = None,
@@ -433,117 +434,68 @@ def air_quality(
     stations = _gated(stations, "air_stations", "stations", warnings)
     districts = _gated(districts, "study_area", "districts", warnings)
     area = _gated(area, "study_area", "area", warnings)
-    _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
-    _check_number("power", power, minimum=0, exclusive_minimum=True)
-    _check_number("year", year, integer=True, optional=True)
+    _check_air_options(cell_m=cell_m, power=power, year=year, surface_path=surface_path, overwrite=overwrite)
     if metric is not None:
         metric = _check_metric_crs(metric, stations if isinstance(stations, gpd.GeoDataFrame) else None,
                                    name="metric")
     if stations.crs is None:
         raise InputError("air stations have no CRS; set one before checking")
-    if surface_path is not None and Path(surface_path).exists() and not overwrite:
-        from ecogis.errors import OutputExistsError
-
-        raise OutputExistsError(f"{surface_path} exists; pass overwrite=True (--overwrite) to replace it")
     not_measurable: dict[str, str] = {}
     sm = to_metric(stations, metric)
     crs = sm.crs
     yr = _resolve_year(sm, year, warnings)
-    target_source = "given"
-    if targets is None:
-        if yr in LUOHE_PM_TARGETS:
-            targets = dict(LUOHE_PM_TARGETS[yr])
-            target_source = LUOHE_PM_TARGET_SOURCES[yr]
-        else:
-            targets = {}
-            not_measurable["target"] = (f"no target for year {yr}: pass targets= (LUOHE_PM_TARGETS covers "
-                                        f"{sorted(LUOHE_PM_TARGETS)})")
-    unknown = set(targets) - set(POLLUTANTS)
-    if unknown:
-        raise InputError(f"targets has unknown pollutant(s) {sorted(unknown)}; expected keys {list(POLLUTANTS)}")
+    targets, target_source = _targets_for(yr, targets, not_measurable)
     dm = to_metric(districts, crs) if districts is not None else None
-    am = to_metric(area, crs) if area is not None else None
-    if am is None and dm is not None:
-        am = dm
+    am = to_metric(area, crs) if area is not None else dm  # the surface's extent and mask
 
-    ids = sm["id"].astype(str).to_numpy() if "id" in sm.columns else np.array([str(i) for i in sm.index])
-    names = sm["name"].to_numpy() if "name" in sm.columns else np.full(len(sm), None, dtype=object)
+    ids, names = _ids_names(sm)
     metrics: dict[str, Any] = {"year": yr, "stations": int(len(sm))}
     records: list[dict[str, Any]] = []
     geoms: list[Any] = []
     station_layer = gpd.GeoDataFrame({"id": ids, "name": names}, geometry=sm.geometry.values, crs=crs)
     district_layer = None
     if dm is not None:
-        d_ids = dm["id"].astype(str).to_numpy() if "id" in dm.columns else np.array([str(i) for i in dm.index])
-        d_names = dm["name"].to_numpy() if "name" in dm.columns else np.full(len(dm), None, dtype=object)
+        d_ids, d_names = _ids_names(dm)
         district_layer = gpd.GeoDataFrame({"id": d_ids, "name": d_names}, geometry=dm.geometry.values, crs=crs)
     over_stations: set[str] = set()
     over_districts: set[str] = set()
     rasters: dict[str, RasterLayer] = {}
     for field, label in POLLUTANTS.items():
-        if field not in sm.columns or not pd.to_numeric(sm[field], errors="coerce").notna().any():
-            not_measurable[f"{field.replace('_ugm3', '')}_mean_ugm3"] = f"air stations have no {label} values ({field})"
-            continue
-        raw = pd.to_numeric(sm[field], errors="coerce").to_numpy(dtype=float)
-        valid = np.isfinite(raw)
         stem = field.replace("_ugm3", "")
+        raw = _pollutant_values(sm, field)
+        if raw is None:
+            not_measurable[f"{stem}_mean_ugm3"] = f"air stations have no {label} values ({field})"
+            continue
+        valid = np.isfinite(raw)
         station_mean = float(raw[valid].mean())
         metrics[f"{stem}_mean_ugm3"] = station_mean
         surface, transform, _ = idw_surface(sm, value=field, cell_m=cell_m, power=power, area=am, metric=crs)
         metrics[f"{stem}_surface_mean_ugm3"] = float(np.nanmean(surface)) if np.isfinite(surface).any() else None
         if field == "pm25_ugm3":
-            rasters["pm25_surface"] = RasterLayer(
-                surface, transform, crs, nodata=NODATA, units="ug/m3",
-                description=f"{label} annual mean, ug/m3, IDW p={power:g}", kind="pollutant_surface",
-                title=("PM2.5 年均浓度面 (IDW)", "PM2.5 annual mean (IDW)"))
-            if surface_path is not None:
-                write_surface_tif(surface, transform, crs, surface_path, overwrite=overwrite,
-                                  description=rasters["pm25_surface"].description)
-                metrics["surface_path"] = str(surface_path)
+            rasters["pm25_surface"] = _pm25_surface(surface, transform, crs, label=label, power=power,
+                                                    surface_path=surface_path, overwrite=overwrite, metrics=metrics)
         station_layer[field] = raw
         target = targets.get(field)
         metrics[f"target_{field}"] = target
-        xy = np.column_stack([sm.geometry.x.to_numpy()[valid], sm.geometry.y.to_numpy()[valid]])
         if district_layer is not None:
+            xy = np.column_stack([sm.geometry.x.to_numpy()[valid], sm.geometry.y.to_numpy()[valid]])
             means, cells = _zonal_means(dm, surface, transform, xy, raw[valid], power)
             district_layer[f"{stem}_mean_ugm3"] = means
             district_layer[f"{stem}_cells"] = cells
         if target is None:
             continue
+        judged = _Target(label, float(target), yr, target_source)
         over = valid & (raw >= target)
         station_layer[f"over_target_{stem}"] = over
-        for i in np.flatnonzero(over):
-            over_stations.add(ids[i])
-            records.append({
-                "id": ids[i], "name": names[i], "rule": _rule(label, target, yr, target_source),
-                "detail": f"station {ids[i]} ({names[i] or '-'}) {label} annual mean {raw[i]:.1f} µg/m3 "
-                          f"is not below the {yr or ''} target {target:g} µg/m3",
-                "level": "station", "pollutant": label, "value_ugm3": float(raw[i]), "target_ugm3": float(target),
-            })
-            geoms.append(sm.geometry.values[i])
-        city_over = station_mean >= target
-        metrics[f"{stem}_city_over_target"] = bool(city_over)
-        if city_over:
-            records.append({
-                "id": "city", "name": "stations mean", "rule": _rule(label, target, yr, target_source),
-                "detail": f"mean of {int(valid.sum())} stations {label} {station_mean:.1f} µg/m3 is not below "
-                          f"the {yr or ''} target {target:g} µg/m3",
-                "level": "city", "pollutant": label, "value_ugm3": station_mean, "target_ugm3": float(target),
-            })
-            geoms.append(shapely.MultiPoint(list(sm.geometry.values[valid])))
+        over_stations.update(ids[np.flatnonzero(over)])
+        _judge_stations(judged, over, ids, names, raw, sm.geometry.values, records, geoms)
+        metrics[f"{stem}_city_over_target"] = _judge_city(judged, station_mean, sm.geometry.values[valid],
+                                                          records, geoms)
         if district_layer is not None:
             d_over = np.isfinite(means) & (means >= target)
             district_layer[f"over_target_{stem}"] = d_over
-            for i in np.flatnonzero(d_over):
-                over_districts.add(d_ids[i])
-                records.append({
-                    "id": d_ids[i], "name": d_names[i], "rule": _rule(label, target, yr, target_source),
-                    "detail": f"district {d_ids[i]} ({d_names[i] or '-'}) surface mean {label} {means[i]:.1f} µg/m3 "
-                              f"is not below the {yr or ''} target {target:g} µg/m3",
-                    "level": "district", "pollutant": label, "value_ugm3": float(means[i]),
-                    "target_ugm3": float(target),
-                })
-                geoms.append(dm.geometry.values[i])
+            over_districts.update(d_ids[np.flatnonzero(d_over)])
+            _judge_districts(judged, d_over, d_ids, d_names, means, dm.geometry.values, records, geoms)
     if "pm25_mean_ugm3" not in metrics:
         raise NotMeasurableError("air stations have no PM2.5 annual means (pm25_ugm3); the air check needs them")
     if targets:
@@ -562,6 +514,111 @@ def air_quality(
                     "metric_crs": crs.to_string(), "comparison": "violation when value >= target (plans: 低于)"},
         warnings=warnings, not_measurable=not_measurable, rasters=rasters,
     )
+
+
+def _check_air_options(*, cell_m: float, power: float, year: int | None, surface_path: str | os.PathLike | None,
+                       overwrite: bool) -> None:
+    """The numeric options in range, and no existing surface file unless it may be replaced."""
+    _check_number("cell_m", cell_m, minimum=0, exclusive_minimum=True, unit="metres")
+    _check_number("power", power, minimum=0, exclusive_minimum=True)
+    _check_number("year", year, integer=True, optional=True)
+    if surface_path is not None and Path(surface_path).exists() and not overwrite:
+        raise OutputExistsError(f"{surface_path} exists; pass overwrite=True (--overwrite) to replace it")
+
+
+def _targets_for(year: int | None, targets: dict[str, float] | None,
+                 not_measurable: dict[str, str]) -> tuple[dict[str, float], str]:
+    """The targets (given, or Luohe's for ``year``) and where they come from; unknown pollutants refused."""
+    source = "given"
+    if targets is None:
+        if year in LUOHE_PM_TARGETS:
+            targets = dict(LUOHE_PM_TARGETS[year])
+            source = LUOHE_PM_TARGET_SOURCES[year]
+        else:
+            targets = {}
+            not_measurable["target"] = (f"no target for year {year}: pass targets= (LUOHE_PM_TARGETS covers "
+                                        f"{sorted(LUOHE_PM_TARGETS)})")
+    unknown = set(targets) - set(POLLUTANTS)
+    if unknown:
+        raise InputError(f"targets has unknown pollutant(s) {sorted(unknown)}; expected keys {list(POLLUTANTS)}")
+    return targets, source
+
+
+def _ids_names(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The features' ``id`` (as text; the index without one) and ``name`` (None without one)."""
+    ids = gdf["id"].astype(str).to_numpy() if "id" in gdf.columns else np.array([str(i) for i in gdf.index])
+    names = gdf["name"].to_numpy() if "name" in gdf.columns else np.full(len(gdf), None, dtype=object)
+    return ids, names
+
+
+def _pollutant_values(stations: gpd.GeoDataFrame, field: str) -> np.ndarray | None:
+    """The stations' values of ``field`` as floats (NaN where missing); None when no station has one."""
+    if field not in stations.columns:
+        return None
+    values = pd.to_numeric(stations[field], errors="coerce")
+    return values.to_numpy(dtype=float) if values.notna().any() else None
+
+
+def _pm25_surface(surface: np.ndarray, transform: Affine, crs: CRS, *, label: str, power: float,
+                  surface_path: str | os.PathLike | None, overwrite: bool, metrics: dict[str, Any]) -> RasterLayer:
+    """The PM2.5 surface as the result's raster, written to ``surface_path`` when given."""
+    raster = RasterLayer(
+        surface, transform, crs, nodata=NODATA, units="ug/m3",
+        description=f"{label} annual mean, ug/m3, IDW p={power:g}", kind="pollutant_surface",
+        title=("PM2.5 年均浓度面 (IDW)", "PM2.5 annual mean (IDW)"))
+    if surface_path is not None:
+        write_surface_tif(surface, transform, crs, surface_path, overwrite=overwrite, description=raster.description)
+        metrics["surface_path"] = str(surface_path)
+    return raster
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One pollutant's target, as a violation states it."""
+
+    label: str
+    value_ugm3: float
+    year: int | None
+    source: str
+
+    def record(self, fid: str, name: Any, level: str, value: float, what: str) -> dict[str, Any]:
+        """The violation record of ``what`` (e.g. ``"station a (-) PM2.5 annual mean 50.0 µg/m3"``)."""
+        return {
+            "id": fid, "name": name, "rule": _rule(self.label, self.value_ugm3, self.year, self.source),
+            "detail": f"{what} is not below the {self.year or ''} target {self.value_ugm3:g} µg/m3",
+            "level": level, "pollutant": self.label, "value_ugm3": float(value), "target_ugm3": self.value_ugm3,
+        }
+
+
+def _judge_stations(target: _Target, over: np.ndarray, ids: np.ndarray, names: np.ndarray, values: np.ndarray,
+                    points: Any, records: list[dict[str, Any]], geoms: list[Any]) -> None:
+    """A violation per station whose annual mean is not below the target."""
+    for i in np.flatnonzero(over):
+        records.append(target.record(ids[i], names[i], "station", values[i],
+                                     f"station {ids[i]} ({names[i] or '-'}) {target.label} annual mean "
+                                     f"{values[i]:.1f} µg/m3"))
+        geoms.append(points[i])
+
+
+def _judge_city(target: _Target, station_mean: float, points: Any, records: list[dict[str, Any]],
+                geoms: list[Any]) -> bool:
+    """A violation when the mean of the stations' annual means is not below the target; whether it is."""
+    over = station_mean >= target.value_ugm3
+    if over:
+        records.append(target.record("city", "stations mean", "city", station_mean,
+                                     f"mean of {len(points)} stations {target.label} {station_mean:.1f} µg/m3"))
+        geoms.append(shapely.MultiPoint(list(points)))
+    return bool(over)
+
+
+def _judge_districts(target: _Target, over: np.ndarray, ids: np.ndarray, names: np.ndarray, means: np.ndarray,
+                     polygons: Any, records: list[dict[str, Any]], geoms: list[Any]) -> None:
+    """A violation per district whose surface mean is not below the target."""
+    for i in np.flatnonzero(over):
+        records.append(target.record(ids[i], names[i], "district", means[i],
+                                     f"district {ids[i]} ({names[i] or '-'}) surface mean {target.label} "
+                                     f"{means[i]:.1f} µg/m3"))
+        geoms.append(polygons[i])
 
 
 def _rule(label: str, target: float, year: int | None, source: str) -> str:

@@ -44,6 +44,7 @@ from ecogis.errors import InputError, NotMeasurableError
 from ecogis.feature_geometry import _ids, _metric_pair, _names, _polygonal_part, _union, _valid
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
+from ecogis.io import list_layers, read_layer
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -273,8 +274,6 @@ def find_previous_version(directory: str | os.PathLike, kind: str) -> tuple[Path
     >>> find_previous_version(tempfile.mkdtemp(), "protected_areas") is None
     True
     """
-    from ecogis.io import list_layers
-
     root = Path(directory)
     if not root.is_dir():
         return None
@@ -296,8 +295,6 @@ def read_previous_version(root: str | os.PathLike | None, kind: str) -> gpd.GeoD
     NotMeasurableError
         When there is none.
     """
-    from ecogis.io import read_layer
-
     base = None if root is None else Path(root)
     if base is not None and base.is_file():
         base = base.parent

@@ -36,6 +36,8 @@ from ecogis.checks import CHECK_PARAMS, CHECKS, SpecView, get_check
 from ecogis.errors import EcogisError, InputError, NotMeasurableError
 from ecogis.layerset import LayerSet, load_sample
 from ecogis.progress import progress_bar
+from ecogis.report_schema import SCHEMA_VERSION, read_previous
+from ecogis.reported import ReportedFigures, find_indicators, read_indicators
 from ecogis.result import CheckResult
 
 __all__ = ["TargetOutcome", "AuditResult", "CHECK_RUNNERS", "CHECK_PARAMS", "run_check", "run_checks", "measure",
@@ -142,8 +144,6 @@ class AuditResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        from ecogis.report_schema import SCHEMA_VERSION
-
         return {
             "schema_version": SCHEMA_VERSION,
             "ecogis_version": __version__,
@@ -424,8 +424,6 @@ def run_audit(
 # --- reported figures, sources, missing data, the previous audit (issue 15) ----------------------------
 def _reported_figures(indicators: Any, layers: LayerSet, targets: Sequence[Any] | None) -> Any:
     """The reported figures to use: given, or the ``indicators`` table of the layers directory, or None."""
-    from ecogis.reported import ReportedFigures, find_indicators, read_indicators
-
     if indicators is False:
         return None
     if isinstance(indicators, ReportedFigures):
@@ -489,7 +487,6 @@ def _read_previous(previous: Any) -> tuple[dict[str, float], str | None]:
     """An earlier report's values by target id (a path to its report.json, or a mapping), and its path."""
     if previous is None:
         return {}, None
-    from ecogis.report_schema import read_previous
 
     if isinstance(previous, Mapping):
         return dict(previous), None

@@ -127,7 +127,7 @@ def covered_area(
                            layer_kind="bus_stops", facility_kind="stops")
 
 
-def stop_coverage(
+def stop_coverage(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     stops: gpd.GeoDataFrame,
     area: gpd.GeoDataFrame | gpd.GeoSeries,
     *,

@@ -35,7 +35,9 @@ from typing import Any, Union
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Proj, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from ecogis.errors import CRSError, CRSMismatchError
@@ -345,7 +347,6 @@ def _lonlat_centroid(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
     cx, cy = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     if gdf.crs.is_geographic:
         return float(cx), float(cy)
-    from pyproj import Transformer
 
     t = Transformer.from_crs(gdf.crs, WGS84, always_xy=True)
     lon, lat = t.transform(cx, cy)
@@ -373,8 +374,6 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     lon, lat = _lonlat_centroid(gdf)
     if 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0:
         return gk_zone_crs(lon)
-    from pyproj.aoi import AreaOfInterest
-    from pyproj.database import query_utm_crs_info
 
     info = query_utm_crs_info(
         datum_name="WGS 84",
@@ -405,7 +404,6 @@ def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float,
         return None
     if gdf.crs.is_geographic:
         return tuple(float(v) for v in b)
-    from pyproj import Transformer
 
     t = Transformer.from_crs(gdf.crs, WGS84, always_xy=True)
     xs = np.array([b[0], b[2], b[0], b[2], (b[0] + b[2]) / 2])
@@ -439,7 +437,6 @@ def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | No
         if west < a_west - m_lon or east > a_east + m_lon or south < a_south - m_lat or north > a_north + m_lat:
             return (f"the data ({west:.2f}..{east:.2f} E, {south:.2f}..{north:.2f} N) lies outside its area of use "
                     f"({a_west:.2f}..{a_east:.2f} E, {a_south:.2f}..{a_north:.2f} N)")
-    from pyproj import Proj
 
     lons = np.array([west, east, west, east, (west + east) / 2])
     lats = np.array([south, south, north, north, (south + north) / 2])
@@ -650,8 +647,6 @@ def _projected_area_box(crs: CRS) -> tuple[float, float, float, float]:
     key = crs.srs or crs.to_wkt()
     box = _AREA_BOXES.get(key)
     if box is None:
-        from pyproj import Transformer
-
         aou = crs.area_of_use
         t = Transformer.from_crs(WGS84, crs, always_xy=True)
         xs, ys = t.transform([aou.west, aou.east, aou.west, aou.east], [aou.south, aou.south, aou.north, aou.north])

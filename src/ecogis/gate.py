@@ -36,7 +36,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from ecogis.crs import crs_label
 from ecogis.errors import InputError, ValidationError
+from ecogis.validate import Problem, fix_layer, geometry_problems
 
 __all__ = ["REPAIRABLE", "check_geometry_type", "check_layer", "check_number", "gated"]
 
@@ -66,8 +68,6 @@ def _where(gdf: gpd.GeoDataFrame, what: str | None) -> str:
 
 
 def _summaries(where: str, changes: list[dict[str, Any]], crs: Any) -> list[str]:
-    from ecogis.crs import crs_label
-
     out = []
     for change in ("swap_axes", "dropped", "make_valid"):
         rows = [c for c in changes if c["change"] == change]
@@ -132,8 +132,6 @@ def check_layer(
     ...
     ecogis.errors.ValidationError: stops: 1 problem(s) that would make the result wrong ...
     """
-    from ecogis.validate import Problem, fix_layer, geometry_problems
-
     if isinstance(gdf, gpd.GeoSeries):
         attrs = dict(gdf.attrs)
         gdf = gpd.GeoDataFrame(geometry=gdf)

@@ -41,9 +41,13 @@ import pyogrio
 import shapely
 from pyogrio import errors as _gdal_errors
 
+from ecogis.amap import is_amap_busline, read_amap_layer, split_location
 from ecogis.catalogue import canonicalize, get_spec
 from ecogis.crs import CGCS2000, CRSLike, crs_label, parse_crs, same_crs, to_crs
 from ecogis.errors import CRSError, InputError, LayerReadError, OutputError, OutputExistsError
+from ecogis.gtfs import is_gtfs, read_gtfs_layer
+from ecogis.osm import read_osm_layer
+from ecogis.outputs import is_multi_file, output_files, temp_prefix
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -166,8 +170,6 @@ def _table_to_gdf(df: pd.DataFrame, path: Path, lon: str | None, lat: str | None
         geom = shapely.from_wkt(df[cols["wkt"]].astype(str).to_numpy(), on_invalid="ignore")
         return gpd.GeoDataFrame(df.drop(columns=[cols["wkt"]]), geometry=geom)
     if lon_col is None or lat_col is None:
-        from ecogis.amap import split_location
-
         split = split_location(df, str(path))  # Amap's one "lng,lat" location column
         if split is not None:
             df, lon_col, lat_col = split
@@ -259,8 +261,6 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         return [p.stem]
     if p.name.lower().endswith(".pbf"):
         return [p.name]  # one extract, read by kind (ecogis.osm), not GDAL's points / lines / multipolygons
-    from ecogis.amap import is_amap_busline
-    from ecogis.gtfs import is_gtfs
 
     if is_gtfs(p) or is_amap_busline(p):  # read whole by read_layer(path, kind)
         return [p.stem]
@@ -270,7 +270,7 @@ def list_layers(path: str | os.PathLike) -> list[str]:
         raise LayerReadError(f"{p}: GDAL cannot open it as a vector data set ({exc})") from None
 
 
-def read_layer(
+def read_layer(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     path: str | os.PathLike,
     kind: str | None = None,
     *,
@@ -337,70 +337,15 @@ def read_layer(
     if not p.exists():
         raise LayerReadError(f"{p}: no such file")
     where = f"{p}" + (f" (layer {layer!r})" if layer is not None else "")
-    if p.name.lower().endswith((".osm", ".osm.bz2", ".osm.gz")):
-        # GDAL would read every tagged node as a feature (crossings as bus stops): refuse rather than miscount
-        stem = p.name[:p.name.lower().rfind(".osm")]
-        raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
-                             f"{stem}.osm.pbf) and give the .osm.pbf")
+    _refuse_osm_xml(p)
     if p.name.lower().endswith(".pbf"):
-        from ecogis.osm import read_osm_layer
-
         if crs is not None or assume_crs is not None:
             log.warning("%s: OpenStreetMap coordinates are WGS84 (EPSG:4326); the CRS %r given is not applied "
                         "to this file", p, crs if crs is not None else assume_crs)
         return read_osm_layer(p, kind)
-    suffix = p.suffix.lower()
-    used_encoding = encoding
-    export = _read_transit_export(p, kind)  # GTFS feed, Amap bus-line JSON
-    if export is not None:
-        gdf = export
-    elif suffix in TABLE_SUFFIXES:
-        gdf = _table_to_gdf(_read_text_table(p, encoding), p, lon, lat)
-    else:
-        if suffix == ".shp" and encoding is None:
-            used_encoding = detect_dbf_encoding(p)
-        kwargs: dict[str, Any] = {}
-        if used_encoding:
-            kwargs["encoding"] = used_encoding
-        if layer is not None:
-            kwargs["layer"] = layer
-        try:
-            gdf = pyogrio.read_dataframe(p, **kwargs)
-        except Exception as exc:
-            raise LayerReadError(f"{where}: GDAL cannot read it ({exc})") from None
-        if not isinstance(gdf, gpd.GeoDataFrame):
-            raise LayerReadError(f"{where}: has no geometry column; expected a vector layer")
+    gdf, used_encoding = _read_frame(p, kind, where, layer=layer, encoding=encoding, lon=lon, lat=lat)
     carried = dict(gdf.attrs)  # what a reader noted (GTFS date and window, warnings)
-    source_crs = gdf.crs
-    if crs is not None and assume_crs is not None:
-        raise InputError(f"{where}: give crs (override) or assume_crs (for files stating none), not both")
-    forced = _forced_for(p) if crs is None else None
-    if forced is not None:
-        crs, assume_crs = forced[1], None
-        log.info("%s: read as %s (forced with --crs-for %s)", where, crs_label(crs), forced[0])
-    if crs is None and assume_crs is not None and gdf.crs is None:
-        crs = assume_crs
-    elif crs is None and assume_crs is not None and not _same_lonlat(gdf.crs, assume_crs):
-        msg = _kept_crs_message(where, p, gdf.crs, assume_crs)
-        log.warning(msg)
-        carried["crs_kept"] = msg
-    if crs is not None and gdf.crs is not None and not _same_lonlat(gdf.crs, crs):
-        log.info("%s: states %s; read as %s as told", where, crs_label(gdf.crs), crs_label(crs))
-    if crs is not None:
-        stated = parse_crs(crs)
-        if isinstance(stated, str):
-            gdf = gdf.set_crs(None, allow_override=True) if gdf.crs is not None else gdf
-            gdf = to_crs(gdf, CGCS2000, src_crs=stated)
-            log.info("%s: converted %s coordinates to CGCS2000 (EPSG:4490)", where, stated)
-        else:
-            gdf = gdf.set_crs(stated, allow_override=True)
-        source_crs = stated
-    elif gdf.crs is None:
-        raise CRSError(
-            f"{where}: has no CRS. State it: read_layer(..., crs='EPSG:4490') in Python or --crs EPSG:4490 on the "
-            f"command line (also 'EPSG:4326', 'EPSG:4547' for a Gauss-Kruger zone, 'gcj02' or 'bd09' for web-map "
-            f"coordinates), or add a .prj file"
-        )
+    gdf, source_crs = _apply_crs(gdf, p, where, crs=crs, assume_crs=assume_crs, carried=carried)
     mapping: dict[str, str] = {}
     if kind is not None and canonical:
         get_spec(kind)
@@ -419,11 +364,78 @@ def read_layer(
     return gdf
 
 
+def _refuse_osm_xml(p: Path) -> None:
+    """OpenStreetMap XML is refused: GDAL would read every tagged node as a feature (crossings as bus stops)."""
+    if p.name.lower().endswith((".osm", ".osm.bz2", ".osm.gz")):
+        stem = p.name[:p.name.lower().rfind(".osm")]
+        raise LayerReadError(f"{p}: OpenStreetMap XML is not read; convert it to PBF (osmium cat {p.name} -o "
+                             f"{stem}.osm.pbf) and give the .osm.pbf")
+
+
+def _read_frame(p: Path, kind: str | None, where: str, *, layer: str | int | None, encoding: str | None,
+                lon: str | None, lat: str | None) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The file's features as read (a transit export, a table, or any GDAL vector layer) and the attribute
+    encoding used."""
+    export = _read_transit_export(p, kind)  # GTFS feed, Amap bus-line JSON
+    if export is not None:
+        return export, encoding
+    suffix = p.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return _table_to_gdf(_read_text_table(p, encoding), p, lon, lat), encoding
+    used_encoding = detect_dbf_encoding(p) if suffix == ".shp" and encoding is None else encoding
+    kwargs: dict[str, Any] = {}
+    if used_encoding:
+        kwargs["encoding"] = used_encoding
+    if layer is not None:
+        kwargs["layer"] = layer
+    try:
+        gdf = pyogrio.read_dataframe(p, **kwargs)
+    except Exception as exc:
+        raise LayerReadError(f"{where}: GDAL cannot read it ({exc})") from None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise LayerReadError(f"{where}: has no geometry column; expected a vector layer")
+    return gdf, used_encoding
+
+
+def _apply_crs(gdf: gpd.GeoDataFrame, p: Path, where: str, *, crs: CRSLike | None, assume_crs: CRSLike | None,
+               carried: dict[str, Any]) -> tuple[gpd.GeoDataFrame, Any]:
+    """The layer in the CRS it is read as: ``crs`` (or ``--crs-for``) whatever the file states, ``assume_crs``
+    for a file stating none, else the file's own; returns it with the CRS its coordinates came in."""
+    source_crs = gdf.crs
+    if crs is not None and assume_crs is not None:
+        raise InputError(f"{where}: give crs (override) or assume_crs (for files stating none), not both")
+    forced = _forced_for(p) if crs is None else None
+    if forced is not None:
+        crs, assume_crs = forced[1], None
+        log.info("%s: read as %s (forced with --crs-for %s)", where, crs_label(crs), forced[0])
+    if crs is None and assume_crs is not None and gdf.crs is None:
+        crs = assume_crs
+    elif crs is None and assume_crs is not None and not _same_lonlat(gdf.crs, assume_crs):
+        msg = _kept_crs_message(where, p, gdf.crs, assume_crs)
+        log.warning(msg)
+        carried["crs_kept"] = msg
+    if crs is None:
+        if gdf.crs is None:
+            raise CRSError(
+                f"{where}: has no CRS. State it: read_layer(..., crs='EPSG:4490') in Python or --crs EPSG:4490 on "
+                f"the command line (also 'EPSG:4326', 'EPSG:4547' for a Gauss-Kruger zone, 'gcj02' or 'bd09' for "
+                f"web-map coordinates), or add a .prj file"
+            )
+        return gdf, source_crs
+    if gdf.crs is not None and not _same_lonlat(gdf.crs, crs):
+        log.info("%s: states %s; read as %s as told", where, crs_label(gdf.crs), crs_label(crs))
+    stated = parse_crs(crs)
+    if isinstance(stated, str):
+        gdf = gdf.set_crs(None, allow_override=True) if gdf.crs is not None else gdf
+        gdf = to_crs(gdf, CGCS2000, src_crs=stated)
+        log.info("%s: converted %s coordinates to CGCS2000 (EPSG:4490)", where, stated)
+    else:
+        gdf = gdf.set_crs(stated, allow_override=True)
+    return gdf, stated
+
+
 def _read_transit_export(p: Path, kind: str | None) -> gpd.GeoDataFrame | None:
     """A GTFS feed or an Amap bus-line JSON as a layer of ``kind``; None for any other file."""
-    from ecogis.amap import is_amap_busline, read_amap_layer
-    from ecogis.gtfs import is_gtfs, read_gtfs_layer
-
     if is_gtfs(p):
         return read_gtfs_layer(p, kind)
     if is_amap_busline(p):
@@ -440,8 +452,6 @@ def _cannot_write(target: Path, exc: OSError) -> OutputError:
 def _move_parts(tmp_dir: Path, target: Path) -> None:
     """Move a Shapefile's files from ``tmp_dir`` onto ``target``'s: old extra sidecars first removed,
     the sidecars next and ``.shp`` last, so a reader never sees a ``.shp`` without its ``.dbf``."""
-    from ecogis.outputs import output_files
-
     parts = sorted(tmp_dir.iterdir(), key=lambda q: q.suffix.lower() == ".shp")
     names = {q.name for q in parts}
     for old in output_files(target):
@@ -483,8 +493,6 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, copy_exis
     >>> out.read_text()
     'done'
     """
-    from ecogis.outputs import is_multi_file, output_files, temp_prefix
-
     target = Path(path)
     multi = is_multi_file(target)
     existing = [p for p in output_files(target) if p.exists()]

@@ -23,10 +23,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ecogis.amap import is_amap_busline
 from ecogis.catalogue import CATALOGUE, RASTERS, guess_kind
 from ecogis.crs import CRSLike
-from ecogis.errors import InputError, NotMeasurableError
+from ecogis.errors import InputError, NotMeasurableError, ValidationError
+from ecogis.gate import check_layer
+from ecogis.gtfs import is_gtfs
 from ecogis.io import TABLE_SUFFIXES, VECTOR_SUFFIXES, list_layers, read_layer
+from ecogis.osm import OSM_KINDS, read_osm
 from ecogis.tables import TABLES, canonicalize_table, find_tables, read_table
 
 __all__ = ["LayerSet", "load_layers", "load_sample", "sample_dir", "RASTER_SUFFIXES"]
@@ -138,8 +142,6 @@ class LayerSet:
             raise NotMeasurableError(f"layer {kind!r} missing{where}") from None
         source, gated = self._gated.get(kind, (None, None))
         if source is not gdf:
-            from ecogis.gate import check_layer
-
             gated, repaired = check_layer(gdf, kind, what=kind)
             for message in repaired:
                 log.info("%s", message)
@@ -222,8 +224,6 @@ def _iter_sources(root: Path):
 def _fill_from_osm(ls: LayerSet, root: Path) -> None:
     """Kinds still missing, from the ``.osm.pbf`` extracts in the directory (:func:`ecogis.osm.read_osm`)."""
     for p in sorted(q for q in root.iterdir() if q.name.lower().endswith(".pbf") and not q.name.startswith(".")):
-        from ecogis.osm import OSM_KINDS, read_osm
-
         given = [k for k in OSM_KINDS if k in ls.vectors]
         if given:
             log.info("%s: %s given by other files; not read from the extract", p, ", ".join(given))
@@ -238,9 +238,6 @@ _VECTOR_KINDS = (*CATALOGUE, "population")
 
 def _transit_export(p: Path) -> bool:
     """A GTFS feed (.zip or directory) or an Amap bus-line JSON: bus_stops and bus_routes from one file."""
-    from ecogis.amap import is_amap_busline
-    from ecogis.gtfs import is_gtfs
-
     return (is_gtfs(p) and p.name.lower() != "stops.txt") or is_amap_busline(p)
 
 
@@ -261,8 +258,6 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
         raise InputError(f"{root}: no such directory or file")
     ls = LayerSet(root=root, name=root.stem)
     if root.is_file() and root.name.lower().endswith(".pbf"):
-        from ecogis.osm import read_osm
-
         ls.vectors.update(read_osm(root))
         if not ls.vectors:
             raise InputError(f"{root}: the extract holds none of the kinds an .osm.pbf fills")
@@ -299,8 +294,6 @@ def load_layers(path: str | os.PathLike, *, crs: CRSLike | None = None) -> Layer
 def _gate_on_read(ls: LayerSet) -> LayerSet:
     """Pass every layer through the input gate as it is read, so maps and exports get the repaired copies
     too; a layer the gate refuses is kept as read, and :meth:`LayerSet.get` raises when a check takes it."""
-    from ecogis.errors import ValidationError
-
     for kind in list(ls.vectors):
         if kind not in CATALOGUE:  # population polygons: ecogis.population_polygons checks its own counts and cover
             continue

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecogis.catalogue import canonicalize
+from ecogis.crs import to_metric
 from ecogis.errors import InputError, LayerReadError
 
 __all__ = [
@@ -133,8 +136,6 @@ def _report(kind: str, source: str, read: int, kept: int, dropped: dict[str, int
 
 
 def _metric(gdf: gpd.GeoDataFrame, metric_crs: Any) -> gpd.GeoDataFrame:
-    from ecogis.crs import to_metric
-
     return to_metric(gdf, metric_crs)
 
 
@@ -204,6 +205,24 @@ def bus_stops_from_tags(features: gpd.GeoDataFrame, *, merge_stops_m: float = DE
     metric = _metric(gpd.GeoDataFrame(geometry=list(pts), crs=s.crs), metric_crs)
     xy = shapely.get_coordinates(metric.geometry.values)
     n = len(xy)
+    groups = _stop_groups(xy, names, role, merge_stops_m)
+    rows, out_xy = _stop_rows(groups, role, xy, names, wheelchair, ids)
+    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["id", "name", "accessible", "mode", "members", "osm_ids"]),
+                           geometry=gpd.points_from_xy(*np.asarray(out_xy).reshape(-1, 2).T), crs=metric.crs)
+    out = out.to_crs(features.crs)
+    out.attrs["osm"] = _report("bus_stops", source, len(f), len(out), dropped, transit_features=n,
+                               merged=n - len(out), merge_stops_m=float(merge_stops_m))
+    if n - len(out):
+        log.info("%s: bus_stops: %d platform(s) / stop position(s) merged into the stop they belong to "
+                 "(within %g m)", source, n - len(out), merge_stops_m)
+    return out
+
+
+#: OSM highway value -> catalogue road_class is catalogue.py's value map; walking ways are all walkable
+def _stop_groups(xy: np.ndarray, names: np.ndarray, role: np.ndarray, merge_stops_m: float) -> np.ndarray:
+    """Group of each transit feature: features closer than ``merge_stops_m`` that share a non-empty name, and
+    each stop position with its nearest platform (unnamed or same-named), are one stop."""
+    n = len(xy)
     parent = np.arange(n)
 
     def find(i: int) -> int:
@@ -233,7 +252,13 @@ def bus_stops_from_tags(features: gpd.GeoDataFrame, *, merge_stops_m: float = DE
                                                  for p in platforms], dtype=bool)
             if ok.any():
                 union(i, int(platforms[ok][np.argmin(d[ok])]))
-    groups = np.array([find(i) for i in range(n)], dtype=int)
+    return np.array([find(i) for i in range(n)], dtype=int)
+
+
+def _stop_rows(groups: np.ndarray, role: np.ndarray, xy: np.ndarray, names: np.ndarray, wheelchair: np.ndarray,
+               ids: np.ndarray) -> tuple[list[dict[str, Any]], list[np.ndarray]]:
+    """One row per stop (its first platform's id, a name, accessibility, members) and its point: the mean of
+    its platforms, else of its stop positions."""
     rows, out_xy = [], []
     order = {"platform": 0, "station": 1, "stop_position": 2}
     for g in dict.fromkeys(groups.tolist()):
@@ -247,18 +272,9 @@ def bus_stops_from_tags(features: gpd.GeoDataFrame, *, merge_stops_m: float = DE
         rows.append({"id": ids[members[0]], "name": name,
                      "accessible": (True if "yes" in wc else (False if "no" in wc else None)),
                      "mode": "bus", "members": len(members), "osm_ids": ";".join(ids[m] for m in members)})
-    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["id", "name", "accessible", "mode", "members", "osm_ids"]),
-                           geometry=gpd.points_from_xy(*np.asarray(out_xy).reshape(-1, 2).T), crs=metric.crs)
-    out = out.to_crs(features.crs)
-    out.attrs["osm"] = _report("bus_stops", source, len(f), len(out), dropped, transit_features=n,
-                               merged=n - len(out), merge_stops_m=float(merge_stops_m))
-    if n - len(out):
-        log.info("%s: bus_stops: %d platform(s) / stop position(s) merged into the stop they belong to "
-                 "(within %g m)", source, n - len(out), merge_stops_m)
-    return out
+    return rows, out_xy
 
 
-#: OSM highway value -> catalogue road_class is catalogue.py's value map; walking ways are all walkable
 def roads_from_ways(ways: gpd.GeoDataFrame, *, source: str = "OSM") -> gpd.GeoDataFrame:
     """Catalogue ``roads`` from OSM ways (as pyrosm returns them).
 
@@ -275,8 +291,6 @@ def roads_from_ways(ways: gpd.GeoDataFrame, *, source: str = "OSM") -> gpd.GeoDa
     >>> roads_from_ways(w)[["id", "road_class", "bridge", "layer"]].values.tolist()
     [['way/7', 'other', 'yes', '1']]
     """
-    from ecogis.catalogue import canonicalize
-
     line = ways.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
     w = ways[line]
     out = gpd.GeoDataFrame({
@@ -379,8 +393,6 @@ def _open(path: Path, bounding_box: Any):
 
 
 def _query(path: Path, what: str, fn, *args: Any, **kwargs: Any):
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -394,6 +406,33 @@ def _query(path: Path, what: str, fn, *args: Any, **kwargs: Any):
     if got.crs is None:
         got = got.set_crs(4326)
     return got
+
+
+def _osm_bus_stops(osm: Any, p: Path, merge_stops_m: float) -> gpd.GeoDataFrame | None:
+    f = _query(p, "bus stops", osm.get_data_by_custom_criteria, custom_filter=_STOP_FILTER, filter_type="keep",
+               keep_nodes=True, keep_ways=True, keep_relations=True)
+    stops = None if f is None else bus_stops_from_tags(f, merge_stops_m=merge_stops_m, source=str(p))
+    return stops if stops is not None and len(stops) else None
+
+
+def _osm_roads(osm: Any, p: Path, merge_stops_m: float) -> gpd.GeoDataFrame | None:
+    w = _query(p, "walking network", osm.get_network, network_type="walking", nodes=True)
+    return None if w is None else roads_from_ways(w, source=str(p))
+
+
+def _osm_rivers(osm: Any, p: Path, merge_stops_m: float) -> gpd.GeoDataFrame | None:
+    lines = _query(p, "waterways", osm.get_data_by_custom_criteria, custom_filter={"waterway": list(_WATERWAYS)},
+                   filter_type="keep", keep_nodes=False, keep_ways=True, keep_relations=True)
+    water = _query(p, "water bodies", osm.get_data_by_custom_criteria,
+                   custom_filter={"natural": ["water"], "landuse": ["reservoir"]}, filter_type="keep",
+                   keep_nodes=False, keep_ways=True, keep_relations=True)
+    return None if lines is None and water is None else _rivers(lines, water, str(p))
+
+
+def _osm_study_areas(osm: Any, p: Path, merge_stops_m: float) -> gpd.GeoDataFrame | None:
+    b = _query(p, "administrative boundaries", osm.get_boundaries, boundary_type="administrative")
+    areas = None if b is None else study_areas_from_boundaries(b, source=str(p))
+    return areas if areas is not None and len(areas) else None
 
 
 def read_osm(path: str | os.PathLike, kinds: Iterable[str] | None = None, *, bounding_box: Any = None,
@@ -433,31 +472,13 @@ def read_osm(path: str | os.PathLike, kinds: Iterable[str] | None = None, *, bou
     osm = _open(p, bounding_box)
     src = str(p)
     out: dict[str, gpd.GeoDataFrame] = {}
-    if "bus_stops" in want:
-        f = _query(p, "bus stops", osm.get_data_by_custom_criteria, custom_filter=_STOP_FILTER, filter_type="keep",
-                   keep_nodes=True, keep_ways=True, keep_relations=True)
-        if f is not None:
-            stops = bus_stops_from_tags(f, merge_stops_m=merge_stops_m, source=src)
-            if len(stops):
-                out["bus_stops"] = stops
-    if "roads" in want:
-        w = _query(p, "walking network", osm.get_network, network_type="walking", nodes=True)
-        if w is not None:
-            out["roads"] = roads_from_ways(w, source=src)
-    if "rivers" in want:
-        lines = _query(p, "waterways", osm.get_data_by_custom_criteria, custom_filter={"waterway": list(_WATERWAYS)},
-                       filter_type="keep", keep_nodes=False, keep_ways=True, keep_relations=True)
-        water = _query(p, "water bodies", osm.get_data_by_custom_criteria,
-                       custom_filter={"natural": ["water"], "landuse": ["reservoir"]}, filter_type="keep",
-                       keep_nodes=False, keep_ways=True, keep_relations=True)
-        if lines is not None or water is not None:
-            out["rivers"] = _rivers(lines, water, src)
-    if "study_area" in want:
-        b = _query(p, "administrative boundaries", osm.get_boundaries, boundary_type="administrative")
-        if b is not None:
-            areas = study_areas_from_boundaries(b, source=src)
-            if len(areas):
-                out["study_area"] = areas
+    readers = {"bus_stops": _osm_bus_stops, "roads": _osm_roads, "rivers": _osm_rivers,
+               "study_area": _osm_study_areas}
+    for k in OSM_KINDS:
+        if k in want:
+            got = readers[k](osm, p, merge_stops_m)
+            if got is not None:
+                out[k] = got
     for k in want:
         if k not in out:
             log.info("%s: %s: the extract holds none", src, k)

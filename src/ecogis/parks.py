@@ -64,6 +64,8 @@ from ecogis.feature_geometry import _polygonal_part as _polygonal
 from ecogis.feature_geometry import _union, _valid
 from ecogis.gate import check_number as _check_number
 from ecogis.gate import gated as _gated
+from ecogis.population import RasterPopulation
+from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -234,8 +236,6 @@ def _population_source(population: Any) -> Any:
     """``population=`` as a source with the interface of :class:`ecogis.population.RasterPopulation`."""
     if population is None or hasattr(population, "zonal_population"):
         return population
-    from ecogis.population import RasterPopulation
-    from ecogis.population_polygons import as_polygon_population
 
     polygons = as_polygon_population(population)
     if polygons is not None:

@@ -68,6 +68,7 @@ import numpy as np
 import shapely
 
 from ecogis.errors import InputError, LayerReadError
+from ecogis.progress import progress_bar
 
 __all__ = [
     "DEFAULT_WINDOW_CELLS",
@@ -362,8 +363,6 @@ def _fraction_blocks(raster: str | os.PathLike, info: RasterInfo, geoms: np.ndar
     block where they meet (``fraction`` None when the whole block lies inside the zone)."""
     from rasterio.windows import Window
     from rasterio.windows import bounds as window_bounds
-
-    from ecogis.progress import progress_bar
 
     segs = _zone_segments(geoms, info.transform)
     ranges = [_cell_bounds(s, info) for s in segs]

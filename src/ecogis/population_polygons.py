@@ -55,6 +55,7 @@ import pandas as pd
 import shapely
 
 from ecogis.errors import InputError, LayerReadError
+from ecogis.io import _read_text_table, read_layer
 
 __all__ = [
     "COUNT_NAMES",
@@ -337,8 +338,6 @@ def read_population_polygons(path: str | os.PathLike, *, count: str | None = Non
     --------
     >>> pop = read_population_polygons("grid_100m.gpkg", count="pop")  # doctest: +SKIP
     """
-    from ecogis.io import read_layer
-
     gdf = read_layer(path, layer=layer, assume_crs=crs)
     return PolygonPopulation(gdf, count, source=str(path))
 
@@ -394,8 +393,6 @@ def population_from_table(table: str | os.PathLike | pd.DataFrame, boundaries: s
     >>> pop.total
     12000.0
     """
-    from ecogis.io import _read_text_table, read_layer
-
     if isinstance(table, pd.DataFrame):
         df, twhere = table, "population table"
     else:

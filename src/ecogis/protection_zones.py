@@ -55,7 +55,7 @@ def _zone_row(source: pd.Series, level: str, part: str | None, geom: Any, rule: 
     }
 
 
-def delineate_protection_zones(
+def delineate_protection_zones(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     water_sources: gpd.GeoDataFrame,
     *,
     rivers: gpd.GeoDataFrame | None = None,

@@ -19,7 +19,9 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from ecogis import __version__
 from ecogis.audit import AuditResult, target_key
 from ecogis.errors import InputError, OutputExistsError
 from ecogis.io import atomic_output
@@ -243,8 +245,6 @@ def _md_row(o: Any, lang: str, previous: bool) -> str:
 
 def _md_link(text: str, url: str) -> str:
     """A Markdown link to a relative map path: the target percent-encoded, so it cannot break out."""
-    from urllib.parse import quote
-
     return f"[{md_escape(text)}](<{quote(str(url), safe='/._-~')}>)"
 
 
@@ -299,8 +299,6 @@ def _html_row(o: Any, lang: str = "zh", previous: bool = False) -> str:
 
 
 def _version() -> str:
-    from ecogis import __version__
-
     return __version__
 
 
@@ -314,7 +312,7 @@ def _methods(audit: AuditResult, lang: str = "en") -> list[tuple[str, dict[str, 
 
     The notes come from the checks in English; the Chinese report counts them and points to report.json.
     """
-    from ecogis.maps.render import check_title
+    from ecogis.maps.render import check_title  # heavy: folium, loaded when a report is written, not on import
 
     out = []
     for key, r in audit.results.items():
@@ -428,10 +426,10 @@ def render_html(audit: AuditResult, *, maps_link: bool = True, lang: str = "zh")
 def _write_maps(audit: AuditResult, layers: LayerSet, maps_dir: Path, *, basemap: str, lang: str,
                 overwrite: bool) -> dict[str, str]:
     """One map per check result plus the overview; returns check key -> relative path."""
-    from ecogis import maps
+    from ecogis.maps.render import write_maps  # heavy: folium
 
     keys = list(audit.results)
-    paths = maps.write_maps(layers, audit.results, maps_dir, basemap=basemap, lang=lang, overwrite=overwrite)
+    paths = write_maps(layers, audit.results, maps_dir, basemap=basemap, lang=lang, overwrite=overwrite)
     return {key: f"maps/{p.name}" for key, p in zip(keys, paths[1:-1])}
 
 
@@ -493,7 +491,7 @@ def write_report(
                 o.map = links.get(target_key(t))
         paths["maps"] = out / "maps" / "index.html"
     if qgis:
-        from ecogis.export import export_qgis
+        from ecogis.export import export_qgis  # heavy: the publishing package, for --qgis only
 
         exported = export_qgis(layers, out / "qgis" / "audit.gpkg", results=audit.results, lang=lang,
                                overwrite=overwrite, title=f"{audit.layerset_name} 规划目标核查 audit")

@@ -96,7 +96,7 @@ def _gap(o: Any) -> Gap:
 
 def _plan_titles(plans: Sequence[str]) -> dict[str, tuple[str, str]]:
     try:
-        from ecogis.targets import plans as registry_plans
+        from ecogis.targets import plans as registry_plans  # heavy: the registry loads every engine
 
         info = registry_plans()
     except Exception:  # a custom registry may not load; the plan id is title enough  # noqa: BLE001

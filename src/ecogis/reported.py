@@ -209,7 +209,7 @@ def _columns(headers: Sequence[Any], file: str) -> dict[str, str]:
 
 def _read_table(path: Path) -> list[dict[str, str]]:
     """The table's rows as text cells, read through GDAL (CSV or XLSX/XLS driver), header on row 1."""
-    import pyogrio
+    import pyogrio  # heavy for this module: pyogrio loads geopandas
 
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".xls"):
@@ -384,7 +384,7 @@ def read_indicators(path: str | os.PathLike, *, targets: Iterable[Any] | None = 
     >>> figures["luohe-transit-2023/passenger-satisfaction-2025"].source.endswith("（示意）")
     True
     """
-    from ecogis.targets import load_targets
+    from ecogis.targets import load_targets  # heavy: the registry loads every engine
 
     p = Path(path)
     file = str(p)

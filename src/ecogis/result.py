@@ -27,6 +27,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from ecogis.errors import InputError
 from ecogis.io import atomic_output, write_layers
@@ -131,8 +132,6 @@ class RasterLayer:
     title: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
-        from pyproj import CRS
-
         arr = np.asarray(self.array)
         if arr.ndim != 2:
             raise InputError(f"a RasterLayer array has {arr.ndim} dimensions but is expected to be 2-D (rows, cols)")

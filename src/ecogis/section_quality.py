@@ -10,6 +10,7 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -43,7 +44,7 @@ def _rate(ok: pd.Series) -> float | None:
     return float(ok.mean()) if len(ok) else None
 
 
-def section_compliance(
+def section_compliance(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     sections: gpd.GeoDataFrame,
     *,
     rivers: gpd.GeoDataFrame | None = None,
@@ -124,41 +125,70 @@ def section_compliance(
     if metric_crs is not None:
         metric_crs = _check_metric_crs(metric_crs, sections if isinstance(sections, gpd.GeoDataFrame) else None,
                                        name="metric_crs")
+    _check_sections(sections, prefer)
+    crs = metric_crs if metric_crs is not None else _metric_crs(sections)
+    sec = to_metric(sections, crs).reset_index(drop=True).copy()
+
+    detail_by = _classify_sections(sec, rules, prefer, warnings)
+    evaluated = sec["measured_class"].notna() & sec["target_class"].notna()
+    ev = sec[evaluated]
+    ok = ev["compliant"].astype(bool)
+    failing = ev[~ok]
+    metrics, not_measurable = _compliance_metrics(sec, ev, ok)
+    metrics["sections_failing"] = int(len(failing))
+    records = _failing_records(sec, failing.index, detail_by)
+    layers: dict[str, gpd.GeoDataFrame] = {"sections_classified": sec}
+    trace = _Trace(upstream_m=upstream_km * 1000.0, river_distance_m=river_distance_m,
+                   section_snap_m=section_snap_m, progress=progress)
+    river_layers, river_not_measurable = _river_layers(rivers, facilities, sec, failing.index, crs, trace, warnings)
+    layers.update(river_layers)
+    not_measurable.update(river_not_measurable)
+    if "upstream_facilities" in river_layers:
+        metrics["upstream_facilities"] = int(len(river_layers["upstream_facilities"]))
+    return CheckResult(
+        "sections", metrics=metrics, violations=violations_frame(records, crs=crs), layers=layers,
+        parameters={"upstream_km": upstream_km, "river_distance_m": river_distance_m,
+                    "section_snap_m": section_snap_m, "prefer": prefer,
+                    "standard": "GB 3838-2002 表1, 单因子评价",
+                    "river_direction": "river lines digitised downstream (first vertex upstream)"},
+        warnings=warnings, not_measurable=not_measurable,
+    )
+
+
+@dataclass(frozen=True)
+class _Trace:
+    """How sections are placed on the river network and how far upstream their facilities are traced."""
+
+    upstream_m: float
+    river_distance_m: float
+    section_snap_m: float
+    progress: bool | None
+
+
+def _check_sections(sections: gpd.GeoDataFrame | None, prefer: str) -> None:
+    """The sections layer the check needs, and a known ``prefer``."""
     if sections is None or sections.empty:
         raise NotMeasurableError("the sections layer is empty; the sections check needs monitored sections")
     if "target_class" not in sections.columns:
         raise NotMeasurableError("layer 'sections' lacks field 'target_class' (aliases 水质目标, 目标水质); add it")
     if prefer not in ("concentrations", "given"):
         raise InputError(f"prefer was {prefer!r}; expected 'concentrations' or 'given'")
-    crs = metric_crs if metric_crs is not None else _metric_crs(sections)
-    sec = to_metric(sections, crs).reset_index(drop=True).copy()
-    not_measurable: dict[str, str] = {}
 
+
+def _classify_sections(sec: gpd.GeoDataFrame, rules: dict[str, Any] | None, prefer: str,
+                       warnings: list[str]) -> list[str]:
+    """Each section's class (from its concentrations or as given), its source and whether it complies,
+    written into ``sec``; returns per section how its class was decided (for the violation's detail)."""
     computed = classify_water_quality(sec, rules=rules)
     given = sec["measured_class"].map(normalize_water_class) if "measured_class" in sec else pd.Series(None,
                                                                                                         index=sec.index)
     target = sec["target_class"].map(normalize_water_class)
     cls, source, detail_by = [], [], []
     for i in range(len(sec)):
-        c, g = computed["measured_class"].iloc[i], given.iloc[i]
-        c = c if isinstance(c, str) else None
-        g = g if isinstance(g, str) else None
-        if c and g and c != g:
-            warnings.append(f"section {sec['id'].iloc[i]!r}: class from concentrations {c} differs from the given "
-                            f"class {g}; used {'the concentrations' if prefer == 'concentrations' else 'the given class'}")
-        first, second = (c, g) if prefer == "concentrations" else (g, c)
-        chosen = first or second
+        chosen, how, detail = _section_class(sec["id"].iloc[i], computed.iloc[i], given.iloc[i], prefer, warnings)
         cls.append(chosen)
-        if chosen is None:
-            source.append(None)
-            detail_by.append("")
-        elif chosen == c and (prefer == "concentrations" or g is None):
-            source.append("concentrations")
-            detail_by.append(f" (decided by {computed['deciding_indicator_zh'].iloc[i]} "
-                             f"{computed['deciding_value_mgl'].iloc[i]:g} mg/L)")
-        else:
-            source.append("given")
-            detail_by.append(" (given)")
+        source.append(how)
+        detail_by.append(detail)
     sec["measured_class"] = cls
     sec["class_source"] = source
     for col in ("deciding_indicator", "deciding_indicator_zh", "deciding_value_mgl"):
@@ -168,6 +198,31 @@ def section_compliance(
     rank = sec["measured_class"].map(_CLASS_RANK)
     sec["compliant"] = [bool(rank.iloc[i] <= _CLASS_RANK[target.iloc[i]]) if evaluated.iloc[i] else None
                         for i in range(len(sec))]
+    _warn_unrated(sec, warnings)
+    return detail_by
+
+
+def _section_class(sid: Any, computed: pd.Series, given: Any, prefer: str,
+                   warnings: list[str]) -> tuple[str | None, str | None, str]:
+    """One section's class, where it came from (``concentrations`` / ``given``) and the detail saying so."""
+    c = computed["measured_class"]
+    c = c if isinstance(c, str) else None
+    g = given if isinstance(given, str) else None
+    if c and g and c != g:
+        warnings.append(f"section {sid!r}: class from concentrations {c} differs from the given "
+                        f"class {g}; used {'the concentrations' if prefer == 'concentrations' else 'the given class'}")
+    first, second = (c, g) if prefer == "concentrations" else (g, c)
+    chosen = first or second
+    if chosen is None:
+        return None, None, ""
+    if chosen == c and (prefer == "concentrations" or g is None):
+        return chosen, "concentrations", (f" (decided by {computed['deciding_indicator_zh']} "
+                                          f"{computed['deciding_value_mgl']:g} mg/L)")
+    return chosen, "given", " (given)"
+
+
+def _warn_unrated(sec: gpd.GeoDataFrame, warnings: list[str]) -> None:
+    """A warning naming the sections with no class, and one naming those with no target class."""
     no_class = sec.loc[sec["measured_class"].isna(), "id"].astype(str).tolist()
     if no_class:
         warnings.append(f"{len(no_class)} section(s) have neither concentrations nor a measured class and are not "
@@ -177,8 +232,11 @@ def section_compliance(
         warnings.append(f"{len(no_target)} section(s) have no target class and are not rated: "
                         f"{', '.join(no_target[:20])}")
 
-    ev = sec[evaluated]
-    ok = ev["compliant"].astype(bool)
+
+def _compliance_metrics(sec: gpd.GeoDataFrame, ev: gpd.GeoDataFrame,
+                        ok: pd.Series) -> tuple[dict[str, Any], dict[str, str]]:
+    """Compliance rates (all, by level, drinking-water sources) and class shares; what is not measurable."""
+    not_measurable: dict[str, str] = {}
     level = ev["level"] if "level" in ev else pd.Series(None, index=ev.index)
     by_level = {lv: _rate(ok[level == lv]) for lv in sorted(set(level.dropna()))}
     classed = sec[sec["measured_class"].notna()]
@@ -188,11 +246,10 @@ def section_compliance(
         drinking_rate = _rate(ok[drink]) if drink.any() else None
     else:
         drinking_rate = None
-    failing = ev[~ok]
     metrics: dict[str, Any] = {
         "sections_total": int(len(sec)),
         "sections_evaluated": int(len(ev)),
-        "sections_failing": int(len(failing)),
+        "sections_failing": None,
         "compliance_rate": _rate(ok),
         "compliance_rate_national": by_level.get("国控"),
         "compliance_rate_provincial": by_level.get("省控"),
@@ -202,61 +259,61 @@ def section_compliance(
         "drinking_source_compliance_rate": drinking_rate,
     }
     have_levels = sorted(by_level) or ["none"]
-    for metric, level in (("compliance_rate_national", "国控"), ("compliance_rate_provincial", "省控")):
+    for metric, lv in (("compliance_rate_national", "国控"), ("compliance_rate_provincial", "省控")):
         if metrics[metric] is None:
-            not_measurable[metric] = (f"layer 'sections' has no {level} section with a target class "
+            not_measurable[metric] = (f"layer 'sections' has no {lv} section with a target class "
                                       f"(levels present: {', '.join(have_levels)})")
     if drinking_rate is None:
         not_measurable["drinking_source_compliance_rate"] = (
             "field 'drinking_source' missing in layer 'sections'" if "drinking_source" not in ev.columns
             else "layer 'sections' marks no drinking-water source section")
-    records = []
-    for i in failing.index:
-        records.append({
-            "id": str(sec["id"].iloc[i]), "name": sec["name"].iloc[i] if "name" in sec else None,
-            "rule": "GB3838-target",
-            "detail": f"measured {sec['measured_class'].iloc[i]}{detail_by[i]} vs target {sec['target_class'].iloc[i]}",
-            "severity": "error", "level": sec["level"].iloc[i] if "level" in sec else None,
-            "measured_class": sec["measured_class"].iloc[i], "target_class": sec["target_class"].iloc[i],
-            "geometry": sec.geometry.iloc[i],
-        })
-    layers: dict[str, gpd.GeoDataFrame] = {"sections_classified": sec}
+    return metrics, not_measurable
 
+
+def _failing_records(sec: gpd.GeoDataFrame, failing: pd.Index, detail_by: list[str]) -> list[dict[str, Any]]:
+    """One violation (rule ``GB3838-target``) per failing section."""
+    return [{
+        "id": str(sec["id"].iloc[i]), "name": sec["name"].iloc[i] if "name" in sec else None,
+        "rule": "GB3838-target",
+        "detail": f"measured {sec['measured_class'].iloc[i]}{detail_by[i]} vs target {sec['target_class'].iloc[i]}",
+        "severity": "error", "level": sec["level"].iloc[i] if "level" in sec else None,
+        "measured_class": sec["measured_class"].iloc[i], "target_class": sec["target_class"].iloc[i],
+        "geometry": sec.geometry.iloc[i],
+    } for i in failing]
+
+
+def _river_layers(rivers: gpd.GeoDataFrame | None, facilities: gpd.GeoDataFrame | None, sec: gpd.GeoDataFrame,
+                  failing: pd.Index, crs: Any, trace: _Trace,
+                  warnings: list[str]) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str]]:
+    """Rivers coloured by the nearest section downstream, and the facilities upstream of failing sections
+    (layers ``rivers_classified``, ``upstream_reaches``, ``upstream_facilities``); what is not measurable."""
     if rivers is None or rivers.empty:
-        not_measurable["rivers_classified"] = "no rivers layer"
-        not_measurable["upstream_facilities"] = "no rivers layer"
-    else:
-        try:
-            net = RiverNetwork.from_rivers(rivers, metric_crs=crs)
-        except NotMeasurableError as exc:
-            net = None
-            not_measurable["rivers_classified"] = not_measurable["upstream_facilities"] = str(exc)
-        if net is not None:
-            located: dict[int, tuple[int, float]] = {}
-            for i, g in enumerate(sec.geometry.values):
-                where = net.locate(g, max_distance_m=section_snap_m) if g is not None and not g.is_empty else None
-                if where is None:
-                    warnings.append(f"section {sec['id'].iloc[i]!r} is more than {section_snap_m:g} m from every "
-                                    f"river line; not placed on the river network")
-                else:
-                    located[i] = (where[0], where[1])
-            layers["rivers_classified"] = _classify_rivers(net, rivers, sec, located)
-            if facilities is None or facilities.empty:
-                not_measurable["upstream_facilities"] = "no facilities layer"
-            else:
-                reaches, ups = _upstream_facilities(net, sec, failing.index, located, to_metric(facilities, crs),
-                                                    upstream_km * 1000.0, river_distance_m, progress, warnings)
-                layers["upstream_reaches"] = reaches
-                layers["upstream_facilities"] = ups
-                metrics["upstream_facilities"] = int(len(ups))
-    return CheckResult(
-        "sections", metrics=metrics, violations=violations_frame(records, crs=crs), layers=layers,
-        parameters={"upstream_km": upstream_km, "river_distance_m": river_distance_m,
-                    "section_snap_m": section_snap_m, "prefer": prefer,
-                    "standard": "GB 3838-2002 表1, 单因子评价",
-                    "river_direction": "river lines digitised downstream (first vertex upstream)"},
-        warnings=warnings, not_measurable=not_measurable,
-    )
+        return {}, {"rivers_classified": "no rivers layer", "upstream_facilities": "no rivers layer"}
+    try:
+        net = RiverNetwork.from_rivers(rivers, metric_crs=crs)
+    except NotMeasurableError as exc:
+        return {}, {"rivers_classified": str(exc), "upstream_facilities": str(exc)}
+    located = _locate_sections(net, sec, trace.section_snap_m, warnings)
+    layers = {"rivers_classified": _classify_rivers(net, rivers, sec, located)}
+    if facilities is None or facilities.empty:
+        return layers, {"upstream_facilities": "no facilities layer"}
+    layers["upstream_reaches"], layers["upstream_facilities"] = _upstream_facilities(
+        net, sec, failing, located, to_metric(facilities, crs), trace, warnings)
+    return layers, {}
+
+
+def _locate_sections(net: RiverNetwork, sec: gpd.GeoDataFrame, section_snap_m: float,
+                     warnings: list[str]) -> dict[int, tuple[int, float]]:
+    """Section row -> (edge, distance along it) of the sections within ``section_snap_m`` of a river line."""
+    located: dict[int, tuple[int, float]] = {}
+    for i, g in enumerate(sec.geometry.values):
+        where = net.locate(g, max_distance_m=section_snap_m) if g is not None and not g.is_empty else None
+        if where is None:
+            warnings.append(f"section {sec['id'].iloc[i]!r} is more than {section_snap_m:g} m from every "
+                            f"river line; not placed on the river network")
+        else:
+            located[i] = (where[0], where[1])
+    return located
 
 
 def _classify_rivers(net: RiverNetwork, rivers: gpd.GeoDataFrame, sec: gpd.GeoDataFrame,
@@ -311,9 +368,9 @@ def _classify_rivers(net: RiverNetwork, rivers: gpd.GeoDataFrame, sec: gpd.GeoDa
 
 
 def _upstream_facilities(net: RiverNetwork, sec: gpd.GeoDataFrame, failing: pd.Index,
-                         located: dict[int, tuple[int, float]], fac: gpd.GeoDataFrame, upstream_m: float,
-                         river_distance_m: float, progress: bool | None,
+                         located: dict[int, tuple[int, float]], fac: gpd.GeoDataFrame, trace: _Trace,
                          warnings: list[str]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    upstream_m, river_distance_m, progress = trace.upstream_m, trace.river_distance_m, trace.progress
     reach_rows, fac_rows = [], []
     fgeoms = fac.geometry.values
     ftree = shapely.STRtree(fgeoms)

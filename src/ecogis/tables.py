@@ -424,7 +424,7 @@ def canonicalize_table(df: pd.DataFrame, kind: str, *, source: str = "<table>",
 
 
 def _read_raw(p: Path, encoding: str | None) -> pd.DataFrame:
-    import pyogrio
+    import pyogrio  # heavy for the record tables: pyogrio loads geopandas
 
     suffix = p.suffix.lower()
     if suffix == ".xls":

@@ -356,63 +356,94 @@ def _rule_problems(doc: Any, file: str) -> list[TargetProblem]:
         if not isinstance(t, dict):
             continue
         tid = t["id"] if isinstance(t.get("id"), str) and t["id"] else f"targets[{i}]"
-
-        def bad(fld: str, msg: str, tid: str = tid) -> None:
-            out.append(TargetProblem(file, tid, fld, msg))
-
+        found: list[tuple[str, str]] = []
         if isinstance(plan_id, str) and isinstance(t.get("id"), str) and not tid.startswith(plan_id + "/"):
-            bad("id", f"`id` was {tid!r} but is expected to start with the plan id {plan_id + '/'!r}")
-        check, metric = t.get("check"), t.get("metric")
-        if isinstance(check, str) and check not in CHECK_METRICS:
-            close = difflib.get_close_matches(check, CHECK_METRICS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            bad("check", f"`check` was {check!r} but is expected to be one of {sorted(CHECK_METRICS)}{hint}")
-        elif isinstance(check, str) and isinstance(metric, str) and metric not in CHECK_METRICS[check]:
-            bad("metric", f"`metric` was {metric!r} but is expected to be one of {list(CHECK_METRICS[check])} "
-                          f"(the metrics of check {check!r})")
-        if (check is None) != (metric is None):
-            bad("metric" if metric is None else "check",
-                "`check` and `metric` go together: give both (the check that measures the target and its "
-                "metric key) or neither")
-        if t.get("no_check") is not None and check is not None:
-            bad("no_check", f"`no_check` says no check measures the target but `check` is {check!r}; remove "
-                            "no_check (or the check)")
-        if t.get("no_check") is not None and t.get("spatial") is False:
-            bad("no_check", "`no_check` goes on a spatial target (spatial = true) that no check measures; a "
-                            "target with spatial = false needs no reason")
-        if t.get("spatial") is False and check is not None:
-            bad("check", f"`check` was {check!r} but a target with spatial = false has no check; set spatial = "
-                         "true if a layer can measure it")
-        comparator = t.get("comparator")
-        has_value = "value" in t
-        if comparator in _VALUELESS and has_value:
-            bad("value", f"`value` was {t['value']!r} but comparator {comparator!r} takes no value; remove it")
-        if comparator in COMPARATORS and comparator not in _VALUELESS and not has_value and not t.get("notes"):
-            bad("value", f"`value` is missing for comparator {comparator!r}; give the figure, or explain in "
-                         "`notes` why the plan gives none")
-        if (isinstance(check, str) and comparator in COMPARATORS and comparator not in _VALUELESS
-                and not has_value):
-            bad("check", f"`check` was {check!r} but the target has no value to compare with; leave out check and "
-                         "metric until the figure is known")
-        if metric == "share_meeting_class" and not t.get("water_class"):
-            bad("water_class", "`water_class` is missing: metric 'share_meeting_class' needs the class the "
-                               "sections must reach (I, II, III, IV or V)")
-        if t.get("water_class") and metric != "share_meeting_class":
-            bad("water_class", f"`water_class` goes with metric 'share_meeting_class', not {metric!r}")
-        if t.get("params") and isinstance(check, str) and check in CHECKS and isinstance(t["params"], dict):
-            for why in CHECKS[check].param_problems(t["params"]):  # the check's own spec says what it takes
-                bad("params", why)
-        if t.get("params") and check is None:
-            bad("params", "`params` go with a check; give check and metric too")
-        if t.get("select") and "select" not in getattr(CHECKS.get(check) if isinstance(check, str) else None,
-                                                       "target_keys", ()):  # the checks whose spec reads it
-            takers = [n for n, s in CHECKS.items() if "select" in s.target_keys]
-            bad("select", f"`select` picks features and goes with check {' or '.join(map(repr, takers))}, "
-                          f"not {check!r}")
-        value = t.get("value")
-        if (t.get("unit") == "share" and isinstance(value, (int, float)) and not isinstance(value, bool)
-                and not 0.0 <= float(value) <= 1.0):
-            bad("value", f"`value` was {value!r} but a share is expected in 0-1 (write 75 % as 0.75)")
+            found.append(("id", f"`id` was {tid!r} but is expected to start with the plan id {plan_id + '/'!r}"))
+        found += _check_rule_problems(t) + _value_rule_problems(t) + _field_rule_problems(t)
+        out += [TargetProblem(file, tid, fld, msg) for fld, msg in found]
+    return out
+
+
+def _check_rule_problems(t: dict[str, Any]) -> list[tuple[str, str]]:
+    """A target's ``check`` and ``metric``: known, together, and consistent with ``no_check`` and ``spatial``."""
+    out: list[tuple[str, str]] = []
+
+    def bad(fld: str, msg: str) -> None:
+        out.append((fld, msg))
+
+    check, metric = t.get("check"), t.get("metric")
+    if isinstance(check, str) and check not in CHECK_METRICS:
+        close = difflib.get_close_matches(check, CHECK_METRICS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        bad("check", f"`check` was {check!r} but is expected to be one of {sorted(CHECK_METRICS)}{hint}")
+    elif isinstance(check, str) and isinstance(metric, str) and metric not in CHECK_METRICS[check]:
+        bad("metric", f"`metric` was {metric!r} but is expected to be one of {list(CHECK_METRICS[check])} "
+                      f"(the metrics of check {check!r})")
+    if (check is None) != (metric is None):
+        bad("metric" if metric is None else "check",
+            "`check` and `metric` go together: give both (the check that measures the target and its "
+            "metric key) or neither")
+    if t.get("no_check") is not None and check is not None:
+        bad("no_check", f"`no_check` says no check measures the target but `check` is {check!r}; remove "
+                        "no_check (or the check)")
+    if t.get("no_check") is not None and t.get("spatial") is False:
+        bad("no_check", "`no_check` goes on a spatial target (spatial = true) that no check measures; a "
+                        "target with spatial = false needs no reason")
+    if t.get("spatial") is False and check is not None:
+        bad("check", f"`check` was {check!r} but a target with spatial = false has no check; set spatial = "
+                     "true if a layer can measure it")
+    return out
+
+
+def _value_rule_problems(t: dict[str, Any]) -> list[tuple[str, str]]:
+    """A target's ``value`` as its comparator needs it (none, or a figure or notes saying why there is none)."""
+    out: list[tuple[str, str]] = []
+    check = t.get("check")
+
+    def bad(fld: str, msg: str) -> None:
+        out.append((fld, msg))
+
+    comparator = t.get("comparator")
+    has_value = "value" in t
+    if comparator in _VALUELESS and has_value:
+        bad("value", f"`value` was {t['value']!r} but comparator {comparator!r} takes no value; remove it")
+    if comparator in COMPARATORS and comparator not in _VALUELESS and not has_value and not t.get("notes"):
+        bad("value", f"`value` is missing for comparator {comparator!r}; give the figure, or explain in "
+                     "`notes` why the plan gives none")
+    if (isinstance(check, str) and comparator in COMPARATORS and comparator not in _VALUELESS
+            and not has_value):
+        bad("check", f"`check` was {check!r} but the target has no value to compare with; leave out check and "
+                     "metric until the figure is known")
+    return out
+
+
+def _field_rule_problems(t: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields that go with one check or metric (``water_class``, ``params``, ``select``) and share values."""
+    out: list[tuple[str, str]] = []
+    check, metric = t.get("check"), t.get("metric")
+
+    def bad(fld: str, msg: str) -> None:
+        out.append((fld, msg))
+
+    if metric == "share_meeting_class" and not t.get("water_class"):
+        bad("water_class", "`water_class` is missing: metric 'share_meeting_class' needs the class the "
+                           "sections must reach (I, II, III, IV or V)")
+    if t.get("water_class") and metric != "share_meeting_class":
+        bad("water_class", f"`water_class` goes with metric 'share_meeting_class', not {metric!r}")
+    if t.get("params") and isinstance(check, str) and check in CHECKS and isinstance(t["params"], dict):
+        for why in CHECKS[check].param_problems(t["params"]):  # the check's own spec says what it takes
+            bad("params", why)
+    if t.get("params") and check is None:
+        bad("params", "`params` go with a check; give check and metric too")
+    if t.get("select") and "select" not in getattr(CHECKS.get(check) if isinstance(check, str) else None,
+                                                   "target_keys", ()):  # the checks whose spec reads it
+        takers = [n for n, s in CHECKS.items() if "select" in s.target_keys]
+        bad("select", f"`select` picks features and goes with check {' or '.join(map(repr, takers))}, "
+                      f"not {check!r}")
+    value = t.get("value")
+    if (t.get("unit") == "share" and isinstance(value, (int, float)) and not isinstance(value, bool)
+            and not 0.0 <= float(value) <= 1.0):
+        bad("value", f"`value` was {value!r} but a share is expected in 0-1 (write 75 % as 0.75)")
     return out
 
 

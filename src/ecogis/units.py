@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecogis.errors import InputError
+
 __all__ = [
     "AREA_UNITS",
     "UNITS",
@@ -230,8 +232,6 @@ def format_value(value: Any, unit: str | None = "", *, lang: str = "zh", area_un
     ('12.35 km', '420 m', '35.2 µg/m³')
     """
     if area_unit not in AREA_UNITS:
-        from ecogis.errors import InputError
-
         raise InputError(f"area_unit was {area_unit!r} but is expected to be one of {list(AREA_UNITS)}")
     zh = lang == "zh"
     if value is None or value is pd.NA or value is pd.NaT:

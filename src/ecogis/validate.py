@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,12 +53,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ecogis.catalogue import CATALOGUE, get_spec, guess_kind
+from ecogis.catalogue import CATALOGUE, FieldSpec, get_spec, guess_kind
 from ecogis.crs import CRSLike, area_of_use_problems, crs_label
-from ecogis.errors import EcogisError, InputError
+from ecogis.errors import EcogisError, InputError, ValidationError
 from ecogis.io import (
     TABLE_SUFFIXES,
     VECTOR_SUFFIXES,
+    atomic_output,
     list_layers,
     read_layer,
     write_layers,
@@ -138,8 +139,6 @@ class ValidationReport:
 
     def raise_for_errors(self) -> None:
         """Raise :class:`ecogis.errors.ValidationError` with every error, if any."""
-        from ecogis.errors import ValidationError
-
         if self.errors:
             raise ValidationError(self.errors)
 
@@ -231,13 +230,7 @@ def geometry_problems(
         for pos in np.flatnonzero(empty):
             add("empty-geometry", "empty geometry", int(pos), "remove the feature or digitise it (--fix drops it)")
         bounds = shapely.bounds(geoms)
-        finite = np.isfinite(bounds).all(axis=1)
-        nonfinite = present & ~finite
-        if nonfinite.any():
-            coords, index = shapely.get_coordinates(geoms[nonfinite], return_index=True)
-            has_bad = np.zeros(int(nonfinite.sum()), dtype=bool)
-            has_bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
-            nonfinite[np.flatnonzero(nonfinite)[~has_bad]] = False
+        nonfinite = _nonfinite(geoms, present, bounds)
         for pos in np.flatnonzero(nonfinite):
             add("bad-coordinates", "a coordinate is NaN or infinite", int(pos), "correct or remove the feature")
         present = present & ~nonfinite
@@ -245,21 +238,7 @@ def geometry_problems(
         for pos in np.flatnonzero(invalid):
             add("invalid-geometry", shapely.is_valid_reason(geoms[pos]), int(pos), "--fix applies make_valid")
         if gdf.crs is not None:
-            outside = present & area_of_use_problems(gdf)
-            if outside.any():
-                swapped = gdf.iloc[np.flatnonzero(outside)].copy()
-                swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
-                fixed_by_swap = ~area_of_use_problems(swapped)
-                name = crs_label(gdf.crs)
-                for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
-                    b = bounds[pos]
-                    if ok_swapped:
-                        add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                            f"{name}'s area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
-                    else:
-                        add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
-                            f"{name}'s area of use", int(pos), _zone_prefix_hint(gdf.crs, b[0]) or
-                            "check the CRS the data was stated in")
+            _outside_crs_area(gdf, present, bounds, add)
     if kind is None:
         return problems
     spec = get_spec(kind)
@@ -268,6 +247,38 @@ def geometry_problems(
         add("geometry-type", f"{gdf.geometry.iloc[pos].geom_type} but {kind} expects {' or '.join(spec.geometry)}",
             int(pos), "move it to the right layer")
     return problems
+
+
+def _nonfinite(geoms: np.ndarray, present: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Present geometries with a NaN or infinite coordinate (their bounds alone may hide or invent one)."""
+    nonfinite = present & ~np.isfinite(bounds).all(axis=1)
+    if nonfinite.any():
+        coords, index = shapely.get_coordinates(geoms[nonfinite], return_index=True)
+        has_bad = np.zeros(int(nonfinite.sum()), dtype=bool)
+        has_bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
+        nonfinite[np.flatnonzero(nonfinite)[~has_bad]] = False
+    return nonfinite
+
+
+def _outside_crs_area(gdf: gpd.GeoDataFrame, present: np.ndarray, bounds: np.ndarray,
+                      add: Callable[..., None]) -> None:
+    """``swapped-axes`` / ``outside-crs-area`` for the features outside the CRS's area of use."""
+    outside = present & area_of_use_problems(gdf)
+    if not outside.any():
+        return
+    swapped = gdf.iloc[np.flatnonzero(outside)].copy()
+    swapped.geometry = shapely.transform(np.asarray(swapped.geometry.values), lambda c: c[:, ::-1])
+    fixed_by_swap = ~area_of_use_problems(swapped)
+    name = crs_label(gdf.crs)
+    for pos, ok_swapped in zip(np.flatnonzero(outside), fixed_by_swap):
+        b = bounds[pos]
+        if ok_swapped:
+            add("swapped-axes", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                f"{name}'s area of use but fit with x and y swapped", int(pos), "--fix swaps them back")
+        else:
+            add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
+                f"{name}'s area of use", int(pos), _zone_prefix_hint(gdf.crs, b[0]) or
+                "check the CRS the data was stated in")
 
 
 def validate_layer(
@@ -310,32 +321,7 @@ def validate_layer(
         problems.append(Problem(severity, code, message, source, layer, None if pos is None else label(pos), fix))
 
     for f in spec.fields:
-        if f.name not in gdf.columns:
-            if f.required:
-                aliases = ", ".join(f.aliases[:6])
-                add("missing-field", f"required field {f.name!r} ({f.name_zh}) is missing; columns are "
-                    f"{[c for c in gdf.columns if c != gdf.geometry.name]}", None,
-                    f"add it, or name an existing column one of: {f.name}, {aliases}")
-            continue
-        col = gdf[f.name]
-        isnull = col.isna().to_numpy() | col.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
-        if f.required:
-            for pos in np.flatnonzero(isnull):
-                add("empty-value", f"required field {f.name!r} is empty", int(pos), f"fill in {f.name}")
-        if f.allowed:
-            bad = ~isnull & ~col.isin(f.allowed).to_numpy()
-            for pos in np.flatnonzero(bad):
-                add("bad-value", f"{f.name}={col.iloc[pos]!r} but is expected to be one of {list(f.allowed)}",
-                    int(pos), f"use one of {list(f.allowed)}")
-        elif f.dtype == "bool":
-            bad = ~isnull & ~col.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
-            for pos in np.flatnonzero(bad):
-                add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a yes/no value", int(pos),
-                    "use 1/0, true/false or 是/否")
-        elif f.dtype in ("int", "float"):
-            bad = ~isnull & pd.to_numeric(col, errors="coerce").isna().to_numpy()
-            for pos in np.flatnonzero(bad):
-                add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a number", int(pos), f"give {f.name} in {f.unit or 'numbers'}")
+        _field_problems(gdf, f, add)
     if "id" in gdf.columns:
         ids = gdf["id"]
         dup = ids.notna().to_numpy() & ids.duplicated(keep=False).to_numpy()
@@ -343,6 +329,36 @@ def validate_layer(
             add("duplicate-id", f"id {ids.iloc[pos]!r} is used by {int((ids == ids.iloc[pos]).sum())} features",
                 int(pos), "give every feature its own id")
     return problems
+
+
+def _field_problems(gdf: gpd.GeoDataFrame, f: FieldSpec, add: Callable[..., None]) -> None:
+    """One field of the kind's spec: present when required, filled when required, values of its type."""
+    if f.name not in gdf.columns:
+        if f.required:
+            aliases = ", ".join(f.aliases[:6])
+            add("missing-field", f"required field {f.name!r} ({f.name_zh}) is missing; columns are "
+                f"{[c for c in gdf.columns if c != gdf.geometry.name]}", None,
+                f"add it, or name an existing column one of: {f.name}, {aliases}")
+        return
+    col = gdf[f.name]
+    isnull = col.isna().to_numpy() | col.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy()
+    if f.required:
+        for pos in np.flatnonzero(isnull):
+            add("empty-value", f"required field {f.name!r} is empty", int(pos), f"fill in {f.name}")
+    if f.allowed:
+        bad = ~isnull & ~col.isin(f.allowed).to_numpy()
+        for pos in np.flatnonzero(bad):
+            add("bad-value", f"{f.name}={col.iloc[pos]!r} but is expected to be one of {list(f.allowed)}",
+                int(pos), f"use one of {list(f.allowed)}")
+    elif f.dtype == "bool":
+        bad = ~isnull & ~col.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
+        for pos in np.flatnonzero(bad):
+            add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a yes/no value", int(pos),
+                "use 1/0, true/false or 是/否")
+    elif f.dtype in ("int", "float"):
+        bad = ~isnull & pd.to_numeric(col, errors="coerce").isna().to_numpy()
+        for pos in np.flatnonzero(bad):
+            add("bad-value", f"{f.name}={col.iloc[pos]!r} is not a number", int(pos), f"give {f.name} in {f.unit or 'numbers'}")
 
 
 #: tables of a layers directory that are no layer: the reported figures (``ecogis.reported.INDICATORS_FILENAMES``;
@@ -573,7 +589,6 @@ def fix_paths(
             all_changes += [{"file": str(path), "layer": out_name, **c} for c in changes]
     gpkg = write_layers(fixed_layers, out, overwrite=overwrite)
     log_path = out.with_name(out.name + ".changes.csv")
-    from ecogis.io import atomic_output
 
     with atomic_output(log_path, overwrite=True) as tmp:
         pd.DataFrame(all_changes, columns=["file", "layer", "feature", "change", "reason", "before", "after"]

@@ -141,15 +141,7 @@ def protection_conflicts(
     if metric_crs is not None:
         metric_crs = _check_metric_crs(metric_crs, facilities if isinstance(facilities, gpd.GeoDataFrame) else None,
                                        name="metric_crs")
-    for name, layer, need in (("facilities", facilities, ("id", "kind")), ("protection_zones", zones, ("id", "level"))):
-        if layer is None:
-            raise NotMeasurableError(f"layer {name!r} missing; the water-sources check needs it")
-        missing = [c for c in need if c not in layer.columns]
-        if missing:
-            raise NotMeasurableError(f"layer {name!r} lacks field(s) {missing}; add them (see `ecogis layers`)")
-    bad = sorted(set(zones["level"].dropna()) - set(_LEVEL_ORDER))
-    if bad:
-        raise InputError(f"protection_zones level has value(s) {bad}; expected one of {list(_LEVEL_ORDER)}")
+    _check_conflict_layers(facilities, zones)
     crs = metric_crs if metric_crs is not None else _metric_crs(zones)
     z = to_metric(zones, crs).reset_index(drop=True)
     f = to_metric(facilities, crs).reset_index(drop=True)
@@ -157,17 +149,6 @@ def protection_conflicts(
     kind = f["kind"].astype(object)
     supply = _flag(f, "water_supply_related", kind.eq("water_works"))
     polluting = _flag(f, "polluting", kind.isin(polluting_kinds))
-
-    def breaks(i: int, level: str) -> str | None:
-        if kind.iloc[i] == "outfall":
-            return "WPPCL-64-outfall"
-        if level == "一级" and not supply.iloc[i]:
-            return "WPPCL-65-first-level"
-        if level == "二级" and polluting.iloc[i]:
-            return "WPPCL-66-second-level"
-        if level == "准保护区" and polluting.iloc[i]:
-            return "WPPCL-67-quasi"
-        return None
 
     zone_geoms = z.geometry.values
     tree = shapely.STRtree(zone_geoms)
@@ -183,6 +164,7 @@ def protection_conflicts(
         geom = f.geometry.iloc[fi]
         if geom is None or geom.is_empty:
             continue
+        facts = (kind.iloc[fi], supply.iloc[fi], polluting.iloc[fi])  # what the articles ask of a facility
         cand = near.get(fi, [])
         dists = {zi: float(shapely.distance(geom, zone_geoms[zi])) for zi in cand}
         inside = sorted((zi for zi in cand if dists[zi] == 0.0), key=lambda zi: _LEVEL_ORDER[z["level"].iloc[zi]])
@@ -195,7 +177,7 @@ def protection_conflicts(
             counts["outfalls_in_zones"] += int(kind.iloc[fi] == "outfall")
             counts[{"一级": "facilities_in_first_level", "二级": "facilities_in_second_level",
                     "准保护区": "facilities_in_quasi_zone"}[level]] += 1
-            rule = breaks(fi, level)
+            rule = _broken_rule(*facts, level)
             if rule is None:
                 continue
             depth = _depth_inside(geom, zone_geoms[zi])
@@ -208,11 +190,11 @@ def protection_conflicts(
                 "distance_inside_m": round(depth, 3), "distance_outside_m": None,
             })
             continue
-        outside = sorted((dists[zi], zi) for zi in cand if breaks(fi, z["level"].iloc[zi]) is not None)
+        outside = sorted((dists[zi], zi) for zi in cand if _broken_rule(*facts, z["level"].iloc[zi]) is not None)
         if outside:
             d, zi = outside[0]
             level = z["level"].iloc[zi]
-            rule = breaks(fi, level)
+            rule = _broken_rule(*facts, level)
             records.append({
                 **base, "rule": "near-zone-edge",
                 "detail": f"{fac_label} is {d:.1f} m outside {_zone_desc(z, zi)} (warning distance "
@@ -230,6 +212,32 @@ def protection_conflicts(
                     "metric_crs": crs.to_string() if hasattr(crs, "to_string") else str(crs), "law": LAW},
         warnings=warnings,
     )
+
+
+def _check_conflict_layers(facilities: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame | None) -> None:
+    """Both layers present, with the fields the check reads, and zone levels it knows."""
+    for name, layer, need in (("facilities", facilities, ("id", "kind")), ("protection_zones", zones, ("id", "level"))):
+        if layer is None:
+            raise NotMeasurableError(f"layer {name!r} missing; the water-sources check needs it")
+        missing = [c for c in need if c not in layer.columns]
+        if missing:
+            raise NotMeasurableError(f"layer {name!r} lacks field(s) {missing}; add them (see `ecogis layers`)")
+    bad = sorted(set(zones["level"].dropna()) - set(_LEVEL_ORDER))
+    if bad:
+        raise InputError(f"protection_zones level has value(s) {bad}; expected one of {list(_LEVEL_ORDER)}")
+
+
+def _broken_rule(kind: Any, water_supply_related: bool, polluting: bool, level: str) -> str | None:
+    """The article a facility breaks in a zone of ``level``; None when the law allows it there."""
+    if kind == "outfall":
+        return "WPPCL-64-outfall"
+    if level == "一级" and not water_supply_related:
+        return "WPPCL-65-first-level"
+    if level == "二级" and polluting:
+        return "WPPCL-66-second-level"
+    if level == "准保护区" and polluting:
+        return "WPPCL-67-quasi"
+    return None
 
 
 _RULE_SHORT = {

@@ -92,18 +92,7 @@ def _override_problems(base: Mapping[str, Any], over: Mapping[str, Any], where: 
         for k, v in o.items():
             path = f"{prefix}.{k}" if prefix else k
             if prefix == "" and k == "figures":
-                if not isinstance(v, dict):
-                    problems.append("`figures` must be a table of figure paths")
-                    continue
-                for fp, meta in v.items():
-                    if fp not in figures:
-                        near = difflib.get_close_matches(fp, list(figures), n=1)
-                        problems.append(f"figures.{fp!r} is not a figure of HJ 338"
-                                        + (f" (did you mean {near[0]!r}?)" if near else ""))
-                    elif not isinstance(meta, dict) or set(meta) - set(_FIGURE_META):
-                        problems.append(f"figures.{fp!r} takes only {list(_FIGURE_META)}")
-                    elif "confirmed" in meta and not isinstance(meta["confirmed"], bool):
-                        problems.append(f"figures.{fp!r}.confirmed was {meta['confirmed']!r}; expected true or false")
+                problems.extend(_figures_table_problems(v, figures))
                 continue
             if not isinstance(b, dict) or k not in b:
                 known = list(b) if isinstance(b, dict) else []
@@ -116,17 +105,42 @@ def _override_problems(base: Mapping[str, Any], over: Mapping[str, Any], where: 
                     problems.append(f"{path!r} was {v!r} but is a table in the HJ 338 rules")
                 else:
                     walk(b[k], v, path)
-            elif path in figures:
-                if not _is_figure(v) or _is_figure(b[k]) and isinstance(b[k], list) != isinstance(v, list):
-                    problems.append(f"{path!r} was {v!r} but is expected to be "
-                                    + ("a [min, max] pair of metres" if isinstance(b[k], list) else "a number"))
-                elif min(v if isinstance(v, list) else [v]) < 0:
-                    problems.append(f"{path!r} was {v!r} but a distance or factor is expected to be >= 0")
-            elif isinstance(b[k], str) and not isinstance(v, str):
-                problems.append(f"{path!r} was {v!r} but is expected to be text")
+            else:
+                problems.extend(_leaf_problems(path, b[k], v, figures))
 
     walk(base, over, "")
     return [f"{where}: {p}" for p in problems]
+
+
+def _figures_table_problems(table: Any, figures: Mapping[str, Any]) -> list[str]:
+    """An override's ``figures`` table: known figure paths, each with only the metadata keys."""
+    if not isinstance(table, dict):
+        return ["`figures` must be a table of figure paths"]
+    problems: list[str] = []
+    for fp, meta in table.items():
+        if fp not in figures:
+            near = difflib.get_close_matches(fp, list(figures), n=1)
+            problems.append(f"figures.{fp!r} is not a figure of HJ 338"
+                            + (f" (did you mean {near[0]!r}?)" if near else ""))
+        elif not isinstance(meta, dict) or set(meta) - set(_FIGURE_META):
+            problems.append(f"figures.{fp!r} takes only {list(_FIGURE_META)}")
+        elif "confirmed" in meta and not isinstance(meta["confirmed"], bool):
+            problems.append(f"figures.{fp!r}.confirmed was {meta['confirmed']!r}; expected true or false")
+    return problems
+
+
+def _leaf_problems(path: str, packaged: Any, value: Any, figures: Mapping[str, Any]) -> list[str]:
+    """One overridden value: a figure like the packaged one (number or [min, max] pair, >= 0), or text."""
+    if path in figures:
+        if not _is_figure(value) or _is_figure(packaged) and isinstance(packaged, list) != isinstance(value, list):
+            return [f"{path!r} was {value!r} but is expected to be "
+                    + ("a [min, max] pair of metres" if isinstance(packaged, list) else "a number")]
+        if min(value if isinstance(value, list) else [value]) < 0:
+            return [f"{path!r} was {value!r} but a distance or factor is expected to be >= 0"]
+        return []
+    if isinstance(packaged, str) and not isinstance(value, str):
+        return [f"{path!r} was {value!r} but is expected to be text"]
+    return []
 
 
 def load_hj338_rules(path: str | Path | None = None,

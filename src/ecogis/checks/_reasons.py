@@ -6,6 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from ecogis import checks as _registry  # the package (its CHECKS), initialising when this module is first loaded
+from ecogis.catalogue import CATALOGUE, SCOPES
+from ecogis.checks._areas import WHOLE_CITY
 from ecogis.errors import NotMeasurableError
 
 __all__ = ["canonical_values", "strict_scope_area", "with_reasons"]
@@ -21,9 +24,8 @@ def with_reasons(check: str) -> Callable[[Callable[..., Any]], Callable[..., Any
             try:
                 return fn(layers, params, scope=scope, year=year)
             except NotMeasurableError as exc:
-                from ecogis.checks import CHECKS
-
-                metrics = CHECKS[check].target_metrics if check in CHECKS else ()
+                registered = _registry.CHECKS
+                metrics = registered[check].target_metrics if check in registered else ()
                 missing = [m for m in metrics if m not in exc.reasons]
                 if not missing:
                     raise
@@ -41,9 +43,6 @@ def strict_scope_area(layers: Any, scope: str | None, default: str = "城市建�
 
     ``None`` is ``default``; the whole-city words (全市, 市区 ...) are the 市域.
     """
-    from ecogis.catalogue import SCOPES
-    from ecogis.checks._areas import WHOLE_CITY
-
     wanted = scope or default
     if wanted in WHOLE_CITY:
         return layers.study_area("市域")
@@ -57,8 +56,6 @@ def strict_scope_area(layers: Any, scope: str | None, default: str = "城市建�
 def canonical_values(kind: str, field: str, values: list[str]) -> list[str]:
     """Values of a catalogue field in their canonical spelling (``"farmland"`` -> ``"永久基本农田"``), so a
     target may name them in ASCII (audit keys, map and QGIS layer names keep only ASCII)."""
-    from ecogis.catalogue import CATALOGUE
-
     spec = CATALOGUE.get(kind)
     fields = {f.name: f for f in spec.fields} if spec is not None else {}
     if field not in fields or not fields[field].value_aliases:

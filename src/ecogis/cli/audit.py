@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import claim_outputs, crs_option, handle_errors, layers_option, overwrite_option
+from ecogis.cli.options import (
+    claim_outputs,
+    crs_option,
+    handle_errors,
+    layers_option,
+    load_layerset,
+    overwrite_option,
+)
+from ecogis.errors import InputError
 
 __all__ = ["audit"]
 
@@ -52,7 +60,6 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
       ecogis audit --indicators reported.xlsx --previous last_year/report.json --lang en
     """
     from ecogis.audit import run_audit
-    from ecogis.cli.options import load_layerset
     from ecogis.report import write_report
 
     if list_plans:
@@ -67,7 +74,6 @@ def audit(plans: tuple[str, ...], layers_dir: Path | None, crs: str | None, year
         return
     started = time.perf_counter()
     if pdf:
-        from ecogis.errors import InputError
         from ecogis.publish.render import require_qgis
 
         if not qgis:

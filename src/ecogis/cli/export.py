@@ -22,6 +22,7 @@ from ecogis.cli.options import (
     load_layerset,
     overwrite_option,
 )
+from ecogis.errors import OutputExistsError
 
 __all__ = ["export", "qgis"]
 
@@ -57,7 +58,6 @@ def qgis(out: Path, layers_dir: Path | None, crs: str | None, with_checks: bool,
       ecogis export qgis city.gpkg --layers data/ --lang en
       ecogis export qgis out/luohe.gpkg --with-checks --pdf  # and OUT_layouts/*.pdf (PyQGIS)
     """
-    from ecogis.errors import OutputExistsError
     from ecogis.export import export_qgis, output_paths, raster_dir
     from ecogis.publish.render import export_layouts, layout_dir, require_qgis
 

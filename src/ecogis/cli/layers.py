@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ecogis.cli.options import crs_option, handle_errors, layers_option
+from ecogis.cli.options import crs_option, handle_errors, layers_option, load_layerset
 
 __all__ = ["layers"]
 
@@ -20,7 +20,6 @@ __all__ = ["layers"]
 def layers(kind: str | None, lang: str, layers_dir: Path | None, crs: str | None) -> None:
     """List the layer kinds ecogis knows and the layers of the sample (or --layers DIR)."""
     from ecogis.catalogue import CATALOGUE, RASTERS, get_spec
-    from ecogis.cli.options import load_layerset
     from ecogis.tables import TABLES
 
     if kind in TABLES:  # a record table: its columns

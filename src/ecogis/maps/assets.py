@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import io
@@ -42,6 +43,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -484,9 +486,6 @@ def page_assets(*, lang: str = "zh") -> tuple[list[tuple[str, str]], list[tuple[
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m ecogis.maps [--dest DIR] [--force]``: fetch, verify and unpack the map scripts."""
-    import argparse
-    import sys
-
     ap = argparse.ArgumentParser(prog="python -m ecogis.maps",
                                  description="Fetch the pinned Leaflet packages ecogis maps inline (needs npm once).")
     ap.add_argument("--dest", default=None, help="cache directory (default $ECOGIS_ASSETS or ~/.cache/ecogis/assets)")

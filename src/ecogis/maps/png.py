@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecogis.errors import OutputError, OutputExistsError
+from ecogis.errors import InputError, OutputError, OutputExistsError
 from ecogis.io import atomic_output
 
 __all__ = ["DEFAULT_WINDOW_PX", "RENDERERS", "PngRenderer", "PngRendererError", "find_chromium",
@@ -141,8 +141,6 @@ def parse_window(text: str) -> tuple[int, int]:
     >>> parse_window("1600x1000")
     (1600, 1000)
     """
-    from ecogis.errors import InputError
-
     w, sep, h = str(text).lower().partition("x")
     if not (sep and w.strip().isdigit() and h.strip().isdigit()) or int(w) < 100 or int(h) < 100:
         raise InputError(f"window size was {text!r} but is expected to be WIDTHxHEIGHT in pixels, "

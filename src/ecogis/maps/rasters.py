@@ -39,9 +39,16 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from affine import Affine
+from pyproj import Transformer
 
+from ecogis.catalogue import RASTERS
+from ecogis.crs import to_crs
 from ecogis.errors import InputError
+from ecogis.styles import STYLES
 from ecogis.units import format_value, normalize_unit
 
 __all__ = ["MAX_PX", "RAMP", "RasterOverlay", "classify", "raster_overlay", "raster_png", "warp_to_web_mercator"]
@@ -129,7 +136,6 @@ def warp_to_web_mercator(raster, *, max_px: int = MAX_PX, resampling: str = "bil
         right=max(left, right), top=max(top, bottom))
     scale = max(dst_w, dst_h) / max_px
     if scale > 1:  # same extent, coarser cells
-        from affine import Affine
 
         new_w, new_h = max(1, round(dst_w / scale)), max(1, round(dst_h / scale))
         dst_t = Affine(dst_t.a * dst_w / new_w, 0, dst_t.c, 0, dst_t.e * dst_h / new_h, dst_t.f)
@@ -182,7 +188,6 @@ def _title(name: str, raster, lang: str) -> str:
     i = 0 if lang == "zh" else 1
     if raster.title:
         return str(raster.title[i])
-    from ecogis.catalogue import RASTERS
 
     spec = RASTERS.get(raster.kind or name)
     if spec is not None:
@@ -230,7 +235,6 @@ def raster_overlay(name: str, raster, *, lang: str = "zh", data_crs: str = "wgs8
     classes = classify(warped, breaks)
     png = raster_png(classes, ramp)
     # bounds of the warped grid in degrees
-    from pyproj import Transformer
 
     h, w = warped.shape
     west, north = t * (0, 0)
@@ -238,11 +242,6 @@ def raster_overlay(name: str, raster, *, lang: str = "zh", data_crs: str = "wgs8
     tr = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     (lon0, lon1), (lat0, lat1) = tr.transform([west, east], [south, north])
     if data_crs == "gcj02":
-        import geopandas as gpd
-        import shapely
-
-        from ecogis.crs import to_crs
-
         pts = to_crs(gpd.GeoDataFrame(geometry=[shapely.Point(lon0, lat0), shapely.Point(lon1, lat1)], crs=4326),
                      "gcj02")
         (lon0, lat0), (lon1, lat1) = [(p.x, p.y) for p in pts.geometry]
@@ -260,7 +259,6 @@ def raster_overlay(name: str, raster, *, lang: str = "zh", data_crs: str = "wgs8
                                 "fillOpacity": 1.0, "dashArray": None, "radius": None, "hatch": False}})
     layer_id = "raster_" + re.sub(r"[^A-Za-z0-9_-]+", "_", name)
     title = _title(name, raster, lang)
-    from ecogis.styles import STYLES
 
     style = STYLES.get(raster.kind or name)
     legend = {"id": layer_id, "title": title, "group": style.group if style is not None else "基础",

@@ -48,7 +48,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES
+from ecogis.checks import CHECK_CONTEXT, CHECK_TITLES, CHECKS
 from ecogis.crs import to_crs, to_metric
 from ecogis.errors import CatalogueError, InputError, OutputExistsError
 from ecogis.io import atomic_output
@@ -249,7 +249,7 @@ def _check_options(basemap: str, lang: str):
     return basemap_spec(basemap)
 
 
-def layer_map(
+def layer_map(  # noqa: PLR0913 -- one keyword-only option per documented parameter (public API)
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
     title: str,
@@ -523,8 +523,6 @@ def _result_title_block(result, layers, layerset, area: str | None, lang: str) -
     sources = dict(layers)
     rasters = {}
     if layerset is not None:
-        from ecogis.checks import CHECKS
-
         spec = CHECKS.get(result.name)
         for kind in (spec.inputs if spec is not None else ()):
             if kind in layerset.vectors:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ecogis import __version__
 from ecogis.catalogue import CATALOGUE, RASTERS
 from ecogis.maps.labels import UI
 
@@ -32,8 +33,6 @@ __all__ = ["LABELLED", "dedupe_labels", "feature_labels", "layer_sources", "titl
 
 
 def _version() -> str:
-    from ecogis import __version__
-
     return str(__version__)
 
 

@@ -29,7 +29,9 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
+import os
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -37,6 +39,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyproj import CRS
+
+from ecogis import __version__
+from ecogis.catalogue import CATALOGUE
+from ecogis.checks import CHECK_TITLES, CHECKS
+from ecogis.publish.project import _spatialrefsys, project_bounds
 
 __all__ = ["PAGE_MM", "LayoutLayer", "LayoutPage", "layout_element", "scale_bar_segment_km"]
 
@@ -132,8 +139,6 @@ def _fill_symbol(parent: ET.Element, rgba: str) -> None:
 
 
 def _bbox_in(bounds: Sequence[float], crs: CRS) -> tuple[float, float, float, float]:
-    from ecogis.publish.project import project_bounds
-
     return project_bounds(bounds, crs)
 
 
@@ -253,7 +258,6 @@ def layout_element(page: LayoutPage, *, crs: Any, lang: str, source_text: str) -
               mapRotation="0", mapFlags="0", isTemporal="0", labelMargin="0,mm")
     ET.SubElement(m, "Extent", xmin=repr(extent[0]), ymin=repr(extent[1]), xmax=repr(extent[2]),
                   ymax=repr(extent[3]))
-    from ecogis.publish.project import _spatialrefsys
 
     _spatialrefsys(ET.SubElement(m, "crs"), crs)
     _map_layer_set(m, page.layers)
@@ -334,9 +338,6 @@ _FOOT = {
 
 
 def _file_date(path: str) -> str | None:
-    import datetime as _dt
-    import os
-
     try:
         return _dt.date.fromtimestamp(os.path.getmtime(path)).isoformat()
     except OSError:
@@ -357,11 +358,6 @@ def source_text(sources: Sequence[str], *, crs: Any, lang: str, check: str | Non
     >>> text.endswith("on 2026-12-02")
     True
     """
-    import datetime as _dt
-    import os
-
-    from ecogis import __version__
-
     t = _FOOT[lang]
     files = []
     for s in dict.fromkeys(sources):
@@ -400,9 +396,6 @@ def layout_pages(ordered: Sequence[Any], drawn: Sequence[Any], ids: dict[str, st
     layer name to its file; ``datasource(e)`` gives an entry's project data source and
     ``bounds_of(entries)`` their EPSG:4490 bounds.  Returns (page, check key, source files).
     """
-    from ecogis.catalogue import CATALOGUE
-    from ecogis.checks import CHECK_TITLES, CHECKS
-
     def layer(e: Any) -> LayoutLayer:
         if not e.raster:
             lines = 1 + _categories_drawn(e.style, e.gdf)  # its title, then a line per category drawn
