@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecogis.catalogue import _to_bool
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer
@@ -34,7 +35,6 @@ __all__ = ["bus_indicators"]
 # --- shares ------------------------------------------------------------
 def _bools(series: pd.Series) -> pd.Series:
     """True / False / None from a bool-ish column."""
-    from ecogis.catalogue import _to_bool
 
     conv = _to_bool(series)
     return conv.map(lambda v: v if isinstance(v, (bool, np.bool_)) else None)

@@ -29,6 +29,7 @@ from ecogis.crs import CRSLike, to_metric
 from ecogis.disc_union import _buffer_coverage, _distinct, within_distance
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_number
+from ecogis.network import WalkGraph, reach_matrix, snap_points
 from ecogis.service_area import (
     METHODS,
     _area_geometry,
@@ -91,7 +92,6 @@ def _street_reach(graph: Any, r: float, access_width_m: float) -> Callable[[Any,
     """
     from scipy.sparse import csr_matrix
 
-    from ecogis.network import reach_matrix
 
     edge_tree = shapely.STRtree(np.asarray(graph.edges.geometry.values))
 
@@ -334,7 +334,6 @@ def propose_stops(  # noqa: PLR0913 -- one keyword-only option per setting
     xy_stops, _ = _points(stops, crs, "stops") if stops is not None and len(stops) else (np.zeros((0, 2)), None)
     graph = None
     if method == "network":
-        from ecogis.network import WalkGraph
 
         if roads is None:
             raise NotMeasurableError("layer 'roads' missing: proposals along streets need the street network")
@@ -353,7 +352,6 @@ def propose_stops(  # noqa: PLR0913 -- one keyword-only option per setting
     objective = "population" if raster is not None else "area"
 
     if graph is not None:
-        from ecogis.network import snap_points
 
         cand_snap = snap_points(graph, cand_xy)
         stop_snap = snap_points(graph, xy_stops)

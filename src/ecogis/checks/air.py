@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ecogis.air import air_quality
+from ecogis.air_records import air_records
 from ecogis.checks._areas import optional_area
 from ecogis.checks.spec import CheckSpec, Field, Metric
 from ecogis.errors import EcogisError
@@ -32,7 +33,6 @@ _MEANS = (("pm25_mean_ugm3", "PM2.5"), ("pm10_mean_ugm3", "PM10"))
 
 
 def _records(layers: LayerSet, year: Any) -> CheckResult:
-    from ecogis.air_records import air_records
 
     return air_records(layers.table("air_daily"), year=int(year) if year is not None else None)
 

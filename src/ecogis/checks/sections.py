@@ -7,8 +7,10 @@ from typing import Any
 
 from ecogis.catalogue import CATALOGUE
 from ecogis.checks.spec import CheckSpec, Field, Metric, metric_value
+from ecogis.errors import EcogisError
 from ecogis.layerset import LayerSet
 from ecogis.result import CheckResult
+from ecogis.section_samples import sections_with_annual_means
 from ecogis.water import sections_check, share_meeting_class
 
 __all__ = ["SPEC", "measure", "run", "with_samples"]
@@ -28,8 +30,6 @@ def with_samples(layers: LayerSet, **options: Any) -> CheckResult:
     ``parameters["concentrations_from"]`` and warnings say which values were used.  Unreadable samples
     leave the layer's values, with a warning.  ``options`` go to :func:`ecogis.water.sections_check`
     (``rivers``, ``facilities``, ``upstream_km`` ...)."""
-    from ecogis.errors import EcogisError
-    from ecogis.section_samples import sections_with_annual_means
 
     try:
         sections, warnings, used = sections_with_annual_means(layers.get("sections"),

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecogis.checks import CHECKS
 from ecogis.maps.labels import (
     UI,
     field_label,
@@ -161,7 +162,6 @@ def result_panel(result: Any, *, lang: str = "zh", area_unit: str = "auto") -> t
     warning the engine wrote in English is not shown; the panel says how many
     were left out and where they are.
     """
-    from ecogis.checks import CHECKS
 
     labels = UI[lang]
     rows: dict[str, str] = {labels["violations"]: format_value(int(result.n_violations), "count", lang=lang)}
