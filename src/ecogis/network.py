@@ -218,7 +218,7 @@ def _merge_intervals(edge: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np
 
 
 def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.ndarray, *, radius_m: float,
-                    include_access: bool = True) -> gpd.GeoDataFrame:
+                    include_access: bool = True, snaps: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """The street length within ``radius_m`` walking distance of the nearest stop.
 
     Parameters
@@ -231,6 +231,8 @@ def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.n
         Walking budget, metres (the access leg from the stop to the street counts).
     include_access : bool, default True
         Also return the straight access legs from each stop to its street.
+    snaps : DataFrame, optional
+        :func:`snap_points` of ``stops_xy`` when the caller has them already (not snapped again).
 
     Returns
     -------
@@ -252,7 +254,9 @@ def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.n
                              geometry=gpd.GeoSeries([], crs=graph.crs), crs=graph.crs)
     if graph.n_edges == 0 or len(xy) == 0:
         return empty
-    snaps = snap_points(graph, xy)
+    snaps = snap_points(graph, xy) if snaps is None else snaps
+    if len(snaps) != len(xy):
+        raise InputError(f"snaps has {len(snaps)} rows but stops_xy {len(xy)}: give snap_points(graph, stops_xy)")
     d = node_distances(graph, snaps, limit_m=radius_m)
     E = graph.edges
     L = E["length_m"].to_numpy(dtype=float)

@@ -283,18 +283,18 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
     graph = _network_graph(roads, A, r, crs)
     out["parameters"]["access_width_m"] = float(access_width_m)
     out["parameters"]["graph_edges"] = graph.n_edges
+    snaps = snap_points(graph, reach_xy)  # once, for the report, the walk and the warning
     graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m,
-                                                 point_names=(names.one, names.many))
+                                                 point_names=(names.one, names.many), snaps=snaps)
     out["metrics"].update(graph_metrics)
     out["warnings"].extend(graph_warnings)
-    reached = reached_streets(graph, reach_xy, radius_m=r)
-    snapped_far = int((snap_points(graph, reach_xy)["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
+    reached = reached_streets(graph, reach_xy, radius_m=r, snaps=snaps)
+    snapped_far = int((snaps["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
     # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
     # disjoint and never touch, so their MultiPolygon is valid as it is
     gaps_all = network_gaps(reached, A, access_width_m=access_width_m)
-    gaps_union = shapely.multipolygons(gaps_all) if gaps_all.size else shapely.MultiPolygon()
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
-    catch = shapely.difference(A, gaps_union) if gaps_all.size else A
+    catch = _area_minus(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached
     out["metrics"]["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
     if snapped_far > 0:

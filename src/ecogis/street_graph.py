@@ -118,13 +118,19 @@ class WalkGraph:
 
 def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Single LineStrings of a line layer (MultiLineStrings exploded, empty and zero-length dropped)."""
-    g = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
-    types = set(g.geom_type.unique())
-    if not types <= {"LineString", "MultiLineString", "LinearRing"}:
-        raise InputError(f"roads have geometry types {sorted(types)} but are expected to be lines "
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    tid = shapely.get_type_id(geoms)  # -1: missing
+    ok = (tid >= 0) & ~shapely.is_empty(geoms)
+    g = gdf[ok] if not ok.all() else gdf
+    types = set(np.unique(tid[ok]).tolist())
+    if not types <= {1, 2, 5}:  # LineString, LinearRing, MultiLineString
+        names = sorted(set(g.geom_type.unique()))
+        raise InputError(f"roads have geometry types {names} but are expected to be lines "
                          f"(LineString / MultiLineString)")
-    g = g.explode(index_parts=False, ignore_index=True)
-    return g[g.length > 0]
+    if 5 in types:
+        g = g.explode(index_parts=False, ignore_index=True)
+    length = shapely.length(np.asarray(g.geometry.values, dtype=object))
+    return g[length > 0] if not (length > 0).all() else g
 
 
 #: fields that say a street is on another level than the streets it crosses (OSM tags, osm2pgsql / GDAL z_order)
@@ -482,7 +488,10 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     level_cols = [c for c in r.columns if str(c).lower() in LEVEL_FIELDS]
     r = _lines(gpd.GeoDataFrame(r[keep_cols + level_cols], geometry=r.geometry.values, crs=r.crs))
     if clip_to is not None and not r.empty:
-        r = r[shapely.intersects(r.geometry.values, clip_to)]
+        clip = shapely.from_wkb(shapely.to_wkb(clip_to))
+        shapely.prepare(clip)  # a copy: the caller's geometry is not changed
+        inside = shapely.intersects(clip, np.asarray(r.geometry.values, dtype=object))
+        r = r[inside] if not inside.all() else r
     noding: dict[str, Any] = {}
     if node and not r.empty:
         r, noding = node_lines(r.reset_index(drop=True), tolerance_m=node_tolerance_m)
@@ -492,8 +501,10 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
         return WalkGraph(gpd.GeoDataFrame({"u": np.zeros(0, int), "v": np.zeros(0, int), "length_m": np.zeros(0)},
                                           geometry=gpd.GeoSeries([], crs=r.crs), crs=r.crs),
                          np.zeros((0, 2)), r.crs, noding=noding)
-    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    end = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    coords, idx = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    first = np.searchsorted(idx, np.arange(len(geoms)))
+    last = np.r_[first[1:], len(idx)] - 1
+    start, end = coords[first], coords[last]
     inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m)
     n_nodes = int(inv.max()) + 1
     nodes = np.zeros((n_nodes, 2))
@@ -550,7 +561,8 @@ def read_walk_network(path: str | os.PathLike, *, bounding_box: Any = None) -> g
 def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
                  access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
                  min_largest_share: float = 0.9,
-                 point_names: tuple[str, str] = ("stop", "stops")) -> tuple[dict[str, Any], list[str]]:
+                 point_names: tuple[str, str] = ("stop", "stops"),
+                 snaps: pd.DataFrame | None = None) -> tuple[dict[str, Any], list[str]]:
     """What the street graph is: pieces, noding, and how far stops (or other points) are from it.
 
     Parameters
@@ -566,6 +578,8 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
         Warn when the largest connected piece holds less of the street length.
     point_names : (str, str), default ("stop", "stops")
         What the points are, one and several (``("school", "schools")``), for the warnings.
+    snaps : DataFrame, optional
+        :func:`snap_points` of ``stops_xy`` when the caller has them already (not snapped again).
 
     Returns
     -------
@@ -616,7 +630,8 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
                         f"check the layer for gaps at junctions (end points more than the node tolerance apart)")
     if stops_xy is not None:
         xy = np.asarray(stops_xy, dtype=float).reshape(-1, 2)
-        snap = snap_points(graph, xy)["snap_m"].to_numpy(dtype=float) if len(xy) else np.zeros(0)
+        snap = (snap_points(graph, xy) if snaps is None else snaps)["snap_m"].to_numpy(dtype=float) if len(xy) \
+            else np.zeros(0)
         far = snap > access_width_m
         metrics["stops_snapped_beyond_access"] = int(far.sum())
         metrics["stops_max_snap_m"] = float(snap.max()) if snap.size and np.isfinite(snap).all() else (
