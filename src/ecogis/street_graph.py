@@ -38,6 +38,7 @@ import shapely
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, LayerReadError
+from ecogis.polygon_rings import _same_points
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -225,6 +226,74 @@ def _segments(geoms: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def _cells(b: np.ndarray, cell: float, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(box number, cell key) for every grid cell of side ``cell`` that a box ``(minx, miny, maxx, maxy)`` covers,
+    and the column and row of each box's lower-left cell."""
+    i0 = np.floor((b[:, 0] - origin[0]) / cell).astype(np.int64)
+    j0 = np.floor((b[:, 1] - origin[1]) / cell).astype(np.int64)
+    ni = np.floor((b[:, 2] - origin[0]) / cell).astype(np.int64) - i0 + 1
+    nj = np.floor((b[:, 3] - origin[1]) / cell).astype(np.int64) - j0 + 1
+    cnt = ni * nj
+    box = np.repeat(np.arange(len(b)), cnt)
+    k = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)  # rank among the box's cells
+    ii = i0[box] + k % ni[box]
+    jj = j0[box] + k // ni[box]
+    return box, ii * _ROW + jj, i0, j0
+
+
+_ROW = np.int64(1 << 31)
+
+
+def _box_pairs(qb: np.ndarray, tb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (q, t) of a box of ``qb`` and a box of ``tb`` whose closed boxes overlap, once each.
+
+    What ``shapely.STRtree(tb).query(qb)`` gives, in numpy and without geometries: the boxes are hashed into a
+    grid of cells about the size of a typical box, pairs are taken within each cell and kept only in the cell
+    that holds the lower-left corner of their overlap (so a pair sharing several cells is counted once).
+    Without ``tb``: the pairs ``q < t`` of boxes of ``qb`` that overlap.
+    """
+    self_join = tb is None
+    tb = qb if tb is None else tb
+    if len(qb) == 0 or len(tb) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    both = qb if self_join else np.vstack([qb, tb])
+    origin = both[:, :2].min(axis=0)
+    ext = np.maximum(both[:, 2] - both[:, 0], both[:, 3] - both[:, 1])
+    span = float(max(both[:, 2].max() - origin[0], both[:, 3].max() - origin[1], 1e-9))
+    cell = max(float(np.percentile(ext, 75)), span / 2.0 ** 30, 1e-9)
+    while True:  # a few long boxes must not cover millions of cells
+        n_cells = ((np.floor((both[:, 2] - origin[0]) / cell) - np.floor((both[:, 0] - origin[0]) / cell) + 1)
+                   * (np.floor((both[:, 3] - origin[1]) / cell) - np.floor((both[:, 1] - origin[1]) / cell) + 1))
+        if n_cells.sum() <= 8 * len(both) + 1000:
+            break
+        cell *= 2.0
+    qi, qk, qi0, qj0 = _cells(qb, cell, origin)
+    if self_join:  # in each cell, each box with the boxes after it (numbered in increasing order)
+        ti0, tj0 = qi0, qj0
+        o = np.lexsort((qi, qk))
+        bx, key = qi[o], qk[o]
+        start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        end = np.repeat(np.r_[start[1:], key.size], np.diff(np.r_[start, key.size]))
+        m = end - np.arange(key.size) - 1  # partners after each position in its cell
+        pos = np.repeat(np.arange(key.size), m)
+        rq, rk = bx[pos], key[pos]
+        rt = bx[pos + 1 + (np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m))]
+    else:
+        ti, tk, ti0, tj0 = _cells(tb, cell, origin)
+        o = np.argsort(tk, kind="stable")
+        ti, tk = ti[o], tk[o]
+        lo = np.searchsorted(tk, qk, side="left")
+        m = np.searchsorted(tk, qk, side="right") - lo
+        rq = np.repeat(qi, m)
+        rk = np.repeat(qk, m)
+        rt = ti[np.repeat(lo, m) + (np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m))]
+    # the pair's home cell: the one holding the lower-left corner of the two boxes' overlap
+    ok = np.maximum(qi0[rq], ti0[rt]) * _ROW + np.maximum(qj0[rq], tj0[rt]) == rk
+    rq, rt = rq[ok], rt[ok]
+    ok = (qb[rq, 0] <= tb[rt, 2]) & (tb[rt, 0] <= qb[rq, 2]) & (qb[rq, 1] <= tb[rt, 3]) & (tb[rt, 1] <= qb[rq, 3])
+    return rq[ok], rt[ok]
+
+
 def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = None,
               alone: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Where lines meet (each meeting of two lines once): segment crossings, touches and shared vertices, and line
@@ -240,8 +309,7 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     if n == 0:
         return empty
     p0, p1 = S["p0"], S["p1"]
-    segs = shapely.linestrings(np.stack([p0, p1], axis=1))
-    tree = shapely.STRtree(segs)
+    sb = np.column_stack([np.minimum(p0, p1), np.maximum(p0, p1)])  # segment boxes: minx, miny, maxx, maxy
     rows: list[dict[str, np.ndarray]] = []
 
     def add(i: np.ndarray, j: np.ndarray, t: np.ndarray, u: np.ndarray, xy: np.ndarray, near: bool = False) -> None:
@@ -262,13 +330,27 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
         rows.append(rec)
 
     # 1. segment against segment (boxes overlap), exactly: crossings, touches, shared vertices, overlaps
-    i, j = tree.query(segs)  # envelopes that overlap
+    i, j = _box_pairs(sb)  # envelopes that overlap (i < j)
     keep = (i < j) & (S["line"][i] != S["line"][j])
     i, j = i[keep], j[keep]
     r = p1[i] - p0[i]
     s = p1[j] - p0[j]
-    q = p0[j] - p0[i]
     den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
+    # two segments that are not parallel and share an end point that is an end of both lines meet only there:
+    # a meeting of two line ends, left out below anyway (most pairs of a noded layer)
+    if "end_ids" in S:  # the number of the (exact) point at each segment end that is a line end, else -1
+        e0, e1 = S["end_ids"]
+        a0, a1, b0, b1 = e0[i], e1[i], e0[j], e1[j]
+        shared_end = (((a0 >= 0) & ((a0 == b0) | (a0 == b1))) | ((a1 >= 0) & ((a1 == b0) | (a1 == b1))))
+    else:
+        i_start, i_end = S["first"][i], S["last"][i]
+        j_start, j_end = S["first"][j], S["last"][j]
+        eq = lambda x, y: (x == y).all(axis=1)  # noqa: E731
+        shared_end = ((i_start & j_start & eq(p0[i], p0[j])) | (i_start & j_end & eq(p0[i], p1[j]))
+                      | (i_end & j_start & eq(p1[i], p0[j])) | (i_end & j_end & eq(p1[i], p1[j])))
+    keep = ~(shared_end & (den != 0.0))
+    i, j, r, s, den = i[keep], j[keep], r[keep], s[keep], den[keep]
+    q = p0[j] - p0[i]
     scale = S["length"][i] * S["length"][j]
     eps = 1e-9
     proper = np.abs(den) > 1e-12 * scale
@@ -302,11 +384,13 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     ends_seg = np.concatenate([firsts, lasts])
     ends_f = np.concatenate([np.zeros(len(firsts)), np.ones(len(lasts))])
     ends_xy = np.vstack([p0[firsts], p1[lasts]])
-    pe, js = tree.query(shapely.points(ends_xy), predicate="dwithin", distance=tol)
+    pe, js = _box_pairs(np.column_stack([ends_xy - tol, ends_xy + tol]), sb)
     keep = S["line"][ends_seg[pe]] != S["line"][js]
     pe, js = pe[keep], js[keep]
     vec = p1[js] - p0[js]
     f = np.clip(np.einsum("ij,ij->i", ends_xy[pe] - p0[js], vec) / np.einsum("ij,ij->i", vec, vec), 0, 1)
+    within = np.hypot(*(ends_xy[pe] - (p0[js] + f[:, None] * vec)).T) <= tol  # as GEOS's dwithin
+    pe, js, vec, f = pe[within], js[within], vec[within], f[within]
     add(ends_seg[pe], js, ends_f[pe], f, p0[js] + f[:, None] * vec, near=True)
     out = {k: np.concatenate([rec[k] for rec in rows]) if rows else empty[k] for k in empty}
     inner = (out["ea"] == 0) | (out["eb"] == 0)
@@ -372,8 +456,9 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
 
     S = _segments(geoms)
     both = np.vstack([S["starts"], S["ends"]])
-    uniq, inv, cnt = np.unique(both, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
+    uniq, inv = _unique_points(both)
+    cnt = np.bincount(inv, minlength=len(uniq))
+    S["end_ids"] = (np.where(S["first"], inv[:m][S["line"]], -1), np.where(S["last"], inv[m:][S["line"]], -1))
     alone_u = cnt == 1  # exactly shared ends are not alone; the others: no other end within the tolerance
     if len(uniq) > 1 and alone_u.any():
         d2 = cKDTree(uniq).query(uniq[alone_u], k=2)[0][:, 1]
@@ -432,11 +517,33 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     n = len(pts)
-    pairs = cKDTree(pts).query_pairs(tolerance_m, output_type="ndarray")
-    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) else \
-        coo_matrix((n, n))
-    _, labels = connected_components(adj, directed=False)
-    return labels
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    uniq, inv = _unique_points(pts)  # equal points first (most ends are shared exactly), then the near ones
+    k = len(uniq)
+    pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
+    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
+        coo_matrix((k, k))
+    _, comp = connected_components(adj, directed=False)
+    labels = comp[inv]
+    # numbered in the order of each node's first end point (as a component search over all the points numbers them)
+    first = np.full(int(comp.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n))
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[labels]
+
+
+def _unique_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct points (exactly equal coordinates) and the number of each point among them.
+
+    Like ``np.unique(pts, axis=0, return_inverse=True)`` but through a hash sort (several times faster); a hash
+    collision can only split a run of equal points into two (the callers then join them by distance).
+    """
+    order, new = _same_points(pts)
+    inv = np.empty(len(pts), dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    return pts[order][new], inv
 
 
 def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, walkable_only: bool = True,
