@@ -71,6 +71,7 @@ from ecogis.street_graph import (
     substrings,
     walk_graph,
 )
+from ecogis.street_graph import _same_points_exactly
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -525,8 +526,6 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     no face), or None when the faces cannot be assembled this way (the caller then polygonises
     with GEOS).
     """
-    from ecogis.discs import _same_points
-
     coords, li = shapely.get_coordinates(lines, return_index=True)
     same = li[1:] == li[:-1]
     p_all, q_all, seg_line = coords[:-1][same], coords[1:][same], li[:-1][same]
@@ -535,7 +534,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if p_all.shape[0] < 3:
         return None
     pts = np.concatenate([p_all, q_all])
-    order, new = _same_points(pts)  # nodes: equal coordinates, exactly
+    order, new = _same_points_exactly(pts)  # nodes: equal coordinates, exactly
     node = np.empty(pts.shape[0], dtype=np.int64)
     node[order] = np.cumsum(new) - 1
     nxy = np.empty((int(new.sum()), 2))

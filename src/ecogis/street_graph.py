@@ -38,7 +38,6 @@ import shapely
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, LayerReadError
-from ecogis.polygon_rings import _same_points
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -534,13 +533,50 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float) -> np.ndarray:
     return rank[labels]
 
 
+def _point_hash(xy: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each point's coordinate bits (equal points, equal hashes)."""
+    bits = np.ascontiguousarray(xy, dtype=float).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)
+                                                            + np.uint64(0x632BE59BD9B4E019))
+        return h ^ (h >> np.uint64(29))
+
+
+def _same_points_exactly(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of the points in which equal points are neighbours, and where each run of equal points starts.
+
+    A sort of a 64-bit hash of the coordinates' bits (much faster than sorting pairs of floats); where two
+    different points share a hash (it happens: coordinates in whole metres collide often) the points of that
+    hash are sorted again by their coordinates, so equal points always form one run.  (``-0.0`` and ``0.0``
+    are made one first.)
+    """
+    xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2) + 0.0  # -0.0 + 0.0 is 0.0
+    n = len(xy)
+    h = _point_hash(xy)
+    order = np.argsort(h, kind="stable")
+    sh, sxy = h[order], xy[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
+    clash = new.copy()
+    clash[0] = False
+    clash[1:] &= sh[1:] == sh[:-1]  # a new point within one hash: two points share a hash
+    if clash.any():
+        run = np.cumsum(np.r_[True, sh[1:] != sh[:-1]])
+        sel = np.flatnonzero(np.isin(run, run[clash]))
+        sub = order[sel]
+        order[sel] = sub[np.lexsort((xy[sub, 1], xy[sub, 0], run[sel]))]
+        sxy = xy[order]
+        new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
+    return order, new
+
+
 def _unique_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct points (exactly equal coordinates) and the number of each point among them.
 
-    Like ``np.unique(pts, axis=0, return_inverse=True)`` but through a hash sort (several times faster); a hash
-    collision can only split a run of equal points into two (the callers then join them by distance).
+    Like ``np.unique(pts, axis=0, return_inverse=True)`` (in another order) but through a hash sort
+    (:func:`_same_points_exactly`, several times faster).
     """
-    order, new = _same_points(pts)
+    order, new = _same_points_exactly(pts)
     inv = np.empty(len(pts), dtype=np.int64)
     inv[order] = np.cumsum(new) - 1
     return pts[order][new], inv
