@@ -645,7 +645,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if hole_ids.size:  # each hole goes in the smallest shell around its first vertex (none is a pinch)
         pt = ring_xy[rstart[hole_ids]]
         shells_all = ids[is_shell]
-        hi, si = shapely.STRtree(shapely.box(*bounds[shells_all].T)).query(shapely.points(pt))
+        hi, si = _box_pairs(np.column_stack([pt, pt]), bounds[shells_all])
         cand = np.unique(si)
         polys = shapely.polygons(ring_geoms(shells_all[cand]))
         shapely.prepare(polys)

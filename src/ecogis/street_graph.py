@@ -106,13 +106,19 @@ class WalkGraph:
             a = np.concatenate([u[keep], v[keep]])
             b = np.concatenate([v[keep], u[keep]])
             ww = np.concatenate([w[keep], w[keep]])
-            # parallel edges: keep the shortest (csr_matrix would add them up)
-            order = np.lexsort((ww, b, a))
-            a, b, ww = a[order], b[order], ww[order]
-            first = np.ones(a.size, dtype=bool)
-            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+            # parallel edges: keep the shortest (csr_matrix would add them up); rows and columns sorted, so the
+            # CSR arrays are written directly
             n = self.n_nodes
-            self._csr = csr_matrix((ww[first], (a[first], b[first])), shape=(n, n))
+            key = a.astype(np.int64) * n + b
+            order = np.argsort(key, kind="stable")
+            key, ww = key[order], ww[order]
+            first = np.ones(key.size, dtype=bool)
+            first[1:] = key[1:] != key[:-1]
+            starts = np.flatnonzero(first)
+            w_min = np.minimum.reduceat(ww, starts) if starts.size else ww
+            row, col = key[first] // n, key[first] % n
+            indptr = np.r_[0, np.cumsum(np.bincount(row, minlength=n))]
+            self._csr = csr_matrix((w_min, col, indptr), shape=(n, n))
         return self._csr
 
 
