@@ -447,6 +447,13 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     >>> len(out), info["crossings_kept_apart"]
     (2, 1)
     """
+    out, info, _ends = _node_lines(lines, tolerance_m)
+    return out, info
+
+
+def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], Any]:
+    """:func:`node_lines`, and when the lines come back as they were, the distinct end points (first ends, then
+    last ends) and the number of each end among them (for :func:`_cluster_ends`), else None."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
@@ -455,7 +462,7 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
                             "levels": len(np.unique(level)) if m else 0}
     if m < 2:
         info["lines_out"] = m
-        return lines, info
+        return lines, info, None
     # an end point no other line ends at: a ramp or a street that stops on another one (a T junction)
     from scipy.spatial import cKDTree
 
@@ -489,7 +496,7 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     L = shapely.length(geoms)
     if not ((d > 1e-6) & (d < L[line_of] - 1e-6)).any():  # already noded: every meeting at line ends
         info["lines_out"] = m
-        return lines, info
+        return lines, info, (uniq, inv)
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
     order = np.lexsort((dd, line))
@@ -512,11 +519,14 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     out = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(out_geoms, crs=lines.crs), crs=lines.crs)
     out = out[out.length > 0].reset_index(drop=True)
     info["lines_out"] = len(out)
-    return out, info
+    return out, info, None
 
 
-def _cluster_ends(pts: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Node number of each end point: end points closer than the tolerance (chains included) are one node."""
+def _cluster_ends(pts: np.ndarray, tolerance_m: float,
+                  unique: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Node number of each end point: end points closer than the tolerance (chains included) are one node.
+
+    ``unique``: ``_unique_points(pts)`` when the caller has it."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -524,7 +534,7 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float) -> np.ndarray:
     n = len(pts)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    uniq, inv = _unique_points(pts)  # equal points first (most ends are shared exactly), then the near ones
+    uniq, inv = _unique_points(pts) if unique is None else unique  # equal points first (most ends are shared exactly), then the near ones
     k = len(uniq)
     pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
     adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
@@ -642,8 +652,9 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
         inside = shapely.intersects(clip, np.asarray(r.geometry.values, dtype=object))
         r = r[inside] if not inside.all() else r
     noding: dict[str, Any] = {}
+    ends = None
     if node and not r.empty:
-        r, noding = node_lines(r.reset_index(drop=True), tolerance_m=node_tolerance_m)
+        r, noding, ends = _node_lines(r.reset_index(drop=True), node_tolerance_m)
     r = r[keep_cols + [r.geometry.name]]
     geoms = r.geometry.values
     if len(geoms) == 0:
@@ -654,7 +665,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     first = np.searchsorted(idx, np.arange(len(geoms)))
     last = np.r_[first[1:], len(idx)] - 1
     start, end = coords[first], coords[last]
-    inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m)
+    inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m, ends)
     n_nodes = int(inv.max()) + 1
     nodes = np.zeros((n_nodes, 2))
     np.add.at(nodes, inv, np.vstack([start, end]))
