@@ -600,3 +600,21 @@ def test_a_graph_built_once_gives_the_same_coverage_as_the_street_layer():
     other = walk_graph(roads, metric_crs="EPSG:32649")
     with pytest.raises(InputError, match="WalkGraph in EPSG:32649 but the coverage is measured in EPSG:4547"):
         stop_coverage(stops, area, method="network", roads=other)
+
+
+def test_half_edges_sorted_by_node_and_angle_as_a_two_key_sort():
+    """The one-key sort of the half-edges around each node is np.lexsort((angle, node)), also where two angles
+    of a node are equal or closer than the key can tell (then it is the two-key sort)."""
+    from ecogis.network import _by_node_and_angle
+
+    rng = np.random.default_rng(11)
+    node = rng.integers(0, 50_000, 200_000)
+    angle = rng.uniform(-np.pi, np.pi, 200_000)
+    angle[:50] = np.pi
+    angle[50:100] = -np.pi
+    assert np.array_equal(_by_node_and_angle(node, angle), np.lexsort((angle, node)))
+    for a in ([0.5, 0.5, 0.1, 0.2], [0.5, 0.5 + 1e-13, 0.1, 0.2], [3.0, -3.0, 0.0, 1e-300]):
+        node4, a4 = np.array([7, 7, 2, 2]), np.array(a)
+        assert np.array_equal(_by_node_and_angle(node4, a4), np.lexsort((a4, node4)))
+    big = np.array([2 ** 41, 2 ** 41, 3])  # beyond the key's precision: the two-key sort
+    assert np.array_equal(_by_node_and_angle(big, np.array([0.2, 0.1, 0.0])), [2, 1, 0])

@@ -569,7 +569,7 @@ def _same_points_exactly(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     xy = np.ascontiguousarray(xy, dtype=float).reshape(-1, 2) + 0.0  # -0.0 + 0.0 is 0.0
     n = len(xy)
     h = _point_hash(xy)
-    order = np.argsort(h, kind="stable")
+    order = np.argsort(h)  # equal points have equal hashes: their order among themselves does not matter
     sh, sxy = h[order], xy[order]
     new = np.ones(n, dtype=bool)
     new[1:] = (sxy[1:] != sxy[:-1]).any(axis=1)
