@@ -507,6 +507,17 @@ def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return label, np.mod(length - dist, length)
 
 
+def _by_two(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` for non-negative integers whose pairs are all different, through one sort
+    of ``major * (max(minor) + 1) + minor`` where that fits in 63 bits."""
+    if major.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    span = int(minor.max()) + 1
+    if int(major.max()) < (2 ** 62) // max(span, 1):
+        return np.argsort(major.astype(np.int64) * span + minor)
+    return np.lexsort((minor, major))
+
+
 def _by_node_and_angle(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
     """``np.lexsort((angle, org))``, through one sort of ``org + a fraction growing with the angle`` when that
     key keeps every two half-edges of a node apart (checked: else the two-key sort)."""
@@ -597,7 +608,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     s2 = _rotation(o2, angle[live], new_no[srt[is_live[srt]]])
     ring, rank = _cycles(s2)
     key = ring * nn + o2
-    ko = np.lexsort((rank, key))
+    ko = _by_two(key, rank)
     kk = key[ko]
     dup = np.r_[kk[1:] == kk[:-1], False]
     rep = dup | np.r_[False, kk[1:] == kk[:-1]]
@@ -637,7 +648,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     length = np.bincount(ring, minlength=n_rings)
     r0 = np.where(first_ok == np.iinfo(np.int64).max, 0, first_ok)
     rank = np.mod(rank - r0[ring], length[ring])
-    ro = np.lexsort((rank, ring))
+    ro = _by_two(ring, rank)
     ring_xy = nxy[o2[ro]]
     rstart = np.r_[0, np.cumsum(length)[:-1]]
     bounds = np.column_stack([np.minimum.reduceat(ring_xy[:, 0], rstart), np.minimum.reduceat(ring_xy[:, 1], rstart),
