@@ -61,6 +61,8 @@ from ecogis.street_graph import (
     DEFAULT_ACCESS_WIDTH_M,
     LEVEL_FIELDS,
     WalkGraph,
+    _box_pairs,
+    _same_points_exactly,
     grade_levels,
     graph_from_pbf,
     graph_report,
@@ -71,7 +73,6 @@ from ecogis.street_graph import (
     substrings,
     walk_graph,
 )
-from ecogis.street_graph import _box_pairs, _same_points_exactly
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -529,7 +530,8 @@ def _by_node_and_angle(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
     same_node = so[1:] == so[:-1]
     # the key orders the node first (exactly: org < 2**52 and the fraction below 1), then the angle, unless two
     # angles of a node are too close for the key's precision (or equal): then the two-key sort decides
-    if n_max < 2 ** 40 and (np.floor(sk) == so).all() and not (same_node & ((sa[1:] <= sa[:-1]) | (sk[1:] <= sk[:-1]))).any():
+    clash = same_node & ((sa[1:] <= sa[:-1]) | (sk[1:] <= sk[:-1]))
+    if n_max < 2 ** 40 and (np.floor(sk) == so).all() and not clash.any():
         return srt
     return np.lexsort((angle, org))
 

@@ -534,7 +534,8 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float,
     n = len(pts)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    uniq, inv = _unique_points(pts) if unique is None else unique  # equal points first (most ends are shared exactly), then the near ones
+    # equal points first (most ends are shared exactly), then the near ones
+    uniq, inv = _unique_points(pts) if unique is None else unique
     k = len(uniq)
     pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
     adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
