@@ -66,6 +66,18 @@ def test_box_pairs_with_a_few_very_long_boxes_stays_small() -> None:
     assert {(i, j) for i, j in zip(q.tolist(), t.tolist())} == {(i, j) for i, j in _brute_pairs(b, b) if i < j}
 
 
+def test_box_pairs_leave_out_boxes_with_nan_or_infinite_sides() -> None:
+    b = _boxes(np.random.default_rng(10), 300)
+    b[5, 0] = np.nan
+    b[9, 2] = np.inf
+    q, t = _box_pairs(b)
+    ok = np.isfinite(b).all(axis=1)
+    truth = {(i, j) for i, j in _brute_pairs(b, b) if i < j and ok[i] and ok[j]}
+    assert set(zip(q.tolist(), t.tolist())) == truth
+    q, t = _box_pairs(b[:100], b)
+    assert set(zip(q.tolist(), t.tolist())) == {(i, j) for i, j in _brute_pairs(b[:100], b) if ok[i] and ok[j]}
+
+
 def test_box_pairs_empty() -> None:
     q, t = _box_pairs(np.zeros((0, 4)), np.ones((3, 4)))
     assert q.size == 0 and t.size == 0

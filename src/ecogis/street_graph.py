@@ -259,6 +259,11 @@ def _box_pairs(qb: np.ndarray, tb: np.ndarray | None = None) -> tuple[np.ndarray
     """
     self_join = tb is None
     tb = qb if tb is None else tb
+    q_ok, t_ok = np.isfinite(qb).all(axis=1), np.isfinite(tb).all(axis=1)
+    if not (q_ok.all() and t_ok.all()):  # a box with NaN or infinite sides meets nothing (as in GEOS's STRtree)
+        qn, tn = np.flatnonzero(q_ok), np.flatnonzero(t_ok)
+        q, t = _box_pairs(qb[qn]) if self_join else _box_pairs(qb[qn], tb[tn])
+        return qn[q], (qn if self_join else tn)[t]
     if len(qb) == 0 or len(tb) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     both = qb if self_join else np.vstack([qb, tb])
