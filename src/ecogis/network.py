@@ -57,12 +57,11 @@ import pandas as pd
 import shapely
 
 from ecogis.errors import InputError
+from ecogis.plane_index import box_pairs, same_points
 from ecogis.street_graph import (
     DEFAULT_ACCESS_WIDTH_M,
     LEVEL_FIELDS,
     WalkGraph,
-    _box_pairs,
-    _same_points_exactly,
     grade_levels,
     graph_from_pbf,
     graph_report,
@@ -456,7 +455,7 @@ def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float,
     E = E.copy()
     B = shapely.buffer(lines, w, quad_segs=quad_segs)
     # buffers whose boxes overlap go in different rounds (a few more than those that meet: no GEOS test)
-    a, b = _box_pairs(shapely.bounds(B))
+    a, b = box_pairs(shapely.bounds(B))
     near = face[a] == face[b]
     a, b = a[near], b[near]
     colour = np.zeros(B.size, dtype=np.int64)
@@ -580,7 +579,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if p_all.shape[0] < 3:
         return None
     pts = np.concatenate([p_all, q_all])
-    order, new = _same_points_exactly(pts)  # nodes: equal coordinates, exactly
+    order, new = same_points(pts)  # nodes: equal coordinates, exactly
     node = np.empty(pts.shape[0], dtype=np.int64)
     node[order] = np.cumsum(new) - 1
     nxy = np.empty((int(new.sum()), 2))
@@ -674,7 +673,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if hole_ids.size:  # each hole goes in the smallest shell around its first vertex (none is a pinch)
         pt = ring_xy[rstart[hole_ids]]
         shells_all = ids[is_shell]
-        hi, si = _box_pairs(np.column_stack([pt, pt]), bounds[shells_all])
+        hi, si = box_pairs(np.column_stack([pt, pt]), bounds[shells_all])
         cand = np.unique(si)
         polys = shapely.polygons(ring_geoms(shells_all[cand]))
         shapely.prepare(polys)
