@@ -531,3 +531,90 @@ def test_faces_that_touch_themselves_hold_clusters_and_dead_ends_as_geos_polygon
     assert _street_faces(np.r_[twice.geometry.values, [box]], 1e-9)["faces"].size == 5
     assert shapely.area(network_gaps(twice, A, access_width_m=45.0)).sum() == pytest.approx(
         shapely.area(network_gaps(reached, A, access_width_m=45.0)).sum(), rel=1e-12)
+
+
+def test_dead_ends_are_placed_in_their_face_from_the_half_edges():
+    """The face each line bounding no face lies in comes from the half-edges (a dangle's first cycle walks its
+    face's outline too); a tree of streets standing alone in a face is left to the caller (-1), a dead end in a
+    face too narrow for a gap is -2.  Truth: the faces that hold the line's middle point (GEOS), and the gaps of
+    the union of every buffer."""
+    from ecogis.network import _street_faces
+
+    lines = [[(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)],             # the big block
+             [(1000, 500), (800, 520)],                                          # a dead end from its edge
+             [(300, 300), (500, 300), (500, 500), (300, 500), (300, 300)],       # a floating cluster...
+             [(500, 500), (600, 650)],                                           # ...with a dead end
+             [(200, 800), (300, 800)], [(300, 800), (350, 900)], [(300, 800), (360, 720)],  # a lone tree (Y)
+             [(0, 1000), (0, 1012), (400, 1012), (400, 1000)],                   # a block 12 m deep...
+             [(200, 1000), (200, 1008)],                                         # ...with a stub in it
+             [(700, 100), (900, 100), (900, 300), (700, 300), (700, 100)],       # a block in the block...
+             [(700, 100), (760, 160)]]                                           # ...with a dead end inside
+    g = walk_graph(_roads(lines))
+    geoms = np.asarray(g.edges.geometry.values, dtype=object)
+    box = shapely.LineString(shapely.box(X0 - 500, Y0 - 500, X0 + 1500, Y0 + 1500).exterior.coords)
+    lines_ = np.concatenate([geoms, [box]])
+    w = 20.0
+    built = _street_faces(lines_, w)
+    faces, extra, face = built["faces"], built["extra"], built["extra_face"]
+    mid = shapely.line_interpolate_point(lines_[extra], 0.5, normalized=True)
+    holders = [set(np.flatnonzero(shapely.covers(faces, m)).tolist()) for m in mid]
+    for k in range(extra.size):
+        if face[k] >= 0:
+            assert face[k] in holders[k]
+        else:
+            assert face[k] in (-1, -2)
+    tree = shapely.box(X0 + 190, Y0 + 700, X0 + 370, Y0 + 910)
+    assert {bool(shapely.within(lines_[e], tree)) for e in extra[face == -1]} == {True}
+    assert (face == -1).sum() == 3  # the three streets of the tree
+    stub = [k for k in range(extra.size) if shapely.within(lines_[extra[k]], shapely.box(X0 + 199, Y0 + 999,
+                                                                                          X0 + 201, Y0 + 1009))]
+    assert len(stub) == 1 and face[stub[0]] == -2 and not holders[stub[0]]  # its 12 m face holds no gap
+    assert (face >= 0).sum() == 3  # the dead ends from the edge, from the cluster, in the inner block
+    reached = gpd.GeoDataFrame(geometry=geoms, crs=CRS)
+    A = shapely.box(X0 - 300, Y0 - 300, X0 + 1300, Y0 + 1300)
+    for width in (w, 45.0):
+        new = network_gaps(reached, A, access_width_m=width)
+        old = _union_gaps(reached, A, width)
+        assert len(new) == len(old) >= 3
+        assert shapely.area(new).sum() == pytest.approx(shapely.area(old).sum(), rel=1e-9)
+
+
+def test_a_graph_built_once_gives_the_same_coverage_as_the_street_layer():
+    """roads= a WalkGraph (built once, reused): the same figures and layers as from the street layer; a graph
+    in another CRS than the coverage's is a clear error."""
+    from ecogis.errors import InputError
+
+    roads = _roads(_grid_lines(12))
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0 + 50, Y0 + 50, X0 + 1050, Y0 + 1050)], crs=CRS)
+    stops = gpd.GeoDataFrame(geometry=shapely.points(_xy((300, 300), (800, 650), (120, 900))), crs=CRS)
+    a = stop_coverage(stops, area, method="network", roads=roads, access_width_m=40, min_gap_m2=0)
+    g = walk_graph(roads)
+    b = stop_coverage(stops, area, method="network", roads=g, access_width_m=40, min_gap_m2=0)
+    for k in ("covered_area_m2", "area_share", "uncovered", "reached_street_km", "graph_edges",
+              "graph_components", "stops_max_snap_m"):
+        assert a.metrics[k] == b.metrics[k], k
+    assert a.metrics["uncovered"] > 0
+    assert shapely.equals(a.layers["catchments"].geometry.iloc[0], b.layers["catchments"].geometry.iloc[0])
+    # the catchment is the area less the gaps (holes placed without an overlay): its area is the covered area
+    assert a.layers["catchments"].geometry.iloc[0].area == pytest.approx(a.metrics["covered_area_m2"], rel=1e-12)
+    other = walk_graph(roads, metric_crs="EPSG:32649")
+    with pytest.raises(InputError, match="WalkGraph in EPSG:32649 but the coverage is measured in EPSG:4547"):
+        stop_coverage(stops, area, method="network", roads=other)
+
+
+def test_half_edges_sorted_by_node_and_angle_as_a_two_key_sort():
+    """The one-key sort of the half-edges around each node is np.lexsort((angle, node)), also where two angles
+    of a node are equal or closer than the key can tell (then it is the two-key sort)."""
+    from ecogis.network import _by_node_and_angle
+
+    rng = np.random.default_rng(11)
+    node = rng.integers(0, 50_000, 200_000)
+    angle = rng.uniform(-np.pi, np.pi, 200_000)
+    angle[:50] = np.pi
+    angle[50:100] = -np.pi
+    assert np.array_equal(_by_node_and_angle(node, angle), np.lexsort((angle, node)))
+    for a in ([0.5, 0.5, 0.1, 0.2], [0.5, 0.5 + 1e-13, 0.1, 0.2], [3.0, -3.0, 0.0, 1e-300]):
+        node4, a4 = np.array([7, 7, 2, 2]), np.array(a)
+        assert np.array_equal(_by_node_and_angle(node4, a4), np.lexsort((a4, node4)))
+    big = np.array([2 ** 41, 2 ** 41, 3])  # beyond the key's precision: the two-key sort
+    assert np.array_equal(_by_node_and_angle(big, np.array([0.2, 0.1, 0.0])), [2, 1, 0])

@@ -160,9 +160,10 @@ def stop_coverage(  # noqa: PLR0913 -- one keyword-only option per documented pa
         Distance to the nearest stop, metres (``radius`` is accepted as an alias).
     method : {"buffer", "network"}, default "buffer"
         Straight-line distance, or walking distance along ``roads``.
-    roads : GeoDataFrame or path, optional
+    roads : GeoDataFrame, path or WalkGraph, optional
         Street centre lines (GeoDataFrame, any vector file, or an OpenStreetMap
-        ``.osm.pbf``); needed by ``method="network"``.
+        ``.osm.pbf``), or a graph built once with :func:`ecogis.network.walk_graph`
+        in the metric CRS (reused as it is); needed by ``method="network"``.
     population : path, GeoDataFrame or PolygonPopulation, optional
         Population GeoTIFF (persons per cell), any CRS; or polygons with a
         count (a vector grid, 街道 / 社区, a table joined to boundaries:

@@ -57,6 +57,7 @@ import pandas as pd
 import shapely
 
 from ecogis.errors import InputError
+from ecogis.plane_index import box_pairs, same_points
 from ecogis.street_graph import (
     DEFAULT_ACCESS_WIDTH_M,
     LEVEL_FIELDS,
@@ -218,7 +219,7 @@ def _merge_intervals(edge: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np
 
 
 def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.ndarray, *, radius_m: float,
-                    include_access: bool = True) -> gpd.GeoDataFrame:
+                    include_access: bool = True, snaps: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """The street length within ``radius_m`` walking distance of the nearest stop.
 
     Parameters
@@ -231,6 +232,8 @@ def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.n
         Walking budget, metres (the access leg from the stop to the street counts).
     include_access : bool, default True
         Also return the straight access legs from each stop to its street.
+    snaps : DataFrame, optional
+        :func:`snap_points` of ``stops_xy`` when the caller has them already (not snapped again).
 
     Returns
     -------
@@ -252,7 +255,9 @@ def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.n
                              geometry=gpd.GeoSeries([], crs=graph.crs), crs=graph.crs)
     if graph.n_edges == 0 or len(xy) == 0:
         return empty
-    snaps = snap_points(graph, xy)
+    snaps = snap_points(graph, xy) if snaps is None else snaps
+    if len(snaps) != len(xy):
+        raise InputError(f"snaps has {len(snaps)} rows but stops_xy {len(xy)}: give snap_points(graph, stops_xy)")
     d = node_distances(graph, snaps, limit_m=radius_m)
     E = graph.edges
     L = E["length_m"].to_numpy(dtype=float)
@@ -385,8 +390,8 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     geoms = np.asarray(reached.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     is_leg = (reached["edge"].to_numpy() < 0) if "edge" in reached.columns else np.zeros(len(geoms), dtype=bool)
-    streets = shapely.get_parts(geoms[ok & ~is_leg])
-    legs = shapely.get_parts(geoms[ok & is_leg])
+    streets = _parts(geoms[ok & ~is_leg])
+    legs = _parts(geoms[ok & is_leg])
     if streets.size + legs.size == 0:
         parts = shapely.get_parts(np.asarray([A], dtype=object))
         return parts[shapely.get_type_id(parts) == 3]
@@ -398,23 +403,30 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     if not shapely.is_simple(multi):  # streets crossing without a shared vertex (bridges, un-noded data)
         lines = shapely.get_parts(shapely.node(multi))
     built = _street_faces(lines, w)
+    known_x = np.zeros(0, dtype=object)
+    known_f = np.zeros(0, dtype=np.int64)
     if built is None:  # faces GEOS's polygonizer has to assemble
         polys, cuts, dangles, invalid = shapely.polygonize_full(lines)
         faces = shapely.get_parts(polys)
         extra = np.concatenate([shapely.get_parts(cuts), shapely.get_parts(dangles), shapely.get_parts(invalid), legs])
     else:
         faces = built["faces"]
-        extra = np.concatenate([lines[built["extra"]], legs])
+        f = built["extra_face"]
+        known_x, known_f = lines[built["extra"][f >= 0]], f[f >= 0]
+        extra = np.concatenate([lines[np.unique(built["extra"][f == -1])], legs])
     E = shapely.buffer(faces, -w, quad_segs=quad_segs)
-    if extra.size and faces.size:
-        # each line bounding no face lies in one face (its middle point tells which); the part of its buffer in
-        # a neighbouring face is within the access width of that face's boundary, already taken off
+    if (extra.size or known_x.size) and faces.size:
+        # each line bounding no face lies in one face (the half-edges, else its middle point tell which); the part
+        # of its buffer in a neighbouring face is within the access width of that face's boundary, already taken off
         mid = shapely.line_interpolate_point(extra, 0.5, normalized=True)
-        xi, fi = shapely.STRtree(faces).query(mid, predicate="intersects")
+        xi, fi = shapely.STRtree(faces).query(mid, predicate="intersects") if extra.size else \
+            (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        xs = np.concatenate([known_x, extra[xi]])
+        fi = np.concatenate([known_f, fi])
         live = ~shapely.is_empty(E[fi])
-        xi, fi = xi[live], fi[live]
-        if xi.size:
-            E = _minus_buffers(E, fi, extra[xi], w, quad_segs)
+        xs, fi = xs[live], fi[live]
+        if xs.size:
+            E = _minus_buffers(E, fi, xs, w, quad_segs)
     E = E[~shapely.is_empty(E)]
     if E.size == 0:
         return np.zeros(0, dtype=object)
@@ -427,20 +439,25 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     return parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
 
 
+def _parts(geoms: np.ndarray) -> np.ndarray:
+    """The single lines of ``geoms`` (``shapely.get_parts``, which copies every geometry, only when some are multi)."""
+    multi = shapely.get_type_id(geoms) >= 4
+    return shapely.get_parts(geoms) if multi.any() else geoms
+
+
 def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float, quad_segs: int) -> np.ndarray:
     """``E[f]`` less the buffers of every line ``lines[i]`` with ``face[i] == f``, with no union of the buffers.
 
-    The buffers of one face are dealt into rounds in which no two of them meet (most meet no
-    other: only lines within ``2 w`` of each other are tested), so each round takes one
-    difference per face with a valid MultiPolygon of them.
+    The buffers of one face are dealt into rounds in which no two of their boxes overlap (most
+    overlap no other), so each round takes one difference per face with a valid MultiPolygon of
+    them.
     """
     E = E.copy()
     B = shapely.buffer(lines, w, quad_segs=quad_segs)
-    a, b = shapely.STRtree(lines).query(lines, predicate="dwithin", distance=2.0 * w)
-    near = (a < b) & (face[a] == face[b])
+    # buffers whose boxes overlap go in different rounds (a few more than those that meet: no GEOS test)
+    a, b = box_pairs(shapely.bounds(B))
+    near = face[a] == face[b]
     a, b = a[near], b[near]
-    meet = shapely.intersects(B[a], B[b])
-    a, b = a[meet], b[meet]
     colour = np.zeros(B.size, dtype=np.int64)
     if a.size:  # greedy colouring from west to east (along a chain of buffers, as few rounds as it needs)
         west = np.empty(B.size, dtype=np.int64)
@@ -490,9 +507,40 @@ def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return label, np.mod(length - dist, length)
 
 
-def _rotation(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
-    """The next half-edge along each face (on the left): out of the far end, clockwise next to the twin (``i ^ 1``)."""
-    srt = np.lexsort((angle, org))
+def _by_two(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` for non-negative integers whose pairs are all different, through one sort
+    of ``major * (max(minor) + 1) + minor`` where that fits in 63 bits."""
+    if major.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    span = int(minor.max()) + 1
+    if int(major.max()) < (2 ** 62) // max(span, 1):
+        return np.argsort(major.astype(np.int64) * span + minor)
+    return np.lexsort((minor, major))
+
+
+def _by_node_and_angle(org: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    """``np.lexsort((angle, org))``, through one sort of ``org + a fraction growing with the angle`` when that
+    key keeps every two half-edges of a node apart (checked: else the two-key sort)."""
+    n_max = int(org.max()) + 1 if org.size else 1
+    frac = (angle + np.pi) / (2.0 * np.pi + 1e-6)  # in [0, 1)
+    key = org + frac
+    srt = np.argsort(key)
+    so, sa, sk = org[srt], angle[srt], key[srt]
+    same_node = so[1:] == so[:-1]
+    # the key orders the node first (exactly: org < 2**52 and the fraction below 1), then the angle, unless two
+    # angles of a node are too close for the key's precision (or equal): then the two-key sort decides
+    clash = same_node & ((sa[1:] <= sa[:-1]) | (sk[1:] <= sk[:-1]))
+    if n_max < 2 ** 40 and (np.floor(sk) == so).all() and not clash.any():
+        return srt
+    return np.lexsort((angle, org))
+
+
+def _rotation(org: np.ndarray, angle: np.ndarray, srt: np.ndarray | None = None) -> np.ndarray:
+    """The next half-edge along each face (on the left): out of the far end, clockwise next to the twin (``i ^ 1``).
+
+    ``srt``: the half-edges already sorted by (``org``, ``angle``), when the caller has that order.
+    """
+    srt = np.lexsort((angle, org)) if srt is None else srt
     pos = np.empty_like(srt)
     pos[srt] = np.arange(srt.size)
     so = org[srt]
@@ -517,12 +565,12 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     first vertex.  Faces too narrow to hold a point farther than ``w`` from their outline (less
     than ``2 w`` across their box, or convex with ``2 area / perimeter <= w``) are left out.
 
-    Returns ``faces`` (valid polygons, the others) and ``extra`` (the rows of ``lines`` that bound
-    no face), or None when the faces cannot be assembled this way (the caller then polygonises
+    Returns ``faces`` (valid polygons, the others), ``extra`` (the rows of ``lines`` that bound
+    no face) and ``extra_face`` (the face each lies in: -2 a face left out as too narrow, -1 not
+    known: a tree of such lines standing alone in a face; a line may be listed once per face it
+    enters), or None when the faces cannot be assembled this way (the caller then polygonises
     with GEOS).
     """
-    from ecogis.discs import _same_points
-
     coords, li = shapely.get_coordinates(lines, return_index=True)
     same = li[1:] == li[:-1]
     p_all, q_all, seg_line = coords[:-1][same], coords[1:][same], li[:-1][same]
@@ -531,7 +579,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if p_all.shape[0] < 3:
         return None
     pts = np.concatenate([p_all, q_all])
-    order, new = _same_points(pts)  # nodes: equal coordinates, exactly
+    order, new = same_points(pts)  # nodes: equal coordinates, exactly
     node = np.empty(pts.shape[0], dtype=np.int64)
     node[order] = np.cumsum(new) - 1
     nxy = np.empty((int(new.sum()), 2))
@@ -548,16 +596,20 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     rel = nxy - nxy.min(axis=0)  # shoelace and turns near the origin
     d = rel[dst] - rel[org]
     angle = np.arctan2(d[:, 1], d[:, 0])
-    label, _r = _cycles(_rotation(org, angle))
+    srt = _by_node_and_angle(org, angle)
+    label, _r = _cycles(_rotation(org, angle, srt))
     bridge_seg = label[0::2] == label[1::2]
-    live = np.flatnonzero(~np.repeat(bridge_seg, 2))  # in twin pairs still: the twin of i is i ^ 1
+    is_live = ~np.repeat(bridge_seg, 2)
+    live = np.flatnonzero(is_live)  # in twin pairs still: the twin of i is i ^ 1
     if live.size < 6:
         return None
     o2, d2 = org[live], dst[live]
-    s2 = _rotation(o2, angle[live])  # without the bridges, a cluster they held is a ring of its own
+    new_no = np.cumsum(is_live) - 1  # number of each live half-edge among the live ones
+    # without the bridges, a cluster they held is a ring of its own (the live half-edges stay in sorted order)
+    s2 = _rotation(o2, angle[live], new_no[srt[is_live[srt]]])
     ring, rank = _cycles(s2)
     key = ring * nn + o2
-    ko = np.lexsort((rank, key))
+    ko = _by_two(key, rank)
     kk = key[ko]
     dup = np.r_[kk[1:] == kk[:-1], False]
     rep = dup | np.r_[False, kk[1:] == kk[:-1]]
@@ -597,7 +649,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     length = np.bincount(ring, minlength=n_rings)
     r0 = np.where(first_ok == np.iinfo(np.int64).max, 0, first_ok)
     rank = np.mod(rank - r0[ring], length[ring])
-    ro = np.lexsort((rank, ring))
+    ro = _by_two(ring, rank)
     ring_xy = nxy[o2[ro]]
     rstart = np.r_[0, np.cumsum(length)[:-1]]
     bounds = np.column_stack([np.minimum.reduceat(ring_xy[:, 0], rstart), np.minimum.reduceat(ring_xy[:, 1], rstart),
@@ -621,7 +673,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if hole_ids.size:  # each hole goes in the smallest shell around its first vertex (none is a pinch)
         pt = ring_xy[rstart[hole_ids]]
         shells_all = ids[is_shell]
-        hi, si = shapely.STRtree(shapely.box(*bounds[shells_all].T)).query(shapely.points(pt))
+        hi, si = box_pairs(np.column_stack([pt, pt]), bounds[shells_all])
         cand = np.unique(si)
         polys = shapely.polygons(ring_geoms(shells_all[cand]))
         shapely.prepare(polys)
@@ -646,4 +698,17 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     geoms[rings_sorted] = ring_geoms(use[rings_sorted])
     faces = shapely.polygons(geoms, indices=np.searchsorted(shell_ids, poly_of)) if use.size else \
         np.zeros(0, dtype=object)
-    return {"faces": faces, "extra": np.unique(seg_line[bridge_seg])}
+    # the face each line bounding no face lies in, from the half-edges: a dangle's first cycle also walks the
+    # outline of its face (unless the dangle belongs to a tree of dangles on its own: -1, found by the caller)
+    face_of_ring = np.full(n_rings, -2, dtype=np.int64)  # -2: a face too narrow for a gap (or none)
+    face_of_ring[shell_ids] = np.arange(shell_ids.size)
+    if hole_ids.size:
+        hh = hole_ids[held]
+        face_of_ring[hh] = np.searchsorted(shell_ids, owner[held])
+    live_of_cycle = np.full(int(label.max()) + 1, -1, dtype=np.int64)
+    live_of_cycle[label[live]] = np.arange(live.size)
+    bs = np.flatnonzero(bridge_seg)
+    at = live_of_cycle[label[2 * bs]]
+    extra_face = np.where(at >= 0, face_of_ring[ring[np.maximum(at, 0)]], -1)
+    pairs = np.unique(np.column_stack([seg_line[bs], extra_face]), axis=0) if bs.size else np.zeros((0, 2), int)
+    return {"faces": faces, "extra": pairs[:, 0], "extra_face": pairs[:, 1]}

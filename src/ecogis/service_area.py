@@ -38,7 +38,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecogis.crs import CRSLike, crs_label, to_metric
+from ecogis.crs import CRSLike, crs_label, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
 from ecogis.discs import place_holes
@@ -283,18 +283,18 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
     graph = _network_graph(roads, A, r, crs)
     out["parameters"]["access_width_m"] = float(access_width_m)
     out["parameters"]["graph_edges"] = graph.n_edges
+    snaps = snap_points(graph, reach_xy)  # once, for the report, the walk and the warning
     graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m,
-                                                 point_names=(names.one, names.many))
+                                                 point_names=(names.one, names.many), snaps=snaps)
     out["metrics"].update(graph_metrics)
     out["warnings"].extend(graph_warnings)
-    reached = reached_streets(graph, reach_xy, radius_m=r)
-    snapped_far = int((snap_points(graph, reach_xy)["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
+    reached = reached_streets(graph, reach_xy, radius_m=r, snaps=snaps)
+    snapped_far = int((snaps["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
     # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
     # disjoint and never touch, so their MultiPolygon is valid as it is
     gaps_all = network_gaps(reached, A, access_width_m=access_width_m)
-    gaps_union = shapely.multipolygons(gaps_all) if gaps_all.size else shapely.MultiPolygon()
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
-    catch = shapely.difference(A, gaps_union) if gaps_all.size else A
+    catch = _area_minus(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached
     out["metrics"]["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
     if snapped_far > 0:
@@ -368,7 +368,7 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
     *,
     radius_m: float,
     method: str = "buffer",
-    roads: gpd.GeoDataFrame | str | os.PathLike | None = None,
+    roads: gpd.GeoDataFrame | str | os.PathLike | Any | None = None,
     population: str | os.PathLike | None = None,
     access_width_m: float = 50.0,
     min_gap_m2: float = DEFAULT_MIN_GAP_M2,
@@ -403,9 +403,11 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
     method : {"buffer", "network"}, default "buffer"
         Straight-line distance (exact area of the union of discs), or walking
         distance along ``roads``.
-    roads : GeoDataFrame or path, optional
+    roads : GeoDataFrame, path or WalkGraph, optional
         Street centre lines (GeoDataFrame, any vector file, or an OpenStreetMap
-        ``.osm.pbf``); needed by ``method="network"``.
+        ``.osm.pbf``); needed by ``method="network"``.  A graph built once with
+        :func:`ecogis.street_graph.walk_graph` (in the metric CRS) is used as it is,
+        so several runs on one street layer build it only once.
     population : path, GeoDataFrame or PolygonPopulation, optional
         Population GeoTIFF (persons per cell) or polygons with a count
         (:mod:`ecogis.population_polygons`).  Without it the population metrics
@@ -575,8 +577,14 @@ def covered_area_of(points: gpd.GeoDataFrame, area: Any, *, radius_m: float, met
 
 # --- network, districts, the covered part ----------------------------------------------------
 def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
-    from ecogis.network import graph_from_pbf, walk_graph
+    from ecogis.network import WalkGraph, graph_from_pbf, walk_graph
 
+    if isinstance(roads, WalkGraph):  # built once by the caller (walk_graph), reused as it is
+        if not same_crs(roads.crs, crs):
+            raise InputError(f"roads is a WalkGraph in {crs_label(roads.crs)} but the coverage is "
+                             f"measured in {crs_label(crs)}: build it with walk_graph(roads, "
+                             f"metric_crs=...) in that CRS, or pass metric_crs= the graph's CRS")
+        return roads
     reach = A.buffer(r * 1.5 + 100.0)
     if isinstance(roads, (str, os.PathLike)):
         p = Path(roads)

@@ -38,6 +38,7 @@ import shapely
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, LayerReadError
+from ecogis.plane_index import box_pairs, unique_points
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -106,25 +107,37 @@ class WalkGraph:
             a = np.concatenate([u[keep], v[keep]])
             b = np.concatenate([v[keep], u[keep]])
             ww = np.concatenate([w[keep], w[keep]])
-            # parallel edges: keep the shortest (csr_matrix would add them up)
-            order = np.lexsort((ww, b, a))
-            a, b, ww = a[order], b[order], ww[order]
-            first = np.ones(a.size, dtype=bool)
-            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+            # parallel edges: keep the shortest (csr_matrix would add them up); rows and columns sorted, so the
+            # CSR arrays are written directly
             n = self.n_nodes
-            self._csr = csr_matrix((ww[first], (a[first], b[first])), shape=(n, n))
+            key = a.astype(np.int64) * n + b
+            order = np.argsort(key, kind="stable")
+            key, ww = key[order], ww[order]
+            first = np.ones(key.size, dtype=bool)
+            first[1:] = key[1:] != key[:-1]
+            starts = np.flatnonzero(first)
+            w_min = np.minimum.reduceat(ww, starts) if starts.size else ww
+            row, col = key[first] // n, key[first] % n
+            indptr = np.r_[0, np.cumsum(np.bincount(row, minlength=n))]
+            self._csr = csr_matrix((w_min, col, indptr), shape=(n, n))
         return self._csr
 
 
 def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Single LineStrings of a line layer (MultiLineStrings exploded, empty and zero-length dropped)."""
-    g = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
-    types = set(g.geom_type.unique())
-    if not types <= {"LineString", "MultiLineString", "LinearRing"}:
-        raise InputError(f"roads have geometry types {sorted(types)} but are expected to be lines "
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    tid = shapely.get_type_id(geoms)  # -1: missing
+    ok = (tid >= 0) & ~shapely.is_empty(geoms)
+    g = gdf[ok] if not ok.all() else gdf
+    types = set(np.unique(tid[ok]).tolist())
+    if not types <= {1, 2, 5}:  # LineString, LinearRing, MultiLineString
+        names = sorted(set(g.geom_type.unique()))
+        raise InputError(f"roads have geometry types {names} but are expected to be lines "
                          f"(LineString / MultiLineString)")
-    g = g.explode(index_parts=False, ignore_index=True)
-    return g[g.length > 0]
+    if 5 in types:
+        g = g.explode(index_parts=False, ignore_index=True)
+    length = shapely.length(np.asarray(g.geometry.values, dtype=object))
+    return g[length > 0] if not (length > 0).all() else g
 
 
 #: fields that say a street is on another level than the streets it crosses (OSM tags, osm2pgsql / GDAL z_order)
@@ -234,8 +247,7 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     if n == 0:
         return empty
     p0, p1 = S["p0"], S["p1"]
-    segs = shapely.linestrings(np.stack([p0, p1], axis=1))
-    tree = shapely.STRtree(segs)
+    sb = np.column_stack([np.minimum(p0, p1), np.maximum(p0, p1)])  # segment boxes: minx, miny, maxx, maxy
     rows: list[dict[str, np.ndarray]] = []
 
     def add(i: np.ndarray, j: np.ndarray, t: np.ndarray, u: np.ndarray, xy: np.ndarray, near: bool = False) -> None:
@@ -256,13 +268,27 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
         rows.append(rec)
 
     # 1. segment against segment (boxes overlap), exactly: crossings, touches, shared vertices, overlaps
-    i, j = tree.query(segs)  # envelopes that overlap
+    i, j = box_pairs(sb)  # envelopes that overlap (i < j)
     keep = (i < j) & (S["line"][i] != S["line"][j])
     i, j = i[keep], j[keep]
     r = p1[i] - p0[i]
     s = p1[j] - p0[j]
-    q = p0[j] - p0[i]
     den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
+    # two segments that are not parallel and share an end point that is an end of both lines meet only there:
+    # a meeting of two line ends, left out below anyway (most pairs of a noded layer)
+    if "end_ids" in S:  # the number of the (exact) point at each segment end that is a line end, else -1
+        e0, e1 = S["end_ids"]
+        a0, a1, b0, b1 = e0[i], e1[i], e0[j], e1[j]
+        shared_end = (((a0 >= 0) & ((a0 == b0) | (a0 == b1))) | ((a1 >= 0) & ((a1 == b0) | (a1 == b1))))
+    else:
+        i_start, i_end = S["first"][i], S["last"][i]
+        j_start, j_end = S["first"][j], S["last"][j]
+        eq = lambda x, y: (x == y).all(axis=1)  # noqa: E731
+        shared_end = ((i_start & j_start & eq(p0[i], p0[j])) | (i_start & j_end & eq(p0[i], p1[j]))
+                      | (i_end & j_start & eq(p1[i], p0[j])) | (i_end & j_end & eq(p1[i], p1[j])))
+    keep = ~(shared_end & (den != 0.0))
+    i, j, r, s, den = i[keep], j[keep], r[keep], s[keep], den[keep]
+    q = p0[j] - p0[i]
     scale = S["length"][i] * S["length"][j]
     eps = 1e-9
     proper = np.abs(den) > 1e-12 * scale
@@ -296,11 +322,13 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     ends_seg = np.concatenate([firsts, lasts])
     ends_f = np.concatenate([np.zeros(len(firsts)), np.ones(len(lasts))])
     ends_xy = np.vstack([p0[firsts], p1[lasts]])
-    pe, js = tree.query(shapely.points(ends_xy), predicate="dwithin", distance=tol)
+    pe, js = box_pairs(np.column_stack([ends_xy - tol, ends_xy + tol]), sb)
     keep = S["line"][ends_seg[pe]] != S["line"][js]
     pe, js = pe[keep], js[keep]
     vec = p1[js] - p0[js]
     f = np.clip(np.einsum("ij,ij->i", ends_xy[pe] - p0[js], vec) / np.einsum("ij,ij->i", vec, vec), 0, 1)
+    within = np.hypot(*(ends_xy[pe] - (p0[js] + f[:, None] * vec)).T) <= tol  # as GEOS's dwithin
+    pe, js, vec, f = pe[within], js[within], vec[within], f[within]
     add(ends_seg[pe], js, ends_f[pe], f, p0[js] + f[:, None] * vec, near=True)
     out = {k: np.concatenate([rec[k] for rec in rows]) if rows else empty[k] for k in empty}
     inner = (out["ea"] == 0) | (out["eb"] == 0)
@@ -352,6 +380,13 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     >>> len(out), info["crossings_kept_apart"]
     (2, 1)
     """
+    out, info, _ends = _node_lines(lines, tolerance_m)
+    return out, info
+
+
+def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], Any]:
+    """:func:`node_lines`, and when the lines come back as they were, the distinct end points (first ends, then
+    last ends) and the number of each end among them (for :func:`_cluster_ends`), else None."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
@@ -360,14 +395,15 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
                             "levels": len(np.unique(level)) if m else 0}
     if m < 2:
         info["lines_out"] = m
-        return lines, info
+        return lines, info, None
     # an end point no other line ends at: a ramp or a street that stops on another one (a T junction)
     from scipy.spatial import cKDTree
 
     S = _segments(geoms)
     both = np.vstack([S["starts"], S["ends"]])
-    uniq, inv, cnt = np.unique(both, axis=0, return_inverse=True, return_counts=True)
-    inv = inv.ravel()
+    uniq, inv = unique_points(both)
+    cnt = np.bincount(inv, minlength=len(uniq))
+    S["end_ids"] = (np.where(S["first"], inv[:m][S["line"]], -1), np.where(S["last"], inv[m:][S["line"]], -1))
     alone_u = cnt == 1  # exactly shared ends are not alone; the others: no other end within the tolerance
     if len(uniq) > 1 and alone_u.any():
         d2 = cKDTree(uniq).query(uniq[alone_u], k=2)[0][:, 1]
@@ -393,7 +429,7 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     L = shapely.length(geoms)
     if not ((d > 1e-6) & (d < L[line_of] - 1e-6)).any():  # already noded: every meeting at line ends
         info["lines_out"] = m
-        return lines, info
+        return lines, info, (uniq, inv)
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
     order = np.lexsort((dd, line))
@@ -416,21 +452,35 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     out = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(out_geoms, crs=lines.crs), crs=lines.crs)
     out = out[out.length > 0].reset_index(drop=True)
     info["lines_out"] = len(out)
-    return out, info
+    return out, info, None
 
 
-def _cluster_ends(pts: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Node number of each end point: end points closer than the tolerance (chains included) are one node."""
+def _cluster_ends(pts: np.ndarray, tolerance_m: float,
+                  unique: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Node number of each end point: end points closer than the tolerance (chains included) are one node.
+
+    ``unique``: ``unique_points(pts)`` when the caller has it."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     n = len(pts)
-    pairs = cKDTree(pts).query_pairs(tolerance_m, output_type="ndarray")
-    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) else \
-        coo_matrix((n, n))
-    _, labels = connected_components(adj, directed=False)
-    return labels
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # equal points first (most ends are shared exactly), then the near ones
+    uniq, inv = unique_points(pts) if unique is None else unique
+    k = len(uniq)
+    pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
+    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
+        coo_matrix((k, k))
+    _, comp = connected_components(adj, directed=False)
+    labels = comp[inv]
+    # numbered in the order of each node's first end point (as a component search over all the points numbers them)
+    first = np.full(int(comp.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n))
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[labels]
 
 
 def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, walkable_only: bool = True,
@@ -482,19 +532,25 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     level_cols = [c for c in r.columns if str(c).lower() in LEVEL_FIELDS]
     r = _lines(gpd.GeoDataFrame(r[keep_cols + level_cols], geometry=r.geometry.values, crs=r.crs))
     if clip_to is not None and not r.empty:
-        r = r[shapely.intersects(r.geometry.values, clip_to)]
+        clip = shapely.from_wkb(shapely.to_wkb(clip_to))
+        shapely.prepare(clip)  # a copy: the caller's geometry is not changed
+        inside = shapely.intersects(clip, np.asarray(r.geometry.values, dtype=object))
+        r = r[inside] if not inside.all() else r
     noding: dict[str, Any] = {}
+    ends = None
     if node and not r.empty:
-        r, noding = node_lines(r.reset_index(drop=True), tolerance_m=node_tolerance_m)
+        r, noding, ends = _node_lines(r.reset_index(drop=True), node_tolerance_m)
     r = r[keep_cols + [r.geometry.name]]
     geoms = r.geometry.values
     if len(geoms) == 0:
         return WalkGraph(gpd.GeoDataFrame({"u": np.zeros(0, int), "v": np.zeros(0, int), "length_m": np.zeros(0)},
                                           geometry=gpd.GeoSeries([], crs=r.crs), crs=r.crs),
                          np.zeros((0, 2)), r.crs, noding=noding)
-    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
-    end = shapely.get_coordinates(shapely.get_point(geoms, -1))
-    inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m)
+    coords, idx = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    first = np.searchsorted(idx, np.arange(len(geoms)))
+    last = np.r_[first[1:], len(idx)] - 1
+    start, end = coords[first], coords[last]
+    inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m, ends)
     n_nodes = int(inv.max()) + 1
     nodes = np.zeros((n_nodes, 2))
     np.add.at(nodes, inv, np.vstack([start, end]))
@@ -550,7 +606,8 @@ def read_walk_network(path: str | os.PathLike, *, bounding_box: Any = None) -> g
 def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
                  access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
                  min_largest_share: float = 0.9,
-                 point_names: tuple[str, str] = ("stop", "stops")) -> tuple[dict[str, Any], list[str]]:
+                 point_names: tuple[str, str] = ("stop", "stops"),
+                 snaps: pd.DataFrame | None = None) -> tuple[dict[str, Any], list[str]]:
     """What the street graph is: pieces, noding, and how far stops (or other points) are from it.
 
     Parameters
@@ -566,6 +623,8 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
         Warn when the largest connected piece holds less of the street length.
     point_names : (str, str), default ("stop", "stops")
         What the points are, one and several (``("school", "schools")``), for the warnings.
+    snaps : DataFrame, optional
+        :func:`snap_points` of ``stops_xy`` when the caller has them already (not snapped again).
 
     Returns
     -------
@@ -616,7 +675,8 @@ def graph_report(graph: WalkGraph, stops_xy: np.ndarray | None = None, *,
                         f"check the layer for gaps at junctions (end points more than the node tolerance apart)")
     if stops_xy is not None:
         xy = np.asarray(stops_xy, dtype=float).reshape(-1, 2)
-        snap = snap_points(graph, xy)["snap_m"].to_numpy(dtype=float) if len(xy) else np.zeros(0)
+        snap = (snap_points(graph, xy) if snaps is None else snaps)["snap_m"].to_numpy(dtype=float) if len(xy) \
+            else np.zeros(0)
         far = snap > access_width_m
         metrics["stops_snapped_beyond_access"] = int(far.sum())
         metrics["stops_max_snap_m"] = float(snap.max()) if snap.size and np.isfinite(snap).all() else (
