@@ -55,7 +55,6 @@ SITES = {
     ("ecogis/reported.py", "pyogrio"): "heavy: pyogrio loads geopandas; this module loads without it",
     ("ecogis/tables.py", "pyogrio"): "heavy: pyogrio loads geopandas; the record tables load without it",
     ("ecogis/disc_union.py", "ecogis.partition"): _PENDING,
-    ("ecogis/network.py", "ecogis.discs"): _PENDING,
     ("ecogis/service_area.py", "ecogis.crs"): _PENDING,
     ("ecogis/service_area.py", "ecogis.io"): _PENDING,
     ("ecogis/service_area.py", "ecogis.network"): _PENDING,
