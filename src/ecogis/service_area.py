@@ -38,7 +38,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecogis.crs import CRSLike, crs_label, to_metric
+from ecogis.crs import CRSLike, crs_label, metric_crs_note, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
 from ecogis.discs import place_holes
@@ -195,6 +195,9 @@ def _measured_inputs(points: gpd.GeoDataFrame, area: Any, r: float, metric_crs: 
     """Metric CRS, the area (one prepared polygon), the points (all, and the distinct ones within r of the area)."""
     points, area = _gated(points, area, warnings, kind=kind, what=what)
     crs = _metric_for(area, metric_crs)
+    note = metric_crs_note(crs, area if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)) else None)
+    if note is not None:  # an equal-area CRS for data wider than a zone: say what it keeps exact
+        warnings.append(note)
     A = _area_geometry(area, crs, warnings)
     shapely.prepare(A)
     xy, points_m = _points(points, crs, what)
