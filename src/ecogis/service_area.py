@@ -256,10 +256,10 @@ def _check_options(method: str, roads: Any, min_gap_m2: float, access_width_m: f
     return step
 
 
-#: vertices of every circle in the gap polygons together, at most, when ``arc_step_deg`` is not given: 32 million
-#: (1,000,000 discs of 32 vertices, about 3 GB at the national run); below about 125,000 facilities the default
-#: step stays
-_CIRCLE_VERTEX_BUDGET = 32_000_000
+#: vertices of every circle in the gap polygons together, at most, when ``arc_step_deg`` is not given: 20 million
+#: (the national run of benchmarks/coverage.py, 696,812 of 1,000,000 stops serving the area: 29 vertices a circle,
+#: about 3.2 GB; 32 million took 4.25 GB, past the 4 GB target); below 78,125 facilities the default step stays
+_CIRCLE_VERTEX_BUDGET = 20_000_000
 
 
 def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) -> float:
@@ -428,8 +428,8 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
         Address of a ``dask.distributed`` scheduler for the gap tiles.
     arc_step_deg : float, optional
         Largest angle between two vertices of a circle in the gap polygons; default 1.40625
-        (360 / 256), coarser (and said in the warnings) when more than 125,000 facilities
-        serve the area (32 million circle vertices in all; every arc keeps its sector's exact area).
+        (360 / 256), coarser (and said in the warnings) when more than 78,125 facilities
+        serve the area (20 million circle vertices in all; every arc keeps its sector's exact area).
     target_share : float, default 1.0
         Area share required; below it every listed gap is a violation.
     facility_kind : str, default "facilities"
