@@ -360,7 +360,7 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
 
     The CGCS2000 3-degree Gauss-Kruger zone of the data's centre when it lies in
     China, the UTM zone otherwise, when the data fits that zone (its area of use,
-    give or take 1.5 degrees of longitude, and areas within 1 % of true).  Data
+    give or take 1.5 degrees of longitude, and areas within 0.1 % of true).  Data
     wider than that (a province, a region, a national run: a Transverse Mercator
     far off its meridian inflates areas, by 10 % 30 degrees off) gets an Albers
     equal-area conic fitted to its extent (standard parallels at a sixth of its
@@ -395,8 +395,9 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     china = 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0
     zone = gk_zone_crs(lon) if china else _utm_zone(lon, lat)
     # the zone's stated area of use is China's land (or the zone's band) within its strip: only its
-    # longitudes bound where the projection is good
-    if bounds is None or _metric_crs_problem(zone, bounds, area_of_use="longitude") is None:
+    # longitudes bound where the projection is good; and its areas must be within 0.1 % over the data
+    if bounds is None or (_metric_crs_problem(zone, bounds, area_of_use="longitude") is None
+                          and (_scale_errors(zone, bounds) or (0.0, 0.0))[0] <= _AUTO_MAX_AREAL_SCALE_ERROR):
         return zone
     fitted = _fitted_equal_area(bounds, CGCS2000 if china else WGS84)
     problem = _metric_crs_problem(fitted, bounds)
@@ -484,6 +485,9 @@ _MAX_LINEAR_SCALE_ERROR = 0.01
 _AREA_OF_USE_MARGIN_DEG = (1.5, 5.0)
 #: largest error of the area scale (k^2 for a conformal projection) accepted over the data
 _MAX_AREAL_SCALE_ERROR = 0.01
+#: ... and in the zone :func:`metric_crs` picks itself (wider data gets the equal-area fit): a Gauss-Kruger
+#: zone is within it up to about 2 degrees of longitude from its meridian
+_AUTO_MAX_AREAL_SCALE_ERROR = 0.001
 
 
 def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float, float, float] | None:
