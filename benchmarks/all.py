@@ -75,7 +75,7 @@ def buffer_rows(quick: bool) -> list[Row]:
         ratio = t["naive"] / t["ecogis"]
         agree = res["ecogis_m2"] / res["naive_m2"] - 1.0
         row = Row(f"`covered_area`, {n:,} {layout} stops / {km2:,.0f} km²", _s(t["ecogis"]),
-                  f"naive geopandas {_s(t['naive'])}", f"{ratio:.1f}× faster", "≥ 10× faster (kept)",
+                  f"naive geopandas {_s(t['naive'])}", f"{ratio:.2f}× faster", "≥ 10× faster (kept)",
                   ratio >= 10.0, f"{_mb(peak_e)} (naive {_mb(peak_n)})")
         if abs(agree) >= 1e-3:
             row.agrees = False
