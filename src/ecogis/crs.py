@@ -359,23 +359,18 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     """The CRS ecogis does metric work in for this data.
 
     The CGCS2000 3-degree Gauss-Kruger zone of the data's centre when it lies in
-    China, the UTM zone otherwise, when the data fits that zone (its area of use,
-    give or take 1.5 degrees of longitude, and areas within 0.1 % of true).  Data
-    wider than that (a province, a region, a national run: a Transverse Mercator
-    far off its meridian inflates areas, by 10 % 21 degrees off at 33.5 N) gets an Albers
-    equal-area conic fitted to its extent (standard parallels at a sixth of its
-    latitude range from each edge, CGCS2000 in China): every area is exact and
-    every distance within 1 % of true.  A layer already in a conformal projected
-    CRS, or in an equal-area one whose distances stay within 1 % of true over it,
-    keeps it (whether its coordinates fit that CRS's area of use is the input
-    gate's check, :func:`ecogis.gate.check_layer`); a layer in Web Mercator or
-    another projection gets the pick above instead.
+    China, the UTM zone otherwise, where the data fits it (its strip give or take 1.5
+    degrees, areas within 0.1 %).  Wider data (a Transverse Mercator 21 degrees off
+    its meridian inflates areas by 10 %) gets an Albers equal-area conic fitted to
+    it (CGCS2000 in China): areas exact, distances within 1 %.  A layer already in a
+    conformal CRS, or in an equal-area one with distances within 1 % over it, keeps
+    it (its coordinates against that CRS's area of use are the gate's check,
+    :func:`ecogis.gate.check_layer`); one in Web Mercator gets the pick above.
 
     Raises
     ------
     ecogis.errors.CRSError
-        When the data has no CRS or no coordinates, or spans so many degrees of
-        latitude that no one CRS keeps both areas and distances within 1 %.
+        Data without CRS or coordinates, or too tall for one CRS to keep areas and distances within 1 %.
 
     Examples
     --------
@@ -394,8 +389,7 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     lon, lat = _lonlat_centroid(gdf)
     china = 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0
     zone = gk_zone_crs(lon) if china else _utm_zone(lon, lat)
-    # the zone's stated area of use is China's land (or the zone's band) within its strip: only its
-    # longitudes bound where the projection is good; and its areas must be within 0.1 % over the data
+    # only the longitudes of the zone's area of use (its latitudes are China's land); areas within 0.1 %
     if bounds is None or (_metric_crs_problem(zone, bounds, area_of_use="longitude") is None
                           and (_scale_errors(zone, bounds) or (0.0, 0.0))[0] <= _AUTO_MAX_AREAL_SCALE_ERROR):
         return zone
@@ -435,10 +429,8 @@ def _fitted_equal_area(bounds: tuple[float, float, float, float], datum: CRS) ->
     lon_0 = round((west + east) / 2.0 * 2.0) / 2.0
     sixth = (north - south) / 6.0
     lat_1, lat_2 = round((south + sixth) * 2.0) / 2.0, round((north - sixth) * 2.0) / 2.0
-    if lat_1 == lat_2 or (lat_1 < 0 < lat_2):  # one standard parallel, or the equator between them
-        lat_1 = lat_2 = round((south + north) / 2.0 * 2.0) / 2.0
-    if lat_1 == 0.0:
-        lat_1 = lat_2 = 0.5 if north > 0 else -0.5
+    if lat_1 == lat_2 or lat_1 * lat_2 <= 0:  # one standard parallel (off the equator), or the equator between
+        lat_1 = lat_2 = max(abs(round(south + north)) / 2.0, 0.5) * (1.0 if north + south >= 0 else -1.0)
     lat_0 = round((south + north) / 2.0)
     datum_name = "CGCS2000" if datum.equals(CGCS2000) else datum.name
     name = (f"{datum_name} / Albers equal-area conic fitted to {west:.2f}..{east:.2f}E {south:.2f}..{north:.2f}N "
@@ -474,11 +466,9 @@ def metric_crs_note(crs: CRS, gdf: gpd.GeoDataFrame | gpd.GeoSeries | None = Non
 #: projection methods that keep angles (circles stay circles, so a radius means the same everywhere)
 _CONFORMAL_METHODS = ("transverse mercator", "lambert conic conformal", "stereographic", "oblique mercator",
                       "mercator (variant", "mercator (1sp)", "mercator (2sp)")
-#: projection methods that keep areas (a circle of radius r has the true area pi r^2; its shape is kept only
-#: where the scale is near 1, which :data:`_MAX_LINEAR_SCALE_ERROR` bounds over the data)
+#: projection methods that keep areas (a circle of radius r has the true area pi r^2, its shape near the scale)
 _EQUAL_AREA_METHODS = ("albers equal area", "lambert azimuthal equal area", "lambert cylindrical equal area")
-#: largest error of the linear scale (any direction) accepted over the data in an equal-area CRS: a 500 m
-#: radius means 495-505 m
+#: largest error of the scale (any direction) accepted over the data in an equal-area CRS: 500 m is 495-505 m
 _MAX_LINEAR_SCALE_ERROR = 0.01
 #: how far (degrees of longitude, of latitude) the data may reach beyond a CRS's area of use: a
 #: Gauss-Kruger zone is used a little beyond its 3-degree strip (metric_crs picks the zone of the
@@ -500,9 +490,8 @@ def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float,
         return None
     if gdf.crs.is_geographic:
         return tuple(float(v) for v in b)
-    t = _to_lonlat(gdf.crs)
-    # 11 points along each edge of the box and its centre: a parallel or meridian of a conic or
-    # transverse projection is curved, so the corners alone miss the data's extremes
+    t = _built("to_lonlat", gdf.crs)
+    # 11 points along each edge and the centre: curved parallels and meridians make the corners miss extremes
     u = np.linspace(0.0, 1.0, 11)
     ex, ey = b[0] + u * (b[2] - b[0]), b[1] + u * (b[3] - b[1])
     xs = np.concatenate([ex, ex, np.full(11, b[0]), np.full(11, b[2]), [(b[0] + b[2]) / 2]])
@@ -527,12 +516,11 @@ def _projection_kind(crs: CRS) -> str | None:
 
 
 def _scale_errors(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[float, float] | None:
-    """(largest error of the area scale, of the linear scale in any direction) over a 5 x 5 grid of the
-    data's lon/lat ``bounds``; None where pyproj cannot compute the factors."""
+    """(largest error of the area scale, of the scale in any direction) over 5 x 5 points of ``bounds``, or None."""
     west, south, east, north = bounds
     lons, lats = np.meshgrid(np.linspace(west, east, 5), np.linspace(south, north, 5))
     try:
-        f = _proj(crs).get_factors(lons.ravel(), lats.ravel())
+        f = _built("proj", crs).get_factors(lons.ravel(), lats.ravel())
         areal = np.asarray(f.areal_scale, dtype=float)
         # Tissot's indicatrix: the largest and smallest scale in any direction
         a, b = np.asarray(f.tissot_semimajor, dtype=float), np.asarray(f.tissot_semiminor, dtype=float)
@@ -543,32 +531,17 @@ def _scale_errors(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[
     return float(np.max(np.abs(areal - 1.0))), float(max(np.max(np.abs(a - 1.0)), np.max(np.abs(b - 1.0))))
 
 
-#: CRS (by its definition) -> its transformer to WGS84 lon/lat, and its pyproj.Proj: building either
-#: costs 0.05-0.3 s, and every metric operation asks for the metric CRS of its data
-_TO_LONLAT: dict[str, Any] = {}
-_PROJ: dict[str, Any] = {}
+#: (what, CRS definition) -> its transformer to WGS84 lon/lat or its pyproj.Proj (0.05-0.3 s to build each)
+_BUILT: dict[tuple[str, str], Any] = {}
 
 
-def _crs_key(crs: CRS) -> str:
-    return crs.srs or crs.to_wkt()
+def _built(what: str, crs: CRS) -> Any:
+    key = (what, crs.srs or crs.to_wkt())
+    if key not in _BUILT:
+        from pyproj import Proj, Transformer
 
-
-def _to_lonlat(crs: CRS) -> Any:
-    key = _crs_key(crs)
-    if key not in _TO_LONLAT:
-        from pyproj import Transformer
-
-        _TO_LONLAT[key] = Transformer.from_crs(crs, WGS84, always_xy=True)
-    return _TO_LONLAT[key]
-
-
-def _proj(crs: CRS) -> Any:
-    key = _crs_key(crs)
-    if key not in _PROJ:
-        from pyproj import Proj
-
-        _PROJ[key] = Proj(crs)
-    return _PROJ[key]
+        _BUILT[key] = Transformer.from_crs(crs, WGS84, always_xy=True) if what == "to_lonlat" else Proj(crs)
+    return _BUILT[key]
 
 
 def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | None, *,
