@@ -25,10 +25,13 @@ import numpy as np
 
 __all__ = [
     "CRS",
+    "LAYOUT_CRS",
     "X0",
     "Y0",
     "bench_parser",
+    "as_lonlat",
     "grid_roads",
+    "machine",
     "peak_during",
     "peak_mb",
     "run_in_child",
@@ -44,6 +47,11 @@ __all__ = [
 CRS = "EPSG:4547"
 #: the centre of the synthetic layers, in ``CRS`` metres
 X0, Y0 = 500_000.0, 3_700_000.0
+
+#: the synthetic layouts in metres read as a Lambert azimuthal equal-area projection centred on (X0, Y0)
+#: (114E, 33.43N, near EPSG:4547's origin): where a national layer is laid out before it is stored in
+#: longitude/latitude, as a national user has it; areas in it are true, so 750,000 km2 stay 750,000 km2
+LAYOUT_CRS = "+proj=laea +lat_0=33.43 +lon_0=114 +x_0=500000 +y_0=3700000 +ellps=GRS80 +units=m +no_defs"
 
 _STATUS = Path("/proc/self/status")
 
@@ -180,6 +188,31 @@ def write_population_raster(path: Path, km2: float, cells: int) -> dict:
             dens = 40.0 * np.exp(-np.hypot(xx - X0, yy - Y0) / 8000.0) + rng.random((h, width)) * 2.0
             dst.write(dens.astype("float32")[None], window=Window(0, r, width, h))
     return {"width": width, "height": height, "cell_m": cell}
+
+
+def as_lonlat(gdf):
+    """A synthetic layer (coordinates in metres about (X0, Y0)) as a national user has it: the metres read
+    in :data:`LAYOUT_CRS`, stored in EPSG:4490 longitude/latitude (CGCS2000)."""
+    return gdf.set_crs(LAYOUT_CRS, allow_override=True).to_crs("EPSG:4490")
+
+
+def machine() -> str:
+    """``"2 cores, 23.5 GiB RAM, load average 3.1 2.9 2.7"`` (Linux; what it can tell elsewhere)."""
+    import os
+
+    cores = os.cpu_count() or 0
+    ram = "RAM unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{float(line.split()[1]) / 1024 ** 2:.1f} GiB RAM"
+    except OSError:
+        pass
+    try:
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    return f"{cores} cores, {ram}, load average {load}"
 
 
 def versions(*names: str) -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from common import (
     CRS,
+    as_lonlat,
     bench_parser,
     grid_roads,
     peak_mb,
@@ -164,7 +165,7 @@ def _districts(area, k: int = 4):
     minx, miny, maxx, maxy = area.total_bounds
     xs, ys = np.linspace(minx, maxx, k + 1), np.linspace(miny, maxy, k + 1)
     boxes = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(k) for j in range(k)]
-    return gpd.GeoDataFrame({"name": [f"D{i:02d}" for i in range(len(boxes))]}, geometry=boxes, crs=CRS)
+    return gpd.GeoDataFrame({"name": [f"D{i:02d}" for i in range(len(boxes))]}, geometry=boxes, crs=area.crs)
 
 
 def case_scale(n: int, km2: float, repeats: int, naive: bool, workers: bool) -> dict:
@@ -220,7 +221,9 @@ def case_national(n: int, km2: float, way: str) -> dict:
     """
     cap = _NATIONAL_CAP_MB * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    stops, area = _buffer_inputs("clustered", n, km2)
+    # as a national user has them: longitude/latitude (EPSG:4490); ecogis picks the metric CRS (an
+    # equal-area conic fitted to the area: 750,000 km2 span 14 degrees, several Gauss-Kruger zones)
+    stops, area = (as_lonlat(g) for g in _buffer_inputs("clustered", n, km2))
     t0 = time.perf_counter()
     try:
         return _national(stops, area, way, t0)
@@ -242,8 +245,13 @@ def _national(stops, area, way: str, t0: float) -> dict:
         step = {"stop_coverage": None, "stop_coverage_coarse": 11.25}[way]
         res = stop_coverage(stops, area, radius_m=500.0, districts=_districts(area), arc_step_deg=step)
         figures = {"covered_m2": res.metrics["covered_area_m2"], "gaps": res.metrics["uncovered"],
-                   "districts": len(res.layers["districts_coverage"])}
-    return {"seconds": time.perf_counter() - t0, "peak_mb": peak_mb(), **figures}
+                   "districts": len(res.layers["districts_coverage"]), "area_share": res.metrics["area_share"],
+                   "metric_crs": res.parameters.get("metric_crs", ""), "warnings": list(res.warnings)}
+    seconds = time.perf_counter() - t0
+    from pyproj import Geod
+
+    figures["geodesic_area_m2"] = abs(Geod(ellps="GRS80").geometry_area_perimeter(area.geometry.iloc[0])[0])
+    return {"seconds": seconds, "peak_mb": peak_mb(), **figures}
 
 
 def scale_section(quick: bool, national_only: bool = False) -> bool:
@@ -279,10 +287,15 @@ def scale_section(quick: bool, national_only: bool = False) -> bool:
 def _national_cases(n1m: int, km1m: float, quick: bool) -> bool:
     ok = True
     cov = run_in_child(case_national, n1m, km1m, "covered_area")
-    # the default settings: past 32 million circle vertices the arcs are 11.25 deg (said in the warnings)
-    for way, label in (("stop_coverage", "default settings, arcs of 11.25 deg chosen"),):
+    # the default settings: past 20 million circle vertices the arcs get coarser (said in the warnings)
+    for way in ("stop_coverage",):
         nat = run_in_child(case_national, n1m, km1m, way)
+        arcs = [w.split("arcs of ")[1].split(" degrees")[0] for w in nat.get("warnings", []) if "arcs of " in w]
+        label = "default settings" + (f", arcs of {arcs[0]} deg chosen" if arcs else ", default arcs")
         ok &= _national_line(n1m, km1m, label, nat, cov) or quick
+        for w in nat.get("warnings", []):
+            if "metric work in" in w:
+                print(f"  {'':9s} {w}")
     return ok
 
 

@@ -427,3 +427,25 @@ def test_an_easting_with_a_zone_prefix_is_refused_naming_the_prefixed_crs():
     ok = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(x, y)], crs="EPSG:4526").to_crs(GK114)
     assert covered_area(ok, _square(ok.geometry.x.iloc[0] - 600, ok.geometry.y.iloc[0] - 600, 1200))[
         "covered_area_m2"] == pytest.approx(math.pi * 500 ** 2, rel=1e-9)
+
+
+def test_a_layer_beyond_its_gauss_kruger_zone_is_refused_with_the_way_to_store_it():
+    """Issue 17: 1,000,000 synthetic stops over 750,000 km2 in EPSG:4547 reach 7 degrees past CM 114E.
+    The gate is right to refuse them (a zone far off its meridian inflates areas); the fix says how a
+    national layer is stored so that ecogis measures it right."""
+    import geopandas as gpd
+    import shapely
+
+    from ecogis.errors import ValidationError
+    from ecogis.gate import check_layer
+
+    far = gpd.GeoDataFrame(geometry=[shapely.Point(500_000, 3_700_000), shapely.Point(1_100_000, 3_700_000)],
+                           crs=4547)
+    with pytest.raises(ValidationError, match=r"row 1: outside-crs-area.*EPSG:4547's area of use \(112\.5\.\.115\.5 E"
+                                              r".*EPSG:4490 longitude/latitude or an equal-area CRS"):
+        check_layer(far, "bus_stops", what="stops")
+    # stored in longitude/latitude, the same stops pass and are measured in an equal-area projection
+    lonlat, _ = check_layer(far.to_crs(4490), "bus_stops", what="stops")
+    from ecogis.crs import metric_crs
+
+    assert "Albers equal-area" in metric_crs(lonlat).name

@@ -187,7 +187,7 @@ def stop_coverage(  # noqa: PLR0913 -- one keyword-only option per documented pa
         on its workers, with the same numbers.
     arc_step_deg : float, optional
         Largest angle between two vertices of a circle in the gap polygons (default 360 / 256: 4 cm
-        from the circle at 500 m; coarser, with a warning, when more than 125,000 stops serve the
+        from the circle at 500 m; coarser, with a warning, when more than 78,125 stops serve the
         area, so that a national run fits in memory).  Each arc keeps its sector's exact area whatever the step;
         a coarser step (e.g. 11.25, 32 vertices a circle) makes national runs, where most
         discs stand alone as holes in one large gap, several times lighter in memory.

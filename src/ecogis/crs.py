@@ -11,7 +11,9 @@ Three jobs live here, and every metric operation in ecogis goes through them:
   and Taiwan use WGS84 there).
 * :func:`metric_crs` picks the CGCS2000 3-degree Gauss-Kruger zone of the data's
   centroid (EPSG:4534-4554, false easting 500 km, no zone prefix) or, outside
-  China, the UTM zone; :func:`to_metric` and :func:`to_crs` reproject
+  China, the UTM zone; for data wider than such a zone (a province, a region,
+  a national run) an Albers equal-area conic fitted to the data's extent, which
+  keeps every area exact; :func:`to_metric` and :func:`to_crs` reproject
   GeoDataFrames with ``always_xy`` axis order, never mutating their input.
 
 CGCS2000 (EPSG:4490) and WGS84 (EPSG:4326) differ by a few centimetres in China;
@@ -37,6 +39,8 @@ import numpy as np
 import shapely
 from pyproj import CRS, Proj, Transformer
 from pyproj.aoi import AreaOfInterest
+from pyproj.crs import ProjectedCRS
+from pyproj.crs.coordinate_operation import AlbersEqualAreaConversion
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
@@ -59,6 +63,7 @@ __all__ = [
     "transform_lonlat",
     "gk_zone_crs",
     "metric_crs",
+    "metric_crs_note",
     "check_metric_crs",
     "to_crs",
     "to_metric",
@@ -357,10 +362,18 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     """The CRS ecogis does metric work in for this data.
 
     The CGCS2000 3-degree Gauss-Kruger zone of the data's centre when it lies in
-    China, the UTM zone otherwise.  A layer already in a conformal projected CRS
-    keeps it (whether its coordinates fit that CRS is the input gate's check,
-    :func:`ecogis.gate.check_layer`); a layer in Web Mercator or another
-    non-conformal projection gets the zone of its centre instead.
+    China, the UTM zone otherwise, where the data fits it (its strip give or take 1.5
+    degrees, areas within 0.1 %).  Wider data (a Transverse Mercator 21 degrees off
+    its meridian inflates areas by 10 %) gets an Albers equal-area conic fitted to
+    it (CGCS2000 in China): areas exact, distances within 1 %.  A layer already in a
+    conformal CRS, or in an equal-area one with distances within 1 % over it, keeps
+    it (its coordinates against that CRS's area of use are the gate's check,
+    :func:`ecogis.gate.check_layer`); one in Web Mercator gets the pick above.
+
+    Raises
+    ------
+    ecogis.errors.CRSError
+        Data without CRS or coordinates, or too tall for one CRS to keep areas and distances within 1 %.
 
     Examples
     --------
@@ -368,13 +381,35 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     >>> luohe = gpd.GeoDataFrame(geometry=[shapely.Point(114.02, 33.58)], crs=4490)
     >>> metric_crs(luohe).to_epsg()
     4547
+    >>> region = gpd.GeoDataFrame(geometry=[shapely.box(107.0, 29.0, 121.0, 38.0)], crs=4490)
+    >>> metric_crs(region).name
+    'CGCS2000 / Albers equal-area conic fitted to 107.00..121.00E 29.00..38.00N (lat_1 30.5, lat_2 36.5, lon_0 114)'
     """
-    if gdf.crs is not None and gdf.crs.is_projected and _metric_crs_problem(gdf.crs, None) is None:
+    bounds = _lonlat_bounds(gdf)
+    if gdf.crs is not None and gdf.crs.is_projected and \
+            _metric_crs_problem(gdf.crs, bounds, area_of_use=False) is None:
         return gdf.crs
     lon, lat = _lonlat_centroid(gdf)
-    if 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0:
-        return gk_zone_crs(lon)
+    china = 73.0 <= lon <= 136.5 and 15.0 <= lat <= 54.0
+    zone = gk_zone_crs(lon) if china else _utm_zone(lon, lat)
+    # only the longitudes of the zone's area of use (its latitudes are China's land); areas within 0.1 %
+    if bounds is None or (_metric_crs_problem(zone, bounds, area_of_use="longitude") is None
+                          and (_scale_errors(zone, bounds) or (0.0, 0.0))[0] <= _AUTO_MAX_AREAL_SCALE_ERROR):
+        return zone
+    fitted = _fitted_equal_area(bounds, CGCS2000 if china else WGS84)
+    problem = _metric_crs_problem(fitted, bounds)
+    if problem is None:
+        return fitted
+    west, south, east, north = bounds
+    raise CRSError(
+        f"the data spans {west:.2f}..{east:.2f} E, {south:.2f}..{north:.2f} N: wider than one "
+        f"{crs_label(zone)} ({zone.name}), and an Albers equal-area conic fitted to it ({fitted.name}) "
+        f"{problem.removeprefix('it ')}; expected data that one CRS measures within 1 %: split it into parts "
+        f"of at most about 20 degrees of latitude (by province) and audit each"
+    )
 
+
+def _utm_zone(lon: float, lat: float) -> CRS:
     info = query_utm_crs_info(
         datum_name="WGS 84",
         area_of_interest=AreaOfInterest(lon, lat, lon, lat),
@@ -384,15 +419,64 @@ def metric_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     return CRS.from_epsg(int(info[0].code))
 
 
+def _fitted_equal_area(bounds: tuple[float, float, float, float], datum: CRS) -> CRS:
+    """An Albers equal-area conic for data within ``bounds`` (lon/lat): central meridian at the middle
+    (rounded to 0.5 degree), standard parallels a sixth of the latitude range in from each edge (0.5 degree)."""
+
+    west, south, east, north = bounds
+    lon_0 = round((west + east) / 2.0 * 2.0) / 2.0
+    sixth = (north - south) / 6.0
+    lat_1, lat_2 = round((south + sixth) * 2.0) / 2.0, round((north - sixth) * 2.0) / 2.0
+    if lat_1 == lat_2 or lat_1 * lat_2 <= 0:  # one standard parallel (off the equator), or the equator between
+        lat_1 = lat_2 = max(abs(round(south + north)) / 2.0, 0.5) * (1.0 if north + south >= 0 else -1.0)
+    lat_0 = round((south + north) / 2.0)
+    datum_name = "CGCS2000" if datum.equals(CGCS2000) else datum.name
+    name = (f"{datum_name} / Albers equal-area conic fitted to {west:.2f}..{east:.2f}E {south:.2f}..{north:.2f}N "
+            f"(lat_1 {lat_1:g}, lat_2 {lat_2:g}, lon_0 {lon_0:g})")
+    conversion = AlbersEqualAreaConversion(latitude_first_parallel=lat_1, latitude_second_parallel=lat_2,
+                                           latitude_false_origin=lat_0, longitude_false_origin=lon_0)
+    return ProjectedCRS(conversion, name=name, geodetic_crs=datum)
+
+
+def metric_crs_note(crs: CRS, gdf: gpd.GeoDataFrame | gpd.GeoSeries | None = None) -> str | None:
+    """A sentence for a result's warnings when ``crs`` is an equal-area CRS (areas exact, distances not
+    quite), or None for a conformal one.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> region = gpd.GeoDataFrame(geometry=[shapely.box(107.0, 29.0, 121.0, 38.0)], crs=4490)
+    >>> metric_crs_note(metric_crs(region), region)[:60]
+    'metric work in CGCS2000 / Albers equal-area conic fitted to '
+    >>> metric_crs_note(CRS.from_epsg(4547)) is None  # a Gauss-Kruger zone: nothing to say
+    True
+    """
+    if not crs.is_projected or _projection_kind(crs) != "equal-area":
+        return None
+    bounds = _lonlat_bounds(gdf) if gdf is not None else None
+    scale = _scale_errors(crs, bounds) if bounds is not None else None
+    within = f"; distances and radii within {scale[1]:.2%} of true over the data" if scale else ""
+    why = (" (the data is wider than one Gauss-Kruger zone, where a Transverse Mercator would inflate areas)"
+           if "fitted to" in crs.name else "")
+    return f"metric work in {crs.name}, an equal-area projection{why}: areas are exact{within}"
+
+
 #: projection methods that keep angles (circles stay circles, so a radius means the same everywhere)
 _CONFORMAL_METHODS = ("transverse mercator", "lambert conic conformal", "stereographic", "oblique mercator",
                       "mercator (variant", "mercator (1sp)", "mercator (2sp)")
+#: projection methods that keep areas (a circle of radius r has the true area pi r^2, its shape near the scale)
+_EQUAL_AREA_METHODS = ("albers equal area", "lambert azimuthal equal area", "lambert cylindrical equal area")
+#: largest error of the scale (any direction) accepted over the data in an equal-area CRS: 500 m is 495-505 m
+_MAX_LINEAR_SCALE_ERROR = 0.01
 #: how far (degrees of longitude, of latitude) the data may reach beyond a CRS's area of use: a
 #: Gauss-Kruger zone is used a little beyond its 3-degree strip (metric_crs picks the zone of the
 #: data's centre), and the north-south limits of a zone's area of use are China's, not the projection's
 _AREA_OF_USE_MARGIN_DEG = (1.5, 5.0)
 #: largest error of the area scale (k^2 for a conformal projection) accepted over the data
 _MAX_AREAL_SCALE_ERROR = 0.01
+#: ... and in the zone :func:`metric_crs` picks itself (wider data gets the equal-area fit): a Gauss-Kruger
+#: zone is within it up to about 2 degrees of longitude from its meridian
+_AUTO_MAX_AREAL_SCALE_ERROR = 0.001
 
 
 def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float, float, float] | None:
@@ -404,18 +488,66 @@ def _lonlat_bounds(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float,
         return None
     if gdf.crs.is_geographic:
         return tuple(float(v) for v in b)
-
-    t = Transformer.from_crs(gdf.crs, WGS84, always_xy=True)
-    xs = np.array([b[0], b[2], b[0], b[2], (b[0] + b[2]) / 2])
-    ys = np.array([b[1], b[1], b[3], b[3], (b[1] + b[3]) / 2])
+    t = _built("to_lonlat", gdf.crs)
+    # 11 points along each edge and the centre: curved parallels and meridians make the corners miss extremes
+    u = np.linspace(0.0, 1.0, 11)
+    ex, ey = b[0] + u * (b[2] - b[0]), b[1] + u * (b[3] - b[1])
+    xs = np.concatenate([ex, ex, np.full(11, b[0]), np.full(11, b[2]), [(b[0] + b[2]) / 2]])
+    ys = np.concatenate([np.full(11, b[1]), np.full(11, b[3]), ey, ey, [(b[1] + b[3]) / 2]])
     lon, lat = t.transform(xs, ys)
     if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
         return None
     return float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat))
 
 
-def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | None) -> str | None:
-    """Why ``crs`` is not fit for metric work on data within ``bounds`` (lon/lat), or None."""
+def _projection_kind(crs: CRS) -> str | None:
+    """``"conformal"``, ``"equal-area"`` or None (Web Mercator, any other projection) for a projected CRS."""
+    op = crs.coordinate_operation
+    method = ((op.method_name if op is not None else "") or "").lower()
+    if "pseudo mercator" in method:
+        return None
+    if any(m in method for m in _CONFORMAL_METHODS):
+        return "conformal"
+    if any(m in method for m in _EQUAL_AREA_METHODS):
+        return "equal-area"
+    return None
+
+
+def _scale_errors(crs: CRS, bounds: tuple[float, float, float, float]) -> tuple[float, float] | None:
+    """(largest error of the area scale, of the scale in any direction) over 5 x 5 points of ``bounds``, or None."""
+    west, south, east, north = bounds
+    lons, lats = np.meshgrid(np.linspace(west, east, 5), np.linspace(south, north, 5))
+    try:
+        f = _built("proj", crs).get_factors(lons.ravel(), lats.ravel())
+        areal = np.asarray(f.areal_scale, dtype=float)
+        # Tissot's indicatrix: the largest and smallest scale in any direction
+        a, b = np.asarray(f.tissot_semimajor, dtype=float), np.asarray(f.tissot_semiminor, dtype=float)
+    except Exception:  # pyproj cannot compute factors for some CRSs
+        return None
+    if not (np.all(np.isfinite(areal)) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return None
+    return float(np.max(np.abs(areal - 1.0))), float(max(np.max(np.abs(a - 1.0)), np.max(np.abs(b - 1.0))))
+
+
+#: (what, CRS definition) -> its transformer to WGS84 lon/lat or its pyproj.Proj (0.05-0.3 s to build each)
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def _built(what: str, crs: CRS) -> Any:
+    key = (what, crs.srs or crs.to_wkt())
+    if key not in _BUILT:
+        _BUILT[key] = Transformer.from_crs(crs, WGS84, always_xy=True) if what == "to_lonlat" else Proj(crs)
+    return _BUILT[key]
+
+
+def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | None, *,
+                        area_of_use: bool | str = True) -> str | None:
+    """Why ``crs`` is not fit for metric work on data within ``bounds`` (lon/lat), or None.
+
+    Without ``area_of_use`` the CRS's stated area of use is not compared with the data (for data
+    already in that CRS, whose coordinates the input gate checks); with ``"longitude"`` only its
+    longitudes are; the scales always are.
+    """
     if not crs.is_projected:
         return "it is not a projected CRS (its units are not metres on a plane)"
     op = crs.coordinate_operation
@@ -423,32 +555,32 @@ def _metric_crs_problem(crs: CRS, bounds: tuple[float, float, float, float] | No
     if "pseudo mercator" in method.lower():
         return (f"it is Web Mercator ({method}), which is not conformal on the ellipsoid and inflates areas "
                 f"by 1/cos^2(latitude)")
-    if not any(m in method.lower() for m in _CONFORMAL_METHODS):
-        return f"its projection ({method or 'unknown'}) is not conformal, so a radius is not the same in every direction"
+    kind = _projection_kind(crs)
+    if kind is None:
+        return (f"its projection ({method or 'unknown'}) is neither conformal nor equal-area, so neither a radius "
+                f"nor an area is the same everywhere")
     if bounds is None:
         return None
     west, south, east, north = bounds
     aou = crs.area_of_use
-    if aou is not None:
+    if aou is not None and area_of_use:
         m_lon, m_lat = _AREA_OF_USE_MARGIN_DEG
         a_west, a_south, a_east, a_north = aou.bounds
         if a_east < a_west:  # crosses the antimeridian
             a_east += 360.0
-        if west < a_west - m_lon or east > a_east + m_lon or south < a_south - m_lat or north > a_north + m_lat:
+        outside_lat = area_of_use != "longitude" and (south < a_south - m_lat or north > a_north + m_lat)
+        if west < a_west - m_lon or east > a_east + m_lon or outside_lat:
             return (f"the data ({west:.2f}..{east:.2f} E, {south:.2f}..{north:.2f} N) lies outside its area of use "
                     f"({a_west:.2f}..{a_east:.2f} E, {a_south:.2f}..{a_north:.2f} N)")
-
-    lons = np.array([west, east, west, east, (west + east) / 2])
-    lats = np.array([south, south, north, north, (south + north) / 2])
-    try:
-        factors = Proj(crs).get_factors(lons, lats)
-        areal = np.asarray(factors.areal_scale, dtype=float)
-    except Exception:  # pyproj cannot compute factors for some CRSs: the area-of-use check stands
+    errors = _scale_errors(crs, bounds)
+    if errors is None:  # the area-of-use check stands
         return None
-    if np.all(np.isfinite(areal)):
-        worst = float(np.max(np.abs(areal - 1.0)))
-        if worst > _MAX_AREAL_SCALE_ERROR:
-            return f"it distorts areas over the data by up to {worst:.1%} (areal scale {float(np.max(areal)):.4f})"
+    areal, linear = errors
+    if kind == "conformal" and areal > _MAX_AREAL_SCALE_ERROR:
+        return f"it distorts areas over the data by up to {areal:.1%} (areal scale off by {areal:.4f})"
+    if kind == "equal-area" and linear > _MAX_LINEAR_SCALE_ERROR:
+        return (f"it keeps areas but distorts distances over the data by up to {linear:.1%}, so a radius is "
+                f"not the same everywhere")
     return None
 
 
@@ -456,12 +588,14 @@ def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | N
                      name: str = "metric_crs") -> CRS:
     """Parse a metric CRS a caller gave and refuse one that would give wrong metres.
 
-    It must be a projected, conformal CRS (Transverse Mercator / Gauss-Kruger,
-    UTM, Lambert Conformal Conic, stereographic ...), not Web Mercator, whose area
-    of use (give or take 1.5 degrees of longitude) contains ``data`` and whose
-    area scale stays within 1 % of true over it.  Data already in that CRS is
-    not looked at here: whether its coordinates fit their CRS is the input
-    gate's check (:func:`ecogis.gate.check_layer`).
+    It must be a projected CRS, not Web Mercator, whose area of use (give or take
+    1.5 degrees of longitude) contains ``data``, and either conformal (Transverse
+    Mercator / Gauss-Kruger, UTM, Lambert Conformal Conic, stereographic ...) with
+    its area scale within 1 % of true over the data, or equal-area (Albers,
+    Lambert azimuthal equal-area) with its distances within 1 % of true over the
+    data.  For data already in that CRS the area of use is not compared: whether
+    its coordinates fit their CRS is the input gate's check
+    (:func:`ecogis.gate.check_layer`); the scales are.
 
     Parameters
     ----------
@@ -498,7 +632,7 @@ def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | N
     else:
         # data already in that CRS: whether its coordinates fit it is the input gate's check (outside-crs-area)
         own = data is not None and data.crs is not None and data.crs.equals(crs)
-        problem = _metric_crs_problem(crs, _lonlat_bounds(data) if data is not None and not own else None)
+        problem = _metric_crs_problem(crs, _lonlat_bounds(data) if data is not None else None, area_of_use=not own)
     if problem is None:
         return crs
     suggestion = ""
@@ -513,7 +647,8 @@ def check_metric_crs(metric: CRSLike, data: gpd.GeoDataFrame | gpd.GeoSeries | N
         given += f" ({crs.name})"
     raise CRSError(
         f"{name} was {given} but {problem}; expected a conformal projected CRS whose area of use contains the "
-        f"data, such as the Gauss-Kruger zone of the data{suggestion}; leave {name} out to let ecogis pick it"
+        f"data, such as the Gauss-Kruger zone of the data, or an equal-area one that keeps distances within 1 % "
+        f"over it{suggestion}; leave {name} out to let ecogis pick it"
     )
 
 

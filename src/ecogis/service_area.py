@@ -38,7 +38,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ecogis.crs import CRSLike, crs_label, same_crs, to_metric
+from ecogis.crs import CRSLike, crs_label, metric_crs_note, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
 from ecogis.discs import place_holes
@@ -195,6 +195,9 @@ def _measured_inputs(points: gpd.GeoDataFrame, area: Any, r: float, metric_crs: 
     """Metric CRS, the area (one prepared polygon), the points (all, and the distinct ones within r of the area)."""
     points, area = _gated(points, area, warnings, kind=kind, what=what)
     crs = _metric_for(area, metric_crs)
+    note = metric_crs_note(crs, area if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)) else None)
+    if note is not None:  # an equal-area CRS for data wider than a zone: say what it keeps exact
+        warnings.append(note)
     A = _area_geometry(area, crs, warnings)
     shapely.prepare(A)
     xy, points_m = _points(points, crs, what)
@@ -253,10 +256,10 @@ def _check_options(method: str, roads: Any, min_gap_m2: float, access_width_m: f
     return step
 
 
-#: vertices of every circle in the gap polygons together, at most, when ``arc_step_deg`` is not given: 32 million
-#: (1,000,000 discs of 32 vertices, about 3 GB at the national run); below about 125,000 facilities the default
-#: step stays
-_CIRCLE_VERTEX_BUDGET = 32_000_000
+#: vertices of every circle in the gap polygons together, at most, when ``arc_step_deg`` is not given: 20 million
+#: (the national run of benchmarks/coverage.py, 696,812 of 1,000,000 stops serving the area: 29 vertices a circle,
+#: about 3.2 GB; 32 million took 4.25 GB, past the 4 GB target); below 78,125 facilities the default step stays
+_CIRCLE_VERTEX_BUDGET = 20_000_000
 
 
 def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) -> float:
@@ -427,8 +430,8 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
         Address of a ``dask.distributed`` scheduler for the gap tiles.
     arc_step_deg : float, optional
         Largest angle between two vertices of a circle in the gap polygons; default 1.40625
-        (360 / 256), coarser (and said in the warnings) when more than 125,000 facilities
-        serve the area (32 million circle vertices in all; every arc keeps its sector's exact area).
+        (360 / 256), coarser (and said in the warnings) when more than 78,125 facilities
+        serve the area (20 million circle vertices in all; every arc keeps its sector's exact area).
     target_share : float, default 1.0
         Area share required; below it every listed gap is a violation.
     facility_kind : str, default "facilities"

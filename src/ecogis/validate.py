@@ -173,6 +173,18 @@ def _zone_prefix_hint(crs: Any, x: float) -> str | None:
             f"{what} Gauss-Kruger zone {zone}, false easting {zone}500000), not {crs_label(crs)}; state that CRS")
 
 
+def _wider_than_crs_hint(crs: Any) -> str | None:
+    """For a projected CRS (a Gauss-Kruger or UTM zone ...): data that really spans more than its area of use
+    is stored in longitude/latitude or an equal-area CRS, and ecogis picks the metric CRS that holds it."""
+    if not getattr(crs, "is_projected", False) or crs.area_of_use is None:
+        return None
+    w, s, e, n = crs.area_of_use.bounds
+    return (f"check the CRS the data was stated in; if it is right, the data reaches beyond {crs_label(crs)}'s "
+            f"area of use ({w:.1f}..{e:.1f} E, {s:.1f}..{n:.1f} N), where it distorts areas: store data that "
+            f"spans several zones (a province, a national layer) in EPSG:4490 longitude/latitude or an "
+            f"equal-area CRS, and ecogis measures it in an equal-area projection fitted to it")
+
+
 def geometry_problems(
     gdf: gpd.GeoDataFrame,
     kind: str | None = None,
@@ -278,7 +290,7 @@ def _outside_crs_area(gdf: gpd.GeoDataFrame, present: np.ndarray, bounds: np.nda
         else:
             add("outside-crs-area", f"coordinates ({b[0]:.6g}, {b[1]:.6g}) are outside "
                 f"{name}'s area of use", int(pos), _zone_prefix_hint(gdf.crs, b[0]) or
-                "check the CRS the data was stated in")
+                _wider_than_crs_hint(gdf.crs) or "check the CRS the data was stated in")
 
 
 def validate_layer(
