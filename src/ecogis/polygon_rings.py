@@ -83,8 +83,8 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     return (polys, poly_of) if owners else polys
 
 
-def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
-                   outline: bool = False) -> tuple[np.ndarray | None, np.ndarray] | tuple[Any, np.ndarray, Any]:
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, outline: bool = False,
+                   item: np.ndarray | None = None) -> Any:
     """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
 
     ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
@@ -99,6 +99,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     polygons there otherwise (e.g. with GEOS).  With ``outline``, a third item: the
     shareable vertices left on the merged polygons' rings and the polygon of each,
     ``(xy, polygon)`` (what other polygons could still share with them).
+
+    With ``item`` (the polygon each vertex belongs to), the holes are placed without a
+    point-in-polygon test: polygons that share a vertex merge into one polygon (where they
+    only touch at a point the dissolve fails anyway), so each group of them has one outer
+    ring and its other rings are its holes (:func:`touching_groups`); :func:`place_holes`
+    is the fallback when a group does not have exactly one outer ring.
 
     Examples
     --------
@@ -121,9 +127,15 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
     alone = np.bincount(ring, weights=shareable) == 0
     passed = np.zeros(0, dtype=object)
+    passed_item = np.zeros(0, dtype=np.intp)
+    if item is not None:
+        item = np.asarray(item, dtype=np.intp)
     if alone.any():
         mine = alone[ring]
         passed = shapely.linearrings(xy[mine], indices=np.cumsum(alone)[ring[mine]] - 1)
+        if item is not None:
+            passed_item = item[mine][np.r_[True, ring[mine][1:] != ring[mine][:-1]]]
+            item = item[~mine]
         xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
         n = len(xy)
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
@@ -138,8 +150,8 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     end = np.r_[start[1:], n] - 1
     vid[end] = vid[start]
     # edges i -> i + 1 inside a ring, without zero-length ones
-    e = np.flatnonzero(ring[1:] == ring[:-1])
-    e = e[(xy[e] != xy[e + 1]).any(axis=1)]
+    moves = xy[1:] != xy[:-1]
+    e = np.flatnonzero((ring[1:] == ring[:-1]) & (moves[:, 0] | moves[:, 1]))
     s, t = vid[e], vid[e + 1]
     both = (s < n_shared) & (t < n_shared)
     m = np.int64(max(n_shared, 1))
@@ -199,10 +211,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
     ring_of = np.repeat(label[run_order], lengths)
     dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
-    chained = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    chained_xy = xy[e[edge_order]]
+    chained = shapely.linearrings(chained_xy, indices=dense)
     rings = np.concatenate([chained, passed])
     ccw = shapely.is_ccw(rings)
-    placed = place_holes(rings[ccw], rings[~ccw], owners=True)
+    first_edge = e[edge_order][np.r_[True, dense[1:] != dense[:-1]]]
+    placed = _place(rings, ccw, None if item is None else (item, sh, vid, n_shared, first_edge, passed_item))
     if placed is None:
         return (None, none, None) if outline else (None, none)
     polys, poly_of = placed
@@ -211,7 +225,45 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
     ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
     on = s[edge_order] < n_shared
-    return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
+    return polys, none, (chained_xy[on], ring_poly[dense[on]])
+
+
+def _groups(owner: np.ndarray, vertex: np.ndarray, n_vertices: int, n: int) -> np.ndarray:
+    """Connected components of ``n`` items joined by shared vertex ids (``owner[i]`` has vertex ``vertex[i]``)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(owner.size, dtype=np.int8), (owner, n + vertex)), shape=(n + n_vertices,) * 2)
+    return connected_components(graph, directed=False)[1][:n]
+
+
+def _place(rings: np.ndarray, ccw: np.ndarray, items: tuple[np.ndarray, ...] | None) -> Any:
+    """Polygons and ring owners from the dissolved rings: by groups of items when given, else by point-in-polygon."""
+    if items is not None:
+        item, sh, vid, n_shared, first_edge, passed_item = items
+        group = _groups(item[sh], vid[sh], n_shared, int(max(item.max(initial=-1), passed_item.max(initial=-1))) + 1)
+        placed = _holes_by_group(rings, ccw, np.concatenate([group[item[first_edge]], group[passed_item]]))
+        if placed is not None:
+            return placed
+    return place_holes(rings[ccw], rings[~ccw], owners=True)
+
+
+def _holes_by_group(rings: np.ndarray, ccw: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`place_holes`' polygons and ring owners when each group of rings has one outer ring; else None."""
+    shells = np.flatnonzero(ccw)
+    holes = np.flatnonzero(~ccw)
+    n_groups = int(group.max(initial=-1)) + 1
+    count = np.bincount(group[shells], minlength=n_groups)
+    if (count[group] != 1).any():  # a group without an outer ring, or with several
+        return None
+    shell_of = np.empty(n_groups, dtype=np.intp)
+    shell_of[group[shells]] = np.arange(shells.size)
+    owner = shell_of[group[holes]]
+    order_rings = np.concatenate([rings[shells], rings[holes]])
+    poly_of = np.concatenate([np.arange(shells.size), owner])
+    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes, as place_holes
+    o = np.lexsort((kind, poly_of))
+    return shapely.polygons(order_rings[o], indices=poly_of[o]), poly_of
 
 
 def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
