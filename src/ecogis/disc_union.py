@@ -182,7 +182,7 @@ class _Cells:
             from ecogis.partition import map_tasks
 
             order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
-            tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
+            tiles = np.array_split(order, _tile_count(idx.size))
             args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
             done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
             if all(d is not None for d in done):
@@ -196,15 +196,30 @@ class _Cells:
         return _polygons(uncovered)
 
 
-#: gap cells per tile (a dask task); fixed, so that the gaps do not depend on the number of workers
-_TILE_CELLS = 25_000
+#: most gap cells in a tile (a dask task); fixed, so that the gaps do not depend on the number of workers
+_TILE_CELLS = 40_000
+
+
+def _tile_count(n_cells: int) -> int:
+    """How many tiles ``n_cells`` gap cells are split into: one up to ``_TILE_CELLS``, else an even number.
+
+    Fixed by the data alone (the result is the same whatever runs the tiles); even, so that
+    two workers get the same share.
+
+    Examples
+    --------
+    >>> [_tile_count(n) for n in (1, 40_000, 40_001, 130_000, 170_000)]
+    [1, 1, 2, 4, 6]
+    """
+    k = max(1, math.ceil(n_cells / _TILE_CELLS))
+    return k + (k % 2) if k > 1 else 1
 
 
 def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
-               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, ...] | None:
     """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
 
-    Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
+    Returns ``(polygons, xy, polygon, ring)`` (the shared vertices, the polygon and ring each is on), or
     None when a walk was inconsistent.
     """
     area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
@@ -214,12 +229,17 @@ def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: 
     return _merge_gap_pieces(rings, area, keys=True)
 
 
-def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together."""
+def _merge_tiles(done: list[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together.
+
+    Only the rings that hold such a vertex are taken apart into coordinates; the other
+    rings of those gaps (the holes, mostly) are carried whole into the merged polygons.
+    """
     polys = np.concatenate([d[0] for d in done])
     offset = np.cumsum([0] + [d[0].size for d in done])
     xy = np.vstack([d[1] for d in done])
     poly = np.concatenate([d[2] + o for d, o in zip(done, offset[:-1])])
+    ring_at = np.concatenate([d[3] for d in done])
     tile = np.repeat(np.arange(len(done)), [d[1].shape[0] for d in done])
     key = xy.view(np.complex128).ravel()
     o = np.lexsort((tile, key))
@@ -232,10 +252,18 @@ def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.nd
     open_[poly[across]] = True
     if not open_.any():
         return polys
-    opened = shapely.orient_polygons(polys[open_], exterior_cw=False)
+    opened_at = np.flatnonzero(open_)
+    opened = polys[opened_at]
     rings, ring_poly = shapely.get_rings(opened, return_index=True)
-    rxy, ring = shapely.get_coordinates(rings, return_index=True)
-    merged = _dissolve(rxy, ring, ring_poly[ring], _member(rxy, xy[across]))[0]
+    first = np.searchsorted(ring_poly, np.arange(opened.size))
+    # the rings that hold a shared vertex, by (opened polygon, place of the ring in it)
+    local = np.searchsorted(opened_at, poly[across])
+    takes = np.zeros(rings.size, dtype=bool)
+    takes[first[local] + ring_at[across]] = True
+    rxy, ring = shapely.get_coordinates(rings[takes], return_index=True)
+    item = ring_poly[takes][ring]
+    extra = (rings[~takes], ring_poly[~takes])
+    merged = _dissolve(rxy, ring, item, _member(rxy, xy[across]), items=opened, extra=extra)[0]
     return np.concatenate([polys[~open_], merged])
 
 
@@ -273,7 +301,7 @@ def _merge_gap_pieces(rings: PieceRings, area: shapely.Geometry, *, keys: bool =
     for a piece that is not cut: the rings stay coordinate arrays until they are merged.
     """
     n = rings.owner.size
-    empty = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
+    empty = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
     if n == 0:
         return empty if keys else empty[0]
     boundary = area.boundary
@@ -346,8 +374,8 @@ def _merge_gap_pieces(rings: PieceRings, area: shapely.Geometry, *, keys: bool =
         shareable = np.concatenate([shareable, np.ones(c_ring.size, dtype=bool)])
     else:
         xy, ring, item = xy_k, ring_k, ring_item[ring_k]
-    merged, outline_xy, outline_poly = _dissolve(xy, ring, item, shareable)
-    return (merged, outline_xy, outline_poly) if keys else merged
+    merged, outline_xy, outline_poly, outline_ring = _dissolve(xy, ring, item, shareable)
+    return (merged, outline_xy, outline_poly, outline_ring) if keys else merged
 
 
 def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:
@@ -357,8 +385,9 @@ def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:
     return rings_to_polygons(xy, dense, item[first])
 
 
-def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.ndarray, *,
-              rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.ndarray, *, rounds: int = 4,
+              items: np.ndarray | None = None,
+              extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """Merge the touching items (polygons as rings) by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
 
     ``xy`` are the closed rings' vertices, ``ring`` the ring of each, ``item`` the polygon
@@ -367,15 +396,17 @@ def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.
     do not fit exactly), the pieces there and their neighbours are merged by GEOS first (a
     local union, whose outline keeps the exact shared vertices) and the dissolve runs
     again; after ``rounds`` tries, the touching groups still affected are merged by
-    :func:`shapely.union_all`, group by group.  Returns the polygons and their outline's
-    shareable vertices ``(xy, polygon)``.
+    :func:`shapely.union_all`, group by group.  ``items`` are the polygons as geometries
+    (built from the rings when not given); ``extra`` rings (geometries) of them that share
+    nothing, with their items, are carried whole (:func:`ecogis.discs.dissolve_rings`).
+    Returns the polygons and their outline's shareable vertices ``(xy, polygon, ring)``
+    (the ring's place in its polygon).
     """
     shared_all = xy[shareable]
-    items = None
     for _ in range(rounds):
-        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True, item=item)
+        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True, item=item, extra=extra)
         if merged is not None:
-            return merged, outline[0], outline[1]
+            return merged, outline[0], outline[1], outline[2]
         if bad_xy.size == 0:
             break
         if items is None:
@@ -387,6 +418,7 @@ def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.
         fixed = shapely.orient_polygons(_polygons(shapely.union_all(items[local])), exterior_cw=False)
         log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
         items = np.concatenate([items[~local], fixed])
+        extra = None  # (every ring of every item is taken apart from now on)
         rings, ring_item = shapely.get_rings(items, return_index=True)
         shared_keys = xy[shareable]
         xy, ring = shapely.get_coordinates(rings, return_index=True)
@@ -401,9 +433,12 @@ def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.
     log.debug("gap pieces merged by GEOS, group by group")
     out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
     polys = shapely.orient_polygons(np.concatenate(out), exterior_cw=False) if out else np.zeros(0, dtype=object)
-    pxy, which = shapely.get_coordinates(polys, return_index=True)
+    p_rings, p_ring_poly = shapely.get_rings(polys, return_index=True)
+    pxy, p_ring = shapely.get_coordinates(p_rings, return_index=True)
+    which = p_ring_poly[p_ring]
+    place = p_ring - np.searchsorted(p_ring_poly, p_ring_poly)[p_ring]
     on = _member(pxy, np.vstack([shared_all, xy[shareable]]))
-    return polys, pxy[on], which[on]
+    return polys, pxy[on], which[on], place[on]
 
 
 def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:

@@ -83,8 +83,11 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     return (polys, poly_of) if owners else polys
 
 
+_NO_OUTLINE = (np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+
+
 def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, outline: bool = False,
-                   item: np.ndarray | None = None) -> Any:
+                   item: np.ndarray | None = None, extra: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
     """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
 
     ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
@@ -104,7 +107,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
     point-in-polygon test: polygons that share a vertex merge into one polygon (where they
     only touch at a point the dissolve fails anyway), so each group of them has one outer
     ring and its other rings are its holes (:func:`touching_groups`); :func:`place_holes`
-    is the fallback when a group does not have exactly one outer ring.
+    is the fallback when a group does not have exactly one outer ring.  ``extra`` (with
+    ``item``): more rings, as geometries, that share nothing and are taken as they are,
+    and the item of each (e.g. the holes of polygons merged again).
+
+    The outline (with ``outline``) is ``(xy, polygon, ring)``: ``ring`` is the position of
+    the vertex's ring in its polygon (0 the exterior, then the holes in order).
 
     Examples
     --------
@@ -122,7 +130,7 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
     none = np.zeros((0, 2))
     if n == 0:
         empty = np.zeros(0, dtype=object)
-        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+        return (empty, none, _NO_OUTLINE) if outline else (empty, none)
     # rings with no shareable vertex (a lone disc's circle) are taken as they are
     ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
     alone = np.bincount(ring, weights=shareable) == 0
@@ -138,6 +146,9 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
             item = item[~mine]
         xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
         n = len(xy)
+    if extra is not None and item is not None and len(extra[0]):
+        passed = np.concatenate([passed, np.asarray(extra[0], dtype=object)])
+        passed_item = np.concatenate([passed_item, np.asarray(extra[1], dtype=np.intp)])
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
     sh = np.flatnonzero(shareable)
     o, new = _same_points(xy[sh])
@@ -174,9 +185,9 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
             placed = place_holes(passed[shapely.is_ccw(passed)], passed[~shapely.is_ccw(passed)])
             if placed is None:
                 return (None, none, None) if outline else (None, none)
-            return (placed, none, (none, np.zeros(0, dtype=np.intp))) if outline else (placed, none)
+            return (placed, none, _NO_OUTLINE) if outline else (placed, none)
         empty = np.zeros(0, dtype=object)
-        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+        return (empty, none, _NO_OUTLINE) if outline else (empty, none)
     start_edge = np.full(size, -1, dtype=np.intp)
     start_edge[s] = np.arange(e.size)
     nxt = start_edge[t]
@@ -224,8 +235,14 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
         return polys, none
     ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
     ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    # each ring's place in its polygon: the exterior first, then the holes in the order of ``rings``
+    holes = np.flatnonzero(~ccw)
+    by_poly = holes[np.argsort(ring_poly[holes], kind="stable")]
+    hp = ring_poly[by_poly]
+    ring_pos = np.zeros(rings.size, dtype=np.intp)
+    ring_pos[by_poly] = np.arange(by_poly.size) - np.searchsorted(hp, hp) + 1
     on = s[edge_order] < n_shared
-    return polys, none, (chained_xy[on], ring_poly[dense[on]])
+    return polys, none, (chained_xy[on], ring_poly[dense[on]], ring_pos[dense[on]])
 
 
 def _groups(owner: np.ndarray, vertex: np.ndarray, n_vertices: int, n: int) -> np.ndarray:
