@@ -345,3 +345,24 @@ def test_cut_outlines_declines_what_it_cannot_trust():
     area = shapely.box(0, 0, 10, 10)
     corner = shapely.Polygon([(0, 5), (2, 4), (2, 6)])  # on the edge x = 0 at (0, 5) only
     assert cut_outlines(area, np.array([corner])) is None
+
+
+def test_a_tile_of_the_diagram_gives_the_same_gap_rings_bit_for_bit():
+    """What a worker gets (its cells' edges, rays, triangles and points) builds the same pieces as the whole diagram."""
+    rng = np.random.default_rng(11)
+    xy = np.vstack([rng.uniform(0, 12_000, (900, 2)), [[30_000.0, 30_000.0]]]) + [X0, Y0]  # and a lone disc
+    cells = VoronoiCells(xy)
+    open_ = np.flatnonzero(cells.farthest > 350.0)
+    order = open_[np.argsort(xy[open_, 0], kind="stable")]
+    hull_seen = False
+    for t in np.array_split(order, 3):
+        t = np.sort(t)
+        part, local = cells.tile(t)
+        assert len(part.xy) < len(xy)
+        a, b = cells.gap_rings(t, 350.0, extent=(X0, Y0, X0 + 12_000, Y0 + 12_000)), \
+            part.gap_rings(local, 350.0, extent=(X0, Y0, X0 + 12_000, Y0 + 12_000))
+        for name in ("xy", "ring", "ring_piece", "exterior", "shared"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert np.array_equal(part.xy[local], xy[t])
+        hull_seen |= bool(np.isin(t, cells.hull).any())
+    assert hull_seen  # the unbounded cells of the hull went through a tile too

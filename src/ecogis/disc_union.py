@@ -179,12 +179,18 @@ class _Cells:
         if len(idx) == 0:
             return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            from ecogis.partition import map_tasks
+            from ecogis.partition import map_tasks, scheduler_address
 
             order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
-            tiles = np.array_split(order, _tile_count(idx.size))
-            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
-            done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
+            tiles = [np.sort(t) for t in np.array_split(order, _tile_count(idx.size))]
+            wkb = shapely.to_wkb(area)
+            if scheduler_address(scheduler) is not None and len(tiles) > 1:
+                # each task gets its own part of the diagram (the same pieces bit for bit), sent to one worker
+                args = [(*self.voronoi.tile(t), self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
+                done = map_tasks(_tile_gaps, args, scheduler=scheduler, scatter=True)
+            else:
+                args = [(t, self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
+                done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
             if all(d is not None for d in done):
                 return done[0][0] if len(done) == 1 else _merge_tiles(done)
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")

@@ -270,6 +270,49 @@ class VoronoiCells:
         np.maximum.at(far, s.ravel(), np.repeat(radius, 3))
         far[self.hull] = np.inf
         self.farthest = far
+        self._bounds = (xy.min(axis=0), xy.max(axis=0))  # of all the points (a tile keeps them)
+
+    def tile(self, which: np.ndarray) -> tuple[VoronoiCells, np.ndarray]:
+        """The part of the diagram the cells ``which`` need, and their indices in it (for a task on another machine).
+
+        Keeps the Voronoi edges and hull rays of those cells, their triangles and points, in
+        the same order (ids renumbered in order), and the whole diagram's extent: the tile's
+        :meth:`gap_rings` of its cells are the whole diagram's, bit for bit.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cells = VoronoiCells(np.random.default_rng(1).uniform(0, 5000, (200, 2)))
+        >>> part, idx = cells.tile(np.arange(10))
+        >>> a, b = cells.gap_rings(np.arange(10), 300.0), part.gap_rings(idx, 300.0)
+        >>> len(part.xy) < 200, np.array_equal(a.xy, b.xy)
+        (True, True)
+        """
+        which = np.asarray(which)
+        idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
+        n = len(self.xy)
+        wanted = np.zeros(n, dtype=bool)
+        wanted[idx] = True
+        s = self._simplices
+        e_keep = wanted[self._edge_a] | wanted[self._edge_b]
+        h_keep = wanted[s[self._hull_t, (self._hull_k + 1) % 3]] | wanted[s[self._hull_t, (self._hull_k + 2) % 3]]
+        tris = np.unique(np.concatenate([self._edge_t[e_keep], self._edge_other[e_keep], self._hull_t[h_keep]]))
+        points = np.unique(np.concatenate([idx, s[tris].ravel()]))
+        pmap = np.full(n, -1, dtype=np.intp)
+        pmap[points] = np.arange(points.size)
+        tmap = np.full(len(s), -1, dtype=np.intp)
+        tmap[tris] = np.arange(tris.size)
+        part = object.__new__(VoronoiCells)
+        part.xy, part._origin, part._pts = self.xy[points], self._origin, self._pts[points]
+        part._simplices = pmap[s[tris]]
+        part._centres, part._radius = self._centres[tris], self._radius[tris]
+        part._edge_t, part._edge_other = tmap[self._edge_t[e_keep]], tmap[self._edge_other[e_keep]]
+        part._edge_a, part._edge_b = pmap[self._edge_a[e_keep]], pmap[self._edge_b[e_keep]]
+        part._hull_t, part._hull_k = tmap[self._hull_t[h_keep]], self._hull_k[h_keep]
+        part.hull = pmap[self.hull[pmap[self.hull] >= 0]]
+        part.farthest = self.farthest[points]
+        part._bounds = self._bounds
+        return part, pmap[idx]
 
     @staticmethod
     def possible(xy: np.ndarray) -> bool:
@@ -676,7 +719,7 @@ class VoronoiCells:
         135° apart as seen from the point, so it stays 0.38 of this away: four times the
         box's diagonal keeps the whole box (and ten radii the whole disc) inside.
         """
-        lo, hi = self.xy.min(axis=0), self.xy.max(axis=0)
+        lo, hi = self._bounds
         if extent is not None:
             lo = np.minimum(lo, extent[:2])
             hi = np.maximum(hi, extent[2:])
