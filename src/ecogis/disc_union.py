@@ -232,7 +232,9 @@ def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: 
     rings = voronoi.gap_rings(idx, radius_m, extent=extent, arc_step_rad=arc_step_rad)
     if rings is None:
         return None
-    return _merge_gap_pieces(rings, area, keys=True)
+    held = [rings]  # handed over, so that the merge can let the pieces' arrays go before it dissolves them
+    del rings
+    return _merge_gap_pieces(held, area, keys=True)
 
 
 def _merge_tiles(done: list[tuple[np.ndarray, ...]]) -> np.ndarray:
@@ -292,7 +294,7 @@ def _ring_signed_area(xy: np.ndarray, ring: np.ndarray, n_rings: int) -> np.ndar
     return np.bincount(ring[:-1][same], weights=cross[same], minlength=n_rings)
 
 
-def _merge_gap_pieces(rings: PieceRings, area: shapely.Geometry, *, keys: bool = False) -> Any:
+def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometry, *, keys: bool = False) -> Any:
     """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
 
     A piece whose bounding box misses the area's boundary is wholly inside or wholly
@@ -305,7 +307,10 @@ def _merge_gap_pieces(rings: PieceRings, area: shapely.Geometry, *, keys: bool =
     (pieces touching at a single point, or not fitting exactly) the pieces that touch
     there are merged by :func:`shapely.union_all`, group by group.  No geometry is built
     for a piece that is not cut: the rings stay coordinate arrays until they are merged.
+    ``held`` is the pieces, or a list holding them only (then they are let go before the
+    dissolve, which keeps the peak memory down).
     """
+    rings = held.pop() if isinstance(held, list) else held
     n = rings.owner.size
     empty = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
     if n == 0:
@@ -380,6 +385,7 @@ def _merge_gap_pieces(rings: PieceRings, area: shapely.Geometry, *, keys: bool =
         shareable = np.concatenate([shareable, np.ones(c_ring.size, dtype=bool)])
     else:
         xy, ring, item = xy_k, ring_k, ring_item[ring_k]
+    del rings, xy_all, ring_all, xy_k, ring_k, shared_k, pos  # (the pieces' own arrays: no longer needed)
     merged, outline_xy, outline_poly, outline_ring = _dissolve(xy, ring, item, shareable)
     return (merged, outline_xy, outline_poly, outline_ring) if keys else merged
 
