@@ -182,7 +182,7 @@ def test_gaps_from_the_voronoi_edges_match_the_geos_fallback(monkeypatch):
     area = _star_area_with_hole()
     xy = np.random.default_rng(12).uniform(-5500, 5500, (300, 2))
     exact = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
-    monkeypatch.setattr(VoronoiCells, "gap_pieces", lambda self, which, radius_m, **options: None)
+    monkeypatch.setattr(VoronoiCells, "gap_rings", lambda self, which, radius_m, **options: None)
     geos = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
     assert exact.metrics["covered_area_m2"] == geos.metrics["covered_area_m2"]
     uncovered = exact.metrics["area_m2"] - exact.metrics["covered_area_m2"]

@@ -215,6 +215,71 @@ def test_dissolve_rings_merges_a_coverage_like_geos():
     assert len(merged) == shapely.get_num_geometries(geos)
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_dissolve_rings_places_holes_by_groups_as_place_holes_does(seed):
+    """With ``item`` the holes go to their group's outer ring (no point-in-polygon): the same polygons, bit for bit.
+
+    Voronoi cells, some with a hole, and some cells dropped so that the merged groups have
+    holes between cells (islands) and holes of their own; checked against place_holes and GEOS.
+    """
+    from ecogis.discs import dissolve_rings
+
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 1000, (400, 2))
+    extent = shapely.box(-1, -1, 1001, 1001)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent))
+    cells = shapely.intersection(cells, shapely.box(0, 0, 1000, 1000))
+    items = cells[rng.random(cells.size) < 0.7]
+    holed = rng.random(items.size) < 0.4
+    items[holed] = shapely.difference(items[holed], shapely.buffer(shapely.centroid(items[holed]), 2.0, quad_segs=4))
+    items = shapely.orient_polygons(items, exterior_cw=False)
+    rings, ring_item = shapely.get_rings(items, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    # the holes of the cells share nothing (as a lone disc's circle): they are passed whole
+    exterior = np.r_[True, ring_item[1:] != ring_item[:-1]]
+    shareable = np.repeat(exterior, shapely.get_num_coordinates(rings))
+    plain, _, out_plain = dissolve_rings(xy, ring, shareable, outline=True)
+    grouped, _, out_grouped = dissolve_rings(xy, ring, shareable, outline=True, item=ring_item[ring])
+    assert plain is not None and grouped is not None
+    assert shapely.get_num_interior_rings(grouped).sum() > shapely.get_num_interior_rings(items).sum() > 0
+    assert (shapely.to_wkb(grouped) == shapely.to_wkb(plain)).all()
+    assert np.array_equal(out_plain[0], out_grouped[0]) and np.array_equal(out_plain[1], out_grouped[1])
+    assert shapely.union_all(grouped).symmetric_difference(shapely.union_all(items)).area < 1e-6
+
+
+def test_dissolve_rings_falls_back_to_place_holes_when_a_group_has_two_outer_rings():
+    """Items wrongly given as one group (two apart squares as item 0): the holes are still placed right."""
+    from ecogis.discs import dissolve_rings
+
+    a = shapely.Polygon(shapely.box(0, 0, 10, 10).exterior, [shapely.box(2, 2, 3, 3).exterior.coords[::-1]])
+    b = shapely.Polygon(shapely.box(20, 0, 30, 10).exterior, [shapely.box(22, 2, 23, 3).exterior.coords[::-1]])
+    rings = shapely.get_rings([a, b])
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    shareable = np.isin(ring, [0, 2])
+    merged, _ = dissolve_rings(xy, ring, shareable, item=np.zeros(len(xy), dtype=np.intp))
+    assert sorted(shapely.area(merged).tolist()) == [99.0, 99.0]
+    assert shapely.contains(merged, shapely.points([[5, 5], [25, 5]])).any()
+
+
+def test_gap_rings_are_the_gap_pieces():
+    """The pieces as arrays (closed rings, shared vertices) build exactly the polygons gap_pieces returns."""
+    rng = np.random.default_rng(9)
+    xy = np.vstack([rng.uniform(0, 8000, (300, 2)), [[20_000.0, 20_000.0]]]) + [X0, Y0]  # and a lone disc
+    cells = VoronoiCells(xy)
+    open_ = np.flatnonzero(cells.farthest > 300.0)
+    rings = cells.gap_rings(open_, 300.0)
+    pieces, owner, vxy, vpiece = cells.gap_pieces(open_, 300.0, vertices=True)
+    assert (shapely.to_wkb(rings.polygons()) == shapely.to_wkb(pieces)).all() and np.array_equal(rings.owner, owner)
+    assert shapely.get_num_interior_rings(pieces).sum() >= 1
+    # every ring closed, exteriors first; the shared vertices are those gap_pieces reports
+    start = np.flatnonzero(np.r_[True, rings.ring[1:] != rings.ring[:-1]])
+    end = np.r_[start[1:], rings.ring.size] - 1
+    assert (rings.xy[start] == rings.xy[end]).all()
+    assert np.array_equal(rings.xy[rings.shared], vxy)
+    some = np.array([5, 0, 17])
+    assert (shapely.to_wkb(rings.polygons(some)) == shapely.to_wkb(pieces[some])).all()
+
+
 def test_dissolve_rings_says_where_pieces_touch_at_a_point():
     from ecogis.discs import dissolve_rings
 
@@ -248,3 +313,56 @@ def test_touching_groups_against_geos_touches():
             shares = bool(set(map(tuple, shapely.get_coordinates(boxes[i]))) & set(map(tuple, shapely.get_coordinates(boxes[j]))))
             if shares:
                 assert label[i] == label[j]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cut_outlines_is_geos_difference_of_the_outlines(seed):
+    """Polygons cut to a star-shaped area with a hole (as the gaps are): the area minus their outlines, as GEOS has it."""
+    from ecogis.polygon_rings import cut_outlines
+
+    angle = np.linspace(0, 2 * np.pi, 41)[:-1]
+    radius = np.where(np.arange(40) % 2 == 0, 5000.0, 3000.0)
+    star = shapely.Polygon(np.column_stack([radius * np.cos(angle), radius * np.sin(angle)]) + [X0, Y0],
+                           [shapely.box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500).exterior.coords])
+    rng = np.random.default_rng(seed)
+    blobs = shapely.get_parts(shapely.union_all(shapely.buffer(shapely.points(rng.uniform(-5500, 5500, (60, 2)) +
+                                                                              [X0, Y0]), 400.0)))
+    polys = shapely.get_parts(shapely.intersection(blobs, star))
+    polys = polys[shapely.get_type_id(polys) == 3]
+    polys = polys[~shapely.contains_properly(star, polys)]  # those reaching the area's edge
+    assert polys.size > 3
+    got = cut_outlines(star, polys)  # GEOS's output: clockwise exteriors, oriented inside
+    assert got is not None and shapely.is_valid(got).all()
+    truth = shapely.difference(star, shapely.union_all(shapely.polygons(shapely.get_exterior_ring(polys))))
+    assert shapely.union_all(got).symmetric_difference(truth).area < 1e-4  # (GEOS's own overlay slivers: 2e-6 m2)
+    assert shapely.area(got).sum() == pytest.approx(truth.area, rel=1e-12)
+
+
+def test_cut_outlines_declines_what_it_cannot_trust():
+    """A polygon touching the area's edge at one point only: no simple rings, so None (GEOS does it)."""
+    from ecogis.polygon_rings import cut_outlines
+
+    area = shapely.box(0, 0, 10, 10)
+    corner = shapely.Polygon([(0, 5), (2, 4), (2, 6)])  # on the edge x = 0 at (0, 5) only
+    assert cut_outlines(area, np.array([corner])) is None
+
+
+def test_a_tile_of_the_diagram_gives_the_same_gap_rings_bit_for_bit():
+    """What a worker gets (its cells' edges, rays, triangles and points) builds the same pieces as the whole diagram."""
+    rng = np.random.default_rng(11)
+    xy = np.vstack([rng.uniform(0, 12_000, (900, 2)), [[30_000.0, 30_000.0]]]) + [X0, Y0]  # and a lone disc
+    cells = VoronoiCells(xy)
+    open_ = np.flatnonzero(cells.farthest > 350.0)
+    order = open_[np.argsort(xy[open_, 0], kind="stable")]
+    hull_seen = False
+    for t in np.array_split(order, 3):
+        t = np.sort(t)
+        part, local = cells.tile(t)
+        assert len(part.xy) < len(xy)
+        a, b = cells.gap_rings(t, 350.0, extent=(X0, Y0, X0 + 12_000, Y0 + 12_000)), \
+            part.gap_rings(local, 350.0, extent=(X0, Y0, X0 + 12_000, Y0 + 12_000))
+        for name in ("xy", "ring", "ring_piece", "exterior", "shared"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert np.array_equal(part.xy[local], xy[t])
+        hull_seen |= bool(np.isin(t, cells.hull).any())
+    assert hull_seen  # the unbounded cells of the hull went through a tile too

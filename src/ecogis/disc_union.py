@@ -29,12 +29,14 @@ import pandas as pd
 import shapely
 
 from ecogis.discs import (
+    PieceRings,
     VoronoiCells,
     area_segments,
     convex_cells_in_area,
     disc_polygon_area,
     dissolve_rings,
     equal_area_radius,
+    rings_to_polygons,
     touching_groups,
 )
 from ecogis.errors import InputError
@@ -177,12 +179,18 @@ class _Cells:
         if len(idx) == 0:
             return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            from ecogis.partition import map_tasks
+            from ecogis.partition import map_tasks, scheduler_address
 
             order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
-            tiles = np.array_split(order, max(1, math.ceil(idx.size / _TILE_CELLS)))
-            args = [(np.sort(t), self.radius_m, self.extent, shapely.to_wkb(area), arc_step_rad) for t in tiles]
-            done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
+            tiles = [np.sort(t) for t in np.array_split(order, _tile_count(idx.size))]
+            wkb = shapely.to_wkb(area)
+            if scheduler_address(scheduler) is not None and len(tiles) > 1:
+                # each task gets its own part of the diagram (the same pieces bit for bit), sent to one worker
+                args = [(*self.voronoi.tile(t), self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
+                done = map_tasks(_tile_gaps, args, scheduler=scheduler, scatter=True)
+            else:
+                args = [(t, self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
+                done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,))
             if all(d is not None for d in done):
                 return done[0][0] if len(done) == 1 else _merge_tiles(done)
             log.debug("gap pieces from the Voronoi edges were inconsistent; building them with GEOS")
@@ -194,31 +202,52 @@ class _Cells:
         return _polygons(uncovered)
 
 
-#: gap cells per tile (a dask task); fixed, so that the gaps do not depend on the number of workers
-_TILE_CELLS = 25_000
+#: most gap cells in a tile (a dask task); fixed, so that the gaps do not depend on the number of workers
+_TILE_CELLS = 40_000
+
+
+def _tile_count(n_cells: int) -> int:
+    """How many tiles ``n_cells`` gap cells are split into: one up to ``_TILE_CELLS``, else an even number.
+
+    Fixed by the data alone (the result is the same whatever runs the tiles); even, so that
+    two workers get the same share.
+
+    Examples
+    --------
+    >>> [_tile_count(n) for n in (1, 40_000, 40_001, 130_000, 170_000)]
+    [1, 1, 2, 4, 6]
+    """
+    k = max(1, math.ceil(n_cells / _TILE_CELLS))
+    return k + (k % 2) if k > 1 else 1
 
 
 def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: tuple[float, float, float, float],
-               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+               area_wkb: bytes, arc_step_rad: float) -> tuple[np.ndarray, ...] | None:
     """The gaps of one tile of cells, and the vertices on their outlines another tile's pieces may share.
 
-    Returns ``(polygons, xy, polygon)`` (the shared vertices and the polygon each is on), or
+    Returns ``(polygons, xy, polygon, ring)`` (the shared vertices, the polygon and ring each is on), or
     None when a walk was inconsistent.
     """
     area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
-    exact = voronoi.gap_pieces(idx, radius_m, extent=extent, vertices=True, arc_step_rad=arc_step_rad)
-    if exact is None:
+    rings = voronoi.gap_rings(idx, radius_m, extent=extent, arc_step_rad=arc_step_rad)
+    if rings is None:
         return None
-    pieces, _, vertex_xy, vertex_piece = exact
-    return _merge_gap_pieces(pieces, vertex_xy, vertex_piece, area, keys=True)
+    held = [rings]  # handed over, so that the merge can let the pieces' arrays go before it dissolves them
+    del rings
+    return _merge_gap_pieces(held, area, keys=True)
 
 
-def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together."""
+def _merge_tiles(done: list[tuple[np.ndarray, ...]]) -> np.ndarray:
+    """Join the tiles' gaps: those that share a vertex with another tile's are dissolved together.
+
+    Only the rings that hold such a vertex are taken apart into coordinates; the other
+    rings of those gaps (the holes, mostly) are carried whole into the merged polygons.
+    """
     polys = np.concatenate([d[0] for d in done])
     offset = np.cumsum([0] + [d[0].size for d in done])
     xy = np.vstack([d[1] for d in done])
     poly = np.concatenate([d[2] + o for d, o in zip(done, offset[:-1])])
+    ring_at = np.concatenate([d[3] for d in done])
     tile = np.repeat(np.arange(len(done)), [d[1].shape[0] for d in done])
     key = xy.view(np.complex128).ravel()
     o = np.lexsort((tile, key))
@@ -231,15 +260,41 @@ def _merge_tiles(done: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.nd
     open_[poly[across]] = True
     if not open_.any():
         return polys
-    opened = shapely.orient_polygons(polys[open_], exterior_cw=False)
+    opened_at = np.flatnonzero(open_)
+    opened = polys[opened_at]
     rings, ring_poly = shapely.get_rings(opened, return_index=True)
-    rxy, ring = shapely.get_coordinates(rings, return_index=True)
-    merged = _dissolve(opened, rxy, ring, ring_poly[ring], _member(rxy, xy[across]))[0]
+    first = np.searchsorted(ring_poly, np.arange(opened.size))
+    # the rings that hold a shared vertex, by (opened polygon, place of the ring in it)
+    local = np.searchsorted(opened_at, poly[across])
+    takes = np.zeros(rings.size, dtype=bool)
+    takes[first[local] + ring_at[across]] = True
+    rxy, ring = shapely.get_coordinates(rings[takes], return_index=True)
+    item = ring_poly[takes][ring]
+    extra = (rings[~takes], ring_poly[~takes])
+    merged = _dissolve(rxy, ring, item, _member(rxy, xy[across]), items=opened, extra=extra)[0]
     return np.concatenate([polys[~open_], merged])
 
 
-def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: np.ndarray,
-                      area: shapely.Geometry, *, keys: bool = False) -> Any:
+def _reversed_rings(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """Vertex order with the (closed, contiguous) rings marked in ``flip`` reversed, as GEOS reverses a ring."""
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], ring.size]
+    order = np.arange(ring.size)
+    f = flip[ring]
+    order[f] = (start + end - 1)[ring[f]] - order[f]
+    return order
+
+
+def _ring_signed_area(xy: np.ndarray, ring: np.ndarray, n_rings: int) -> np.ndarray:
+    """Twice the signed area of each closed ring (shoelace, about each ring's first vertex)."""
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    rel = xy - xy[start[ring]]
+    same = ring[1:] == ring[:-1]
+    cross = rel[:-1, 0] * rel[1:, 1] - rel[1:, 0] * rel[:-1, 1]
+    return np.bincount(ring[:-1][same], weights=cross[same], minlength=n_rings)
+
+
+def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometry, *, keys: bool = False) -> Any:
     """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
 
     A piece whose bounding box misses the area's boundary is wholly inside or wholly
@@ -250,75 +305,124 @@ def _merge_gap_pieces(pieces: np.ndarray, vertex_xy: np.ndarray, vertex_piece: n
     (:func:`ecogis.discs.dissolve_rings`), with no overlay: the cost grows with the
     pieces, not with the product of the gaps and their holes.  Where that cannot be done
     (pieces touching at a single point, or not fitting exactly) the pieces that touch
-    there are merged by :func:`shapely.union_all`, group by group.
+    there are merged by :func:`shapely.union_all`, group by group.  No geometry is built
+    for a piece that is not cut: the rings stay coordinate arrays until they are merged.
+    ``held`` is the pieces, or a list holding them only (then they are let go before the
+    dissolve, which keeps the peak memory down).
     """
-    n = len(pieces)
+    rings = held.pop() if isinstance(held, list) else held
+    n = rings.owner.size
+    empty = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
     if n == 0:
-        return (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else \
-            np.zeros(0, dtype=object)
+        return empty if keys else empty[0]
     boundary = area.boundary
     shapely.prepare(boundary)
     shapely.prepare(area)
-    bounds = shapely.bounds(pieces)
-    near = shapely.intersects(boundary, shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]))
+    xy_all, ring_all = rings.xy, rings.ring
+    starts = np.flatnonzero(np.r_[True, ring_all[1:] != ring_all[:-1]])
+    ext_start = starts[rings.exterior]  # the exterior ring of each piece, in piece order
+    # each piece's box (from its exterior to the next piece's: a piece's hole lies inside its exterior)
+    lo = np.minimum.reduceat(xy_all, ext_start, axis=0)
+    hi = np.maximum.reduceat(xy_all, ext_start, axis=0)
+    near = shapely.intersects(boundary, shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
     keep = np.zeros(n, dtype=bool)
     far = np.flatnonzero(~near)
     if far.size:
-        first = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(pieces[far]), 0))
+        first = xy_all[ext_start[far]]
         keep[far] = shapely.contains_xy(area, first[:, 0], first[:, 1])
     cut_parts = np.zeros(0, dtype=object)
     cross = np.flatnonzero(near)
     if cross.size:
-        p = pieces[cross]
+        p = rings.polygons(cross)
         inside = shapely.contains(area, p)
         keep[cross[inside]] = True
-        cross = cross[~inside]
-        cross = cross[shapely.intersects(area, pieces[cross])]
-        if cross.size:
-            cut_parts = _polygons_of(shapely.intersection(pieces[cross], area))
+        p, cross = p[~inside], cross[~inside]
+        hit = shapely.intersects(area, p)
+        if hit.any():
+            cut_parts = _polygons_of(shapely.intersection(p[hit], area))
     kept = np.flatnonzero(keep)
     cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
-    uncut = pieces[kept]
-    holed = shapely.get_num_interior_rings(uncut) > 0  # a whole disc as a hole: counter-clockwise, turn it
-    uncut[holed] = shapely.orient_polygons(uncut[holed], exterior_cw=False)
-    items = np.concatenate([uncut, cut_parts])
-    if items.size == 0:
-        return (items, np.zeros((0, 2)), np.zeros(0, dtype=np.intp)) if keys else items
+    if kept.size == 0 and cut_parts.size == 0:
+        return empty if keys else empty[0]
+    # the kept pieces' rings as arrays; a piece with a hole (a whole disc, counter-clockwise) is oriented as GEOS
+    # orients it: exterior counter-clockwise, hole clockwise
+    rank = np.full(n, -1, dtype=np.intp)
+    rank[kept] = np.arange(kept.size)
+    ring_rank = rank[rings.ring_piece]
+    kept_rings = np.flatnonzero(ring_rank >= 0)
+    if kept_rings.size == ring_rank.size:  # (most often every piece is kept)
+        xy_k, ring_k, shared_k = xy_all, ring_all, rings.shared
+    else:
+        v_keep = ring_rank[ring_all] >= 0
+        new_ring = np.cumsum(ring_rank >= 0) - 1
+        xy_k, ring_k, shared_k = xy_all[v_keep], new_ring[ring_all[v_keep]], rings.shared[v_keep]
+    ring_item = ring_rank[kept_rings]
+    exterior_k = rings.exterior[kept_rings]
+    holed = np.zeros(kept.size, dtype=bool)
+    holed[ring_item[~exterior_k]] = True
+    flip = np.zeros(kept_rings.size, dtype=bool)
+    if holed.any():
+        of_holed = holed[ring_item[ring_k]]
+        twice = np.zeros(kept_rings.size)
+        twice[holed[ring_item]] = _ring_signed_area(xy_k[of_holed], ring_k[of_holed], kept_rings.size)[
+            holed[ring_item]]
+        flip = holed[ring_item] & np.where(exterior_k, twice < 0, twice > 0)
+    if flip.any():
+        o = _reversed_rings(ring_k, flip)
+        xy_k, shared_k = xy_k[o], shared_k[o]
     # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
-    # its exterior ring, as gap_pieces builds them), and every vertex of a cut piece
-    events = np.bincount(vertex_piece, minlength=n)[kept]
-    rings, ring_item = shapely.get_rings(items, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    length = np.diff(np.r_[first, ring.size])
-    pos = np.arange(ring.size) - first[ring]
-    exterior = np.r_[True, ring_item[1:] != ring_item[:-1]][ring]
-    item = ring_item[ring]
-    k = np.r_[events, np.full(cut_parts.size, np.iinfo(np.int64).max)]
-    shareable = exterior & ((pos < k[item]) | (pos == length[ring] - 1))
-    shareable |= item >= kept.size
-    merged, outline_xy, outline_poly = _dissolve(items, xy, ring, item, shareable)
-    return (merged, outline_xy, outline_poly) if keys else merged
+    # its exterior ring, as gap_pieces builds them) and its closing vertex, and every vertex of a cut piece
+    pos = np.arange(ring_k.size) - np.flatnonzero(np.r_[True, ring_k[1:] != ring_k[:-1]])[ring_k]
+    events = np.bincount(ring_k, weights=shared_k, minlength=kept_rings.size).astype(np.intp)
+    length = np.bincount(ring_k, minlength=kept_rings.size)
+    shareable = exterior_k[ring_k] & ((pos < events[ring_k]) | (pos == length[ring_k] - 1))
+    if cut_parts.size:
+        c_rings, c_item = shapely.get_rings(cut_parts, return_index=True)
+        c_xy, c_ring = shapely.get_coordinates(c_rings, return_index=True)
+        xy = np.vstack([xy_k, c_xy])
+        ring = np.concatenate([ring_k, c_ring + kept_rings.size])
+        item = np.concatenate([ring_item[ring_k], c_item[c_ring] + kept.size])
+        shareable = np.concatenate([shareable, np.ones(c_ring.size, dtype=bool)])
+    else:
+        xy, ring, item = xy_k, ring_k, ring_item[ring_k]
+    del rings, xy_all, ring_all, xy_k, ring_k, shared_k, pos  # (the pieces' own arrays: no longer needed)
+    merged, outline_xy, outline_poly, outline_ring = _dissolve(xy, ring, item, shareable)
+    return (merged, outline_xy, outline_poly, outline_ring) if keys else merged
 
 
-def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndarray,
-              shareable: np.ndarray, *, rounds: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge the touching ``items`` by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
+def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """The polygons (one per ``item``, its first ring the exterior) of closed rings given as arrays."""
+    first = np.r_[True, ring[1:] != ring[:-1]]
+    dense = np.cumsum(first) - 1
+    return rings_to_polygons(xy, dense, item[first])
 
+
+def _dissolve(xy: np.ndarray, ring: np.ndarray, item: np.ndarray, shareable: np.ndarray, *, rounds: int = 4,
+              items: np.ndarray | None = None,
+              extra: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
+    """Merge the touching items (polygons as rings) by cancelling shared edges (:func:`ecogis.discs.dissolve_rings`).
+
+    ``xy`` are the closed rings' vertices, ``ring`` the ring of each, ``item`` the polygon
+    of each (0, 1, ..., each polygon's exterior first, counter-clockwise, holes clockwise).
     Where the edges left are not simple rings (pieces touching at a point, or pieces that
     do not fit exactly), the pieces there and their neighbours are merged by GEOS first (a
     local union, whose outline keeps the exact shared vertices) and the dissolve runs
     again; after ``rounds`` tries, the touching groups still affected are merged by
-    :func:`shapely.union_all`, group by group.  Returns the polygons and their outline's
-    shareable vertices ``(xy, polygon)``.
+    :func:`shapely.union_all`, group by group.  ``items`` are the polygons as geometries
+    (built from the rings when not given); ``extra`` rings (geometries) of them that share
+    nothing, with their items, are carried whole (:func:`ecogis.discs.dissolve_rings`).
+    Returns the polygons and their outline's shareable vertices ``(xy, polygon, ring)``
+    (the ring's place in its polygon).
     """
     shared_all = xy[shareable]
     for _ in range(rounds):
-        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True)
+        merged, bad_xy, outline = dissolve_rings(xy, ring, shareable, outline=True, item=item, extra=extra)
         if merged is not None:
-            return merged, outline[0], outline[1]
+            return merged, outline[0], outline[1], outline[2]
         if bad_xy.size == 0:
             break
+        if items is None:
+            items = _items(xy, ring, item)
         local = np.zeros(items.size, dtype=bool)
         local[item[_member(xy, bad_xy) & shareable]] = True
         for _ in range(2):  # and the pieces that share a vertex with those, twice over
@@ -326,21 +430,27 @@ def _dissolve(items: np.ndarray, xy: np.ndarray, ring: np.ndarray, item: np.ndar
         fixed = shapely.orient_polygons(_polygons(shapely.union_all(items[local])), exterior_cw=False)
         log.debug("%d gap pieces merged by GEOS where they do not fit as a coverage", int(local.sum()))
         items = np.concatenate([items[~local], fixed])
+        extra = None  # (every ring of every item is taken apart from now on)
         rings, ring_item = shapely.get_rings(items, return_index=True)
         shared_keys = xy[shareable]
         xy, ring = shapely.get_coordinates(rings, return_index=True)
         item = ring_item[ring]
         # the untouched pieces keep their shared vertices; the merged ones share every vertex
         shareable = (item >= items.size - fixed.size) | _member(xy, shared_keys)
+    if items is None:
+        items = _items(xy, ring, item)
     group = touching_groups(xy[shareable], item[shareable], items.size)
     order = np.argsort(group, kind="stable")
     cuts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
     log.debug("gap pieces merged by GEOS, group by group")
     out = [_polygons(shapely.union_all(items[m])) if m.size > 1 else items[m] for m in np.split(order, cuts[1:])]
     polys = shapely.orient_polygons(np.concatenate(out), exterior_cw=False) if out else np.zeros(0, dtype=object)
-    pxy, which = shapely.get_coordinates(polys, return_index=True)
+    p_rings, p_ring_poly = shapely.get_rings(polys, return_index=True)
+    pxy, p_ring = shapely.get_coordinates(p_rings, return_index=True)
+    which = p_ring_poly[p_ring]
+    place = p_ring - np.searchsorted(p_ring_poly, p_ring_poly)[p_ring]
     on = _member(pxy, np.vstack([shared_all, xy[shareable]]))
-    return polys, pxy[on], which[on]
+    return polys, pxy[on], which[on], place[on]
 
 
 def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:

@@ -31,6 +31,8 @@ True
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import shapely
 
@@ -39,6 +41,7 @@ from ecogis.disc_geometry import disc_polygon_area, equal_area_radius, segment_d
 from ecogis.polygon_rings import _same_points, dissolve_rings, place_holes, touching_groups  # noqa: F401
 
 __all__ = [
+    "PieceRings",
     "VoronoiCells",
     "area_segments",
     "convex_cells_in_area",
@@ -46,6 +49,7 @@ __all__ = [
     "dissolve_rings",
     "equal_area_radius",
     "place_holes",
+    "rings_to_polygons",
     "segment_disc_area",
     "touching_groups",
 ]
@@ -109,6 +113,90 @@ def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point
     best = np.full(radius.size, np.inf)
     np.minimum.at(best, vertex, limit)
     return np.minimum(radius, best)
+
+
+def _closed(xy: np.ndarray, ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rings (vertices ``xy``, contiguous ring ids ``ring``) closed as :func:`shapely.linearrings` closes them.
+
+    The first vertex is repeated at the end of each ring whose last vertex differs from it.
+    """
+    if ring.size == 0:
+        return xy, ring
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], ring.size]
+    open_ = (xy[start] != xy[end - 1]).any(axis=1)
+    shift = np.cumsum(open_) - open_  # closing vertices added before each ring
+    length = end - start
+    at = np.repeat(shift, length) + np.arange(ring.size)
+    out_xy = np.empty((ring.size + int(open_.sum()), 2))
+    out_ring = np.empty(out_xy.shape[0], dtype=ring.dtype)
+    out_xy[at] = xy
+    out_ring[at] = ring
+    close_at = (end + shift)[open_]
+    out_xy[close_at] = xy[start[open_]]
+    out_ring[close_at] = ring[start[open_]]
+    return out_xy, out_ring
+
+
+class PieceRings(NamedTuple):
+    """Gap pieces as coordinate arrays: what :meth:`VoronoiCells.gap_pieces` builds its polygons from.
+
+    Attributes
+    ----------
+    xy : numpy.ndarray
+        ``(m, 2)`` vertices of every ring, closed (last = first), ring after ring; each piece's
+        exterior first, then its hole (a whole disc) if any.
+    ring : numpy.ndarray
+        The ring of each vertex (0, 1, ... contiguous).
+    ring_piece : numpy.ndarray
+        The piece of each ring.
+    exterior : numpy.ndarray
+        Whether each ring is its piece's exterior.
+    shared : numpy.ndarray
+        The vertices other cells' pieces may share (crossings, cell vertices, far points; not the
+        arcs' inner vertices, nor a ring's closing vertex).
+    owner : numpy.ndarray
+        The point (cell) of each piece.
+    """
+
+    xy: np.ndarray
+    ring: np.ndarray
+    ring_piece: np.ndarray
+    exterior: np.ndarray
+    shared: np.ndarray
+    owner: np.ndarray
+
+    def polygons(self, pieces: np.ndarray | None = None) -> np.ndarray:
+        """The pieces (all, or those given by index, in that order) as shapely polygons."""
+        if pieces is None:
+            return rings_to_polygons(self.xy, self.ring, self.ring_piece)
+        pieces = np.asarray(pieces, dtype=np.intp)
+        if pieces.size == 0:
+            return np.zeros(0, dtype=object)
+        rank = np.full(self.owner.size, -1, dtype=np.intp)
+        rank[pieces] = np.arange(pieces.size)
+        vr = rank[self.ring_piece[self.ring]]
+        sel = np.flatnonzero(vr >= 0)
+        o = sel[np.argsort(vr[sel], kind="stable")]
+        ring = self.ring[o]
+        dense = np.cumsum(np.r_[True, ring[1:] != ring[:-1]]) - 1
+        ring_piece = rank[self.ring_piece[ring[np.r_[True, ring[1:] != ring[:-1]]]]]
+        return rings_to_polygons(self.xy[o], dense, ring_piece)
+
+
+def rings_to_polygons(xy: np.ndarray, ring: np.ndarray, ring_piece: np.ndarray) -> np.ndarray:
+    """Polygons from closed rings (contiguous ``ring`` ids), each piece's first ring its exterior.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0], [1, 1], [1, 2], [2, 2], [1, 1]], dtype=float)
+    >>> float(rings_to_polygons(xy, np.repeat([0, 1], [5, 4]), np.array([0, 0]))[0].area)
+    15.5
+    """
+    if ring.size == 0:
+        return np.zeros(0, dtype=object)
+    return shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_piece)
 
 
 class VoronoiCells:
@@ -182,6 +270,49 @@ class VoronoiCells:
         np.maximum.at(far, s.ravel(), np.repeat(radius, 3))
         far[self.hull] = np.inf
         self.farthest = far
+        self._bounds = (xy.min(axis=0), xy.max(axis=0))  # of all the points (a tile keeps them)
+
+    def tile(self, which: np.ndarray) -> tuple[VoronoiCells, np.ndarray]:
+        """The part of the diagram the cells ``which`` need, and their indices in it (for a task on another machine).
+
+        Keeps the Voronoi edges and hull rays of those cells, their triangles and points, in
+        the same order (ids renumbered in order), and the whole diagram's extent: the tile's
+        :meth:`gap_rings` of its cells are the whole diagram's, bit for bit.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cells = VoronoiCells(np.random.default_rng(1).uniform(0, 5000, (200, 2)))
+        >>> part, idx = cells.tile(np.arange(10))
+        >>> a, b = cells.gap_rings(np.arange(10), 300.0), part.gap_rings(idx, 300.0)
+        >>> len(part.xy) < 200, np.array_equal(a.xy, b.xy)
+        (True, True)
+        """
+        which = np.asarray(which)
+        idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
+        n = len(self.xy)
+        wanted = np.zeros(n, dtype=bool)
+        wanted[idx] = True
+        s = self._simplices
+        e_keep = wanted[self._edge_a] | wanted[self._edge_b]
+        h_keep = wanted[s[self._hull_t, (self._hull_k + 1) % 3]] | wanted[s[self._hull_t, (self._hull_k + 2) % 3]]
+        tris = np.unique(np.concatenate([self._edge_t[e_keep], self._edge_other[e_keep], self._hull_t[h_keep]]))
+        points = np.unique(np.concatenate([idx, s[tris].ravel()]))
+        pmap = np.full(n, -1, dtype=np.intp)
+        pmap[points] = np.arange(points.size)
+        tmap = np.full(len(s), -1, dtype=np.intp)
+        tmap[tris] = np.arange(tris.size)
+        part = object.__new__(VoronoiCells)
+        part.xy, part._origin, part._pts = self.xy[points], self._origin, self._pts[points]
+        part._simplices = pmap[s[tris]]
+        part._centres, part._radius = self._centres[tris], self._radius[tris]
+        part._edge_t, part._edge_other = tmap[self._edge_t[e_keep]], tmap[self._edge_other[e_keep]]
+        part._edge_a, part._edge_b = pmap[self._edge_a[e_keep]], pmap[self._edge_b[e_keep]]
+        part._hull_t, part._hull_k = tmap[self._hull_t[h_keep]], self._hull_k[h_keep]
+        part.hull = pmap[self.hull[pmap[self.hull] >= 0]]
+        part.farthest = self.farthest[points]
+        part._bounds = self._bounds
+        return part, pmap[idx]
 
     @staticmethod
     def possible(xy: np.ndarray) -> bool:
@@ -319,10 +450,39 @@ class VoronoiCells:
         cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
         if cell.size == 0:
             return none
-        out = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
-        if out is None or vertices:
-            return out
-        return out[:2]
+        rings = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
+        if rings is None:
+            return None
+        out = (rings.polygons(), rings.owner)
+        if vertices:
+            return (*out, rings.xy[rings.shared], rings.ring_piece[rings.ring[rings.shared]])
+        return out
+
+    def gap_rings(self, which: np.ndarray, radius_m: float, *, extent: tuple[float, float, float, float] | None = None,
+                  arc_step_rad: float = 2.0 * np.pi / 256) -> PieceRings | None:
+        """:meth:`gap_pieces` as coordinate arrays (:class:`PieceRings`), with no shapely geometry built.
+
+        None when there are no pieces or rounding left a cell's walk inconsistent.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cells = VoronoiCells(np.array([[0, 0], [800, 0], [0, 800], [800, 800]], dtype=float))
+        >>> rings = cells.gap_rings(np.arange(4), 500.0)
+        >>> rings.owner.size, bool((rings.polygons() == cells.gap_pieces(np.arange(4), 500.0)[0]).all())
+        (8, True)
+        """
+        which = np.asarray(which)
+        idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
+        r = float(radius_m)
+        if idx.size == 0:
+            return None
+        wanted = np.zeros(len(self._pts), dtype=bool)
+        wanted[idx] = True
+        cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
+        if cell.size == 0:
+            return None
+        return self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
 
     def _edges_met_by_circles(self, wanted: np.ndarray, r: float, reach: float) -> dict[str, np.ndarray]:
         """The Voronoi edges (and hull rays) of the wanted cells, with where the circles cross them.
@@ -433,7 +593,7 @@ class VoronoiCells:
         return point[o], direction[o], distance[o]
 
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> PieceRings | None:
         """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
@@ -452,7 +612,8 @@ class VoronoiCells:
             first_exit[crossed] = pos[is_exit][np.r_[True, g_exit[1:] != g_exit[:-1]]]
         order = np.lexsort(((pos - first_exit[group]) % group_size[group], group))
         cell, kind, xy, group = cell[order], kind[order], xy[order], group[order]
-        pieces, owner, shared_xy, shared_piece = [], [], [], []
+        parts: list[tuple[np.ndarray, ...]] = []  # (xy, ring, exterior, shared) of each kind of piece
+        owner = []
         # a cell the circle never crosses holds the whole disc: the cell with the disc as a hole
         whole = ~crossed[group]
         n_whole = 0
@@ -466,14 +627,17 @@ class VoronoiCells:
             r_eq = _below_neck(np.repeat(own, k), np.tile(t, len(own)), np.full(len(own) * k, equal_area_radius(r, k)),
                                *tight).reshape(len(own), k)
             circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
-            holes = shapely.linearrings(circle.reshape(-1, 2) + self._origin,
-                                        indices=np.repeat(np.arange(len(centres)), k))
-            shells = shapely.linearrings(xy[whole] + self._origin, indices=ring)
-            pieces.append(shapely.polygons(shells, holes=holes[:, None]))
-            owner.append(cell[whole][first])
             n_whole = len(centres)
-            shared_xy.append(xy[whole] + self._origin)
-            shared_piece.append(ring)
+            shell_xy, shell_ring = _closed(xy[whole] + self._origin, ring)
+            hole_xy, hole_ring = _closed(circle.reshape(-1, 2) + self._origin, np.repeat(np.arange(n_whole), k))
+            # each piece: its shell, then its hole
+            both = np.concatenate([2 * shell_ring, 2 * hole_ring + 1])
+            o = np.argsort(both, kind="stable")
+            exterior = np.zeros(2 * n_whole, dtype=bool)
+            exterior[0::2] = True
+            shared = np.concatenate([np.r_[shell_ring[1:] == shell_ring[:-1], False], np.zeros(hole_ring.size, bool)])
+            parts.append((np.vstack([shell_xy, hole_xy])[o], both[o], exterior, shared[o]))
+            owner.append(own)
         cut = ~whole
         if cut.any():
             c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
@@ -485,20 +649,46 @@ class VoronoiCells:
             centre = p[c[begin]]
             arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
                                       (c[begin], *tight))
-            ring_xy = np.vstack([xy_c, arc_xy])
-            ring = np.concatenate([piece, arc_piece])
-            o = np.argsort(ring, kind="stable")  # each piece's events, then its arc
-            ring_xy, ring = ring_xy[o], ring[o]
-            enough = np.bincount(ring, minlength=begin.size) >= 3  # a tangent crossing leaves no area
-            keep = enough[ring]
-            rings = shapely.linearrings(ring_xy[keep] + self._origin,
-                                        indices=np.searchsorted(np.flatnonzero(enough), ring[keep]))
-            pieces.append(shapely.polygons(rings))
+            # each piece's ring: its events, its arc, and the first event again (closed as shapely closes it),
+            # put in place directly
+            n_pieces = begin.size
+            n_ev = np.bincount(piece, minlength=n_pieces)
+            n_arc = np.bincount(arc_piece, minlength=n_pieces)
+            length = n_ev + n_arc + 1
+            off = np.cumsum(length) - length
+            at_ev = off[piece] + np.arange(piece.size) - begin[piece]
+            at_arc = off[arc_piece] + n_ev[arc_piece] + np.arange(arc_piece.size) - (np.cumsum(n_arc) - n_arc)[arc_piece]
+            ring_xy = np.empty((int(length.sum()), 2))
+            ring_xy[at_ev] = xy_c
+            ring_xy[at_arc] = arc_xy
+            ring_xy[off + length - 1] = xy_c[begin]
+            ring_xy += self._origin
+            event = np.zeros(ring_xy.shape[0], dtype=bool)
+            event[at_ev] = True
+            keep_v = None
+            enough = (n_ev + n_arc) >= 3  # a tangent crossing leaves no area
+            if not enough.all():
+                keep_v = np.repeat(enough, length)
+            # (a ring whose last vertex is its first already is not closed again)
+            same_end = (ring_xy[off + length - 2] == ring_xy[off]).all(axis=1)
+            if same_end.any():
+                drop = np.ones(ring_xy.shape[0], dtype=bool)
+                drop[(off + length - 1)[same_end]] = False
+                keep_v = drop if keep_v is None else keep_v & drop
+                length = length - same_end
+            cut_ring = np.repeat(np.arange(int(enough.sum())), length[enough])
+            if keep_v is not None:
+                ring_xy, event = ring_xy[keep_v], event[keep_v]
+            parts.append((ring_xy, cut_ring, np.ones(int(enough.sum()), dtype=bool), event))
             owner.append(c[begin][enough])
-            events = enough[piece]
-            shared_xy.append(xy_c[events] + self._origin)
-            shared_piece.append(n_whole + np.searchsorted(np.flatnonzero(enough), piece[events]))
-        return np.concatenate(pieces), np.concatenate(owner), np.vstack(shared_xy), np.concatenate(shared_piece)
+        if not parts:
+            return None
+        offsets = np.cumsum([0] + [q[2].size for q in parts])
+        ring = np.concatenate([q[1] + o for q, o in zip(parts, offsets[:-1])])
+        exterior = np.concatenate([q[2] for q in parts])
+        ring_piece = np.cumsum(exterior) - 1
+        return PieceRings(np.vstack([q[0] for q in parts]), ring, ring_piece, exterior,
+                          np.concatenate([q[3] for q in parts]), np.concatenate(owner))
 
     def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Voronoi edges of the hull: (point a, point b, triangle, start, far point, outward normal).
@@ -529,7 +719,7 @@ class VoronoiCells:
         135° apart as seen from the point, so it stays 0.38 of this away: four times the
         box's diagonal keeps the whole box (and ten radii the whole disc) inside.
         """
-        lo, hi = self.xy.min(axis=0), self.xy.max(axis=0)
+        lo, hi = self._bounds
         if extent is not None:
             lo = np.minimum(lo, extent[:2])
             hi = np.maximum(hi, extent[2:])

@@ -34,10 +34,35 @@ __all__ = [
 
 
 class EcogisError(Exception):
-    """Root of every error ecogis raises on purpose."""
+    """Root of every error ecogis raises on purpose.
+
+    Every error of the tree pickles as itself (its message and attributes), so one raised
+    in a dask worker or another process comes back as it was raised.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> err = ValidationError(["WARNING a.gpkg: empty: no features"], "1 problem")
+    >>> again = pickle.loads(pickle.dumps(err))
+    >>> str(again) == str(err), again.problems
+    (True, ['WARNING a.gpkg: empty: no features'])
+    """
 
     #: exit code the command line uses for this kind of error
     exit_code = 1
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception pickles as ``cls(*self.args)``: wrong for subclasses whose __init__ takes other
+        # arguments (ValidationError took its whole message as the problems, one per character)
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[EcogisError], args: tuple[object, ...], state: dict[str, object]) -> EcogisError:
+    """An error of class ``cls`` with ``args`` and attributes ``state``, without calling its ``__init__``."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class InputError(EcogisError):

@@ -38,7 +38,7 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 
 
 def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partitions: int | None = None,
-              scheduler: str | None = None, shared: tuple[Any, ...] = ()) -> list[Any]:
+              scheduler: str | None = None, shared: tuple[Any, ...] = (), scatter: bool = False) -> list[Any]:
     """``[fn(*shared, *a) for a in args]``, as dask tasks when asked; results in the order of ``args``.
 
     Parameters
@@ -55,6 +55,10 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         when set); the tasks then run on its workers.
     shared : tuple, optional
         Arguments every task gets first (sent to each worker once, not once per task).
+    scatter : bool, default False
+        On a cluster, send the first argument of each task (its own data) straight to one
+        worker (``Client.scatter``, spread over the workers), where the task then runs,
+        instead of through the scheduler with the task.
 
     Returns
     -------
@@ -83,4 +87,7 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
                          f"leave --scheduler and DASK_SCHEDULER_ADDRESS unset to run here") from None
     with client:
         common = [client.scatter(x, broadcast=True) for x in shared]  # once to each worker, not in every task
+        if scatter and args:
+            own = client.scatter([a[0] for a in args], hash=False)  # each task's data to one worker
+            args = [(d, *a[1:]) for d, a in zip(own, args)]
         return list(client.gather([client.submit(fn, *common, *a, pure=False) for a in args]))

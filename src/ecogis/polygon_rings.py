@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 __all__ = [
+    "cut_outlines",
     "dissolve_rings",
     "place_holes",
     "touching_groups",
@@ -83,8 +84,11 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     return (polys, poly_of) if owners else polys
 
 
-def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
-                   outline: bool = False) -> tuple[np.ndarray | None, np.ndarray] | tuple[Any, np.ndarray, Any]:
+_NO_OUTLINE = (np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+
+
+def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, outline: bool = False,
+                   item: np.ndarray | None = None, extra: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
     """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
 
     ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
@@ -99,6 +103,17 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     polygons there otherwise (e.g. with GEOS).  With ``outline``, a third item: the
     shareable vertices left on the merged polygons' rings and the polygon of each,
     ``(xy, polygon)`` (what other polygons could still share with them).
+
+    With ``item`` (the polygon each vertex belongs to), the holes are placed without a
+    point-in-polygon test: polygons that share a vertex merge into one polygon (where they
+    only touch at a point the dissolve fails anyway), so each group of them has one outer
+    ring and its other rings are its holes (:func:`touching_groups`); :func:`place_holes`
+    is the fallback when a group does not have exactly one outer ring.  ``extra`` (with
+    ``item``): more rings, as geometries, that share nothing and are taken as they are,
+    and the item of each (e.g. the holes of polygons merged again).
+
+    The outline (with ``outline``) is ``(xy, polygon, ring)``: ``ring`` is the position of
+    the vertex's ring in its polygon (0 the exterior, then the holes in order).
 
     Examples
     --------
@@ -116,16 +131,25 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     none = np.zeros((0, 2))
     if n == 0:
         empty = np.zeros(0, dtype=object)
-        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+        return (empty, none, _NO_OUTLINE) if outline else (empty, none)
     # rings with no shareable vertex (a lone disc's circle) are taken as they are
     ring = np.unique(ring, return_inverse=True)[1] if ring[0] != 0 or (np.diff(ring) > 1).any() else ring
     alone = np.bincount(ring, weights=shareable) == 0
     passed = np.zeros(0, dtype=object)
+    passed_item = np.zeros(0, dtype=np.intp)
+    if item is not None:
+        item = np.asarray(item, dtype=np.intp)
     if alone.any():
         mine = alone[ring]
         passed = shapely.linearrings(xy[mine], indices=np.cumsum(alone)[ring[mine]] - 1)
+        if item is not None:
+            passed_item = item[mine][np.r_[True, ring[mine][1:] != ring[mine][:-1]]]
+            item = item[~mine]
         xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
         n = len(xy)
+    if extra is not None and item is not None and len(extra[0]):
+        passed = np.concatenate([passed, np.asarray(extra[0], dtype=object)])
+        passed_item = np.concatenate([passed_item, np.asarray(extra[1], dtype=np.intp)])
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
     sh = np.flatnonzero(shareable)
     o, new = _same_points(xy[sh])
@@ -138,8 +162,8 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     end = np.r_[start[1:], n] - 1
     vid[end] = vid[start]
     # edges i -> i + 1 inside a ring, without zero-length ones
-    e = np.flatnonzero(ring[1:] == ring[:-1])
-    e = e[(xy[e] != xy[e + 1]).any(axis=1)]
+    moves = xy[1:] != xy[:-1]
+    e = np.flatnonzero((ring[1:] == ring[:-1]) & (moves[:, 0] | moves[:, 1]))
     s, t = vid[e], vid[e + 1]
     both = (s < n_shared) & (t < n_shared)
     m = np.int64(max(n_shared, 1))
@@ -162,9 +186,9 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
             placed = place_holes(passed[shapely.is_ccw(passed)], passed[~shapely.is_ccw(passed)])
             if placed is None:
                 return (None, none, None) if outline else (None, none)
-            return (placed, none, (none, np.zeros(0, dtype=np.intp))) if outline else (placed, none)
+            return (placed, none, _NO_OUTLINE) if outline else (placed, none)
         empty = np.zeros(0, dtype=object)
-        return (empty, none, (none, np.zeros(0, dtype=np.intp))) if outline else (empty, none)
+        return (empty, none, _NO_OUTLINE) if outline else (empty, none)
     start_edge = np.full(size, -1, dtype=np.intp)
     start_edge[s] = np.arange(e.size)
     nxt = start_edge[t]
@@ -199,10 +223,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
     edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
     ring_of = np.repeat(label[run_order], lengths)
     dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
-    chained = shapely.linearrings(xy[e[edge_order]], indices=dense)
+    chained_xy = xy[e[edge_order]]
+    chained = shapely.linearrings(chained_xy, indices=dense)
     rings = np.concatenate([chained, passed])
     ccw = shapely.is_ccw(rings)
-    placed = place_holes(rings[ccw], rings[~ccw], owners=True)
+    first_edge = e[edge_order][np.r_[True, dense[1:] != dense[:-1]]]
+    placed = _place(rings, ccw, None if item is None else (item, sh, vid, n_shared, first_edge, passed_item))
     if placed is None:
         return (None, none, None) if outline else (None, none)
     polys, poly_of = placed
@@ -210,8 +236,52 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *,
         return polys, none
     ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
     ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    # each ring's place in its polygon: the exterior first, then the holes in the order of ``rings``
+    holes = np.flatnonzero(~ccw)
+    by_poly = holes[np.argsort(ring_poly[holes], kind="stable")]
+    hp = ring_poly[by_poly]
+    ring_pos = np.zeros(rings.size, dtype=np.intp)
+    ring_pos[by_poly] = np.arange(by_poly.size) - np.searchsorted(hp, hp) + 1
     on = s[edge_order] < n_shared
-    return polys, none, (xy[e[edge_order]][on], ring_poly[dense[on]])
+    return polys, none, (chained_xy[on], ring_poly[dense[on]], ring_pos[dense[on]])
+
+
+def _groups(owner: np.ndarray, vertex: np.ndarray, n_vertices: int, n: int) -> np.ndarray:
+    """Connected components of ``n`` items joined by shared vertex ids (``owner[i]`` has vertex ``vertex[i]``)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(owner.size, dtype=np.int8), (owner, n + vertex)), shape=(n + n_vertices,) * 2)
+    return connected_components(graph, directed=False)[1][:n]
+
+
+def _place(rings: np.ndarray, ccw: np.ndarray, items: tuple[np.ndarray, ...] | None) -> Any:
+    """Polygons and ring owners from the dissolved rings: by groups of items when given, else by point-in-polygon."""
+    if items is not None:
+        item, sh, vid, n_shared, first_edge, passed_item = items
+        group = _groups(item[sh], vid[sh], n_shared, int(max(item.max(initial=-1), passed_item.max(initial=-1))) + 1)
+        placed = _holes_by_group(rings, ccw, np.concatenate([group[item[first_edge]], group[passed_item]]))
+        if placed is not None:
+            return placed
+    return place_holes(rings[ccw], rings[~ccw], owners=True)
+
+
+def _holes_by_group(rings: np.ndarray, ccw: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`place_holes`' polygons and ring owners when each group of rings has one outer ring; else None."""
+    shells = np.flatnonzero(ccw)
+    holes = np.flatnonzero(~ccw)
+    n_groups = int(group.max(initial=-1)) + 1
+    count = np.bincount(group[shells], minlength=n_groups)
+    if (count[group] != 1).any():  # a group without an outer ring, or with several
+        return None
+    shell_of = np.empty(n_groups, dtype=np.intp)
+    shell_of[group[shells]] = np.arange(shells.size)
+    owner = shell_of[group[holes]]
+    order_rings = np.concatenate([rings[shells], rings[holes]])
+    poly_of = np.concatenate([np.arange(shells.size), owner])
+    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes, as place_holes
+    o = np.lexsort((kind, poly_of))
+    return shapely.polygons(order_rings[o], indices=poly_of[o]), poly_of
 
 
 def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -247,3 +317,134 @@ def touching_groups(xy: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     np.minimum.at(first, label, np.arange(n))
     rank = np.argsort(np.argsort(first, kind="stable"), kind="stable")
     return rank[label]
+
+
+def cut_outlines(area: Any, polygons: np.ndarray, *, tolerance_m: float = 1e-6) -> np.ndarray | None:
+    """``area`` minus the outlines (exteriors, filled) of ``polygons`` that lie inside it, without an overlay.
+
+    For polygons cut to the area by GEOS (their vertices on the area's boundary are the
+    area's own vertices and the points where their edges cross it): those points are put
+    into the area's rings, then the area's rings and the polygons' exteriors (reversed)
+    are dissolved (:func:`dissolve_rings`), so the edges they share along the boundary
+    cancel.  Returns the polygons of the result, or None where that cannot be trusted (a
+    point near the boundary on no single segment, edges that do not chain into simple
+    rings, or an area that is not the area minus the outlines' areas to 1e-9): then use
+    GEOS (:func:`shapely.difference`).
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> area = shapely.box(0, 0, 10, 10)
+    >>> bite = shapely.intersection(shapely.box(-5, 2, 3, 4), area)   # cut by the area's edge
+    >>> [p.area for p in cut_outlines(area, np.array([bite]))]
+    [94.0]
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    parts = shapely.get_parts(np.asarray([area], dtype=object))
+    parts = parts[shapely.get_type_id(parts) == 3]
+    a_rings, a_part = shapely.get_rings(parts, return_index=True)
+    a_xy, a_ring = shapely.get_coordinates(a_rings, return_index=True)
+    a_ext = np.r_[True, a_part[1:] != a_part[:-1]]
+    # the area's rings with the area on their left: exteriors counter-clockwise, holes clockwise
+    a_ccw = shapely.is_ccw(a_rings)
+    a_order = _reverse_where(a_ring, a_ccw != a_ext)
+    a_xy = a_xy[a_order]
+    g_rings = shapely.get_exterior_ring(polygons)
+    g_xy, g_ring = shapely.get_coordinates(g_rings, return_index=True)
+    # the polygons' exteriors (counter-clockwise, as the gaps are built; if not, the area check below fails)
+    # reversed: their edges along the boundary cancel the area's
+    g_xy, g_ring = g_xy[::-1], _dense(g_ring[::-1])
+    cut = _cut(area, a_xy, a_ring, a_rings.size, g_xy, g_ring, tolerance_m)
+    if cut is None:  # some exterior clockwise, perhaps: orient them and try again
+        g_rings = shapely.get_exterior_ring(shapely.orient_polygons(polygons, exterior_cw=False))
+        g_xy, g_ring = shapely.get_coordinates(g_rings, return_index=True)
+        g_xy, g_ring = g_xy[::-1], _dense(g_ring[::-1])
+        cut = _cut(area, a_xy, a_ring, a_rings.size, g_xy, g_ring, tolerance_m)
+    return cut
+
+
+def _cut(area: Any, a_xy: np.ndarray, a_ring: np.ndarray, n_area_rings: int, g_xy: np.ndarray, g_ring: np.ndarray,
+         tolerance_m: float) -> np.ndarray | None:
+    """:func:`cut_outlines` with the area's rings and the outlines' reversed exteriors given as arrays."""
+    # which of the polygons' vertices lie on the area's boundary, and on which segment: first those in
+    # the cells of a grid that the boundary's segments (their boxes, widened) touch
+    seg = np.flatnonzero(a_ring[1:] == a_ring[:-1])
+    s0, s1 = a_xy[seg], a_xy[seg + 1]
+    near = np.flatnonzero(_near_segments(g_xy, s0, s1, 10.0 * tolerance_m))
+    pad = 10.0 * tolerance_m
+    lo, hi = np.minimum(s0, s1) - pad, np.maximum(s0, s1) + pad
+    pi, si = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])).query(shapely.points(g_xy[near]))
+    p = g_xy[near[pi]]
+    d = s1[si] - s0[si]
+    t = np.clip(np.einsum("ij,ij->i", p - s0[si], d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0.0, 1.0)
+    off = p - (s0[si] + t[:, None] * d)
+    close = np.hypot(off[:, 0], off[:, 1]) <= tolerance_m
+    pi, si, p = pi[close], si[close], p[close]
+    at_end = (p == s0[si]).all(axis=1) | (p == s1[si]).all(axis=1)
+    vertex = np.zeros(near.size, dtype=bool)
+    vertex[pi[at_end]] = True  # the area's own vertices: already in its rings
+    inside = ~at_end & ~vertex[pi]
+    pi, si, p = pi[inside], si[inside], p[inside]
+    if np.unique(pi).size != pi.size:  # a point near two segments (near a vertex, not on it): ambiguous
+        return None
+    d = s1[si] - s0[si]
+    t = np.einsum("ij,ij->i", p - s0[si], d) / np.einsum("ij,ij->i", d, d)
+    # the area's rings with those points put into their segments, in order along each
+    pos = np.concatenate([np.arange(a_xy.shape[0], dtype=float), seg[si] + np.clip(t, 1e-12, 1 - 1e-12)])
+    all_xy = np.vstack([a_xy, p])
+    o = np.argsort(pos, kind="stable")
+    all_ring = np.concatenate([a_ring, a_ring[seg[si]]])[o]
+    all_xy = all_xy[o]
+    xy = np.vstack([all_xy, g_xy])
+    ring = np.concatenate([all_ring, g_ring + n_area_rings])
+    on_boundary = np.zeros(g_xy.shape[0], dtype=bool)
+    on_boundary[near[np.unique(np.r_[pi, np.flatnonzero(vertex)])]] = True
+    shareable = np.r_[np.ones(all_xy.shape[0], dtype=bool), on_boundary]
+    merged, _ = dissolve_rings(xy, ring, shareable)
+    if merged is None:
+        return None
+    start = np.flatnonzero(np.r_[True, g_ring[1:] != g_ring[:-1]])
+    rel = g_xy - g_xy[start[g_ring]]
+    same = g_ring[1:] == g_ring[:-1]
+    twice = (rel[:-1, 0] * rel[1:, 1] - rel[1:, 0] * rel[:-1, 1])[same].sum()  # (clockwise: negative)
+    expected = float(shapely.area(area)) + 0.5 * float(twice)
+    got = float(shapely.area(merged).sum())
+    if abs(got - expected) > 1e-9 * max(float(shapely.area(area)), 1.0):
+        return None
+    return merged
+
+
+def _dense(ring: np.ndarray) -> np.ndarray:
+    """Ring ids 0, 1, ... for contiguous runs of ``ring`` (empty rings leave no gaps in the numbering)."""
+    return np.cumsum(np.r_[True, ring[1:] != ring[:-1]]) - 1 if ring.size else ring
+
+
+def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray, pad: float) -> np.ndarray:
+    """Points of ``xy`` that may lie within ``pad`` of a segment: in a grid cell a widened segment box touches."""
+    if len(xy) == 0 or len(s0) == 0:
+        return np.zeros(len(xy), dtype=bool)
+    lo = np.minimum(s0, s1).min(axis=0) - pad
+    hi = np.maximum(s0, s1).max(axis=0) + pad
+    size = float((hi - lo).max()) / 1024.0 or 1.0
+    shape = np.maximum(np.ceil((hi - lo) / size).astype(np.int64), 1) + 1
+    grid = np.zeros(tuple(shape), dtype=bool)
+    c0 = np.floor((np.minimum(s0, s1) - pad - lo) / size).astype(np.int64)
+    c1 = np.floor((np.maximum(s0, s1) + pad - lo) / size).astype(np.int64)
+    for (i0, j0), (i1, j1) in zip(c0.tolist(), c1.tolist()):
+        grid[i0:i1 + 1, j0:j1 + 1] = True
+    cell = np.floor((xy - lo) / size)
+    ok = ((cell >= 0) & (cell < shape)).all(axis=1)
+    out = np.zeros(len(xy), dtype=bool)
+    ci = cell[ok].astype(np.int64)
+    out[np.flatnonzero(ok)] = grid[ci[:, 0], ci[:, 1]]
+    return out
+
+
+def _reverse_where(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """Vertex order with the (closed, contiguous) rings marked in ``flip`` reversed."""
+    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    end = np.r_[start[1:], ring.size]
+    order = np.arange(ring.size)
+    f = flip[ring]
+    order[f] = (start + end - 1)[ring[f]] - order[f]
+    return order

@@ -44,6 +44,7 @@ from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct,
 from ecogis.discs import place_holes
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
+from ecogis.polygon_rings import cut_outlines
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -671,8 +672,9 @@ _SLIVER_M2 = 1e-6
 def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area.
 
-    Only the outlines of the gaps that reach the area's edge are cut out by GEOS; the
-    other gaps become holes and the gaps' own holes (covered islands) polygons, placed by
+    Only the outlines of the gaps that reach the area's edge are cut out (by dissolving
+    them with the area's rings, :func:`ecogis.polygon_rings.cut_outlines`; by GEOS where
+    that cannot be trusted); the other gaps become holes and the gaps' own holes (covered islands) polygons, placed by
     :func:`ecogis.discs.place_holes`, so no GEOS overlay places thousands of holes.
     """
     gaps = np.asarray(gaps, dtype=object)
@@ -681,12 +683,15 @@ def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     shapely.prepare(area)
     edge = ~shapely.contains_properly(area, gaps)
     main = area
+    parts = None
     if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
-        outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
-        if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
-            return shapely.difference(area, shapely.multipolygons(gaps))
-        main = shapely.difference(area, outlines)
-    parts = _polygons(main)
+        parts = cut_outlines(area, gaps[edge])  # along the boundary they share its exact points: no overlay
+        if parts is None:
+            outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
+            if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
+                return shapely.difference(area, shapely.multipolygons(gaps))
+            main = shapely.difference(area, outlines)
+    parts = _polygons(main) if parts is None else parts
     # GEOS's difference leaves sliver parts of ~1e-9 m2 where a gap's outline runs along the area's edge; they
     # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
     parts = parts[shapely.area(parts) > _SLIVER_M2]
