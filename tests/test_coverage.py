@@ -742,3 +742,25 @@ def test_catchment_has_no_sliver_parts_and_overlays_like_its_parts():
     cells = shapely.box(x, y, x + 100, y + 100)
     assert shapely.area(shapely.intersection(cells, catch)).sum() == pytest.approx(catch.area, rel=1e-9)
     assert catch.area == pytest.approx(A.area - res.layers["gaps"].area.sum(), rel=1e-12)
+
+
+def test_a_symmetric_lattice_about_the_central_meridian_gives_its_gaps_not_a_geos_error():
+    """126 stops on a 1-degree lattice symmetric about the fitted Albers' central meridian: Voronoi
+    edges run along x = 0 and meet the frame within 1e-7 m, making one gap piece self-touching.
+    Before, GEOS's intersection raised a TopologyException; now the piece is made valid first.
+    Truth: the discs are disjoint and inside, so the covered area is 126 pi r^2 exactly."""
+    from ecogis import crs as ecrs
+
+    area = gpd.GeoDataFrame(geometry=[shapely.segmentize(shapely.box(107.0, 29.0, 121.0, 38.0), 0.01)], crs=4490)
+    lon, lat = np.meshgrid(np.arange(107.5, 121.0, 1.0), np.arange(29.5, 38.0, 1.0))
+    stops = gpd.GeoDataFrame(geometry=shapely.points(lon.ravel(), lat.ravel()), crs=4490)
+    crs = ecrs.metric_crs(area)
+    r = stop_coverage(stops.to_crs(crs), area.to_crs(crs), radius_m=500.0, metric_crs=None)
+    covered = 126 * math.pi * 500.0 ** 2
+    assert r.metrics["covered_area_m2"] == pytest.approx(covered, rel=1e-9)
+    gaps = r.layers["gaps"]
+    assert len(gaps) == 1 and shapely.is_valid(gaps.geometry.values).all()
+    assert gaps.area.sum() == pytest.approx(r.metrics["area_m2"] - covered, rel=1e-12)
+    holes = sorted(shapely.Polygon(h).area for h in gaps.geometry.iloc[0].interiors)
+    assert sum(h > 1.0 for h in holes) == 126
+    assert all(h == pytest.approx(math.pi * 500.0 ** 2, rel=1e-9) for h in holes if h > 1.0)

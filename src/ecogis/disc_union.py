@@ -339,7 +339,7 @@ def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometr
         p, cross = p[~inside], cross[~inside]
         hit = shapely.intersects(area, p)
         if hit.any():
-            cut_parts = _polygons_of(shapely.intersection(p[hit], area))
+            cut_parts = _polygons_of(_cut_to_area(p[hit], area))
     kept = np.flatnonzero(keep)
     cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
     if kept.size == 0 and cut_parts.size == 0:
@@ -462,6 +462,18 @@ def _member(xy: np.ndarray, table: np.ndarray) -> np.ndarray:
     k = xy.view(np.complex128).ravel()
     pos = np.minimum(np.searchsorted(t, k), t.size - 1)
     return t[pos] == k
+
+
+def _cut_to_area(pieces: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """``pieces ∩ area``; a piece GEOS refuses (a self-touching sliver where Voronoi edges of a
+    symmetric layout meet the frame within 1e-7 m) is made valid first, which keeps its area."""
+    try:
+        return shapely.intersection(pieces, area)
+    except shapely.errors.GEOSException:
+        bad = ~shapely.is_valid(pieces)
+        fixed = pieces.copy()
+        fixed[bad] = shapely.make_valid(pieces[bad])
+        return shapely.intersection(fixed, area)
 
 
 def _polygons_of(geoms: np.ndarray) -> np.ndarray:
