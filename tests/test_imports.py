@@ -54,14 +54,6 @@ SITES = {
     ("ecogis/reported.py", "ecogis.targets"): _REGISTRY,
     ("ecogis/reported.py", "pyogrio"): "heavy: pyogrio loads geopandas; this module loads without it",
     ("ecogis/tables.py", "pyogrio"): "heavy: pyogrio loads geopandas; the record tables load without it",
-    ("ecogis/disc_union.py", "ecogis.partition"): _PENDING,
-    ("ecogis/service_area.py", "ecogis.crs"): _PENDING,
-    ("ecogis/service_area.py", "ecogis.io"): _PENDING,
-    ("ecogis/service_area.py", "ecogis.network"): _PENDING,
-    ("ecogis/service_area.py", "ecogis.population"): _PENDING,
-    ("ecogis/service_area.py", "ecogis.population_polygons"): _PENDING,
-    ("ecogis/service_area.py", "pyproj"): _PENDING,
-    ("ecogis/street_graph.py", "ecogis.osm"): _PENDING,
 }
 
 

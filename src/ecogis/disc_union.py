@@ -40,6 +40,7 @@ from ecogis.discs import (
     touching_groups,
 )
 from ecogis.errors import InputError
+from ecogis.partition import map_tasks, scheduler_address
 
 __all__ = ["DEFAULT_ARC_STEP_DEG", "within_distance"]
 
@@ -179,7 +180,6 @@ class _Cells:
         if len(idx) == 0:
             return np.zeros(0, dtype=object)
         if self.voronoi is not None:
-            from ecogis.partition import map_tasks, scheduler_address
 
             order = idx[np.argsort(self.xy[idx, 0], kind="stable")]
             tiles = [np.sort(t) for t in np.array_split(order, _tile_count(idx.size))]

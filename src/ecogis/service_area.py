@@ -37,14 +37,27 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import Transformer
 
-from ecogis.crs import CRSLike, crs_label, metric_crs_note, same_crs, to_metric
+from ecogis.crs import CRSLike, check_metric_crs, crs_label, metric_crs_note, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
 from ecogis.discs import place_holes
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
+from ecogis.io import read_layer
+from ecogis.network import (
+    WalkGraph,
+    graph_from_pbf,
+    graph_report,
+    network_gaps,
+    reached_streets,
+    snap_points,
+    walk_graph,
+)
 from ecogis.polygon_rings import cut_outlines
+from ecogis.population import RasterPopulation
+from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
 
 __all__ = [
@@ -109,7 +122,6 @@ def _area_geometry(area: Any, crs: Any, warnings: list[str] | None = None) -> sh
 
 def _metric_for(area: Any, metric_crs: CRSLike | None) -> Any:
     if metric_crs is not None:
-        from ecogis.crs import check_metric_crs
 
         return check_metric_crs(metric_crs, area if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)) else None)
     if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
@@ -143,8 +155,6 @@ def _points(points: gpd.GeoDataFrame, crs: Any, what: str = "facilities") -> tup
 def _population_source(population: Any) -> Any:
     """``population=`` as a source with one interface: a :class:`~ecogis.population.RasterPopulation` (a
     GeoTIFF) or a :class:`~ecogis.population_polygons.PolygonPopulation`; None without one."""
-    from ecogis.population import RasterPopulation
-    from ecogis.population_polygons import as_polygon_population
 
     if population is None or isinstance(population, RasterPopulation):
         return population
@@ -282,7 +292,6 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
                       access_width_m: float, names: _Names, out: dict[str, Any]) -> tuple[Any, float, np.ndarray,
                                                                                           shapely.Geometry]:
     """The network method: graph, covered area, gaps and catchment; metrics, layers and warnings into ``out``."""
-    from ecogis.network import graph_report, network_gaps, reached_streets, snap_points
 
     graph = _network_graph(roads, A, r, crs)
     out["parameters"]["access_width_m"] = float(access_width_m)
@@ -581,7 +590,6 @@ def covered_area_of(points: gpd.GeoDataFrame, area: Any, *, radius_m: float, met
 
 # --- network, districts, the covered part ----------------------------------------------------
 def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
-    from ecogis.network import WalkGraph, graph_from_pbf, walk_graph
 
     if isinstance(roads, WalkGraph):  # built once by the caller (walk_graph), reused as it is
         if not same_crs(roads.crs, crs):
@@ -593,13 +601,11 @@ def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
     if isinstance(roads, (str, os.PathLike)):
         p = Path(roads)
         if p.name.lower().endswith(".pbf"):
-            from pyproj import Transformer
 
             t = Transformer.from_crs(crs, 4326, always_xy=True)
             minx, miny, maxx, maxy = reach.bounds
             xs, ys = t.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
             return graph_from_pbf(p, metric_crs=crs, bounding_box=[min(xs), min(ys), max(xs), max(ys)])
-        from ecogis.io import read_layer
 
         roads = read_layer(p, "roads")
     if not isinstance(roads, gpd.GeoDataFrame):

@@ -38,6 +38,7 @@ import shapely
 
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, LayerReadError
+from ecogis.osm import read_osm
 from ecogis.plane_index import box_pairs, unique_points
 
 __all__ = [
@@ -593,7 +594,6 @@ def read_walk_network(path: str | os.PathLike, *, bounding_box: Any = None) -> g
     The ``roads`` of :func:`ecogis.osm.read_osm`: ``id``, ``name``, ``highway``,
     ``road_class``, ``bridge``, ``tunnel``, ``layer``.
     """
-    from ecogis.osm import read_osm
 
     p = Path(path)
     got = read_osm(p, ["roads"], bounding_box=bounding_box)
