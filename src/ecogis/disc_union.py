@@ -41,6 +41,7 @@ from ecogis.discs import (
 )
 from ecogis.errors import InputError
 from ecogis.partition import map_tasks, scheduler_address
+from ecogis.polygon_rings import reversed_rings
 
 __all__ = ["DEFAULT_ARC_STEP_DEG", "within_distance"]
 
@@ -275,16 +276,6 @@ def _merge_tiles(done: list[tuple[np.ndarray, ...]]) -> np.ndarray:
     return np.concatenate([polys[~open_], merged])
 
 
-def _reversed_rings(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:
-    """Vertex order with the (closed, contiguous) rings marked in ``flip`` reversed, as GEOS reverses a ring."""
-    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    end = np.r_[start[1:], ring.size]
-    order = np.arange(ring.size)
-    f = flip[ring]
-    order[f] = (start + end - 1)[ring[f]] - order[f]
-    return order
-
-
 def _ring_signed_area(xy: np.ndarray, ring: np.ndarray, n_rings: int) -> np.ndarray:
     """Twice the signed area of each closed ring (shoelace, about each ring's first vertex)."""
     start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
@@ -368,7 +359,7 @@ def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometr
             holed[ring_item]]
         flip = holed[ring_item] & np.where(exterior_k, twice < 0, twice > 0)
     if flip.any():
-        o = _reversed_rings(ring_k, flip)
+        o = reversed_rings(ring_k, flip)
         xy_k, shared_k = xy_k[o], shared_k[o]
     # which coordinates other pieces may share: an uncut piece's crossings and cell vertices (the first of
     # its exterior ring, as gap_pieces builds them) and its closing vertex, and every vertex of a cut piece

@@ -14,6 +14,7 @@ __all__ = [
     "cut_outlines",
     "dissolve_rings",
     "place_holes",
+    "reversed_rings",
     "touching_groups",
 ]
 
@@ -347,7 +348,7 @@ def cut_outlines(area: Any, polygons: np.ndarray, *, tolerance_m: float = 1e-6) 
     a_ext = np.r_[True, a_part[1:] != a_part[:-1]]
     # the area's rings with the area on their left: exteriors counter-clockwise, holes clockwise
     a_ccw = shapely.is_ccw(a_rings)
-    a_order = _reverse_where(a_ring, a_ccw != a_ext)
+    a_order = reversed_rings(a_ring, a_ccw != a_ext)
     a_xy = a_xy[a_order]
     g_rings = shapely.get_exterior_ring(polygons)
     g_xy, g_ring = shapely.get_coordinates(g_rings, return_index=True)
@@ -440,8 +441,17 @@ def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray, pad: float) -
     return out
 
 
-def _reverse_where(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:
-    """Vertex order with the (closed, contiguous) rings marked in ``flip`` reversed."""
+def reversed_rings(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """Vertex order with the (closed, contiguous) rings marked in ``flip`` reversed, as GEOS reverses a ring.
+
+    ``ring`` is the ring number of each vertex (rings contiguous), ``flip`` a boolean per ring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reversed_rings(np.array([0, 0, 0, 1, 1, 1]), np.array([False, True])).tolist()
+    [0, 1, 2, 5, 4, 3]
+    """
     start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
     end = np.r_[start[1:], ring.size]
     order = np.arange(ring.size)
