@@ -36,16 +36,12 @@ LAZY_PACKAGES = {
 #: test_checks.test_ecogis_help_imports_no_check)
 CLI_PACKAGE = "ecogis/cli/"
 
-#: no cycle forces these (test_a_cycle_site_is_a_cycle_and_a_pending_site_is_not): their files had other owners
-#: when this test was added; move them to module level
-_PENDING = "pending: no cycle forces it"
-
 _REGISTRY = "heavy: the check registry loads every engine (about 1 s); this module loads without it"
 
 #: single sites, (file under src, imported module) -> reason.  "cycle" and "heavy" are checked below:
-#: at module level the import would close a cycle; importing the importer does not load it
+#: at module level a "cycle" import would close a cycle (none is left); importing the importer does not
+#: load a "heavy" one.  A site no cycle or weight forces moves to module level.
 SITES = {
-    # cycle: ecogis.checks's __init__ imports the check modules, which import this one
     ("ecogis/report.py", "ecogis.maps.render"): "heavy: folium, for the maps and their titles only",
     ("ecogis/report.py", "ecogis.export"): "heavy: the publishing package, for --qgis only",
     ("ecogis/report_summary.py", "ecogis.targets"): _REGISTRY,
@@ -145,10 +141,9 @@ def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-def test_a_cycle_site_is_a_cycle_and_a_pending_site_is_not():
+def test_a_cycle_site_is_a_cycle_and_no_other_site_is():
     """At module level, a site kept for a cycle would close one (the imported module runs the importer
-    first: ecogis.checks imports _reasons while it initialises, so CHECKS is not yet defined); a pending
-    site would not, so it can move."""
+    first, before what it needs is defined); any other ecogis site would not, so it must move."""
     graph = module_level_graph()
     for (rel, module), why in SITES.items():
         importer = rel.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
