@@ -305,7 +305,7 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
     snapped_far = int((snaps["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
     # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
     # disjoint and never touch, so their MultiPolygon is valid as it is
-    gaps_all = network_gaps(reached, A, access_width_m=access_width_m)
+    gaps_all = network_gaps(reached, A, access_width_m=access_width_m, noded=graph.simple)
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
     catch = _area_minus(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 #: default depth of the plots either side of a reached street counted as covered, metres
 DEFAULT_ACCESS_WIDTH_M = 50.0
 _EPS = 1e-9
+_SIMPLE = "_lines_simple"  # the noding's finding that the lines meet only at shared ends (not reported)
 
 
 @dataclass
@@ -79,6 +80,10 @@ class WalkGraph:
         The metric CRS of both.
     noding : dict
         What the noding did (see :func:`node_lines`); empty when not noded.
+    simple : bool
+        True when the edges are known to meet only at end points they share exactly
+        and none touches itself (found while noding a layer that needed no cuts);
+        False when not known.
     """
 
     edges: gpd.GeoDataFrame
@@ -87,6 +92,9 @@ class WalkGraph:
     _csr: Any = field(default=None, repr=False)
     #: what :func:`node_lines` did (``crossings_joined``, ``crossings_kept_apart``, ``level_fields`` ...)
     noding: dict = field(default_factory=dict)
+    #: True when the edges are known to meet only at end points they share exactly and none crosses itself
+    #: (checked while noding; False: not known), so the reached streets need no noding before their faces
+    simple: bool = False
 
     @property
     def n_nodes(self) -> int:
@@ -246,7 +254,7 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
                                                   ("va", bool), ("vb", bool), ("ea", int), ("eb", int),
                                                   ("x", float), ("y", float), ("near", bool))}
     if n == 0:
-        return empty
+        return {**empty, "simple": np.bool_(True)}
     p0, p1 = S["p0"], S["p1"]
     sb = np.column_stack([np.minimum(p0, p1), np.maximum(p0, p1)])  # segment boxes: minx, miny, maxx, maxy
     rows: list[dict[str, np.ndarray]] = []
@@ -270,6 +278,8 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
 
     # 1. segment against segment (boxes overlap), exactly: crossings, touches, shared vertices, overlaps
     i, j = box_pairs(sb)  # envelopes that overlap (i < j)
+    own = (i < j) & (S["line"][i] == S["line"][j])
+    simple = _lines_simple(S, i[own], j[own])
     keep = (i < j) & (S["line"][i] != S["line"][j])
     i, j = i[keep], j[keep]
     r = p1[i] - p0[i]
@@ -288,7 +298,7 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
         shared_end = ((i_start & j_start & eq(p0[i], p0[j])) | (i_start & j_end & eq(p0[i], p1[j]))
                       | (i_end & j_start & eq(p1[i], p0[j])) | (i_end & j_end & eq(p1[i], p1[j])))
     keep = ~(shared_end & (den != 0.0))
-    i, j, r, s, den = i[keep], j[keep], r[keep], s[keep], den[keep]
+    i, j, r, s, den, shared_end = i[keep], j[keep], r[keep], s[keep], den[keep], shared_end[keep]
     q = p0[j] - p0[i]
     scale = S["length"][i] * S["length"][j]
     eps = 1e-9
@@ -297,11 +307,13 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
         t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
         u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
     hit = proper & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)
+    simple = simple and not hit.any()
     t, u = np.clip(t[hit], 0, 1), np.clip(u[hit], 0, 1)
     add(i[hit], j[hit], t, u, p0[i[hit]] + t[:, None] * r[hit])
     # parallel and on one line: the overlap's ends (each segment's ends that lie on the other)
     col = ~proper & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
     ci, cj = i[col], j[col]
+    simple = simple and not _collinear_overlap(p0, p1, ci, cj, shared_end[col], eps).any()
     for end_of, on in ((cj, ci), (ci, cj)):
         for which in ("p0", "p1"):
             pt = S[which][end_of]
@@ -334,12 +346,57 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     out = {k: np.concatenate([rec[k] for rec in rows]) if rows else empty[k] for k in empty}
     inner = (out["ea"] == 0) | (out["eb"] == 0)
     out = {k: v[inner] for k, v in out.items()}
-    if len(out["a"]) == 0:
-        return out
-    # one meeting per pair of lines and place (a shared vertex is met by up to four segment pairs)
-    key = pd.DataFrame({"a": out["a"], "b": out["b"], "x": np.floor(out["x"] / tol), "y": np.floor(out["y"] / tol)})
-    first_of = ~key.duplicated().to_numpy()
-    return {k: v[first_of] for k, v in out.items()}
+    if len(out["a"]) > 0:
+        # one meeting per pair of lines and place (a shared vertex is met by up to four segment pairs)
+        key = pd.DataFrame({"a": out["a"], "b": out["b"], "x": np.floor(out["x"] / tol),
+                            "y": np.floor(out["y"] / tol)})
+        first_of = ~key.duplicated().to_numpy()
+        out = {k: v[first_of] for k, v in out.items()}
+    out["simple"] = np.bool_(simple)
+    return out
+
+
+def _collinear_overlap(p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray, shared_end: np.ndarray,
+                       eps: float) -> np.ndarray:
+    """For collinear segment pairs (i, j): whether they meet anywhere but at an end point that both lines end at
+    (end to end, going apart from it); apart or touching only there is False."""
+    if i.size == 0:
+        return np.zeros(0, dtype=bool)
+    vec = p1[i] - p0[i]
+    vv = np.einsum("ij,ij->i", vec, vec)
+    f0 = np.einsum("ij,ij->i", p0[j] - p0[i], vec) / vv
+    f1 = np.einsum("ij,ij->i", p1[j] - p0[i], vec) / vv
+    lo = np.maximum(np.minimum(f0, f1), 0.0)
+    hi = np.minimum(np.maximum(f0, f1), 1.0)
+    return (hi >= lo - eps) & ~(shared_end & (hi - lo <= eps))
+
+
+def _lines_simple(S: dict[str, np.ndarray], i: np.ndarray, j: np.ndarray) -> bool:
+    """Whether no line crosses or touches itself, from the pairs ``i < j`` of its own segments whose boxes
+    overlap: consecutive segments only at their shared vertex (no fold back along the line), the first and
+    last of a closed line only at its end point, and any other two nowhere.  Near-misses within 1e-9 of a
+    segment's length count as touching (the caller then lets GEOS decide)."""
+    if i.size == 0:
+        return True
+    p0, p1, eps = S["p0"], S["p1"], 1e-9
+    r, s = p1[i] - p0[i], p1[j] - p0[j]
+    den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
+    scale = S["length"][i] * S["length"][j]
+    parallel = np.abs(den) <= 1e-12 * scale
+    nxt = (j == i + 1) & (p1[i] == p0[j]).all(axis=1)
+    if (nxt & parallel & (np.einsum("ij,ij->i", r, s) < 0)).any():  # folds back over itself
+        return False
+    closed = S["first"][i] & S["last"][j] & (p0[i] == p1[j]).all(axis=1) & ~parallel
+    rest = ~nxt & ~closed
+    i, j, r, s, den, scale, parallel = i[rest], j[rest], r[rest], s[rest], den[rest], scale[rest], parallel[rest]
+    q = p0[j] - p0[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
+        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
+    if (~parallel & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)).any():
+        return False
+    col = parallel & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
+    return not _collinear_overlap(p0, p1, i[col], j[col], np.zeros(int(col.sum()), dtype=bool), eps).any()
 
 
 def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
@@ -430,6 +487,9 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     L = shapely.length(geoms)
     if not ((d > 1e-6) & (d < L[line_of] - 1e-6)).any():  # already noded: every meeting at line ends
         info["lines_out"] = m
+        # and when no two lines meet but at end points both have (exactly) and none crosses itself, the pieces
+        # of the lines need no noding either (the faces of the reached streets, ecogis.network.network_gaps)
+        info[_SIMPLE] = bool(mt["simple"])
         return lines, info, (uniq, inv)
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
@@ -541,6 +601,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     ends = None
     if node and not r.empty:
         r, noding, ends = _node_lines(r.reset_index(drop=True), node_tolerance_m)
+    simple = bool(noding.pop(_SIMPLE, False))
     r = r[keep_cols + [r.geometry.name]]
     geoms = r.geometry.values
     if len(geoms) == 0:
@@ -563,7 +624,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     edges.insert(0, "u", inv[:m])
     edges.insert(1, "v", inv[m:])
     edges.insert(2, "length_m", shapely.length(np.asarray(geoms)))
-    return WalkGraph(edges, nodes, r.crs, noding=noding)
+    return WalkGraph(edges, nodes, r.crs, noding=noding, simple=simple)
 
 
 def graph_from_pbf(path: str | os.PathLike, *, metric_crs: CRSLike | None = None,
