@@ -502,14 +502,22 @@ def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float,
     return E
 
 # --- faces of the reached streets in numpy (half-edges sorted by angle at each node) ------------------
-def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cycles of the permutation ``succ``: (label of each element, its rank along its cycle from the smallest)."""
+def _cycle_labels(succ: np.ndarray) -> np.ndarray:
+    """The cycle of the permutation ``succ`` each element is on (numbered from 0)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
     n = succ.size
-    _k, label = connected_components(csr_matrix((np.ones(n), (np.arange(n), succ)), shape=(n, n)),
+    # one entry a row, in row order: the CSR arrays directly (no COO conversion)
+    _k, label = connected_components(csr_matrix((np.ones(n), succ, np.arange(n + 1)), shape=(n, n)),
                                      directed=True, connection="weak")
+    return label
+
+
+def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles of the permutation ``succ``: (label of each element, its rank along its cycle from the smallest)."""
+    n = succ.size
+    label = _cycle_labels(succ)
     start = np.full(int(label.max()) + 1, n, dtype=np.int64)
     np.minimum.at(start, label, np.arange(n))
     home = start[label]
@@ -631,7 +639,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     d = rel[dst] - rel[org]
     angle = np.arctan2(d[:, 1], d[:, 0])
     srt = _by_node_and_angle(org, angle)
-    label, _r = _cycles(_rotation(org, angle, srt))
+    label = _cycle_labels(_rotation(org, angle, srt))
     bridge_seg = label[0::2] == label[1::2]
     is_live = ~np.repeat(bridge_seg, 2)
     live = np.flatnonzero(is_live)  # in twin pairs still: the twin of i is i ^ 1

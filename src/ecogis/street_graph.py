@@ -614,8 +614,10 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     start, end = coords[first], coords[last]
     inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m, ends)
     n_nodes = int(inv.max()) + 1
-    nodes = np.zeros((n_nodes, 2))
-    np.add.at(nodes, inv, np.vstack([start, end]))
+    ends_xy = np.vstack([start, end])
+    # the mean of each node's end points (bincount adds them in the same order as np.add.at: the same sums)
+    nodes = np.column_stack([np.bincount(inv, weights=ends_xy[:, 0], minlength=n_nodes),
+                             np.bincount(inv, weights=ends_xy[:, 1], minlength=n_nodes)])
     counts = np.bincount(inv, minlength=n_nodes)
     nodes /= counts[:, None]
     m = len(geoms)
