@@ -444,7 +444,8 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
 
 def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], Any]:
     """:func:`node_lines`, and when the lines come back as they were, the distinct end points (first ends, then
-    last ends) and the number of each end among them (for :func:`_cluster_ends`), else None."""
+    last ends), the number of each end among them and a KD-tree of them if one was built (for
+    :func:`_cluster_ends`), else None."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
@@ -463,8 +464,10 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     cnt = np.bincount(inv, minlength=len(uniq))
     S["end_ids"] = (np.where(S["first"], inv[:m][S["line"]], -1), np.where(S["last"], inv[m:][S["line"]], -1))
     alone_u = cnt == 1  # exactly shared ends are not alone; the others: no other end within the tolerance
+    tree = None  # of the distinct end points, built once: the clustering of the ends asks it again
     if len(uniq) > 1 and alone_u.any():
-        d2 = cKDTree(uniq).query(uniq[alone_u], k=2)[0][:, 1]
+        tree = cKDTree(uniq, balanced_tree=False)
+        d2 = tree.query(uniq[alone_u], k=2)[0][:, 1]
         alone_u[np.flatnonzero(alone_u)] = d2 > tolerance_m
     alone = alone_u[inv]
     alone_start, alone_end = alone[:m], alone[m:]
@@ -490,7 +493,7 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
         # and when no two lines meet but at end points both have (exactly) and none crosses itself, the pieces
         # of the lines need no noding either (the faces of the reached streets, ecogis.network.network_gaps)
         info[_SIMPLE] = bool(mt["simple"])
-        return lines, info, (uniq, inv)
+        return lines, info, (uniq, inv, tree)
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
     order = np.lexsort((dd, line))
@@ -516,11 +519,11 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     return out, info, None
 
 
-def _cluster_ends(pts: np.ndarray, tolerance_m: float,
-                  unique: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: tuple[Any, ...] | None = None) -> np.ndarray:
     """Node number of each end point: end points closer than the tolerance (chains included) are one node.
 
-    ``unique``: ``unique_points(pts)`` when the caller has it."""
+    ``unique``: ``unique_points(pts)`` when the caller has it, and a third item, a ``cKDTree`` of those
+    distinct points (or None), when it has built one."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -529,9 +532,11 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float,
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     # equal points first (most ends are shared exactly), then the near ones
-    uniq, inv = unique_points(pts) if unique is None else unique
+    uniq, inv = unique_points(pts) if unique is None else unique[:2]
+    tree = unique[2] if unique is not None and len(unique) > 2 and unique[2] is not None else \
+        cKDTree(uniq, balanced_tree=False)
     k = len(uniq)
-    pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
+    pairs = tree.query_pairs(tolerance_m, output_type="ndarray")
     adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
         coo_matrix((k, k))
     _, comp = connected_components(adj, directed=False)
