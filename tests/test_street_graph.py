@@ -139,3 +139,38 @@ def test_simple_flag_on_noded_layers_and_not_where_lines_were_cut_or_cross() -> 
     assert not walk_graph(_layer([[(0, 0), (100, 0), (50, 0)]])).simple  # folds back on itself
     assert not walk_graph(_layer([[(0, 0), (100, 0), (100, 100), (50, -50)]])).simple  # crosses itself
     assert "_lines_simple" not in walk_graph(_layer(grid)).noding  # not reported
+
+
+def test_gc_is_paused_inside_the_heavy_steps_and_restored_after() -> None:
+    import gc
+    import inspect
+
+    import pytest
+
+    from ecogis.network import network_gaps, reached_streets, walk_graph
+    from ecogis.street_graph import _gc_paused
+
+    seen = []
+
+    @_gc_paused
+    def inner(fail: bool = False) -> int:
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("boom")
+        return 3
+
+    assert gc.isenabled()
+    assert inner() == 3 and seen == [False] and gc.isenabled()
+    with pytest.raises(ValueError, match="boom"):
+        inner(fail=True)
+    assert gc.isenabled()
+    gc.disable()
+    try:  # paused by the caller: left paused
+        inner()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    outer = _gc_paused(lambda: (inner(), gc.isenabled())[1])
+    assert outer() is False and gc.isenabled()  # nested: restored by the outer one only
+    for fn in (walk_graph, reached_streets, network_gaps):  # the signature and docs are the function's
+        assert "Examples" in (fn.__doc__ or "") and "radius_m" in str(inspect.signature(reached_streets))

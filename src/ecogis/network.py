@@ -62,6 +62,7 @@ from ecogis.street_graph import (
     DEFAULT_ACCESS_WIDTH_M,
     LEVEL_FIELDS,
     WalkGraph,
+    _gc_paused,
     grade_levels,
     graph_from_pbf,
     graph_report,
@@ -218,6 +219,7 @@ def _merge_intervals(edge: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np
     return out_e, out_s, out_t
 
 
+@_gc_paused
 def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.ndarray, *, radius_m: float,
                     include_access: bool = True, snaps: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """The street length within ``radius_m`` walking distance of the nearest stop.
@@ -346,6 +348,7 @@ def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFA
     return shapely.union_all(np.asarray(pieces.geometry.values, dtype=object))
 
 
+@_gc_paused
 def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
                  quad_segs: int = 8, noded: bool = False) -> np.ndarray:
     """The parts of ``area`` farther than ``access_width_m`` from every reached street: the network gaps.

@@ -25,8 +25,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,26 @@ log = logging.getLogger(__name__)
 DEFAULT_ACCESS_WIDTH_M = 50.0
 _EPS = 1e-9
 _SIMPLE = "_lines_simple"  # the noding's finding that the lines meet only at shared ends (not reported)
+
+
+def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with Python's cyclic garbage collector paused (and restored after, also on an error).
+
+    These steps make hundreds of thousands of shapely geometries (objects the collector tracks) and free
+    almost all of them by reference counting; meanwhile the collector's full passes walk every live geometry
+    of the process, the caller's street layer included (about a tenth of a 100,000-edge network coverage).
+    The few reference cycles made meanwhile (pandas objects) are collected after, as usual.
+    """
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return paused
 
 
 @dataclass
@@ -549,6 +572,7 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: tuple[Any, ...] |
     return rank[labels]
 
 
+@_gc_paused
 def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, walkable_only: bool = True,
                node_tolerance_m: float = 0.5, node: bool = True, clip_to: Any = None) -> WalkGraph:
     """Build the walking graph of a street layer.
