@@ -95,7 +95,7 @@ def case_times(nx: int, ny: int, n_stops: int, repeats: int) -> dict:
 
     roads, area, stops, xy = _inputs(nx, ny, n_stops)
     ways, g, reached, A = _ways(roads, area, stops, xy)
-    times, values = times_in_turns(ways, repeats)
+    times, values = times_in_turns(ways, repeats, collect=True)
     gaps = values["gaps"]
     new_area = A.area - float(shapely.area(gaps).sum())
     t0 = time.perf_counter()

@@ -59,6 +59,7 @@ from ecogis.polygon_rings import cut_outlines
 from ecogis.population import RasterPopulation
 from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
+from ecogis.street_graph import _gc_paused
 
 __all__ = [
     "DEFAULT_ARC_STEP_DEG",
@@ -288,6 +289,7 @@ def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) ->
     return fit
 
 
+@_gc_paused  # a street layer's worth of short-lived geometries: no full collector passes meanwhile
 def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: float, crs: Any,
                       access_width_m: float, names: _Names, out: dict[str, Any]) -> tuple[Any, float, np.ndarray,
                                                                                           shapely.Geometry]:
