@@ -289,13 +289,20 @@ def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) ->
     return fit
 
 
-@_gc_paused  # a street layer's worth of short-lived geometries: no full collector passes meanwhile
 def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: float, crs: Any,
                       access_width_m: float, names: _Names, out: dict[str, Any]) -> tuple[Any, float, np.ndarray,
                                                                                           shapely.Geometry]:
     """The network method: graph, covered area, gaps and catchment; metrics, layers and warnings into ``out``."""
 
-    graph = _network_graph(roads, A, r, crs)
+    graph = _network_graph(roads, A, r, crs)  # (reading a .osm.pbf with the garbage collector on, as always)
+    return _network_coverage_of(graph, A, reach_xy, r, access_width_m, names, out)
+
+
+@_gc_paused  # a street layer's worth of short-lived geometries: no full collector passes meanwhile
+def _network_coverage_of(graph: WalkGraph, A: shapely.Geometry, reach_xy: np.ndarray, r: float,
+                         access_width_m: float, names: _Names, out: dict[str, Any]) -> tuple[Any, float, np.ndarray,
+                                                                                             shapely.Geometry]:
+    """:func:`_network_coverage` once the graph is built."""
     out["parameters"]["access_width_m"] = float(access_width_m)
     out["parameters"]["graph_edges"] = graph.n_edges
     snaps = snap_points(graph, reach_xy)  # once, for the report, the walk and the warning
