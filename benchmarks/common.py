@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import gc
 import multiprocessing as mp
 import resource
 import sys
@@ -106,11 +107,13 @@ def run_in_child(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def times_in_turns(ways: dict[str, Callable[[], Any]], repeats: int, *,
-                   max_runs: dict[str, int] | None = None) -> tuple[dict[str, list[float]], dict[str, Any]]:
+                   max_runs: dict[str, int] | None = None,
+                   collect: bool = False) -> tuple[dict[str, list[float]], dict[str, Any]]:
     """Run every way once per round, ``repeats`` rounds, in one process (a slow spell slows all alike).
 
-    ``max_runs`` caps the timed runs of a slow way.  Returns the wall times of each way (seconds, in
-    order) and the result of each way's last run.
+    ``max_runs`` caps the timed runs of a slow way.  ``collect``: a full garbage collection (not timed)
+    before each run, so that no way pays for the collector's passes over what another left.  Returns the
+    wall times of each way (seconds, in order) and the result of each way's last run.
     """
     cap = max_runs or {}
     times: dict[str, list[float]] = {k: [] for k in ways}
@@ -119,6 +122,9 @@ def times_in_turns(ways: dict[str, Callable[[], Any]], repeats: int, *,
         for k, fn in ways.items():
             if len(times[k]) >= cap.get(k, repeats):
                 continue
+            if collect:
+                values.pop(k, None)  # the last run's result goes first
+                gc.collect()
             t0 = time.perf_counter()
             values[k] = fn()
             times[k].append(time.perf_counter() - t0)

@@ -8,7 +8,8 @@ shared machine slows all alike), best and median of several runs:
   routing);
 * ``routing``: ecogis's shortest-path step (snap the stops, one Dijkstra from a virtual source);
 * ``reached``: routing plus cutting the partly reached edges (``reached_streets``);
-* ``gaps``: ``network_gaps``, the uncovered parts from the street faces (built in numpy);
+* ``gaps``: ``network_gaps``, the uncovered parts from the street faces (built in numpy), told as
+  ``stop_coverage`` tells it that the graph's edges meet only at shared ends (``noded=graph.simple``);
 * ``catchment``: reached streets and their gaps together, the covered area and its polygon's parts
   from routing on (what the issue calls the catchment step);
 * ``graph``: ``walk_graph`` alone (noding the streets, the CSR matrix), which ``stop_coverage`` does first;
@@ -78,8 +79,9 @@ def _ways(roads, area, stops, xy) -> dict:
         "csgraph": lambda: dijkstra(csr, directed=False, indices=src, limit=500.0, min_only=True),
         "routing": lambda: node_distances(g, snap_points(g, xy), limit_m=500.0),
         "reached": lambda: reached_streets(g, xy, radius_m=500.0),
-        "gaps": lambda: network_gaps(reached, A, access_width_m=50.0),
-        "catchment": lambda: network_gaps(reached_streets(g, xy, radius_m=500.0), A, access_width_m=50.0),
+        "gaps": lambda: network_gaps(reached, A, access_width_m=50.0, noded=g.simple),
+        "catchment": lambda: network_gaps(reached_streets(g, xy, radius_m=500.0), A, access_width_m=50.0,
+                                          noded=g.simple),
         "graph": lambda: walk_graph(roads),
         "coverage": lambda: stop_coverage(stops, area, radius_m=500.0, method="network", roads=roads),
         "prebuilt": lambda: stop_coverage(stops, area, radius_m=500.0, method="network", roads=g),
@@ -93,7 +95,7 @@ def case_times(nx: int, ny: int, n_stops: int, repeats: int) -> dict:
 
     roads, area, stops, xy = _inputs(nx, ny, n_stops)
     ways, g, reached, A = _ways(roads, area, stops, xy)
-    times, values = times_in_turns(ways, repeats)
+    times, values = times_in_turns(ways, repeats, collect=True)
     gaps = values["gaps"]
     new_area = A.area - float(shapely.area(gaps).sum())
     t0 = time.perf_counter()

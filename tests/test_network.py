@@ -618,3 +618,48 @@ def test_half_edges_sorted_by_node_and_angle_as_a_two_key_sort():
         assert np.array_equal(_by_node_and_angle(node4, a4), np.lexsort((a4, node4)))
     big = np.array([2 ** 41, 2 ** 41, 3])  # beyond the key's precision: the two-key sort
     assert np.array_equal(_by_node_and_angle(big, np.array([0.2, 0.1, 0.0])), [2, 1, 0])
+
+
+def test_points_in_boxes_and_faces_at_points_as_geos_finds_them():
+    """Truths: a dense comparison of every point with every box, GEOS's STRtree with the intersects predicate."""
+    from ecogis.network import _faces_at, _points_in_boxes
+
+    rng = np.random.default_rng(23)
+    lo = rng.uniform(0, 1000, (3000, 2))
+    boxes = np.column_stack([lo, lo + rng.uniform(0, 80, (3000, 2))])
+    boxes[7] = [-10, -10, 2000, 2000]  # one box around all the others (the far side of a street layer)
+    pt = np.vstack([rng.uniform(0, 1000, (40, 2)), boxes[:5, :2], boxes[5:8, 2:]])  # corners count as inside
+    dense = ((pt[:, 0, None] >= boxes[:, 0]) & (pt[:, 0, None] <= boxes[:, 2])
+             & (pt[:, 1, None] >= boxes[:, 1]) & (pt[:, 1, None] <= boxes[:, 3]))
+    truth = np.nonzero(dense)
+    for p in (pt, np.repeat(pt, 40, axis=0)[: 2000]):  # few points (dense), many (the grid of boxes)
+        dense = ((p[:, 0, None] >= boxes[:, 0]) & (p[:, 0, None] <= boxes[:, 2])
+                 & (p[:, 1, None] >= boxes[:, 1]) & (p[:, 1, None] <= boxes[:, 3]))
+        got = _points_in_boxes(p, boxes)
+        assert all(np.array_equal(a, b) for a, b in zip(got, np.nonzero(dense)))
+    assert truth[0].size > 50
+    faces = shapely.buffer(shapely.points(rng.uniform(0, 1000, (500, 2))), rng.uniform(5, 40, 500), quad_segs=3)
+    faces = np.concatenate([faces, [shapely.box(100, 100, 200, 200)]])
+    xy = np.vstack([rng.uniform(0, 1000, (3000, 2)), [[100.0, 150.0], [200.0, 200.0]]])  # two on an edge / corner
+    among = np.flatnonzero(rng.random(faces.size) < 0.7)
+    q, t = shapely.STRtree(faces[among]).query(shapely.points(xy), predicate="intersects")
+    o = np.lexsort((among[t], q))
+    p, f = _faces_at(xy, faces, among)
+    assert np.array_equal(p, q[o]) and np.array_equal(f, among[t][o]) and p.size > 100
+
+
+def test_gaps_of_a_graph_known_simple_are_the_same_without_geos_check():
+    """noded=True (the graph found its edges meet only at shared ends) skips GEOS's is_simple: the same gaps to
+    the bit; on streets that cross without a vertex the graph is not simple and GEOS nodes them as before."""
+    lines = _grid_lines(14)
+    g = walk_graph(_roads(lines))
+    assert g.simple
+    A = shapely.box(X0 + 50, Y0 + 50, X0 + 1250, Y0 + 1250)
+    rng = np.random.default_rng(3)
+    reached = reached_streets(g, np.column_stack([rng.uniform(X0, X0 + 1300, 12), rng.uniform(Y0, Y0 + 1300, 12)]),
+                              radius_m=250)
+    a = network_gaps(reached, A, access_width_m=30)
+    b = network_gaps(reached, A, access_width_m=30, noded=True)
+    assert a.size > 5 and a.size == b.size and shapely.equals_exact(a, b).all()
+    crossing = walk_graph(_roads(lines + [[(-20, 333), (1400, 377)]]), node=False)
+    assert not crossing.simple

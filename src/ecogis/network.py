@@ -62,6 +62,7 @@ from ecogis.street_graph import (
     DEFAULT_ACCESS_WIDTH_M,
     LEVEL_FIELDS,
     WalkGraph,
+    _gc_paused,
     grade_levels,
     graph_from_pbf,
     graph_report,
@@ -218,6 +219,7 @@ def _merge_intervals(edge: np.ndarray, s: np.ndarray, t: np.ndarray) -> tuple[np
     return out_e, out_s, out_t
 
 
+@_gc_paused
 def reached_streets(graph: WalkGraph, stops_xy: Sequence[Sequence[float]] | np.ndarray, *, radius_m: float,
                     include_access: bool = True, snaps: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """The street length within ``radius_m`` walking distance of the nearest stop.
@@ -346,8 +348,9 @@ def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFA
     return shapely.union_all(np.asarray(pieces.geometry.values, dtype=object))
 
 
+@_gc_paused
 def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
-                 quad_segs: int = 8) -> np.ndarray:
+                 quad_segs: int = 8, noded: bool = False) -> np.ndarray:
     """The parts of ``area`` farther than ``access_width_m`` from every reached street: the network gaps.
 
     The same set as ``area - network_catchment(reached)`` (the areas agree within a few 1e-9 relative:
@@ -369,6 +372,11 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
         Covered distance either side of a reached street, metres.
     quad_segs : int, default 8
         Segments per quarter circle of the arcs (as in :func:`network_catchment`).
+    noded : bool, default False
+        True when the caller knows that the streets (not the access legs) meet only at end points they
+        share exactly and none touches itself: the reached streets of a graph whose ``simple`` is True
+        (:class:`WalkGraph`).  GEOS's check of that is then skipped; otherwise streets that cross
+        without a shared vertex are noded first.
 
     Returns
     -------
@@ -399,9 +407,10 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     pad = 2.0 * w + 1.0
     ring = shapely.LineString(shapely.box(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad).exterior.coords)
     lines = np.concatenate([streets, [ring]])
-    multi = shapely.multilinestrings(lines)
-    if not shapely.is_simple(multi):  # streets crossing without a shared vertex (bridges, un-noded data)
-        lines = shapely.get_parts(shapely.node(multi))
+    if not noded:
+        multi = shapely.multilinestrings(lines)
+        if not shapely.is_simple(multi):  # streets crossing without a shared vertex (bridges, un-noded data)
+            lines = shapely.get_parts(shapely.node(multi))
     built = _street_faces(lines, w)
     known_x = np.zeros(0, dtype=object)
     known_f = np.zeros(0, dtype=np.int64)
@@ -418,9 +427,8 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
     if (extra.size or known_x.size) and faces.size:
         # each line bounding no face lies in one face (the half-edges, else its middle point tell which); the part
         # of its buffer in a neighbouring face is within the access width of that face's boundary, already taken off
-        mid = shapely.line_interpolate_point(extra, 0.5, normalized=True)
-        xi, fi = shapely.STRtree(faces).query(mid, predicate="intersects") if extra.size else \
-            (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        mid = shapely.get_coordinates(shapely.line_interpolate_point(extra, 0.5, normalized=True))
+        xi, fi = _faces_at(mid, faces, np.flatnonzero(~shapely.is_empty(E)))
         xs = np.concatenate([known_x, extra[xi]])
         fi = np.concatenate([known_f, fi])
         live = ~shapely.is_empty(E[fi])
@@ -437,6 +445,20 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
         E[~inside] = shapely.intersection(E[~inside], A)
     parts = shapely.get_parts(E)
     return parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)]
+
+
+def _faces_at(xy: np.ndarray, faces: np.ndarray, among: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, face) with the point in (or on) the face, for the faces ``among`` only, sorted by point
+    and face: ``STRtree(faces[among]).query(points, predicate="intersects")`` with the boxes compared in numpy
+    (no tree of 20,000 faces for a few thousand points)."""
+    if xy.shape[0] == 0 or among.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    p, b = box_pairs(np.column_stack([xy, xy]), shapely.bounds(faces[among]))
+    f = among[b]
+    hit = shapely.intersects_xy(faces[f], xy[p, 0], xy[p, 1])
+    p, f = p[hit], f[hit]
+    o = np.lexsort((f, p))
+    return p[o], f[o]
 
 
 def _parts(geoms: np.ndarray) -> np.ndarray:
@@ -483,14 +505,22 @@ def _minus_buffers(E: np.ndarray, face: np.ndarray, lines: np.ndarray, w: float,
     return E
 
 # --- faces of the reached streets in numpy (half-edges sorted by angle at each node) ------------------
-def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cycles of the permutation ``succ``: (label of each element, its rank along its cycle from the smallest)."""
+def _cycle_labels(succ: np.ndarray) -> np.ndarray:
+    """The cycle of the permutation ``succ`` each element is on (numbered from 0)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
     n = succ.size
-    _k, label = connected_components(csr_matrix((np.ones(n), (np.arange(n), succ)), shape=(n, n)),
+    # one entry a row, in row order: the CSR arrays directly (no COO conversion)
+    _k, label = connected_components(csr_matrix((np.ones(n), succ, np.arange(n + 1)), shape=(n, n)),
                                      directed=True, connection="weak")
+    return label
+
+
+def _cycles(succ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles of the permutation ``succ``: (label of each element, its rank along its cycle from the smallest)."""
+    n = succ.size
+    label = _cycle_labels(succ)
     start = np.full(int(label.max()) + 1, n, dtype=np.int64)
     np.minimum.at(start, label, np.arange(n))
     home = start[label]
@@ -551,6 +581,21 @@ def _rotation(org: np.ndarray, angle: np.ndarray, srt: np.ndarray | None = None)
     return srt[prev_sorted[pos[np.arange(org.size) ^ 1]]]
 
 
+def _points_in_boxes(pt: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (point, box) with the point in the closed box, sorted by point and box: what
+    ``box_pairs(np.column_stack([pt, pt]), boxes)`` finds, but for a few points (the holes of the faces: one,
+    the far side of the streets, in a connected layer) compared with every box at once (no grid of a layer's
+    boxes, one of which covers all the others)."""
+    if pt.shape[0] * boxes.shape[0] > 4_000_000:
+        p, b = box_pairs(np.column_stack([pt, pt]), boxes)
+        o = np.lexsort((b, p))
+        return p[o], b[o]
+    inside = ((pt[:, 0, None] >= boxes[None, :, 0]) & (pt[:, 0, None] <= boxes[None, :, 2])
+              & (pt[:, 1, None] >= boxes[None, :, 1]) & (pt[:, 1, None] <= boxes[None, :, 3]))
+    p, b = np.nonzero(inside)
+    return p, b
+
+
 def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     """The bounded faces of noded lines (one of them a box around the others), and the lines bounding no face.
 
@@ -597,7 +642,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     d = rel[dst] - rel[org]
     angle = np.arctan2(d[:, 1], d[:, 0])
     srt = _by_node_and_angle(org, angle)
-    label, _r = _cycles(_rotation(org, angle, srt))
+    label = _cycle_labels(_rotation(org, angle, srt))
     bridge_seg = label[0::2] == label[1::2]
     is_live = ~np.repeat(bridge_seg, 2)
     live = np.flatnonzero(is_live)  # in twin pairs still: the twin of i is i ^ 1
@@ -673,7 +718,7 @@ def _street_faces(lines: np.ndarray, w: float) -> dict[str, np.ndarray] | None:
     if hole_ids.size:  # each hole goes in the smallest shell around its first vertex (none is a pinch)
         pt = ring_xy[rstart[hole_ids]]
         shells_all = ids[is_shell]
-        hi, si = box_pairs(np.column_stack([pt, pt]), bounds[shells_all])
+        hi, si = _points_in_boxes(pt, bounds[shells_all])
         cand = np.unique(si)
         polys = shapely.polygons(ring_geoms(shells_all[cand]))
         shapely.prepare(polys)

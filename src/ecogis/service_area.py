@@ -59,6 +59,7 @@ from ecogis.polygon_rings import cut_outlines
 from ecogis.population import RasterPopulation
 from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
+from ecogis.street_graph import _gc_paused
 
 __all__ = [
     "DEFAULT_ARC_STEP_DEG",
@@ -293,7 +294,15 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
                                                                                           shapely.Geometry]:
     """The network method: graph, covered area, gaps and catchment; metrics, layers and warnings into ``out``."""
 
-    graph = _network_graph(roads, A, r, crs)
+    graph = _network_graph(roads, A, r, crs)  # (reading a .osm.pbf with the garbage collector on, as always)
+    return _network_coverage_of(graph, A, reach_xy, r, access_width_m, names, out)
+
+
+@_gc_paused  # a street layer's worth of short-lived geometries: no full collector passes meanwhile
+def _network_coverage_of(graph: WalkGraph, A: shapely.Geometry, reach_xy: np.ndarray, r: float,
+                         access_width_m: float, names: _Names, out: dict[str, Any]) -> tuple[Any, float, np.ndarray,
+                                                                                             shapely.Geometry]:
+    """:func:`_network_coverage` once the graph is built."""
     out["parameters"]["access_width_m"] = float(access_width_m)
     out["parameters"]["graph_edges"] = graph.n_edges
     snaps = snap_points(graph, reach_xy)  # once, for the report, the walk and the warning
@@ -305,7 +314,7 @@ def _network_coverage(roads: Any, A: shapely.Geometry, reach_xy: np.ndarray, r: 
     snapped_far = int((snaps["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
     # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
     # disjoint and never touch, so their MultiPolygon is valid as it is
-    gaps_all = network_gaps(reached, A, access_width_m=access_width_m)
+    gaps_all = network_gaps(reached, A, access_width_m=access_width_m, noded=graph.simple)
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
     catch = _area_minus(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached

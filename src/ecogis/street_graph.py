@@ -25,8 +25,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import gc
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,8 @@ import shapely
 from ecogis.crs import CRSLike, to_metric
 from ecogis.errors import InputError, LayerReadError
 from ecogis.osm import read_osm
-from ecogis.plane_index import box_pairs, unique_points
+from ecogis.plane_index import unique_points
+from ecogis.segment_meetings import _meetings, _segments
 
 __all__ = [
     "DEFAULT_ACCESS_WIDTH_M",
@@ -62,6 +66,27 @@ log = logging.getLogger(__name__)
 #: default depth of the plots either side of a reached street counted as covered, metres
 DEFAULT_ACCESS_WIDTH_M = 50.0
 _EPS = 1e-9
+_SIMPLE = "_lines_simple"  # the noding's finding that the lines meet only at shared ends (not reported)
+
+
+def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn`` with Python's cyclic garbage collector paused (and restored after, also on an error).
+
+    These steps make hundreds of thousands of shapely geometries (objects the collector tracks) and free
+    almost all of them by reference counting; meanwhile the collector's full passes walk every live geometry
+    of the process, the caller's street layer included (about a tenth of a 100,000-edge network coverage).
+    The few reference cycles made meanwhile (pandas objects) are collected after, as usual.
+    """
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return paused
 
 
 @dataclass
@@ -79,6 +104,10 @@ class WalkGraph:
         The metric CRS of both.
     noding : dict
         What the noding did (see :func:`node_lines`); empty when not noded.
+    simple : bool
+        True when the edges are known to meet only at end points they share exactly
+        and none touches itself (found while noding a layer that needed no cuts);
+        False when not known.
     """
 
     edges: gpd.GeoDataFrame
@@ -87,6 +116,9 @@ class WalkGraph:
     _csr: Any = field(default=None, repr=False)
     #: what :func:`node_lines` did (``crossings_joined``, ``crossings_kept_apart``, ``level_fields`` ...)
     noding: dict = field(default_factory=dict)
+    #: True when the edges are known to meet only at end points they share exactly and none crosses itself
+    #: (checked while noding; False: not known), so the reached streets need no noding before their faces
+    simple: bool = False
 
     @property
     def n_nodes(self) -> int:
@@ -211,137 +243,6 @@ def grade_levels(roads: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     return np.zeros(n, dtype=np.int64), []
 
 
-def _segments(geoms: np.ndarray) -> dict[str, np.ndarray]:
-    """Every straight segment of the lines: ends, owner line, distance along the line at its start, whether its
-    ends are the line's first / last vertex."""
-    coords, idx = shapely.get_coordinates(geoms, return_index=True)
-    m = len(geoms)
-    first = np.searchsorted(idx, np.arange(m))
-    last = np.r_[first[1:], len(idx)] - 1
-    same = idx[1:] == idx[:-1]
-    step = np.zeros(len(coords))
-    if len(coords) > 1:
-        step[1:] = np.where(same, np.hypot(*(coords[1:] - coords[:-1]).T), 0.0)
-    cum = np.cumsum(step)
-    cum -= cum[first][idx]
-    k = np.flatnonzero(same)
-    seg = {"p0": coords[k], "p1": coords[k + 1], "line": idx[k], "along0": cum[k], "length": step[k + 1],
-           "first": k == first[idx[k]], "last": k + 1 == last[idx[k]]}
-    ok = seg["length"] > 0
-    out = {key: v[ok] for key, v in seg.items()}
-    out["starts"], out["ends"] = coords[first], coords[last]
-    return out
-
-
-def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = None,
-              alone: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Where lines meet (each meeting of two lines once): segment crossings, touches and shared vertices, and line
-    ends within ``tol`` of another line (``near``; only the ends no other line ends at when ``alone``, the
-    (start, end) flags per line, is given).  Meetings of two line ends are left out (the end points' clustering
-    joins them).  For both lines ``a`` < ``b``: the distance along it, whether the point is (within ``tol``) one
-    of its vertices, and which end it is (0 none, 1 first, 2 last)."""
-    S = _segments(geoms) if S is None else S
-    n = len(S["line"])
-    empty = {k: np.zeros(0, dtype=t) for k, t in (("a", int), ("b", int), ("da", float), ("db", float),
-                                                  ("va", bool), ("vb", bool), ("ea", int), ("eb", int),
-                                                  ("x", float), ("y", float), ("near", bool))}
-    if n == 0:
-        return empty
-    p0, p1 = S["p0"], S["p1"]
-    sb = np.column_stack([np.minimum(p0, p1), np.maximum(p0, p1)])  # segment boxes: minx, miny, maxx, maxy
-    rows: list[dict[str, np.ndarray]] = []
-
-    def add(i: np.ndarray, j: np.ndarray, t: np.ndarray, u: np.ndarray, xy: np.ndarray, near: bool = False) -> None:
-        """Meeting of segment i at fraction t and segment j at fraction u."""
-        li, lj = S["line"][i], S["line"][j]
-        flip = li > lj
-        i, j = np.where(flip, j, i), np.where(flip, i, j)
-        t, u = np.where(flip, u, t), np.where(flip, t, u)
-        rec = {"a": S["line"][i], "b": S["line"][j], "x": xy[:, 0], "y": xy[:, 1], "near": np.full(len(i), near)}
-        for key, s, f in (("a", i, t), ("b", j, u)):
-            length = S["length"][s]
-            at0 = f * length <= tol
-            at1 = (1.0 - f) * length <= tol
-            f = np.where(at0, 0.0, np.where(at1, 1.0, f))
-            rec["d" + key] = S["along0"][s] + f * length
-            rec["v" + key] = at0 | at1
-            rec["e" + key] = np.where(at0 & S["first"][s], 1, np.where(at1 & S["last"][s], 2, 0))
-        rows.append(rec)
-
-    # 1. segment against segment (boxes overlap), exactly: crossings, touches, shared vertices, overlaps
-    i, j = box_pairs(sb)  # envelopes that overlap (i < j)
-    keep = (i < j) & (S["line"][i] != S["line"][j])
-    i, j = i[keep], j[keep]
-    r = p1[i] - p0[i]
-    s = p1[j] - p0[j]
-    den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
-    # two segments that are not parallel and share an end point that is an end of both lines meet only there:
-    # a meeting of two line ends, left out below anyway (most pairs of a noded layer)
-    if "end_ids" in S:  # the number of the (exact) point at each segment end that is a line end, else -1
-        e0, e1 = S["end_ids"]
-        a0, a1, b0, b1 = e0[i], e1[i], e0[j], e1[j]
-        shared_end = (((a0 >= 0) & ((a0 == b0) | (a0 == b1))) | ((a1 >= 0) & ((a1 == b0) | (a1 == b1))))
-    else:
-        i_start, i_end = S["first"][i], S["last"][i]
-        j_start, j_end = S["first"][j], S["last"][j]
-        eq = lambda x, y: (x == y).all(axis=1)  # noqa: E731
-        shared_end = ((i_start & j_start & eq(p0[i], p0[j])) | (i_start & j_end & eq(p0[i], p1[j]))
-                      | (i_end & j_start & eq(p1[i], p0[j])) | (i_end & j_end & eq(p1[i], p1[j])))
-    keep = ~(shared_end & (den != 0.0))
-    i, j, r, s, den = i[keep], j[keep], r[keep], s[keep], den[keep]
-    q = p0[j] - p0[i]
-    scale = S["length"][i] * S["length"][j]
-    eps = 1e-9
-    proper = np.abs(den) > 1e-12 * scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
-        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
-    hit = proper & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)
-    t, u = np.clip(t[hit], 0, 1), np.clip(u[hit], 0, 1)
-    add(i[hit], j[hit], t, u, p0[i[hit]] + t[:, None] * r[hit])
-    # parallel and on one line: the overlap's ends (each segment's ends that lie on the other)
-    col = ~proper & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
-    ci, cj = i[col], j[col]
-    for end_of, on in ((cj, ci), (ci, cj)):
-        for which in ("p0", "p1"):
-            pt = S[which][end_of]
-            base, vec = p0[on], p1[on] - p0[on]
-            f = np.einsum("ij,ij->i", pt - base, vec) / np.einsum("ij,ij->i", vec, vec)
-            ok = (f >= -eps) & (f <= 1 + eps)
-            g = np.full(ok.sum(), 0.0 if which == "p0" else 1.0)
-            fo = np.clip(f[ok], 0, 1)
-            if end_of is cj:
-                add(on[ok], end_of[ok], fo, g, pt[ok])
-            else:
-                add(end_of[ok], on[ok], g, fo, pt[ok])
-    # 2. a line's first / last vertex within tol of another line (a T junction digitised a hair short or long)
-    firsts = np.flatnonzero(S["first"])
-    lasts = np.flatnonzero(S["last"])
-    if alone is not None:
-        firsts = firsts[alone[0][S["line"][firsts]]]
-        lasts = lasts[alone[1][S["line"][lasts]]]
-    ends_seg = np.concatenate([firsts, lasts])
-    ends_f = np.concatenate([np.zeros(len(firsts)), np.ones(len(lasts))])
-    ends_xy = np.vstack([p0[firsts], p1[lasts]])
-    pe, js = box_pairs(np.column_stack([ends_xy - tol, ends_xy + tol]), sb)
-    keep = S["line"][ends_seg[pe]] != S["line"][js]
-    pe, js = pe[keep], js[keep]
-    vec = p1[js] - p0[js]
-    f = np.clip(np.einsum("ij,ij->i", ends_xy[pe] - p0[js], vec) / np.einsum("ij,ij->i", vec, vec), 0, 1)
-    within = np.hypot(*(ends_xy[pe] - (p0[js] + f[:, None] * vec)).T) <= tol  # as GEOS's dwithin
-    pe, js, vec, f = pe[within], js[within], vec[within], f[within]
-    add(ends_seg[pe], js, ends_f[pe], f, p0[js] + f[:, None] * vec, near=True)
-    out = {k: np.concatenate([rec[k] for rec in rows]) if rows else empty[k] for k in empty}
-    inner = (out["ea"] == 0) | (out["eb"] == 0)
-    out = {k: v[inner] for k, v in out.items()}
-    if len(out["a"]) == 0:
-        return out
-    # one meeting per pair of lines and place (a shared vertex is met by up to four segment pairs)
-    key = pd.DataFrame({"a": out["a"], "b": out["b"], "x": np.floor(out["x"] / tol), "y": np.floor(out["y"] / tol)})
-    first_of = ~key.duplicated().to_numpy()
-    return {k: v[first_of] for k, v in out.items()}
-
-
 def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Split street lines where they meet, keeping grade-separated crossings apart.
 
@@ -387,7 +288,8 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
 
 def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], Any]:
     """:func:`node_lines`, and when the lines come back as they were, the distinct end points (first ends, then
-    last ends) and the number of each end among them (for :func:`_cluster_ends`), else None."""
+    last ends), the number of each end among them and a KD-tree of them if one was built (for
+    :func:`_cluster_ends`), else None."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
@@ -406,8 +308,10 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     cnt = np.bincount(inv, minlength=len(uniq))
     S["end_ids"] = (np.where(S["first"], inv[:m][S["line"]], -1), np.where(S["last"], inv[m:][S["line"]], -1))
     alone_u = cnt == 1  # exactly shared ends are not alone; the others: no other end within the tolerance
+    tree = None  # of the distinct end points, built once: the clustering of the ends asks it again
     if len(uniq) > 1 and alone_u.any():
-        d2 = cKDTree(uniq).query(uniq[alone_u], k=2)[0][:, 1]
+        tree = cKDTree(uniq, balanced_tree=False)
+        d2 = tree.query(uniq[alone_u], k=2)[0][:, 1]
         alone_u[np.flatnonzero(alone_u)] = d2 > tolerance_m
     alone = alone_u[inv]
     alone_start, alone_end = alone[:m], alone[m:]
@@ -430,7 +334,10 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     L = shapely.length(geoms)
     if not ((d > 1e-6) & (d < L[line_of] - 1e-6)).any():  # already noded: every meeting at line ends
         info["lines_out"] = m
-        return lines, info, (uniq, inv)
+        # and when no two lines meet but at end points both have (exactly) and none crosses itself, the pieces
+        # of the lines need no noding either (the faces of the reached streets, ecogis.network.network_gaps)
+        info[_SIMPLE] = bool(mt["simple"])
+        return lines, info, (uniq, inv, tree)
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
     order = np.lexsort((dd, line))
@@ -456,11 +363,11 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     return out, info, None
 
 
-def _cluster_ends(pts: np.ndarray, tolerance_m: float,
-                  unique: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: tuple[Any, ...] | None = None) -> np.ndarray:
     """Node number of each end point: end points closer than the tolerance (chains included) are one node.
 
-    ``unique``: ``unique_points(pts)`` when the caller has it."""
+    ``unique``: ``unique_points(pts)`` when the caller has it, and a third item, a ``cKDTree`` of those
+    distinct points (or None), when it has built one."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -469,9 +376,11 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float,
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     # equal points first (most ends are shared exactly), then the near ones
-    uniq, inv = unique_points(pts) if unique is None else unique
+    uniq, inv = unique_points(pts) if unique is None else unique[:2]
+    tree = unique[2] if unique is not None and len(unique) > 2 and unique[2] is not None else \
+        cKDTree(uniq, balanced_tree=False)
     k = len(uniq)
-    pairs = cKDTree(uniq).query_pairs(tolerance_m, output_type="ndarray")
+    pairs = tree.query_pairs(tolerance_m, output_type="ndarray")
     adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
         coo_matrix((k, k))
     _, comp = connected_components(adj, directed=False)
@@ -484,6 +393,7 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float,
     return rank[labels]
 
 
+@_gc_paused
 def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, walkable_only: bool = True,
                node_tolerance_m: float = 0.5, node: bool = True, clip_to: Any = None) -> WalkGraph:
     """Build the walking graph of a street layer.
@@ -541,6 +451,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     ends = None
     if node and not r.empty:
         r, noding, ends = _node_lines(r.reset_index(drop=True), node_tolerance_m)
+    simple = bool(noding.pop(_SIMPLE, False))
     r = r[keep_cols + [r.geometry.name]]
     geoms = r.geometry.values
     if len(geoms) == 0:
@@ -553,8 +464,10 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     start, end = coords[first], coords[last]
     inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m, ends)
     n_nodes = int(inv.max()) + 1
-    nodes = np.zeros((n_nodes, 2))
-    np.add.at(nodes, inv, np.vstack([start, end]))
+    ends_xy = np.vstack([start, end])
+    # the mean of each node's end points (bincount adds them in the same order as np.add.at: the same sums)
+    nodes = np.column_stack([np.bincount(inv, weights=ends_xy[:, 0], minlength=n_nodes),
+                             np.bincount(inv, weights=ends_xy[:, 1], minlength=n_nodes)])
     counts = np.bincount(inv, minlength=n_nodes)
     nodes /= counts[:, None]
     m = len(geoms)
@@ -563,7 +476,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     edges.insert(0, "u", inv[:m])
     edges.insert(1, "v", inv[m:])
     edges.insert(2, "length_m", shapely.length(np.asarray(geoms)))
-    return WalkGraph(edges, nodes, r.crs, noding=noding)
+    return WalkGraph(edges, nodes, r.crs, noding=noding, simple=simple)
 
 
 def graph_from_pbf(path: str | os.PathLike, *, metric_crs: CRSLike | None = None,
