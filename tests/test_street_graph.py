@@ -139,6 +139,9 @@ def test_simple_flag_on_noded_layers_and_not_where_lines_were_cut_or_cross() -> 
     assert not walk_graph(_layer([[(0, 0), (100, 0), (50, 0)]])).simple  # folds back on itself
     assert not walk_graph(_layer([[(0, 0), (100, 0), (100, 100), (50, -50)]])).simple  # crosses itself
     assert "_lines_simple" not in walk_graph(_layer(grid)).noding  # not reported
+    from ecogis.street_graph import node_lines
+
+    assert not any(str(k).startswith("_") for k in node_lines(_layer(grid))[1])  # nor by the public noding
 
 
 def test_gc_is_paused_inside_the_heavy_steps_and_restored_after() -> None:

@@ -32,7 +32,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -66,7 +66,6 @@ log = logging.getLogger(__name__)
 #: default depth of the plots either side of a reached street counted as covered, metres
 DEFAULT_ACCESS_WIDTH_M = 50.0
 _EPS = 1e-9
-_SIMPLE = "_lines_simple"  # the noding's finding that the lines meet only at shared ends (not reported)
 
 
 def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,6 +86,15 @@ def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
             if was:
                 gc.enable()
     return paused
+
+
+class _Ends(NamedTuple):
+    """What the noding found out about lines it gave back as they were, for :func:`walk_graph`."""
+
+    uniq: np.ndarray  # the distinct end points (of the first ends, then the last ends)
+    inv: np.ndarray  # the number of each end among them
+    tree: Any  # a cKDTree of ``uniq``, or None when none was built
+    simple: bool  # the lines meet only at end points both have (exactly) and none crosses itself
 
 
 @dataclass
@@ -286,10 +294,10 @@ def node_lines(lines: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> tuple[gp
     return out, info
 
 
-def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any], Any]:
-    """:func:`node_lines`, and when the lines come back as they were, the distinct end points (first ends, then
-    last ends), the number of each end among them and a KD-tree of them if one was built (for
-    :func:`_cluster_ends`), else None."""
+def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDataFrame, dict[str, Any],
+                                                                      _Ends | None]:
+    """:func:`node_lines`, and when the lines come back as they were, what was found out about them on the way
+    (:class:`_Ends`: their end points for :func:`_cluster_ends`, whether they are simple), else None."""
     geoms = np.asarray(lines.geometry.values, dtype=object)
     m = len(geoms)
     level, used = grade_levels(lines.drop(columns=lines.geometry.name))
@@ -336,8 +344,7 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
         info["lines_out"] = m
         # and when no two lines meet but at end points both have (exactly) and none crosses itself, the pieces
         # of the lines need no noding either (the faces of the reached streets, ecogis.network.network_gaps)
-        info[_SIMPLE] = bool(mt["simple"])
-        return lines, info, (uniq, inv, tree)
+        return lines, info, _Ends(uniq, inv, tree, bool(mt["simple"]))
     line = np.concatenate([line_of, np.arange(m), np.arange(m)])
     dd = np.concatenate([d, np.zeros(m), L])
     order = np.lexsort((dd, line))
@@ -363,11 +370,11 @@ def _node_lines(lines: gpd.GeoDataFrame, tolerance_m: float) -> tuple[gpd.GeoDat
     return out, info, None
 
 
-def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: tuple[Any, ...] | None = None) -> np.ndarray:
+def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: _Ends | None = None) -> np.ndarray:
     """Node number of each end point: end points closer than the tolerance (chains included) are one node.
 
-    ``unique``: ``unique_points(pts)`` when the caller has it, and a third item, a ``cKDTree`` of those
-    distinct points (or None), when it has built one."""
+    ``unique``: the noding's :class:`_Ends` of ``pts`` when the caller has them (their distinct points, and
+    a ``cKDTree`` of those if one was built)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -376,9 +383,8 @@ def _cluster_ends(pts: np.ndarray, tolerance_m: float, unique: tuple[Any, ...] |
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     # equal points first (most ends are shared exactly), then the near ones
-    uniq, inv = unique_points(pts) if unique is None else unique[:2]
-    tree = unique[2] if unique is not None and len(unique) > 2 and unique[2] is not None else \
-        cKDTree(uniq, balanced_tree=False)
+    uniq, inv = unique_points(pts) if unique is None else (unique.uniq, unique.inv)
+    tree = unique.tree if unique is not None and unique.tree is not None else cKDTree(uniq, balanced_tree=False)
     k = len(uniq)
     pairs = tree.query_pairs(tolerance_m, output_type="ndarray")
     adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(k, k)) if len(pairs) else \
@@ -451,7 +457,7 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     ends = None
     if node and not r.empty:
         r, noding, ends = _node_lines(r.reset_index(drop=True), node_tolerance_m)
-    simple = bool(noding.pop(_SIMPLE, False))
+    simple = ends is not None and ends.simple
     r = r[keep_cols + [r.geometry.name]]
     geoms = r.geometry.values
     if len(geoms) == 0:
@@ -462,9 +468,9 @@ def walk_graph(roads: gpd.GeoDataFrame, *, metric_crs: CRSLike | None = None, wa
     first = np.searchsorted(idx, np.arange(len(geoms)))
     last = np.r_[first[1:], len(idx)] - 1
     start, end = coords[first], coords[last]
-    inv = _cluster_ends(np.vstack([start, end]), node_tolerance_m, ends)
-    n_nodes = int(inv.max()) + 1
     ends_xy = np.vstack([start, end])
+    inv = _cluster_ends(ends_xy, node_tolerance_m, ends)
+    n_nodes = int(inv.max()) + 1
     # the mean of each node's end points (bincount adds them in the same order as np.add.at: the same sums)
     nodes = np.column_stack([np.bincount(inv, weights=ends_xy[:, 0], minlength=n_nodes),
                              np.bincount(inv, weights=ends_xy[:, 1], minlength=n_nodes)])
