@@ -105,18 +105,15 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     keep = ~(shared_end & (den != 0.0))
     i, j, r, s, den, shared_end = i[keep], j[keep], r[keep], s[keep], den[keep], shared_end[keep]
     q = p0[j] - p0[i]
-    scale = S["length"][i] * S["length"][j]
     eps = 1e-9
-    proper = np.abs(den) > 1e-12 * scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
-        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
+    proper = ~_parallel(den, S["length"][i] * S["length"][j])
+    t, u = _fractions(q, r, s, den)
     hit = proper & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)
     simple = simple and not hit.any()
     t, u = np.clip(t[hit], 0, 1), np.clip(u[hit], 0, 1)
     add(i[hit], j[hit], t, u, p0[i[hit]] + t[:, None] * r[hit])
     # parallel and on one line: the overlap's ends (each segment's ends that lie on the other)
-    col = ~proper & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
+    col = ~proper & _on_one_line(q, r, S["length"][i])
     ci, cj = i[col], j[col]
     simple = simple and not _collinear_overlap(p0, p1, ci, cj, shared_end[col], eps).any()
     for end_of, on in ((cj, ci), (ci, cj)):
@@ -161,6 +158,28 @@ def _meetings(geoms: np.ndarray, tol: float, S: dict[str, np.ndarray] | None = N
     return out
 
 
+def _parallel(den: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Whether segment pairs are parallel: the cross product ``den`` of their directions is within 1e-12 of
+    the product ``scale`` of their lengths."""
+    return np.abs(den) <= 1e-12 * scale
+
+
+def _fractions(q: np.ndarray, r: np.ndarray, s: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the lines of segment pairs meet, as fractions ``t`` along the first (start + ``r``) and ``u`` along
+    the second (start = first's start + ``q``, direction ``s``); ``den``: the cross product of ``r`` and ``s``
+    (inf or nan where it is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
+        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
+    return t, u
+
+
+def _on_one_line(q: np.ndarray, r: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """For parallel segment pairs: whether the second's start (first's start + ``q``) lies on the first's line
+    (direction ``r``, ``length`` long), within 1e-9 of its length squared."""
+    return np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * length ** 2 + 1e-12
+
+
 def _collinear_overlap(p0: np.ndarray, p1: np.ndarray, i: np.ndarray, j: np.ndarray, shared_end: np.ndarray,
                        eps: float) -> np.ndarray:
     """For collinear segment pairs (i, j): whether they meet anywhere but at an end point that both lines end at
@@ -186,19 +205,16 @@ def _lines_simple(S: dict[str, np.ndarray], i: np.ndarray, j: np.ndarray) -> boo
     p0, p1, eps = S["p0"], S["p1"], 1e-9
     r, s = p1[i] - p0[i], p1[j] - p0[j]
     den = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
-    scale = S["length"][i] * S["length"][j]
-    parallel = np.abs(den) <= 1e-12 * scale
+    parallel = _parallel(den, S["length"][i] * S["length"][j])
     nxt = (j == i + 1) & (p1[i] == p0[j]).all(axis=1)
     if (nxt & parallel & (np.einsum("ij,ij->i", r, s) < 0)).any():  # folds back over itself
         return False
     closed = S["first"][i] & S["last"][j] & (p0[i] == p1[j]).all(axis=1) & ~parallel
     rest = ~nxt & ~closed
-    i, j, r, s, den, scale, parallel = i[rest], j[rest], r[rest], s[rest], den[rest], scale[rest], parallel[rest]
+    i, j, r, s, den, parallel = i[rest], j[rest], r[rest], s[rest], den[rest], parallel[rest]
     q = p0[j] - p0[i]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / den
-        u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / den
+    t, u = _fractions(q, r, s, den)
     if (~parallel & (t >= -eps) & (t <= 1 + eps) & (u >= -eps) & (u <= 1 + eps)).any():
         return False
-    col = parallel & (np.abs(q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) <= 1e-9 * S["length"][i] ** 2 + 1e-12)
+    col = parallel & _on_one_line(q, r, S["length"][i])
     return not _collinear_overlap(p0, p1, i[col], j[col], np.zeros(int(col.sum()), dtype=bool), eps).any()
