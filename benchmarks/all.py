@@ -5,7 +5,8 @@ One table: figure, ecogis, peer, ratio, target, met / not met, peak memory; abov
 process (so peak memories do not mix) through the functions of the other scripts in ``benchmarks/`` (none
 is copied here): ``coverage.py`` (buffer method against naive geopandas; gap polygons at 40,000 and
 200,000 stops; 1 against 2 dask workers; the national run), ``population.py`` (against exactextract) and
-``network.py`` (against scipy csgraph shortest paths).  PostGIS and DuckDB spatial are peers only where
+``network.py`` (against scipy csgraph shortest paths); and the Delaunay triangulation under every buffer
+figure (against scipy's Qhull).  PostGIS and DuckDB spatial are peers only where
 they are installed; otherwise a line says why they were skipped.
 
 The exit code is 1 when a target is not met (or an answer disagrees with its peer), else 0.  ``--quick``
@@ -119,6 +120,25 @@ def gaps_rows(quick: bool) -> list[Row]:
     return rows
 
 
+def triangulation_rows(quick: bool) -> list[Row]:
+    """The Delaunay triangulation under every buffer figure: ecogis's (GEOS's, checked) against scipy's Qhull."""
+    sizes = ((4_000, 3_000.0), (20_000, 15_000.0)) if quick else \
+        ((40_000, 30_000.0), (200_000, 150_000.0), (1_000_000, 750_000.0))
+    rows = []
+    for n, km2 in sizes:
+        res = run_in_child(cov_bench.case_triangulation, n, km2, 3)
+        t = res["seconds"]
+        row = Row(f"Delaunay triangulation of {n:,} clustered stops ({res['triangles']:,} triangles)",
+                  _s(t["ecogis"]), f"scipy Qhull {_s(t['qhull'])}", f"{t['qhull'] / t['ecogis']:.2f}× as fast",
+                  "(none)", None, _mb(res["peak_mb"]))
+        if not res["same"] or res["source"] != "geos":
+            row.agrees = res["same"]
+            row.notes.append(f"triangulation of {n:,} stops: built by {res['source']}, "
+                             f"same triangles as Qhull's: {res['same']}")
+        rows.append(row)
+    return rows
+
+
 def national_rows(quick: bool) -> list[Row]:
     """1,000,000 stops over 750,000 km2 in longitude/latitude, gaps and 16 districts: < 5 minutes, < 4 GB."""
     n, km2 = (100_000, 75_000.0) if quick else (1_000_000, 750_000.0)
@@ -210,8 +230,8 @@ def database_rows() -> list[Row]:
     return [Row(line, "", "", "", "", None, "") for line in lines]
 
 
-CASES = {"buffer": buffer_rows, "gaps": gaps_rows, "national": national_rows, "population": population_rows,
-         "network": network_rows}
+CASES = {"buffer": buffer_rows, "triangulation": triangulation_rows, "gaps": gaps_rows, "national": national_rows,
+         "population": population_rows, "network": network_rows}
 
 
 # --- the table ---------------------------------------------------------------------------------------

@@ -98,6 +98,28 @@ def case_buffer(layout: str, n: int, km2: float, repeats: int) -> dict:
             "gaps": full.metrics["uncovered"]}
 
 
+def case_triangulation(n: int, km2: float, repeats: int) -> dict:
+    """The Delaunay triangulation of ``n`` clustered stops: ecogis's (GEOS's, checked) against scipy's Qhull.
+
+    In turns in one process, the points centred as :class:`ecogis.discs.VoronoiCells` centres them;
+    the two must give the same triangles.
+    """
+    from scipy.spatial import Delaunay
+
+    from ecogis.delaunay import delaunay
+
+    xy = synthetic_stops("clustered", n, np.sqrt(km2 * 1e6) * 0.68)
+    pts = xy - xy.mean(axis=0)
+    ways = {"ecogis": lambda: delaunay(pts), "qhull": lambda: Delaunay(pts)}
+    times, out = times_in_turns(ways, repeats, collect=True)
+    mine = np.sort(out["ecogis"].simplices, axis=1)
+    theirs = np.sort(out["qhull"].simplices, axis=1)
+    same = mine.shape == theirs.shape and np.array_equal(mine[np.lexsort(mine.T[::-1])],
+                                                         theirs[np.lexsort(theirs.T[::-1])])
+    return {"seconds": {k: min(v) for k, v in times.items()}, "source": out["ecogis"].source,
+            "triangles": len(mine), "same": bool(same), "peak_mb": peak_mb()}
+
+
 def case_buffer_memory(layout: str, n: int, km2: float, way: str) -> float:
     """Peak resident memory (MB) of a fresh process that runs one way once."""
     stops, area = _buffer_inputs(layout, n, km2)

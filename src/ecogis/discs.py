@@ -9,7 +9,7 @@ edge is inside the disc, a circular sector where it is outside; Green's theorem)
 So the area of the union is a sum over the Voronoi edges, with no polygon
 approximation of the circles.
 
-The Voronoi edges come from the Delaunay triangulation (scipy's Qhull): the edge
+The Voronoi edges come from the Delaunay triangulation (:func:`ecogis.delaunay.delaunay`): the edge
 dual to the Delaunay edge *(a, b)* joins the circumcentres of the two triangles
 on either side, and by mirror symmetry it adds the same area to the cells of *a*
 and of *b*.  Cells of points on the convex hull are unbounded; they are built as
@@ -37,6 +37,7 @@ import numpy as np
 import shapely
 
 from ecogis.cell_clipping import area_segments, convex_cells_in_area
+from ecogis.delaunay import delaunay
 from ecogis.disc_geometry import disc_polygon_area, equal_area_radius, segment_disc_area
 from ecogis.polygon_rings import _same_points, dissolve_rings, place_holes, touching_groups  # noqa: F401
 
@@ -226,14 +227,12 @@ class VoronoiCells:
     """
 
     def __init__(self, xy: np.ndarray) -> None:
-        from scipy.spatial import Delaunay
-
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         self.xy = xy
         self._origin = xy.mean(axis=0)
         pts = xy - self._origin  # metres around the centroid: circumcentres keep their precision
         self._pts = pts
-        tri = Delaunay(pts)
+        tri = delaunay(pts)
         s = tri.simplices
         a = pts[s[:, 0]]
         b = pts[s[:, 1]] - a
