@@ -102,6 +102,39 @@ def test_segment_disc_area_pieces():
     assert total == pytest.approx(math.pi * r * r - 4 * segment, rel=1e-12)
 
 
+@pytest.mark.parametrize("far", [1e6, 1e9, 1e12, 1e14])
+def test_segment_disc_area_of_a_segment_far_longer_than_the_radius(far):
+    # from a point inside the disc to one far away: the triangle to where it leaves the disc plus the
+    # (thin) sector beyond; the old quadratic lost the crossing (|d|^2 r^2 against |p|^2 |d|^2 rounding)
+    r = 500.0
+    q = np.array([[-25.0, 25.0]])
+    for direction in ((0.0, -1.0), (0.6, -0.8), (-1.0, 1e-3)):
+        u = np.array(direction) / np.hypot(*direction)
+        p = q + far * u
+        # truth: where the line from q along u leaves the circle, then the sector from there to p
+        t = -(q @ u) + np.sqrt(r * r - (q @ np.array([-u[1], u[0]])) ** 2)
+        exit_ = q + t * u
+        tri = 0.5 * (exit_[0, 0] * q[0, 1] - exit_[0, 1] * q[0, 0])
+        sector = 0.5 * r * r * math.atan2(p[0, 0] * exit_[0, 1] - p[0, 1] * exit_[0, 0], (p @ exit_.T)[0, 0])
+        got = segment_disc_area(p, q, r)[0]
+        assert got == pytest.approx(sector + tri, rel=1e-9, abs=1e-6)
+        assert segment_disc_area(q, p, r)[0] == pytest.approx(-(sector + tri), rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.parametrize("jitter", [1e-9, 1e-7, 1e-5])
+def test_nearly_collinear_stops_on_the_hull_give_true_disc_areas(jitter):
+    # a 50 m lattice whose rows are straight to within a jitter: the boundary rows' stops between the hull's
+    # corners get Voronoi vertices 1e10-1e14 m away; their disc areas came out up to 37 times the truth
+    rng = np.random.default_rng(5)
+    g = np.array(np.meshgrid(np.arange(60), np.arange(40))).reshape(2, -1).T * 50.0 + [X0, Y0]
+    xy = g + rng.normal(0.0, jitter, g.shape)
+    cells = VoronoiCells(xy)
+    got = cells.disc_areas(500.0)
+    truth = disc_polygon_area(_geos_cells(xy), xy, 500.0)
+    np.testing.assert_allclose(got, truth, rtol=1e-9, atol=1e-3)
+    assert got.sum() == pytest.approx(_fine_union(xy, 500.0), rel=2e-6)
+
+
 @pytest.mark.parametrize(("seed", "n", "r"), [(3, 40, 400.0), (4, 300, 300.0), (5, 800, 200.0)])
 def test_gap_pieces_form_a_coverage_of_cells_minus_discs(seed, n, r):
     rng = np.random.default_rng(seed)

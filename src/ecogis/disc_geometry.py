@@ -37,7 +37,12 @@ def equal_area_radius(radius_m: float, vertices: int) -> float:
 def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
     """Signed area of disc(0, r) ∩ triangle(0, p, q), for arrays of segments ``(n, 2)``.
 
-    Positive when (0, p, q) turns counter-clockwise.
+    Positive when (0, p, q) turns counter-clockwise.  The circle's crossings are found in
+    metres along the segment from its end nearer the centre (the foot of the perpendicular,
+    then half the chord either side), so a segment a million or a trillion times longer
+    than ``r`` (a Voronoi edge to a vertex far out, where stops are nearly in line) keeps
+    them to within rounding of ``r``; solving the quadratic in the segment's own parameter
+    lost them there (its discriminant is ``|d|^2 r^2`` less rounding of ``|p|^2 |d|^2``).
 
     Examples
     --------
@@ -47,28 +52,31 @@ def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
     >>> round(float(segment_disc_area(np.array([[100.0, 0.0]]), np.array([[0.0, 100.0]]), 1.0)[0]), 12)
     0.785398163397
     """
-    d = q - p
-    a = np.einsum("ij,ij->i", d, d)
-    b = 2.0 * np.einsum("ij,ij->i", p, d)
-    c = np.einsum("ij,ij->i", p, p) - r * r
-    disc = b * b - 4.0 * a * c
+    p = np.asarray(p, dtype=float).reshape(-1, 2)
+    q = np.asarray(q, dtype=float).reshape(-1, 2)
+    flip = np.einsum("ij,ij->i", p, p) > np.einsum("ij,ij->i", q, q)
+    near = np.where(flip[:, None], q, p)  # walk from the end nearer the centre
+    far = np.where(flip[:, None], p, q)
+    d = far - near
+    length = np.hypot(d[:, 0], d[:, 1])
     with np.errstate(invalid="ignore", divide="ignore"):
-        sq = np.sqrt(np.maximum(disc, 0.0))
-        t1 = np.where((disc > 0) & (a > 0), (-b - sq) / (2.0 * a), 0.0)
-        t2 = np.where((disc > 0) & (a > 0), (-b + sq) / (2.0 * a), 0.0)
-    s1 = np.clip(t1, 0.0, 1.0)
-    s2 = np.clip(t2, 0.0, 1.0)
-    s2 = np.maximum(s1, s2)
-    p1 = p + s1[:, None] * d
-    p2 = p + s2[:, None] * d
+        u = np.where(length[:, None] > 0, d / length[:, None], 0.0)
+    foot = -np.einsum("ij,ij->i", near, u)  # metres from ``near`` to the foot of the perpendicular
+    off = near[:, 0] * u[:, 1] - near[:, 1] * u[:, 0]  # distance of the line from the centre
+    half = np.sqrt(np.maximum(r * r - off * off, 0.0))
+    s1 = np.clip(foot - half, 0.0, length)
+    s2 = np.maximum(np.clip(foot + half, 0.0, length), s1)
+    p1 = near + s1[:, None] * u
+    p2 = near + s2[:, None] * u
 
-    def cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
 
-    def angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return np.arctan2(cross(u, v), np.einsum("ij,ij->i", u, v))
+    def angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.arctan2(cross(a, b), np.einsum("ij,ij->i", a, b))
 
-    return 0.5 * r * r * angle(p, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, q)
+    area = 0.5 * r * r * angle(near, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, far)
+    return np.where(flip, -area, area)
 
 
 def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.ndarray:

@@ -116,6 +116,24 @@ def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point
     return np.minimum(radius, best)
 
 
+def _crossings(P: np.ndarray, Q: np.ndarray, mid: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where segments P -> Q enter and leave the circles crossing them at ``mid`` ± ``half`` along them (clipped).
+
+    Measured in metres from the end nearer ``mid``: an end a trillion metres out (a Voronoi
+    vertex of nearly collinear stops) would otherwise cost the crossing centimetres.
+    """
+    flip = np.einsum("ij,ij->i", P - mid, P - mid) > np.einsum("ij,ij->i", Q - mid, Q - mid)
+    base = np.where(flip[:, None], Q, P)
+    d = np.where(flip[:, None], P, Q) - base
+    length = np.hypot(d[:, 0], d[:, 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(length[:, None] > 0, d / length[:, None], 0.0)
+    t = np.einsum("ij,ij->i", mid - base, u)
+    near = base + np.clip(t - half, 0.0, length)[:, None] * u  # the crossing nearer ``base``
+    far = base + np.clip(t + half, 0.0, length)[:, None] * u
+    return np.where(flip[:, None], far, near), np.where(flip[:, None], near, far)
+
+
 def _closed(xy: np.ndarray, ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rings (vertices ``xy``, contiguous ring ids ``ring``) closed as :func:`shapely.linearrings` closes them.
 
@@ -509,10 +527,9 @@ class VoronoiCells:
         half2 = r * r - 0.25 * np.einsum("ij,ij->i", p[A] - p[B], p[A] - p[B])
         s_mid = np.einsum("ij,ij->i", mid - P, PQ / length[:, None]) / length
         s_half = np.sqrt(np.maximum(half2, 0.0)) / length
-        s_in = np.clip(s_mid - s_half, 0.0, 1.0)  # entering the disc, going from P to Q
-        s_out = np.clip(s_mid + s_half, 0.0, 1.0)  # leaving it
+        x_in, x_out = _crossings(P, Q, mid, np.sqrt(np.maximum(half2, 0.0)))
         return {"a": A, "b": B, "P": P, "Q": Q, "PQ": PQ, "in_p": in_p, "in_q": in_q,
-                "x_in": P + s_in[:, None] * PQ, "x_out": P + s_out[:, None] * PQ,
+                "x_in": x_in, "x_out": x_out,
                 "exit_only": in_p & ~in_q, "entry_only": ~in_p & in_q,
                 "through": ~in_p & ~in_q & (half2 > 0) & (s_mid - s_half > 0) & (s_mid + s_half < 1),
                 "ray_a": ha, "ray_b": hb, "ray_start": hstart, "ray_far": hfar, "ray_normal": hnormal}
