@@ -775,9 +775,7 @@ def test_stops_in_nearly_straight_rows_on_the_edge_of_the_layer(jitter):
     g = np.array(np.meshgrid(np.arange(60), np.arange(40))).reshape(2, -1).T * 50.0 + [X0, Y0]
     xy = g + rng.normal(0.0, jitter, g.shape)
     box = shapely.box(X0 - 2000, Y0 - 1500, X0 + 4000, Y0 + 3000)
-    deficit = (4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096)
-    union = shapely.union_all(shapely.buffer(shapely.points(xy), R / math.sqrt(deficit), quad_segs=1024))
-    truth = shapely.intersection(union, box).area
+    truth = box.area - shapely.area(_fine_gaps(xy, box, R)).sum()
     res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS),
                         gpd.GeoDataFrame(geometry=[box], crs=CRS), radius_m=R, min_gap_m2=0.0)
     assert res.metrics["covered_area_m2"] == pytest.approx(truth, rel=1e-9)
@@ -795,12 +793,9 @@ def test_stops_a_hair_apart_count_once(apart_m):
     pts = rng.uniform(0, 8000, (1000, 2)) + [X0, Y0]
     xy = np.vstack([pts, pts + [apart_m, apart_m / 3]])
     box = shapely.box(X0 - 1000, Y0 - 1000, X0 + 9000, Y0 + 9000)
-    deficit = (4096 / (2 * math.pi)) * math.sin(2 * math.pi / 4096)
     # (GEOS unions circles 1 nm apart slowly: there the truth takes each stop once, which moves it by at most
     # 2 r 1e-9 m2 a stop, 2e-11 of the whole)
-    truth_xy = pts if apart_m < 1e-8 else xy
-    union = shapely.union_all(shapely.buffer(shapely.points(truth_xy), R / math.sqrt(deficit), quad_segs=1024))
-    truth = shapely.intersection(union, box).area
+    truth = box.area - shapely.area(_fine_gaps(pts if apart_m < 1e-8 else xy, box, R)).sum()
     res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS),
                         gpd.GeoDataFrame(geometry=[box], crs=CRS), radius_m=R, min_gap_m2=0.0)
     assert res.metrics["covered_area_m2"] == pytest.approx(truth, rel=1e-9)
@@ -820,3 +815,25 @@ def test_distinct_drops_only_points_within_a_micrometre_of_another():
     want = np.vstack([pts, beyond, column])
     assert len(got) == len(want)
     assert set(map(tuple, got)) == set(map(tuple, want))  # the kept points bit for bit
+
+
+@pytest.mark.parametrize("triangulation", ["geos", "qhull"])
+def test_a_rotated_lattice_rounded_to_centimetres(monkeypatch, triangulation):
+    # 1,600 stops on a 400 m lattice turned 30 degrees, stored to the centimetre: every square's corners stay
+    # cocircular to 5e-10 m.  The cells crossing the area's edge have two Voronoi vertices that far apart, and
+    # clipping by the line of that speck of an edge cut 54 of 94 of them wrongly (the covered area 7.5e-4
+    # short, taken as exact); through Qhull, its triangles with no area made GEOS raise on NaN coordinates
+    import ecogis.delaunay as dl
+
+    if triangulation == "qhull":
+        monkeypatch.setattr(dl, "_geos", lambda pts: None)
+    g = np.array(np.meshgrid(np.arange(40), np.arange(40))).reshape(2, -1).T * 400.0 + [X0, Y0]
+    turn = np.array([[0.866, -0.5], [0.5, 0.866]])
+    xy = np.round((g - g.mean(axis=0)) @ turn + g.mean(axis=0), 2)
+    box = shapely.box(X0 + 1000, Y0 + 1000, X0 + 19000, Y0 + 19000)
+    truth_gaps = shapely.area(_fine_gaps(xy, box, R)).sum()
+    res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS),
+                        gpd.GeoDataFrame(geometry=[box], crs=CRS), radius_m=R, min_gap_m2=0.0)
+    assert res.metrics["covered_area_m2"] == pytest.approx(box.area - truth_gaps, rel=1e-9)
+    # (through Qhull the cells are GEOS's Voronoi diagram and the discs polygons of their area: 1e-7)
+    assert res.metrics["gap_area_m2"] == pytest.approx(truth_gaps, rel=1e-9 if triangulation == "geos" else 1e-7)

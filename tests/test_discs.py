@@ -399,3 +399,21 @@ def test_a_tile_of_the_diagram_gives_the_same_gap_rings_bit_for_bit():
         assert np.array_equal(part.xy[local], xy[t])
         hull_seen |= bool(np.isin(t, cells.hull).any())
     assert hull_seen  # the unbounded cells of the hull went through a tile too
+
+
+def test_convex_cells_in_area_ignore_a_speck_of_an_edge():
+    # a square cell whose corner is two vertices 5e-10 m apart in a direction of their own (cocircular stops):
+    # clipping by that speck's line cut the cell; the truth is GEOS's cut of the same polygon
+    from ecogis.discs import area_segments, convex_cells_in_area
+
+    c = np.array([X0, Y0])
+    corner = c + [200.0, -200.0]
+    for angle in np.linspace(0.0, 2 * np.pi, 12, endpoint=False):
+        speck = corner + 5e-10 * np.array([math.cos(angle), math.sin(angle)])
+        cell = shapely.Polygon([corner, speck, c + [200.0, 200.0], c + [-200.0, 200.0], c + [-200.0, -200.0]])
+        area = shapely.box(X0 + 150.0, Y0 - 1000.0, X0 + 1000.0, Y0 + 1000.0)
+        got, ok = convex_cells_in_area(c[None], np.array([cell]), area_segments(area),
+                                       lambda x, y: shapely.contains_xy(area, x, y), 300.0)
+        truth = disc_polygon_area(shapely.intersection(np.array([cell]), area), c[None], 300.0)
+        assert ok[0]
+        assert got[0] == pytest.approx(truth[0], rel=1e-9)

@@ -258,6 +258,10 @@ class VoronoiCells:
         d = 2.0 * (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
         bb = np.einsum("ij,ij->i", b, b)
         cc = np.einsum("ij,ij->i", c, c)
+        if not (d != 0).all():  # Qhull's joined facets can leave triangles of three points in line
+            from scipy.spatial import QhullError
+
+            raise QhullError(f"{int((d == 0).sum())} triangle(s) of the Delaunay triangulation have no area")
         u = np.column_stack([(c[:, 1] * bb - b[:, 1] * cc) / d, (b[:, 0] * cc - c[:, 0] * bb) / d])
         self._simplices = s
         self._centres = a + u  # circumcentres = Voronoi vertices
