@@ -827,6 +827,8 @@ def test_a_rotated_lattice_rounded_to_centimetres(monkeypatch, triangulation):
 
     if triangulation == "qhull":
         monkeypatch.setattr(dl, "_geos", lambda pts: None)
+    else:
+        monkeypatch.setattr(dl, "GEOS_FEWEST_POINTS", 3)
     g = np.array(np.meshgrid(np.arange(40), np.arange(40))).reshape(2, -1).T * 400.0 + [X0, Y0]
     turn = np.array([[0.866, -0.5], [0.5, 0.866]])
     xy = np.round((g - g.mean(axis=0)) @ turn + g.mean(axis=0), 2)

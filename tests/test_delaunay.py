@@ -14,6 +14,20 @@ from ecogis.delaunay import delaunay
 from ecogis.discs import VoronoiCells
 
 
+@pytest.fixture(autouse=True)
+def _geos_for_few_points(monkeypatch):
+    """GEOS's triangulation for the small layouts here (it is taken from 100,000 points on)."""
+    monkeypatch.setattr(dl, "GEOS_FEWEST_POINTS", 3)
+
+
+def test_qhull_below_and_above_the_range_geos_within(monkeypatch):
+    monkeypatch.undo()
+    pts = np.random.default_rng(2).uniform(-1000, 1000, (500, 2))
+    assert delaunay(pts).source == "qhull"
+    monkeypatch.setattr(dl, "GEOS_FEWEST_POINTS", 500)
+    assert delaunay(pts).source == "geos"
+
+
 def _triangles(s: np.ndarray) -> set[tuple[int, ...]]:
     return {tuple(sorted(t)) for t in s.tolist()}
 
