@@ -55,28 +55,25 @@ def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
     p = np.asarray(p, dtype=float).reshape(-1, 2)
     q = np.asarray(q, dtype=float).reshape(-1, 2)
     flip = np.einsum("ij,ij->i", p, p) > np.einsum("ij,ij->i", q, q)
-    near = np.where(flip[:, None], q, p)  # walk from the end nearer the centre
-    far = np.where(flip[:, None], p, q)
+    near, far = p.copy(), q.copy()  # walk from the end nearer the centre
+    near[flip], far[flip] = q[flip], p[flip]
     d = far - near
-    length = np.hypot(d[:, 0], d[:, 1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = np.where(length[:, None] > 0, d / length[:, None], 0.0)
-    foot = -np.einsum("ij,ij->i", near, u)  # metres from ``near`` to the foot of the perpendicular
-    off = near[:, 0] * u[:, 1] - near[:, 1] * u[:, 0]  # distance of the line from the centre
+    length = np.sqrt(np.einsum("ij,ij->i", d, d))
+    u = np.divide(d, length[:, None], out=np.zeros_like(d), where=length[:, None] > 0)
+    nx, ny, ux, uy = near[:, 0], near[:, 1], u[:, 0], u[:, 1]
+    foot = -(nx * ux + ny * uy)  # metres from ``near`` to the foot of the perpendicular
+    off = nx * uy - ny * ux  # distance of the line from the centre
     half = np.sqrt(np.maximum(r * r - off * off, 0.0))
     s1 = np.clip(foot - half, 0.0, length)
     s2 = np.maximum(np.clip(foot + half, 0.0, length), s1)
-    p1 = near + s1[:, None] * u
-    p2 = near + s2[:, None] * u
-
-    def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-
-    def angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.arctan2(cross(a, b), np.einsum("ij,ij->i", a, b))
-
-    area = 0.5 * r * r * angle(near, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, far)
-    return np.where(flip, -area, area)
+    p1x, p1y = nx + s1 * ux, ny + s1 * uy
+    p2x, p2y = nx + s2 * ux, ny + s2 * uy
+    fx, fy = far[:, 0], far[:, 1]
+    rr = 0.5 * r * r
+    area = (rr * np.arctan2(nx * p1y - ny * p1x, nx * p1x + ny * p1y) + 0.5 * (p1x * p2y - p1y * p2x)
+            + rr * np.arctan2(p2x * fy - p2y * fx, p2x * fx + p2y * fy))
+    area[flip] = -area[flip]
+    return area
 
 
 def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.ndarray:
