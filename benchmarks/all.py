@@ -135,8 +135,9 @@ def triangulation_rows(quick: bool) -> list[Row]:
         if not res["same"]:
             row.notes.append(f"triangulation of {n:,} stops: not the same triangles as Qhull's")
         if res["source"] != "geos":
-            row.notes.append(f"triangulation of {n:,} stops: built by {res['source']} (ecogis takes Qhull's past "
-                             f"{res['geos_most']:,} points, where GEOS is no faster and takes 2.4x the memory)")
+            row.notes.append(f"triangulation of {n:,} stops: built by {res['source']} (ecogis takes Qhull's below "
+                             f"{res['geos_fewest']:,} points, where checking GEOS's costs more than it saves, and "
+                             f"past {res['geos_most']:,}, where GEOS is no faster and takes 2.4x the memory)")
         rows.append(row)
     return rows
 

@@ -2,7 +2,8 @@
 
 GEOS's incremental triangulation (:func:`shapely.delaunay_triangles`) builds the
 triangles of 140,000 points two to three times faster than Qhull
-(:class:`scipy.spatial.Delaunay`), but it returns polygons and nobody vouches for it
+(:class:`scipy.spatial.Delaunay`; 1.3-1.6 times with the checks below, at 200,000
+clustered stops), but it returns polygons and nobody vouches for it
 on hostile input, so its result is taken only once it is proved to be the Delaunay
 triangulation of the points:
 

@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 __all__ = [
+    "chord_ends",
     "disc_polygon_area",
     "equal_area_radius",
     "segment_disc_area",
@@ -34,15 +35,44 @@ def equal_area_radius(radius_m: float, vertices: int) -> float:
     return float(radius_m) * float(np.sqrt(step / np.sin(step)))
 
 
+def chord_ends(p: np.ndarray, q: np.ndarray, mid: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where segments ``p -> q`` enter and leave circles whose chords on their lines run ``half`` either side of
+    ``mid`` (a point on each line), clipped to the segments; ``(n, 2)`` arrays.
+
+    Measured in metres from the end nearer ``mid``: an end a trillion metres out (a Voronoi vertex of
+    nearly collinear stops) would otherwise cost the crossing centimetres, or all of it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = chord_ends(np.array([[-10.0, 0.0]]), np.array([[1e12, 0.0]]), np.array([[0.0, 0.0]]), np.array([5.0]))
+    >>> a.tolist(), b.tolist()
+    ([[-5.0, 0.0]], [[5.0, 0.0]])
+    """
+    flip = np.einsum("ij,ij->i", p - mid, p - mid) > np.einsum("ij,ij->i", q - mid, q - mid)
+    base, other = p.copy(), q.copy()
+    base[flip], other[flip] = q[flip], p[flip]
+    d = other - base
+    length = np.sqrt(np.einsum("ij,ij->i", d, d))
+    u = np.divide(d, length[:, None], out=np.zeros_like(d), where=length[:, None] > 0)
+    t = np.einsum("ij,ij->i", mid - base, u)
+    near = base + np.clip(t - half, 0.0, length)[:, None] * u  # the crossing nearer ``base``
+    far = base + np.clip(t + half, 0.0, length)[:, None] * u
+    entry, exit_ = near, far
+    entry[flip], exit_[flip] = far[flip], near[flip]  # (both sides are copies: boolean indexing)
+    return entry, exit_
+
+
 def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
     """Signed area of disc(0, r) ∩ triangle(0, p, q), for arrays of segments ``(n, 2)``.
 
     Positive when (0, p, q) turns counter-clockwise.  The circle's crossings are found in
     metres along the segment from its end nearer the centre (the foot of the perpendicular,
-    then half the chord either side), so a segment a million or a trillion times longer
-    than ``r`` (a Voronoi edge to a vertex far out, where stops are nearly in line) keeps
-    them to within rounding of ``r``; solving the quadratic in the segment's own parameter
-    lost them there (its discriminant is ``|d|^2 r^2`` less rounding of ``|p|^2 |d|^2``).
+    then half the chord either side, :func:`chord_ends`), so a segment a million or a
+    trillion times longer than ``r`` (a Voronoi edge to a vertex far out, where stops are
+    nearly in line) keeps them to within rounding of ``r``; solving the quadratic in the
+    segment's own parameter lost them there (its discriminant is ``|d|^2 r^2`` less rounding
+    of ``|p|^2 |d|^2``).
 
     Examples
     --------
@@ -54,26 +84,21 @@ def segment_disc_area(p: np.ndarray, q: np.ndarray, r: float) -> np.ndarray:
     """
     p = np.asarray(p, dtype=float).reshape(-1, 2)
     q = np.asarray(q, dtype=float).reshape(-1, 2)
-    flip = np.einsum("ij,ij->i", p, p) > np.einsum("ij,ij->i", q, q)
-    near, far = p.copy(), q.copy()  # walk from the end nearer the centre
-    near[flip], far[flip] = q[flip], p[flip]
-    d = far - near
+    near = np.where((np.einsum("ij,ij->i", p, p) > np.einsum("ij,ij->i", q, q))[:, None], q, p)
+    d = q - p
     length = np.sqrt(np.einsum("ij,ij->i", d, d))
     u = np.divide(d, length[:, None], out=np.zeros_like(d), where=length[:, None] > 0)
-    nx, ny, ux, uy = near[:, 0], near[:, 1], u[:, 0], u[:, 1]
-    foot = -(nx * ux + ny * uy)  # metres from ``near`` to the foot of the perpendicular
-    off = nx * uy - ny * ux  # distance of the line from the centre
-    half = np.sqrt(np.maximum(r * r - off * off, 0.0))
-    s1 = np.clip(foot - half, 0.0, length)
-    s2 = np.maximum(np.clip(foot + half, 0.0, length), s1)
-    p1x, p1y = nx + s1 * ux, ny + s1 * uy
-    p2x, p2y = nx + s2 * ux, ny + s2 * uy
-    fx, fy = far[:, 0], far[:, 1]
-    rr = 0.5 * r * r
-    area = (rr * np.arctan2(nx * p1y - ny * p1x, nx * p1x + ny * p1y) + 0.5 * (p1x * p2y - p1y * p2x)
-            + rr * np.arctan2(p2x * fy - p2y * fx, p2x * fx + p2y * fy))
-    area[flip] = -area[flip]
-    return area
+    off = near[:, 0] * u[:, 1] - near[:, 1] * u[:, 0]  # distance of the line from the centre
+    foot = near - np.einsum("ij,ij->i", near, u)[:, None] * u  # the centre's foot on the line, from ``near``
+    p1, p2 = chord_ends(p, q, foot, np.sqrt(np.maximum(r * r - off * off, 0.0)))
+
+    def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+
+    def angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.arctan2(cross(a, b), np.einsum("ij,ij->i", a, b))
+
+    return 0.5 * r * r * angle(p, p1) + 0.5 * cross(p1, p2) + 0.5 * r * r * angle(p2, q)
 
 
 def disc_polygon_area(geoms: Any, centers: np.ndarray, radius_m: float) -> np.ndarray:

@@ -38,7 +38,7 @@ import shapely
 
 from ecogis.cell_clipping import area_segments, convex_cells_in_area
 from ecogis.delaunay import delaunay
-from ecogis.disc_geometry import disc_polygon_area, equal_area_radius, segment_disc_area
+from ecogis.disc_geometry import chord_ends, disc_polygon_area, equal_area_radius, segment_disc_area
 from ecogis.polygon_rings import _same_points, dissolve_rings, place_holes, touching_groups  # noqa: F401
 
 __all__ = [
@@ -114,24 +114,6 @@ def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point
     best = np.full(radius.size, np.inf)
     np.minimum.at(best, vertex, limit)
     return np.minimum(radius, best)
-
-
-def _crossings(P: np.ndarray, Q: np.ndarray, mid: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where segments P -> Q enter and leave the circles crossing them at ``mid`` ± ``half`` along them (clipped).
-
-    Measured in metres from the end nearer ``mid``: an end a trillion metres out (a Voronoi
-    vertex of nearly collinear stops) would otherwise cost the crossing centimetres.
-    """
-    flip = np.einsum("ij,ij->i", P - mid, P - mid) > np.einsum("ij,ij->i", Q - mid, Q - mid)
-    base = np.where(flip[:, None], Q, P)
-    d = np.where(flip[:, None], P, Q) - base
-    length = np.hypot(d[:, 0], d[:, 1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = np.where(length[:, None] > 0, d / length[:, None], 0.0)
-    t = np.einsum("ij,ij->i", mid - base, u)
-    near = base + np.clip(t - half, 0.0, length)[:, None] * u  # the crossing nearer ``base``
-    far = base + np.clip(t + half, 0.0, length)[:, None] * u
-    return np.where(flip[:, None], far, near), np.where(flip[:, None], near, far)
 
 
 def _closed(xy: np.ndarray, ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -531,7 +513,7 @@ class VoronoiCells:
         half2 = r * r - 0.25 * np.einsum("ij,ij->i", p[A] - p[B], p[A] - p[B])
         s_mid = np.einsum("ij,ij->i", mid - P, PQ / length[:, None]) / length
         s_half = np.sqrt(np.maximum(half2, 0.0)) / length
-        x_in, x_out = _crossings(P, Q, mid, np.sqrt(np.maximum(half2, 0.0)))
+        x_in, x_out = chord_ends(P, Q, mid, np.sqrt(np.maximum(half2, 0.0)))
         return {"a": A, "b": B, "P": P, "Q": Q, "PQ": PQ, "in_p": in_p, "in_q": in_q,
                 "x_in": x_in, "x_out": x_out,
                 "exit_only": in_p & ~in_q, "entry_only": ~in_p & in_q,
