@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ecogis.arc_rings import ArcRings, _closed, _subset
 from ecogis.discs import (
     PieceRings,
     VoronoiCells,
@@ -41,7 +43,7 @@ from ecogis.discs import (
 )
 from ecogis.errors import InputError
 from ecogis.partition import map_tasks, scheduler_address
-from ecogis.polygon_rings import reversed_rings
+from ecogis.polygon_rings import boxes_near_segments, reversed_rings
 
 __all__ = ["DEFAULT_ARC_STEP_DEG", "within_distance"]
 
@@ -252,12 +254,10 @@ def _tile_gaps(voronoi: VoronoiCells, idx: np.ndarray, radius_m: float, extent: 
     None when a walk was inconsistent.
     """
     area = shapely.from_wkb(area_wkb)  # each task its own (prepared geometries are not shared between threads)
-    rings = voronoi.gap_rings(idx, radius_m, extent=extent, arc_step_rad=arc_step_rad)
+    rings = voronoi.gap_arc_rings(idx, radius_m, extent=extent, arc_step_rad=arc_step_rad)
     if rings is None:
         return None
-    held = [rings]  # handed over, so that the merge can let the pieces' arrays go before it dissolves them
-    del rings
-    return _merge_gap_pieces(held, area, keys=True)
+    return _merge_gap_pieces(rings, area, keys=True)
 
 
 def _merge_tiles(done: list[tuple[np.ndarray, ...]]) -> np.ndarray:
@@ -307,7 +307,8 @@ def _ring_signed_area(xy: np.ndarray, ring: np.ndarray, n_rings: int) -> np.ndar
     return np.bincount(ring[:-1][same], weights=cross[same], minlength=n_rings)
 
 
-def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometry, *, keys: bool = False) -> Any:
+def _merge_gap_pieces(held: ArcRings | PieceRings | list[PieceRings], area: shapely.Geometry, *,
+                      keys: bool = False) -> Any:
     """Gap polygons from exact gap pieces: cut to ``area`` piece by piece, merged only where they touch.
 
     A piece whose bounding box misses the area's boundary is wholly inside or wholly
@@ -320,43 +321,32 @@ def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometr
     (pieces touching at a single point, or not fitting exactly) the pieces that touch
     there are merged by :func:`shapely.union_all`, group by group.  No geometry is built
     for a piece that is not cut: the rings stay coordinate arrays until they are merged.
+    Given as :class:`ecogis.arc_rings.ArcRings`, the pieces are merged on their shared
+    vertices alone and each arc is drawn once, into the merged rings
+    (:func:`_merge_arc_pieces`); where that cannot be done they are drawn first.
     ``held`` is the pieces, or a list holding them only (then they are let go before the
     dissolve, which keeps the peak memory down).
     """
+    if isinstance(held, ArcRings):
+        merged = _merge_arc_pieces(held, area, keys=keys)
+        if merged is not None:
+            return merged
+        log.debug("gap pieces merged with their arcs drawn (an arc too short, or pieces that do not fit)")
+        held = [held.expanded()]
     rings = held.pop() if isinstance(held, list) else held
     n = rings.owner.size
-    empty = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
     if n == 0:
-        return empty if keys else empty[0]
-    boundary = area.boundary
-    shapely.prepare(boundary)
-    shapely.prepare(area)
+        return _NO_GAPS if keys else _NO_GAPS[0]
     xy_all, ring_all = rings.xy, rings.ring
     starts = np.flatnonzero(np.r_[True, ring_all[1:] != ring_all[:-1]])
     ext_start = starts[rings.exterior]  # the exterior ring of each piece, in piece order
     # each piece's box (from its exterior to the next piece's: a piece's hole lies inside its exterior)
     lo = np.minimum.reduceat(xy_all, ext_start, axis=0)
     hi = np.maximum.reduceat(xy_all, ext_start, axis=0)
-    near = shapely.intersects(boundary, shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))
-    keep = np.zeros(n, dtype=bool)
-    far = np.flatnonzero(~near)
-    if far.size:
-        first = xy_all[ext_start[far]]
-        keep[far] = shapely.contains_xy(area, first[:, 0], first[:, 1])
-    cut_parts = np.zeros(0, dtype=object)
-    cross = np.flatnonzero(near)
-    if cross.size:
-        p = rings.polygons(cross)
-        inside = shapely.contains(area, p)
-        keep[cross[inside]] = True
-        p, cross = p[~inside], cross[~inside]
-        hit = shapely.intersects(area, p)
-        if hit.any():
-            cut_parts = _polygons_of(_cut_to_area(p[hit], area))
+    keep, cut_parts = _kept_and_cut(lo, hi, xy_all[ext_start], rings.polygons, area)
     kept = np.flatnonzero(keep)
-    cut_parts = shapely.orient_polygons(cut_parts, exterior_cw=False)
     if kept.size == 0 and cut_parts.size == 0:
-        return empty if keys else empty[0]
+        return _NO_GAPS if keys else _NO_GAPS[0]
     # the kept pieces' rings as arrays; a piece with a hole (a whole disc, counter-clockwise) is oriented as GEOS
     # orients it: exterior counter-clockwise, hole clockwise
     rank = np.full(n, -1, dtype=np.intp)
@@ -390,17 +380,112 @@ def _merge_gap_pieces(held: PieceRings | list[PieceRings], area: shapely.Geometr
     length = np.bincount(ring_k, minlength=kept_rings.size)
     shareable = exterior_k[ring_k] & ((pos < events[ring_k]) | (pos == length[ring_k] - 1))
     if cut_parts.size:
-        c_rings, c_item = shapely.get_rings(cut_parts, return_index=True)
-        c_xy, c_ring = shapely.get_coordinates(c_rings, return_index=True)
+        c_xy, c_ring, c_item = _ring_arrays(cut_parts)
         xy = np.vstack([xy_k, c_xy])
         ring = np.concatenate([ring_k, c_ring + kept_rings.size])
-        item = np.concatenate([ring_item[ring_k], c_item[c_ring] + kept.size])
+        item = np.concatenate([ring_item[ring_k], c_item + kept.size])
         shareable = np.concatenate([shareable, np.ones(c_ring.size, dtype=bool)])
     else:
         xy, ring, item = xy_k, ring_k, ring_item[ring_k]
     del rings, xy_all, ring_all, xy_k, ring_k, shared_k, pos  # (the pieces' own arrays: no longer needed)
     merged, outline_xy, outline_poly, outline_ring = _dissolve(xy, ring, item, shareable)
     return (merged, outline_xy, outline_poly, outline_ring) if keys else merged
+
+
+_NO_GAPS = (np.zeros(0, dtype=object), np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+
+
+def _kept_and_cut(lo: np.ndarray, hi: np.ndarray, first: np.ndarray, polygons: Callable[[np.ndarray], np.ndarray],
+                  area: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Which pieces lie wholly inside ``area``, and the parts in it of those that cross its boundary.
+
+    ``lo``, ``hi`` are boxes holding the pieces, ``first`` a vertex of each, ``polygons``
+    builds the pieces given by index; only the pieces whose box meets the boundary are built.
+    """
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    shapely.prepare(area)
+    near = boxes_near_segments(lo, hi, *area_segments(area))  # (the boxes of a band along the boundary)
+    near[near] = shapely.intersects(boundary, shapely.box(lo[near, 0], lo[near, 1], hi[near, 0], hi[near, 1]))
+    keep = np.zeros(len(lo), dtype=bool)
+    far = np.flatnonzero(~near)
+    if far.size:
+        keep[far] = shapely.contains_xy(area, first[far, 0], first[far, 1])
+    cut_parts = np.zeros(0, dtype=object)
+    cross = np.flatnonzero(near)
+    if cross.size:
+        p = polygons(cross)
+        inside = shapely.contains(area, p)
+        keep[cross[inside]] = True
+        p = p[~inside]
+        hit = shapely.intersects(area, p)
+        if hit.any():
+            cut_parts = _polygons_of(_cut_to_area(p[hit], area))
+    return keep, shapely.orient_polygons(cut_parts, exterior_cw=False)
+
+
+def _ring_arrays(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The closed rings of polygons as arrays: each vertex's xy, its ring and its polygon."""
+    if len(polys) == 0:
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    return xy, ring, ring_poly[ring]
+
+
+def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> Any:
+    """:func:`_merge_gap_pieces` of pieces whose arcs are not drawn yet; None where that cannot be done.
+
+    The rings carry only the vertices pieces may share (every one of them is shareable)
+    and an arc edge from each cut piece's entry to its exit, so the dissolve works on
+    about one vertex in fifteen; each arc is drawn once, into the merged ring it ends
+    in, and the whole discs (holes that share nothing) are drawn as rings and carried
+    whole.  The polygons are the same, vertex for vertex, as those of the pieces drawn
+    first.  None (draw the pieces first) when an arc is too short to draw the same way,
+    a ring is not oriented as the walk makes it, or the pieces do not fit exactly.
+    """
+    if not arcs.plain():
+        return None
+    n = arcs.owner.size
+    if n == 0:
+        return _NO_GAPS if keys else _NO_GAPS[0]
+    lo, hi = arcs.boxes()
+    keep, cut_parts = _kept_and_cut(lo, hi, arcs.first_vertices(), arcs.polygons, area)
+    kept = np.flatnonzero(keep)
+    if kept.size == 0 and cut_parts.size == 0:
+        return _NO_GAPS if keys else _NO_GAPS[0]
+    n_whole = arcs.n_whole
+    whole, cut = kept[kept < n_whole], kept[kept >= n_whole] - n_whole
+    # the whole cells, counter-clockwise as walked, and their discs as holes (drawn, turned clockwise)
+    shell_xy, shell_ring = _closed(*_subset(arcs.whole_xy, arcs.whole_ring, whole, n_whole))
+    hole_xy, hole_ring = arcs.circles(whole)
+    if (_ring_signed_area(shell_xy, shell_ring, whole.size) < 0).any() or \
+            (_ring_signed_area(hole_xy, hole_ring, whole.size) <= 0).any():
+        return None
+    holes = shapely.linearrings(hole_xy[reversed_rings(hole_ring, np.ones(whole.size, dtype=bool))],
+                                indices=hole_ring) if whole.size else np.zeros(0, dtype=object)
+    # the cut pieces: their vertices and the exit again, the arc the edge from the entry (the last) to it
+    xy_c, piece = _subset(arcs.cut_xy, arcs.cut_piece, cut, arcs.cut_point.size)
+    begin = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]]) if piece.size else np.zeros(0, dtype=np.intp)
+    length = np.bincount(piece, minlength=cut.size) + 1
+    off = np.cumsum(length) - length
+    ring_xy = np.empty((int(length.sum()), 2))
+    ring_xy[off[piece] + np.arange(piece.size) - begin[piece]] = xy_c
+    ring_xy[off + length - 1] = xy_c[begin]
+    arc = np.full(ring_xy.shape[0], -1, dtype=np.intp)
+    arc[off + length - 2] = cut
+    cut_ring = np.repeat(np.arange(cut.size), length)
+    c_xy, c_ring, c_item = _ring_arrays(cut_parts)
+    k = whole.size + cut.size
+    xy = np.vstack([shell_xy, ring_xy, c_xy])
+    ring = np.concatenate([shell_ring, cut_ring + whole.size, c_ring + k])
+    item = np.concatenate([shell_ring, cut_ring + whole.size, c_item + k])
+    arc = np.concatenate([np.full(shell_ring.size, -1, dtype=np.intp), arc, np.full(c_ring.size, -1, dtype=np.intp)])
+    merged, _, outline = dissolve_rings(xy, ring, np.ones(len(xy), dtype=bool), outline=True, item=item,
+                                        extra=(holes, np.arange(whole.size)), arcs=(arc, arcs.arc_vertices))
+    if merged is None:
+        return None
+    return (merged, *outline) if keys else merged
 
 
 def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:

@@ -31,17 +31,17 @@ True
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import shapely
 
+from ecogis.arc_rings import ArcRings, PieceRings, rings_to_polygons
 from ecogis.cell_clipping import area_segments, convex_cells_in_area
 from ecogis.delaunay import delaunay
 from ecogis.disc_geometry import chord_ends, disc_polygon_area, equal_area_radius, segment_disc_area
 from ecogis.polygon_rings import _same_points, dissolve_rings, place_holes, touching_groups  # noqa: F401
 
 __all__ = [
+    "ArcRings",
     "PieceRings",
     "VoronoiCells",
     "area_segments",
@@ -56,148 +56,6 @@ __all__ = [
 ]
 
 _OUTSIDE, _ENTRY, _EXIT = 0, 1, 2  # events of a walk along a cell's boundary
-
-
-def _arcs(centres: np.ndarray, entry: np.ndarray, exit_: np.ndarray, r: float,
-          step_rad: float, neck: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Inner vertices of the arcs from each entry point back (clockwise) to its exit point.
-
-    Points are relative to their centre.  Each arc gets k >= 1 inner vertices at equal
-    angles, all at one radius a little beyond the circle, chosen so that the fan of
-    chords (two from the arc's ends on the circle, k - 1 between inner vertices) has
-    the sector's exact area.  Returns the vertices and the index of the arc each
-    belongs to.  ``neck`` (the point of each arc, then the bisectors its circle comes within a
-    hair of: point, direction, distance) keeps the vertices this side of those bisectors:
-    vertices beyond the circle would cross the cell's edge there (:func:`_below_neck`).
-    """
-    th_entry = np.arctan2(entry[:, 1], entry[:, 0])
-    sweep = np.mod(th_entry - np.arctan2(exit_[:, 1], exit_[:, 0]), 2.0 * np.pi)
-    k = np.maximum(np.ceil(sweep / step_rad).astype(np.int64) - 1, 1)
-    step = sweep / (k + 1)
-    # 0.5 sin(step) (2 r rho + (k - 1) rho^2) = 0.5 r^2 sweep, for rho
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = r * r * sweep / np.sin(step)
-        a = (k - 1).astype(float)
-        rho = np.where(a > 0, (-2.0 * r + np.sqrt(4.0 * r * r + 4.0 * a * c)) / (2.0 * np.maximum(a, 1.0)), c / (2.0 * r))
-    rho = np.where(sweep > 0, rho, r)
-    arc = np.repeat(np.arange(len(sweep)), k)
-    j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
-    t = th_entry[arc] - step[arc] * j
-    radius = rho[arc]
-    if neck is not None:
-        radius = _below_neck(neck[0][arc], t, radius, *neck[1:])
-    return centres[arc] + radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]), arc
-
-
-def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point: np.ndarray,
-                neck_direction: np.ndarray, neck_distance: np.ndarray) -> np.ndarray:
-    """Radii of vertices (of ``point``'s circle, at angle ``t``) cut to stay 1 µm this side of every near bisector.
-
-    The bisectors are given as (point, direction, distance), sorted by point.
-    """
-    radius = np.array(radius, dtype=float)
-    if neck_point.size == 0 or radius.size == 0:
-        return radius
-    lo = np.searchsorted(neck_point, point, side="left")
-    hi = np.searchsorted(neck_point, point, side="right")
-    count = hi - lo
-    some = np.flatnonzero(count > 0)
-    if some.size == 0:
-        return radius
-    c = count[some]
-    vertex = np.repeat(some, c)
-    pair = np.repeat(lo[some] - np.cumsum(c) + c, c) + np.arange(int(c.sum()))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.cos(t[vertex] - neck_direction[pair])
-        limit = np.where(cos > 0, (neck_distance[pair] - 1e-6) / cos, np.inf)
-    best = np.full(radius.size, np.inf)
-    np.minimum.at(best, vertex, limit)
-    return np.minimum(radius, best)
-
-
-def _closed(xy: np.ndarray, ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rings (vertices ``xy``, contiguous ring ids ``ring``) closed as :func:`shapely.linearrings` closes them.
-
-    The first vertex is repeated at the end of each ring whose last vertex differs from it.
-    """
-    if ring.size == 0:
-        return xy, ring
-    start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    end = np.r_[start[1:], ring.size]
-    open_ = (xy[start] != xy[end - 1]).any(axis=1)
-    shift = np.cumsum(open_) - open_  # closing vertices added before each ring
-    length = end - start
-    at = np.repeat(shift, length) + np.arange(ring.size)
-    out_xy = np.empty((ring.size + int(open_.sum()), 2))
-    out_ring = np.empty(out_xy.shape[0], dtype=ring.dtype)
-    out_xy[at] = xy
-    out_ring[at] = ring
-    close_at = (end + shift)[open_]
-    out_xy[close_at] = xy[start[open_]]
-    out_ring[close_at] = ring[start[open_]]
-    return out_xy, out_ring
-
-
-class PieceRings(NamedTuple):
-    """Gap pieces as coordinate arrays: what :meth:`VoronoiCells.gap_pieces` builds its polygons from.
-
-    Attributes
-    ----------
-    xy : numpy.ndarray
-        ``(m, 2)`` vertices of every ring, closed (last = first), ring after ring; each piece's
-        exterior first, then its hole (a whole disc) if any.
-    ring : numpy.ndarray
-        The ring of each vertex (0, 1, ... contiguous).
-    ring_piece : numpy.ndarray
-        The piece of each ring.
-    exterior : numpy.ndarray
-        Whether each ring is its piece's exterior.
-    shared : numpy.ndarray
-        The vertices other cells' pieces may share (crossings, cell vertices, far points; not the
-        arcs' inner vertices, nor a ring's closing vertex).
-    owner : numpy.ndarray
-        The point (cell) of each piece.
-    """
-
-    xy: np.ndarray
-    ring: np.ndarray
-    ring_piece: np.ndarray
-    exterior: np.ndarray
-    shared: np.ndarray
-    owner: np.ndarray
-
-    def polygons(self, pieces: np.ndarray | None = None) -> np.ndarray:
-        """The pieces (all, or those given by index, in that order) as shapely polygons."""
-        if pieces is None:
-            return rings_to_polygons(self.xy, self.ring, self.ring_piece)
-        pieces = np.asarray(pieces, dtype=np.intp)
-        if pieces.size == 0:
-            return np.zeros(0, dtype=object)
-        rank = np.full(self.owner.size, -1, dtype=np.intp)
-        rank[pieces] = np.arange(pieces.size)
-        vr = rank[self.ring_piece[self.ring]]
-        sel = np.flatnonzero(vr >= 0)
-        o = sel[np.argsort(vr[sel], kind="stable")]
-        ring = self.ring[o]
-        dense = np.cumsum(np.r_[True, ring[1:] != ring[:-1]]) - 1
-        ring_piece = rank[self.ring_piece[ring[np.r_[True, ring[1:] != ring[:-1]]]]]
-        return rings_to_polygons(self.xy[o], dense, ring_piece)
-
-
-def rings_to_polygons(xy: np.ndarray, ring: np.ndarray, ring_piece: np.ndarray) -> np.ndarray:
-    """Polygons from closed rings (contiguous ``ring`` ids), each piece's first ring its exterior.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> xy = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0], [1, 1], [1, 2], [2, 2], [1, 1]], dtype=float)
-    >>> float(rings_to_polygons(xy, np.repeat([0, 1], [5, 4]), np.array([0, 0]))[0].area)
-    15.5
-    """
-    if ring.size == 0:
-        return np.zeros(0, dtype=object)
-    return shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_piece)
 
 
 class VoronoiCells:
@@ -453,9 +311,10 @@ class VoronoiCells:
         cell, kind, xy = self._walk(wanted, r, self._reach(r, extent))
         if cell.size == 0:
             return none
-        rings = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
-        if rings is None:
+        arcs = self._pieces(cell, kind, xy, r, arc_step_rad, self._tight(r, arc_step_rad))
+        if arcs is None:
             return None
+        rings = arcs.expanded()
         out = (rings.polygons(), rings.owner)
         if vertices:
             return (*out, rings.xy[rings.shared], rings.ring_piece[rings.ring[rings.shared]])
@@ -475,6 +334,13 @@ class VoronoiCells:
         >>> rings.owner.size, bool((rings.polygons() == cells.gap_pieces(np.arange(4), 500.0)[0]).all())
         (8, True)
         """
+        arcs = self.gap_arc_rings(which, radius_m, extent=extent, arc_step_rad=arc_step_rad)
+        return None if arcs is None else arcs.expanded()
+
+    def gap_arc_rings(self, which: np.ndarray, radius_m: float, *,
+                      extent: tuple[float, float, float, float] | None = None,
+                      arc_step_rad: float = 2.0 * np.pi / 256) -> ArcRings | None:
+        """:meth:`gap_rings` before the arcs are drawn (:class:`ecogis.arc_rings.ArcRings`); None as there."""
         which = np.asarray(which)
         idx = np.flatnonzero(which) if which.dtype == bool else which.astype(np.intp)
         r = float(radius_m)
@@ -595,8 +461,8 @@ class VoronoiCells:
         return point[o], direction[o], distance[o]
 
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
-                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> PieceRings | None:
-        """Polygons from the walk: exit, outside vertices, entry, then the arc back to the exit."""
+                arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> ArcRings | None:
+        """The pieces from the walk (exit, outside vertices, entry, then the arc back to the exit), arcs not drawn."""
         p = self._pts
         # each cell's events, started at its first exit: a piece runs from an exit to the next entry
         group_start = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
@@ -614,83 +480,20 @@ class VoronoiCells:
             first_exit[crossed] = pos[is_exit][np.r_[True, g_exit[1:] != g_exit[:-1]]]
         order = np.lexsort(((pos - first_exit[group]) % group_size[group], group))
         cell, kind, xy, group = cell[order], kind[order], xy[order], group[order]
-        parts: list[tuple[np.ndarray, ...]] = []  # (xy, ring, exterior, shared) of each kind of piece
-        owner = []
         # a cell the circle never crosses holds the whole disc: the cell with the disc as a hole
         whole = ~crossed[group]
-        n_whole = 0
-        if whole.any():
-            ring = np.searchsorted(np.flatnonzero(~crossed), group[whole])
-            first = np.r_[True, ring[1:] != ring[:-1]]
-            k = max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)
-            t = np.linspace(0.0, 2.0 * np.pi, k, endpoint=False)
-            centres = p[cell[whole][first]]
-            own = cell[whole][first]
-            r_eq = _below_neck(np.repeat(own, k), np.tile(t, len(own)), np.full(len(own) * k, equal_area_radius(r, k)),
-                               *tight).reshape(len(own), k)
-            circle = np.stack([centres[:, 0:1] + r_eq * np.cos(t), centres[:, 1:2] + r_eq * np.sin(t)], axis=-1)
-            n_whole = len(centres)
-            shell_xy, shell_ring = _closed(xy[whole] + self._origin, ring)
-            hole_xy, hole_ring = _closed(circle.reshape(-1, 2) + self._origin, np.repeat(np.arange(n_whole), k))
-            # each piece: its shell, then its hole
-            both = np.concatenate([2 * shell_ring, 2 * hole_ring + 1])
-            o = np.argsort(both, kind="stable")
-            exterior = np.zeros(2 * n_whole, dtype=bool)
-            exterior[0::2] = True
-            shared = np.concatenate([np.r_[shell_ring[1:] == shell_ring[:-1], False], np.zeros(hole_ring.size, bool)])
-            parts.append((np.vstack([shell_xy, hole_xy])[o], both[o], exterior, shared[o]))
-            owner.append(own)
+        ring = np.searchsorted(np.flatnonzero(~crossed), group[whole])
+        own = cell[whole][np.r_[True, ring[1:] != ring[:-1]]] if ring.size else np.zeros(0, dtype=np.intp)
         cut = ~whole
-        if cut.any():
-            c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
-            piece = np.cumsum(kind_c == _EXIT) - 1
-            begin = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]])
-            last = np.r_[begin[1:], piece.size] - 1
-            if not ((kind_c[begin] == _EXIT).all() and (kind_c[last] == _ENTRY).all()):
-                return None
-            centre = p[c[begin]]
-            arc_xy, arc_piece = _arcs(centre, xy_c[last] - centre, xy_c[begin] - centre, r, arc_step_rad,
-                                      (c[begin], *tight))
-            # each piece's ring: its events, its arc, and the first event again (closed as shapely closes it),
-            # put in place directly
-            n_pieces = begin.size
-            n_ev = np.bincount(piece, minlength=n_pieces)
-            n_arc = np.bincount(arc_piece, minlength=n_pieces)
-            length = n_ev + n_arc + 1
-            off = np.cumsum(length) - length
-            at_ev = off[piece] + np.arange(piece.size) - begin[piece]
-            at_arc = off[arc_piece] + n_ev[arc_piece] + np.arange(arc_piece.size) - (np.cumsum(n_arc) - n_arc)[arc_piece]
-            ring_xy = np.empty((int(length.sum()), 2))
-            ring_xy[at_ev] = xy_c
-            ring_xy[at_arc] = arc_xy
-            ring_xy[off + length - 1] = xy_c[begin]
-            ring_xy += self._origin
-            event = np.zeros(ring_xy.shape[0], dtype=bool)
-            event[at_ev] = True
-            keep_v = None
-            enough = (n_ev + n_arc) >= 3  # a tangent crossing leaves no area
-            if not enough.all():
-                keep_v = np.repeat(enough, length)
-            # (a ring whose last vertex is its first already is not closed again)
-            same_end = (ring_xy[off + length - 2] == ring_xy[off]).all(axis=1)
-            if same_end.any():
-                drop = np.ones(ring_xy.shape[0], dtype=bool)
-                drop[(off + length - 1)[same_end]] = False
-                keep_v = drop if keep_v is None else keep_v & drop
-                length = length - same_end
-            cut_ring = np.repeat(np.arange(int(enough.sum())), length[enough])
-            if keep_v is not None:
-                ring_xy, event = ring_xy[keep_v], event[keep_v]
-            parts.append((ring_xy, cut_ring, np.ones(int(enough.sum()), dtype=bool), event))
-            owner.append(c[begin][enough])
-        if not parts:
+        c, kind_c, xy_c = cell[cut], kind[cut], xy[cut]
+        piece = np.cumsum(kind_c == _EXIT) - 1
+        begin = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]]) if piece.size else np.zeros(0, dtype=np.intp)
+        last = np.r_[begin[1:], piece.size] - 1 if piece.size else begin
+        if cell.size == 0 or not ((kind_c[begin] == _EXIT).all() and (kind_c[last] == _ENTRY).all()):
             return None
-        offsets = np.cumsum([0] + [q[2].size for q in parts])
-        ring = np.concatenate([q[1] + o for q, o in zip(parts, offsets[:-1])])
-        exterior = np.concatenate([q[2] for q in parts])
-        ring_piece = np.cumsum(exterior) - 1
-        return PieceRings(np.vstack([q[0] for q in parts]), ring, ring_piece, exterior,
-                          np.concatenate([q[3] for q in parts]), np.concatenate(owner))
+        centre = p[c[begin]]
+        return ArcRings(self._origin, r, arc_step_rad, tight, xy[whole] + self._origin, ring, p[own], own,
+                        xy_c + self._origin, piece, centre, xy_c[last] - centre, xy_c[begin] - centre, c[begin])
 
     def _rays(self, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The Voronoi edges of the hull: (point a, point b, triangle, start, far point, outward normal).

@@ -5,15 +5,19 @@ Part of :mod:`ecogis.discs`, which re-exports the public names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import shapely
 
 __all__ = [
+    "boxes_near_segments",
     "cut_outlines",
     "dissolve_rings",
+    "hole_owners",
     "place_holes",
+    "polygons_with_holes",
     "reversed_rings",
     "touching_groups",
 ]
@@ -57,29 +61,70 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     """
     shells = np.asarray(shells, dtype=object)
     holes = np.asarray(holes, dtype=object)
-    polys = shapely.polygons(shells)
     if holes.size == 0 or shells.size == 0:
         if holes.size:
             return None
+        polys = shapely.polygons(shells)
         return (polys, np.arange(shells.size)) if owners else polys
+    owner = hole_owners(shells, holes)
+    if owner is None:
+        return None
+    return polygons_with_holes(shells, [(holes, owner)], owners=owners)
+
+
+def hole_owners(shells: np.ndarray, holes: np.ndarray, *, surely_inside: bool = False) -> np.ndarray | None:
+    """The smallest of ``shells`` (linear rings) around each of ``holes``; None when a hole lies in none.
+
+    A hole's candidates are the shells whose box holds its first vertex, tested with
+    prepared point-in-polygon, smallest first.  With ``surely_inside`` (the caller knows
+    every hole lies in one of the shells), the largest candidate is taken without a test
+    when no smaller one holds the hole: a big shell (the area itself, with all its holes)
+    is then never prepared for point-in-polygon.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> rings = shapely.box(0, 0, 10, 10).exterior, shapely.box(4, 4, 5, 5).exterior
+    >>> hole_owners(np.array(rings), np.array([shapely.box(2, 2, 3, 3).exterior])).tolist()
+    [0]
+    """
     first = shapely.get_coordinates(shapely.get_point(holes, 0))
-    hi, si = shapely.STRtree(polys).query(shapely.points(first))
-    shapely.prepare(polys[np.unique(si)])
-    inside = shapely.contains_xy(polys[si], first[hi, 0], first[hi, 1])
-    hi, si = hi[inside], si[inside]
+    lo_x, lo_y, hi_x, hi_y = shapely.bounds(shells).T
+    hi, si = shapely.STRtree(shapely.box(lo_x, lo_y, hi_x, hi_y)).query(shapely.points(first))
     if hi.size == 0:
         return None
-    area = shapely.area(polys)
-    o = np.lexsort((area[si], hi))
+    polys = np.empty(shells.size, dtype=object)
+    size = (hi_x - lo_x) * (hi_y - lo_y)
+    o = np.lexsort((size[si], hi))
     hi, si = hi[o], si[o]
-    best = np.r_[True, hi[1:] != hi[:-1]]
+    last = np.r_[hi[1:] != hi[:-1], True]  # each hole's candidate with the largest box
+    test = ~last if surely_inside else np.ones(hi.size, dtype=bool)
+    tested = np.unique(si[test])
+    polys[tested] = shapely.polygons(shells[tested])
+    shapely.prepare(polys[tested])
+    inside = shapely.contains_xy(polys[si[test]], first[hi[test], 0], first[hi[test], 1])
+    in_h, in_s = hi[test][inside], si[test][inside]
     owner = np.full(holes.size, -1, dtype=np.intp)
-    owner[hi[best]] = si[best]
-    if (owner < 0).any():
-        return None
-    rings = np.concatenate([shells, holes])
-    poly_of = np.concatenate([np.arange(shells.size), owner])
-    kind = np.r_[np.zeros(shells.size), np.ones(holes.size)]  # each shell before its holes
+    if in_h.size:
+        area = np.zeros(shells.size)
+        held = np.unique(in_s)
+        area[held] = shapely.area(polys[held])
+        o = np.lexsort((area[in_s], in_h))
+        in_h, in_s = in_h[o], in_s[o]
+        best = np.r_[True, in_h[1:] != in_h[:-1]]
+        owner[in_h[best]] = in_s[best]
+    if surely_inside:  # in no smaller candidate: in the last
+        rest = owner[hi[last]] < 0
+        owner[hi[last][rest]] = si[last][rest]
+    return None if (owner < 0).any() else owner
+
+
+def polygons_with_holes(shells: np.ndarray, holes: list[tuple[np.ndarray, np.ndarray]], *,
+                        owners: bool = False) -> Any:
+    """Polygons of ``shells`` (linear rings), with ``holes`` given as ``(rings, shell of each)`` lists, in order."""
+    rings = np.concatenate([shells, *(h[0] for h in holes)])
+    poly_of = np.concatenate([np.arange(shells.size), *(np.asarray(h[1], dtype=np.intp) for h in holes)])
+    kind = np.r_[np.zeros(shells.size), np.ones(rings.size - shells.size)]  # each shell before its holes
     o = np.lexsort((kind, poly_of))
     polys = shapely.polygons(rings[o], indices=poly_of[o])
     return (polys, poly_of) if owners else polys
@@ -89,7 +134,8 @@ _NO_OUTLINE = (np.zeros((0, 2)), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=n
 
 
 def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, outline: bool = False,
-                   item: np.ndarray | None = None, extra: tuple[np.ndarray, np.ndarray] | None = None) -> Any:
+                   item: np.ndarray | None = None, extra: tuple[np.ndarray, np.ndarray] | None = None,
+                   arcs: tuple[np.ndarray, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] | None = None) -> Any:
     """Merge polygons that fit exactly (a coverage) by cancelling their shared edges, without an overlay.
 
     ``xy`` are the coordinates of the polygons' rings (closed: last = first), ``ring`` the
@@ -115,6 +161,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
 
     The outline (with ``outline``) is ``(xy, polygon, ring)``: ``ring`` is the position of
     the vertex's ring in its polygon (0 the exterior, then the holes in order).
+
+    ``arcs`` are edges still to draw: ``(arc, draw)``, ``arc`` the arc (0 ..; -1 for a
+    straight edge) from each vertex to the next of its ring, ``draw(arcs)`` their inner
+    vertices and which of ``arcs`` each is on, in order (e.g.
+    :meth:`ecogis.arc_rings.ArcRings.arc_vertices`).  An arc is never shared, so it is
+    kept whole and drawn once, into the merged ring; the outline holds only ``xy``'s vertices.
 
     Examples
     --------
@@ -147,10 +199,14 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
             passed_item = item[mine][np.r_[True, ring[mine][1:] != ring[mine][:-1]]]
             item = item[~mine]
         xy, ring, shareable = xy[~mine], ring[~mine], shareable[~mine]
+        arcs = None if arcs is None else (arcs[0][~mine], arcs[1])
         n = len(xy)
     if extra is not None and item is not None and len(extra[0]):
         passed = np.concatenate([passed, np.asarray(extra[0], dtype=object)])
         passed_item = np.concatenate([passed_item, np.asarray(extra[1], dtype=np.intp)])
+    if arcs is None and n:  # runs of vertices no one shares are never cancelled: carried whole, as arcs
+        xy, ring, shareable, item, arcs = _runs_as_arcs(xy, ring, shareable, item)
+        n = len(xy)
     # vertex ids: shareable vertices by value, the others by position; a ring's closing vertex is its first
     sh = np.flatnonzero(shareable)
     o, new = _same_points(xy[sh])
@@ -162,22 +218,12 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
     start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
     end = np.r_[start[1:], n] - 1
     vid[end] = vid[start]
-    # edges i -> i + 1 inside a ring, without zero-length ones
-    moves = xy[1:] != xy[:-1]
-    e = np.flatnonzero((ring[1:] == ring[:-1]) & (moves[:, 0] | moves[:, 1]))
-    s, t = vid[e], vid[e + 1]
-    both = (s < n_shared) & (t < n_shared)
+    e, s, t, sf = _edges_left(xy, ring, vid, n_shared, None if arcs is None else arcs[0])
     m = np.int64(max(n_shared, 1))
-    fwd = s[both] * m + t[both]
-    rev = t[both] * m + s[both]
-    gone = np.zeros(e.size, dtype=bool)
-    gone[np.flatnonzero(both)[np.isin(fwd, rev)]] = True
-    e, s, t = e[~gone], s[~gone], t[~gone]
     size = n_shared + n
     out_deg = np.bincount(s, minlength=size)
     in_deg = np.bincount(t, minlength=size)
     bad = np.flatnonzero(((out_deg != in_deg) | (out_deg > 1))[:n_shared])
-    sf = np.sort(fwd)
     twice = sf[1:][sf[1:] == sf[:-1]]  # the same edge twice in one direction: the polygons overlap
     if bad.size or twice.size:
         bad_xy = xy[sh[o][new]][np.union1d(bad, twice // m)]
@@ -190,16 +236,48 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
             return (placed, none, _NO_OUTLINE) if outline else (placed, none)
         empty = np.zeros(0, dtype=object)
         return (empty, none, _NO_OUTLINE) if outline else (empty, none)
+    edge_order, dense = _chained(s, t, size)
+    chained_xy = xy[e[edge_order]]
+    drawn_xy, drawn_ring = _drawn(chained_xy, dense, e[edge_order], arcs)
+    chained = shapely.linearrings(drawn_xy, indices=drawn_ring)
+    rings = np.concatenate([chained, passed])
+    ccw = shapely.is_ccw(rings)
+    first_edge = e[edge_order][np.r_[True, dense[1:] != dense[:-1]]]
+    placed = _place(rings, ccw, None if item is None else (item, sh, vid, n_shared, first_edge, passed_item))
+    if placed is None:
+        return (None, none, None) if outline else (None, none)
+    polys, poly_of = placed
+    if not outline:
+        return polys, none
+    ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
+    ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
+    # each ring's place in its polygon: the exterior first, then the holes in the order of ``rings``
+    holes = np.flatnonzero(~ccw)
+    by_poly = holes[np.argsort(ring_poly[holes], kind="stable")]
+    hp = ring_poly[by_poly]
+    ring_pos = np.zeros(rings.size, dtype=np.intp)
+    ring_pos[by_poly] = np.arange(by_poly.size) - np.searchsorted(hp, hp) + 1
+    on = s[edge_order] < n_shared
+    return polys, none, (chained_xy[on], ring_poly[dense[on]], ring_pos[dense[on]])
+
+
+def _chained(s: np.ndarray, t: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (vertex ids ``s -> t``, at most one out of each vertex) chained into rings: their order and ring ids.
+
+    Runs of edges that already follow each other are chained whole; each ring starts at
+    its lowest run (pointer jumping ranks the runs along it).
+    """
+    n_edges = s.size
     start_edge = np.full(size, -1, dtype=np.intp)
-    start_edge[s] = np.arange(e.size)
+    start_edge[s] = np.arange(n_edges)
     nxt = start_edge[t]
     # runs of edges that follow each other in the input; chain the runs into rings
-    k = np.arange(e.size)
+    k = np.arange(n_edges)
     head = np.r_[True, nxt[:-1] != k[1:]]
     run = np.cumsum(head) - 1
     n_runs = int(run[-1]) + 1
     run_first = np.flatnonzero(head)
-    run_last = np.r_[run_first[1:], e.size] - 1
+    run_last = np.r_[run_first[1:], n_edges] - 1
     next_run = run[nxt[run_last]]
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -224,27 +302,87 @@ def dissolve_rings(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, *, o
     edge_order = np.repeat(run_first[run_order] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
     ring_of = np.repeat(label[run_order], lengths)
     dense = np.cumsum(np.r_[True, ring_of[1:] != ring_of[:-1]]) - 1
-    chained_xy = xy[e[edge_order]]
-    chained = shapely.linearrings(chained_xy, indices=dense)
-    rings = np.concatenate([chained, passed])
-    ccw = shapely.is_ccw(rings)
-    first_edge = e[edge_order][np.r_[True, dense[1:] != dense[:-1]]]
-    placed = _place(rings, ccw, None if item is None else (item, sh, vid, n_shared, first_edge, passed_item))
-    if placed is None:
-        return (None, none, None) if outline else (None, none)
-    polys, poly_of = placed
-    if not outline:
-        return polys, none
-    ring_poly = np.empty(rings.size, dtype=np.intp)  # (the chained rings come first)
-    ring_poly[np.r_[np.flatnonzero(ccw), np.flatnonzero(~ccw)]] = poly_of
-    # each ring's place in its polygon: the exterior first, then the holes in the order of ``rings``
-    holes = np.flatnonzero(~ccw)
-    by_poly = holes[np.argsort(ring_poly[holes], kind="stable")]
-    hp = ring_poly[by_poly]
-    ring_pos = np.zeros(rings.size, dtype=np.intp)
-    ring_pos[by_poly] = np.arange(by_poly.size) - np.searchsorted(hp, hp) + 1
-    on = s[edge_order] < n_shared
-    return polys, none, (chained_xy[on], ring_poly[dense[on]], ring_pos[dense[on]])
+    return edge_order, dense
+
+
+def _runs_as_arcs(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, item: np.ndarray | None) -> tuple[Any, ...]:
+    """The rings with each run of unshareable vertices taken out, to be drawn back as an arc (:func:`dissolve_rings`).
+
+    A ring keeps its first and last (closing) vertex and its shareable ones; the run after a
+    kept vertex is that vertex's arc.  A vertex equal to the next of its ring goes first
+    (its edge has no length: the dissolve drops it).  Returns ``(xy, ring, shareable,
+    item, arcs)``, ``arcs`` None when no run was taken out.
+    """
+    moves = xy[1:] != xy[:-1]
+    dup = np.r_[(ring[1:] == ring[:-1]) & ~(moves[:, 0] | moves[:, 1]), False]
+    ends = np.r_[True, ring[1:] != ring[:-1]]
+    ends[np.flatnonzero(ends)[1:] - 1] = True
+    ends[-1] = True
+    keep = (shareable | ends) & ~dup
+    inner = ~keep & ~dup
+    if not inner.any():
+        if not dup.any():
+            return xy, ring, shareable, item, None
+        return xy[keep], ring[keep], shareable[keep], None if item is None else item[keep], None
+    at = np.flatnonzero(inner)
+    before = (np.cumsum(keep) - 1)[at]  # the kept vertex each drawn vertex follows
+    count = np.bincount(before, minlength=int(keep.sum()))
+    first = np.cumsum(count) - count
+    arc = np.where(count > 0, np.arange(count.size), -1)
+
+    def draw(arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = count[arcs]
+        which = np.repeat(np.arange(arcs.size), c)
+        return xy[at[np.repeat(first[arcs] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]], which
+
+    return xy[keep], ring[keep], shareable[keep], None if item is None else item[keep], (arc, draw)
+
+
+def _edges_left(xy: np.ndarray, ring: np.ndarray, vid: np.ndarray, n_shared: int,
+                arc: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """The edges ``i -> i + 1`` inside the rings that no other edge cancels (runs the other way between them).
+
+    Returns the first vertex of each edge left, the vertex ids at its ends, and the sorted
+    keys of the edges between shareable vertices (``vid`` below ``n_shared``), cancelled or
+    not.  Zero-length edges go; an arc (``arc`` >= 0) stays, and cancels nothing.
+    """
+    moves = xy[1:] != xy[:-1]
+    moves = moves[:, 0] | moves[:, 1]
+    if arc is not None:
+        moves |= arc[:-1] >= 0
+    e = np.flatnonzero((ring[1:] == ring[:-1]) & moves)
+    s, t = vid[e], vid[e + 1]
+    both = (s < n_shared) & (t < n_shared)
+    if arc is not None:
+        both &= arc[e] < 0  # (an arc is no one else's edge)
+    m = np.int64(max(n_shared, 1))
+    fwd = s[both] * m + t[both]
+    rev = t[both] * m + s[both]
+    sf = np.sort(fwd)
+    gone = np.zeros(e.size, dtype=bool)
+    gone[np.flatnonzero(both)[sf[np.minimum(np.searchsorted(sf, rev), max(sf.size - 1, 0))] == rev]] = True
+    return e[~gone], s[~gone], t[~gone], sf
+
+
+def _drawn(xy: np.ndarray, ring: np.ndarray, start: np.ndarray,
+           arcs: tuple[np.ndarray, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] | None,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Chained rings' vertices ``xy`` (of the edges from ``start``) with the arcs among those edges drawn in."""
+    if arcs is None:
+        return xy, ring
+    arc = arcs[0][start]
+    at = np.flatnonzero(arc >= 0)
+    if at.size == 0:
+        return xy, ring
+    axy, which = arcs[1](arc[at])
+    inner = np.bincount(which, minlength=at.size)
+    count = np.ones(len(xy), dtype=np.intp)
+    count[at] += inner
+    pos = np.cumsum(count) - count
+    out = np.empty((int(count.sum()), 2))
+    out[pos] = xy
+    out[pos[at][which] + 1 + np.arange(which.size) - (np.cumsum(inner) - inner)[which]] = axy
+    return out, np.repeat(ring, count)
 
 
 def _groups(owner: np.ndarray, vertex: np.ndarray, n_vertices: int, n: int) -> np.ndarray:
@@ -371,10 +509,7 @@ def _cut(area: Any, a_xy: np.ndarray, a_ring: np.ndarray, n_area_rings: int, g_x
     # the cells of a grid that the boundary's segments (their boxes, widened) touch
     seg = np.flatnonzero(a_ring[1:] == a_ring[:-1])
     s0, s1 = a_xy[seg], a_xy[seg + 1]
-    near = np.flatnonzero(_near_segments(g_xy, s0, s1, 10.0 * tolerance_m))
-    pad = 10.0 * tolerance_m
-    lo, hi = np.minimum(s0, s1) - pad, np.maximum(s0, s1) + pad
-    pi, si = shapely.STRtree(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])).query(shapely.points(g_xy[near]))
+    near, pi, si = _near_segments(g_xy, s0, s1, 10.0 * tolerance_m)
     p = g_xy[near[pi]]
     d = s1[si] - s0[si]
     t = np.clip(np.einsum("ij,ij->i", p - s0[si], d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0.0, 1.0)
@@ -420,25 +555,81 @@ def _dense(ring: np.ndarray) -> np.ndarray:
     return np.cumsum(np.r_[True, ring[1:] != ring[:-1]]) - 1 if ring.size else ring
 
 
-def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray, pad: float) -> np.ndarray:
-    """Points of ``xy`` that may lie within ``pad`` of a segment: in a grid cell a widened segment box touches."""
-    if len(xy) == 0 or len(s0) == 0:
-        return np.zeros(len(xy), dtype=bool)
-    lo = np.minimum(s0, s1).min(axis=0) - pad
-    hi = np.maximum(s0, s1).max(axis=0) + pad
+def _segment_cells(s0: np.ndarray, s1: np.ndarray, pad: float) -> tuple[Any, ...]:
+    """The segments' boxes, widened by ``pad``, on a grid of about 1024 cells a side.
+
+    Returns ``(lower corner, cell size, (rows, columns), cell, segment)``: every pair of a
+    cell (``row * columns + column``) and a segment whose widened box touches it, by cell.
+    """
+    lo_s, hi_s = np.minimum(s0, s1) - pad, np.maximum(s0, s1) + pad
+    lo, hi = lo_s.min(axis=0), hi_s.max(axis=0)
     size = float((hi - lo).max()) / 1024.0 or 1.0
     shape = np.maximum(np.ceil((hi - lo) / size).astype(np.int64), 1) + 1
-    grid = np.zeros(tuple(shape), dtype=bool)
-    c0 = np.floor((np.minimum(s0, s1) - pad - lo) / size).astype(np.int64)
-    c1 = np.floor((np.maximum(s0, s1) + pad - lo) / size).astype(np.int64)
-    for (i0, j0), (i1, j1) in zip(c0.tolist(), c1.tolist()):
-        grid[i0:i1 + 1, j0:j1 + 1] = True
-    cell = np.floor((xy - lo) / size)
-    ok = ((cell >= 0) & (cell < shape)).all(axis=1)
-    out = np.zeros(len(xy), dtype=bool)
-    ci = cell[ok].astype(np.int64)
-    out[np.flatnonzero(ok)] = grid[ci[:, 0], ci[:, 1]]
-    return out
+    c0 = np.floor((lo_s - lo) / size).astype(np.int64)
+    c1 = np.floor((hi_s - lo) / size).astype(np.int64)
+    nx, ny = c1[:, 0] - c0[:, 0] + 1, c1[:, 1] - c0[:, 1] + 1
+    per = nx * ny
+    sid = np.repeat(np.arange(len(s0)), per)
+    k = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    cell = (c0[sid, 0] + k // ny[sid]) * shape[1] + c0[sid, 1] + k % ny[sid]
+    o = np.argsort(cell, kind="stable")
+    return lo, size, shape, cell[o], sid[o]
+
+
+def boxes_near_segments(lo: np.ndarray, hi: np.ndarray, s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
+    """Which boxes (``lo``, ``hi`` corners) may meet a segment: a superset of those that do.
+
+    A box is kept when a grid cell it covers is touched by a segment's box (widened by a
+    hair, so a segment on a box's edge counts); counted with a summed-area table of the
+    grid, so each box costs the same however large.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lo, hi = np.array([[0.0, 0.0], [50.0, 50.0]]), np.array([[1.0, 1.0], [51.0, 51.0]])
+    >>> boxes_near_segments(lo, hi, np.array([[0.5, -1.0]]), np.array([[0.5, 2.0]])).tolist()
+    [True, False]
+    """
+    if len(lo) == 0 or len(s0) == 0:
+        return np.zeros(len(lo), dtype=bool)
+    g_lo, size, shape, cell, _ = _segment_cells(s0, s1, 1e-9 * float(np.ptp(np.vstack([s0, s1]))) + 1e-9)
+    marked = np.zeros(int(shape[0] * shape[1]), dtype=np.int64)
+    marked[np.unique(cell)] = 1
+    table = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
+    table[1:, 1:] = marked.reshape(shape).cumsum(axis=0).cumsum(axis=1)
+    i0, j0 = np.floor((lo - g_lo) / size).T
+    i1, j1 = np.floor((hi - g_lo) / size).T
+    i0, j0 = np.clip(i0, 0, shape[0]).astype(np.int64), np.clip(j0, 0, shape[1]).astype(np.int64)
+    i1, j1 = np.clip(i1 + 1, 0, shape[0]).astype(np.int64), np.clip(j1 + 1, 0, shape[1]).astype(np.int64)
+    return (table[i1, j1] - table[i0, j1] - table[i1, j0] + table[i0, j0]) > 0
+
+
+def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray,
+                   pad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points of ``xy`` that may lie within ``pad`` of a segment, and the pairs to test.
+
+    The segments' boxes, widened by ``pad``, are laid on a grid of about 1024 cells a side;
+    a point is paired with every segment whose widened box touches the point's cell (a
+    superset of the boxes that hold it).  Returns the points' indices ``near`` and the
+    pairs ``(i, s)``: point ``near[i]``, segment ``s``, by segment then point.
+    """
+    none = np.zeros(0, dtype=np.intp)
+    if len(xy) == 0 or len(s0) == 0:
+        return none, none, none
+    lo, size, shape, cell, sid = _segment_cells(s0, s1, pad)
+    # the points' cells, and the segments listed there
+    ij = np.floor((xy - lo) / size)
+    ok = np.flatnonzero(((ij >= 0) & (ij < shape)).all(axis=1))
+    pc = ij[ok, 0].astype(np.int64) * shape[1] + ij[ok, 1].astype(np.int64)
+    first = np.searchsorted(cell, pc, side="left")
+    count = np.searchsorted(cell, pc, side="right") - first
+    has = count > 0
+    near = ok[has]
+    first, count = first[has], count[has]
+    pi = np.repeat(np.arange(near.size), count)
+    si = sid[np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))]
+    o = np.lexsort((pi, si))
+    return near, pi[o], si[o]
 
 
 def reversed_rings(ring: np.ndarray, flip: np.ndarray) -> np.ndarray:

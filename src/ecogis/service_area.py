@@ -42,7 +42,6 @@ from pyproj import Transformer
 from ecogis.crs import CRSLike, check_metric_crs, crs_label, metric_crs_note, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
-from ecogis.discs import place_holes
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
 from ecogis.io import read_layer
@@ -55,7 +54,7 @@ from ecogis.network import (
     snap_points,
     walk_graph,
 )
-from ecogis.polygon_rings import cut_outlines
+from ecogis.polygon_rings import cut_outlines, hole_owners, polygons_with_holes
 from ecogis.population import RasterPopulation
 from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
@@ -689,14 +688,19 @@ def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
 
     Only the outlines of the gaps that reach the area's edge are cut out (by dissolving
     them with the area's rings, :func:`ecogis.polygon_rings.cut_outlines`; by GEOS where
-    that cannot be trusted); the other gaps become holes and the gaps' own holes (covered islands) polygons, placed by
-    :func:`ecogis.discs.place_holes`, so no GEOS overlay places thousands of holes.
+    that cannot be trusted); the other gaps become holes and the gaps' own holes (covered
+    islands) polygons, so no GEOS overlay places thousands of holes.  A gap inside the
+    area and outside every other gap lies in a part or in an island: it goes to the
+    smallest island around it, else to the part (:func:`ecogis.polygon_rings.hole_owners`).
     """
     gaps = np.asarray(gaps, dtype=object)
     if gaps.size == 0:
         return area
     shapely.prepare(area)
-    edge = ~shapely.contains_properly(area, gaps)
+    boundary = area.boundary
+    shapely.prepare(boundary)
+    edge = shapely.intersects(boundary, shapely.box(*shapely.bounds(gaps).T))  # (the others lie inside)
+    edge[edge] = ~shapely.contains_properly(area, gaps[edge])
     main = area
     parts = None
     if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
@@ -710,12 +714,13 @@ def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     # GEOS's difference leaves sliver parts of ~1e-9 m2 where a gap's outline runs along the area's edge; they
     # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
     parts = parts[shapely.area(parts) > _SLIVER_M2]
-    inner = gaps[~edge]
     shells = np.concatenate([shapely.get_exterior_ring(parts), _interior_rings(gaps)])
-    holes = np.concatenate([_interior_rings(parts), shapely.get_exterior_ring(inner)])
-    polys = place_holes(shells, holes)
-    if polys is None:  # a hole in no shell: rounding; let GEOS do all of it
+    inner = shapely.get_exterior_ring(gaps[~edge])
+    owner = hole_owners(shells, inner, surely_inside=True) if inner.size else np.zeros(0, dtype=np.intp)
+    if owner is None:  # a hole in no shell: rounding; let GEOS do all of it
         return shapely.difference(area, shapely.multipolygons(gaps))
+    k = shapely.get_num_interior_rings(parts)
+    polys = polygons_with_holes(shells, [(_interior_rings(parts), np.repeat(np.arange(parts.size), k)), (inner, owner)])
     return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
 
 
