@@ -381,7 +381,9 @@ def _drawn(xy: np.ndarray, ring: np.ndarray, start: np.ndarray,
     pos = np.cumsum(count) - count
     out = np.empty((int(count.sum()), 2))
     out[pos] = xy
-    out[pos[at][which] + 1 + np.arange(which.size) - (np.cumsum(inner) - inner)[which]] = axy
+    rows = (at + 1)[which]  # an arc's vertices follow its edge's first vertex, after the earlier arcs' vertices
+    rows += np.arange(which.size)
+    out[rows] = axy
     return out, np.repeat(ring, count)
 
 
@@ -617,10 +619,14 @@ def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray,
     if len(xy) == 0 or len(s0) == 0:
         return none, none, none
     lo, size, shape, cell, sid = _segment_cells(s0, s1, pad)
-    # the points' cells, and the segments listed there
+    # the points' cells (first those in a cell some box touches), and the segments listed there
     ij = np.floor((xy - lo) / size)
     ok = np.flatnonzero(((ij >= 0) & (ij < shape)).all(axis=1))
     pc = ij[ok, 0].astype(np.int64) * shape[1] + ij[ok, 1].astype(np.int64)
+    touched = np.zeros(int(shape[0] * shape[1]), dtype=bool)
+    touched[cell] = True
+    hit = touched[pc]
+    ok, pc = ok[hit], pc[hit]
     first = np.searchsorted(cell, pc, side="left")
     count = np.searchsorted(cell, pc, side="right") - first
     has = count > 0
