@@ -13,6 +13,23 @@ REPO = Path(__file__).resolve().parents[1]
 GK114 = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E (Luohe's zone)
 
 
+def voronoi_coverage(seed: int, n: int = 200, hole_m: float = 3.0, quad_segs: int = 8):
+    """Voronoi cells of random points cut to a 1 km box, 70 % of them kept, 40 % of those with a round hole
+    (vertices no other cell has), oriented as GEOS orients (exteriors counter-clockwise)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 1000, (n, 2))
+    extent = shapely.box(-1, -1, 1001, 1001)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent))
+    cells = shapely.intersection(cells, shapely.box(0, 0, 1000, 1000))
+    items = cells[rng.random(cells.size) < 0.7]
+    holed = rng.random(items.size) < 0.4
+    items[holed] = shapely.difference(items[holed], shapely.buffer(shapely.centroid(items[holed]), hole_m,
+                                                                   quad_segs=quad_segs))
+    return shapely.orient_polygons(items, exterior_cw=False)
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file or of every file in a directory (to prove inputs stay untouched)."""
     h = hashlib.sha256()

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import shapely
+from tests.conftest import voronoi_coverage
 
 from ecogis.discs import VoronoiCells, disc_polygon_area, segment_disc_area
 
@@ -262,15 +263,7 @@ def test_dissolve_rings_places_holes_by_groups_as_place_holes_does(seed):
     """
     from ecogis.discs import dissolve_rings
 
-    rng = np.random.default_rng(seed)
-    pts = rng.uniform(0, 1000, (400, 2))
-    extent = shapely.box(-1, -1, 1001, 1001)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent))
-    cells = shapely.intersection(cells, shapely.box(0, 0, 1000, 1000))
-    items = cells[rng.random(cells.size) < 0.7]
-    holed = rng.random(items.size) < 0.4
-    items[holed] = shapely.difference(items[holed], shapely.buffer(shapely.centroid(items[holed]), 2.0, quad_segs=4))
-    items = shapely.orient_polygons(items, exterior_cw=False)
+    items = voronoi_coverage(seed, n=400, hole_m=2.0, quad_segs=4)
     rings, ring_item = shapely.get_rings(items, return_index=True)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     # the holes of the cells share nothing (as a lone disc's circle): they are passed whole

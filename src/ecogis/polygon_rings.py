@@ -72,14 +72,15 @@ def place_holes(shells: np.ndarray, holes: np.ndarray, *, owners: bool = False) 
     return polygons_with_holes(shells, [(holes, owner)], owners=owners)
 
 
-def hole_owners(shells: np.ndarray, holes: np.ndarray, *, surely_inside: bool = False) -> np.ndarray | None:
+def hole_owners(shells: np.ndarray, holes: np.ndarray, *, every_vertex: bool = False) -> Any:
     """The smallest of ``shells`` (linear rings) around each of ``holes``; None when a hole lies in none.
 
     A hole's candidates are the shells whose box holds its first vertex, tested with
-    prepared point-in-polygon, smallest first.  With ``surely_inside`` (the caller knows
-    every hole lies in one of the shells), the largest candidate is taken without a test
-    when no smaller one holds the hole: a big shell (the area itself, with all its holes)
-    is then never prepared for point-in-polygon.
+    prepared point-in-polygon (only the candidates are built as polygons).  With
+    ``every_vertex``, a hole whose first vertex lies in no shell (on a shell's ring: the
+    hole touches it there) is placed by the first of its vertices that lies inside one,
+    and -1 marks a hole none of whose vertices does; then returns ``(owners, touching)``,
+    ``touching`` the holes placed by another vertex: the caller decides.
 
     Examples
     --------
@@ -87,36 +88,50 @@ def hole_owners(shells: np.ndarray, holes: np.ndarray, *, surely_inside: bool = 
     >>> rings = shapely.box(0, 0, 10, 10).exterior, shapely.box(4, 4, 5, 5).exterior
     >>> hole_owners(np.array(rings), np.array([shapely.box(2, 2, 3, 3).exterior])).tolist()
     [0]
+    >>> touching = shapely.Polygon([(0, 5), (2, 4), (2, 6)]).exterior   # first vertex on the big square's edge
+    >>> hole_owners(np.array(rings), np.array([touching])) is None
+    True
+    >>> [a.tolist() for a in hole_owners(np.array(rings), np.array([touching]), every_vertex=True)]
+    [[0], [True]]
     """
-    first = shapely.get_coordinates(shapely.get_point(holes, 0))
+    owner = _point_owners(shells, shapely.get_coordinates(shapely.get_point(holes, 0)))
+    if not every_vertex:
+        return owner if (owner >= 0).all() else None
+    touching = owner < 0
+    if touching.any():
+        lost = np.flatnonzero(touching)
+        xy, which = shapely.get_coordinates(holes[lost], return_index=True)
+        found = _point_owners(shells, xy)
+        o = np.lexsort((found < 0, which))  # each hole's vertices, those inside a shell first
+        lead = o[np.r_[True, which[o][1:] != which[o][:-1]]]
+        owner[lost[which[lead]]] = found[lead]
+    return owner, touching
+
+
+def _point_owners(shells: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """The smallest of ``shells`` (linear rings) around each point (strictly inside), -1 for a point in none."""
+    owner = np.full(len(xy), -1, dtype=np.intp)
+    if len(xy) == 0 or shells.size == 0:
+        return owner
     lo_x, lo_y, hi_x, hi_y = shapely.bounds(shells).T
-    hi, si = shapely.STRtree(shapely.box(lo_x, lo_y, hi_x, hi_y)).query(shapely.points(first))
+    hi, si = shapely.STRtree(shapely.box(lo_x, lo_y, hi_x, hi_y)).query(shapely.points(xy))
     if hi.size == 0:
-        return None
+        return owner
     polys = np.empty(shells.size, dtype=object)
-    size = (hi_x - lo_x) * (hi_y - lo_y)
-    o = np.lexsort((size[si], hi))
-    hi, si = hi[o], si[o]
-    last = np.r_[hi[1:] != hi[:-1], True]  # each hole's candidate with the largest box
-    test = ~last if surely_inside else np.ones(hi.size, dtype=bool)
-    tested = np.unique(si[test])
+    tested = np.unique(si)
     polys[tested] = shapely.polygons(shells[tested])
     shapely.prepare(polys[tested])
-    inside = shapely.contains_xy(polys[si[test]], first[hi[test], 0], first[hi[test], 1])
-    in_h, in_s = hi[test][inside], si[test][inside]
-    owner = np.full(holes.size, -1, dtype=np.intp)
-    if in_h.size:
+    inside = shapely.contains_xy(polys[si], xy[hi, 0], xy[hi, 1])
+    hi, si = hi[inside], si[inside]
+    if hi.size:
         area = np.zeros(shells.size)
-        held = np.unique(in_s)
+        held = np.unique(si)
         area[held] = shapely.area(polys[held])
-        o = np.lexsort((area[in_s], in_h))
-        in_h, in_s = in_h[o], in_s[o]
-        best = np.r_[True, in_h[1:] != in_h[:-1]]
-        owner[in_h[best]] = in_s[best]
-    if surely_inside:  # in no smaller candidate: in the last
-        rest = owner[hi[last]] < 0
-        owner[hi[last][rest]] = si[last][rest]
-    return None if (owner < 0).any() else owner
+        o = np.lexsort((area[si], hi))
+        hi, si = hi[o], si[o]
+        best = np.r_[True, hi[1:] != hi[:-1]]
+        owner[hi[best]] = si[best]
+    return owner
 
 
 def polygons_with_holes(shells: np.ndarray, holes: list[tuple[np.ndarray, np.ndarray]], *,

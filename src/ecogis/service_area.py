@@ -41,7 +41,13 @@ from pyproj import Transformer
 
 from ecogis.crs import CRSLike, check_metric_crs, crs_label, metric_crs_note, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
-from ecogis.disc_union import DEFAULT_ARC_STEP_DEG, _buffer_coverage, _distinct, _polygons, within_distance
+from ecogis.disc_union import (
+    DEFAULT_ARC_STEP_DEG,
+    _buffer_coverage,
+    _distinct,
+    covered_part,
+    within_distance,
+)
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
 from ecogis.io import read_layer
@@ -54,7 +60,6 @@ from ecogis.network import (
     snap_points,
     walk_graph,
 )
-from ecogis.polygon_rings import cut_outlines, hole_owners, polygons_with_holes
 from ecogis.population import RasterPopulation
 from ecogis.population_polygons import as_polygon_population
 from ecogis.result import CheckResult, violations_frame
@@ -315,7 +320,7 @@ def _network_coverage_of(graph: WalkGraph, A: shapely.Geometry, reach_xy: np.nda
     # disjoint and never touch, so their MultiPolygon is valid as it is
     gaps_all = network_gaps(reached, A, access_width_m=access_width_m, noded=graph.simple)
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
-    catch = _area_minus(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
+    catch = covered_part(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached
     out["metrics"]["reached_street_km"] = float(reached.loc[reached["edge"] >= 0].length.sum() / 1000.0)
     if snapped_far > 0:
@@ -518,7 +523,7 @@ def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tupl
                                                    scheduler=o["scheduler"], arc_step_deg=step)
     graph = None
     if method == "buffer":
-        covered, gaps_all, catch = buffer_covered, buffer_gaps, _area_minus(A, buffer_gaps)
+        covered, gaps_all, catch = buffer_covered, buffer_gaps, covered_part(A, buffer_gaps)
     else:
         graph, covered, gaps_all, catch = _network_coverage(o["roads"], A, serving_xy, r, crs, o["access_width_m"],
                                                             names, out)
@@ -677,54 +682,3 @@ def _gaps_in(zones: np.ndarray, gaps: np.ndarray) -> np.ndarray:
         zone_ids = np.unique(owner)
         out[zone_ids] = shapely.multipolygons(pieces[o], indices=np.searchsorted(zone_ids, owner[o]))
     return out
-
-
-#: parts of the covered polygon smaller than this (1 mm2) are rounding slivers of GEOS's difference
-_SLIVER_M2 = 1e-6
-
-
-def _area_minus(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
-    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area.
-
-    Only the outlines of the gaps that reach the area's edge are cut out (by dissolving
-    them with the area's rings, :func:`ecogis.polygon_rings.cut_outlines`; by GEOS where
-    that cannot be trusted); the other gaps become holes and the gaps' own holes (covered
-    islands) polygons, so no GEOS overlay places thousands of holes.  A gap inside the
-    area and outside every other gap lies in a part or in an island: it goes to the
-    smallest island around it, else to the part (:func:`ecogis.polygon_rings.hole_owners`).
-    """
-    gaps = np.asarray(gaps, dtype=object)
-    if gaps.size == 0:
-        return area
-    shapely.prepare(area)
-    boundary = area.boundary
-    shapely.prepare(boundary)
-    edge = shapely.intersects(boundary, shapely.box(*shapely.bounds(gaps).T))  # (the others lie inside)
-    edge[edge] = ~shapely.contains_properly(area, gaps[edge])
-    main = area
-    parts = None
-    if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
-        parts = cut_outlines(area, gaps[edge])  # along the boundary they share its exact points: no overlay
-        if parts is None:
-            outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
-            if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
-                return shapely.difference(area, shapely.multipolygons(gaps))
-            main = shapely.difference(area, outlines)
-    parts = _polygons(main) if parts is None else parts
-    # GEOS's difference leaves sliver parts of ~1e-9 m2 where a gap's outline runs along the area's edge; they
-    # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
-    parts = parts[shapely.area(parts) > _SLIVER_M2]
-    shells = np.concatenate([shapely.get_exterior_ring(parts), _interior_rings(gaps)])
-    inner = shapely.get_exterior_ring(gaps[~edge])
-    owner = hole_owners(shells, inner, surely_inside=True) if inner.size else np.zeros(0, dtype=np.intp)
-    if owner is None:  # a hole in no shell: rounding; let GEOS do all of it
-        return shapely.difference(area, shapely.multipolygons(gaps))
-    k = shapely.get_num_interior_rings(parts)
-    polys = polygons_with_holes(shells, [(_interior_rings(parts), np.repeat(np.arange(parts.size), k)), (inner, owner)])
-    return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
-
-
-def _interior_rings(polys: np.ndarray) -> np.ndarray:
-    """All interior rings of the polygons, one after the other."""
-    k = shapely.get_num_interior_rings(polys)
-    return shapely.get_interior_ring(np.repeat(polys, k), np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
