@@ -669,8 +669,8 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     Each gap goes to the shell its first vertex lies in.  Where a first vertex lies in
     none (on a ring: the gap touches another there), those gaps go where their other
     vertices lie, and every polygon that gets gaps as holes is checked and, where touching
-    gaps cut it, made valid (:func:`_made_valid`; before, GEOS's whole difference, 250 s of
-    the national run's 280).  GEOS computes the whole difference where none of that can be trusted.
+    gaps cut it, made valid (:func:`_made_valid`; before, GEOS's whole difference: about 230 s
+    of the national run).  GEOS computes the whole difference where none of that can be trusted.
 
     Examples
     --------
