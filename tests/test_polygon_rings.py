@@ -99,3 +99,26 @@ def test_hole_owners_nests_holes_at_every_depth():
     shells.append(shapely.box(-1000, -1000, 11_000, 11_000).exterior)  # the area around them all
     assert hole_owners(np.array(shells), np.array(holes)).tolist() == truth
     assert shapely.is_valid(place_holes(np.array(shells), np.array(holes))).all()
+
+
+def test_repeated_vertices_next_to_runs_give_the_clean_rings():
+    """Two squares sharing an edge, their outer edges densified (runs no one shares), each ring's first vertex and a
+    run vertex written twice in a row: the same merged polygon as without the repeats (the repeat at a ring's
+    start must not take the ring's first vertex away)."""
+    def ring(points):
+        return np.array(points + [points[0]], dtype=float)
+
+    a = ring([(0, 0), (1, 0), (1, 1), (0.5, 1), (0, 1), (0, 0.5)])  # shares (1, 0)-(1, 1) with b
+    b = ring([(1, 0), (2, 0), (2, 0.5), (2, 1), (1.5, 1), (1, 1)])
+    def dissolved(a, b):
+        xy = np.vstack([a, b])
+        r = np.repeat([0, 1], [len(a), len(b)])
+        shared = (np.isin(xy[:, 0], [1.0]) & np.isin(xy[:, 1], [0.0, 1.0]))
+        polys, bad = dissolve_rings(xy, r, shared, item=r)
+        assert polys is not None, bad
+        return polys
+    clean = dissolved(a, b)
+    messy = dissolved(np.insert(a, [1, 4], [a[0], a[3]], axis=0), np.insert(b, 3, b[2], axis=0))
+    assert len(clean) == len(messy) == 1
+    assert shapely.equals_exact(shapely.normalize(clean[0]), shapely.normalize(messy[0]), 0.0)
+    assert clean[0].area == 2.0

@@ -324,15 +324,23 @@ def _runs_as_arcs(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, item:
     """The rings with each run of unshareable vertices taken out, to be drawn back as an arc (:func:`dissolve_rings`).
 
     A ring keeps its first and last (closing) vertex and its shareable ones; the run after a
-    kept vertex is that vertex's arc.  A vertex equal to the next of its ring goes first
-    (its edge has no length: the dissolve drops it).  Returns ``(xy, ring, shareable,
-    item, arcs)``, ``arcs`` None when no run was taken out.
+    kept vertex is that vertex's arc.  Of two equal vertices in a row (an edge of no length:
+    the dissolve drops it) one goes first: the earlier, or the later where the earlier is
+    the ring's first; the one kept is shareable if either was.  Returns ``(xy, ring,
+    shareable, item, arcs)``, ``arcs`` None when no run was taken out.
     """
     moves = xy[1:] != xy[:-1]
-    dup = np.r_[(ring[1:] == ring[:-1]) & ~(moves[:, 0] | moves[:, 1]), False]
-    ends = np.r_[True, ring[1:] != ring[:-1]]
-    ends[np.flatnonzero(ends)[1:] - 1] = True
+    same = (ring[1:] == ring[:-1]) & ~(moves[:, 0] | moves[:, 1])  # vertex i equals vertex i + 1
+    first = np.r_[True, ring[1:] != ring[:-1]]
+    ends = first.copy()
+    ends[np.flatnonzero(first)[1:] - 1] = True
     ends[-1] = True
+    dup = np.r_[same & ~first[:-1], False] | np.r_[False, same & first[:-1]]
+    if dup.any():  # the vertex kept of each pair shares what either shares
+        shareable = shareable.copy()
+        pair = np.flatnonzero(same)
+        kept = np.where(first[pair], pair, pair + 1)
+        np.logical_or.at(shareable, kept, shareable[pair] | shareable[pair + 1])
     keep = (shareable | ends) & ~dup
     inner = ~keep & ~dup
     if not inner.any():
@@ -342,13 +350,13 @@ def _runs_as_arcs(xy: np.ndarray, ring: np.ndarray, shareable: np.ndarray, item:
     at = np.flatnonzero(inner)
     before = (np.cumsum(keep) - 1)[at]  # the kept vertex each drawn vertex follows
     count = np.bincount(before, minlength=int(keep.sum()))
-    first = np.cumsum(count) - count
+    start = np.cumsum(count) - count
     arc = np.where(count > 0, np.arange(count.size), -1)
 
     def draw(arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = count[arcs]
         which = np.repeat(np.arange(arcs.size), c)
-        return xy[at[np.repeat(first[arcs] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]], which
+        return xy[at[np.repeat(start[arcs] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))]], which
 
     return xy[keep], ring[keep], shareable[keep], None if item is None else item[keep], (arc, draw)
 
