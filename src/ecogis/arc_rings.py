@@ -198,8 +198,6 @@ def rings_to_polygons(xy: np.ndarray, ring: np.ndarray, ring_piece: np.ndarray) 
     return shapely.polygons(shapely.linearrings(xy, indices=ring), indices=ring_piece)
 
 
-
-
 class ArcRings(NamedTuple):
     """Gap pieces as their shareable vertices, each cut piece closed by one arc still to draw.
 

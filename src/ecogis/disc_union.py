@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ecogis.arc_rings import ArcRings, _closed, _subset
+from ecogis.arc_rings import ArcRings, _closed, _starts, _subset
 from ecogis.discs import (
     PieceRings,
     VoronoiCells,
@@ -408,11 +408,8 @@ def _kept_and_cut(lo: np.ndarray, hi: np.ndarray, first: np.ndarray, polygons: C
     ``lo``, ``hi`` are boxes holding the pieces, ``first`` a vertex of each, ``polygons``
     builds the pieces given by index; only the pieces whose box meets the boundary are built.
     """
-    boundary = area.boundary
-    shapely.prepare(boundary)
     shapely.prepare(area)
-    near = boxes_near_segments(lo, hi, *area_segments(area))  # (the boxes of a band along the boundary)
-    near[near] = shapely.intersects(boundary, shapely.box(lo[near, 0], lo[near, 1], hi[near, 0], hi[near, 1]))
+    near = _boxes_meeting_boundary(lo, hi, area)
     keep = np.zeros(len(lo), dtype=bool)
     far = np.flatnonzero(~near)
     if far.size:
@@ -430,6 +427,16 @@ def _kept_and_cut(lo: np.ndarray, hi: np.ndarray, first: np.ndarray, polygons: C
     return keep, shapely.orient_polygons(cut_parts, exterior_cw=False)
 
 
+def _boxes_meeting_boundary(lo: np.ndarray, hi: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """Which boxes (``lo``, ``hi`` corners) meet the boundary of ``area``: GEOS tests those a grid of it keeps."""
+    near = boxes_near_segments(lo, hi, *area_segments(area))  # (the boxes of a band along the boundary)
+    if near.any():
+        boundary = area.boundary
+        shapely.prepare(boundary)
+        near[near] = shapely.intersects(boundary, shapely.box(lo[near, 0], lo[near, 1], hi[near, 0], hi[near, 1]))
+    return near
+
+
 def _ring_arrays(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The closed rings of polygons as arrays: each vertex's xy, its ring and its polygon."""
     if len(polys) == 0:
@@ -444,7 +451,7 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
 
     The rings carry only the vertices pieces may share (every one of them is shareable)
     and an arc edge from each cut piece's entry to its exit, so the dissolve works on
-    about one vertex in fifteen; each arc is drawn once, into the merged ring it ends
+    about one vertex in eleven (at the default arcs); each arc is drawn once, into the merged ring it ends
     in, and the whole discs (holes that share nothing) are drawn as rings and carried
     whole.  The polygons are the same, vertex for vertex, as those of the pieces drawn
     first.  None (draw the pieces first) when an arc is too short to draw the same way,
@@ -472,7 +479,7 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
                                 indices=hole_ring) if whole.size else np.zeros(0, dtype=object)
     # the cut pieces: their vertices and the exit again, the arc the edge from the entry (the last) to it
     xy_c, piece = _subset(arcs.cut_xy, arcs.cut_piece, cut, arcs.cut_point.size)
-    begin = np.flatnonzero(np.r_[True, piece[1:] != piece[:-1]]) if piece.size else np.zeros(0, dtype=np.intp)
+    begin = _starts(piece)
     length = np.bincount(piece, minlength=cut.size) + 1
     off = np.cumsum(length) - length
     ring_xy = np.empty((int(length.sum()), 2))
@@ -685,9 +692,8 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     if gaps.size == 0:
         return area
     shapely.prepare(area)
-    boundary = area.boundary
-    shapely.prepare(boundary)
-    edge = shapely.intersects(boundary, shapely.box(*shapely.bounds(gaps).T))  # (the others lie inside)
+    bounds = shapely.bounds(gaps)
+    edge = _boxes_meeting_boundary(bounds[:, :2], bounds[:, 2:], area)  # (the others lie inside)
     edge[edge] = ~shapely.contains_properly(area, gaps[edge])
     main = area
     parts = None

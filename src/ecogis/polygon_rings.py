@@ -619,7 +619,7 @@ def boxes_near_segments(lo: np.ndarray, hi: np.ndarray, s0: np.ndarray, s1: np.n
         return np.zeros(len(lo), dtype=bool)
     g_lo, size, shape, cell, _ = _segment_cells(s0, s1, 1e-9 * float(np.ptp(np.vstack([s0, s1]))) + 1e-9)
     marked = np.zeros(int(shape[0] * shape[1]), dtype=np.int64)
-    marked[np.unique(cell)] = 1
+    marked[cell] = 1
     table = np.zeros((shape[0] + 1, shape[1] + 1), dtype=np.int64)
     table[1:, 1:] = marked.reshape(shape).cumsum(axis=0).cumsum(axis=1)
     i0, j0 = np.floor((lo - g_lo) / size).T
@@ -649,12 +649,10 @@ def _near_segments(xy: np.ndarray, s0: np.ndarray, s1: np.ndarray,
     touched = np.zeros(int(shape[0] * shape[1]), dtype=bool)
     touched[cell] = True
     hit = touched[pc]
-    ok, pc = ok[hit], pc[hit]
+    pc = pc[hit]
+    near = ok[hit]  # (a touched cell lists at least one segment)
     first = np.searchsorted(cell, pc, side="left")
     count = np.searchsorted(cell, pc, side="right") - first
-    has = count > 0
-    near = ok[has]
-    first, count = first[has], count[has]
     pi = np.repeat(np.arange(near.size), count)
     si = sid[np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))]
     o = np.lexsort((pi, si))
