@@ -103,3 +103,11 @@ def test_cli_scheduler_option_gives_the_same_json(cluster, tmp_path):
         assert r.exit_code == 0, r.output
     da, db = (json.loads(p.read_text(encoding="utf-8")) for p in (a, b))
     assert {k: da[k] for k in JSON_KEYS} == {k: db[k] for k in JSON_KEYS}
+
+
+def test_map_tasks_reports_each_task_as_it_ends_on_a_cluster(cluster):
+    ended = []
+    out = map_tasks(pow, [(3, k) for k in range(4)], scheduler=cluster.scheduler_address,
+                    on_done=lambda: ended.append(1))
+    assert out == [1, 3, 9, 27]
+    assert len(ended) == 4

@@ -38,7 +38,8 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 
 
 def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partitions: int | None = None,
-              scheduler: str | None = None, shared: tuple[Any, ...] = (), scatter: bool = False) -> list[Any]:
+              scheduler: str | None = None, shared: tuple[Any, ...] = (), scatter: bool = False,
+              on_done: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(*shared, *a) for a in args]``, as dask tasks when asked; results in the order of ``args``.
 
     Parameters
@@ -59,6 +60,9 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         On a cluster, send the first argument of each task (its own data) straight to one
         worker (``Client.scatter``, spread over the workers), where the task then runs,
         instead of through the scheduler with the task.
+    on_done : callable, optional
+        Called (with no argument, in this process) each time a task ends, in the order
+        they end: e.g. :meth:`ecogis.progress.Steps.done`.
 
     Returns
     -------
@@ -66,16 +70,30 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         The results, in the order of ``args``.
     """
     address = scheduler_address(scheduler)
+    tick = on_done if on_done is not None else _nothing
     if address is None and (not partitions or partitions <= 1 or len(args) <= 1):
-        return [fn(*shared, *a) for a in args]
+        out = []
+        for a in args:
+            out.append(fn(*shared, *a))
+            tick()
+        return out
     try:
         import dask
     except ImportError:
         raise InputError("partitions and --scheduler need dask: pip install 'ecogis[scale]'") from None
     if address is None:
+        from dask.callbacks import Callback
+
         common = [dask.delayed(x, pure=True) for x in shared]
         tasks = [dask.delayed(fn, pure=True)(*common, *a) for a in args]
-        return list(dask.compute(*tasks, scheduler="threads", num_workers=int(partitions)))
+        keys = {t.key for t in tasks}
+
+        def posttask(key: Any, *_: Any) -> None:
+            if key in keys:
+                tick()
+
+        with Callback(posttask=posttask):
+            return list(dask.compute(*tasks, scheduler="threads", num_workers=int(partitions)))
     try:
         from distributed import Client
     except ImportError:
@@ -90,4 +108,14 @@ def map_tasks(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]], *, partit
         if scatter and args:
             own = client.scatter([a[0] for a in args], hash=False)  # each task's data to one worker
             args = [(d, *a[1:]) for d, a in zip(own, args)]
-        return list(client.gather([client.submit(fn, *common, *a, pure=False) for a in args]))
+        futures = [client.submit(fn, *common, *a, pure=False) for a in args]
+        if on_done is not None:
+            from distributed import as_completed
+
+            for _ in as_completed(futures, loop=client.loop):
+                tick()
+        return list(client.gather(futures))
+
+
+def _nothing() -> None:
+    """No progress to report."""

@@ -62,6 +62,7 @@ from ecogis.network import (
 )
 from ecogis.population import RasterPopulation
 from ecogis.population_polygons import as_polygon_population
+from ecogis.progress import Steps
 from ecogis.result import CheckResult, violations_frame
 from ecogis.street_graph import _gc_paused
 
@@ -495,7 +496,14 @@ def service_coverage(  # noqa: PLR0913 -- one keyword-only option per setting, l
 
 
 def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tuple[CheckResult, _Run]:
-    """:func:`service_coverage`, and what it worked on."""
+    """:func:`service_coverage`, and what it worked on (a progress bar over its steps when progress is on)."""
+    with Steps("coverage", progress=o["progress"]) as steps:
+        return _service_coverage_steps(facilities, area, steps, **o)
+
+
+def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Steps,
+                            **o: Any) -> tuple[CheckResult, _Run]:
+    """:func:`_service_coverage`, counting its steps on ``steps``."""
     r = _radius(o["radius_m"], None)
     method, min_gap_m2, target_share = o["method"], o["min_gap_m2"], o["target_share"]
     step = _check_options(method, o["roads"], min_gap_m2, o["access_width_m"], o["partitions"], target_share,
@@ -519,17 +527,26 @@ def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tupl
         "warnings": warnings, "not_measurable": {}}
     metrics, layers = out["metrics"], out["layers"]
 
+    steps.add(1 + (method != "buffer") + (raster is not None) + (o["districts"] is not None))
     buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=o["partitions"], crs=crs,
-                                                   scheduler=o["scheduler"], arc_step_deg=step)
+                                                   scheduler=o["scheduler"], arc_step_deg=step, steps=steps)
     graph = None
     if method == "buffer":
+        steps.start("the covered part")
         covered, gaps_all, catch = buffer_covered, buffer_gaps, covered_part(A, buffer_gaps)
     else:
+        steps.start("along the streets")
         graph, covered, gaps_all, catch = _network_coverage(o["roads"], A, serving_xy, r, crs, o["access_width_m"],
                                                             names, out)
+        steps.done()
+    steps.done()
+    if raster is not None:
+        steps.start("population")
     metrics["covered_area_m2"] = covered
     metrics["area_share"] = covered / area_m2 if area_m2 > 0 else None
     gap_pop = _population_figures(raster, A, gaps_all, crs, o["progress"], out)
+    if method == "buffer" and raster is not None:
+        steps.done()
 
     gaps = _gap_layer(gaps_all, gap_pop, min_gap_m2, crs)
     layers["gaps"] = gaps
@@ -544,12 +561,16 @@ def _service_coverage(facilities: gpd.GeoDataFrame, area: Any, **o: Any) -> tupl
         metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
         if raster is not None and metrics["population_total"]:
             _buffer_population_share(raster, buffer_gaps, crs, o["progress"], metrics)
+        if raster is not None:
+            steps.done()
 
     catch_pop = metrics["population_covered"] if raster is not None else np.nan
     layers["catchments"] = gpd.GeoDataFrame({"method": [method], "area_m2": [covered], "population": [catch_pop]},
                                             geometry=gpd.GeoSeries([catch], crs=crs), crs=crs)
     if o["districts"] is not None:
+        steps.start("districts")
         layers["districts_coverage"] = _district_table(o["districts"], A, gaps_all, crs, raster, o["progress"])
+        steps.done()
     violations = _gap_violations(gaps, metrics["area_share"], target_share, r, method, raster is not None,
                                  o["rule"], names)
     result = CheckResult(o["name"], metrics=metrics, violations=violations, layers=layers,
