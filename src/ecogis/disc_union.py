@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -45,14 +45,11 @@ from ecogis.errors import InputError
 from ecogis.partition import map_tasks, scheduler_address
 from ecogis.polygon_rings import (
     boxes_near_segments,
-    cut_outlines,
-    hole_owners,
-    polygons_with_holes,
     reversed_rings,
 )
 from ecogis.progress import Steps
 
-__all__ = ["DEFAULT_ARC_STEP_DEG", "covered_part", "within_distance"]
+__all__ = ["DEFAULT_ARC_STEP_DEG", "BufferCoverage", "within_distance", "zone_covered_area"]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +71,7 @@ def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
     if len(xy) == 1:
         return np.array([extent], dtype=object)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True))
+    cells = _single_polygons(cells)
     if len(cells) == len(xy) and shapely.contains_xy(cells, xy[:, 0], xy[:, 1]).all():
         return cells
     # fall back to matching cells to points spatially
@@ -82,6 +80,20 @@ def _voronoi_cells(xy: np.ndarray, extent: shapely.Geometry) -> np.ndarray:
     out = np.empty(len(xy), dtype=object)
     out[pi] = cells[ci]
     return out
+
+
+def _single_polygons(cells: np.ndarray) -> np.ndarray:
+    """The cells as plain Polygons: GEOS's clip of a cell to the extent can give a GeometryCollection
+    (the polygon and a zero-length LineString at one of its vertices); only polygon parts are kept
+    (their convex hull where there are several: a Voronoi cell is convex)."""
+    bad = np.flatnonzero(shapely.get_type_id(cells) != _POLY)
+    if bad.size == 0:
+        return cells
+    cells = cells.copy()
+    for i in bad:
+        parts = _polygons(cells[i])
+        cells[i] = parts[0] if parts.size == 1 else shapely.convex_hull(shapely.multipolygons(parts))
+    return cells
 
 
 def _offset_tolerance(distance_m: float) -> float:
@@ -631,175 +643,77 @@ def _clipped_areas_frame(df: pd.DataFrame, area: shapely.Geometry, radius_m: flo
     return pd.DataFrame({"covered_m2": _clipped_disc_areas(xy, cells, area, radius_m)})
 
 
+class BufferCoverage(NamedTuple):
+    """What :func:`_buffer_coverage` measured: the covered area, the gaps (or None) and the cells (or None)."""
+
+    covered: float
+    gaps: np.ndarray | None
+    cells: _Cells | None
+
+
 def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *, partitions: int | None,  # noqa: PLR0913 -- keyword-only options of the engine
                      crs: Any, gaps: bool = True, scheduler: str | None = None,
-                     arc_step_deg: float = DEFAULT_ARC_STEP_DEG, steps: Steps | None = None,
-                     ) -> tuple[float, np.ndarray | None]:
+                     arc_step_deg: float = DEFAULT_ARC_STEP_DEG, steps: Steps | None = None) -> BufferCoverage:
     """Exact covered area and (with ``gaps``) the uncovered part of ``area`` (one polygon per gap).
 
     ``xy`` are the distinct points within ``radius_m`` of the area (the others add nothing).
     Every point's disc ∩ cell area comes from the Voronoi edges in closed form; only
     the cells whose disc part crosses the area's boundary are cut to it (GEOS), and
     only the cells reaching beyond their disc give gap pieces.  ``steps`` (a progress bar)
-    counts the cells and the gap tiles as they end.
+    counts the cells and the gap tiles as they end.  The cells are returned too, for the
+    exact covered area of parts of the area (:func:`zone_covered_area`).
     """
     shapely.prepare(area)
     if len(xy) == 0:
-        return 0.0, _polygons(area) if gaps else None
+        return BufferCoverage(0.0, _polygons(area) if gaps else None, None)
     r = float(radius_m)
     if steps is not None:
         steps.add()
         steps.start(f"cells of {len(xy):,} stops")
     cells = _Cells(xy, area, r)
+    covered = zone_covered_area(cells, area, partitions=partitions, crs=crs)
+    if steps is not None:
+        steps.done()
+    if not gaps:
+        return BufferCoverage(covered, None, cells)
+    return BufferCoverage(covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area,
+                                              partitions=partitions, scheduler=scheduler,
+                                              arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg), steps=steps), cells)
+
+
+def zone_covered_area(cells: _Cells, zone: shapely.Geometry, *, partitions: int | None = None,
+                      crs: Any = None) -> float:
+    """The exact covered area of ``zone`` (the area, or a part of it: a district): Σ disc ∩ cell ∩ zone.
+
+    A disc (within its cell) that lies wholly inside the zone counts whole (in closed form),
+    one wholly outside not at all; only those crossing the zone's boundary are cut to it
+    (GEOS), so the figure is exact whatever the arcs the gap polygons are drawn with.
+    """
+    xy, r = cells.xy, cells.radius_m
+    if zone.is_empty or len(xy) == 0:
+        return 0.0
+    shapely.prepare(zone)
     per = cells.disc_areas.copy()
     # which discs (within their cells) cross the boundary: the rest count whole, or not at all
-    inner = area.buffer(-(r + _offset_tolerance(r)), quad_segs=_OFFSET_QUAD_SEGS)
+    inner = zone.buffer(-(r + _offset_tolerance(r)), quad_segs=_OFFSET_QUAD_SEGS)
     deep = shapely.contains_xy(inner, xy[:, 0], xy[:, 1]) if not inner.is_empty else np.zeros(len(xy), dtype=bool)
     clip = np.zeros(len(xy), dtype=bool)
     edge = np.flatnonzero(~deep)
     if edge.size:
-        boundary = area.boundary
+        boundary = zone.boundary
         shapely.prepare(boundary)
         reach = np.minimum(cells.farthest[edge], r)
         one_side = ~shapely.dwithin(boundary, shapely.points(xy[edge]), reach)
         clip[edge[~one_side]] = True
-        outside = ~shapely.contains_xy(area, xy[edge, 0], xy[edge, 1])
+        outside = ~shapely.contains_xy(zone, xy[edge, 0], xy[edge, 1])
         per[edge[one_side & outside]] = 0.0
     cut = np.flatnonzero(clip)
     if partitions and partitions > 1 and cut.size > 1:
         frame = pd.DataFrame({"x": xy[cut, 0], "y": xy[cut, 1], "cell": cells.polygons(cut)})
-        per[cut] = _partitioned_clipped_areas(frame, area, r, int(partitions), crs)["covered_m2"].to_numpy()
+        per[cut] = _partitioned_clipped_areas(frame, zone, r, int(partitions), crs)["covered_m2"].to_numpy()
     else:
-        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), area, r)
-    covered = min(math.fsum(per.tolist()), area.area)
-    if steps is not None:
-        steps.done()
-    if not gaps:
-        return covered, None
-    return covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area, partitions=partitions,
-                               scheduler=scheduler, arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg), steps=steps)
-
-
-#: parts of the covered polygon smaller than this (1 mm2) are rounding slivers of GEOS's difference
-_SLIVER_M2 = 1e-6
-
-
-def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
-    """``area`` minus the gaps (disjoint polygons inside it): the covered part of the area.
-
-    Only the outlines of the gaps that reach the area's edge (or come within 1 µm of it,
-    :func:`_reach_boundary`) are cut out (by dissolving
-    them with the area's rings, :func:`ecogis.polygon_rings.cut_outlines`; by GEOS where
-    that cannot be trusted); the other gaps become holes and the gaps' own holes (covered
-    islands) polygons, so no GEOS overlay places thousands of holes
-    (:func:`ecogis.polygon_rings.hole_owners`: the smallest shell around each).
-    Each gap goes to the shell its first vertex lies in.  Where a first vertex lies in
-    none (on a ring: the gap touches another there), those gaps go where their other
-    vertices lie, and every polygon that gets gaps as holes is checked and, where touching
-    gaps cut it, made valid (:func:`_made_valid`; before, GEOS's whole difference: about 230 s
-    of the national run).  GEOS computes the whole difference where none of that can be trusted.
-
-    Examples
-    --------
-    >>> import shapely, numpy as np
-    >>> area = shapely.box(0, 0, 100, 100)
-    >>> gaps = np.array([shapely.box(0, 40, 30, 60), shapely.box(50, 50, 60, 60)])   # one at the edge, one inside
-    >>> part = covered_part(area, gaps)
-    >>> part.area, len(part.interiors)
-    (9300.0, 1)
-    """
-    gaps = np.asarray(gaps, dtype=object)
-    if gaps.size == 0:
-        return area
-    shapely.prepare(area)
-    bounds = shapely.bounds(gaps)
-    # (the others lie inside, farther than _ON_BOUNDARY_M from its boundary)
-    edge = _boxes_meeting_boundary(bounds[:, :2] - _ON_BOUNDARY_M, bounds[:, 2:] + _ON_BOUNDARY_M, area)
-    edge[edge] = _reach_boundary(area, gaps[edge])
-    main = area
-    parts = None
-    if edge.any():  # cut out the outlines only: the covered islands in those gaps come back below
-        parts = cut_outlines(area, gaps[edge])  # along the boundary they share its exact points: no overlay
-        if parts is None:
-            outlines = shapely.multipolygons(shapely.polygons(shapely.get_exterior_ring(gaps[edge])))
-            if not outlines.is_valid:  # a gap inside an island of another: let GEOS do all of it
-                return shapely.difference(area, shapely.multipolygons(gaps))
-            main = shapely.difference(area, outlines)
-    parts = _polygons(main) if parts is None else parts
-    # GEOS's difference leaves sliver parts of ~1e-9 m2 where a gap's outline runs along the area's edge; they
-    # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
-    parts = parts[shapely.area(parts) > _SLIVER_M2]
-    shells = np.concatenate([shapely.get_exterior_ring(parts), _interior_rings(gaps)])
-    inner = shapely.get_exterior_ring(gaps[~edge])
-    owner, touching = hole_owners(shells, inner, every_vertex=True) if inner.size else \
-        (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=bool))
-    if (owner < 0).any():  # a hole in no shell: rounding; let GEOS do all of it
-        return shapely.difference(area, shapely.multipolygons(gaps))
-    k = shapely.get_num_interior_rings(parts)
-    polys = polygons_with_holes(shells, [(_interior_rings(parts), np.repeat(np.arange(parts.size), k)), (inner, owner)])
-    if touching.any():
-        polys = _made_valid(polys, np.unique(owner))
-        if polys is None:
-            return shapely.difference(area, shapely.multipolygons(gaps))
-    return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
-
-
-#: a gap this close to the area's boundary reaches it (GEOS's cut of the pieces leaves its vertices there ~1e-12 m off)
-_ON_BOUNDARY_M = 1e-6
-
-
-def _reach_boundary(area: shapely.Geometry, gaps: np.ndarray) -> np.ndarray:
-    """Which gaps (inside ``area``) reach its boundary: touch it, or come within ``_ON_BOUNDARY_M`` of it.
-
-    The pieces cut to the area by GEOS have their vertices on its boundary only to rounding
-    (1e-12 m inside, say): such a gap is one along the edge, to be cut out with the others
-    there (:func:`ecogis.polygon_rings.cut_outlines` takes points that near the boundary as on
-    it), not a hole a hair from the area's outline.  Taken as a hole, it touched the outline at
-    points (the national benchmark: 25 of its 44,406 gaps), and checking and mending the polygon
-    around it (:func:`_made_valid`) took 20 of the catchment's 23 s.
-    """
-    if gaps.size == 0:
-        return np.zeros(0, dtype=bool)
-    reach = ~shapely.contains_properly(area, gaps)
-    inside = np.flatnonzero(~reach)
-    if inside.size:
-        boundary = area.boundary
-        shapely.prepare(boundary)
-        near = shapely.dwithin(boundary, gaps[inside], _ON_BOUNDARY_M)
-        if near.any():
-            log.debug("%d gap(s) within %g m of the area's boundary are cut out along it", int(near.sum()),
-                      _ON_BOUNDARY_M)
-        reach[inside[near]] = True
-    return reach
-
-
-def _made_valid(polys: np.ndarray, which: np.ndarray) -> np.ndarray | None:
-    """``polys``, those given by index made valid where they are not (gaps touching at points cut them).
-
-    A gap touching another at two points (or along an edge), put as a hole in the polygon
-    around it, cuts that polygon in two there: GEOS's ``make_valid`` (its "structure" method:
-    the shells less the holes) splits it.  None where the area moved by more than 1e-9.
-    """
-    bad = which[~shapely.is_valid(polys[which])]
-    if bad.size == 0:
-        return polys
-    made = shapely.make_valid(polys[bad], method="structure", keep_collapsed=False)
-    for _ in range(2):  # (a collection of polygons and lines, of multipolygons)
-        made = shapely.get_parts(made)
-    made = made[(shapely.get_type_id(made) == _POLY) & ~shapely.is_empty(made)]
-    before = float(shapely.area(polys[bad]).sum())
-    if abs(float(shapely.area(made).sum()) - before) > 1e-9 * max(before, 1.0) or not shapely.is_valid(made).all():
-        return None
-    log.debug("%d covered polygon(s) split where gaps touch at points", bad.size)
-    keep = np.ones(polys.size, dtype=bool)
-    keep[bad] = False
-    return np.concatenate([polys[keep], made])
-
-
-def _interior_rings(polys: np.ndarray) -> np.ndarray:
-    """All interior rings of the polygons, one after the other."""
-    k = shapely.get_num_interior_rings(polys)
-    return shapely.get_interior_ring(np.repeat(polys, k), np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
+        per[cut] = _clipped_disc_areas(xy[cut], cells.polygons(cut), zone, r)
+    return min(math.fsum(per.tolist()), zone.area)
 
 
 def _partitioned_clipped_areas(frame: pd.DataFrame, area: shapely.Geometry, radius_m: float, partitions: int,

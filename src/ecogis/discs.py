@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 _OUTSIDE, _ENTRY, _EXIT = 0, 1, 2  # events of a walk along a cell's boundary
+#: Voronoi vertices closer than this (relative to their distance to their points) are one (cocircular points)
+_SAME_VERTEX_REL = 1e-9
 
 
 class VoronoiCells:
@@ -125,6 +127,8 @@ class VoronoiCells:
         self._edge_t, self._edge_other = np.concatenate(edge_t), np.concatenate(edge_other)
         self._edge_a, self._edge_b = np.concatenate(edge_a), np.concatenate(edge_b)
         self._hull_t, self._hull_k = np.concatenate(hull_t), np.concatenate(hull_k)
+        self._snap_vertices()
+        radius = self._radius
         self.hull = np.unique(np.concatenate([s[self._hull_t, (self._hull_k + 1) % 3],
                                               s[self._hull_t, (self._hull_k + 2) % 3]]))
         far = np.zeros(n)
@@ -132,6 +136,35 @@ class VoronoiCells:
         far[self.hull] = np.inf
         self.farthest = far
         self._bounds = (xy.min(axis=0), xy.max(axis=0))  # of all the points (a tile keeps them)
+
+    def _snap_vertices(self) -> None:
+        """One Voronoi vertex for the triangles of (nearly) cocircular points: their circumcentres made equal.
+
+        Four or more points on one circle (a lattice, or points read from lon/lat: cocircular to 1e-9 m) give
+        triangles whose circumcentres differ by rounding, joined by an edge that may even run backwards (the
+        diagonal Qhull picked is Delaunay only to rounding): walked, it folds the cell's ring over itself,
+        a gap piece crossing itself by 1e-18 m2, that GEOS then merges into gaps overlapping by whole cells.
+        Circumcentres joined by an edge shorter than ``_SAME_VERTEX_REL`` of their distance to their points
+        take the first one's place and distance (the edge then has no length and is left out).
+        """
+        t, o = self._edge_t, self._edge_other
+        if t.size == 0:
+            return
+        gap = np.hypot(*(self._centres[t] - self._centres[o]).T)
+        short = gap <= _SAME_VERTEX_REL * np.maximum(self._radius[t], self._radius[o])
+        if not short.any():
+            return
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        m = len(self._centres)
+        graph = coo_matrix((np.ones(int(short.sum())), (t[short], o[short])), shape=(m, m))
+        _, label = connected_components(graph, directed=False)
+        first = np.full(int(label.max()) + 1, m, dtype=np.intp)
+        np.minimum.at(first, label, np.arange(m))
+        rep = first[label]
+        self._centres = self._centres[rep]
+        self._radius = self._radius[rep]
 
     def tile(self, which: np.ndarray) -> tuple[VoronoiCells, np.ndarray]:
         """The part of the diagram the cells ``which`` need, and their indices in it (for a task on another machine).

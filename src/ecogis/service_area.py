@@ -28,8 +28,10 @@ True
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,14 +41,15 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from ecogis.catchment import covered_part
 from ecogis.crs import CRSLike, check_metric_crs, crs_label, metric_crs_note, same_crs, to_metric
 from ecogis.crs import metric_crs as _metric_crs
 from ecogis.disc_union import (
     DEFAULT_ARC_STEP_DEG,
     _buffer_coverage,
     _distinct,
-    covered_part,
     within_distance,
+    zone_covered_area,
 )
 from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
@@ -528,7 +531,7 @@ def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Step
     metrics, layers = out["metrics"], out["layers"]
 
     steps.add(1 + (method != "buffer") + (raster is not None) + (o["districts"] is not None))
-    buffer_covered, buffer_gaps = _buffer_coverage(serving_xy, A, r, partitions=o["partitions"], crs=crs,
+    buffer_covered, buffer_gaps, cells = _buffer_coverage(serving_xy, A, r, partitions=o["partitions"], crs=crs,
                                                    scheduler=o["scheduler"], arc_step_deg=step, steps=steps)
     graph = None
     if method == "buffer":
@@ -569,7 +572,9 @@ def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Step
                                             geometry=gpd.GeoSeries([catch], crs=crs), crs=crs)
     if o["districts"] is not None:
         steps.start("districts")
-        layers["districts_coverage"] = _district_table(o["districts"], A, gaps_all, crs, raster, o["progress"])
+        exact = None if method != "buffer" or cells is None else functools.partial(zone_covered_area, cells)
+        layers["districts_coverage"] = _district_table(o["districts"], A, gaps_all, crs, raster, o["progress"],
+                                                       covered_in=exact)
         steps.done()
     violations = _gap_violations(gaps, metrics["area_share"], target_share, r, method, raster is not None,
                                  o["rule"], names)
@@ -615,7 +620,7 @@ def covered_area_of(points: gpd.GeoDataFrame, area: Any, *, radius_m: float, met
     warnings: list[str] = []
     _, A, _, _, serving, serving_xy = _measured_inputs(points, area, r, metric_crs, warnings, kind=layer_kind,
                                                        what=facility_kind)
-    covered, _ = _buffer_coverage(serving_xy, A, r, partitions=None, crs=None, gaps=False)
+    covered = _buffer_coverage(serving_xy, A, r, partitions=None, crs=None, gaps=False).covered
     area_m2 = float(A.area)
     return {"radius_m": r, "area_m2": area_m2, "covered_area_m2": covered,
             "area_share": covered / area_m2 if area_m2 > 0 else None, "stops_serving_area": int(serving.sum()),
@@ -648,7 +653,14 @@ def _network_graph(roads: Any, A: shapely.Geometry, r: float, crs: Any):
 
 
 def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps: np.ndarray, crs: Any,
-                    raster: Any, progress: bool | None) -> gpd.GeoDataFrame:
+                    raster: Any, progress: bool | None, *,
+                    covered_in: Callable[[shapely.Geometry], float] | None = None) -> gpd.GeoDataFrame:
+    """Each district's area in ``A``, covered area and population figures.
+
+    The covered area is ``covered_in(district ∩ A)`` where given (the buffer method: exact,
+    :func:`ecogis.disc_union.zone_covered_area`), else the district's area less its gaps'
+    (whose drawn arcs move it by up to ~1e-6 at the default arcs, ~1e-3 at 12.5°).
+    """
     if not isinstance(districts, (gpd.GeoDataFrame, gpd.GeoSeries)) or districts.crs is None:
         raise InputError("districts is expected to be a GeoDataFrame with a CRS")
     d = districts.to_crs(crs)
@@ -666,7 +678,7 @@ def _district_table(districts: gpd.GeoDataFrame, A: shapely.Geometry, gaps: np.n
     keep = a > 0
     pop_total = _population_of(raster, in_area[keep], crs, progress)
     pop_gap = _population_of(raster, gaps_d[keep], crs, progress)
-    cov = a[keep] - ga[keep]
+    cov = a[keep] - ga[keep] if covered_in is None else np.array([covered_in(z) for z in in_area[keep]], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = gpd.GeoDataFrame({
             "id": np.asarray(ids, dtype=object)[keep], "name": np.asarray(names, dtype=object)[keep],
