@@ -174,3 +174,16 @@ def test_many_points_go_to_qhull_from_the_start(monkeypatch):
     tri = delaunay(pts)
     assert tri.source == "qhull"
     assert _triangles(tri.simplices) == _triangles(Delaunay(pts).simplices)
+
+
+def test_qhull_is_checked_where_points_lie_within_a_centimetre():
+    """Stops 1 mm apart (two sources of one stop): Qhull merges their facets and may split them anyhow, so its
+    triangulation is checked (and GEOS's taken where it is not Delaunay); well spread points are not checked."""
+    from scipy.spatial import Delaunay
+
+    from ecogis.delaunay import _suspect
+
+    pts = np.random.default_rng(4).uniform(-5000, 5000, (3000, 2))
+    assert not _suspect(pts, Delaunay(pts).simplices)
+    twins = np.vstack([pts, pts[:5] + [0.001, 0.0]])
+    assert _suspect(twins, Delaunay(twins).simplices)
