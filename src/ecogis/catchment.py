@@ -67,6 +67,7 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     # GEOS's difference leaves sliver parts of ~1e-9 m2 where a gap's outline runs along the area's edge; they
     # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
     parts = parts[shapely.area(parts) > _SLIVER_M2]
+    n_parts = parts.size
     parts, islands = _islands_in_area(area, parts, _interior_rings(gaps))
     shells = np.concatenate([shapely.get_exterior_ring(parts), islands])
     inner = shapely.get_exterior_ring(gaps[~edge])
@@ -75,12 +76,45 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     if (owner < 0).any():  # a hole in no shell: rounding; let GEOS do all of it
         return shapely.difference(area, shapely.multipolygons(gaps))
     k = shapely.get_num_interior_rings(parts)
-    polys = polygons_with_holes(shells, [(_interior_rings(parts), np.repeat(np.arange(parts.size), k)), (inner, owner)])
+    p_holes, p_owner = _interior_rings(parts), np.repeat(np.arange(parts.size), k)
+    polys = polygons_with_holes(shells, [(p_holes, p_owner), (inner, owner)])
     if touching.any():
         polys = _made_valid(polys, np.unique(owner))
         if polys is None:
             return shapely.difference(area, shapely.multipolygons(gaps))
+    if n_parts < parts.size:  # islands cut to the area's holes: those holes may also nest in a gap's outline
+        polys = _holes_unnested(polys, area, gaps)
+        if polys is None:
+            return shapely.difference(area, shapely.multipolygons(gaps))
     return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
+
+
+def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, gaps: np.ndarray) -> np.ndarray | None:
+    """``polys`` where a hole of the area nests in another hole (a gap's outline) made valid; None if unsure.
+
+    A hole of the area inside a covered island in a gap is a hole of the island (cut to the
+    area) and, as it came with the area, of the part around the gap too, where it lies inside
+    the gap's outline, itself a hole there: "Holes are nested".  GEOS's ``make_valid`` ("structure":
+    each shell less the union of its holes) mends those polygons; the catchment's area is then
+    checked against the area less the gaps' to 1e-9.
+    """
+    holes = shapely.envelope(_interior_rings(_polygons(area)))
+    lo_x, lo_y, hi_x, hi_y = shapely.bounds(polys).T
+    near = np.unique(shapely.STRtree(shapely.box(lo_x, lo_y, hi_x, hi_y)).query(holes)[1])
+    bad = near[~shapely.is_valid(polys[near])]
+    if bad.size == 0:
+        return polys
+    made = shapely.make_valid(polys[bad], method="structure", keep_collapsed=False)
+    made = shapely.get_parts(shapely.get_parts(made))
+    made = made[(shapely.get_type_id(made) == _POLY) & ~shapely.is_empty(made)]
+    keep = np.ones(polys.size, dtype=bool)
+    keep[bad] = False
+    out = np.concatenate([polys[keep], made])
+    expected = float(area.area) - float(shapely.area(gaps).sum())
+    if not shapely.is_valid(made).all() or abs(float(shapely.area(out).sum()) - expected) > 1e-9 * float(area.area):
+        return None
+    log.debug("%d covered polygon(s) with holes of the area nested in gaps made valid", bad.size)
+    return out
 
 
 def _islands_in_area(area: shapely.Geometry, parts: np.ndarray, islands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -150,8 +150,10 @@ class VoronoiCells:
         t, o = self._edge_t, self._edge_other
         if t.size == 0:
             return
-        gap = np.hypot(*(self._centres[t] - self._centres[o]).T)
-        short = gap <= _SAME_VERTEX_REL * np.maximum(self._radius[t], self._radius[o])
+        d = self._centres[t] - self._centres[o]
+        gap2 = np.einsum("ij,ij->i", d, d)
+        reach = _SAME_VERTEX_REL * np.maximum(self._radius[t], self._radius[o])
+        short = gap2 <= reach * reach
         if not short.any():
             return
         from scipy.sparse import coo_matrix
