@@ -411,6 +411,7 @@ def _merge_gap_pieces(held: ArcRings | PieceRings | list[PieceRings], area: shap
     shareable = exterior_k[ring_k] & ((pos < events[ring_k]) | (pos == length[ring_k] - 1))
     if cut_parts.size:
         c_xy, c_ring, c_item = _ring_arrays(cut_parts)
+        c_xy = _snap_cut_points(c_xy)
         xy = np.vstack([xy_k, c_xy])
         ring = np.concatenate([ring_k, c_ring + kept_rings.size])
         item = np.concatenate([ring_item[ring_k], c_item + kept.size])
@@ -513,6 +514,7 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
     arc[off + length - 2] = cut
     cut_ring = np.repeat(np.arange(cut.size), length)
     c_xy, c_ring, c_item = _ring_arrays(cut_parts)
+    c_xy = _snap_cut_points(c_xy)
     k = whole.size + cut.size
     xy = np.vstack([shell_xy, ring_xy, c_xy])
     ring = np.concatenate([shell_ring, cut_ring + whole.size, c_ring + k])
@@ -523,6 +525,32 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
     if merged is None:
         return None
     return (merged, *outline) if keys else merged
+
+
+#: cut points of two pieces closer than this (metres) are one: GEOS cuts the same Voronoi edge at points
+#: ~1e-9 m apart where the two cells give it by different far vertices (near-collinear stops, 1e14 m out)
+_SAME_CUT_M = 1e-7
+
+
+def _snap_cut_points(xy: np.ndarray) -> np.ndarray:
+    """The vertices of the pieces cut by GEOS, those within ``_SAME_CUT_M`` of one another made one (the lowest)."""
+    if len(xy) < 2:
+        return xy
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    u, inv = np.unique(xy, axis=0, return_inverse=True)
+    pairs = cKDTree(u).query_pairs(_SAME_CUT_M, output_type="ndarray")
+    if pairs.size == 0:
+        return xy
+    log.debug("%d pair(s) of cut points within %g m made one", len(pairs), _SAME_CUT_M)
+    n = len(u)
+    _, label = connected_components(coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)),
+                                    directed=False)
+    lead = np.full(int(label.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(lead, label, np.arange(n))
+    return u[lead[label]][inv.ravel()]
 
 
 def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:
