@@ -68,7 +68,8 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
     # are valid, but an overlay of the whole catchment with them (GEOS, QGIS) went wrong by whole raster cells
     parts = parts[shapely.area(parts) > _SLIVER_M2]
     n_parts = parts.size
-    parts, islands = _islands_in_area(area, parts, _interior_rings(gaps))
+    area_holes = _interior_rings(_polygons(area))
+    parts, islands = _islands_in_area(area, area_holes, parts, _interior_rings(gaps))
     shells = np.concatenate([shapely.get_exterior_ring(parts), islands])
     inner = shapely.get_exterior_ring(gaps[~edge])
     owner, touching = hole_owners(shells, inner, every_vertex=True) if inner.size else \
@@ -83,13 +84,14 @@ def covered_part(area: shapely.Geometry, gaps: np.ndarray) -> shapely.Geometry:
         if polys is None:
             return shapely.difference(area, shapely.multipolygons(gaps))
     if n_parts < parts.size:  # islands cut to the area's holes: those holes may also nest in a gap's outline
-        polys = _holes_unnested(polys, area, gaps)
+        polys = _holes_unnested(polys, area, area_holes, gaps)
         if polys is None:
             return shapely.difference(area, shapely.multipolygons(gaps))
     return polys[0] if polys.size == 1 else shapely.multipolygons(polys)
 
 
-def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, gaps: np.ndarray) -> np.ndarray | None:
+def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, area_holes: np.ndarray,
+                    gaps: np.ndarray) -> np.ndarray | None:
     """``polys`` where a hole of the area nests in another hole (a gap's outline) made valid; None if unsure.
 
     A hole of the area inside a covered island in a gap is a hole of the island (cut to the
@@ -98,15 +100,11 @@ def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, gaps: np.ndarray)
     each shell less the union of its holes) mends those polygons; the catchment's area is then
     checked against the area less the gaps' to 1e-9.
     """
-    holes = shapely.envelope(_interior_rings(_polygons(area)))
-    lo_x, lo_y, hi_x, hi_y = shapely.bounds(polys).T
-    near = np.unique(shapely.STRtree(shapely.box(lo_x, lo_y, hi_x, hi_y)).query(holes)[1])
+    near = np.unique(shapely.STRtree(polys).query(area_holes)[1])  # (boxes meeting a hole's box)
     bad = near[~shapely.is_valid(polys[near])]
     if bad.size == 0:
         return polys
-    made = shapely.make_valid(polys[bad], method="structure", keep_collapsed=False)
-    made = shapely.get_parts(shapely.get_parts(made))
-    made = made[(shapely.get_type_id(made) == _POLY) & ~shapely.is_empty(made)]
+    made = _polygon_parts(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
     keep = np.ones(polys.size, dtype=bool)
     keep[bad] = False
     out = np.concatenate([polys[keep], made])
@@ -117,24 +115,22 @@ def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, gaps: np.ndarray)
     return out
 
 
-def _islands_in_area(area: shapely.Geometry, parts: np.ndarray, islands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _islands_in_area(area: shapely.Geometry, holes: np.ndarray, parts: np.ndarray,
+                     islands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The covered islands (rings the gaps hold as holes) less the area's own holes they hold.
 
     A gap's hole is a covered island, or a hole of the area (an enclave, a lake the area leaves
     out), or an island around such a hole: the islands whose box meets an area hole's are cut
     to the area (GEOS, on those islands alone) and join ``parts``; the rest stay rings.
-    Returns ``(parts, islands)``.
+    ``holes`` are the area's interior rings.  Returns ``(parts, islands)``.
     """
-    holes = _interior_rings(_polygons(area))
     if holes.size == 0 or islands.size == 0:
         return parts, islands
-    lo, hi = shapely.bounds(islands).reshape(-1, 2, 2).transpose(1, 0, 2)
     meets = np.zeros(islands.size, dtype=bool)
-    meets[shapely.STRtree(shapely.envelope(holes)).query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))[0]] = True
+    meets[shapely.STRtree(holes).query(islands)[0]] = True  # (boxes meeting a hole's box)
     if not meets.any():
         return parts, islands
-    cut = shapely.get_parts(shapely.get_parts(shapely.intersection(shapely.polygons(islands[meets]), area)))
-    cut = cut[(shapely.get_type_id(cut) == _POLY) & ~shapely.is_empty(cut)]
+    cut = _polygon_parts(shapely.intersection(shapely.polygons(islands[meets]), area))
     cut = cut[shapely.area(cut) > _SLIVER_M2]
     log.debug("%d covered island(s) around holes of the area cut to it", int(meets.sum()))
     return np.concatenate([parts, cut]), islands[~meets]
@@ -179,10 +175,7 @@ def _made_valid(polys: np.ndarray, which: np.ndarray) -> np.ndarray | None:
     bad = which[~shapely.is_valid(polys[which])]
     if bad.size == 0:
         return polys
-    made = shapely.make_valid(polys[bad], method="structure", keep_collapsed=False)
-    for _ in range(2):  # (a collection of polygons and lines, of multipolygons)
-        made = shapely.get_parts(made)
-    made = made[(shapely.get_type_id(made) == _POLY) & ~shapely.is_empty(made)]
+    made = _polygon_parts(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
     before = float(shapely.area(polys[bad]).sum())
     if abs(float(shapely.area(made).sum()) - before) > 1e-9 * max(before, 1.0) or not shapely.is_valid(made).all():
         return None
@@ -190,6 +183,12 @@ def _made_valid(polys: np.ndarray, which: np.ndarray) -> np.ndarray | None:
     keep = np.ones(polys.size, dtype=bool)
     keep[bad] = False
     return np.concatenate([polys[keep], made])
+
+
+def _polygon_parts(geoms: np.ndarray) -> np.ndarray:
+    """The non-empty polygons among the parts of ``geoms`` (collections of polygons and lines, of multipolygons)."""
+    parts = shapely.get_parts(shapely.get_parts(geoms))
+    return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
 
 
 def _interior_rings(polys: np.ndarray) -> np.ndarray:

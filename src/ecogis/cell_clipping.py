@@ -100,7 +100,7 @@ def convex_cells_in_area(centers: np.ndarray, cells: np.ndarray, segments: tuple
         cells = cells.copy()
         cells[odd] = shapely.box(centers[odd, 0] - r, centers[odd, 1] - r, centers[odd, 0] + r, centers[odd, 1] + r)
     # the cells' rings, counter-clockwise, around their centres, cut to the square [-r, r]^2
-    coords, ring = shapely.get_coordinates(np.asarray(cells, dtype=object), return_index=True)
+    coords, ring = shapely.get_coordinates(cells, return_index=True)
     last = np.r_[ring[1:] != ring[:-1], True]
     coords, ring = coords[~last] - centers[ring[~last]], ring[~last]
     nxt = _next_in_group(ring)

@@ -45,6 +45,7 @@ from ecogis.errors import InputError
 from ecogis.partition import map_tasks, scheduler_address
 from ecogis.polygon_rings import (
     boxes_near_segments,
+    lowest_linked,
     reversed_rings,
 )
 from ecogis.progress import Steps
@@ -536,8 +537,6 @@ def _snap_cut_points(xy: np.ndarray) -> np.ndarray:
     """The vertices of the pieces cut by GEOS, those within ``_SAME_CUT_M`` of one another made one (the lowest)."""
     if len(xy) < 2:
         return xy
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     u, inv = np.unique(xy, axis=0, return_inverse=True)
@@ -545,12 +544,7 @@ def _snap_cut_points(xy: np.ndarray) -> np.ndarray:
     if pairs.size == 0:
         return xy
     log.debug("%d pair(s) of cut points within %g m made one", len(pairs), _SAME_CUT_M)
-    n = len(u)
-    _, label = connected_components(coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)),
-                                    directed=False)
-    lead = np.full(int(label.max()) + 1, n, dtype=np.intp)
-    np.minimum.at(lead, label, np.arange(n))
-    return u[lead[label]][inv.ravel()]
+    return u[lowest_linked(pairs[:, 0], pairs[:, 1], len(u))][inv.ravel()]
 
 
 def _items(xy: np.ndarray, ring: np.ndarray, item: np.ndarray) -> np.ndarray:

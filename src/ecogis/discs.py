@@ -38,7 +38,7 @@ from ecogis.arc_rings import ArcRings, PieceRings, rings_to_polygons
 from ecogis.cell_clipping import area_segments, convex_cells_in_area
 from ecogis.delaunay import delaunay
 from ecogis.disc_geometry import chord_ends, disc_polygon_area, equal_area_radius, segment_disc_area
-from ecogis.polygon_rings import _same_points, dissolve_rings, place_holes, touching_groups  # noqa: F401
+from ecogis.polygon_rings import _same_points, dissolve_rings, lowest_linked, place_holes, touching_groups  # noqa: F401
 
 __all__ = [
     "ArcRings",
@@ -156,15 +156,7 @@ class VoronoiCells:
         short = gap2 <= reach * reach
         if not short.any():
             return
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        m = len(self._centres)
-        graph = coo_matrix((np.ones(int(short.sum())), (t[short], o[short])), shape=(m, m))
-        _, label = connected_components(graph, directed=False)
-        first = np.full(int(label.max()) + 1, m, dtype=np.intp)
-        np.minimum.at(first, label, np.arange(m))
-        rep = first[label]
+        rep = lowest_linked(t[short], o[short], len(self._centres))
         self._centres = self._centres[rep]
         self._radius = self._radius[rep]
 

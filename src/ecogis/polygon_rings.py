@@ -16,6 +16,7 @@ __all__ = [
     "cut_outlines",
     "dissolve_rings",
     "hole_owners",
+    "lowest_linked",
     "place_holes",
     "polygons_with_holes",
     "reversed_rings",
@@ -408,6 +409,25 @@ def _drawn(xy: np.ndarray, ring: np.ndarray, start: np.ndarray,
     rows += np.arange(which.size)
     out[rows] = axy
     return out, np.repeat(ring, count)
+
+
+def lowest_linked(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` items, the lowest item it is linked to by the pairs ``(a, b)`` (itself if none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lowest_linked(np.array([3, 1]), np.array([1, 4]), 5).tolist()
+    [0, 1, 2, 1, 1]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    _, label = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)),
+                                    directed=False)
+    lead = np.full(int(label.max()) + 1, n, dtype=np.intp)
+    np.minimum.at(lead, label, np.arange(n))
+    return lead[label]
 
 
 def _groups(owner: np.ndarray, vertex: np.ndarray, n_vertices: int, n: int) -> np.ndarray:

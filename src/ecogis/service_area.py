@@ -548,8 +548,6 @@ def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Step
     metrics["covered_area_m2"] = covered
     metrics["area_share"] = covered / area_m2 if area_m2 > 0 else None
     gap_pop = _population_figures(raster, A, gaps_all, crs, o["progress"], out)
-    if method == "buffer" and raster is not None:
-        steps.done()
 
     gaps = _gap_layer(gaps_all, gap_pop, min_gap_m2, crs)
     layers["gaps"] = gaps
@@ -564,8 +562,8 @@ def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Step
         metrics["network_to_buffer_ratio"] = covered / buffer_covered if buffer_covered > 0 else None
         if raster is not None and metrics["population_total"]:
             _buffer_population_share(raster, buffer_gaps, crs, o["progress"], metrics)
-        if raster is not None:
-            steps.done()
+    if raster is not None:
+        steps.done()
 
     catch_pop = metrics["population_covered"] if raster is not None else np.nan
     layers["catchments"] = gpd.GeoDataFrame({"method": [method], "area_m2": [covered], "population": [catch_pop]},
