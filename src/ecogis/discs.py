@@ -475,9 +475,7 @@ class VoronoiCells:
         towards the neighbour, and half their distance.
         """
         bulge = 4.0 * (equal_area_radius(r, max(int(np.ceil(2.0 * np.pi / arc_step_rad)), 8)) - r) + 1e-9 * r
-        s = self._simplices
-        a = np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]])
-        b = np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]])
+        a, b = self._neighbours()
         d = self._pts[b] - self._pts[a]
         half = 0.5 * np.hypot(d[:, 0], d[:, 1])
         near = np.flatnonzero(np.abs(half - r) <= bulge)
@@ -486,6 +484,36 @@ class VoronoiCells:
         distance = np.concatenate([half[near], half[near]])
         o = np.argsort(point, kind="stable")
         return point[o], direction[o], distance[o]
+
+    def _neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every Delaunay edge once, hull edges included: the two points of each."""
+        s = self._simplices
+        return (np.concatenate([self._edge_a, s[self._hull_t, (self._hull_k + 1) % 3]]),
+                np.concatenate([self._edge_b, s[self._hull_t, (self._hull_k + 2) % 3]]))
+
+    def touching(self, radius_m: float, *, rel: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbours whose circles touch without crossing: ``(a, b)``, the two points of each pair.
+
+        Their distance is ``2 radius_m`` to within ``rel`` of the radius, and not less (the
+        walk of the cells finds no crossing there: the two discs' gap pieces meet along the
+        whole Voronoi edge, though the closed discs part them at the point of contact).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cells = VoronoiCells(np.array([[0.0, 0.0], [1000.0, 0.0], [0.0, 1000.0], [1000.0, 1000.0]]))
+        >>> a, b = cells.touching(500.0)
+        >>> sorted(zip(a.tolist(), b.tolist()))   # the four sides, not the diagonals
+        [(0, 1), (0, 2), (1, 3), (2, 3)]
+        """
+        r = float(radius_m)
+        a, b = self._neighbours()
+        d = self._pts[b] - self._pts[a]
+        half2 = r * r - 0.25 * np.einsum("ij,ij->i", d, d)  # as the walk computes it (no crossing where <= 0)
+        touch = (half2 <= 0.0) & (half2 >= -2.0 * rel * r * r)
+        lo, hi = np.minimum(a[touch], b[touch]), np.maximum(a[touch], b[touch])
+        o = np.lexsort((hi, lo))
+        return lo[o], hi[o]
 
     def _pieces(self, cell: np.ndarray, kind: np.ndarray, xy: np.ndarray, r: float,
                 arc_step_rad: float, tight: tuple[np.ndarray, np.ndarray, np.ndarray]) -> ArcRings | None:

@@ -68,6 +68,7 @@ from ecogis.population_polygons import as_polygon_population
 from ecogis.progress import Steps
 from ecogis.result import CheckResult, violations_frame
 from ecogis.street_graph import _gc_paused
+from ecogis.touching_discs import part_where_discs_touch
 
 __all__ = [
     "DEFAULT_ARC_STEP_DEG",
@@ -536,7 +537,8 @@ def _service_coverage_steps(facilities: gpd.GeoDataFrame, area: Any, steps: Step
     graph = None
     if method == "buffer":
         steps.start("the covered part")
-        covered, gaps_all, catch = buffer_covered, buffer_gaps, covered_part(A, buffer_gaps)
+        covered, catch = buffer_covered, covered_part(A, buffer_gaps)
+        gaps_all = part_where_discs_touch(buffer_gaps, cells)  # (the catchment from the gaps before: one point set)
     else:
         steps.start("along the streets")
         graph, covered, gaps_all, catch = _network_coverage(o["roads"], A, serving_xy, r, crs, o["access_width_m"],
