@@ -722,9 +722,9 @@ def test_coarser_arcs_keep_the_gaps_and_their_exact_areas():
     at_edge = ~shapely.contains_properly(inner, fine.layers["gaps"].geometry.values)
     assert len(fine.layers["gaps"]) == len(coarse.layers["gaps"]) > 10 and at_edge.sum() >= 5
     a, b = (np.sort(r.layers["gaps"]["area_m2"].to_numpy()) for r in (fine, coarse))
-    # (one gap 4.2e-4 off, where two circles pass within a few metres without crossing: the coarse arcs'
-    # vertices are pulled in there so that they do not cross; it was 5.7e-2 with the edge's cut pieces coarse)
-    np.testing.assert_allclose(b, a, rtol=1e-3)
+    # (before: one gap 5.7e-2 off with the edge's cut pieces drawn coarse, then 4.2e-4 where two circles pass
+    # within metres without crossing, their vertices pulled in there and the fans' areas not kept)
+    np.testing.assert_allclose(b, a, rtol=1e-6)
     assert coarse.metrics["covered_area_m2"] == fine.metrics["covered_area_m2"]
     assert shapely.is_valid(coarse.layers["gaps"].geometry.values).all()
     n_fine, n_coarse = (shapely.get_num_coordinates(r.layers["gaps"].geometry.values).sum() for r in (fine, coarse))

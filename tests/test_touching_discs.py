@@ -44,7 +44,8 @@ def test_a_square_lattice_of_touching_discs_has_one_gap_between_each_four():
     res = _coverage(xy, area)
     gaps = res.layers["gaps"]
     assert len(gaps) == 25 == len(_geos_gaps(xy, area, 1e-6))
-    # each the curved square between four discs (the arcs drawn short of the contacts: 6e-6)
+    # each the curved square between four discs (each disc's outline, held short of its four contacts and raised
+    # elsewhere to keep its area, borders four gaps: 1.5e-6)
     np.testing.assert_allclose(gaps["area_m2"], (2 * R) ** 2 - np.pi * R**2, rtol=1e-5)
     assert shapely.is_valid(gaps.geometry.values).all()
     catchment = res.layers["catchments"].geometry.iloc[0]

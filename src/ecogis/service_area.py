@@ -294,8 +294,7 @@ def _arc_step(step: float | None, n: int, names: _Names, warnings: list[str]) ->
     warnings.append(f"{names.count(n)} serve the area: the gap polygons draw each circle with arcs of {fit:.4g} "
                     f"degrees ({360.0 / fit:.0f} vertices a circle, so that they fit in memory; every arc keeps "
                     f"its sector's exact area, so the covered area and shares are unchanged, and each gap's area "
-                    f"within 1e-6, or 1e-3 where two circles pass within metres of each other without crossing); "
-                    f"pass arc_step_deg={DEFAULT_ARC_STEP_DEG:g} for finer outlines")
+                    f"within 1e-6); pass arc_step_deg={DEFAULT_ARC_STEP_DEG:g} for finer outlines")
     return fit
 
 
