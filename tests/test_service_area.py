@@ -265,3 +265,15 @@ def test_an_enclave_in_a_covered_island_inside_a_gap_is_a_hole_of_the_island_onl
     assert catch.area == pytest.approx(res.metrics["covered_area_m2"], rel=1e-6)
     gaps = shapely.union_all(res.layers["gaps"].geometry.values)
     assert shapely.union(catch, gaps).area == pytest.approx(A.area, rel=1e-12)
+
+
+def test_facilities_none_of_which_reach_the_area_are_said_with_where_they_are():
+    """Schools 500 km north of the area (a northing typed with one digit wrong): 0 % covered, as before, but now
+    with a warning that says how far off they are and both extents (before: no word)."""
+    xy = np.array([[2000.0, 2000.0], [5000.0, 5000.0], [8000.0, 3000.0]]) + [0.0, 500_000.0]
+    res = service_coverage(_schools(xy), _area(), radius_m=R, facility_kind="schools")
+    assert res.metrics["covered_area_m2"] == 0.0 and res.metrics["stops_serving_area"] == 0
+    said = [w for w in res.warnings if w.startswith("none of the 3 schools lies within 300 m of the area")]
+    assert len(said) == 1 and "about 492.0 km away" in said[0]
+    near = service_coverage(_schools(xy - [0.0, 500_000.0]), _area(), radius_m=R, facility_kind="schools")
+    assert not [w for w in near.warnings if w.startswith("none of")]

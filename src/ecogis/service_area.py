@@ -225,7 +225,20 @@ def _measured_inputs(points: gpd.GeoDataFrame, area: Any, r: float, metric_crs: 
     serving = within_distance(A, xy, r)
     if len(xy) == 0:
         warnings.append(f"no {what}: nothing is covered")
+    elif not serving.any():
+        warnings.append(_none_serve(A, xy, r, what))
     return crs, A, xy, points_m, serving, _distinct(xy[serving])
+
+
+def _none_serve(A: shapely.Geometry, xy: np.ndarray, r: float, what: str) -> str:
+    """The warning for points none of which lies within ``r`` of the area: how far off they are, and where."""
+    near = float(shapely.distance(A, shapely.convex_hull(shapely.multipoints(xy))))
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    a = shapely.bounds(A)
+    return (f"none of the {len(xy):,} {what} lies within {r:g} m of the area (the nearest about {near / 1000:,.1f} km "
+            f"away): nothing is covered. Check that both layers are of the same place and in the CRS they say "
+            f"({what} {x0:,.0f}..{x1:,.0f} x {y0:,.0f}..{y1:,.0f}, area {a[0]:,.0f}..{a[2]:,.0f} x "
+            f"{a[1]:,.0f}..{a[3]:,.0f}, metres in the metric CRS)")
 
 
 # --- the engine -------------------------------------------------------------------------------
