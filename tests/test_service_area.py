@@ -277,3 +277,11 @@ def test_facilities_none_of_which_reach_the_area_are_said_with_where_they_are():
     assert len(said) == 1 and "about 492.0 km away" in said[0]
     near = service_coverage(_schools(xy - [0.0, 500_000.0]), _area(), radius_m=R, facility_kind="schools")
     assert not [w for w in near.warnings if w.startswith("none of")]
+
+
+def test_a_radius_that_looks_like_kilometres_is_said():
+    res = service_coverage(_schools([[5000.0, 5000.0]]), _area(), radius_m=0.5, facility_kind="schools")
+    assert [w for w in res.warnings if w.startswith("radius_m is 0.5: metres, not kilometres")]
+    assert res.metrics["covered_area_m2"] == pytest.approx(math.pi * 0.25, rel=1e-9)
+    fine = service_coverage(_schools([[5000.0, 5000.0]]), _area(), radius_m=R, facility_kind="schools")
+    assert not [w for w in fine.warnings if w.startswith("radius_m is")]

@@ -227,7 +227,14 @@ def _measured_inputs(points: gpd.GeoDataFrame, area: Any, r: float, metric_crs: 
         warnings.append(f"no {what}: nothing is covered")
     elif not serving.any():
         warnings.append(_none_serve(A, xy, r, what))
+    if r < _SHORTEST_PLAUSIBLE_M:
+        warnings.append(f"radius_m is {r:g}: metres, not kilometres (a 500 m catchment is radius_m=500, "
+                        f"--radius-m 500)")
     return crs, A, xy, points_m, serving, _distinct(xy[serving])
+
+
+#: a catchment radius below this (metres) is more likely kilometres typed as metres than meant: said
+_SHORTEST_PLAUSIBLE_M = 10.0
 
 
 def _none_serve(A: shapely.Geometry, xy: np.ndarray, r: float, what: str) -> str:
