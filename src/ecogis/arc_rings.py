@@ -153,7 +153,7 @@ def _fan_kept(radius: np.ndarray, limit: np.ndarray, which: np.ndarray, r: float
         if (again == free).all():
             break
         free &= again
-    return np.where(free & (limit >= x[group]), x[group], np.minimum(limit, x[group]))
+    return np.minimum(limit, x[group])  # (the held vertices at their limit, below the raised radius)
 
 
 def _below_neck(point: np.ndarray, t: np.ndarray, radius: np.ndarray, neck_point: np.ndarray,

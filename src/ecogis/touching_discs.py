@@ -30,10 +30,11 @@ Examples
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import shapely
+
+from ecogis.disc_union import _Cells, _polygons
 
 __all__ = ["part_where_discs_touch"]
 
@@ -44,10 +45,10 @@ _SLIT_HALF_R = 0.25
 _SLIT_WIDTH_M = 1e-6
 
 
-def part_where_discs_touch(gaps: np.ndarray, cells: Any) -> np.ndarray:
+def part_where_discs_touch(gaps: np.ndarray, cells: _Cells | None) -> np.ndarray:
     """``gaps`` (polygons) parted where two discs touch inside them: the gaps either side, apart.
 
-    ``cells`` are the coverage's cells (:class:`ecogis.disc_union._Cells`).  A point of contact
+    ``cells`` are the coverage's cells (None where no stop serves the area).  A point of contact
     in a gap (or on its outline: two discs touching on the area's edge, one inside, part the
     gap there between the edge and the inner disc) that no third disc covers is slit along
     the line between the two stops, 1 µm wide.  Where that parts the gap, it loses that much
@@ -55,7 +56,7 @@ def part_where_discs_touch(gaps: np.ndarray, cells: Any) -> np.ndarray:
     with a debug message); where it does not, the gap is kept as it was.
     """
     gaps = np.asarray(gaps, dtype=object)
-    voronoi = getattr(cells, "voronoi", None)
+    voronoi = None if cells is None else cells.voronoi
     if gaps.size == 0 or voronoi is None:
         return gaps
     r = float(cells.radius_m)
@@ -87,7 +88,7 @@ def part_where_discs_touch(gaps: np.ndarray, cells: Any) -> np.ndarray:
     out: list[np.ndarray] = []
     keep = np.ones(gaps.size, dtype=bool)
     for g, whole in zip(which, parted):
-        parts = _polygon_parts(whole)
+        parts = _polygons(whole)
         before = float(shapely.area(gaps[g]))
         if parts.size < 2 or abs(float(shapely.area(parts).sum()) - before) > 1e-9 * before:
             log.debug("a gap of %.6g m2 did not part cleanly where discs touch; kept whole", before)
@@ -99,7 +100,3 @@ def part_where_discs_touch(gaps: np.ndarray, cells: Any) -> np.ndarray:
     log.debug("%d gap(s) parted where discs touch, into %d", int((~keep).sum()), sum(p.size for p in out))
     return np.concatenate([gaps[keep], *out])
 
-
-def _polygon_parts(geom: shapely.Geometry) -> np.ndarray:
-    parts = shapely.get_parts(geom)
-    return parts[shapely.get_type_id(parts) == 3]
