@@ -56,7 +56,15 @@ log = logging.getLogger(__name__)
 
 #: largest angle between two vertices of a circle in the gap polygons (360 / 256)
 DEFAULT_ARC_STEP_DEG = 360.0 / 256
-_DEFAULT_ARC_STEP_RAD = 2.0 * np.pi / (360.0 / DEFAULT_ARC_STEP_DEG)  # (as _buffer_coverage turns it)
+
+
+def _arc_step_rad(arc_step_deg: float) -> float:
+    """The arc step in radians, as every drawing of the gaps takes it (one expression, so the floats agree)."""
+    return 2.0 * np.pi / (360.0 / arc_step_deg)
+
+
+_DEFAULT_ARC_STEP_RAD = _arc_step_rad(DEFAULT_ARC_STEP_DEG)
+
 #: segments per quarter circle of the disc polygons used for gap geometry (area is exact anyway)
 _QUAD_SEGS = 64
 _POLY = 3  # shapely type id of Polygon
@@ -727,7 +735,7 @@ def _buffer_coverage(xy: np.ndarray, area: shapely.Geometry, radius_m: float, *,
         return BufferCoverage(covered, None, cells)
     return BufferCoverage(covered, cells.gaps(np.flatnonzero(cells.farthest > r * (1.0 - 1e-12)), area,
                                               partitions=partitions, scheduler=scheduler,
-                                              arc_step_rad=2.0 * np.pi / (360.0 / arc_step_deg), steps=steps), cells)
+                                              arc_step_rad=_arc_step_rad(arc_step_deg), steps=steps), cells)
 
 
 def zone_covered_area(cells: _Cells, zone: shapely.Geometry, *, partitions: int | None = None,
