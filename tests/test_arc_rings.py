@@ -105,7 +105,7 @@ def test_an_empty_set_of_pieces():
     assert none.polygons().size == 0 and none.plain()
 
 
-def test_the_pieces_the_edge_cuts_are_drawn_finely_within_a_budget(monkeypatch):
+def test_the_pieces_the_edge_cuts_are_drawn_finely_within_a_budget():
     """Coarse gaps' arcs (11.25 degrees): the pieces the area's edge cuts are drawn at the default step, or as
     fine as the budget of their vertices allows; at the default step, as the rest."""
     import ecogis.disc_union as du
@@ -115,12 +115,13 @@ def test_the_pieces_the_edge_cuts_are_drawn_finely_within_a_budget(monkeypatch):
     pieces = np.arange(coarse.owner.size)
     n_coarse = shapely.get_num_coordinates(coarse.polygons(pieces)).sum()
     n_default = shapely.get_num_coordinates(cells.gap_arc_rings(np.arange(4), 500.0).polygons(pieces)).sum()
-    draw = du._edge_drawing(coarse)
+    draw = coarse.finer(du._DEFAULT_ARC_STEP_RAD, vertex_budget=du._EDGE_VERTEX_BUDGET)
     assert shapely.get_num_coordinates(draw(pieces)).sum() == n_default > 4 * n_coarse
-    monkeypatch.setattr(du, "_EDGE_VERTEX_BUDGET", 64 * pieces.size)  # 64 vertices a circle at most
+    draw = coarse.finer(du._DEFAULT_ARC_STEP_RAD, vertex_budget=64 * pieces.size)  # 64 vertices a circle at most
     n_budget = shapely.get_num_coordinates(draw(pieces)).sum()
     assert n_coarse < n_budget < n_default
-    assert du._edge_drawing(cells.gap_arc_rings(np.arange(4), 500.0)) is None
+    fine = cells.gap_arc_rings(np.arange(4), 500.0)
+    assert fine.finer(du._DEFAULT_ARC_STEP_RAD, vertex_budget=du._EDGE_VERTEX_BUDGET) is None
 
 
 @pytest.mark.parametrize("step_deg", [360 / 256, 11.25])

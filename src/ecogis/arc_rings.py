@@ -14,6 +14,7 @@ Part of :mod:`ecogis.discs`, which re-exports the public names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -394,6 +395,22 @@ class ArcRings(NamedTuple):
     def polygons(self, pieces: np.ndarray | None = None) -> np.ndarray:
         """The pieces (all, or those given by sorted index) as shapely polygons, arcs drawn."""
         return self.expanded(pieces).polygons()
+
+    def finer(self, step_rad: float, *, vertex_budget: int) -> Callable[[np.ndarray], np.ndarray] | None:
+        """:meth:`polygons` with arcs of at most ``step_rad``, or as fine as ``vertex_budget`` circle vertices allow.
+
+        None where the arcs are that fine already.  (For the pieces the area's edge cuts: GEOS
+        cuts a drawn arc where its chords meet the edge, so a coarse arc there does not keep
+        its share of the sector's area.)
+        """
+        if self.arc_step_rad <= step_rad:
+            return None
+
+        def draw(pieces: np.ndarray) -> np.ndarray:
+            step = max(step_rad, 2.0 * np.pi * len(pieces) / vertex_budget)
+            return self._replace(arc_step_rad=min(step, self.arc_step_rad)).polygons(pieces)
+
+        return draw
 
     def expanded(self, pieces: np.ndarray | None = None) -> PieceRings:
         """The pieces (all, or those given by sorted index) with their arcs drawn, as :class:`PieceRings`."""

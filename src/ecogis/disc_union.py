@@ -501,8 +501,10 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
     if n == 0:
         return _NO_GAPS if keys else _NO_GAPS[0]
     lo, hi = arcs.boxes()
+    # GEOS cuts a drawn arc where its chords meet the edge: at coarse arcs the pieces it cuts are drawn finely
+    # (at 12.5 degrees, gaps along a real coast were up to 6.6 % off in area)
     keep, cut_parts = _kept_and_cut(lo, hi, arcs.first_vertices(), arcs.polygons, area,
-                                    cut_polygons=_edge_drawing(arcs))
+                                    cut_polygons=arcs.finer(_DEFAULT_ARC_STEP_RAD, vertex_budget=_EDGE_VERTEX_BUDGET))
     kept = np.flatnonzero(keep)
     if kept.size == 0 and cut_parts.size == 0:
         return _NO_GAPS if keys else _NO_GAPS[0]
@@ -543,24 +545,6 @@ def _merge_arc_pieces(arcs: ArcRings, area: shapely.Geometry, *, keys: bool) -> 
 
 #: most circle vertices the pieces the area's edge cuts may take in one tile when drawn more finely than the gaps
 _EDGE_VERTEX_BUDGET = 4_000_000
-
-
-def _edge_drawing(arcs: ArcRings) -> Callable[[np.ndarray], np.ndarray] | None:
-    """How the pieces the area's edge cuts are drawn, where the gaps' arcs are coarser than the default.
-
-    GEOS cuts a drawn arc where its chords meet the edge, so a coarse arc there does not keep
-    its share of the sector's area (at 12.5 degree arcs, gaps along a real coast were up to
-    6.6 % off in area): those pieces are drawn at the default step, or as fine as
-    ``_EDGE_VERTEX_BUDGET`` allows.  None: draw them as the rest.
-    """
-    if arcs.arc_step_rad <= _DEFAULT_ARC_STEP_RAD:
-        return None
-
-    def draw(idx: np.ndarray) -> np.ndarray:
-        step = max(_DEFAULT_ARC_STEP_RAD, 2.0 * np.pi * len(idx) / _EDGE_VERTEX_BUDGET)
-        return arcs._replace(arc_step_rad=min(step, arcs.arc_step_rad)).polygons(idx)
-
-    return draw
 
 
 #: cut points of two pieces closer than this (metres) are one: GEOS cuts the same Voronoi edge at points
