@@ -663,3 +663,24 @@ def test_gaps_of_a_graph_known_simple_are_the_same_without_geos_check():
     assert a.size > 5 and a.size == b.size and shapely.equals_exact(a, b).all()
     crossing = walk_graph(_roads(lines + [[(-20, 333), (1400, 377)]]), node=False)
     assert not crossing.simple
+
+
+def test_the_coverage_says_what_arcs_its_covered_area_is_drawn_with():
+    """The network covered area is that of GEOS's buffers at ``access_quad_segs`` segments a quarter circle
+    (not of true round ends): the parameter says so, and the figure is the union of the reached streets'
+    buffers at that count (1e-9), below the union at 64 segments (true round ends, nearly) by more than
+    1e-5 here (dead ends, the stops' access legs)."""
+    roads = _roads(_grid_lines(12))
+    area = gpd.GeoDataFrame(geometry=[shapely.box(X0 + 50, Y0 + 50, X0 + 1050, Y0 + 1050)], crs=CRS)
+    xy = _xy((300, 300), (800, 650), (120, 900))
+    res = stop_coverage(gpd.GeoDataFrame(geometry=shapely.points(xy), crs=CRS), area, method="network",
+                        roads=roads, access_width_m=40, min_gap_m2=0)
+    k = res.parameters["access_quad_segs"]
+    reached = reached_streets(walk_graph(roads), xy, radius_m=500)
+    A = area.geometry.iloc[0]
+
+    def union_area(quad_segs):
+        return shapely.intersection(A, network_catchment(reached, access_width_m=40, quad_segs=quad_segs)).area
+
+    assert res.metrics["covered_area_m2"] == pytest.approx(union_area(k), rel=1e-9)
+    assert union_area(64) / res.metrics["covered_area_m2"] - 1 > 1e-5

@@ -75,6 +75,7 @@ from ecogis.street_graph import (
 )
 
 __all__ = [
+    "ACCESS_QUAD_SEGS",
     "DEFAULT_ACCESS_WIDTH_M",
     "LEVEL_FIELDS",
     "WalkGraph",
@@ -94,6 +95,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: segments per quarter circle of the access buffers' round ends and corners (GEOS's default, as QGIS draws them):
+#: the covered area is that of these polygons, 9.2e-5 below true round ends on a 100 m street grid, 5.4e-4 on
+#: Helsinki's streets, at most 0.64 % (an isolated point's 32-gon); reported as the ``access_quad_segs`` parameter
+ACCESS_QUAD_SEGS = 8
 
 
 def reach_matrix(graph: WalkGraph, sources: pd.DataFrame, targets: pd.DataFrame, *, limit_m: float,
@@ -306,7 +312,7 @@ def _buffer_union(geoms: np.ndarray, width: float, quad_segs: int) -> shapely.Ge
 
 
 def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
-                      quad_segs: int = 8, partitions: int | None = None) -> shapely.Geometry:
+                      quad_segs: int = ACCESS_QUAD_SEGS, partitions: int | None = None) -> shapely.Geometry:
     """Union of the reached street length buffered by ``access_width_m``.
 
     Parameters
@@ -315,7 +321,7 @@ def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFA
         From :func:`reached_streets`.
     access_width_m : float, default 50
         Buffer distance either side of the street, metres.
-    quad_segs : int, default 8
+    quad_segs : int, default ACCESS_QUAD_SEGS (8)
         Segments per quarter circle of the buffer ends.
     partitions : int, optional
         Split the work into this many spatially sorted partitions with
@@ -350,7 +356,7 @@ def network_catchment(reached: gpd.GeoDataFrame, *, access_width_m: float = DEFA
 
 @_gc_paused
 def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float = DEFAULT_ACCESS_WIDTH_M,
-                 quad_segs: int = 8, noded: bool = False) -> np.ndarray:
+                 quad_segs: int = ACCESS_QUAD_SEGS, noded: bool = False) -> np.ndarray:
     """The parts of ``area`` farther than ``access_width_m`` from every reached street: the network gaps.
 
     The same set as ``area - network_catchment(reached)`` (the areas agree within a few 1e-9 relative:
@@ -370,7 +376,7 @@ def network_gaps(reached: gpd.GeoDataFrame, area: Any, *, access_width_m: float 
         The audited area, in the CRS of ``reached``.
     access_width_m : float, default 50
         Covered distance either side of a reached street, metres.
-    quad_segs : int, default 8
+    quad_segs : int, default ACCESS_QUAD_SEGS (8)
         Segments per quarter circle of the arcs (as in :func:`network_catchment`).
     noded : bool, default False
         True when the caller knows that the streets (not the access legs) meet only at end points they

@@ -55,6 +55,7 @@ from ecogis.errors import InputError, NotMeasurableError
 from ecogis.gate import check_layer, check_number
 from ecogis.io import read_layer
 from ecogis.network import (
+    ACCESS_QUAD_SEGS,
     WalkGraph,
     graph_from_pbf,
     graph_report,
@@ -333,6 +334,7 @@ def _network_coverage_of(graph: WalkGraph, A: shapely.Geometry, reach_xy: np.nda
                                                                                              shapely.Geometry]:
     """:func:`_network_coverage` once the graph is built."""
     out["parameters"]["access_width_m"] = float(access_width_m)
+    out["parameters"]["access_quad_segs"] = ACCESS_QUAD_SEGS  # the buffers' arcs: the area is theirs
     out["parameters"]["graph_edges"] = graph.n_edges
     snaps = snap_points(graph, reach_xy)  # once, for the report, the walk and the warning
     graph_metrics, graph_warnings = graph_report(graph, reach_xy, access_width_m=access_width_m,
@@ -343,7 +345,7 @@ def _network_coverage_of(graph: WalkGraph, A: shapely.Geometry, reach_xy: np.nda
     snapped_far = int((snaps["snap_m"].to_numpy() >= r).sum()) if len(reach_xy) else 0
     # the gaps straight from the street faces (no union of the street buffers; issue 17): they are
     # disjoint and never touch, so their MultiPolygon is valid as it is
-    gaps_all = network_gaps(reached, A, access_width_m=access_width_m, noded=graph.simple)
+    gaps_all = network_gaps(reached, A, access_width_m=access_width_m, quad_segs=ACCESS_QUAD_SEGS, noded=graph.simple)
     covered = max(float(A.area) - float(shapely.area(gaps_all).sum()), 0.0)
     catch = covered_part(A, gaps_all)  # the gaps inside the area become holes, no overlay places them
     out["layers"]["reached_streets"] = reached
