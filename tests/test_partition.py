@@ -111,3 +111,38 @@ def test_map_tasks_reports_each_task_as_it_ends_on_a_cluster(cluster):
                     on_done=lambda: ended.append(1))
     assert out == [1, 3, 9, 27]
     assert len(ended) == 4
+
+
+def test_polygons_come_back_from_a_cluster_vertex_for_vertex():
+    """What a task sends back (``polygons_first``): its polygons as coordinate arrays, made again in the caller
+    with the same vertices in the same order (holes, ring orientation, several tiles' worth), nothing but
+    the polygons changed; an empty tile and a failed tile (None) too."""
+    from ecogis.partition import _packed, _unpacked
+
+    ring = shapely.Point(0, 0).buffer(10, quad_segs=7)
+    polys = np.array([shapely.Polygon(ring.exterior.coords[::-1], [shapely.box(-2, -2, 2, 2).exterior.coords]),
+                      shapely.box(20, 0, 30.123456789012345, 1e-9), shapely.Polygon(ring.exterior)], dtype=object)
+    extra = np.arange(5.0)
+
+    def task(p, x):
+        return (p, x, "tile 3")
+
+    back = _unpacked(_packed(task, polys, extra))
+    assert shapely.to_wkb(back[0]).tolist() == shapely.to_wkb(polys).tolist()
+    assert back[1] is extra and back[2] == "tile 3"
+    empty = _unpacked(_packed(task, np.zeros(0, dtype=object), extra))
+    assert empty[0].size == 0 and empty[0].dtype == object
+    assert _unpacked(_packed(lambda: None)) is None
+
+
+def test_map_tasks_names_packed_tasks_after_their_function(cluster):
+    from ecogis.partition import _packed
+
+    def tile(k):
+        return (np.array([shapely.box(0, 0, k, k)], dtype=object), k)
+
+    with distributed.Client(cluster) as client, distributed.get_task_stream(client=client) as stream:
+        out = map_tasks(tile, [(1,), (2,)], scheduler=cluster.scheduler_address, polygons_first=True)
+    assert [o[1] for o in out] == [1, 2] and [o[0][0].area for o in out] == [1.0, 4.0]
+    assert sum("tile" in str(t["key"]) for t in stream.data) == 2
+    assert _packed.__name__ not in " ".join(str(t["key"]) for t in stream.data)

@@ -246,7 +246,8 @@ class _Cells:
             if scheduler_address(scheduler) is not None and len(tiles) > 1:
                 # each task gets its own part of the diagram (the same pieces bit for bit), sent to one worker
                 args = [(*self.voronoi.tile(t), self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
-                done = map_tasks(_tile_gaps, args, scheduler=scheduler, scatter=True, on_done=steps.done)
+                done = map_tasks(_tile_gaps, args, scheduler=scheduler, scatter=True, on_done=steps.done,
+                                 polygons_first=True)
             else:
                 args = [(t, self.radius_m, self.extent, wkb, arc_step_rad) for t in tiles]
                 done = map_tasks(_tile_gaps, args, partitions=partitions, scheduler=scheduler, shared=(self.voronoi,),
