@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import shapely
 
-from ecogis.disc_union import _POLY, _boxes_meeting_boundary, _polygons
+from ecogis.disc_union import _boxes_meeting_boundary, _polygons, _polygons_of
 from ecogis.polygon_rings import cut_outlines, hole_owners, polygons_with_holes
 
 __all__ = ["covered_part"]
@@ -104,7 +104,7 @@ def _holes_unnested(polys: np.ndarray, area: shapely.Geometry, area_holes: np.nd
     bad = near[~shapely.is_valid(polys[near])]
     if bad.size == 0:
         return polys
-    made = _polygon_parts(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
+    made = _polygons_of(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
     keep = np.ones(polys.size, dtype=bool)
     keep[bad] = False
     out = np.concatenate([polys[keep], made])
@@ -130,7 +130,7 @@ def _islands_in_area(area: shapely.Geometry, holes: np.ndarray, parts: np.ndarra
     meets[shapely.STRtree(holes).query(islands)[0]] = True  # (boxes meeting a hole's box)
     if not meets.any():
         return parts, islands
-    cut = _polygon_parts(shapely.intersection(shapely.polygons(islands[meets]), area))
+    cut = _polygons_of(shapely.intersection(shapely.polygons(islands[meets]), area))
     cut = cut[shapely.area(cut) > _SLIVER_M2]
     log.debug("%d covered island(s) around holes of the area cut to it", int(meets.sum()))
     return np.concatenate([parts, cut]), islands[~meets]
@@ -175,7 +175,7 @@ def _made_valid(polys: np.ndarray, which: np.ndarray) -> np.ndarray | None:
     bad = which[~shapely.is_valid(polys[which])]
     if bad.size == 0:
         return polys
-    made = _polygon_parts(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
+    made = _polygons_of(shapely.make_valid(polys[bad], method="structure", keep_collapsed=False))
     before = float(shapely.area(polys[bad]).sum())
     if abs(float(shapely.area(made).sum()) - before) > 1e-9 * max(before, 1.0) or not shapely.is_valid(made).all():
         return None
@@ -183,12 +183,6 @@ def _made_valid(polys: np.ndarray, which: np.ndarray) -> np.ndarray | None:
     keep = np.ones(polys.size, dtype=bool)
     keep[bad] = False
     return np.concatenate([polys[keep], made])
-
-
-def _polygon_parts(geoms: np.ndarray) -> np.ndarray:
-    """The non-empty polygons among the parts of ``geoms`` (collections of polygons and lines, of multipolygons)."""
-    parts = shapely.get_parts(shapely.get_parts(geoms))
-    return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
 
 
 def _interior_rings(polys: np.ndarray) -> np.ndarray:

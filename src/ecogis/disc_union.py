@@ -654,8 +654,9 @@ def _cut_to_area(pieces: np.ndarray, area: shapely.Geometry) -> np.ndarray:
 
 
 def _polygons_of(geoms: np.ndarray) -> np.ndarray:
-    """The polygons among the parts of ``geoms`` (e.g. intersections that also gave lines or points)."""
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    """The non-empty polygons among the parts of ``geoms`` (intersections that also gave lines or points,
+    collections holding multipolygons)."""
+    parts = shapely.get_parts(shapely.get_parts(np.asarray(geoms, dtype=object)))
     return parts[(shapely.get_type_id(parts) == _POLY) & ~shapely.is_empty(parts)]
 
 
