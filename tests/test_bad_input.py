@@ -251,7 +251,6 @@ def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> bool:
     return False
 
 
-@pytest.mark.slow
 def _second_run_while_the_first_holds_the_lock(cwd: Path):
     """Start an audit, freeze it (SIGSTOP) once it holds its output directory's lock, run a second one on the
     same ``--out``; (first, its stderr, second), or None when the freeze did not land while the lock was held.
@@ -280,6 +279,7 @@ def _second_run_while_the_first_holds_the_lock(cwd: Path):
     return None if second is None else (first, err, second)
 
 
+@pytest.mark.slow
 def test_second_audit_on_the_same_out_gets_a_clear_error(tmp_path):
     for attempt in range(8):  # (the freeze can miss the moment the lock is held: see the helper)
         tmp = tmp_path / f"attempt{attempt}"
@@ -289,12 +289,11 @@ def test_second_audit_on_the_same_out_gets_a_clear_error(tmp_path):
             break
     assert ran is not None, "the first run was never frozen while it held its lock (8 attempts)"
     first, err, second = ran
-    tmp_path = tmp
     line = one_line_error(second)
     assert second.returncode == 2 and "being written by another ecogis run" in line
     assert f"pid {first.pid}" in line, line
     assert first.returncode == 0, err
-    same = tmp_path / "same"
+    same = tmp / "same"
     assert sorted(p.name for p in same.iterdir()) == ["report.html", "report.json", "report.md"]
     # one run's report: the Markdown and HTML carry the JSON's time stamp
     stamp = json.loads((same / "report.json").read_text(encoding="utf-8"))["generated_at"]
